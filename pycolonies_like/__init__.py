@@ -1,0 +1,97 @@
+"""pycolonies-like: a distributed executor framework in the style of ColonyOS.
+
+The SDK mirrors the published pycolonies client::
+
+    from pycolonies_like import Colonies, Crypto, FuncSpec, Conditions, colonies_client
+"""
+
+__version__ = "0.1.0"
+
+from pycolonies_like.core.errors import (
+    AlreadyExists,
+    ColoniesConnectionError,
+    ColoniesError,
+    FailedPrecondition,
+    InvalidArgument,
+    NoProcessAvailable,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    StaleAttempt,
+    StorageError,
+    Unauthenticated,
+    Unavailable,
+    WaitTimeout,
+)
+from pycolonies_like.core.models import (
+    Attribute,
+    Colony,
+    Conditions,
+    Cron,
+    Event,
+    Executor,
+    ExecutorState,
+    FuncSpec,
+    Function,
+    Generator,
+    LogEntry,
+    Process,
+    ProcessGraph,
+    ProcessState,
+    Statistics,
+    User,
+    Workflow,
+)
+from pycolonies_like.crypto import Crypto
+
+
+def __getattr__(name: str):  # lazy: importing the models must not pull in grpc
+    if name in ("Colonies", "colonies_client", "func_spec"):
+        from pycolonies_like import client
+
+        return getattr(client, name)
+    if name == "EventHandler":
+        from pycolonies_like.events import EventHandler
+
+        return EventHandler
+    raise AttributeError(name)
+
+
+__all__ = [
+    "AlreadyExists",
+    "Attribute",
+    "Colonies",
+    "ColoniesConnectionError",
+    "ColoniesError",
+    "Colony",
+    "Conditions",
+    "Cron",
+    "Crypto",
+    "Event",
+    "EventHandler",
+    "Executor",
+    "ExecutorState",
+    "FailedPrecondition",
+    "FuncSpec",
+    "Function",
+    "Generator",
+    "InvalidArgument",
+    "LogEntry",
+    "NoProcessAvailable",
+    "NotFound",
+    "PermissionDenied",
+    "Process",
+    "ProcessGraph",
+    "ProcessState",
+    "ResourceExhausted",
+    "StaleAttempt",
+    "Statistics",
+    "StorageError",
+    "Unauthenticated",
+    "Unavailable",
+    "User",
+    "WaitTimeout",
+    "Workflow",
+    "colonies_client",
+    "func_spec",
+]

@@ -1,0 +1,1 @@
+"""The `colonies` command line."""

@@ -1,0 +1,109 @@
+"""`colonies server`: run and check a server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+import click
+
+from pycolonies_like.cli.common import CliError
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@click.group()
+def server() -> None:
+    """Run and check a server."""
+
+
+@server.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, help="gRPC port (or COLONIES_SERVER_PORT; default 50070).")
+@click.option(
+    "--http-port",
+    type=int,
+    help="ColonyOS-compatible HTTP port (COLONIES_SERVER_HTTP_PORT); 0 = off.",
+)
+@click.option(
+    "--data-dir", help="Directory of the SQLite database (or COLONIES_DATA_DIR; default ./data)."
+)
+@click.option(
+    "--db", "db_url", help="postgresql://... to use PostgreSQL (or COLONIES_DB_* variables)."
+)
+@click.option("--server-id", help="Id of the server owner (or COLONIES_SERVER_ID).")
+@click.option(
+    "--sqlite-sync",
+    type=click.Choice(["normal", "full"]),
+    help="normal survives kill -9; full also a power cut.",
+)
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Serve TLS with this certificate.",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Private key of the TLS certificate.",
+)
+@click.option(
+    "--systemd", is_flag=True, help="Speak the sd_notify protocol (READY, STATUS, WATCHDOG)."
+)
+@click.option(
+    "--port-file",
+    type=click.Path(dir_okay=False),
+    help="Write the bound gRPC port here once serving (for --port 0).",
+)
+@click.option("-v", "--verbose", is_flag=True)
+def start(
+    host: str, port: int | None, http_port: int | None, data_dir: str | None, db_url: str | None,
+    server_id: str | None, sqlite_sync: str | None, tls_cert: str | None, tls_key: str | None,
+    systemd: bool, port_file: str | None, verbose: bool,
+) -> None:  # fmt: skip
+    """Start a server (SQLite in the data dir unless a database is given)."""
+    from pycolonies_like.core.errors import ColoniesError, InvalidArgument
+    from pycolonies_like.core.rules import check_id
+    from server.app import serve
+    from server.config import ServerSettings
+
+    settings = ServerSettings.from_env(
+        host=host, port=port, http_port=http_port, data_dir=data_dir, db_url=db_url,
+        server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
+        tls_cert=tls_cert, tls_key=tls_key,
+    )  # fmt: skip
+    if settings.server_id:
+        try:
+            check_id("server id", settings.server_id)
+        except InvalidArgument as err:
+            raise CliError(str(err)) from None
+    _setup_logging(verbose)
+    notifier = None
+    if systemd:
+        from pycolonies_like.systemd import SystemdNotifier
+
+        notifier = SystemdNotifier.from_env()
+
+    def ready(running: object) -> None:
+        if port_file:
+            with open(port_file + ".tmp", "w") as f:
+                f.write(str(running.port))  # type: ignore[attr-defined]
+            os.replace(port_file + ".tmp", port_file)
+        if notifier:
+            notifier.server_ready(running)
+
+    try:
+        asyncio.run(serve(settings, ready=ready))
+    except ColoniesError as err:
+        raise CliError(str(err)) from None
+    except OSError as err:
+        raise CliError(f"cannot start the server: {err}") from None
+    finally:
+        if notifier:
+            notifier.stopping()

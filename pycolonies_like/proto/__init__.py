@@ -1,0 +1,1 @@
+"""Generated protobuf code (run `make protos`); do not edit by hand."""

@@ -1,0 +1,223 @@
+"""The client side of an executor session (see proto/colonies.proto).
+
+    async with AsyncColonies(host, port) as colonies:
+        async with colonies.session(colonyname, prvkey, capacity=4) as session:
+            async for process in session.assignments():
+                await session.close(process, ["done"])
+
+Assignments are pushed by the server as soon as a process is ready and the
+session has room; `revoked()` yields the ids of processes taken back
+(cancelled, or requeued after their deadline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import itertools
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import grpc
+
+from pycolonies_like import convert, signing
+from pycolonies_like.client import SERVICE, AsyncColonies, ProcessId, _attempt, _pid, error_from_rpc
+from pycolonies_like.core import errors
+from pycolonies_like.core.models import Process
+from pycolonies_like.core.rules import encode_json
+from pycolonies_like.proto import colonies_pb2 as pb
+
+PATH = SERVICE + "ExecutorSession"
+
+
+class SessionClosed(errors.Unavailable):
+    """The session ended (the server went away or ended it)."""
+
+
+class ExecutorSession:
+    def __init__(self, client: AsyncColonies, colonyname: str, prvkey: str, capacity: int = 1):
+        self.client = client
+        self.colonyname = colonyname
+        self.prvkey = prvkey
+        self.capacity = capacity
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[None]] = {}
+        self._assignments: asyncio.Queue[Process | None] = asyncio.Queue()
+        self._revoked: asyncio.Queue[str | None] = asyncio.Queue()
+        self._call: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._error: errors.ColoniesError | None = None
+
+    async def __aenter__(self) -> ExecutorSession:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def open(self) -> None:
+        stub = self.client.channel.stream_stream(
+            PATH,
+            request_serializer=pb.SignedMessage.SerializeToString,
+            response_deserializer=pb.SessionReply.FromString,
+        )
+        self._call = stub()
+        opened = self._send(
+            pb.SessionRequest(
+                open=pb.SessionOpen(colonyname=self.colonyname, capacity=self.capacity)
+            )
+        )
+        self._reader = asyncio.create_task(self._read())
+        await opened
+
+    async def aclose(self) -> None:
+        if self._call is not None:
+            with contextlib.suppress(Exception):
+                await self._call.done_writing()
+            self._call.cancel()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(BaseException):
+                await self._reader
+
+    def _send(self, request: pb.SessionRequest) -> asyncio.Future[None]:
+        if self._error is not None:
+            raise self._error
+        request.request_id = next(self._ids)
+        payload = request.SerializeToString()
+        ts, nonce, signature = signing.sign_session_message(self.prvkey, PATH, payload)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending[request.request_id] = future
+        message = pb.SignedMessage(payload=payload, timestamp=ts, nonce=nonce, signature=signature)
+        write = asyncio.ensure_future(self._call.write(message))
+        write.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return future
+
+    async def _read(self) -> None:
+        try:
+            async for reply in self._call:
+                for ack in reply.acks:
+                    self._acked(ack)
+                for assignment in reply.assignments:
+                    p = convert.process_from_pb(assignment)
+                    self._assignments.put_nowait(
+                        dataclasses.replace(p, processid=ProcessId(p.processid, p.attempt))
+                    )
+                for pid in reply.revoked_processids:
+                    self._revoked.put_nowait(pid)
+            self._end(SessionClosed("the server ended the session"))
+        except grpc.RpcError as err:
+            self._end(error_from_rpc(err, self.client.target))
+        except asyncio.CancelledError:
+            self._end(SessionClosed("the session was closed"))
+            raise
+
+    def _acked(self, ack: pb.SessionAck) -> None:
+        future = self._pending.pop(ack.request_id, None)
+        if ack.code == 0:
+            if future is not None and not future.done():
+                future.set_result(None)
+            return
+        cls = errors.ERROR_CLASSES.get(ack.reason, errors.ColoniesError)
+        err = cls(ack.message)
+        if future is not None and not future.done():
+            future.set_exception(err)
+        elif ack.request_id == 0:
+            self._end(err)  # the server ends the session
+
+    def _end(self, err: errors.ColoniesError) -> None:
+        if self._error is None:
+            self._error = err
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(err)
+        self._pending.clear()
+        self._assignments.put_nowait(None)
+        self._revoked.put_nowait(None)
+
+    async def assignments(self) -> AsyncIterator[Process]:
+        """Processes assigned to this executor, as they come."""
+        while True:
+            process = await self._assignments.get()
+            if process is None:
+                if isinstance(self._error, SessionClosed) and self._error.message.endswith(
+                    "closed"
+                ):
+                    return
+                raise self._error or SessionClosed("session ended")
+            yield process
+
+    async def next_assignment(self, timeout: float | None = None) -> Process | None:
+        try:
+            process = await asyncio.wait_for(self._assignments.get(), timeout)
+        except asyncio.TimeoutError:
+            return None
+        if process is None:
+            raise self._error or SessionClosed("session ended")
+        return process
+
+    async def revoked(self) -> AsyncIterator[str]:
+        while True:
+            pid = await self._revoked.get()
+            if pid is None:
+                return
+            yield pid
+
+    # Each call returns once the server has acknowledged it (or raises).
+
+    async def close(self, process: Any, output: Sequence[Any] | None = None) -> None:
+        await self._send(
+            pb.SessionRequest(
+                close=pb.CloseRequest(
+                    processid=_pid(process), attempt=_attempt(process, None),
+                    out_json=encode_json(list(output)) if output else "",
+                )
+            )
+        )  # fmt: skip
+
+    async def fail(self, process: Any, errors_: Sequence[str] = ()) -> None:
+        await self._send(
+            pb.SessionRequest(
+                fail=pb.FailRequest(
+                    processid=_pid(process), attempt=_attempt(process, None),
+                    errors=[str(e) for e in errors_],
+                )
+            )
+        )  # fmt: skip
+
+    async def log(self, process: Any, message: str) -> None:
+        await self._send(
+            pb.SessionRequest(
+                log=pb.AddLogRequest(
+                    processid=_pid(process), attempt=_attempt(process, None),
+                    message=message,
+                )
+            )
+        )  # fmt: skip
+
+    async def set_output(self, process: Any, output: Sequence[Any]) -> None:
+        await self._send(
+            pb.SessionRequest(
+                set_output=pb.SetOutputRequest(
+                    processid=_pid(process), attempt=_attempt(process, None),
+                    out_json=encode_json(list(output)),
+                )
+            )
+        )  # fmt: skip
+
+    async def heartbeat(self, process: Any) -> None:
+        await self._send(
+            pb.SessionRequest(
+                heartbeat=pb.HeartbeatRequest(
+                    processid=_pid(process), attempt=_attempt(process, None)
+                )
+            )
+        )
+
+    async def release(self, process: Any) -> None:
+        await self._send(
+            pb.SessionRequest(
+                release=pb.ReleaseRequest(processid=_pid(process), attempt=_attempt(process, None))
+            )
+        )

@@ -1,0 +1,1 @@
+"""The pycolonies-like server: service layer, stores and transports."""

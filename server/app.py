@@ -1,0 +1,191 @@
+"""Builds and runs a server: store, service, transports, background loops."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+import pycolonies_like
+from pycolonies_like.core.clock import Clock, SystemClock
+from pycolonies_like.core.errors import StorageError
+from pycolonies_like.proto import colonies_pb2 as pb
+from server.auth import RequestVerifier
+from server.config import ServerSettings
+from server.hub import Hub
+from server.loops import Loop, LoopState
+from server.service import ColoniesService
+from server.store import Store, open_store
+from server.transport.grpc_api import SERVICE_NAME, GrpcApi
+
+log = logging.getLogger(__name__)
+
+
+class ColoniesServer:
+    """A running server. `await start()` returns the bound gRPC port."""
+
+    def __init__(
+        self, settings: ServerSettings, *, clock: Clock | None = None, store: Store | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.store: Store | None = store
+        self.hub = Hub()
+        self.service: ColoniesService | None = None
+        self.verifier: RequestVerifier | None = None
+        self.port = 0
+        self.http_port = 0
+        self.loops: list[Loop] = []
+        self._grpc: grpc.aio.Server | None = None
+        self._health = health.aio.HealthServicer()
+        self._extra_stop: list[Callable[[], object]] = []
+        self._stopped = asyncio.Event()
+
+    async def start(self) -> int:
+        s = self.settings
+        if self.store is None:
+            self.store = await open_store(s.db_url, s.data_dir, **self._store_options())
+        service = ColoniesService(self.store, self.hub, self.clock, s.server_id)
+        self.service = service
+        verifier = RequestVerifier(self.store, self.clock, s.signature_window_s)
+        await verifier.load()
+        self.verifier = verifier
+        info = pb.ServerInfo(
+            version=pycolonies_like.__version__,
+            store=self.store.kind,
+            signature_window_ms=int(s.signature_window_s * 1000),
+        )
+        options = [
+            ("grpc.max_receive_message_length", s.max_message_bytes),
+            ("grpc.max_send_message_length", max(s.max_message_bytes, 16 * 1024 * 1024)),
+            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.keepalive_timeout_ms", 10_000),
+            ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.so_reuseport", 0),
+        ]
+        server = grpc.aio.server(options=options)
+        server.add_generic_rpc_handlers((GrpcApi(service, verifier, info).handler(),))
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        address = f"{s.host}:{s.port}"
+        if s.tls_cert and s.tls_key:
+            with open(s.tls_cert, "rb") as cert, open(s.tls_key, "rb") as key:
+                credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
+            self.port = server.add_secure_port(address, credentials)
+        else:
+            self.port = server.add_insecure_port(address)
+        if self.port == 0:
+            raise OSError(f"cannot listen on {address}")
+        await server.start()
+        self._grpc = server
+        await self._set_health(True)
+        self._start_loops(service, verifier)
+        if not s.server_id:
+            log.warning("no server id given: nobody can add colonies (set COLONIES_SERVER_ID)")
+        log.info("serving gRPC on %s:%d (store: %s)", s.host, self.port, self.store.kind)
+        return self.port
+
+    def _store_options(self) -> dict[str, object]:
+        s = self.settings
+        if s.db_url and s.db_url.startswith(("postgres://", "postgresql://")):
+            return {"pool_size": s.db_pool_size, "hub": self.hub}
+        return {"synchronous": s.sqlite_sync}
+
+    def _start_loops(self, service: ColoniesService, verifier: RequestVerifier) -> None:
+        s = self.settings
+
+        store = service.store
+
+        def durably(step: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+            async def run() -> None:
+                await step()
+                await store.durable()  # a failed commit marks the loop failed
+
+            return run
+
+        async def nonces() -> None:
+            await verifier.flush(s.nonce_purge_interval_s)
+
+        self.loops = [
+            Loop("deadlines", durably(service.sweep), s.sweep_interval_s),
+            Loop("crons", durably(service.run_due_crons), s.cron_interval_s),
+            Loop("generators", durably(service.run_generators), s.generator_interval_s),
+            Loop("nonces", durably(nonces), 0.2),
+            Loop("health", self._check_health, 1.0),
+        ]
+        for loop in self.loops:
+            loop.start()
+
+    async def _check_health(self) -> None:
+        assert self.store is not None
+        try:
+            await self.store.ping()
+        except StorageError:
+            await self._set_health(False)
+            raise
+        await self._set_health(True)
+
+    async def _set_health(self, serving: bool) -> None:
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if serving
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in ("", SERVICE_NAME):
+            await self._health.set(name, status)
+
+    def loop_states(self) -> dict[str, LoopState]:
+        return {loop.name: loop.state for loop in self.loops}
+
+    def on_stop(self, callback: Callable[[], object]) -> None:
+        self._extra_stop.append(callback)
+
+    async def stop(self, grace: float | None = None) -> None:
+        if self._stopped.is_set():
+            return
+        grace = self.settings.grace_s if grace is None else grace
+        await self._set_health(False)
+        for callback in self._extra_stop:
+            result = callback()
+            if asyncio.iscoroutine(result):
+                await result
+        if self._grpc is not None:
+            await self._grpc.stop(grace)
+        for loop in self.loops:
+            await loop.stop()
+        if self.verifier is not None:
+            try:
+                await self.verifier.flush()
+            except Exception:
+                log.warning("could not save the last nonces")
+        if self.store is not None:
+            await self.store.close()
+        self._stopped.set()
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+
+async def serve(
+    settings: ServerSettings, ready: Callable[[ColoniesServer], None] | None = None
+) -> None:
+    """Runs until SIGTERM or SIGINT, then stops gracefully."""
+    server = ColoniesServer(settings)
+    await server.start()
+    if settings.http_port:
+        from server.transport.http_gateway import start_gateway
+
+        await start_gateway(server, settings.http_port)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    if ready is not None:
+        ready(server)
+    await stopping.wait()
+    log.info("stopping (grace %.0f s)", settings.grace_s)
+    await server.stop()

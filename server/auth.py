@@ -1,0 +1,113 @@
+"""Authenticates requests: recovers the signer, checks the time window and nonce.
+
+A request is accepted once: its nonce is remembered until its timestamp leaves
+the window, and after that the timestamp check refuses it. When several
+servers share the store (PostgreSQL), every nonce is checked in the store.
+A server alone on its store (SQLite) checks them in memory and saves them to
+the store several times a second, so a restart does not forget them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pycolonies_like import crypto, signing
+from pycolonies_like.core.clock import Clock
+from pycolonies_like.core.errors import Unauthenticated
+from server.store.base import Store
+
+_NONCE = re.compile(r"^[0-9a-f]{16,64}$")
+_SIGNATURE = re.compile(r"^[0-9a-f]{130}$")
+
+
+class RequestVerifier:
+    def __init__(self, store: Store, clock: Clock, window_s: float = 300.0) -> None:
+        self.store = store
+        self.clock = clock
+        self.window_ms = int(window_s * 1000)
+        self._seen: dict[str, int] = {}
+        self._unsaved: list[tuple[str, int]] = []
+        self._last_purge = 0
+
+    async def load(self) -> None:
+        if not self.store.shared:
+            self._seen = dict(await self.store.load_nonces(self.clock.now_ns()))
+
+    async def flush(self, purge_every_s: float = 60.0) -> None:
+        """Saves the nonces seen since the last call; purges expired ones now and then."""
+        if self._unsaved:
+            batch, self._unsaved = self._unsaved, []
+            try:
+                await self.store.save_nonces(batch)
+            except Exception:
+                self._unsaved[:0] = batch  # keep them for the next try
+                raise
+        now = self.clock.now_ns()
+        if now - self._last_purge >= purge_every_s * 1e9:
+            self._last_purge = now
+            self._seen = {n: e for n, e in self._seen.items() if e >= now}
+            await self.store.purge_nonces(now)
+
+    async def _remember(self, nonce: str, expires_ns: int) -> bool:
+        now = self.clock.now_ns()
+        if self.store.shared:
+            return await self.store.remember_nonce(nonce, expires_ns, now)
+        known = self._seen.get(nonce)
+        if known is not None and known >= now:
+            return False
+        self._seen[nonce] = expires_ns
+        self._unsaved.append((nonce, expires_ns))
+        return True
+
+    async def verify(
+        self,
+        tag: bytes,
+        method: str,
+        timestamp: str | int | None,
+        nonce: str | None,
+        signature: str | None,
+        payload: bytes,
+    ) -> str:
+        """The id of the signer, or Unauthenticated explaining what is wrong."""
+        if not signature or timestamp in (None, "") or not nonce:
+            raise Unauthenticated(
+                "the request is not signed: x-colonies-timestamp, x-colonies-nonce and "
+                "x-colonies-signature are required"
+            )
+        try:
+            ts = int(timestamp)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise Unauthenticated("x-colonies-timestamp must be Unix milliseconds") from None
+        now_ms = self.clock.now_ns() // 1_000_000
+        if abs(now_ms - ts) > self.window_ms:
+            raise Unauthenticated(
+                f"the request was signed {abs(now_ms - ts) / 1000:.0f} s away from the server "
+                f"clock; the limit is {self.window_ms / 1000:.0f} s (check the client's clock)"
+            )
+        if not _NONCE.match(nonce):
+            raise Unauthenticated("x-colonies-nonce must be 16 to 64 lowercase hex characters")
+        if not _SIGNATURE.match(signature):
+            raise Unauthenticated("x-colonies-signature must be 130 lowercase hex characters")
+        digest = signing.digest(tag, method, ts, nonce, payload)
+        caller = crypto.recover_id(digest, bytes.fromhex(signature))
+        expires_ns = (ts + self.window_ms) * 1_000_000
+        if not await self._remember(nonce, expires_ns):
+            raise Unauthenticated("replayed request: this nonce was used already")
+        return caller
+
+    async def verify_metadata(
+        self, method: str, metadata: Sequence[tuple[str, str | bytes]], payload: bytes
+    ) -> str:
+        values: dict[str, str] = {}
+        for key, value in metadata:
+            if key in (signing.TIMESTAMP_KEY, signing.NONCE_KEY, signing.SIGNATURE_KEY):
+                values[key] = value.decode() if isinstance(value, bytes) else value
+        return await self.verify(
+            signing.RPC_TAG,
+            method,
+            values.get(signing.TIMESTAMP_KEY),
+            values.get(signing.NONCE_KEY),
+            values.get(signing.SIGNATURE_KEY),
+            payload,
+        )

@@ -1,0 +1,232 @@
+"""In-process wake-ups: parked assign calls, log followers, event subscribers.
+
+The hub never decides who gets a process -- the store does, atomically. A
+wake-up only tells a parked caller that trying again may now succeed. Each
+assignable process wakes exactly one matching waiter of its colony and
+executor type (no thundering herd, and no cross-colony wake-ups), and a woken
+waiter that leaves without trying passes its wake-up on.
+
+With several servers on one database, `Hub.relay` forwards every wake-up to
+the other servers (PostgreSQL LISTEN/NOTIFY), which apply it locally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pycolonies_like.core.models import Event, Process, ProcessState
+
+log = logging.getLogger(__name__)
+
+_ids = itertools.count()
+
+
+class Waiter:
+    __slots__ = ("_future", "executorname", "key", "names", "serial", "woken")
+
+    def __init__(self, key: tuple[str, str], executorname: str) -> None:
+        self.key = key
+        self.executorname = executorname
+        self.serial = next(_ids)
+        self.woken = False
+        self.names: tuple[str, ...] = ()
+        self._future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def wake(self, names: tuple[str, ...]) -> None:
+        if not self.woken:
+            self.woken = True
+            self.names = names
+            self._future.set_result(None)
+
+    async def wait(self, timeout: float) -> bool:
+        """True when woken before the timeout."""
+        if self.woken:
+            return True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._future), timeout)
+        except asyncio.TimeoutError:
+            return self.woken
+        return True
+
+
+class Dispatcher:
+    def __init__(self) -> None:
+        self._parked: dict[tuple[str, str], dict[int, Waiter]] = {}
+
+    def park(self, colonyname: str, executortype: str, executorname: str) -> Waiter:
+        waiter = Waiter((colonyname, executortype), executorname)
+        self._parked.setdefault(waiter.key, {})[waiter.serial] = waiter
+        return waiter
+
+    def unpark(self, waiter: Waiter, *, consumed: bool) -> None:
+        """Removes a waiter; one that was woken but will not try to claim
+        (`consumed` False) hands its wake-up to the next waiter."""
+        parked = self._parked.get(waiter.key)
+        if parked is not None:
+            parked.pop(waiter.serial, None)
+            if not parked:
+                del self._parked[waiter.key]
+        if waiter.woken and not consumed:
+            self.wake(waiter.key[0], waiter.key[1], waiter.names)
+
+    def wake(self, colonyname: str, executortype: str, executornames: Sequence[str]) -> bool:
+        """Wakes the longest-parked waiter that may take such a process."""
+        parked = self._parked.get((colonyname, executortype))
+        if not parked:
+            return False
+        names = tuple(executornames)
+        for waiter in parked.values():
+            if not waiter.woken and (not names or waiter.executorname in names):
+                waiter.wake(names)
+                return True
+        return False
+
+    def wake_all(self) -> None:
+        for parked in list(self._parked.values()):
+            for waiter in list(parked.values()):
+                waiter.wake(())
+
+    def count(self) -> int:
+        return sum(len(p) for p in self._parked.values())
+
+
+class Signals:
+    """Level-triggered wake-ups by key, e.g. "log:<processid>"."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, set[asyncio.Event]] = {}
+
+    def listen(self, key: str) -> asyncio.Event:
+        event = asyncio.Event()
+        self._events.setdefault(key, set()).add(event)
+        return event
+
+    def forget(self, key: str, event: asyncio.Event) -> None:
+        events = self._events.get(key)
+        if events is not None:
+            events.discard(event)
+            if not events:
+                del self._events[key]
+
+    def fire(self, key: str) -> None:
+        for event in self._events.get(key, ()):
+            event.set()
+
+
+@dataclass
+class Subscription:
+    colonyname: str
+    accepts: Callable[[Event], bool]
+    queue: asyncio.Queue[Event | None]
+    overflowed: bool = False
+
+
+class EventBus:
+    """Fans process and graph events out to subscribers of their colony."""
+
+    def __init__(self, queue_size: int = 10_000) -> None:
+        self._subs: dict[str, set[int]] = {}
+        self._by_id: dict[int, Subscription] = {}
+        self._queue_size = queue_size
+
+    def subscribe(self, colonyname: str, accepts: Callable[[Event], bool]) -> int:
+        sub = Subscription(colonyname, accepts, asyncio.Queue(self._queue_size))
+        sid = next(_ids)
+        self._by_id[sid] = sub
+        self._subs.setdefault(colonyname, set()).add(sid)
+        return sid
+
+    def queue(self, sid: int) -> asyncio.Queue[Event | None]:
+        return self._by_id[sid].queue
+
+    def overflowed(self, sid: int) -> bool:
+        return self._by_id[sid].overflowed
+
+    def unsubscribe(self, sid: int) -> None:
+        sub = self._by_id.pop(sid, None)
+        if sub is not None:
+            ids = self._subs.get(sub.colonyname)
+            if ids is not None:
+                ids.discard(sid)
+                if not ids:
+                    del self._subs[sub.colonyname]
+
+    def publish(self, event: Event) -> None:
+        for sid in tuple(self._subs.get(event.colonyname, ())):
+            sub = self._by_id[sid]
+            if sub.overflowed or not sub.accepts(event):
+                continue
+            try:
+                sub.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                # A subscriber that cannot keep up is ended rather than let
+                # it grow without bound; it learns why from the stream.
+                sub.overflowed = True
+                sub.queue._queue.clear()  # type: ignore[attr-defined]
+                sub.queue.put_nowait(None)
+
+    def count(self) -> int:
+        return len(self._by_id)
+
+
+class Relay(Protocol):
+    """Carries wake-ups to the other servers sharing the database."""
+
+    async def process_ready(
+        self, colonyname: str, executortype: str, names: Sequence[str]
+    ) -> None: ...
+
+    async def signal(self, key: str) -> None: ...
+
+    async def event(self, event: Event) -> None: ...
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.dispatcher = Dispatcher()
+        self.signals = Signals()
+        self.bus = EventBus()
+        self.relay: Relay | None = None  # set when servers share a database
+        self._pending: set[asyncio.Task[None]] = set()
+
+    # Local effects, also applied when a relay delivers a remote wake-up.
+    def local_ready(self, colonyname: str, executortype: str, names: Sequence[str]) -> None:
+        self.dispatcher.wake(colonyname, executortype, names)
+
+    def local_signal(self, key: str) -> None:
+        self.signals.fire(key)
+
+    def local_event(self, event: Event) -> None:
+        self.bus.publish(event)
+        if event.processid:
+            self.signals.fire(f"process:{event.processid}")
+
+    # What the service calls after a committed change.
+    def ready(self, processes: Sequence[Process]) -> None:
+        for p in processes:
+            if p.state != ProcessState.WAITING or p.waitforparents:
+                continue
+            c = p.spec.conditions
+            self.local_ready(c.colonyname, c.executortype, c.executornames)
+            if self.relay is not None:
+                self._spawn(self.relay.process_ready(c.colonyname, c.executortype, c.executornames))
+
+    def signal(self, key: str) -> None:
+        self.local_signal(key)
+        if self.relay is not None:
+            self._spawn(self.relay.signal(key))
+
+    def emit(self, event: Event) -> None:
+        self.local_event(event)
+        if self.relay is not None:
+            self._spawn(self.relay.event(event))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)

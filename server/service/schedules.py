@@ -1,0 +1,242 @@
+"""Crons (workflows on a schedule) and generators (workflows on packed arguments).
+
+Both are driven by loops that may run on several servers at once: every start
+is a compare-and-set in the store, so one tick or one batch of arguments
+starts exactly one workflow however many servers try.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from pycolonies_like.core.dag import build_graph, validate_workflow
+from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, NotFound
+from pycolonies_like.core.models import Cron, EventKind, Generator, ProcessGraph, Workflow
+from pycolonies_like.core.rules import check_count, check_name
+from pycolonies_like.core.schedule import next_run, validate_schedule
+from server.service.base import new_id
+from server.service.workflows import WorkflowService
+
+log = logging.getLogger(__name__)
+
+MAX_ARG_LENGTH = 64 * 1024
+
+
+def _with_colony(workflow: Workflow, colonyname: str) -> Workflow:
+    if workflow.colonyname and workflow.colonyname != colonyname:
+        raise InvalidArgument(
+            f"the workflow names colony {workflow.colonyname!r}, not {colonyname!r}"
+        )
+    return dataclasses.replace(workflow, colonyname=colonyname)
+
+
+class ScheduleService(WorkflowService):
+    # ------------------------------------------------------------ crons --
+
+    async def add_cron(self, caller: str, cron: Cron) -> Cron:
+        check_name("cron name", cron.name)
+        interval = cron.interval if cron.interval > 0 else -1
+        validate_schedule(cron.cronexpression, interval, cron.random)
+        workflow = _with_colony(cron.workflowspec, cron.colonyname)
+        validate_workflow(workflow)
+        actor = await self._member(caller, cron.colonyname)
+        now = self.clock.now_ns()
+        stored = dataclasses.replace(
+            cron,
+            cronid=new_id(),
+            interval=interval,
+            workflowspec=workflow,
+            nextrun=next_run(cron.cronexpression, interval, cron.random, now),
+            lastrun=0,
+            prevprocessgraphid="",
+            initiatorid=actor.id,
+            initiatorname=actor.name,
+        )
+        await self.store.add_cron(stored)
+        return stored
+
+    async def _cron(self, cronid: str) -> Cron:
+        cron = await self.store.get_cron(cronid)
+        if cron is None:
+            raise NotFound(f"cron {cronid!r} does not exist")
+        return cron
+
+    async def get_cron(self, caller: str, cronid: str) -> Cron:
+        cron = await self._cron(cronid)
+        await self._reader(caller, cron.colonyname)
+        return cron
+
+    async def list_crons(self, caller: str, colonyname: str, count: int) -> list[Cron]:
+        count = check_count(count)
+        await self._reader(caller, colonyname)
+        return await self.store.list_crons(colonyname, count)
+
+    async def remove_cron(self, caller: str, cronid: str) -> None:
+        cron = await self._cron(cronid)
+        await self._initiator_or_owner(caller, cron.colonyname, cron.initiatorid)
+        await self.store.remove_cron(cronid)
+
+    async def run_cron(self, caller: str, cronid: str) -> Cron:
+        """Starts a run now (the schedule then continues from now)."""
+        cron = await self._cron(cronid)
+        await self._member(caller, cron.colonyname)
+        if not await self._previous_done(cron):
+            raise FailedPrecondition(
+                f"cron {cron.name!r} waits for its previous workflow "
+                f"{cron.prevprocessgraphid} to finish"
+            )
+        if not await self._start_cron(cron, self.clock.now_ns()):
+            raise FailedPrecondition(f"cron {cron.name!r} was started meanwhile; try again")
+        return await self._cron(cronid)
+
+    async def _previous_done(self, cron: Cron) -> bool:
+        if not cron.waitforprevprocessgraph or not cron.prevprocessgraphid:
+            return True
+        previous = await self.store.get_graph(cron.prevprocessgraphid)
+        return previous is None or previous.state.is_final
+
+    async def _start_cron(self, cron: Cron, now: int) -> bool:
+        root_input: list[Any] = []
+        if cron.prevprocessgraphid:
+            root_input = await self.store.previous_output(cron.prevprocessgraphid)
+        graph, processes = build_graph(
+            cron.workflowspec,
+            new_id=new_id,
+            initiatorid=cron.initiatorid,
+            initiatorname=cron.initiatorname,
+            now_ns=now,
+            root_input=root_input,
+        )
+        nextrun = next_run(cron.cronexpression, cron.interval, cron.random, now)
+        started = await self.store.start_cron_run(
+            cron.cronid, cron.nextrun, nextrun, now, graph, processes
+        )
+        if started:
+            self._emit_graph(EventKind.GRAPH_SUBMITTED, graph)
+            self._submitted(processes)
+        return started
+
+    async def run_due_crons(self, limit: int = 100) -> int:
+        """One pass of the cron loop; returns how many runs this server started."""
+        now = self.clock.now_ns()
+        started = 0
+        for cron in await self.store.due_crons(now, limit):
+            if not await self._previous_done(cron):
+                continue  # checked again next pass: starts as soon as it is done
+            try:
+                if await self._start_cron(cron, now):
+                    started += 1
+            except Exception:
+                log.exception("cron %s (%s) failed to start", cron.name, cron.cronid)
+                # Do not retry a broken cron every second: move on to its next time.
+                await self.store.set_cron_nextrun(
+                    cron.cronid,
+                    cron.nextrun,
+                    next_run(cron.cronexpression, cron.interval, cron.random, now),
+                )
+        return started
+
+    # ------------------------------------------------------- generators --
+
+    async def add_generator(self, caller: str, generator: Generator) -> Generator:
+        check_name("generator name", generator.name)
+        if generator.trigger < 1:
+            raise InvalidArgument(f"trigger must be 1 or more, got {generator.trigger}")
+        if generator.timeout < 0:
+            raise InvalidArgument(f"timeout must be 0 (none) or more, got {generator.timeout}")
+        workflow = _with_colony(generator.workflowspec, generator.colonyname)
+        validate_workflow(workflow)
+        actor = await self._member(caller, generator.colonyname)
+        stored = dataclasses.replace(
+            generator,
+            generatorid=new_id(),
+            workflowspec=workflow,
+            lastrun=0,
+            firstpack=0,
+            queuesize=0,
+            initiatorid=actor.id,
+            initiatorname=actor.name,
+        )
+        await self.store.add_generator(stored)
+        return stored
+
+    async def _generator(self, generatorid: str) -> Generator:
+        generator = await self.store.get_generator(generatorid)
+        if generator is None:
+            raise NotFound(f"generator {generatorid!r} does not exist")
+        return generator
+
+    async def get_generator(self, caller: str, generatorid: str) -> Generator:
+        generator = await self._generator(generatorid)
+        await self._reader(caller, generator.colonyname)
+        return generator
+
+    async def list_generators(self, caller: str, colonyname: str, count: int) -> list[Generator]:
+        count = check_count(count)
+        await self._reader(caller, colonyname)
+        return await self.store.list_generators(colonyname, count)
+
+    async def remove_generator(self, caller: str, generatorid: str) -> None:
+        generator = await self._generator(generatorid)
+        await self._initiator_or_owner(caller, generator.colonyname, generator.initiatorid)
+        await self.store.remove_generator(generatorid)
+
+    async def pack_generator(self, caller: str, generatorid: str, arg: str) -> None:
+        if len(arg) > MAX_ARG_LENGTH:
+            raise InvalidArgument(f"an argument may have at most {MAX_ARG_LENGTH} characters")
+        generator = await self._generator(generatorid)
+        await self._member(caller, generator.colonyname)
+        if not await self.store.pack_generator(generatorid, arg, self.clock.now_ns()):
+            raise NotFound(f"generator {generatorid!r} does not exist")
+        if generator.queuesize + 1 >= generator.trigger:
+            # Do not make the caller wait for the loop's next pass.
+            await self._run_generator(await self._generator(generatorid), self.clock.now_ns())
+
+    async def _start_generator(self, generator: Generator, count: int, now: int) -> bool:
+        def make_graph(args: list[Any]) -> tuple[ProcessGraph, list[Any]]:
+            return build_graph(
+                generator.workflowspec,
+                new_id=new_id,
+                initiatorid=generator.initiatorid,
+                initiatorname=generator.initiatorname,
+                now_ns=now,
+                root_args=args,
+            )
+
+        graph = await self.store.start_generator_run(generator.generatorid, count, now, make_graph)
+        if graph is None:
+            return False
+        full = await self.store.get_graph(graph.processgraphid)
+        self._emit_graph(EventKind.GRAPH_SUBMITTED, full or graph)
+        if full is not None:
+            processes = [await self.store.get_process(pid) for pid in full.processids]
+            self._submitted([p for p in processes if p is not None])
+        return True
+
+    async def _run_generator(self, generator: Generator, now: int) -> int:
+        started = 0
+        size = generator.queuesize
+        while size >= generator.trigger:
+            if not await self._start_generator(generator, generator.trigger, now):
+                break
+            size -= generator.trigger
+            started += 1
+        if size > 0 and generator.timeout > 0:
+            # firstpack is when the oldest argument still waiting was packed.
+            since = generator.firstpack
+            if since and now - since >= generator.timeout * 1_000_000_000:
+                started += int(await self._start_generator(generator, size, now))
+        return started
+
+    async def run_generators(self, limit: int = 100) -> int:
+        """One pass of the generator loop; returns how many workflows it started."""
+        now = self.clock.now_ns()
+        started = 0
+        for generator in await self.store.generators_with_args(limit):
+            try:
+                started += await self._run_generator(generator, now)
+            except Exception:
+                log.exception("generator %s (%s) failed", generator.name, generator.generatorid)
+        return started

@@ -1,0 +1,294 @@
+"""The Store protocol: what the service layer needs from a database, in domain terms.
+
+Each method is one atomic transaction. Methods that change a process take the
+attempt number they expect and change nothing (returning None/False) when the
+process has moved on, so two servers -- or a close racing a deadline -- can
+never both win. Business rules live in the service layer; a store only
+guarantees atomicity and the conditions it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pycolonies_like.core.models import (
+    Attribute,
+    Colony,
+    Cron,
+    Executor,
+    ExecutorState,
+    Function,
+    Generator,
+    LogEntry,
+    Process,
+    ProcessGraph,
+    ProcessState,
+    Statistics,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class Member:
+    """Who a signer is inside a colony."""
+
+    kind: str  # "executor" or "user"
+    name: str
+    approved: bool
+    executortype: str = ""
+
+
+@dataclass(frozen=True)
+class ProcessBrief:
+    """The few columns needed to authorize a call on a process (no JSON to parse)."""
+
+    processid: str
+    colonyname: str
+    state: ProcessState
+    assignedexecutorid: str
+    assignedexecutorname: str
+    attempt: int
+    processgraphid: str
+    initiatorid: str
+
+
+@dataclass(frozen=True)
+class FinishResult:
+    """What closing (or failing, or cancelling) a process changed."""
+
+    process: Process
+    # Processes that became assignable because of this change (workflow children).
+    released: list[Process] = field(default_factory=list)
+    # Processes of the same graph that ended as a consequence (failed/cancelled).
+    ended: list[Process] = field(default_factory=list)
+    # The graph, when its state changed.
+    graph: ProcessGraph | None = None
+
+
+@dataclass(frozen=True)
+class Requeued:
+    """A process put back in the queue, or failed for good, by the sweeper."""
+
+    result: FinishResult
+    requeued: bool
+
+
+class Store(Protocol):
+    kind: str
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def ping(self) -> None:
+        """Raises StorageError when the database cannot be reached."""
+        ...
+
+    async def durable(self) -> None:
+        """Returns once every change made so far is committed; raises
+        StorageError if it could not be. Transports call it before replying,
+        so a store may commit in groups."""
+        ...
+
+    # -- replay protection
+    # True when several servers share the store: nonces must then be checked
+    # in the store itself; otherwise the server keeps them in memory and
+    # saves them (save_nonces) so that a restart does not forget them.
+    shared: bool
+
+    async def remember_nonce(self, nonce: str, expires_ns: int, now_ns: int) -> bool:
+        """False when the nonce was seen before (and has not expired)."""
+        ...
+
+    async def save_nonces(self, nonces: Sequence[tuple[str, int]]) -> None: ...
+    async def load_nonces(self, now_ns: int) -> list[tuple[str, int]]: ...
+    async def purge_nonces(self, now_ns: int) -> int: ...
+
+    # -- colonies
+    async def add_colony(self, colony: Colony) -> None: ...
+    async def get_colony(self, name: str) -> Colony | None: ...
+    async def list_colonies(self) -> list[Colony]: ...
+    async def remove_colony(self, name: str) -> bool: ...
+
+    # -- executors and users
+    async def add_executor(self, executor: Executor) -> None: ...
+    async def get_executor(self, colonyname: str, executorname: str) -> Executor | None: ...
+    async def list_executors(self, colonyname: str) -> list[Executor]: ...
+    async def set_executor_state(
+        self, colonyname: str, executorname: str, state: ExecutorState, now_ns: int
+    ) -> tuple[Executor, list[Process]] | None:
+        """Sets the state; an executor that stops being approved hands its running
+        processes back to the queue (returned)."""
+        ...
+
+    async def remove_executor(
+        self, colonyname: str, executorname: str, now_ns: int
+    ) -> list[Process] | None:
+        """Deletes the executor and its functions; returns its requeued processes."""
+        ...
+
+    async def get_member(self, colonyname: str, memberid: str) -> Member | None: ...
+    async def add_user(self, user: User) -> None: ...
+    async def get_user(self, colonyname: str, name: str) -> User | None: ...
+    async def list_users(self, colonyname: str) -> list[User]: ...
+    async def remove_user(self, colonyname: str, name: str) -> bool: ...
+
+    # -- functions
+    async def add_function(self, function: Function) -> Function:
+        """Idempotent: returns the existing function of the same executor and name."""
+        ...
+
+    async def get_function(self, functionid: str) -> Function | None: ...
+    async def list_functions(self, colonyname: str, executorname: str = "") -> list[Function]: ...
+    async def remove_function(self, functionid: str) -> bool: ...
+
+    # -- processes
+    async def add_processes(
+        self, processes: Sequence[Process], idempotency_key: str = ""
+    ) -> list[Process]:
+        """Stores new processes (all or none). With an idempotency key (single
+        process only) an earlier process of the same initiator and key is
+        returned instead."""
+        ...
+
+    async def get_process(self, processid: str) -> Process | None: ...
+    async def get_process_brief(self, processid: str) -> ProcessBrief | None: ...
+    async def list_processes(
+        self,
+        colonyname: str,
+        state: ProcessState,
+        count: int,
+        *,
+        executortype: str = "",
+        label: str = "",
+        initiatorname: str = "",
+    ) -> list[Process]: ...
+
+    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
+        """Assigns the best assignable process (highest priority, then oldest)
+        matching the executor's colony, type and name; None when there is none."""
+        ...
+
+    async def finish_process(
+        self,
+        processid: str,
+        attempt: int,
+        state: ProcessState,
+        now_ns: int,
+        *,
+        output: list[Any] | None = None,
+        errors: Sequence[str] = (),
+        executorid: str = "",
+    ) -> FinishResult | None:
+        """Ends a running process of the given attempt (0: whichever is current)
+        as SUCCESSFUL or FAILED, advancing its workflow; None when it is not
+        that running attempt (or not assigned to `executorid`, when given)."""
+        ...
+
+    async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool: ...
+    async def requeue_process(
+        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool
+    ) -> Process | None:
+        """Puts a running attempt back in the queue; None when not that attempt."""
+        ...
+
+    async def extend_deadline(self, processid: str, attempt: int, now_ns: int) -> Process | None:
+        """Heartbeat: moves the exec deadline to now + maxexectime."""
+        ...
+
+    async def remove_process(self, processid: str) -> bool: ...
+    async def remove_all_processes(self, colonyname: str, state: ProcessState | None) -> int: ...
+    async def colony_statistics(self, colonyname: str) -> Statistics: ...
+    async def statistics(self) -> Statistics: ...
+
+    # -- attributes and logs
+    async def add_attribute(self, attribute: Attribute, now_ns: int) -> None: ...
+    async def get_attribute(self, attributeid: str) -> Attribute | None: ...
+    async def add_log(self, entry: LogEntry) -> LogEntry: ...
+    async def get_logs(
+        self,
+        processid: str,
+        count: int,
+        *,
+        since_ns: int = 0,
+        latest: bool = False,
+        after_seq: int = 0,
+    ) -> list[LogEntry]: ...
+
+    # -- workflows
+    async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None: ...
+    async def get_graph(self, processgraphid: str) -> ProcessGraph | None: ...
+    async def list_graphs(
+        self, colonyname: str, state: ProcessState | None, count: int
+    ) -> list[ProcessGraph]: ...
+    async def remove_graph(self, processgraphid: str) -> bool: ...
+    async def remove_all_graphs(self, colonyname: str, state: ProcessState | None) -> int: ...
+    async def add_child(
+        self,
+        parent: Process,
+        parent_attempt: int,
+        child: Process,
+        childprocessid: str,
+        insert: bool,
+    ) -> Process | None:
+        """Adds `child` below the running `parent`; None when the parent's attempt
+        is no longer current."""
+        ...
+
+    async def cancel_process(self, processid: str, now_ns: int) -> FinishResult | None:
+        """WAITING or RUNNING -> CANCELLED; None when it already ended."""
+        ...
+
+    async def cancel_graph(
+        self, processgraphid: str, now_ns: int
+    ) -> tuple[list[Process], ProcessGraph | None] | None:
+        """Cancels the waiting and running processes of a graph; returns them and
+        the graph if its state changed; None when there is no such graph."""
+        ...
+
+    # -- deadlines
+    async def expired_running(self, now_ns: int, limit: int) -> list[Process]: ...
+    async def expired_waiting(self, now_ns: int, limit: int) -> list[Process]: ...
+    async def fail_waiting(self, processid: str, now_ns: int, error: str) -> FinishResult | None:
+        """Fails a process that waited too long; None when it is no longer waiting."""
+        ...
+
+    # -- crons and generators
+    async def add_cron(self, cron: Cron) -> None: ...
+    async def get_cron(self, cronid: str) -> Cron | None: ...
+    async def list_crons(self, colonyname: str, count: int) -> list[Cron]: ...
+    async def remove_cron(self, cronid: str) -> bool: ...
+    async def due_crons(self, now_ns: int, limit: int) -> list[Cron]: ...
+    async def previous_output(self, processgraphid: str) -> list[Any]: ...
+    async def start_cron_run(
+        self,
+        cronid: str,
+        expected_nextrun: int,
+        nextrun: int,
+        now_ns: int,
+        graph: ProcessGraph,
+        processes: Sequence[Process],
+    ) -> bool:
+        """Moves nextrun on from `expected_nextrun` and stores the graph, in one
+        transaction: the compare-and-set that makes one tick start one run,
+        however many servers try."""
+        ...
+
+    async def set_cron_nextrun(self, cronid: str, expected_nextrun: int, nextrun: int) -> bool: ...
+
+    async def add_generator(self, generator: Generator) -> None: ...
+    async def get_generator(self, generatorid: str) -> Generator | None: ...
+    async def list_generators(self, colonyname: str, count: int) -> list[Generator]: ...
+    async def remove_generator(self, generatorid: str) -> bool: ...
+    async def pack_generator(self, generatorid: str, arg: str, now_ns: int) -> bool: ...
+    async def generators_with_args(self, limit: int) -> list[Generator]: ...
+    async def start_generator_run(
+        self,
+        generatorid: str,
+        count: int,
+        now_ns: int,
+        make_graph: Callable[[list[Any]], tuple[ProcessGraph, list[Process]]],
+    ) -> ProcessGraph | None:
+        """Takes up to `count` oldest packed arguments and stores the graph made
+        of them, atomically (exactly once across servers); None when empty."""
+        ...

@@ -1,0 +1,242 @@
+"""The embedded SQLite store (stdlib sqlite3, WAL).
+
+Durability: WAL with synchronous=NORMAL writes every commit to the WAL file
+before the call returns, so an acknowledged change survives the server being
+killed (kill -9). Surviving a power cut as well needs synchronous=FULL, an
+fsync per commit (`--sqlite-sync full`).
+
+Statements run on the event loop thread itself: they take microseconds, and a
+thread hop would cost more than the work. The connection holds an exclusive
+lock on the file, so a second server cannot open the same data directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from pycolonies_like.core.errors import StorageError
+from pycolonies_like.core.models import Executor
+from server.store.migrations import load_migrations
+from server.store.sql import SqlStore, UniqueViolation
+
+log = logging.getLogger(__name__)
+
+
+class SqliteTx:
+    __slots__ = ("_db",)
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        try:
+            return self._db.execute(sql, params).rowcount
+        except sqlite3.IntegrityError as err:
+            raise _integrity(err) from None
+        except sqlite3.Error as err:
+            raise StorageError(f"database error: {err}") from None
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        try:
+            self._db.executemany(sql, rows)
+        except sqlite3.IntegrityError as err:
+            raise _integrity(err) from None
+        except sqlite3.Error as err:
+            raise StorageError(f"database error: {err}") from None
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        try:
+            cursor = self._db.execute(sql, params)
+            row = cursor.fetchone()
+            if row is not None and sql.lstrip()[:6].upper() != "SELECT":
+                cursor.fetchall()  # finish INSERT/UPDATE ... RETURNING statements
+            return row
+        except sqlite3.IntegrityError as err:
+            raise _integrity(err) from None
+        except sqlite3.Error as err:
+            raise StorageError(f"database error: {err}") from None
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.IntegrityError as err:
+            raise _integrity(err) from None
+        except sqlite3.Error as err:
+            raise StorageError(f"database error: {err}") from None
+
+
+def _integrity(err: sqlite3.IntegrityError) -> Exception:
+    if "UNIQUE" in str(err) or "PRIMARY KEY" in str(err):
+        return UniqueViolation(str(err))
+    return StorageError(f"database constraint failed: {err}")
+
+
+class SqliteStore(SqlStore):
+    kind = "sqlite"
+    shared = False  # one server per database file (the file is locked)
+
+    def __init__(self, path: str, synchronous: str = "NORMAL") -> None:
+        if synchronous.upper() not in ("NORMAL", "FULL"):
+            raise ValueError("synchronous must be NORMAL or FULL")
+        super().__init__()
+        self.path = path
+        self.synchronous = synchronous.upper()
+        self._db: sqlite3.Connection | None = None
+        self._batch: asyncio.Future[None] | None = None
+
+    async def open(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA locking_mode = EXCLUSIVE")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal" and self.path != ":memory:":
+                raise StorageError(f"cannot switch {self.path} to WAL mode (got {mode})")
+            db.execute(f"PRAGMA synchronous = {self.synchronous}")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA busy_timeout = 2000")
+            db.execute("PRAGMA temp_store = MEMORY")
+            db.execute("PRAGMA cache_size = -65536")
+            # Taking the write lock now makes a second server fail at start-up.
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as err:
+            if "locked" in str(err):
+                raise StorageError(
+                    f"the database {self.path} is in use by another server"
+                ) from None
+            raise StorageError(f"cannot open {self.path}: {err}") from None
+        if self.path != ":memory:":
+            os.chmod(self.path, 0o600)
+        self._db = db
+        self._migrate()
+
+    def _migrate(self) -> None:
+        db = self._conn
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+        )
+        applied = {r[0] for r in db.execute("SELECT version FROM schema_migrations")}
+        for version, name, sql in load_migrations("sqlite"):
+            if version in applied:
+                continue
+            log.info("applying migration %04d_%s", version, name)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(sql):
+                    db.execute(statement)
+                db.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, name)
+                )
+                db.execute("COMMIT")
+            except Exception:
+                db.execute("ROLLBACK")
+                raise
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StorageError("the store is not open")
+        return self._db
+
+    async def close(self) -> None:
+        self._commit()
+        if self._db is not None:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass
+            self._db.close()
+            self._db = None
+
+    async def ping(self) -> None:
+        try:
+            self._conn.execute("SELECT 1").fetchone()
+        except sqlite3.Error as err:
+            raise StorageError(f"database error: {err}") from None
+
+    async def schema_version(self) -> int:
+        row = self._conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        return row[0] or 0
+
+    # Group commit. The writes of every request handled in one turn of the
+    # event loop share one transaction, each inside its own savepoint (a
+    # failing request undoes only its own changes), committed on the next turn.
+    # Store calls return before that commit; transports call `durable()` before
+    # anything leaves the server (replies, events), so nothing is acknowledged
+    # or shown before it is committed. If a commit fails, every request of the
+    # batch fails with StorageError and none of its changes remain.
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[SqliteTx]:
+        db = self._conn
+        if self._batch is None:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as err:
+                raise StorageError(f"database error: {err}") from None
+            loop = asyncio.get_running_loop()
+            self._batch = loop.create_future()
+            loop.call_soon(self._commit)
+        db.execute("SAVEPOINT op")
+        try:
+            yield SqliteTx(db)
+        except BaseException:
+            db.execute("ROLLBACK TO op")
+            db.execute("RELEASE op")
+            raise
+        db.execute("RELEASE op")
+
+    def _commit(self) -> None:
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        try:
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            log.error("commit failed, the last batch of changes is lost: %s", err)
+            batch.set_exception(StorageError(f"database error: {err}"))
+            batch.exception()  # retrieved: a batch nobody waits for must not warn
+            return
+        batch.set_result(None)
+
+    async def durable(self) -> None:
+        batch = self._batch
+        if batch is not None:
+            await asyncio.shield(batch)
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[SqliteTx]:
+        # One connection, one thread, no awaits inside a store method: nothing
+        # writes between our statements, so reads need no transaction.
+        yield SqliteTx(self._conn)
+
+    async def _next_in_queue(self, tx: Any, executor: Executor) -> str | None:
+        best: tuple[int, str] | None = None
+        for name in ("", executor.executorname):
+            row = await tx.fetchone(
+                "SELECT prioritytime, processid FROM queue WHERE colonyname = ? "
+                "AND executortype = ? AND executorname = ? ORDER BY prioritytime LIMIT 1",
+                (executor.colonyname, executor.executortype, name),
+            )
+            if row is not None and (best is None or row[0] < best[0]):
+                best = (row[0], row[1])
+        return best[1] if best else None
+
+
+def _statements(sql: str) -> list[str]:
+    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

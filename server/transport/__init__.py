@@ -1,0 +1,1 @@
+"""Transports: thin adapters from the wire to the service layer."""
