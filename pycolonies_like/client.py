@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any
 
 import grpc
@@ -735,8 +735,9 @@ class Colonies(_Api):
         self, colonyname: str, prvkey: str, *, processid: str = "", processgraphid: str = "",
         executortype: str = "", states: Sequence[int] = (), include_current: bool = False,
         timeout: float = 0.0,
-    ) -> Iterator[Event]:  # fmt: skip
-        """Yields process and workflow events of a colony as they happen."""
+    ) -> Generator[Event, None, None]:  # fmt: skip
+        """Yields process and workflow events of a colony as they happen. The
+        first event is always SUBSCRIBED: from then on nothing is missed."""
         request = _events_request(
             colonyname, processid, processgraphid, executortype, states, include_current, timeout
         )
@@ -771,6 +772,15 @@ class Colonies(_Api):
             if event.processgraph is not None and event.processgraph.state.is_final:
                 return event.processgraph
         raise errors.WaitTimeout(f"workflow {graphid} did not end within {timeout} s")
+
+    def run_workflow(
+        self, workflow: Any, prvkey: str, handler: Any, timeout: float = 0.0
+    ) -> ProcessGraph:
+        """Submits a workflow and calls `handler` (an EventHandler) as it runs,
+        one event at a time, until it ends; returns the final graph."""
+        from pycolonies_like.events import run_workflow
+
+        return run_workflow(self, workflow, prvkey, handler, timeout)
 
     def find_process(self, nodename: str, processids: Sequence[str], prvkey: str) -> Process | None:
         for processid in processids:

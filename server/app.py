@@ -149,6 +149,7 @@ class ColoniesServer:
             return
         grace = self.settings.grace_s if grace is None else grace
         await self._set_health(False)
+        self.hub.close()  # parked assigns return, streams end
         for callback in self._extra_stop:
             result = callback()
             if asyncio.iscoroutine(result):

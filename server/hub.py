@@ -133,6 +133,13 @@ class EventBus:
         self._subs: dict[str, set[int]] = {}
         self._by_id: dict[int, Subscription] = {}
         self._queue_size = queue_size
+        self.closed = False
+
+    def close(self) -> None:
+        """Ends every subscription (the server is stopping)."""
+        self.closed = True
+        for sub in self._by_id.values():
+            sub.queue.put_nowait(None)
 
     def subscribe(self, colonyname: str, accepts: Callable[[Event], bool]) -> int:
         sub = Subscription(colonyname, accepts, asyncio.Queue(self._queue_size))
@@ -193,6 +200,15 @@ class Hub:
         self.bus = EventBus()
         self.relay: Relay | None = None  # set when servers share a database
         self._pending: set[asyncio.Task[None]] = set()
+        self.closing = False
+
+    def close(self) -> None:
+        """The server is stopping: wake everyone who waits, end subscriptions."""
+        self.closing = True
+        self.dispatcher.wake_all()
+        for key in list(self.signals._events):
+            self.signals.fire(key)
+        self.bus.close()
 
     # Local effects, also applied when a relay delivers a remote wake-up.
     def local_ready(self, colonyname: str, executortype: str, names: Sequence[str]) -> None:

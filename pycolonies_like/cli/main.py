@@ -11,6 +11,7 @@ import sys
 import click
 
 from pycolonies_like.cli.common import CliError, cli_main
+from pycolonies_like.cli.dev import dev
 from pycolonies_like.cli.security import security
 from pycolonies_like.cli.server import server
 
@@ -23,6 +24,7 @@ def cli() -> None:
 
 cli.add_command(server)
 cli.add_command(security)
+cli.add_command(dev)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -349,6 +349,7 @@ class EventKind(IntEnum):
     GRAPH_FAILED = 9
     GRAPH_CANCELLED = 10
     CURRENT = 11
+    SUBSCRIBED = 12
 
 
 @dataclass(frozen=True)

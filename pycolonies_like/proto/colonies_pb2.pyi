@@ -35,6 +35,7 @@ class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_GRAPH_FAILED: _ClassVar[EventKind]
     EVENT_GRAPH_CANCELLED: _ClassVar[EventKind]
     EVENT_CURRENT: _ClassVar[EventKind]
+    EVENT_SUBSCRIBED: _ClassVar[EventKind]
 EXECUTOR_PENDING: ExecutorState
 EXECUTOR_APPROVED: ExecutorState
 EXECUTOR_REJECTED: ExecutorState
@@ -55,6 +56,7 @@ EVENT_GRAPH_SUCCEEDED: EventKind
 EVENT_GRAPH_FAILED: EventKind
 EVENT_GRAPH_CANCELLED: EventKind
 EVENT_CURRENT: EventKind
+EVENT_SUBSCRIBED: EventKind
 
 class Colony(_message.Message):
     __slots__ = ("colonyid", "name")

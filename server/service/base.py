@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import NotFound, PermissionDenied, StaleAttempt
-from pycolonies_like.core.models import Colony, Event, EventKind, Executor, ExecutorState, Process
+from pycolonies_like.core.models import (
+    Colony,
+    Event,
+    EventKind,
+    Executor,
+    ExecutorState,
+    Process,
+    ProcessState,
+)
 from pycolonies_like.core.rules import check_can_finish
 from server.hub import Hub
 from server.store.base import Member, ProcessBrief, Store
@@ -34,6 +42,16 @@ class Actor:
     @property
     def name(self) -> str:
         return self.member.name if self.member else ""
+
+
+def _over(action: str, processid: str, attempt: int, p: ProcessBrief) -> str:
+    if p.state == ProcessState.WAITING:
+        now = "was put back in the queue"
+    elif p.state == ProcessState.RUNNING:
+        now = f"is on attempt {p.attempt}"
+    else:
+        now = f"has ended ({p.state.name.lower()})"
+    return f"cannot {action}: attempt {attempt} of process {processid} is over; the process {now}"
 
 
 def short(identity: str) -> str:
@@ -136,23 +154,18 @@ class ServiceBase:
         if p is None:
             raise NotFound(f"process {processid!r} does not exist")
         if caller != p.assignedexecutorid:
-            if attempt and attempt != p.attempt:
-                # A former assignee calling late: say so, but only to a member.
+            someone_elses = p.state == ProcessState.RUNNING and attempt == p.attempt
+            if attempt and attempt <= p.attempt and not someone_elses:
+                # Maybe a former assignee calling late: say so, but only to an executor.
                 member = await self.store.get_member(p.colonyname, caller)
                 if member is not None and member.kind == "executor":
-                    raise StaleAttempt(
-                        f"cannot {action}: attempt {attempt} of process {processid} is over "
-                        f"(the process is {p.state.name.lower()}, attempt {p.attempt})"
-                    )
+                    raise StaleAttempt(_over(action, processid, attempt, p))
             raise PermissionDenied(
                 f"Access denied, only the executor assigned to process {processid} may {action}"
             )
         check_can_finish(p.state, action)
         if attempt and attempt != p.attempt:
-            raise StaleAttempt(
-                f"cannot {action}: attempt {attempt} of process {processid} is over "
-                f"(current attempt is {p.attempt})"
-            )
+            raise StaleAttempt(_over(action, processid, attempt, p))
         return p
 
     # ----------------------------------------------------------- events --

@@ -107,7 +107,7 @@ class ProcessService(ServiceBase):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(timeout, 0.0)
         dispatcher = self.hub.dispatcher
-        while True:
+        while not self.hub.closing:
             # Park before claiming, so that a process made ready while we
             # claim cannot slip past us. A wake-up counts as used only when a
             # claim starts after it; otherwise it is passed on (see unpark).
@@ -129,6 +129,7 @@ class ProcessService(ServiceBase):
                 claim_again = True
             finally:
                 dispatcher.unpark(waiter, consumed=claim_again)
+        return None
 
     # ----------------------------------------------------------- close --
 
@@ -419,7 +420,7 @@ class ProcessService(ServiceBase):
                         after_seq = entry.seq
                     if len(entries) < 500:
                         break
-                if state.is_final:
+                if state.is_final or self.hub.closing:
                     return
                 try:
                     # The timeout only guards against a lost wake-up.

@@ -13,6 +13,7 @@ from pycolonies_like.core.errors import (
     NotFound,
     ResourceExhausted,
     StaleAttempt,
+    Unavailable,
 )
 from pycolonies_like.core.models import (
     Event,
@@ -227,6 +228,8 @@ class WorkflowService(ProcessService):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout if timeout > 0 else None
         try:
+            yield Event(kind=EventKind.SUBSCRIBED, colonyname=colonyname,
+                        timestamp=self.clock.now_ns())  # fmt: skip
             if include_current:
                 current = await self._current_event(colonyname, processid, processgraphid)
                 if current is not None and accepts(current):
@@ -241,6 +244,8 @@ class WorkflowService(ProcessService):
                 except asyncio.TimeoutError:
                     return
                 if event is None:
+                    if bus.closed:
+                        raise Unavailable("the server is stopping; subscribe again later")
                     raise ResourceExhausted(
                         "the event stream fell too far behind and was ended; subscribe again"
                     )

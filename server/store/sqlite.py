@@ -93,7 +93,7 @@ class SqliteStore(SqlStore):
 
     async def open(self) -> None:
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            Path(self.path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -114,10 +114,12 @@ class SqliteStore(SqlStore):
                     f"the database {self.path} is in use by another server"
                 ) from None
             raise StorageError(f"cannot open {self.path}: {err}") from None
-        if self.path != ":memory:":
-            os.chmod(self.path, 0o600)
         self._db = db
         self._migrate()
+        if self.path != ":memory:":
+            for path in (self.path, self.path + "-wal", self.path + "-shm"):
+                if os.path.exists(path):
+                    os.chmod(path, 0o600)
 
     def _migrate(self) -> None:
         db = self._conn

@@ -190,6 +190,8 @@ class ExecutorSession:
                     self.claiming -= 1
                 if process is not None:
                     self._assigned(process)
+                elif self.service.hub.closing:
+                    raise errors.Unavailable("the server is stopping; open a new session later")
         except errors.ColoniesError as err:
             # e.g. the executor was rejected or removed: end the session.
             self._end_with(err)

@@ -1,0 +1,48 @@
+# Two commands on a fresh machine:
+#   make dev    start a development server on embedded SQLite (./.colonies)
+#   make test   run the test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install dev test lint protos check-protos bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+dev: $(STAMP)
+	$(VENV)/bin/colonies dev
+
+# pytest exits with 5 when it collects no tests; that is not a failure here.
+test: $(STAMP)
+	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy pycolonies_like server executors
+
+protos: $(STAMP)
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=pycolonies_like/proto \
+		--pyi_out=pycolonies_like/proto proto/colonies.proto
+
+# Fails when the generated code is not what `make protos` would write.
+check-protos: $(STAMP)
+	rm -rf build/protos && mkdir -p build/protos
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=build/protos --pyi_out=build/protos \
+		proto/colonies.proto
+	diff -q build/protos/colonies_pb2.py pycolonies_like/proto/colonies_pb2.py
+	diff -q build/protos/colonies_pb2.pyi pycolonies_like/proto/colonies_pb2.pyi
+
+bench: $(STAMP)
+	$(PY) bench/lifecycle.py
+	$(PY) bench/workflow.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

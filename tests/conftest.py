@@ -1,0 +1,67 @@
+"""Shared fixtures: real servers on port 0, real stores, real clients."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from pycolonies_like.client import Colonies
+from pycolonies_like.core.clock import ManualClock
+from pycolonies_like.core.models import Conditions, FuncSpec
+from server.testing import ColonyKeys, ThreadedServer, bootstrap
+
+_names = itertools.count()
+
+
+def unique(prefix: str = "c") -> str:
+    return f"{prefix}{os.getpid()}-{next(_names)}"
+
+
+def spec(
+    colonyname: str, funcname: str = "work", executortype: str = "test-executor", **kw
+) -> FuncSpec:  # type: ignore[no-untyped-def]
+    return FuncSpec(
+        funcname=funcname,
+        conditions=Conditions(colonyname=colonyname, executortype=executortype),
+        **kw,
+    )
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[ThreadedServer]:
+    with ThreadedServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def client(server: ThreadedServer) -> Colonies:
+    return server.client()
+
+
+@pytest.fixture
+def colony(server: ThreadedServer, client: Colonies) -> ColonyKeys:
+    """A fresh colony with two approved executors and a user."""
+    return bootstrap(client, server.server_key, colonyname=unique(), executors=2)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(time.time_ns())
+
+
+@pytest.fixture
+def clocked(clock: ManualClock) -> Iterator[ThreadedServer]:
+    """A server whose time only moves when the test says so; its background
+    loops are slowed down so that tests run each pass themselves."""
+    with ThreadedServer(
+        clock=clock,
+        signature_window_s=10**9,
+        sweep_interval_s=3600,
+        cron_interval_s=3600,
+        generator_interval_s=3600,
+    ) as srv:
+        yield srv

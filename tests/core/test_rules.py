@@ -1,0 +1,124 @@
+"""Pure rules: names, specs, priorities, deadlines."""
+
+from __future__ import annotations
+
+import pytest
+
+from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument
+from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState
+from pycolonies_like.core.rules import (
+    NS_PER_DAY,
+    check_can_finish,
+    check_count,
+    check_id,
+    check_name,
+    exec_deadline,
+    priority_time,
+    retries_left,
+    validate_funcspec,
+    wait_deadline,
+)
+
+
+def good_spec(**changes: object) -> FuncSpec:
+    spec = FuncSpec(funcname="f", conditions=Conditions(colonyname="c", executortype="t"))
+    for key, value in changes.items():
+        setattr(spec, key, value)
+    return spec
+
+
+def test_a_valid_spec_passes() -> None:
+    assert validate_funcspec(good_spec(args=[1, "a", {"x": [1.5]}], kwargs={"k": None}))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"funcname": ""}, "funcname is required"),
+        ({"funcname": "x" * 200}, "longer than"),
+        ({"conditions": Conditions(executortype="t")}, "colonyname is required"),
+        ({"conditions": Conditions(colonyname="c")}, "executortype is required"),
+        (
+            {"conditions": Conditions(colonyname="c", executortype="t", executornames=[""])},
+            "empty names",
+        ),
+        (
+            {"conditions": Conditions(colonyname="c", executortype="t", dependencies=["a"])},
+            "only allowed in a workflow",
+        ),
+        ({"priority": 50_001}, "priority must be in"),
+        ({"priority": -50_001}, "priority must be in"),
+        ({"maxretries": -2}, "maxretries must be -1"),
+        ({"maxwaittime": -5}, "maxwaittime must be -1"),
+        ({"maxexectime": 1.5}, "maxexectime must be an integer"),
+        ({"args": {"a": 1}}, "args must be a list"),
+        ({"kwargs": [1]}, "kwargs must be an object"),
+        ({"args": [float("nan")]}, "args must be JSON"),
+        ({"args": [object()]}, "args must be JSON"),
+        ({"env": {"a": 1}}, "env must map strings"),
+    ],
+)
+def test_invalid_specs_are_refused(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        validate_funcspec(good_spec(**changes))
+
+
+def test_unknown_executor_type_is_fine() -> None:
+    validate_funcspec(
+        good_spec(conditions=Conditions(colonyname="c", executortype="nobody-has-it"))
+    )
+
+
+def test_priority_moves_a_process_a_day_per_unit() -> None:
+    assert priority_time(1000, 0) == 1000
+    assert priority_time(1000, 2) == 1000 - 2 * NS_PER_DAY
+    assert priority_time(1000, 1) < priority_time(999, 0)  # higher priority first
+    assert priority_time(1000, 0) > priority_time(999, 0)  # then older first
+
+
+def test_deadlines_treat_zero_and_minus_one_as_unlimited() -> None:
+    assert wait_deadline(10, 0) == 0 and wait_deadline(10, -1) == 0
+    assert exec_deadline(10, 0) == 0 and exec_deadline(10, -1) == 0
+    assert exec_deadline(10, 3) == 10 + 3_000_000_000
+    assert wait_deadline(10, 2) == 10 + 2_000_000_000
+
+
+def test_retries() -> None:
+    assert retries_left(0, 1) and not retries_left(1, 1)
+    assert not retries_left(0, 0)
+    assert retries_left(1000, -1)
+
+
+def test_only_running_processes_can_finish() -> None:
+    check_can_finish(ProcessState.RUNNING, "close it")
+    with pytest.raises(FailedPrecondition, match="waiting"):
+        check_can_finish(ProcessState.WAITING, "close it")
+    with pytest.raises(FailedPrecondition, match="ended"):
+        check_can_finish(ProcessState.SUCCESSFUL, "close it")
+
+
+@pytest.mark.parametrize("name", ["dev", "helloworld-executor", "a.b_c@d+e=f", "x" * 128])
+def test_good_names(name: str) -> None:
+    assert check_name("name", name) == name
+
+
+@pytest.mark.parametrize("name", ["", "has space", "colon:name", "-leading", "x" * 129, "ä"])
+def test_bad_names(name: str) -> None:
+    with pytest.raises(InvalidArgument):
+        check_name("name", name)
+
+
+def test_ids_are_64_lowercase_hex() -> None:
+    check_id("id", "a" * 64)
+    for bad in ("A" * 64, "a" * 63, "g" * 64, ""):
+        with pytest.raises(InvalidArgument):
+            check_id("id", bad)
+
+
+def test_counts() -> None:
+    assert check_count(0) == 100
+    assert check_count(5) == 5
+    with pytest.raises(InvalidArgument):
+        check_count(-1)
+    with pytest.raises(InvalidArgument):
+        check_count(10**6)

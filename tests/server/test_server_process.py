@@ -1,0 +1,104 @@
+"""The server as a process: durability across kill -9, graceful shutdown,
+one server per data directory."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pycolonies_like import NoProcessAvailable, ProcessState, Unavailable
+from server.testing import ServerProcess, bootstrap
+from tests.conftest import spec
+
+
+def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
+    first = ServerProcess(str(tmp_path)).start()
+    client = first.client()
+    keys = bootstrap(client, first.server_key, executors=1)
+    submitted = [client.submit(spec(keys.colonyname), keys.user_key).processid for _ in range(50)]
+    batch = client.submit_batch([spec(keys.colonyname)] * 50, keys.user_key)
+    running = client.assign(keys.colonyname, 5, keys.executor_key)
+    client.add_log(running.processid, "logged", keys.executor_key)
+    client.close(running.processid, ["closed"], keys.executor_key)
+    first.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+    first.proc.wait(10)  # type: ignore[union-attr]
+    client.close_channel()
+
+    second = ServerProcess(str(tmp_path), server_key=first.server_key).start()
+    try:
+        client = second.client()
+        for pid in [*submitted, *(p.processid for p in batch)]:
+            assert client.get_process(pid, keys.user_key) is not None
+        done = client.get_process(running.processid, keys.user_key)
+        assert done.state == ProcessState.SUCCESSFUL and done.output == ["closed"]
+        logs = client.get_process_log(keys.colonyname, running.processid, 5, 0, keys.user_key)
+        assert [e.message for e in logs] == ["logged"]
+        assert client.stats(keys.colonyname, keys.user_key).waitingprocesses == 99
+    finally:
+        second.kill()
+
+
+def test_nonces_are_remembered_across_a_restart(tmp_path: Path) -> None:
+    import grpc
+
+    from pycolonies_like import signing
+    from pycolonies_like.proto import colonies_pb2 as pb
+
+    first = ServerProcess(str(tmp_path)).start()
+    payload = pb.GetServerInfoRequest().SerializeToString()
+    method = "/colonies.v1.Colonies/GetServerInfo"
+    metadata = signing.sign_call(first.server_key, method, payload)
+
+    def call(port: int) -> None:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            channel.unary_unary(method)(payload, metadata=metadata, timeout=5)
+
+    call(first.port)
+    time.sleep(0.5)  # nonces are saved several times a second
+    first.terminate()
+    second = ServerProcess(str(tmp_path), server_key=first.server_key).start()
+    try:
+        with pytest.raises(grpc.RpcError) as err:
+            call(second.port)
+        assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert "replayed" in (err.value.details() or "")
+    finally:
+        second.kill()
+
+
+def test_sigterm_stops_gracefully(tmp_path: Path) -> None:
+    srv = ServerProcess(str(tmp_path)).start()
+    client = srv.client()
+    keys = bootstrap(client, srv.server_key, executors=1)
+    outcome: list[object] = []
+
+    def poll() -> None:
+        try:
+            client.assign(keys.colonyname, 30, keys.executor_key)
+        except (NoProcessAvailable, Unavailable) as err:
+            outcome.append(type(err))
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert srv.terminate(timeout=20) == 0
+    assert time.monotonic() - started < 15
+    poller.join(10)
+    assert outcome, "a parked assign must end when the server stops"
+    assert "stopping" in srv.log()
+
+
+def test_a_second_server_cannot_use_the_same_data_dir(tmp_path: Path) -> None:
+    first = ServerProcess(str(tmp_path)).start()
+    try:
+        second = ServerProcess(str(tmp_path), server_key=first.server_key)
+        second.port_file = str(tmp_path / "port2")
+        with pytest.raises(RuntimeError, match="in use by another server"):
+            second.start()
+    finally:
+        first.kill()
