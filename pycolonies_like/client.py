@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import grpc
@@ -735,7 +735,7 @@ class Colonies(_Api):
         self, colonyname: str, prvkey: str, *, processid: str = "", processgraphid: str = "",
         executortype: str = "", states: Sequence[int] = (), include_current: bool = False,
         timeout: float = 0.0,
-    ) -> Generator[Event, None, None]:  # fmt: skip
+    ) -> Iterator[Event]:  # fmt: skip
         """Yields process and workflow events of a colony as they happen. The
         first event is always SUBSCRIBED: from then on nothing is missed."""
         request = _events_request(

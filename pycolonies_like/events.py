@@ -83,7 +83,7 @@ def run_workflow(
 
     wf = _workflow(workflow)
     # Subscribe before submitting, so that no event can be missed.
-    events = client.events(wf.colonyname, prvkey, timeout=timeout)
+    events: Any = client.events(wf.colonyname, prvkey, timeout=timeout)  # a generator
     first = next(events)
     assert first.kind == EventKind.SUBSCRIBED
     graph = client.submit_workflow(wf, prvkey)
