@@ -47,6 +47,8 @@ class ExecutorSession:
         self._revoked: asyncio.Queue[str | None] = asyncio.Queue()
         self._call: Any = None
         self._reader: asyncio.Task[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._outbox: asyncio.Queue[pb.SignedMessage] = asyncio.Queue()
         self._error: errors.ColoniesError | None = None
 
     async def __aenter__(self) -> ExecutorSession:
@@ -57,7 +59,7 @@ class ExecutorSession:
         await self.aclose()
 
     async def open(self) -> None:
-        stub = self.client.channel.stream_stream(
+        stub = self.client.channel.stream_stream(  # type: ignore[union-attr]
             PATH,
             request_serializer=pb.SignedMessage.SerializeToString,
             response_deserializer=pb.SessionReply.FromString,
@@ -69,6 +71,7 @@ class ExecutorSession:
             )
         )
         self._reader = asyncio.create_task(self._read())
+        self._writer = asyncio.create_task(self._write())
         await opened
 
     async def aclose(self) -> None:
@@ -76,10 +79,11 @@ class ExecutorSession:
             with contextlib.suppress(Exception):
                 await self._call.done_writing()
             self._call.cancel()
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(BaseException):
-                await self._reader
+        for task in (self._writer, self._reader):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
 
     def _send(self, request: pb.SessionRequest) -> asyncio.Future[None]:
         if self._error is not None:
@@ -89,10 +93,20 @@ class ExecutorSession:
         ts, nonce, signature = signing.sign_session_message(self.prvkey, PATH, payload)
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending[request.request_id] = future
-        message = pb.SignedMessage(payload=payload, timestamp=ts, nonce=nonce, signature=signature)
-        write = asyncio.ensure_future(self._call.write(message))
-        write.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self._outbox.put_nowait(
+            pb.SignedMessage(payload=payload, timestamp=ts, nonce=nonce, signature=signature)
+        )
         return future
+
+    async def _write(self) -> None:
+        """The one writer of the stream: messages go out in the order they were sent."""
+        try:
+            while True:
+                await self._call.write(await self._outbox.get())
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the stream broke; the reader reports why
+            return
 
     async def _read(self) -> None:
         try:

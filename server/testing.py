@@ -143,8 +143,10 @@ class ServerProcess:
         args: Sequence[str] = (),
         env: dict[str, str] | None = None,
         log_path: str | None = None,
+        port: int = 0,
     ) -> None:
         self.data_dir = data_dir
+        self.requested_port = port
         self.server_key = server_key or generate_private_key()
         self.args = list(args)
         self.env = env or {}
@@ -160,7 +162,8 @@ class ServerProcess:
         env = {**os.environ, "COLONIES_SERVER_ID": id_of(self.server_key), **self.env}
         cmd = [
             sys.executable, "-m", "pycolonies_like.cli.main", "server", "start",
-            "--port", "0", "--data-dir", self.data_dir, "--port-file", self.port_file, *self.args,
+            "--port", str(self.requested_port), "--data-dir", self.data_dir,
+            "--port-file", self.port_file, *self.args,
         ]  # fmt: skip
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -201,3 +204,12 @@ class ServerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.kill()
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (for tests that restart a server)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

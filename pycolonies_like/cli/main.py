@@ -10,21 +10,40 @@ import sys
 
 import click
 
+from pycolonies_like.cli.admin import colony, executor, user
 from pycolonies_like.cli.common import CliError, cli_main
+from pycolonies_like.cli.context import Settings
 from pycolonies_like.cli.dev import dev
+from pycolonies_like.cli.executors import register as register_executor_commands
+from pycolonies_like.cli.flows import cron, generator, workflow
 from pycolonies_like.cli.security import security
 from pycolonies_like.cli.server import server
+from pycolonies_like.cli.work import attribute, function, log, process
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pycolonies-like", prog_name="colonies")
-def cli() -> None:
+@click.option("--host", help="Server host (COLONIES_SERVER_HOST, default localhost).")
+@click.option("--port", type=int, help="Server gRPC port (COLONIES_SERVER_PORT, default 50070).")
+@click.option("--tls/--insecure", default=None, help="TLS to the server (COLONIES_SERVER_TLS).")
+@click.option("--prvkey", help="Your private key (COLONIES_PRVKEY).")
+@click.option("--colony", "colonyname", help="Colony name (COLONIES_COLONY_NAME).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
+@click.pass_context
+def cli(
+    ctx: click.Context, host: str | None, port: int | None, tls: bool | None, prvkey: str | None,
+    colonyname: str | None, as_json: bool,
+) -> None:  # fmt: skip
     """pycolonies-like: colonies, executors, processes and workflows."""
+    ctx.obj = Settings.from_env(
+        host=host, port=port, tls=tls, prvkey=prvkey, colonyname=colonyname, as_json=as_json
+    )
 
 
-cli.add_command(server)
-cli.add_command(security)
-cli.add_command(dev)
+for command in (server, dev, security, colony, executor, user, function, process, log,
+                attribute, workflow, cron, generator):  # fmt: skip
+    cli.add_command(command)
+register_executor_commands(executor)
 
 
 def main(argv: list[str] | None = None) -> int:

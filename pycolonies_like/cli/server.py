@@ -61,11 +61,14 @@ def server() -> None:
     type=click.Path(dir_okay=False),
     help="Write the bound gRPC port here once serving (for --port 0).",
 )
+@click.option("--signature-window", type=float, help="Seconds a signed request stays valid (300).")
+@click.option("--max-message-size", type=int, help="Largest request in bytes (4 MiB).")
 @click.option("-v", "--verbose", is_flag=True)
 def start(
     host: str, port: int | None, http_port: int | None, data_dir: str | None, db_url: str | None,
     server_id: str | None, sqlite_sync: str | None, tls_cert: str | None, tls_key: str | None,
-    systemd: bool, port_file: str | None, verbose: bool,
+    systemd: bool, port_file: str | None, signature_window: float | None,
+    max_message_size: int | None, verbose: bool,
 ) -> None:  # fmt: skip
     """Start a server (SQLite in the data dir unless a database is given)."""
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
@@ -76,7 +79,8 @@ def start(
     settings = ServerSettings.from_env(
         host=host, port=port, http_port=http_port, data_dir=data_dir, db_url=db_url,
         server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
-        tls_cert=tls_cert, tls_key=tls_key,
+        tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
+        max_message_bytes=max_message_size,
     )  # fmt: skip
     if settings.server_id:
         try:
@@ -107,3 +111,51 @@ def start(
     finally:
         if notifier:
             notifier.stopping()
+
+
+@server.command()
+@click.pass_obj
+def status(settings: object) -> None:
+    """Show the server's version, store and clock (any key will do)."""
+    from pycolonies_like.cli.context import Settings, emit, fields, when
+    from pycolonies_like.crypto import generate_private_key
+
+    assert isinstance(settings, Settings)
+    info = settings.client().server_info(settings.prvkey or generate_private_key())
+    data = {"version": info.version, "store": info.store, "time": info.time,
+            "signature_window_ms": info.signature_window_ms}  # fmt: skip
+    emit(settings, data, lambda: fields(
+        f"Server {settings.host}:{settings.port}",
+        [("version", info.version), ("store", info.store), ("server time", when(info.time)),
+         ("signature window", f"{info.signature_window_ms / 1000:.0f} s")],
+    ))  # fmt: skip
+
+
+@server.command()
+@click.option("--timeout", type=float, default=5.0, show_default=True)
+@click.pass_obj
+def alive(settings: object, timeout: float) -> None:
+    """Exit 0 when the server reports SERVING on the gRPC health service, 1 otherwise."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from pycolonies_like.cli.context import Settings
+
+    assert isinstance(settings, Settings)
+    target = f"{settings.host}:{settings.port}"
+    channel = (
+        grpc.secure_channel(target, grpc.ssl_channel_credentials())
+        if settings.tls
+        else grpc.insecure_channel(target)
+    )
+    try:
+        reply = health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service="colonies.v1.Colonies"), timeout=timeout
+        )
+    except grpc.RpcError as err:
+        raise CliError(f"server {target} is not answering: {err.code().name}") from None
+    finally:
+        channel.close()
+    if reply.status != health_pb2.HealthCheckResponse.SERVING:
+        raise CliError(f"server {target} is not serving")
+    click.echo("alive")

@@ -1,0 +1,194 @@
+"""`colonies colony|executor|user|function`: managing who and what is in a colony."""
+
+from __future__ import annotations
+
+import click
+
+from pycolonies_like.cli.context import Settings, emit, fields, pass_settings, table, when
+from pycolonies_like.core.models import ExecutorState
+from pycolonies_like.crypto import id_of
+
+# ----------------------------------------------------------------- colony --
+
+
+@click.group()
+def colony() -> None:
+    """Colonies (the server owner's key adds and removes them)."""
+
+
+@colony.command("add")
+@click.option("--name", required=True)
+@click.option(
+    "--colonyid", help="Id of the colony owner's key (default: COLONIES_COLONY_PRVKEY's)."
+)
+@pass_settings
+def colony_add(s: Settings, name: str, colonyid: str | None) -> None:
+    """Add a colony (server owner)."""
+    colonyid = colonyid or id_of(s.key("colony_prvkey"))
+    added = s.client().add_colony({"colonyid": colonyid, "name": name}, s.key("server_prvkey"))
+    emit(s, added, lambda: click.echo(f"Colony {added.name} added (owner id {added.colonyid})"))
+
+
+@colony.command("remove")
+@click.option("--name", required=True)
+@pass_settings
+def colony_remove(s: Settings, name: str) -> None:
+    """Remove a colony and everything in it (server owner)."""
+    s.client().del_colony(name, s.key("server_prvkey"))
+    emit(s, {"removed": name}, lambda: click.echo(f"Colony {name} removed"))
+
+
+@colony.command("ls")
+@pass_settings
+def colony_ls(s: Settings) -> None:
+    """List colonies (server owner)."""
+    colonies = s.client().list_colonies(s.key("server_prvkey"))
+    emit(s, colonies, lambda: table("Colonies", ("name", "colonyid"),
+                                    [(c.name, c.colonyid) for c in colonies]))  # fmt: skip
+
+
+@colony.command("get")
+@click.option("--name", help="Default: COLONIES_COLONY_NAME.")
+@pass_settings
+def colony_get(s: Settings, name: str | None) -> None:
+    """Show a colony."""
+    c = s.client().get_colony(name or s.colony(), s.key())
+    emit(s, c, lambda: fields("Colony", [("name", c.name), ("colonyid", c.colonyid)]))
+
+
+@colony.command("stats")
+@click.option("--name", help="Default: COLONIES_COLONY_NAME.")
+@pass_settings
+def colony_stats(s: Settings, name: str | None) -> None:
+    """Counts of executors, processes and workflows by state."""
+    stats = s.client().stats(name or s.colony(), s.key())
+    emit(s, stats, lambda: fields("Statistics", list(stats.to_dict().items())))
+
+
+# --------------------------------------------------------------- executor --
+
+
+@click.group()
+def executor() -> None:
+    """Executors (the colony owner's key registers and approves them)."""
+
+
+def _show_executors(s: Settings, executors: list) -> None:  # type: ignore[type-arg]
+    emit(s, executors, lambda: table(
+        "Executors", ("name", "type", "state", "id", "last heard from"),
+        [(e.executorname, e.executortype, ExecutorState(e.state).name.lower(), e.executorid[:16],
+          when(e.lastheardfromtime)) for e in executors],
+    ))  # fmt: skip
+
+
+@executor.command("add")
+@click.option("--name", required=True)
+@click.option("--type", "executortype", required=True)
+@click.option("--executorid", required=True, help="Id of the executor's key.")
+@click.option("--approve", is_flag=True, help="Approve it right away.")
+@pass_settings
+def executor_add(s: Settings, name: str, executortype: str, executorid: str, approve: bool) -> None:
+    """Register an executor (colony owner)."""
+    client, key = s.client(), s.key("colony_prvkey")
+    added = client.add_executor(
+        {"executorid": executorid, "executortype": executortype, "executorname": name,
+         "colonyname": s.colony()}, key,
+    )  # fmt: skip
+    if approve:
+        added = client.approve_executor(s.colony(), name, key)
+    emit(
+        s,
+        added,
+        lambda: click.echo(f"Executor {name} added" + (" and approved" if approve else "")),
+    )
+
+
+def _set_state(s: Settings, name: str, approve: bool) -> None:
+    client, key = s.client(), s.key("colony_prvkey")
+    if approve:
+        e = client.approve_executor(s.colony(), name, key)
+    else:
+        e = client.reject_executor(s.colony(), name, key)
+    emit(s, e, lambda: click.echo(f"Executor {name} {'approved' if approve else 'rejected'}"))
+
+
+@executor.command("approve")
+@click.option("--name", required=True)
+@pass_settings
+def executor_approve(s: Settings, name: str) -> None:
+    """Approve an executor: it may now be assigned work."""
+    _set_state(s, name, True)
+
+
+@executor.command("reject")
+@click.option("--name", required=True)
+@pass_settings
+def executor_reject(s: Settings, name: str) -> None:
+    """Reject an executor: its running work goes back to the queue."""
+    _set_state(s, name, False)
+
+
+@executor.command("remove")
+@click.option("--name", required=True)
+@pass_settings
+def executor_remove(s: Settings, name: str) -> None:
+    """Remove an executor: its running work goes back to the queue."""
+    s.client().remove_executor(s.colony(), name, s.key("colony_prvkey"))
+    emit(s, {"removed": name}, lambda: click.echo(f"Executor {name} removed"))
+
+
+@executor.command("ls")
+@pass_settings
+def executor_ls(s: Settings) -> None:
+    """List the executors of the colony."""
+    _show_executors(s, s.client().list_executors(s.colony(), s.key()))
+
+
+@executor.command("get")
+@click.option("--name", required=True)
+@pass_settings
+def executor_get(s: Settings, name: str) -> None:
+    """Show an executor."""
+    e = s.client().get_executor(s.colony(), name, s.key())
+    emit(s, e, lambda: fields("Executor", list(e.to_dict().items())))
+
+
+# ------------------------------------------------------------------- user --
+
+
+@click.group()
+def user() -> None:
+    """Users: members who submit work (the colony owner's key manages them)."""
+
+
+@user.command("add")
+@click.option("--name", required=True)
+@click.option("--userid", required=True, help="Id of the user's key.")
+@click.option("--email", default="")
+@click.option("--phone", default="")
+@pass_settings
+def user_add(s: Settings, name: str, userid: str, email: str, phone: str) -> None:
+    """Add a user (colony owner)."""
+    added = s.client().add_user(
+        {"colonyname": s.colony(), "userid": userid, "name": name, "email": email, "phone": phone},
+        s.key("colony_prvkey"),
+    )
+    emit(s, added, lambda: click.echo(f"User {name} added"))
+
+
+@user.command("ls")
+@pass_settings
+def user_ls(s: Settings) -> None:
+    """List the users of the colony."""
+    users = s.client().get_users(s.colony(), s.key())
+    rows = [(u.name, u.userid[:16], u.email, u.phone) for u in users]
+    emit(s, users, lambda: table("Users", ("name", "userid", "email", "phone"), rows))
+
+
+@user.command("remove")
+@click.option("--name", required=True)
+@pass_settings
+def user_remove(s: Settings, name: str) -> None:
+    """Remove a user (colony owner)."""
+    s.client().remove_user(s.colony(), name, s.key("colony_prvkey"))
+    emit(s, {"removed": name}, lambda: click.echo(f"User {name} removed"))

@@ -1,0 +1,324 @@
+"""`colonies function|process|log|attribute`: submitting and watching work."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pycolonies_like.cli.common import CliError
+from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
+from pycolonies_like.client import Colonies
+from pycolonies_like.core.models import Conditions, FuncSpec, Process, ProcessState
+
+
+def load_json(path: str) -> Any:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text()
+    except OSError as err:
+        raise CliError(f"cannot read {path}: {err.strerror}") from None
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        raise CliError(f"{path} is not valid JSON: {err}") from None
+
+
+def spec_from_file(s: Settings, path: str) -> FuncSpec:
+    data = load_json(path)
+    if not isinstance(data, dict):
+        raise CliError(f"{path} must hold a JSON object (a function spec)")
+    spec = FuncSpec.from_dict(data)
+    if not spec.conditions.colonyname:
+        spec.conditions.colonyname = s.colony()
+    return spec
+
+
+def follow(client: Colonies, process: Process, key: str) -> int:
+    """Prints the log as it grows; returns the exit status for the process' end."""
+    info(f"Following process {process.processid}")
+    for entry in client.follow_logs(process.processid, key):
+        sys.stdout.write(entry.message if entry.message.endswith("\n") else entry.message + "\n")
+        sys.stdout.flush()
+    return report(client.get_process(process.processid, key))
+
+
+def echo_lines(values: Iterable[Any]) -> None:
+    for value in values:
+        text = str(value)
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def report(p: Process) -> int:
+    if p.state == ProcessState.SUCCESSFUL:
+        info(f"Process {p.processid} finished successfully" + (f": {p.output}" if p.output else ""))
+        return 0
+    errors = "; ".join(p.errors)
+    info(f"Process {p.processid} {p.state.name.lower()}" + (f": {errors}" if errors else ""))
+    return 1
+
+
+def submit_and_maybe_follow(s: Settings, spec: FuncSpec, do_follow: bool, wait: bool) -> None:
+    client, key = s.client(), s.key()
+    process = client.submit_func_spec(spec, key)
+    if not (do_follow or wait):
+        emit(s, process, lambda: click.echo(process.processid))
+        return
+    info(f"Process {process.processid} submitted")
+    if do_follow:
+        code = follow(client, process, key)
+    else:
+        final = client.wait(process, 24 * 3600, key)
+        code = report(final)
+        emit(s, final, lambda: echo_lines(final.output))
+    sys.exit(code)
+
+
+# --------------------------------------------------------------- function --
+
+
+@click.group()
+def function() -> None:
+    """Register functions; submit and run them."""
+
+
+@function.command("add")
+@click.option("--name", "funcname", required=True, help="Function name.")
+@click.option("--description", default="")
+@pass_settings
+def function_add(s: Settings, funcname: str, description: str) -> None:
+    """Register a function of the executor whose key is COLONIES_PRVKEY."""
+    client, key = s.client(), s.key()
+    from pycolonies_like.crypto import id_of
+
+    mine = [e for e in client.list_executors(s.colony(), key) if e.executorid == id_of(key)]
+    if not mine:
+        raise CliError("COLONIES_PRVKEY is not the key of an executor of this colony")
+    f = client.add_function(s.colony(), mine[0].executorname, funcname, key, description)
+    emit(s, f, lambda: click.echo(f"Function {funcname} registered for {f.executorname}"))
+
+
+@function.command("ls")
+@click.option("--executor", "executorname", default="", help="Only this executor's functions.")
+@pass_settings
+def function_ls(s: Settings, executorname: str) -> None:
+    """List registered functions, with their run statistics."""
+    fs = s.client().get_functions_by_executor(s.colony(), executorname, s.key())
+    emit(s, fs, lambda: table(
+        "Functions", ("function", "executor", "type", "calls", "avg wait s", "avg exec s"),
+        [(f.funcname, f.executorname, f.executortype, f.counter, f"{f.avgwaittime:.3f}",
+          f"{f.avgexectime:.3f}") for f in fs],
+    ))  # fmt: skip
+
+
+@function.command("submit")
+@click.option("--spec", "path", required=True, help="A function spec (JSON file, or - for stdin).")
+@click.option("--follow", "do_follow", is_flag=True, help="Print the log live until it ends.")
+@click.option("--wait", is_flag=True, help="Wait for the end and print the output.")
+@pass_settings
+def function_submit(s: Settings, path: str, do_follow: bool, wait: bool) -> None:
+    """Submit a function spec."""
+    submit_and_maybe_follow(s, spec_from_file(s, path), do_follow, wait)
+
+
+def _parse_arg(text: str) -> Any:
+    """JSON when it parses (numbers, lists...), a plain string otherwise."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+@function.command("exec")
+@click.option("--func", "funcname", required=True)
+@click.option("--targettype", required=True, help="Executor type to run it.")
+@click.option("--targetname", multiple=True, help="Only these executors (repeatable).")
+@click.option(
+    "--args", "args", multiple=True, help="Positional argument (repeatable; JSON or text)."
+)
+@click.option(
+    "--kwargs", "kwargs", multiple=True, help="key=value (repeatable; value JSON or text)."
+)
+@click.option("--env", "env", multiple=True, help="KEY=value environment entry (repeatable).")
+@click.option("--priority", type=int, default=0)
+@click.option("--maxwaittime", type=int, default=-1)
+@click.option("--maxexectime", type=int, default=-1)
+@click.option("--maxretries", type=int, default=0)
+@click.option("--label", default="")
+@click.option("--follow", "do_follow", is_flag=True, help="Print the log live until it ends.")
+@click.option("--wait", is_flag=True, help="Wait for the end and print the output.")
+@pass_settings
+def function_exec(
+    s: Settings, funcname: str, targettype: str, targetname: tuple[str, ...],
+    args: tuple[str, ...], kwargs: tuple[str, ...], env: tuple[str, ...], priority: int,
+    maxwaittime: int, maxexectime: int, maxretries: int, label: str, do_follow: bool, wait: bool,
+) -> None:  # fmt: skip
+    """Run a function by name on an executor type."""
+
+    def pairs(items: tuple[str, ...], what: str) -> dict[str, str]:
+        out = {}
+        for item in items:
+            if "=" not in item:
+                raise CliError(f"{what} must be key=value, got {item!r}")
+            k, v = item.split("=", 1)
+            out[k] = v
+        return out
+
+    spec = FuncSpec(
+        funcname=funcname,
+        args=[_parse_arg(a) for a in args],
+        kwargs={k: _parse_arg(v) for k, v in pairs(kwargs, "--kwargs").items()},
+        env=pairs(env, "--env"),
+        priority=priority, maxwaittime=maxwaittime, maxexectime=maxexectime,
+        maxretries=maxretries, label=label,
+        conditions=Conditions(colonyname=s.colony(), executortype=targettype,
+                              executornames=list(targetname)),
+    )  # fmt: skip
+    submit_and_maybe_follow(s, spec, do_follow, wait)
+
+
+# ---------------------------------------------------------------- process --
+
+
+@click.group()
+def process() -> None:
+    """List, inspect, cancel and remove processes."""
+
+
+def _list(s: Settings, states: list[ProcessState], count: int) -> None:
+    client, key = s.client(), s.key()
+    found = [p for state in states for p in client.list_processes(s.colony(), count, state, key)]
+    emit(s, found, lambda: table(
+        "Processes", ("id", "function", "type", "state", "submitted", "executor", "graph"),
+        [(p.processid[:16], p.spec.funcname, p.spec.conditions.executortype,
+          p.state.name.lower(), when(p.submissiontime), p.assignedexecutorname or "-",
+          (p.processgraphid[:12] or "-")) for p in found],
+    ))  # fmt: skip
+
+
+def _ps(name: str, state: ProcessState | None, doc: str) -> click.Command:
+    @click.option("--count", type=int, default=20, show_default=True)
+    @pass_settings
+    def command(s: Settings, count: int, **kw: bool) -> None:
+        states = list(ProcessState) if kw.get("all_states") else [state]  # type: ignore[list-item]
+        _list(s, states, count)  # type: ignore[arg-type]
+
+    command.__doc__ = doc
+    if state == ProcessState.RUNNING:
+        command = click.option("--all", "all_states", is_flag=True, help="Every state.")(command)
+    return process.command(name)(command)
+
+
+_ps("ps", ProcessState.RUNNING, "List running processes (--all: every state).")
+_ps("psw", ProcessState.WAITING, "List waiting processes.")
+_ps("pss", ProcessState.SUCCESSFUL, "List successful processes.")
+_ps("psf", ProcessState.FAILED, "List failed processes.")
+_ps("psc", ProcessState.CANCELLED, "List cancelled processes.")
+
+
+@process.command("get")
+@click.option("-p", "--processid", required=True)
+@pass_settings
+def process_get(s: Settings, processid: str) -> None:
+    """Show a process."""
+    p = s.client().get_process(processid, s.key())
+    emit(s, p, lambda: fields("Process", [
+        ("processid", p.processid), ("state", p.state.name.lower()),
+        ("function", p.spec.funcname), ("args", json.dumps(p.spec.args)),
+        ("kwargs", json.dumps(p.spec.kwargs)), ("executortype", p.spec.conditions.executortype),
+        ("initiator", p.initiatorname), ("executor", p.assignedexecutorname or "-"),
+        ("submitted", when(p.submissiontime)), ("started", when(p.starttime)),
+        ("ended", when(p.endtime)), ("attempt", p.attempt), ("retries", p.retries),
+        ("input", json.dumps(p.input)), ("output", json.dumps(p.output)),
+        ("errors", "; ".join(p.errors) or "-"), ("workflow", p.processgraphid or "-"),
+    ]))  # fmt: skip
+
+
+@process.command("cancel")
+@click.option("-p", "--processid", required=True)
+@pass_settings
+def process_cancel(s: Settings, processid: str) -> None:
+    """Cancel a waiting or running process (its executor is told to stop)."""
+    p = s.client().cancel(processid, s.key())
+    emit(s, p, lambda: click.echo(f"Process {processid} cancelled"))
+
+
+@process.command("remove")
+@click.option("-p", "--processid", required=True)
+@pass_settings
+def process_remove(s: Settings, processid: str) -> None:
+    """Remove a process that is not running."""
+    s.client().remove_process(processid, s.key())
+    emit(s, {"removed": processid}, lambda: click.echo(f"Process {processid} removed"))
+
+
+@process.command("removeall")
+@click.option("--state", type=click.Choice(["waiting", "successful", "failed", "cancelled", "all"]),
+              default="all", show_default=True)  # fmt: skip
+@pass_settings
+def process_removeall(s: Settings, state: str) -> None:
+    """Remove every process of the colony in a state, but running ones (colony owner)."""
+    value = -1 if state == "all" else int(ProcessState[state.upper()])
+    removed = s.client().remove_all_processes(s.colony(), s.key("colony_prvkey"), value)
+    emit(s, {"removed": removed}, lambda: click.echo(f"{removed} processes removed"))
+
+
+# -------------------------------------------------------------------- log --
+
+
+@click.group()
+def log() -> None:
+    """Process logs."""
+
+
+@log.command("get")
+@click.option("-p", "--processid", required=True)
+@click.option("--count", type=int, default=100, show_default=True)
+@click.option("--since", type=int, default=0, help="Only entries after this time (Unix ns).")
+@click.option("--latest", is_flag=True, help="The newest entries instead of the oldest.")
+@pass_settings
+def log_get(s: Settings, processid: str, count: int, since: int, latest: bool) -> None:
+    """Print the log of a process."""
+    entries = s.client().get_process_log(s.colonyname, processid, count, since, s.key(), latest)
+    emit(s, entries, lambda: echo_lines(e.message for e in entries))
+
+
+@log.command("follow")
+@click.option("-p", "--processid", required=True)
+@pass_settings
+def log_follow(s: Settings, processid: str) -> None:
+    """Print the log of a process as it grows, until the process ends."""
+    client, key = s.client(), s.key()
+    sys.exit(follow(client, client.get_process(processid, key), key))
+
+
+# -------------------------------------------------------------- attribute --
+
+
+@click.group()
+def attribute() -> None:
+    """Process attributes (the assigned executor adds them)."""
+
+
+@attribute.command("add")
+@click.option("-p", "--processid", required=True)
+@click.option("--key", "name", required=True)
+@click.option("--value", required=True)
+@pass_settings
+def attribute_add(s: Settings, processid: str, name: str, value: str) -> None:
+    """Add an attribute to a running process."""
+    a = s.client().add_attribute(processid, name, value, s.key())
+    emit(s, a, lambda: click.echo(a.attributeid))
+
+
+@attribute.command("get")
+@click.option("--attributeid", required=True)
+@pass_settings
+def attribute_get(s: Settings, attributeid: str) -> None:
+    """Show an attribute."""
+    a = s.client().get_attribute(attributeid, s.key())
+    emit(s, a, lambda: fields("Attribute", [("key", a.key), ("value", a.value),
+                                            ("process", a.targetid)]))  # fmt: skip

@@ -1,0 +1,281 @@
+"""The `colonies` CLI driven as a user would: subprocesses against `colonies dev`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+COLONIES = [sys.executable, "-m", "pycolonies_like.cli.main"]
+
+
+class Dev:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.proc: subprocess.Popen[str] | None = None
+        self.env: dict[str, str] = {}
+        self.children: list[subprocess.Popen[str]] = []
+
+    def start(self) -> Dev:
+        env_file = self.data_dir / "dev.env"
+        if env_file.exists():
+            env_file.unlink()
+        self.proc = subprocess.Popen(
+            [*COLONIES, "dev", "--data-dir", str(self.data_dir), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not env_file.exists():
+            assert self.proc.poll() is None, self.proc.stdout.read()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "colonies dev did not start"
+            time.sleep(0.05)
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        for line in env_file.read_text().splitlines():
+            if line.startswith("export "):
+                key, _, value = line[len("export ") :].partition("=")
+                self.env[key] = value
+        return self
+
+    def run(self, *args: str, check: bool = True, timeout: float = 60,
+            stdin: str | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+        result = subprocess.run([*COLONIES, *args], env=self.env, capture_output=True, text=True,
+                                timeout=timeout, input=stdin)  # fmt: skip
+        assert "Traceback" not in result.stderr, result.stderr
+        if check:
+            assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
+        return result
+
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        child = subprocess.Popen([*COLONIES, *args], env=self.env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        self.children.append(child)
+        return child
+
+    def executor(self, kind: str) -> subprocess.Popen[str]:
+        child = self.spawn("executor", "start", kind)
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        assert "registered" in line, line
+        return child
+
+    def stop(self) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+                try:
+                    child.wait(15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+        self.children.clear()
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(15)
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
+    d = Dev(tmp_path_factory.mktemp("dev")).start()
+    yield d
+    d.stop()
+
+
+@pytest.fixture(scope="module")
+def helloworld(dev: Dev) -> Iterator[subprocess.Popen[str]]:
+    child = dev.executor("helloworld")
+    yield child
+    child.send_signal(signal.SIGINT)
+    child.wait(15)
+
+
+def test_dev_writes_a_private_env_file_and_a_ready_colony(dev: Dev) -> None:
+    env_file = dev.data_dir / "dev.env"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE((dev.data_dir / "dev.json").stat().st_mode) == 0o600
+    for key in ("COLONIES_SERVER_PRVKEY", "COLONIES_COLONY_PRVKEY", "COLONIES_PRVKEY"):
+        assert len(dev.env[key]) == 64
+    assert dev.env["COLONIES_COLONY_NAME"] == "dev"
+    listing = json.loads(dev.run("--json", "executor", "ls").stdout)
+    assert [e["executorname"] for e in listing] == ["dev"] and listing[0]["state"] == 1
+    assert dev.run("server", "alive").stdout.strip() == "alive"
+    status = json.loads(dev.run("--json", "server", "status").stdout)
+    assert status["store"] == "sqlite"
+
+
+def test_the_tour_helloworld_with_follow(dev: Dev, helloworld: subprocess.Popen[str]) -> None:
+    result = dev.run("function", "exec", "--func", "helloworld",
+                     "--targettype", "helloworld-executor", "--follow")  # fmt: skip
+    assert result.stdout == "Hello from executor\n"
+    assert "finished successfully: ['helloworld']" in result.stderr
+    spec = dev.data_dir / "helloworld.json"
+    spec.write_text(json.dumps({"conditions": {"executortype": "helloworld-executor"},
+                                "funcname": "helloworld"}))  # fmt: skip
+    result = dev.run("function", "submit", "--spec", str(spec), "--wait")
+    assert result.stdout.strip() == "helloworld"
+    done = json.loads(dev.run("--json", "process", "pss", "--count", "10").stdout)
+    assert len(done) >= 2 and all(p["state"] == 2 for p in done)
+
+
+def test_a_failing_process_exits_non_zero(dev: Dev, helloworld: subprocess.Popen[str]) -> None:
+    result = dev.run("function", "exec", "--func", "missing",
+                     "--targettype", "helloworld-executor", "--follow", check=False)  # fmt: skip
+    assert result.returncode == 1
+    assert "failed: executor" in result.stderr and "no function 'missing'" in result.stderr
+
+
+def test_shell_executor_streams_and_is_killed_on_cancel(dev: Dev, tmp_path: Path) -> None:
+    shell = dev.executor("shell")
+    marker = tmp_path / "ticks"
+    command = f"for i in $(seq 1 200); do echo tick $i; echo $i >> {marker}; sleep 0.1; done"
+    follower = dev.spawn("function", "exec", "--func", "shell", "--targettype", "shell",
+                         "--args", command, "--follow")  # fmt: skip
+    assert follower.stdout is not None
+    lines = [follower.stdout.readline() for _ in range(4)]
+    assert lines[0].startswith("Process ") and lines[0].rstrip().endswith("submitted")
+    processid = lines[0].split()[1]
+    assert lines[3].startswith("tick 1") or lines[2].startswith("$ for i")
+    while "tick 3" not in follower.stdout.readline():
+        pass
+    dev.run("process", "cancel", "-p", processid)
+    rest = follower.communicate(timeout=30)[0]
+    assert follower.returncode == 1 and f"Process {processid} cancelled" in rest
+    ticks = len(marker.read_text().split())
+    time.sleep(1.0)
+    assert len(marker.read_text().split()) == ticks, "the command kept running after the cancel"
+    got = json.loads(dev.run("--json", "process", "get", "-p", processid).stdout)
+    assert got["state"] == 4
+    shell.send_signal(signal.SIGINT)
+    assert shell.wait(15) == 0
+
+
+def test_a_workflow_from_a_json_spec(dev: Dev, helloworld: subprocess.Popen[str]) -> None:
+    spec = dev.data_dir / "workflow.json"
+    node = {"funcname": "helloworld", "conditions": {"executortype": "helloworld-executor"}}
+    spec.write_text(json.dumps({"functionspecs": [
+        {**node, "nodename": "first"},
+        {**node, "nodename": "left", "conditions": {**node["conditions"], "dependencies": ["first"]}},  # type: ignore[dict-item]
+        {**node, "nodename": "right", "conditions": {**node["conditions"], "dependencies": ["first"]}},  # type: ignore[dict-item]
+        {**node, "nodename": "last", "conditions": {**node["conditions"], "dependencies": ["left", "right"]}},  # type: ignore[dict-item]
+    ]}))  # fmt: skip
+    result = dev.run("workflow", "submit", "--spec", str(spec), "--follow")
+    assert "successful" in result.stderr and "done    last" in result.stderr
+    graphs = json.loads(dev.run("--json", "workflow", "ps", "--state", "successful").stdout)
+    graphid = graphs[0]["processgraphid"]
+    shown = json.loads(dev.run("--json", "workflow", "get", "--workflowid", graphid).stdout)
+    last = next(p for p in shown["processes"] if p["spec"]["nodename"] == "last")
+    assert last["in"] == ["helloworld", "helloworld"]
+
+
+def test_errors_are_one_line_and_non_zero(dev: Dev, tmp_path: Path) -> None:
+    result = dev.run("process", "get", "-p", "0" * 64, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: process {'0' * 64!r} does not exist"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = dev.run("function", "submit", "--spec", str(bad), check=False)
+    assert result.returncode == 1 and "is not valid JSON" in result.stderr
+    result = dev.run("workflow", "submit", "--spec", str(tmp_path / "missing.json"), check=False)
+    assert result.returncode == 1 and "cannot read" in result.stderr
+    env = {k: v for k, v in dev.env.items() if k != "COLONIES_PRVKEY"}
+    result = subprocess.run([*COLONIES, "process", "ps"], env=env, capture_output=True, text=True)
+    assert result.returncode == 1 and "set COLONIES_PRVKEY" in result.stderr
+    result = dev.run("--port", "1", "process", "ps", check=False)
+    assert result.returncode == 1 and result.stderr.startswith("error: cannot reach the server")
+    result = dev.run(
+        "function", "exec", "--func", "f", "--targettype", "t", "--kwargs", "nokey", check=False
+    )
+    assert result.returncode == 1 and "key=value" in result.stderr
+    result = dev.run("nosuchcommand", check=False)
+    assert result.returncode == 2 and "No such command" in result.stderr
+
+
+def test_admin_commands(dev: Dev) -> None:
+    from pycolonies_like.crypto import generate_private_key, id_of
+
+    key = generate_private_key()
+    dev.run(
+        "executor", "add", "--name", "extra", "--type", "t", "--executorid", id_of(key), "--approve"
+    )
+    listing = json.loads(dev.run("--json", "executor", "ls").stdout)
+    assert {e["executorname"]: e["state"] for e in listing}["extra"] == 1
+    dev.run("executor", "reject", "--name", "extra")
+    dev.run("executor", "remove", "--name", "extra")
+    user_key = generate_private_key()
+    dev.run("user", "add", "--name", "alice", "--userid", id_of(user_key))
+    assert "alice" in dev.run("user", "ls").stdout
+    dev.run("user", "remove", "--name", "alice")
+    stats = json.loads(dev.run("--json", "colony", "stats").stdout)
+    assert stats["colonies"] == 1
+    assert json.loads(dev.run("--json", "colony", "ls").stdout)[0]["name"] == "dev"
+    colony_key = generate_private_key()
+    dev.run("colony", "add", "--name", "second", "--colonyid", id_of(colony_key))
+    dev.run("colony", "remove", "--name", "second")
+
+
+def test_crons_generators_logs_and_attributes(dev: Dev, helloworld: subprocess.Popen[str]) -> None:
+    spec = dev.data_dir / "one.json"
+    spec.write_text(json.dumps([{"nodename": "a", "funcname": "helloworld",
+                                 "conditions": {"executortype": "helloworld-executor"}}]))  # fmt: skip
+    cronid = dev.run(
+        "cron", "add", "--name", "often", "--interval", "3600", "--spec", str(spec)
+    ).stdout.strip()
+    assert "often" in dev.run("cron", "ls").stdout
+    ran = dev.run("cron", "run", "--cronid", cronid).stdout
+    assert "started workflow" in ran
+    dev.run("cron", "remove", "--cronid", cronid)
+    genid = dev.run(
+        "generator", "add", "--name", "gen", "--spec", str(spec), "--trigger", "2"
+    ).stdout.strip()
+    dev.run("generator", "pack", "--generatorid", genid, "--arg", "x")
+    assert (
+        json.loads(dev.run("--json", "generator", "get", "--generatorid", genid).stdout)[
+            "queuesize"
+        ]
+        == 1
+    )
+    dev.run("generator", "remove", "--generatorid", genid)
+    out = dev.run("function", "exec", "--func", "helloworld", "--targettype", "helloworld-executor",
+                  "--wait").stderr  # fmt: skip
+    processid = out.split()[1]
+    assert dev.run("log", "get", "-p", processid).stdout == "Hello from executor\n"
+    assert dev.run("log", "follow", "-p", processid).stdout == "Hello from executor\n"
+
+
+def test_security_commands(tmp_path: Path) -> None:
+    out = tmp_path / "key"
+    result = subprocess.run([*COLONIES, "security", "generate", "--out", str(out)],
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0 and "written to" in result.stdout
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    key = out.read_text().strip()
+    from pycolonies_like.crypto import id_of
+
+    shown = subprocess.run(
+        [*COLONIES, "security", "id", "--prvkey", key], capture_output=True, text=True
+    )
+    assert shown.stdout.strip() == id_of(key) and id_of(key) in result.stdout
+    bad = subprocess.run(
+        [*COLONIES, "security", "id", "--prvkey", "nope"], capture_output=True, text=True
+    )
+    assert bad.returncode == 1 and bad.stderr.startswith("error: a private key must be")
+
+
+def test_a_second_dev_run_reuses_data_and_keys(tmp_path: Path) -> None:
+    first = Dev(tmp_path).start()
+    keys = {k: first.env[k] for k in ("COLONIES_PRVKEY", "COLONIES_COLONY_PRVKEY")}
+    first.run("function", "exec", "--func", "f", "--targettype", "nobody")
+    first.stop()
+    second = Dev(tmp_path).start()
+    try:
+        assert {k: second.env[k] for k in keys} == keys
+        waiting = json.loads(second.run("--json", "process", "psw").stdout)
+        assert [p["spec"]["funcname"] for p in waiting] == ["f"]
+    finally:
+        second.stop()

@@ -1,0 +1,259 @@
+"""The executor runtime against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from executors.runtime import ExecutorRuntime, ExecutorSettings, ProcessContext
+from pycolonies_like import Colonies, ProcessState
+from pycolonies_like.client import AsyncColonies
+from server.testing import ColonyKeys, ServerProcess, ThreadedServer, bootstrap, free_port
+from tests.conftest import spec, unique
+
+TYPE = "runtime-test"
+
+
+def settings(port: int, colony: ColonyKeys, **kw: Any) -> ExecutorSettings:
+    return ExecutorSettings(host="127.0.0.1", port=port, colonyname=colony.colonyname,
+                            colony_prvkey=colony.colony_key, **kw)  # fmt: skip
+
+
+async def wait_for(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await asyncio.to_thread(predicate):
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+class Running:
+    """A runtime serving in the test's event loop."""
+
+    def __init__(self, runtime: ExecutorRuntime) -> None:
+        self.runtime = runtime
+        self.stop = asyncio.Event()
+        self.task: asyncio.Task[int] | None = None
+
+    async def __aenter__(self) -> ExecutorRuntime:
+        self.task = asyncio.create_task(self.runtime.serve(self.stop))
+        await wait_for(lambda: self.runtime.connected)
+        return self.runtime
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.stop.set()
+        assert self.task is not None
+        await asyncio.wait_for(self.task, 30)
+
+
+def submit(client: Colonies, colony: ColonyKeys, funcname: str, *args: Any, **kwargs: Any) -> str:
+    s = spec(colony.colonyname, funcname, executortype=TYPE, args=list(args), kwargs=kwargs)
+    return client.submit(s, colony.user_key).processid
+
+
+def final(client: Colonies, colony: ColonyKeys, pid: str, timeout: float = 15) -> Any:
+    return client.wait(pid, timeout, colony.user_key)
+
+
+async def test_functions_results_errors_and_logs(server: ThreadedServer, client: Colonies,
+                                                 colony: ColonyKeys) -> None:  # fmt: skip
+    runtime = ExecutorRuntime(TYPE, settings(server.port, colony, concurrency=2))
+
+    @runtime.function()
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    @runtime.function()
+    def pair(ctx: ProcessContext, word: str = "x") -> tuple[str, str]:
+        ctx.log(f"pairing {word}")
+        return word, word
+
+    @runtime.function()
+    def nothing() -> None:
+        return None
+
+    @runtime.function()
+    def broken() -> None:
+        raise ValueError("bad input")
+
+    @runtime.function()
+    async def later(ctx: ProcessContext) -> str:
+        await asyncio.sleep(0.05)
+        ctx.log("async done")
+        return "later"
+
+    async with Running(runtime):
+        pids = {
+            "add": submit(client, colony, "add", 2, 3),
+            "pair": submit(client, colony, "pair", word="hi"),
+            "nothing": submit(client, colony, "nothing"),
+            "broken": submit(client, colony, "broken"),
+            "later": submit(client, colony, "later"),
+            "missing": submit(client, colony, "missing"),
+        }
+        results = {name: await asyncio.to_thread(final, client, colony, pid)
+                   for name, pid in pids.items()}  # fmt: skip
+        functions = {f.funcname for f in client.get_functions_by_executor(
+            colony.colonyname, runtime.name, colony.user_key)}  # fmt: skip
+    assert results["add"].output == [5]
+    assert results["pair"].output == ["hi", "hi"]
+    assert results["nothing"].output == [] and results["nothing"].state == ProcessState.SUCCESSFUL
+    assert results["later"].output == ["later"]
+    assert results["broken"].state == ProcessState.FAILED
+    assert results["broken"].errors == ("ValueError: bad input",)
+    assert results["missing"].state == ProcessState.FAILED
+    assert "no function 'missing'" in results["missing"].errors[0]
+    assert functions == {"add", "pair", "nothing", "broken", "later"}
+
+    def log_of(name: str) -> str:
+        entries = client.get_process_log(colony.colonyname, pids[name], 10, 0, colony.user_key)
+        return "".join(e.message for e in entries)
+
+    assert log_of("pair") == "pairing hi\n" and log_of("later") == "async done\n"
+    assert "Traceback" in log_of("broken") and "ValueError: bad input" in log_of("broken")
+    # it registered itself and removed itself again
+    assert runtime.registered_self
+    assert runtime.name not in [e.executorname for e in client.list_executors(
+        colony.colonyname, colony.colony_key)]  # fmt: skip
+
+
+async def test_concurrency_is_limited(server: ThreadedServer, client: Colonies,
+                                      colony: ColonyKeys) -> None:  # fmt: skip
+    runtime = ExecutorRuntime(TYPE, settings(server.port, colony, concurrency=2))
+    active, peak = 0, 0
+    release = asyncio.Event()
+
+    @runtime.function()
+    async def slow() -> None:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await release.wait()
+        active -= 1
+
+    async with Running(runtime):
+        pids = [submit(client, colony, "slow") for _ in range(5)]
+        await wait_for(
+            lambda: client.stats(colony.colonyname, colony.user_key).runningprocesses == 2
+        )
+        await asyncio.sleep(0.3)
+        assert client.stats(colony.colonyname, colony.user_key).runningprocesses == 2
+        release.set()
+        for pid in pids:
+            assert (await asyncio.to_thread(final, client, colony, pid)).state == 2
+    assert peak == 2
+
+
+async def test_a_cancelled_process_stops_its_function(server: ThreadedServer, client: Colonies,
+                                                      colony: ColonyKeys) -> None:  # fmt: skip
+    runtime = ExecutorRuntime(TYPE, settings(server.port, colony, concurrency=1))
+    started, stopped = asyncio.Event(), asyncio.Event()
+
+    @runtime.function()
+    async def forever() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            stopped.set()
+
+    @runtime.function()
+    def quick() -> str:
+        return "ok"
+
+    async with Running(runtime):
+        pid = submit(client, colony, "forever")
+        await asyncio.wait_for(started.wait(), 10)
+        client.cancel(pid, colony.user_key)
+        await asyncio.wait_for(stopped.wait(), 10)
+        # the slot is free again
+        assert (
+            await asyncio.to_thread(final, client, colony, submit(client, colony, "quick"))
+        ).output == ["ok"]
+    assert client.get_process(pid, colony.user_key).state == ProcessState.CANCELLED
+
+
+async def test_shutdown_finishes_quick_work_and_hands_back_the_rest(
+    server: ThreadedServer, client: Colonies, colony: ColonyKeys
+) -> None:
+    runtime = ExecutorRuntime(TYPE, settings(server.port, colony, concurrency=2, grace_s=0.5))
+    both = asyncio.Event()
+    count = 0
+
+    @runtime.function()
+    async def short() -> str:
+        nonlocal count
+        count += 1
+        if count == 2:
+            both.set()
+        await both.wait()
+        await asyncio.sleep(0.2)
+        return "finished"
+
+    @runtime.function()
+    async def long() -> str:
+        nonlocal count
+        count += 1
+        if count == 2:
+            both.set()
+        await asyncio.sleep(3600)
+        return "never"
+
+    running = Running(runtime)
+    async with running:
+        quick_pid = submit(client, colony, "short")
+        long_pid = submit(client, colony, "long")
+        await asyncio.wait_for(both.wait(), 10)
+    assert client.get_process(quick_pid, colony.user_key).output == ["finished"]
+    handed_back = client.get_process(long_pid, colony.user_key)
+    assert handed_back.state == ProcessState.WAITING and handed_back.retries == 0
+
+
+async def test_an_existing_executor_key_is_used_as_is(
+    server: ThreadedServer, client: Colonies
+) -> None:
+    colony = bootstrap(
+        client, server.server_key, colonyname=unique(), executors=1, executortype=TYPE
+    )
+    runtime = ExecutorRuntime(TYPE, ExecutorSettings(host="127.0.0.1", port=server.port,
+                                                     colonyname=colony.colonyname,
+                                                     prvkey=colony.executor_key))  # fmt: skip
+
+    @runtime.function()
+    def hello() -> str:
+        return "hi"
+
+    async with Running(runtime):
+        assert runtime.name == colony.executor_names[0] and not runtime.registered_self
+        pid = submit(client, colony, "hello")
+        assert (await asyncio.to_thread(final, client, colony, pid)).output == ["hi"]
+    assert len(client.list_executors(colony.colonyname, colony.colony_key)) == 1
+
+
+async def test_it_reconnects_when_the_server_comes_back(tmp_path: Path) -> None:
+    port = free_port()
+    first = ServerProcess(str(tmp_path), port=port).start()
+    client = first.client()
+    colony = bootstrap(client, first.server_key, colonyname="dev", executors=0)
+    client.close_channel()
+    runtime = ExecutorRuntime(TYPE, settings(port, colony, concurrency=1))
+
+    @runtime.function()
+    def echo(x: str) -> str:
+        return x
+
+    async with Running(runtime):
+        first.proc.kill()  # type: ignore[union-attr]
+        first.proc.wait()  # type: ignore[union-attr]
+        await wait_for(lambda: not runtime.connected)
+        second = ServerProcess(str(tmp_path), server_key=first.server_key, port=port).start()
+        try:
+            await wait_for(lambda: runtime.connected, timeout=20)
+            async with AsyncColonies("127.0.0.1", port) as aclient:
+                s = spec("dev", "echo", executortype=TYPE, args=["back"])
+                process = await aclient.submit(s, colony.user_key)
+                done = await aclient.wait(process, 15, colony.user_key)
+            assert done.output == ["back"]
+        finally:
+            second.kill()
