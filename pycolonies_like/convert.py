@@ -364,6 +364,7 @@ def event_to_pb(e: m.Event) -> pb.Event:
         state=int(e.state),  # type: ignore[arg-type]
         timestamp=e.timestamp,
         message=e.message,
+        attempt=e.attempt,
     )
     if e.process is not None:
         msg.process.CopyFrom(process_to_pb(e.process))
@@ -384,4 +385,5 @@ def event_from_pb(e: pb.Event) -> m.Event:
         process=process_from_pb(e.process) if e.HasField("process") else None,
         processgraph=graph_from_pb(e.processgraph) if e.HasField("processgraph") else None,
         message=e.message,
+        attempt=e.attempt,
     )

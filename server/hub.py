@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from pycolonies_like.core.models import Event, Process, ProcessState
 
@@ -74,17 +74,22 @@ class Dispatcher:
         if waiter.woken and not consumed:
             self.wake(waiter.key[0], waiter.key[1], waiter.names)
 
-    def wake(self, colonyname: str, executortype: str, executornames: Sequence[str]) -> bool:
-        """Wakes the longest-parked waiter that may take such a process."""
+    def wake(
+        self, colonyname: str, executortype: str, executornames: Sequence[str], count: int = 1
+    ) -> int:
+        """Wakes the `count` longest-parked waiters that may take such processes."""
         parked = self._parked.get((colonyname, executortype))
         if not parked:
-            return False
+            return 0
         names = tuple(executornames)
+        woken = 0
         for waiter in parked.values():
+            if woken >= count:
+                break
             if not waiter.woken and (not names or waiter.executorname in names):
                 waiter.wake(names)
-                return True
-        return False
+                woken += 1
+        return woken
 
     def wake_all(self) -> None:
         for parked in list(self._parked.values()):
@@ -180,17 +185,22 @@ class EventBus:
     def count(self) -> int:
         return len(self._by_id)
 
+    def wants(self, event: Event) -> bool:
+        """Whether some subscriber would take this event."""
+        return any(self._by_id[sid].accepts(event) for sid in self._subs.get(event.colonyname, ()))
+
 
 class Relay(Protocol):
-    """Carries wake-ups to the other servers sharing the database."""
+    """Carries wake-ups to the other servers sharing the database. The methods
+    only queue; the relay sends in the background, in order."""
 
-    async def process_ready(
-        self, colonyname: str, executortype: str, names: Sequence[str]
+    def process_ready(
+        self, colonyname: str, executortype: str, names: Sequence[str], count: int
     ) -> None: ...
 
-    async def signal(self, key: str) -> None: ...
+    def signal(self, key: str) -> None: ...
 
-    async def event(self, event: Event) -> None: ...
+    def event(self, event: Event) -> None: ...
 
 
 class Hub:
@@ -199,7 +209,6 @@ class Hub:
         self.signals = Signals()
         self.bus = EventBus()
         self.relay: Relay | None = None  # set when servers share a database
-        self._pending: set[asyncio.Task[None]] = set()
         self.closing = False
 
     def close(self) -> None:
@@ -211,8 +220,10 @@ class Hub:
         self.bus.close()
 
     # Local effects, also applied when a relay delivers a remote wake-up.
-    def local_ready(self, colonyname: str, executortype: str, names: Sequence[str]) -> None:
-        self.dispatcher.wake(colonyname, executortype, names)
+    def local_ready(
+        self, colonyname: str, executortype: str, names: Sequence[str], count: int = 1
+    ) -> None:
+        self.dispatcher.wake(colonyname, executortype, names, count)
 
     def local_signal(self, key: str) -> None:
         self.signals.fire(key)
@@ -224,25 +235,24 @@ class Hub:
 
     # What the service calls after a committed change.
     def ready(self, processes: Sequence[Process]) -> None:
+        counts: dict[tuple[str, str, tuple[str, ...]], int] = {}
         for p in processes:
             if p.state != ProcessState.WAITING or p.waitforparents:
                 continue
             c = p.spec.conditions
-            self.local_ready(c.colonyname, c.executortype, c.executornames)
+            key = (c.colonyname, c.executortype, tuple(c.executornames))
+            counts[key] = counts.get(key, 0) + 1
+        for (colonyname, executortype, names), count in counts.items():
+            self.local_ready(colonyname, executortype, names, count)
             if self.relay is not None:
-                self._spawn(self.relay.process_ready(c.colonyname, c.executortype, c.executornames))
+                self.relay.process_ready(colonyname, executortype, names, count)
 
     def signal(self, key: str) -> None:
         self.local_signal(key)
         if self.relay is not None:
-            self._spawn(self.relay.signal(key))
+            self.relay.signal(key)
 
     def emit(self, event: Event) -> None:
         self.local_event(event)
         if self.relay is not None:
-            self._spawn(self.relay.event(event))
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+            self.relay.event(event)

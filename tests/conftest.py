@@ -31,9 +31,28 @@ def spec(
     )
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[ThreadedServer]:
-    with ThreadedServer() as srv:
+PG_URL = os.environ.get("COLONIES_TEST_PG", "")
+
+
+def need_pg() -> str:
+    """The PostgreSQL test URL, or skip (fail when COLONIES_REQUIRE_PG is set)."""
+    if not PG_URL:
+        if os.environ.get("COLONIES_REQUIRE_PG"):
+            pytest.fail("COLONIES_REQUIRE_PG is set but COLONIES_TEST_PG is not")
+        pytest.skip("set COLONIES_TEST_PG=postgresql://... to run the PostgreSQL tests")
+    return PG_URL
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest) -> Iterator[ThreadedServer]:
+    """A server on each store: the API tests run against both."""
+    if request.param == "sqlite":
+        with ThreadedServer() as srv:
+            yield srv
+        return
+    from tests.pg import database
+
+    with database(need_pg()) as url, ThreadedServer(db_url=url) as srv:
         yield srv
 
 

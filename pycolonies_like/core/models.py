@@ -364,3 +364,4 @@ class Event(Subscriptable):
     process: Process | None = None
     processgraph: ProcessGraph | None = None
     message: str = ""
+    attempt: int = 0  # of the process, at the time of the event

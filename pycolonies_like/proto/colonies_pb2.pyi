@@ -378,7 +378,7 @@ class Generator(_message.Message):
     def __init__(self, generatorid: _Optional[str] = ..., colonyname: _Optional[str] = ..., name: _Optional[str] = ..., workflowspec: _Optional[_Union[WorkflowSpec, _Mapping]] = ..., trigger: _Optional[int] = ..., timeout: _Optional[int] = ..., lastrun: _Optional[int] = ..., firstpack: _Optional[int] = ..., queuesize: _Optional[int] = ..., initiatorid: _Optional[str] = ..., initiatorname: _Optional[str] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("kind", "colonyname", "processid", "processgraphid", "executortype", "state", "timestamp", "process", "processgraph", "message")
+    __slots__ = ("kind", "colonyname", "processid", "processgraphid", "executortype", "state", "timestamp", "process", "processgraph", "message", "attempt")
     KIND_FIELD_NUMBER: _ClassVar[int]
     COLONYNAME_FIELD_NUMBER: _ClassVar[int]
     PROCESSID_FIELD_NUMBER: _ClassVar[int]
@@ -389,6 +389,7 @@ class Event(_message.Message):
     PROCESS_FIELD_NUMBER: _ClassVar[int]
     PROCESSGRAPH_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     kind: EventKind
     colonyname: str
     processid: str
@@ -399,7 +400,8 @@ class Event(_message.Message):
     process: Process
     processgraph: ProcessGraph
     message: str
-    def __init__(self, kind: _Optional[_Union[EventKind, str]] = ..., colonyname: _Optional[str] = ..., processid: _Optional[str] = ..., processgraphid: _Optional[str] = ..., executortype: _Optional[str] = ..., state: _Optional[_Union[ProcessState, str]] = ..., timestamp: _Optional[int] = ..., process: _Optional[_Union[Process, _Mapping]] = ..., processgraph: _Optional[_Union[ProcessGraph, _Mapping]] = ..., message: _Optional[str] = ...) -> None: ...
+    attempt: int
+    def __init__(self, kind: _Optional[_Union[EventKind, str]] = ..., colonyname: _Optional[str] = ..., processid: _Optional[str] = ..., processgraphid: _Optional[str] = ..., executortype: _Optional[str] = ..., state: _Optional[_Union[ProcessState, str]] = ..., timestamp: _Optional[int] = ..., process: _Optional[_Union[Process, _Mapping]] = ..., processgraph: _Optional[_Union[ProcessGraph, _Mapping]] = ..., message: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
 
 class Empty(_message.Message):
     __slots__ = ()

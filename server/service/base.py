@@ -82,10 +82,11 @@ class ServiceBase:
         return colony
 
     async def _actor(self, caller: str, colonyname: str) -> Actor:
-        colony = await self._colony(colonyname)
-        if caller == colony.colonyid:
-            return Actor(caller, colony, True, None)
-        return Actor(caller, colony, False, await self.store.get_member(colonyname, caller))
+        found = await self.store.get_actor(colonyname, caller)
+        if found is None:
+            raise NotFound(f"colony {colonyname!r} does not exist")
+        colony, member = found
+        return Actor(caller, colony, caller == colony.colonyid, member)
 
     async def _owner(self, caller: str, colonyname: str) -> Actor:
         actor = await self._actor(caller, colonyname)
@@ -121,8 +122,7 @@ class ServiceBase:
 
     async def _executor(self, caller: str, colonyname: str) -> Executor:
         """An approved executor of the colony, as needed to assign work."""
-        await self._colony(colonyname)
-        member = await self.store.get_member(colonyname, caller)
+        member = (await self._actor(caller, colonyname)).member
         if member is None or member.kind != "executor":
             raise PermissionDenied(
                 f"Access denied, {short(caller)} is not an executor of colony {colonyname!r}"
@@ -182,5 +182,6 @@ class ServiceBase:
                 timestamp=self.clock.now_ns(),
                 process=p,
                 message=message,
+                attempt=p.attempt,
             )
         )

@@ -87,6 +87,10 @@ class SqlStore:
     def _read(self) -> AbstractAsyncContextManager[Tx]:
         raise NotImplementedError
 
+    def _write1(self) -> AbstractAsyncContextManager[Tx]:
+        """For a write that is a single statement (atomic on its own)."""
+        return self._tx()
+
     async def durable(self) -> None:
         """Returns once every change made so far is committed (see SqliteStore)."""
         return None
@@ -98,7 +102,7 @@ class SqlStore:
     # ------------------------------------------------------------ nonces --
 
     async def remember_nonce(self, nonce: str, expires_ns: int, now_ns: int) -> bool:
-        async with self._tx() as tx:
+        async with self._write1() as tx:
             inserted = await tx.execute(
                 "INSERT INTO nonces (nonce, expires) VALUES (?, ?) ON CONFLICT (nonce) "
                 "DO UPDATE SET expires = excluded.expires WHERE nonces.expires < ?",
@@ -123,7 +127,7 @@ class SqlStore:
         return [(r[0], r[1]) for r in rows]
 
     async def purge_nonces(self, now_ns: int) -> int:
-        async with self._tx() as tx:
+        async with self._write1() as tx:
             return await tx.execute("DELETE FROM nonces WHERE expires < ?", (now_ns,))
 
     # ---------------------------------------------------------- colonies --
@@ -276,6 +280,28 @@ class SqlStore:
             )
             return requeued
 
+    async def get_actor(
+        self, colonyname: str, memberid: str
+    ) -> tuple[Colony, Member | None] | None:
+        """The colony and who `memberid` is in it, in one query."""
+        async with self._read() as tx:
+            row = await tx.fetchone(
+                "SELECT c.colonyid, e.executorname, e.state, e.executortype, u.name "
+                "FROM colonies c "
+                "LEFT JOIN executors e ON e.colonyname = c.name AND e.executorid = ? "
+                "LEFT JOIN users u ON u.colonyname = c.name AND u.userid = ? "
+                "WHERE c.name = ?",
+                (memberid, memberid, colonyname),
+            )
+        if row is None:
+            return None
+        colony = Colony(row[0], colonyname)
+        if row[1] is not None:
+            return colony, Member("executor", row[1], row[2] == ExecutorState.APPROVED, row[3])
+        if row[4] is not None:
+            return colony, Member("user", row[4], True)
+        return colony, None
+
     async def get_member(self, colonyname: str, memberid: str) -> Member | None:
         async with self._read() as tx:
             row = await tx.fetchone(
@@ -382,7 +408,7 @@ class SqlStore:
         return [codec.function_from_row(r) for r in rows]
 
     async def remove_function(self, functionid: str) -> bool:
-        async with self._tx() as tx:
+        async with self._write1() as tx:
             return await tx.execute("DELETE FROM functions WHERE functionid = ?", (functionid,)) > 0
 
     async def _record_function_run(self, tx: Tx, p: Process) -> None:
@@ -627,7 +653,7 @@ class SqlStore:
             return await self._after_end(tx, process, now_ns)
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool:
-        async with self._tx() as tx:
+        async with self._write1() as tx:
             changed = await tx.execute(
                 "UPDATE processes SET output = ? WHERE processid = ? AND state = ? AND attempt = ?",
                 (codec.dump_list(output), processid, RUNNING, attempt),
@@ -657,7 +683,7 @@ class SqlStore:
             return await self._requeue(tx, processid, attempt, now_ns, count_retry=count_retry)
 
     async def extend_deadline(self, processid: str, attempt: int, now_ns: int) -> Process | None:
-        async with self._tx() as tx:
+        async with self._write1() as tx:
             row = await tx.fetchone(
                 "UPDATE processes SET execdeadline = CASE WHEN maxexectime > 0 "
                 "THEN ? + maxexectime * 1000000000 ELSE 0 END "
@@ -772,7 +798,7 @@ class SqlStore:
 
     async def add_log(self, entry: LogEntry) -> LogEntry:
         e = entry
-        async with self._tx() as tx:
+        async with self._write1() as tx:
             row = await tx.fetchone(
                 "INSERT INTO logs (processid, colonyname, executorname, timestamp, message) "
                 "VALUES (?, ?, ?, ?, ?) RETURNING seq",

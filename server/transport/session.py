@@ -212,10 +212,10 @@ class ExecutorSession:
     async def _watch(self, queue: asyncio.Queue[Event | None]) -> None:
         while True:
             event = await queue.get()
-            if event is None or event.process is None:
+            if event is None:
                 continue
             pid = event.processid
-            if self.inflight.get(pid) != event.process.attempt:
+            if self.inflight.get(pid) != event.attempt:
                 continue
             del self.inflight[pid]
             if event.kind != EventKind.SUCCEEDED:

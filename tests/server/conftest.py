@@ -16,8 +16,6 @@ import pytest
 from server.store.base import Store
 from server.store.sqlite import SqliteStore
 
-PG_URL = os.environ.get("COLONIES_TEST_PG", "")
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
@@ -30,13 +28,10 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
             finally:
                 await store.close()
         return
-    if not PG_URL:
-        if os.environ.get("COLONIES_REQUIRE_PG"):
-            pytest.fail("COLONIES_REQUIRE_PG is set but COLONIES_TEST_PG is not")
-        pytest.skip("set COLONIES_TEST_PG=postgresql://... to run the PostgreSQL store tests")
+    from tests.conftest import need_pg
     from tests.pg import temporary_database
 
-    async with temporary_database(PG_URL) as url:
+    async with temporary_database(need_pg()) as url:
         from server.store.postgres import PostgresStore
 
         store = PostgresStore(url)
