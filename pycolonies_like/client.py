@@ -29,6 +29,7 @@ from pycolonies_like.core.models import (
     Conditions,
     Cron,
     Event,
+    EventKind,
     Executor,
     FuncSpec,
     Function,
@@ -637,12 +638,16 @@ def _events_request(
     states: Sequence[int],
     include_current: bool,
     timeout: float,
+    kinds: Sequence[int] = (),
 ) -> pb.SubscribeEventsRequest:
     return pb.SubscribeEventsRequest(
         colonyname=colonyname, processid=processid, processgraphid=processgraphid,
-        executortype=executortype, states=_states(states),
+        executortype=executortype, states=_states(states), kinds=_states(kinds),
         include_current=include_current, timeout=timeout,
     )  # fmt: skip
+
+
+GRAPH_ENDS = (EventKind.GRAPH_SUCCEEDED, EventKind.GRAPH_FAILED, EventKind.GRAPH_CANCELLED)
 
 
 class Colonies(_Api):
@@ -734,12 +739,19 @@ class Colonies(_Api):
     def events(
         self, colonyname: str, prvkey: str, *, processid: str = "", processgraphid: str = "",
         executortype: str = "", states: Sequence[int] = (), include_current: bool = False,
-        timeout: float = 0.0,
+        timeout: float = 0.0, kinds: Sequence[int] = (),
     ) -> Iterator[Event]:  # fmt: skip
         """Yields process and workflow events of a colony as they happen. The
         first event is always SUBSCRIBED: from then on nothing is missed."""
         request = _events_request(
-            colonyname, processid, processgraphid, executortype, states, include_current, timeout
+            colonyname,
+            processid,
+            processgraphid,
+            executortype,
+            states,
+            include_current,
+            timeout,
+            kinds,
         )
         deadline = timeout + 30 if timeout > 0 else None
         for event in self._stream("SubscribeEvents", request, prvkey, pb.Event, deadline):
@@ -767,7 +779,7 @@ class Colonies(_Api):
         )
         for event in self.events(
             colonyname, prvkey, processgraphid=graphid, states=FINAL_STATES,
-            include_current=True, timeout=timeout,
+            include_current=True, timeout=timeout, kinds=GRAPH_ENDS,
         ):  # fmt: skip
             if event.processgraph is not None and event.processgraph.state.is_final:
                 return event.processgraph
@@ -875,10 +887,17 @@ class AsyncColonies(_Api):
     async def events(
         self, colonyname: str, prvkey: str, *, processid: str = "", processgraphid: str = "",
         executortype: str = "", states: Sequence[int] = (), include_current: bool = False,
-        timeout: float = 0.0,
+        timeout: float = 0.0, kinds: Sequence[int] = (),
     ) -> AsyncIterator[Event]:  # fmt: skip
         request = _events_request(
-            colonyname, processid, processgraphid, executortype, states, include_current, timeout
+            colonyname,
+            processid,
+            processgraphid,
+            executortype,
+            states,
+            include_current,
+            timeout,
+            kinds,
         )
         payload = request.SerializeToString()
         metadata = signing.sign_call(prvkey, SERVICE + "SubscribeEvents", payload)

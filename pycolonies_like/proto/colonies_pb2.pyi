@@ -802,7 +802,7 @@ class PackGeneratorRequest(_message.Message):
     def __init__(self, generatorid: _Optional[str] = ..., arg: _Optional[str] = ...) -> None: ...
 
 class SubscribeEventsRequest(_message.Message):
-    __slots__ = ("colonyname", "processid", "processgraphid", "executortype", "states", "include_current", "timeout")
+    __slots__ = ("colonyname", "processid", "processgraphid", "executortype", "states", "include_current", "timeout", "kinds")
     COLONYNAME_FIELD_NUMBER: _ClassVar[int]
     PROCESSID_FIELD_NUMBER: _ClassVar[int]
     PROCESSGRAPHID_FIELD_NUMBER: _ClassVar[int]
@@ -810,6 +810,7 @@ class SubscribeEventsRequest(_message.Message):
     STATES_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_CURRENT_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
     colonyname: str
     processid: str
     processgraphid: str
@@ -817,7 +818,8 @@ class SubscribeEventsRequest(_message.Message):
     states: _containers.RepeatedScalarFieldContainer[ProcessState]
     include_current: bool
     timeout: float
-    def __init__(self, colonyname: _Optional[str] = ..., processid: _Optional[str] = ..., processgraphid: _Optional[str] = ..., executortype: _Optional[str] = ..., states: _Optional[_Iterable[_Union[ProcessState, str]]] = ..., include_current: _Optional[bool] = ..., timeout: _Optional[float] = ...) -> None: ...
+    kinds: _containers.RepeatedScalarFieldContainer[EventKind]
+    def __init__(self, colonyname: _Optional[str] = ..., processid: _Optional[str] = ..., processgraphid: _Optional[str] = ..., executortype: _Optional[str] = ..., states: _Optional[_Iterable[_Union[ProcessState, str]]] = ..., include_current: _Optional[bool] = ..., timeout: _Optional[float] = ..., kinds: _Optional[_Iterable[_Union[EventKind, str]]] = ...) -> None: ...
 
 class SignedMessage(_message.Message):
     __slots__ = ("payload", "timestamp", "nonce", "signature")

@@ -208,12 +208,14 @@ class WorkflowService(ProcessService):
         processgraphid: str = "",
         executortype: str = "",
         states: Sequence[ProcessState] = (),
+        kinds: Sequence[EventKind] = (),
         include_current: bool = False,
         timeout: float = 0.0,
     ) -> AsyncIterator[Event]:
         """Events of a colony as they happen, filtered; ends after `timeout`."""
         await self._reader(caller, colonyname)
         wanted = frozenset(states)
+        wanted_kinds = frozenset(kinds) | {EventKind.CURRENT} if kinds else frozenset()
 
         def accepts(e: Event) -> bool:
             return (
@@ -221,6 +223,7 @@ class WorkflowService(ProcessService):
                 and (not processgraphid or e.processgraphid == processgraphid)
                 and (not executortype or e.executortype == executortype)
                 and (not wanted or e.state in wanted)
+                and (not wanted_kinds or e.kind in wanted_kinds)
             )
 
         bus = self.hub.bus

@@ -16,7 +16,7 @@ from google.protobuf.message import DecodeError
 
 from pycolonies_like import convert
 from pycolonies_like.core import errors
-from pycolonies_like.core.models import ProcessState
+from pycolonies_like.core.models import EventKind, ProcessState
 from pycolonies_like.core.rules import decode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
@@ -39,6 +39,13 @@ def _state(value: int) -> ProcessState:
         return ProcessState(value)
     except ValueError:
         raise errors.InvalidArgument(f"unknown process state {value}") from None
+
+
+def _kind(value: int) -> EventKind:
+    try:
+        return EventKind(value)
+    except ValueError:
+        raise errors.InvalidArgument(f"unknown event kind {value}") from None
 
 
 def _optional_state(all_states: bool, value: int) -> ProcessState | None:
@@ -393,7 +400,8 @@ class GrpcApi:
         events = self.service.subscribe_events(
             caller, req.colonyname, processid=req.processid, processgraphid=req.processgraphid,
             executortype=req.executortype, states=[_state(s) for s in req.states],
-            include_current=req.include_current, timeout=req.timeout,
+            kinds=[_kind(k) for k in req.kinds], include_current=req.include_current,
+            timeout=req.timeout,
         )  # fmt: skip
         async for event in events:
             yield convert.event_to_pb(event)
