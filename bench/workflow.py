@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pycolonies_like.client import GRAPH_ENDS, AsyncColonies  # noqa: E402
-from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState, Workflow  # noqa: E402
-from pycolonies_like.crypto import generate_private_key, id_of  # noqa: E402
-from server.testing import ServerProcess  # noqa: E402
+from pycolonies_like.client import GRAPH_ENDS, AsyncColonies
+from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState, Workflow
+from pycolonies_like.crypto import generate_private_key, id_of
+from server.testing import ServerProcess
 
 COLONY = "bench"
 TYPE = "dag-executor"
@@ -56,8 +56,8 @@ async def run(args: argparse.Namespace) -> None:
         server_args = ["--db", args.db] if args.db else []
         server_args += ["--max-message-size", str(64 * 1024 * 1024)]
         srv = ServerProcess(os.path.join(tmp, "s"), server_key=server_key, args=server_args).start()
-        client = AsyncColonies("127.0.0.1", srv.port,
-                               options=[("grpc.max_send_message_length", 64 * 1024 * 1024)])  # fmt: skip
+        big = [("grpc.max_send_message_length", 64 * 1024 * 1024)]
+        client = AsyncColonies("127.0.0.1", srv.port, options=big)
         try:
             colony_key = generate_private_key()
             await client.add_colony({"colonyid": id_of(colony_key), "name": COLONY}, server_key)
@@ -72,8 +72,9 @@ async def run(args: argparse.Namespace) -> None:
                                           colony_key)  # fmt: skip
                 await client.approve_executor(COLONY, f"e{i}", colony_key)
                 keys.append(key)
-            print(f"store: {args.db.split(':')[0] if args.db else 'sqlite'}; executors: "
-                  f"{args.executors} (capacity {args.capacity} each); layers of {args.width}")  # fmt: skip
+            store = args.db.split(":")[0] if args.db else "sqlite"
+            print(f"store: {store}; executors: {args.executors} (capacity {args.capacity} "
+                  f"each); layers of {args.width}")  # fmt: skip
             for size in args.sizes:
                 await one(client, keys, user_key, size, args)
         finally:
