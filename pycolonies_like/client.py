@@ -531,6 +531,16 @@ class _Api:
             "RemoveAllProcessGraphs", request, prvkey, pb.RemovedReply, lambda r: r.removed
         )
 
+    def get_processes_for_workflow(
+        self, processgraphid: str, colonyname: str, prvkey: str, count: int = 100
+    ) -> list[Process]:
+        """The processes of a workflow, in the order of its spec (`count` at most)."""
+        return self._invoke(
+            "GetProcessGraphProcesses", pb.ProcessGraphIdRequest(processgraphid=processgraphid),
+            prvkey, pb.ListProcessesReply,
+            lambda r: [convert.process_from_pb(p) for p in r.processes][:count],
+        )  # fmt: skip
+
     def cancel_processgraph(self, processgraphid: str, prvkey: str) -> ProcessGraph:
         return self._invoke(
             "CancelProcessGraph", pb.ProcessGraphIdRequest(processgraphid=processgraphid), prvkey,
@@ -800,12 +810,6 @@ class Colonies(_Api):
             if process.spec.nodename == nodename:
                 return process
         return None
-
-    def get_processes_for_workflow(
-        self, processgraphid: str, colonyname: str, prvkey: str, count: int = 100
-    ) -> list[Process]:
-        graph = self.get_processgraph(processgraphid, prvkey)
-        return [self.get_process(pid, prvkey) for pid in graph.processids[:count]]
 
 
 def _colony_of(process: Any) -> str:

@@ -32,7 +32,7 @@ class ServerSettings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:
         """Defaults, then COLONIES_* variables, then explicit overrides (flags)."""
         env = os.environ if env is None else env
-        values: dict[str, object] = {}
+        values: dict[str, object] = {"http_port": 50080}
         if env.get("COLONIES_SERVER_ID"):
             values["server_id"] = env["COLONIES_SERVER_ID"]
         if env.get("COLONIES_SERVER_PORT"):

@@ -85,8 +85,11 @@ class ThreadedServer:
         *,
         clock: Clock | None = None,
         server_key: str | None = None,
+        http: bool = False,
         **settings: Any,
     ) -> None:
+        self.http = http
+        self.http_port = 0
         self.server_key = server_key or generate_private_key()
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="colonies-")
         self.data_dir = data_dir or self._tmp.name  # type: ignore[union-attr]
@@ -102,6 +105,10 @@ class ThreadedServer:
 
     def start(self) -> ThreadedServer:
         self.port = self.loop.run_until_complete(self.server.start())
+        if self.http:
+            from server.transport.http_gateway import start_gateway
+
+            self.http_port = self.loop.run_until_complete(start_gateway(self.server, 0))
         self._thread.start()
         return self
 
@@ -163,7 +170,7 @@ class ServerProcess:
         cmd = [
             sys.executable, "-m", "pycolonies_like.cli.main", "server", "start",
             "--port", str(self.requested_port), "--data-dir", self.data_dir,
-            "--port-file", self.port_file, *self.args,
+            "--port-file", self.port_file, "--http-port", "0", *self.args,
         ]  # fmt: skip
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -102,7 +102,7 @@ def workflow_get(s: Settings, workflowid: str) -> None:
     """Show a workflow and its processes."""
     client, key = s.client(), s.key()
     graph = client.get_processgraph(workflowid, key)
-    processes = [client.get_process(pid, key) for pid in graph.processids]
+    processes = client.get_processes_for_workflow(workflowid, graph.colonyname, key, 10**6)
 
     def render() -> None:
         fields(

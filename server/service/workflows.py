@@ -80,6 +80,11 @@ class WorkflowService(ProcessService):
         await self._reader(caller, graph.colonyname)
         return graph
 
+    async def graph_processes(self, caller: str, processgraphid: str) -> list[Process]:
+        graph = await self._graph(processgraphid)
+        await self._reader(caller, graph.colonyname)
+        return await self.store.graph_processes(processgraphid)
+
     async def list_graphs(
         self, caller: str, colonyname: str, state: ProcessState | None, count: int
     ) -> list[ProcessGraph]:

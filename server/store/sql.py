@@ -864,6 +864,14 @@ class SqlStore:
             return None
         return codec.graph_from_row(row, await self._graph_processids(tx, processgraphid))
 
+    async def graph_processes(self, processgraphid: str) -> list[Process]:
+        async with self._read() as tx:
+            rows = await tx.fetchall(
+                f"SELECT {P} FROM processes WHERE processgraphid = ? ORDER BY graphpos",
+                (processgraphid,),
+            )
+            return await self._load_processes(tx, rows)
+
     async def get_graph(self, processgraphid: str) -> ProcessGraph | None:
         async with self._read() as tx:
             return await self._load_graph(tx, processgraphid)

@@ -317,6 +317,12 @@ class GrpcApi:
     async def GetProcessGraph(self, caller: str, req: pb.ProcessGraphIdRequest) -> pb.ProcessGraph:
         return convert.graph_to_pb(await self.service.get_graph(caller, req.processgraphid))
 
+    async def GetProcessGraphProcesses(
+        self, caller: str, req: pb.ProcessGraphIdRequest
+    ) -> pb.ListProcessesReply:
+        processes = await self.service.graph_processes(caller, req.processgraphid)
+        return pb.ListProcessesReply(processes=[convert.process_to_pb(p) for p in processes])
+
     async def ListProcessGraphs(
         self, caller: str, req: pb.ListProcessGraphsRequest
     ) -> pb.ListProcessGraphsReply:

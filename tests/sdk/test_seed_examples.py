@@ -14,8 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from pycolonies_like import Colonies, ProcessState
 from server.testing import ColonyKeys, ThreadedServer, bootstrap
 from tests.conftest import unique
@@ -23,28 +21,28 @@ from tests.conftest import unique
 SEED = Path(__file__).parent / "seed"
 
 
-@pytest.fixture
-def env(server: ThreadedServer, client: Colonies) -> tuple[dict[str, str], ColonyKeys]:
-    keys = bootstrap(client, server.server_key, colonyname=unique(), executors=0)
-    environment = {
+def seed_env(keys: ColonyKeys, port: int) -> dict[str, str]:
+    return {
         **os.environ,
         "COLONIES_SERVER_HOST": "127.0.0.1",
-        "COLONIES_SERVER_PORT": str(server.port),
+        "COLONIES_SERVER_PORT": str(port),
         "COLONIES_SERVER_TLS": "false",
         "COLONIES_COLONY_NAME": keys.colonyname,
         "COLONIES_COLONY_PRVKEY": keys.colony_key,
         "COLONIES_PRVKEY": keys.user_key,
         "PYTHONUNBUFFERED": "1",
     }
-    return environment, keys
 
 
-def test_the_complete_example_and_helloworld(
-    client: Colonies, env: tuple[dict[str, str], ColonyKeys]
-) -> None:
-    environment, keys = env
+def test_the_complete_example_and_helloworld(server: ThreadedServer, client: Colonies) -> None:
+    keys = bootstrap(client, server.server_key, colonyname=unique(), executors=0)
+    run_seed(SEED, seed_env(keys, server.port), client, keys)
+
+
+def run_seed(seed: Path, environment: dict[str, str], client: Colonies, keys: ColonyKeys) -> None:
+    """Runs the tutorial's executor, helloworld.py and the workflow example."""
     executor = subprocess.Popen(
-        [sys.executable, str(SEED / "helloworld_executor.py")],
+        [sys.executable, str(seed / "helloworld_executor.py")],
         env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
@@ -55,7 +53,7 @@ def test_the_complete_example_and_helloworld(
         assert registered.state == 1 and registered.executortype == "helloworld-executor"
 
         result = subprocess.run(
-            [sys.executable, str(SEED / "helloworld.py")],
+            [sys.executable, str(seed / "helloworld.py")],
             env=environment, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
@@ -67,7 +65,7 @@ def test_the_complete_example_and_helloworld(
         assert done.state == ProcessState.SUCCESSFUL and done.output == ["helloworld"]
 
         result = subprocess.run(
-            [sys.executable, str(SEED / "workflow.py")],
+            [sys.executable, str(seed / "workflow.py")],
             env=environment, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
