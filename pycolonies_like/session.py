@@ -72,7 +72,11 @@ class ExecutorSession:
         )
         self._reader = asyncio.create_task(self._read())
         self._writer = asyncio.create_task(self._write())
-        await opened
+        try:
+            await opened
+        except BaseException:  # refused, or cancelled while opening: leave nothing running
+            await self.aclose()
+            raise
 
     async def aclose(self) -> None:
         if self._call is not None:

@@ -105,6 +105,21 @@ async def test_strangers_and_unapproved_executors_cannot_open_a_session(
             pass
 
 
+async def test_a_refused_or_cancelled_open_leaves_nothing_running(
+    aclient: AsyncColonies, colony: ColonyKeys
+) -> None:
+    before = asyncio.all_tasks()
+    session = aclient.session(colony.colonyname, generate_private_key())
+    with pytest.raises(PermissionDenied):
+        await session.open()
+    opening = asyncio.create_task(aclient.session(colony.colonyname, colony.executor_key).open())
+    await asyncio.sleep(0)
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    assert asyncio.all_tasks() - before == set()
+
+
 async def test_rejecting_an_executor_ends_its_session(
     aclient: AsyncColonies, client: Colonies, colony: ColonyKeys
 ) -> None:
