@@ -190,6 +190,26 @@ class _Api:
     FAILED = 3
     CANCELLED = 4
 
+    host: str
+    port: int
+    tls: bool
+    timeout: float
+    target: str
+
+    def _connect(
+        self, grpc_module: Any, host: str, port: int, tls: bool,
+        root_certificates: bytes | None, timeout: float, options: Sequence[tuple[str, Any]],
+    ) -> Any:  # fmt: skip
+        """Records where to connect and opens the channel (`grpc` or `grpc.aio`)."""
+        self.host, self.port, self.tls, self.timeout = host, int(port), tls, timeout
+        self.target = f"{host}:{self.port}"
+        self._stubs: dict[str, Any] = {}
+        opts = [("grpc.max_receive_message_length", 64 * 1024 * 1024), *options]
+        if tls:
+            credentials = grpc.ssl_channel_credentials(root_certificates)
+            return grpc_module.secure_channel(self.target, credentials, options=opts)
+        return grpc_module.insecure_channel(self.target, options=opts)
+
     def _invoke(
         self,
         method: str,
@@ -674,18 +694,7 @@ class Colonies(_Api):
         timeout: float = 30.0,
         options: Sequence[tuple[str, Any]] = (),
     ) -> None:
-        self.host = host
-        self.port = int(port)
-        self.tls = tls
-        self.timeout = timeout
-        self.target = f"{host}:{self.port}"
-        opts = [("grpc.max_receive_message_length", 64 * 1024 * 1024), *options]
-        if tls:
-            credentials = grpc.ssl_channel_credentials(root_certificates)
-            self._channel = grpc.secure_channel(self.target, credentials, options=opts)
-        else:
-            self._channel = grpc.insecure_channel(self.target, options=opts)
-        self._stubs: dict[str, Any] = {}
+        self._channel = self._connect(grpc, host, port, tls, root_certificates, timeout, options)
 
     def close_channel(self) -> None:
         self._channel.close()
@@ -833,18 +842,7 @@ class AsyncColonies(_Api):
         timeout: float = 30.0,
         options: Sequence[tuple[str, Any]] = (),
     ) -> None:
-        self.host = host
-        self.port = int(port)
-        self.tls = tls
-        self.timeout = timeout
-        self.target = f"{host}:{self.port}"
-        opts = [("grpc.max_receive_message_length", 64 * 1024 * 1024), *options]
-        if tls:
-            credentials = grpc.ssl_channel_credentials(root_certificates)
-            self.channel = grpc.aio.secure_channel(self.target, credentials, options=opts)
-        else:
-            self.channel = grpc.aio.insecure_channel(self.target, options=opts)
-        self._stubs: dict[str, Any] = {}
+        self.channel = self._connect(grpc.aio, host, port, tls, root_certificates, timeout, options)
 
     async def close_channel(self) -> None:
         await self.channel.close()
