@@ -79,7 +79,13 @@ async def submit_single(client: AsyncColonies, key: str, n: int, concurrency: in
 async def submit_batches(client: AsyncColonies, key: str, n: int, batch: int = 200) -> float:
     t0 = time.perf_counter()
     sizes = [batch] * (n // batch) + ([n % batch] if n % batch else [])
-    await asyncio.gather(*(client.submit_batch([spec()] * size, key) for size in sizes))
+    in_flight = asyncio.Semaphore(8)  # as a well-behaved submitter would
+
+    async def one(size: int) -> None:
+        async with in_flight:
+            await client.submit_batch([spec()] * size, key)
+
+    await asyncio.gather(*(one(size) for size in sizes))
     return n / (time.perf_counter() - t0)
 
 

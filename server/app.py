@@ -12,7 +12,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 import pycolonies_like
 from pycolonies_like.core.clock import Clock, SystemClock
-from pycolonies_like.core.errors import StorageError
+from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.config import ServerSettings
@@ -124,6 +124,8 @@ class ColoniesServer:
         assert self.store is not None
         try:
             await self.store.ping()
+        except ResourceExhausted:
+            return  # busy, not away: every database connection is in use
         except StorageError:
             await self._set_health(False)
             raise

@@ -28,9 +28,9 @@ from typing import Any, ParamSpec, TypeVar
 
 import psycopg
 from psycopg import errors as pgerrors
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from pycolonies_like.core.errors import PermissionDenied, StorageError
+from pycolonies_like.core.errors import PermissionDenied, ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, ExecutorState, Process, ProcessState
 from pycolonies_like.core.rules import NS_PER_SECOND
 from server.store import codec
@@ -134,6 +134,8 @@ class PostgresStore(SqlStore):
         self.url = url
         self.pool_size = pool_size
         self.hub = hub
+        self.connect_timeout_s = 5.0
+        self.busy_timeout_s = 20.0
         self.relay: Any = None
         self._pool: AsyncConnectionPool | None = None
 
@@ -194,15 +196,37 @@ class PostgresStore(SqlStore):
     async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         if self._pool is None:
             raise StorageError("the store is not open")
+        pool = self._pool
+        conn = await self._getconn(pool)
         try:
-            async with self._pool.connection(timeout=5) as conn:
-                yield conn
-        except (psycopg.OperationalError, TimeoutError) as err:
-            # psycopg_pool raises PoolTimeout (an OperationalError) while it
-            # cannot reach the database; it keeps reconnecting meanwhile.
+            yield conn
+        except psycopg.OperationalError as err:
             raise StorageError(
                 f"the database is unavailable ({_first_line(err)}); try again shortly"
             ) from None
+        finally:
+            await pool.putconn(conn)
+
+    async def _getconn(self, pool: AsyncConnectionPool) -> psycopg.AsyncConnection[Any]:
+        """A connection from the pool. Waiting for one means one of two things:
+        the database is away (the pool keeps reconnecting meanwhile), or every
+        connection is busy, when the call waits on, up to `busy_timeout_s`."""
+        waited = 0.0
+        while True:
+            try:
+                return await pool.getconn(timeout=self.connect_timeout_s)
+            except PoolTimeout as err:
+                waited += self.connect_timeout_s
+                stats = pool.get_stats()
+                if stats.get("pool_size", 0) < pool.max_size or stats.get("pool_available", 0):
+                    raise StorageError(
+                        f"the database is unavailable ({_first_line(err)}); try again shortly"
+                    ) from None
+                if waited >= self.busy_timeout_s:
+                    raise ResourceExhausted(
+                        f"the server is busy: all {pool.max_size} database connections stayed "
+                        f"in use for {waited:.0f} s; try again shortly"
+                    ) from None
 
     async def ping(self) -> None:
         async with self._connection() as conn:
@@ -305,7 +329,9 @@ class PostgresStore(SqlStore):
 _P = ", ".join(f"p.{c.strip()}" for c in codec.PROCESS_COLUMNS.split(","))
 
 # Check approval, pick the head of the queue (skipping rows other servers
-# hold), remove it from the queue and assign it: one statement.
+# hold), remove it from the queue and assign it: one statement. The later
+# steps read `pick` and `upd` through scalar subqueries, which pins them to
+# index lookups: a join there may be planned as a scan of the whole queue.
 _CLAIM = f"""
 WITH ok AS (
     SELECT 1 FROM executors WHERE colonyname = %s AND executorname = %s AND executorid = %s
@@ -316,18 +342,19 @@ WITH ok AS (
     AND EXISTS (SELECT 1 FROM ok)
     ORDER BY prioritytime LIMIT 1 FOR UPDATE SKIP LOCKED
 ), taken AS (
-    DELETE FROM queue q USING pick
-    WHERE q.colonyname = %s AND q.executortype = %s AND q.prioritytime = pick.prioritytime
-    AND q.processid = pick.processid
+    DELETE FROM queue q
+    WHERE q.colonyname = %s AND q.executortype = %s
+    AND q.prioritytime = (SELECT prioritytime FROM pick)
+    AND q.processid = (SELECT processid FROM pick)
 ), upd AS (
     UPDATE processes p SET state = 1, assignedexecutorid = %s, assignedexecutorname = %s,
         attempt = p.attempt + 1, starttime = %s,
         execdeadline = CASE WHEN p.maxexectime > 0 THEN %s + p.maxexectime * 1000000000 ELSE 0 END
-    FROM pick WHERE p.processid = pick.processid AND p.state = 0
+    WHERE p.processid = (SELECT processid FROM pick) AND p.state = 0
     RETURNING {_P}
 ), graph AS (
     UPDATE processgraphs SET state = 1, starttime = %s
-    WHERE processgraphid IN (SELECT processgraphid FROM upd WHERE processgraphid <> '')
+    WHERE processgraphid = (SELECT processgraphid FROM upd) AND processgraphid <> ''
     AND state = 0
 )
 SELECT (SELECT count(*) FROM ok), upd.* FROM (SELECT 1) AS one LEFT JOIN upd ON true

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from pycolonies_like import StorageError, Unavailable, signing
+from pycolonies_like import ResourceExhausted, StorageError, Unavailable, signing
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.crypto import generate_private_key
 from pycolonies_like.proto import colonies_pb2 as pb
@@ -225,3 +225,24 @@ def test_health_goes_not_serving_while_the_database_is_away(pg_url: str, tmp_pat
     finally:
         srv.stop()
         proxy.close()
+
+
+async def test_a_busy_pool_makes_calls_wait_then_says_busy_not_unavailable(pg_url: str) -> None:
+    from server.store.postgres import PostgresStore
+
+    store = PostgresStore(pg_url, pool_size=1)
+    store.connect_timeout_s, store.busy_timeout_s = 0.2, 0.6
+    await store.open()
+    try:
+        # The only connection is taken: the call waits, then is refused as busy.
+        async with store._connection():
+            with pytest.raises(ResourceExhausted, match="busy: all 1 database connections"):
+                await store.list_colonies()
+        # Freed in time, a waiting call goes through.
+        async with store._connection():
+            waiting = asyncio.create_task(store.list_colonies())
+            await asyncio.sleep(0.3)
+            assert not waiting.done()
+        assert await waiting == []
+    finally:
+        await store.close()
