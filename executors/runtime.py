@@ -45,6 +45,7 @@ from typing import Any
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import Process
+from pycolonies_like.core.rules import env_int
 from pycolonies_like.crypto import generate_private_key, id_of
 from pycolonies_like.session import ExecutorSession, SessionClosed
 from pycolonies_like.systemd import SystemdNotifier
@@ -72,7 +73,7 @@ class ExecutorSettings:
         env = os.environ
         values: dict[str, Any] = {
             "host": env.get("COLONIES_SERVER_HOST", "localhost"),
-            "port": int(env.get("COLONIES_SERVER_PORT", "50070")),
+            "port": env_int(env, "COLONIES_SERVER_PORT", 50070),
             "tls": env.get("COLONIES_SERVER_TLS", "false").lower() == "true",
             "colonyname": env.get("COLONIES_COLONY_NAME", ""),
             "prvkey": env.get("COLONIES_EXECUTOR_PRVKEY", "") or env.get("COLONIES_PRVKEY", ""),

@@ -42,7 +42,7 @@ from pycolonies_like.core.models import (
     User,
     Workflow,
 )
-from pycolonies_like.core.rules import encode_json
+from pycolonies_like.core.rules import encode_json, env_int
 from pycolonies_like.proto import colonies_pb2 as pb
 
 SERVICE = "/colonies.v1.Colonies/"
@@ -937,7 +937,7 @@ def colonies_client(native_crypto: bool = False) -> tuple[Colonies, str, str, st
     """Like pycolonies: a client and the settings from COLONIES_* variables:
     (client, colonyname, colony_prvkey, executorname, prvkey)."""
     host = os.getenv("COLONIES_SERVER_HOST", "localhost")
-    port = int(os.getenv("COLONIES_SERVER_PORT", str(DEFAULT_PORT)))
+    port = env_int(os.environ, "COLONIES_SERVER_PORT", DEFAULT_PORT)
     tls = os.getenv("COLONIES_SERVER_TLS", os.getenv("COLONIES_TLS", "false")).lower() == "true"
     client = Colonies(host, port, tls)
     return (

@@ -7,6 +7,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from pycolonies_like.core.rules import env_int
+
 
 @dataclass(frozen=True)
 class ServerSettings:
@@ -32,18 +34,17 @@ class ServerSettings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:
         """Defaults, then COLONIES_* variables, then explicit overrides (flags)."""
         env = os.environ if env is None else env
-        values: dict[str, object] = {"http_port": 50080}
+        values: dict[str, object] = {}
         if env.get("COLONIES_SERVER_ID"):
             values["server_id"] = env["COLONIES_SERVER_ID"]
-        if env.get("COLONIES_SERVER_PORT"):
-            values["port"] = int(env["COLONIES_SERVER_PORT"])
-        if env.get("COLONIES_SERVER_HTTP_PORT"):
-            values["http_port"] = int(env["COLONIES_SERVER_HTTP_PORT"])
+        values["port"] = env_int(env, "COLONIES_SERVER_PORT", 50070)
+        values["http_port"] = env_int(env, "COLONIES_SERVER_HTTP_PORT", 50080)
         if env.get("COLONIES_DATA_DIR"):
             values["data_dir"] = env["COLONIES_DATA_DIR"]
         db_url = db_url_from_env(env)
         if db_url:
             values["db_url"] = db_url
+        values["db_pool_size"] = env_int(env, "COLONIES_DB_POOL_SIZE", 10, 1, 1000)
         if env.get("COLONIES_TLSCERT"):
             values["tls_cert"] = env["COLONIES_TLSCERT"]
         if env.get("COLONIES_TLSKEY"):

@@ -15,6 +15,7 @@ import click
 from pycolonies_like.cli.common import CliError
 from pycolonies_like.client import DEFAULT_PORT, Colonies
 from pycolonies_like.core.models import Subscriptable
+from pycolonies_like.core.rules import env_int
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Settings:
         env = os.environ
         values: dict[str, Any] = {
             "host": env.get("COLONIES_SERVER_HOST", "localhost"),
-            "port": int(env.get("COLONIES_SERVER_PORT", DEFAULT_PORT)),
+            "port": env_int(env, "COLONIES_SERVER_PORT", DEFAULT_PORT),
             "tls": env.get("COLONIES_SERVER_TLS", env.get("COLONIES_TLS", "false")).lower()
             == "true",
             "prvkey": env.get("COLONIES_PRVKEY", ""),

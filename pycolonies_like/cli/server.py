@@ -63,12 +63,17 @@ def server() -> None:
 )
 @click.option("--signature-window", type=float, help="Seconds a signed request stays valid (300).")
 @click.option("--max-message-size", type=int, help="Largest request in bytes (4 MiB).")
+@click.option(
+    "--db-pool-size",
+    type=click.IntRange(1, 1000),
+    help="PostgreSQL connections per server (or COLONIES_DB_POOL_SIZE; 10).",
+)
 @click.option("-v", "--verbose", is_flag=True)
 def start(
     host: str, port: int | None, http_port: int | None, data_dir: str | None, db_url: str | None,
     server_id: str | None, sqlite_sync: str | None, tls_cert: str | None, tls_key: str | None,
     systemd: bool, port_file: str | None, signature_window: float | None,
-    max_message_size: int | None, verbose: bool,
+    max_message_size: int | None, db_pool_size: int | None, verbose: bool,
 ) -> None:  # fmt: skip
     """Start a server (SQLite in the data dir unless a database is given)."""
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
@@ -80,7 +85,7 @@ def start(
         host=host, port=port, http_port=http_port, data_dir=data_dir, db_url=db_url,
         server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
         tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
-        max_message_bytes=max_message_size,
+        max_message_bytes=max_message_size, db_pool_size=db_pool_size,
     )  # fmt: skip
     if settings.server_id:
         try:

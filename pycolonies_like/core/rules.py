@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument
@@ -45,6 +46,24 @@ def check_id(kind: str, value: str) -> str:
     """Ids of keys (colony, executor, user): 64 lowercase hex characters."""
     if not _ID.match(value or ""):
         raise InvalidArgument(f"{kind} must be 64 lowercase hex characters, got {value!r}")
+    return value
+
+
+def env_int(
+    env: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: int = 65535
+) -> int:
+    """A whole number from an environment variable, or a clear error."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = minimum - 1
+    if not minimum <= value <= maximum:
+        raise InvalidArgument(
+            f"{name} must be a whole number from {minimum} to {maximum}, got {text!r}"
+        )
     return value
 
 

@@ -195,6 +195,20 @@ def test_errors_are_one_line_and_non_zero(dev: Dev, tmp_path: Path) -> None:
     result = dev.run("nosuchcommand", check=False)
     assert result.returncode == 2 and "No such command" in result.stderr
 
+    for variable, value, args in (
+        ("COLONIES_SERVER_PORT", "abc", ["process", "ps"]),
+        ("COLONIES_SERVER_PORT", "70000", ["server", "start", "--data-dir", str(tmp_path)]),
+        ("COLONIES_DB_POOL_SIZE", "0", ["server", "start", "--data-dir", str(tmp_path)]),
+    ):
+        result = subprocess.run([*COLONIES, *args], env={**dev.env, variable: value},
+                                capture_output=True, text=True, timeout=30)  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.strip() == (
+            f"error: {variable} must be a whole number from "
+            f"{1 if variable == 'COLONIES_DB_POOL_SIZE' else 0} to "
+            f"{1000 if variable == 'COLONIES_DB_POOL_SIZE' else 65535}, got {value!r}"
+        )
+
 
 def test_admin_commands(dev: Dev) -> None:
     from pycolonies_like.crypto import generate_private_key, id_of
