@@ -510,6 +510,20 @@ class _Api:
             lambda r: [convert.log_from_pb(e) for e in r.logs],
         )  # fmt: skip
 
+    def get_executor_log(
+        self, colonyname: str, executorname: str, count: int, since: int, prvkey: str,
+        latest: bool = False,
+    ) -> list[LogEntry]:  # fmt: skip
+        """What an executor logged, over all its processes, oldest first."""
+        request = pb.GetLogsRequest(
+            colonyname=colonyname, executorname=executorname, count=count, since=max(since, 0),
+            latest=latest,
+        )  # fmt: skip
+        return self._invoke(
+            "GetLogs", request, prvkey, pb.GetLogsReply,
+            lambda r: [convert.log_from_pb(e) for e in r.logs],
+        )  # fmt: skip
+
     # ------------------------------------------------------- workflows --
 
     def submit_workflow(self, workflow: Any, prvkey: str) -> ProcessGraph:

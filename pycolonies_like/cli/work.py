@@ -275,14 +275,25 @@ def log() -> None:
 
 
 @log.command("get")
-@click.option("-p", "--processid", required=True)
+@click.option("-p", "--processid", help="The log of this process.")
+@click.option("-e", "--executorname", help="What this executor logged, over all its processes.")
 @click.option("--count", type=int, default=100, show_default=True)
 @click.option("--since", type=int, default=0, help="Only entries after this time (Unix ns).")
 @click.option("--latest", is_flag=True, help="The newest entries instead of the oldest.")
 @pass_settings
-def log_get(s: Settings, processid: str, count: int, since: int, latest: bool) -> None:
-    """Print the log of a process."""
-    entries = s.client().get_process_log(s.colonyname, processid, count, since, s.key(), latest)
+def log_get(
+    s: Settings, processid: str | None, executorname: str | None, count: int, since: int,
+    latest: bool,
+) -> None:  # fmt: skip
+    """Print the log of a process, or of an executor."""
+    if bool(processid) == bool(executorname):
+        raise CliError("give either --processid or --executorname")
+    if executorname:
+        entries = s.client().get_executor_log(
+            s.colony(), executorname, count, since, s.key(), latest
+        )
+    else:
+        entries = s.client().get_process_log(s.colonyname, processid, count, since, s.key(), latest)
     emit(s, entries, lambda: echo_lines(e.message for e in entries))
 
 

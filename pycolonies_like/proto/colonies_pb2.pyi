@@ -670,16 +670,20 @@ class AddLogRequest(_message.Message):
     def __init__(self, processid: _Optional[str] = ..., attempt: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
 
 class GetLogsRequest(_message.Message):
-    __slots__ = ("processid", "count", "since", "latest")
+    __slots__ = ("processid", "count", "since", "latest", "colonyname", "executorname")
     PROCESSID_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     SINCE_FIELD_NUMBER: _ClassVar[int]
     LATEST_FIELD_NUMBER: _ClassVar[int]
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    EXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
     processid: str
     count: int
     since: int
     latest: bool
-    def __init__(self, processid: _Optional[str] = ..., count: _Optional[int] = ..., since: _Optional[int] = ..., latest: _Optional[bool] = ...) -> None: ...
+    colonyname: str
+    executorname: str
+    def __init__(self, processid: _Optional[str] = ..., count: _Optional[int] = ..., since: _Optional[int] = ..., latest: _Optional[bool] = ..., colonyname: _Optional[str] = ..., executorname: _Optional[str] = ...) -> None: ...
 
 class GetLogsReply(_message.Message):
     __slots__ = ("logs",)

@@ -401,6 +401,19 @@ class ProcessService(ServiceBase):
         await self._reader(caller, p.colonyname)
         return await self.store.get_logs(processid, count, since_ns=since_ns, latest=latest)
 
+    async def get_executor_logs(
+        self, caller: str, colonyname: str, executorname: str, count: int, since_ns: int = 0,
+        latest: bool = False,
+    ) -> list[LogEntry]:  # fmt: skip
+        """What an executor logged, across its processes (it may since have been removed)."""
+        if not colonyname or not executorname:
+            raise InvalidArgument("logs are read by processid, or by colonyname and executorname")
+        count = check_count(count, default=100, maximum=MAX_LOG_COUNT)
+        await self._reader(caller, colonyname)
+        return await self.store.get_executor_logs(
+            colonyname, executorname, count, since_ns=since_ns, latest=latest
+        )
+
     async def follow_logs(
         self, caller: str, processid: str, after_seq: int = 0, poll: float = 10.0
     ) -> AsyncIterator[LogEntry]:

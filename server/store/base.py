@@ -220,6 +220,10 @@ class Store(Protocol):
         latest: bool = False,
         after_seq: int = 0,
     ) -> list[LogEntry]: ...
+    async def get_executor_logs(
+        self, colonyname: str, executorname: str, count: int, *, since_ns: int = 0,
+        latest: bool = False,
+    ) -> list[LogEntry]: ...  # fmt: skip
 
     # -- workflows
     async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None: ...

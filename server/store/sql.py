@@ -816,8 +816,23 @@ class SqlStore:
         latest: bool = False,
         after_seq: int = 0,
     ) -> list[LogEntry]:
-        sql = f"SELECT {codec.LOG_COLUMNS} FROM logs WHERE processid = ? AND seq > ?"
-        params: list[Any] = [processid, after_seq]
+        return await self._logs("processid = ?", [processid], count, since_ns, latest, after_seq)
+
+    async def get_executor_logs(
+        self, colonyname: str, executorname: str, count: int, *, since_ns: int = 0,
+        latest: bool = False,
+    ) -> list[LogEntry]:  # fmt: skip
+        return await self._logs(
+            "colonyname = ? AND executorname = ?", [colonyname, executorname], count, since_ns,
+            latest, 0,
+        )  # fmt: skip
+
+    async def _logs(
+        self, where: str, params: list[Any], count: int, since_ns: int, latest: bool,
+        after_seq: int,
+    ) -> list[LogEntry]:  # fmt: skip
+        sql = f"SELECT {codec.LOG_COLUMNS} FROM logs WHERE {where} AND seq > ?"
+        params = [*params, after_seq]
         if since_ns > 0:
             sql += " AND timestamp > ?"
             params.append(since_ns)

@@ -299,7 +299,14 @@ class GrpcApi:
         return pb.Empty()
 
     async def GetLogs(self, caller: str, req: pb.GetLogsRequest) -> pb.GetLogsReply:
-        logs = await self.service.get_logs(caller, req.processid, req.count, req.since, req.latest)
+        if req.processid:
+            logs = await self.service.get_logs(
+                caller, req.processid, req.count, req.since, req.latest
+            )
+        else:
+            logs = await self.service.get_executor_logs(
+                caller, req.colonyname, req.executorname, req.count, req.since, req.latest
+            )
         return pb.GetLogsReply(logs=[convert.log_to_pb(e) for e in logs])
 
     async def FollowLogs(

@@ -513,13 +513,18 @@ async def _add_log(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
 
 @handles("getlogsmsg")
 async def _logs(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    processid = _str(msg, "processid")
-    if not processid:
-        raise errors.InvalidArgument("logs are read by processid on this server")
-    logs = await gw.service.get_logs(
-        caller, processid, _int(msg, "count", 100), max(_int(msg, "since"), 0),
+    count, since, latest = (
+        _int(msg, "count", 100),
+        max(_int(msg, "since"), 0),
         bool(msg.get("latest")),
-    )  # fmt: skip
+    )
+    processid = _str(msg, "processid")
+    if processid:
+        logs = await gw.service.get_logs(caller, processid, count, since, latest)
+    else:
+        logs = await gw.service.get_executor_logs(
+            caller, _str(msg, "colonyname"), _str(msg, "executorname"), count, since, latest
+        )
     return [cj.log_json(e) for e in logs]
 
 

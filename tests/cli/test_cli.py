@@ -260,6 +260,13 @@ def test_crons_generators_logs_and_attributes(dev: Dev, helloworld: subprocess.P
     processid = out.split()[1]
     assert dev.run("log", "get", "-p", processid).stdout == "Hello from executor\n"
     assert dev.run("log", "follow", "-p", processid).stdout == "Hello from executor\n"
+    process = json.loads(dev.run("--json", "process", "get", "-p", processid).stdout)
+    by_executor = dev.run("log", "get", "-e", process["assignedexecutorname"]).stdout
+    assert by_executor.splitlines()[-1] == "Hello from executor"
+    for args in ((), ("-p", processid, "-e", "x")):
+        result = dev.run("log", "get", *args, check=False)
+        assert result.returncode == 1
+        assert result.stderr.strip() == "error: give either --processid or --executorname"
 
 
 def test_security_commands(tmp_path: Path) -> None:

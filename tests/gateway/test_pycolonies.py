@@ -69,6 +69,8 @@ def test_colonies_executors_users_functions(py: Any, gw: ThreadedServer, c: Colo
     py.remove_executor(c.name, "x", c.colony_key)
     py.remove_user(c.name, "user", c.colony_key)
     assert py.get_users(c.name, c.key) == []
+    py.del_colony(c.name, gw.server_key)
+    assert c.name not in [x["name"] for x in py.list_colonies(gw.server_key)]
 
 
 def test_process_lifecycle(py: Any, c: Colony) -> None:
@@ -87,6 +89,10 @@ def test_process_lifecycle(py: Any, c: Colony) -> None:
     assert done.state == py.SUCCESSFUL and done.output == ["done", 2]
     logs = py.get_process_log(c.name, process.processid, 10, -1, c.key)
     assert [e["message"] for e in logs] == ["hello from pycolonies"]
+    logs = py.get_executor_log(c.name, c.executor, 10, -1, c.key)
+    assert [(e["message"], e["processid"]) for e in logs] == [
+        ("hello from pycolonies", process.processid)
+    ]
     assert [p["processid"] for p in py.list_processes(c.name, 10, py.SUCCESSFUL, c.key)] == [
         process.processid
     ]
@@ -157,6 +163,11 @@ def test_workflow_with_dependencies(py: Any, c: Colony) -> None:
     ]
     py.remove_processgraph(graph.processgraphid, c.user_key)
     assert py.get_processgraphs(c.name, 10, c.key) == []
+    again = py.submit_workflow(wf, c.user_key)
+    py.remove_all_processgraphs(c.name, c.colony_key)
+    assert py.get_processgraphs(c.name, 10, c.key) == []
+    with pytest.raises(Error):
+        py.get_processgraph(again.processgraphid, c.key)
 
 
 def test_add_child(py: Any, c: Colony) -> None:

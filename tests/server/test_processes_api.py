@@ -20,6 +20,7 @@ from pycolonies_like import (
 )
 from pycolonies_like.client import ProcessId
 from pycolonies_like.core.models import Conditions
+from pycolonies_like.crypto import generate_private_key
 from server.testing import ColonyKeys
 from tests.conftest import spec
 
@@ -210,6 +211,25 @@ def test_logs_with_count_and_since(client: Colonies, colony: ColonyKeys) -> None
     assert [e.message for e in later] == ["line 3", "line 4"]
     latest = client.get_process_log(name, p.processid, 2, -1, colony.user_key, latest=True)
     assert [e.message for e in latest] == ["line 3", "line 4"]
+
+
+def test_logs_of_an_executor_span_its_processes(client: Colonies, colony: ColonyKeys) -> None:
+    name, executor = colony.colonyname, colony.executor_names[0]
+    for i in range(2):
+        client.submit(spec(name), colony.user_key)
+        p = client.assign(name, 5, colony.executor_key)
+        client.add_log(p.processid, f"process {i}", colony.executor_key)
+        client.close(p, [], colony.executor_key)
+    logs = client.get_executor_log(name, executor, 10, 0, colony.user_key)
+    assert [e.message for e in logs] == ["process 0", "process 1"]
+    assert {e.executorname for e in logs} == {executor} and logs[0].processid != logs[1].processid
+    latest = client.get_executor_log(name, executor, 1, -1, colony.user_key, latest=True)
+    assert [e.message for e in latest] == ["process 1"]
+    assert client.get_executor_log(name, "nobody", 10, 0, colony.user_key) == []
+    with pytest.raises(InvalidArgument, match="by processid, or by colonyname and executorname"):
+        client.get_executor_log(name, "", 10, 0, colony.user_key)
+    with pytest.raises(PermissionDenied):
+        client.get_executor_log(name, executor, 10, 0, generate_private_key())
 
 
 def test_follow_logs_streams_until_the_process_ends(client: Colonies, colony: ColonyKeys) -> None:

@@ -338,6 +338,12 @@ async def test_attributes_and_logs(store: Store, dev: Executor) -> None:
     ]  # fmt: skip
     after = await store.get_logs(p.processid, 10, after_seq=logs[1].seq)
     assert [e.message for e in after] == ["line 2", "line 3", "line 4"]
+    await store.add_log(LogEntry(p.processid, "dev", "e2", "other executor", NOW + 9))
+    mine = await store.get_executor_logs("dev", "e1", 10, since_ns=NOW + 1)
+    assert [e.message for e in mine] == ["line 2", "line 3", "line 4"]
+    newest = await store.get_executor_logs("dev", "e2", 10, latest=True)
+    assert [e.message for e in newest] == ["other executor"]
+    assert await store.get_executor_logs("other", "e1", 10) == []
 
 
 async def test_nonces(store: Store) -> None:
