@@ -502,25 +502,23 @@ class _Api:
         latest: bool = False,
     ) -> list[LogEntry]:  # fmt: skip
         """Entries after `since` (Unix ns; 0 or -1 = from the start), oldest first."""
-        request = pb.GetLogsRequest(
-            processid=_pid(processid), count=count, since=max(since, 0), latest=latest
+        return self._get_logs(
+            prvkey, processid=_pid(processid), count=count, since=max(since, 0), latest=latest
         )
-        return self._invoke(
-            "GetLogs", request, prvkey, pb.GetLogsReply,
-            lambda r: [convert.log_from_pb(e) for e in r.logs],
-        )  # fmt: skip
 
     def get_executor_log(
         self, colonyname: str, executorname: str, count: int, since: int, prvkey: str,
         latest: bool = False,
     ) -> list[LogEntry]:  # fmt: skip
         """What an executor logged, over all its processes, oldest first."""
-        request = pb.GetLogsRequest(
-            colonyname=colonyname, executorname=executorname, count=count, since=max(since, 0),
-            latest=latest,
+        return self._get_logs(
+            prvkey, colonyname=colonyname, executorname=executorname, count=count,
+            since=max(since, 0), latest=latest,
         )  # fmt: skip
+
+    def _get_logs(self, prvkey: str, **fields: Any) -> list[LogEntry]:
         return self._invoke(
-            "GetLogs", request, prvkey, pb.GetLogsReply,
+            "GetLogs", pb.GetLogsRequest(**fields), prvkey, pb.GetLogsReply,
             lambda r: [convert.log_from_pb(e) for e in r.logs],
         )  # fmt: skip
 

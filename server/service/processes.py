@@ -394,21 +394,18 @@ class ProcessService(ServiceBase):
         return entry
 
     async def get_logs(
-        self, caller: str, processid: str, count: int, since_ns: int = 0, latest: bool = False
-    ) -> list[LogEntry]:
-        count = check_count(count, default=100, maximum=MAX_LOG_COUNT)
-        p = await self._brief(processid)
-        await self._reader(caller, p.colonyname)
-        return await self.store.get_logs(processid, count, since_ns=since_ns, latest=latest)
-
-    async def get_executor_logs(
-        self, caller: str, colonyname: str, executorname: str, count: int, since_ns: int = 0,
-        latest: bool = False,
+        self, caller: str, processid: str, count: int, since_ns: int = 0, latest: bool = False,
+        *, colonyname: str = "", executorname: str = "",
     ) -> list[LogEntry]:  # fmt: skip
-        """What an executor logged, across its processes (it may since have been removed)."""
+        """The log of a process or, without a processid, what an executor logged across
+        its processes (it may since have been removed)."""
+        count = check_count(count, default=100, maximum=MAX_LOG_COUNT)
+        if processid:
+            p = await self._brief(processid)
+            await self._reader(caller, p.colonyname)
+            return await self.store.get_logs(processid, count, since_ns=since_ns, latest=latest)
         if not colonyname or not executorname:
             raise InvalidArgument("logs are read by processid, or by colonyname and executorname")
-        count = check_count(count, default=100, maximum=MAX_LOG_COUNT)
         await self._reader(caller, colonyname)
         return await self.store.get_executor_logs(
             colonyname, executorname, count, since_ns=since_ns, latest=latest

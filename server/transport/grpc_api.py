@@ -299,14 +299,10 @@ class GrpcApi:
         return pb.Empty()
 
     async def GetLogs(self, caller: str, req: pb.GetLogsRequest) -> pb.GetLogsReply:
-        if req.processid:
-            logs = await self.service.get_logs(
-                caller, req.processid, req.count, req.since, req.latest
-            )
-        else:
-            logs = await self.service.get_executor_logs(
-                caller, req.colonyname, req.executorname, req.count, req.since, req.latest
-            )
+        logs = await self.service.get_logs(
+            caller, req.processid, req.count, req.since, req.latest,
+            colonyname=req.colonyname, executorname=req.executorname,
+        )  # fmt: skip
         return pb.GetLogsReply(logs=[convert.log_to_pb(e) for e in logs])
 
     async def FollowLogs(

@@ -513,18 +513,11 @@ async def _add_log(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
 
 @handles("getlogsmsg")
 async def _logs(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    count, since, latest = (
-        _int(msg, "count", 100),
-        max(_int(msg, "since"), 0),
-        bool(msg.get("latest")),
-    )
-    processid = _str(msg, "processid")
-    if processid:
-        logs = await gw.service.get_logs(caller, processid, count, since, latest)
-    else:
-        logs = await gw.service.get_executor_logs(
-            caller, _str(msg, "colonyname"), _str(msg, "executorname"), count, since, latest
-        )
+    logs = await gw.service.get_logs(
+        caller, _str(msg, "processid"), _int(msg, "count", 100), max(_int(msg, "since"), 0),
+        bool(msg.get("latest")), colonyname=_str(msg, "colonyname"),
+        executorname=_str(msg, "executorname"),
+    )  # fmt: skip
     return [cj.log_json(e) for e in logs]
 
 
