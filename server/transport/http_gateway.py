@@ -39,7 +39,7 @@ from pycolonies_like.core.models import (
     ProcessState,
     User,
 )
-from server.service import ColoniesService
+from server.service import Services
 from server.transport import colonyos_json as cj
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,8 @@ def error_envelope(status: int, message: str) -> str:
 
 
 class Gateway:
-    def __init__(self, service: ColoniesService, server: Any) -> None:
-        self.service = service
+    def __init__(self, services: Services, server: Any) -> None:
+        self.services = services
         self.server = server
 
     def checker_period_ms(self) -> int:
@@ -156,7 +156,7 @@ class Gateway:
             body = await request.read()
             payloadtype, caller, msg, _ = self.decode(body)
             result = await self.call(payloadtype, caller, msg)
-            await self.service.store.durable()
+            await self.services.durable()
             return web.Response(text=envelope(payloadtype, result))
         except errors.ColoniesError as err:
             status = status_of(err)
@@ -167,7 +167,7 @@ class Gateway:
 
     async def health(self, request: web.Request) -> web.Response:
         try:
-            await self.service.store.ping()
+            await self.services.ping()
         except errors.StorageError:
             return web.Response(status=503)
         return web.Response(status=200)
@@ -202,8 +202,8 @@ class Gateway:
         as an error frame, instead of leaving the client waiting."""
         processid = str(msg.get("processid") or "")
         state = ProcessState(int(msg.get("state", ProcessState.SUCCESSFUL)))
-        process = await self.service.get_process(caller, processid)
-        events = self.service.subscribe_events(
+        process = await self.services.processes.get_process(caller, processid)
+        events = self.services.subscriptions.subscribe_events(
             caller, process.colonyname, processid=processid,
             states=sorted({state, *FINAL_STATES}), include_current=True,
             timeout=float(msg.get("timeout") or 0),
@@ -211,7 +211,7 @@ class Gateway:
         async for event in events:
             if event.process is None:
                 continue
-            await self.service.store.durable()
+            await self.services.durable()
             if event.process.state == state:
                 await ws.send_str(envelope("subscribeprocessmsg", cj.process_json(event.process)))
             elif event.process.state.is_final:
@@ -228,13 +228,13 @@ class Gateway:
         if not colonyname:
             raise errors.InvalidArgument("colonyname is required")
         state = ProcessState(int(msg.get("state", 0)))
-        events = self.service.subscribe_events(
+        events = self.services.subscriptions.subscribe_events(
             caller, colonyname, executortype=str(msg.get("executortype") or ""),
             states=[state], timeout=float(msg.get("timeout") or 0),
         )  # fmt: skip
         async for event in events:
             if event.process is not None:
-                await self.service.store.durable()
+                await self.services.durable()
                 await ws.send_str(envelope("subscribeprocessesmsg", cj.process_json(event.process)))
 
 
@@ -280,35 +280,37 @@ async def _server_info(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
 
 @handles("getstatisticsmsg")
 async def _statistics(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    return cj.stats_json(await gw.service.statistics(caller))
+    return cj.stats_json(await gw.services.colonies.statistics(caller))
 
 
 @handles("addcolonymsg")
 async def _add_colony(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     c = msg.get("colony") or {}
     colony = Colony(colonyid=_str(c, "colonyid"), name=_str(c, "name"))
-    return cj.colony_json(await gw.service.add_colony(caller, colony))
+    return cj.colony_json(await gw.services.colonies.add_colony(caller, colony))
 
 
 @handles("removecolonymsg")
 async def _remove_colony(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.remove_colony(caller, _str(msg, "colonyname"))
+    await gw.services.colonies.remove_colony(caller, _str(msg, "colonyname"))
     return {}
 
 
 @handles("getcoloniesmsg")
 async def _colonies(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    return [cj.colony_json(c) for c in await gw.service.list_colonies(caller)]
+    return [cj.colony_json(c) for c in await gw.services.colonies.list_colonies(caller)]
 
 
 @handles("getcolonymsg")
 async def _colony(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    return cj.colony_json(await gw.service.get_colony(caller, _str(msg, "colonyname")))
+    return cj.colony_json(await gw.services.colonies.get_colony(caller, _str(msg, "colonyname")))
 
 
 @handles("getcolonystatsmsg")
 async def _colony_stats(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    return cj.stats_json(await gw.service.colony_statistics(caller, _str(msg, "colonyname")))
+    return cj.stats_json(
+        await gw.services.colonies.colony_statistics(caller, _str(msg, "colonyname"))
+    )
 
 
 @handles("addexecutormsg")
@@ -318,25 +320,27 @@ async def _add_executor(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
         executorid=_str(e, "executorid"), executortype=_str(e, "executortype"),
         executorname=_str(e, "executorname"), colonyname=_str(e, "colonyname"),
     )  # fmt: skip
-    return cj.executor_json(await gw.service.add_executor(caller, executor))
+    return cj.executor_json(await gw.services.colonies.add_executor(caller, executor))
 
 
 @handles("getexecutorsmsg")
 async def _executors(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     return [cj.executor_json(e) for e in
-            await gw.service.list_executors(caller, _str(msg, "colonyname"))]  # fmt: skip
+            await gw.services.colonies.list_executors(caller, _str(msg, "colonyname"))]  # fmt: skip
 
 
 @handles("getexecutormsg")
 async def _executor(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    e = await gw.service.get_executor(caller, _str(msg, "colonyname"), _str(msg, "executorname"))
+    e = await gw.services.colonies.get_executor(
+        caller, _str(msg, "colonyname"), _str(msg, "executorname")
+    )
     return cj.executor_json(e)
 
 
 @handles("getexecutorbyidmsg")
 async def _executor_by_id(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     wanted = _str(msg, "executorid")
-    for e in await gw.service.list_executors(caller, _str(msg, "colonyname")):
+    for e in await gw.services.colonies.list_executors(caller, _str(msg, "colonyname")):
         if e.executorid == wanted:
             return cj.executor_json(e)
     raise errors.NotFound(f"executor with id {wanted!r} does not exist")
@@ -347,11 +351,11 @@ async def _executor_state(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     args = (caller, _str(msg, "colonyname"), _str(msg, "executorname"))
     kind = msg["msgtype"]
     if kind == "approveexecutormsg":
-        await gw.service.approve_executor(*args)
+        await gw.services.colonies.approve_executor(*args)
     elif kind == "rejectexecutormsg":
-        await gw.service.reject_executor(*args)
+        await gw.services.colonies.reject_executor(*args)
     else:
-        await gw.service.remove_executor(*args)
+        await gw.services.colonies.remove_executor(*args)
     return {}
 
 
@@ -363,12 +367,12 @@ async def _add_function(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
         colonyname=_str(f, "colonyname"), funcname=_str(f, "funcname"),
         description=_str(f, "description"),
     )  # fmt: skip
-    return cj.function_json(await gw.service.add_function(caller, function))
+    return cj.function_json(await gw.services.colonies.add_function(caller, function))
 
 
 @handles("getfunctionsmsg")
 async def _functions(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    functions = await gw.service.list_functions(
+    functions = await gw.services.colonies.list_functions(
         caller, _str(msg, "colonyname"), _str(msg, "executorname")
     )
     return [cj.function_json(f) for f in functions]
@@ -376,7 +380,7 @@ async def _functions(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
 
 @handles("removefunctionmsg")
 async def _remove_function(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.remove_function(caller, _str(msg, "functionid"))
+    await gw.services.colonies.remove_function(caller, _str(msg, "functionid"))
     return {}
 
 
@@ -385,30 +389,33 @@ async def _add_user(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     u = msg.get("user") or {}
     user = User(colonyname=_str(u, "colonyname"), userid=_str(u, "userid"), name=_str(u, "name"),
                 email=_str(u, "email"), phone=_str(u, "phone"))  # fmt: skip
-    return cj.user_json(await gw.service.add_user(caller, user))
+    return cj.user_json(await gw.services.colonies.add_user(caller, user))
 
 
 @handles("getusersmsg")
 async def _users(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    return [cj.user_json(u) for u in await gw.service.list_users(caller, _str(msg, "colonyname"))]
+    return [
+        cj.user_json(u)
+        for u in await gw.services.colonies.list_users(caller, _str(msg, "colonyname"))
+    ]
 
 
 @handles("getusermsg")
 async def _user(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     return cj.user_json(
-        await gw.service.get_user(caller, _str(msg, "colonyname"), _str(msg, "name"))
+        await gw.services.colonies.get_user(caller, _str(msg, "colonyname"), _str(msg, "name"))
     )
 
 
 @handles("removeusermsg")
 async def _remove_user(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.remove_user(caller, _str(msg, "colonyname"), _str(msg, "name"))
+    await gw.services.colonies.remove_user(caller, _str(msg, "colonyname"), _str(msg, "name"))
     return {}
 
 
 @handles("submitfuncspecmsg")
 async def _submit(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    process = await gw.service.submit(caller, cj.funcspec_from_json(msg.get("spec")))
+    process = await gw.services.processes.submit(caller, cj.funcspec_from_json(msg.get("spec")))
     return cj.process_json(process)
 
 
@@ -417,7 +424,7 @@ async def _assign(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     timeout = float(msg.get("timeout") or 0)
     if timeout == 0:
         raise errors.InvalidArgument("Invalid timeout value, timeout cannot be zero")
-    process = await gw.service.assign(caller, _str(msg, "colonyname"), max(timeout, 0))
+    process = await gw.services.processes.assign(caller, _str(msg, "colonyname"), max(timeout, 0))
     return cj.process_json(process)
 
 
@@ -426,14 +433,14 @@ async def _processes(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     count = _int(msg, "count", 100)
     graphid = _str(msg, "processgraphid")
     if graphid:  # pycolonies' get_processes_for_workflow
-        processes = await gw.service.graph_processes(caller, graphid)
+        processes = await gw.services.workflows.graph_processes(caller, graphid)
         state = _state_or_all(msg)
         return [cj.process_json(p) for p in processes
                 if state is None or p.state == state][:count]  # fmt: skip
     state = _state_or_all(msg)
     if state is None:
         raise errors.InvalidArgument("Failed to get processes, invalid msg.State")
-    processes = await gw.service.list_processes(
+    processes = await gw.services.processes.list_processes(
         caller, _str(msg, "colonyname"), state, count,
         executortype=_str(msg, "executortype"), label=_str(msg, "label"),
         initiatorname=_str(msg, "initiator"),
@@ -443,18 +450,20 @@ async def _processes(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
 
 @handles("getprocessmsg")
 async def _process(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    return cj.process_json(await gw.service.get_process(caller, _str(msg, "processid")))
+    return cj.process_json(await gw.services.processes.get_process(caller, _str(msg, "processid")))
 
 
 @handles("removeprocessmsg")
 async def _remove_process(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.remove_process(caller, _str(msg, "processid"))
+    await gw.services.processes.remove_process(caller, _str(msg, "processid"))
     return {}
 
 
 @handles("removeallprocessesmsg")
 async def _remove_all(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.remove_all_processes(caller, _str(msg, "colonyname"), _state_or_all(msg))
+    await gw.services.processes.remove_all_processes(
+        caller, _str(msg, "colonyname"), _state_or_all(msg)
+    )
     return {}
 
 
@@ -463,7 +472,7 @@ async def _close(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     output = msg.get("out") or []
     if not isinstance(output, list):
         raise errors.InvalidArgument("out must be a list")
-    await gw.service.close(caller, _str(msg, "processid"), 0, output)
+    await gw.services.processes.close(caller, _str(msg, "processid"), 0, output)
     return {}
 
 
@@ -472,7 +481,7 @@ async def _fail(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     errs = msg.get("errors") or []
     if not isinstance(errs, list):
         raise errors.InvalidArgument("errors must be a list")
-    await gw.service.fail(caller, _str(msg, "processid"), 0, [str(e) for e in errs])
+    await gw.services.processes.fail(caller, _str(msg, "processid"), 0, [str(e) for e in errs])
     return {}
 
 
@@ -481,20 +490,20 @@ async def _set_output(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     output = msg.get("out") or []
     if not isinstance(output, list):
         raise errors.InvalidArgument("out must be a list")
-    await gw.service.set_output(caller, _str(msg, "processid"), 0, output)
+    await gw.services.processes.set_output(caller, _str(msg, "processid"), 0, output)
     return {}
 
 
 @handles("cancelprocessmsg")
 async def _cancel(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.cancel_process(caller, _str(msg, "processid"))
+    await gw.services.processes.cancel_process(caller, _str(msg, "processid"))
     return {}
 
 
 @handles("addattributemsg")
 async def _add_attribute(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     a = msg.get("attribute") or {}
-    attribute = await gw.service.add_attribute(
+    attribute = await gw.services.logs.add_attribute(
         caller, _str(a, "targetid"), 0, _str(a, "key"), _str(a, "value")
     )
     return cj.attribute_json(attribute, int(ProcessState.RUNNING))
@@ -502,18 +511,18 @@ async def _add_attribute(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
 
 @handles("getattributemsg")
 async def _attribute(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    return cj.attribute_json(await gw.service.get_attribute(caller, _str(msg, "attributeid")))
+    return cj.attribute_json(await gw.services.logs.get_attribute(caller, _str(msg, "attributeid")))
 
 
 @handles("addlogmsg")
 async def _add_log(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.add_log(caller, _str(msg, "processid"), 0, _str(msg, "message"))
+    await gw.services.logs.add_log(caller, _str(msg, "processid"), 0, _str(msg, "message"))
     return {}
 
 
 @handles("getlogsmsg")
 async def _logs(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    logs = await gw.service.get_logs(
+    logs = await gw.services.logs.get_logs(
         caller, _str(msg, "processid"), _int(msg, "count", 100), max(_int(msg, "since"), 0),
         bool(msg.get("latest")), colonyname=_str(msg, "colonyname"),
         executorname=_str(msg, "executorname"),
@@ -523,20 +532,22 @@ async def _logs(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
 
 @handles("submitworkflowspecmsg")
 async def _submit_workflow(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    graph = await gw.service.submit_workflow(caller, cj.workflow_from_json(msg.get("spec")))
+    graph = await gw.services.workflows.submit_workflow(
+        caller, cj.workflow_from_json(msg.get("spec"))
+    )
     return cj.graph_json(graph)
 
 
 @handles("getprocessgraphmsg")
 async def _graph(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     graphid = _str(msg, "processgraphid")
-    graph = await gw.service.get_graph(caller, graphid)
-    return cj.graph_json(graph, await gw.service.graph_processes(caller, graphid))
+    graph = await gw.services.workflows.get_graph(caller, graphid)
+    return cj.graph_json(graph, await gw.services.workflows.graph_processes(caller, graphid))
 
 
 @handles("getprocessgraphsmsg")
 async def _graphs(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    graphs = await gw.service.list_graphs(
+    graphs = await gw.services.workflows.list_graphs(
         caller, _str(msg, "colonyname"), _state_or_all(msg), _int(msg, "count", 100)
     )
     return [cj.graph_json(g) for g in graphs]
@@ -544,25 +555,27 @@ async def _graphs(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
 
 @handles("removeprocessgraphmsg")
 async def _remove_graph(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.remove_graph(caller, _str(msg, "processgraphid"))
+    await gw.services.workflows.remove_graph(caller, _str(msg, "processgraphid"))
     return {}
 
 
 @handles("removeallprocessgraphsmsg")
 async def _remove_graphs(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.remove_all_graphs(caller, _str(msg, "colonyname"), _state_or_all(msg))
+    await gw.services.workflows.remove_all_graphs(
+        caller, _str(msg, "colonyname"), _state_or_all(msg)
+    )
     return {}
 
 
 @handles("cancelprocessgraphmsg")
 async def _cancel_graph(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.cancel_graph(caller, _str(msg, "processgraphid"))
+    await gw.services.workflows.cancel_graph(caller, _str(msg, "processgraphid"))
     return {}
 
 
 @handles("addchildmsg")
 async def _add_child(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    process = await gw.service.add_child(
+    process = await gw.services.workflows.add_child(
         caller, _str(msg, "processgraphid"), _str(msg, "parentprocessid"),
         _str(msg, "childprocessid"), cj.funcspec_from_json(msg.get("spec")),
         bool(msg.get("insert")),
@@ -582,30 +595,32 @@ async def _add_cron(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
         cronexpression=_str(c, "cronexpression") if interval <= 0 else "",
         interval=interval, random=bool(c.get("random")), waitforprevprocessgraph=wait,
     )  # fmt: skip
-    return cj.cron_json(await gw.service.add_cron(caller, cron), gw.checker_period_ms())
+    return cj.cron_json(await gw.services.schedules.add_cron(caller, cron), gw.checker_period_ms())
 
 
 @handles("getcronmsg")
 async def _cron(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    cron = await gw.service.get_cron(caller, _str(msg, "cronid"))
+    cron = await gw.services.schedules.get_cron(caller, _str(msg, "cronid"))
     return cj.cron_json(cron, gw.checker_period_ms())
 
 
 @handles("getcronsmsg")
 async def _crons(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    crons = await gw.service.list_crons(caller, _str(msg, "colonyname"), _int(msg, "count", 100))
+    crons = await gw.services.schedules.list_crons(
+        caller, _str(msg, "colonyname"), _int(msg, "count", 100)
+    )
     return [cj.cron_json(c, 0) for c in crons]
 
 
 @handles("removecronmsg")
 async def _remove_cron(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.remove_cron(caller, _str(msg, "cronid"))
+    await gw.services.schedules.remove_cron(caller, _str(msg, "cronid"))
     return {}
 
 
 @handles("runcronmsg")
 async def _run_cron(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    return cj.cron_json(await gw.service.run_cron(caller, _str(msg, "cronid")))
+    return cj.cron_json(await gw.services.schedules.run_cron(caller, _str(msg, "cronid")))
 
 
 @handles("addgeneratormsg")
@@ -616,19 +631,19 @@ async def _add_generator(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
         workflowspec=cj.workflow_from_json(g.get("workflowspec")),
         trigger=_int(g, "trigger", 1), timeout=_int(g, "timeout"),
     )  # fmt: skip
-    return cj.generator_json(await gw.service.add_generator(caller, generator), 0)
+    return cj.generator_json(await gw.services.schedules.add_generator(caller, generator), 0)
 
 
 @handles("getgeneratormsg")
 async def _generator(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    generator = await gw.service.get_generator(caller, _str(msg, "generatorid"))
+    generator = await gw.services.schedules.get_generator(caller, _str(msg, "generatorid"))
     return cj.generator_json(generator, gw.checker_period_ms())
 
 
 @handles("resolvegeneratormsg")
 async def _resolve_generator(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
     wanted = _str(msg, "generatorname")
-    for g in await gw.service.list_generators(caller, _str(msg, "colonyname"), 1000):
+    for g in await gw.services.schedules.list_generators(caller, _str(msg, "colonyname"), 1000):
         if g.name == wanted:
             return cj.generator_json(g, gw.checker_period_ms())
     raise errors.NotFound(f"generator {wanted!r} does not exist")
@@ -636,7 +651,7 @@ async def _resolve_generator(gw: Gateway, caller: str, msg: dict[str, Any]) -> A
 
 @handles("getgeneratorsmsg")
 async def _generators(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    generators = await gw.service.list_generators(
+    generators = await gw.services.schedules.list_generators(
         caller, _str(msg, "colonyname"), _int(msg, "count", 100)
     )
     return [cj.generator_json(g, 0) for g in generators]
@@ -644,19 +659,19 @@ async def _generators(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
 
 @handles("packgeneratormsg")
 async def _pack(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.pack_generator(caller, _str(msg, "generatorid"), _str(msg, "arg"))
+    await gw.services.schedules.pack_generator(caller, _str(msg, "generatorid"), _str(msg, "arg"))
     return {}
 
 
 @handles("removegeneratormsg")
 async def _remove_generator(gw: Gateway, caller: str, msg: dict[str, Any]) -> Any:
-    await gw.service.remove_generator(caller, _str(msg, "generatorid"))
+    await gw.services.schedules.remove_generator(caller, _str(msg, "generatorid"))
     return {}
 
 
 async def start_gateway(server: Any, port: int) -> int:
     """Serves the gateway next to a started ColoniesServer; returns its port."""
-    gateway = Gateway(server.service, server)
+    gateway = Gateway(server.services, server)
     app = web.Application(client_max_size=server.settings.max_message_bytes)
     app.router.add_post("/api", gateway.api)
     app.router.add_get("/health", gateway.health)
