@@ -1,4 +1,4 @@
-"""Builds and runs a server: store, service, transports, background loops."""
+"""Builds and runs a server: store, services, transports, background loops."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from server.auth import RequestVerifier
 from server.config import ServerSettings
 from server.hub import Hub
 from server.loops import Loop, LoopState
-from server.service import ColoniesService
+from server.service import Services, build_services
 from server.store import Store, open_store
 from server.transport.grpc_api import SERVICE_NAME, GrpcApi
 
@@ -35,7 +35,7 @@ class ColoniesServer:
         self.clock = clock or SystemClock()
         self.store: Store | None = store
         self.hub = Hub()
-        self.service: ColoniesService | None = None
+        self.services: Services | None = None
         self.verifier: RequestVerifier | None = None
         self.port = 0
         self.http_port = 0
@@ -49,8 +49,8 @@ class ColoniesServer:
         s = self.settings
         if self.store is None:
             self.store = await open_store(s.db_url, s.data_dir, **self._store_options())
-        service = ColoniesService(self.store, self.hub, self.clock, s.server_id)
-        self.service = service
+        services = build_services(self.store, self.hub, self.clock, s.server_id)
+        self.services = services
         verifier = RequestVerifier(self.store, self.clock, s.signature_window_s)
         await verifier.load()
         self.verifier = verifier
@@ -69,7 +69,7 @@ class ColoniesServer:
             ("grpc.so_reuseport", 0),
         ]
         server = grpc.aio.server(options=options)
-        server.add_generic_rpc_handlers((GrpcApi(service, verifier, info).handler(),))
+        server.add_generic_rpc_handlers((GrpcApi(services, verifier, info).handler(),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         address = f"{s.host}:{s.port}"
         if s.tls_cert and s.tls_key:
@@ -83,7 +83,7 @@ class ColoniesServer:
         await server.start()
         self._grpc = server
         await self._set_health(True)
-        self._start_loops(service, verifier)
+        self._start_loops(services, verifier)
         if not s.server_id:
             log.warning("no server id given: nobody can add colonies (set COLONIES_SERVER_ID)")
         log.info("serving gRPC on %s:%d (store: %s)", s.host, self.port, self.store.kind)
@@ -95,15 +95,13 @@ class ColoniesServer:
             return {"pool_size": s.db_pool_size, "hub": self.hub}
         return {"synchronous": s.sqlite_sync}
 
-    def _start_loops(self, service: ColoniesService, verifier: RequestVerifier) -> None:
+    def _start_loops(self, services: Services, verifier: RequestVerifier) -> None:
         s = self.settings
-
-        store = service.store
 
         def durably(step: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
             async def run() -> None:
                 await step()
-                await store.durable()  # a failed commit marks the loop failed
+                await services.durable()  # a failed commit marks the loop failed
 
             return run
 
@@ -111,9 +109,9 @@ class ColoniesServer:
             await verifier.flush(s.nonce_purge_interval_s)
 
         self.loops = [
-            Loop("deadlines", durably(service.sweep), s.sweep_interval_s),
-            Loop("crons", durably(service.run_due_crons), s.cron_interval_s),
-            Loop("generators", durably(service.run_generators), s.generator_interval_s),
+            Loop("deadlines", durably(services.processes.sweep), s.sweep_interval_s),
+            Loop("crons", durably(services.schedules.run_due_crons), s.cron_interval_s),
+            Loop("generators", durably(services.schedules.run_generators), s.generator_interval_s),
             Loop("nonces", durably(nonces), 0.2),
             Loop("health", self._check_health, 1.0),
         ]
@@ -121,9 +119,9 @@ class ColoniesServer:
             loop.start()
 
     async def _check_health(self) -> None:
-        assert self.store is not None
+        assert self.services is not None
         try:
-            await self.store.ping()
+            await self.services.ping()
         except ResourceExhausted:
             return  # busy, not away: every database connection is in use
         except StorageError:
@@ -151,7 +149,8 @@ class ColoniesServer:
             return
         grace = self.settings.grace_s if grace is None else grace
         await self._set_health(False)
-        self.hub.close()  # parked assigns return, streams end
+        if self.services is not None:
+            self.services.close()  # parked assigns return, streams end
         for callback in self._extra_stop:
             result = callback()
             if asyncio.iscoroutine(result):

@@ -122,6 +122,11 @@ class Signals:
         for event in self._events.get(key, ()):
             event.set()
 
+    def fire_all(self) -> None:
+        for events in self._events.values():
+            for event in events:
+                event.set()
+
 
 @dataclass
 class Subscription:
@@ -214,10 +219,14 @@ class Hub:
     def close(self) -> None:
         """The server is stopping: wake everyone who waits, end subscriptions."""
         self.closing = True
-        self.dispatcher.wake_all()
-        for key in list(self.signals._events):
-            self.signals.fire(key)
+        self.wake_everyone()
         self.bus.close()
+
+    def wake_everyone(self) -> None:
+        """Wakes every parked assign and every signal listener, here only: for when
+        wake-ups may have been missed (a relay that lost its connection)."""
+        self.dispatcher.wake_all()
+        self.signals.fire_all()
 
     # Local effects, also applied when a relay delivers a remote wake-up.
     def local_ready(

@@ -27,6 +27,7 @@ from pycolonies_like.core.clock import Clock
 from pycolonies_like.crypto import generate_private_key, id_of
 from server.app import ColoniesServer
 from server.config import ServerSettings
+from server.service import Services
 
 
 @dataclass
@@ -115,6 +116,12 @@ class ThreadedServer:
     def call(self, coro: Any, timeout: float = 30.0) -> Any:
         """Runs a coroutine on the server's loop (e.g. a sweep) and returns its result."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    @property
+    def services(self) -> Services:
+        """The started server's services (run their coroutines with `call`)."""
+        assert self.server.services is not None, "the server is not started"
+        return self.server.services
 
     def client(self) -> Colonies:
         client = Colonies("127.0.0.1", self.port)

@@ -1,17 +1,12 @@
 """The service layer: every use case, with its authorization checks.
 
-Transports (gRPC, the ColonyOS HTTP gateway) call these methods with the
-caller's id, already recovered from the request signature.
+Transports (gRPC, the ColonyOS HTTP gateway) call these services with the
+caller's id, already recovered from the request signature. `build_services`
+wires them; see services.py.
 """
 
 from __future__ import annotations
 
-from server.service.colonies import ColonyService
-from server.service.schedules import ScheduleService
+from server.service.services import Services, build_services
 
-
-class ColoniesService(ScheduleService, ColonyService):
-    """All use cases of the server."""
-
-
-__all__ = ["ColoniesService"]
+__all__ = ["Services", "build_services"]

@@ -4,55 +4,64 @@ from __future__ import annotations
 
 import dataclasses
 
+from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import InvalidArgument, NotFound, PermissionDenied
 from pycolonies_like.core.models import (
     Colony,
-    EventKind,
     Executor,
     ExecutorState,
     Function,
-    Process,
     Statistics,
     User,
 )
 from pycolonies_like.core.rules import MAX_NAME_LENGTH, check_id, check_name
-from server.service.base import ServiceBase, new_id, short
+from server.service.emitter import EventEmitter
+from server.service.guard import AccessGuard, new_id, short
+from server.store.base import Store
 
 
-class ColonyService(ServiceBase):
+class ColonyService:
+    def __init__(
+        self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock
+    ) -> None:
+        self.store = store
+        self.guard = guard
+        self.emitter = emitter
+        self.clock = clock
+
     # -------------------------------------------------------- colonies --
 
     async def add_colony(self, caller: str, colony: Colony) -> Colony:
-        self._require_server_owner(caller)
+        self.guard.server_owner(caller)
         check_name("colony name", colony.name)
         check_id("colonyid", colony.colonyid)
         await self.store.add_colony(colony)
         return colony
 
     async def remove_colony(self, caller: str, colonyname: str) -> None:
-        self._require_server_owner(caller)
+        self.guard.server_owner(caller)
         if not await self.store.remove_colony(colonyname):
             raise NotFound(f"colony {colonyname!r} does not exist")
 
     async def get_colony(self, caller: str, colonyname: str) -> Colony:
-        return (await self._reader(caller, colonyname)).colony
+        return (await self.guard.reader(caller, colonyname)).colony
 
     async def list_colonies(self, caller: str) -> list[Colony]:
-        self._require_server_owner(caller)
+        self.guard.server_owner(caller)
         return await self.store.list_colonies()
 
     async def colony_statistics(self, caller: str, colonyname: str) -> Statistics:
-        await self._reader(caller, colonyname)
+        await self.guard.reader(caller, colonyname)
         return await self.store.colony_statistics(colonyname)
 
     async def statistics(self, caller: str) -> Statistics:
-        self._require_server_owner(caller)
+        self.guard.server_owner(caller)
         return await self.store.statistics()
 
     # ------------------------------------------------------- executors --
 
     async def add_executor(self, caller: str, executor: Executor) -> Executor:
-        await self._owner(caller, executor.colonyname)
+        await self.guard.colony_owner(caller, executor.colonyname)
         check_name("executorname", executor.executorname)
         check_name("executortype", executor.executortype)
         check_id("executorid", executor.executorid)
@@ -68,14 +77,14 @@ class ColonyService(ServiceBase):
     async def _set_executor_state(
         self, caller: str, colonyname: str, executorname: str, state: ExecutorState
     ) -> Executor:
-        await self._owner(caller, colonyname)
+        await self.guard.colony_owner(caller, colonyname)
         result = await self.store.set_executor_state(
             colonyname, executorname, state, self.clock.now_ns()
         )
         if result is None:
             raise NotFound(f"executor {executorname!r} does not exist in colony {colonyname!r}")
         executor, requeued = result
-        self._requeued(requeued, f"executor {executorname} was {state.name.lower()}")
+        self.emitter.requeued(requeued, f"executor {executorname} was {state.name.lower()}")
         return executor
 
     async def approve_executor(self, caller: str, colonyname: str, executorname: str) -> Executor:
@@ -89,33 +98,27 @@ class ColonyService(ServiceBase):
         )
 
     async def remove_executor(self, caller: str, colonyname: str, executorname: str) -> None:
-        await self._owner(caller, colonyname)
+        await self.guard.colony_owner(caller, colonyname)
         requeued = await self.store.remove_executor(colonyname, executorname, self.clock.now_ns())
         if requeued is None:
             raise NotFound(f"executor {executorname!r} does not exist in colony {colonyname!r}")
-        self._requeued(requeued, f"executor {executorname} was removed")
-
-    def _requeued(self, processes: list[Process], why: str) -> None:
-        if processes:
-            self.hub.ready(processes)
-            for p in processes:
-                self._process_event(EventKind.RETRIED, p, why)
+        self.emitter.requeued(requeued, f"executor {executorname} was removed")
 
     async def get_executor(self, caller: str, colonyname: str, executorname: str) -> Executor:
-        await self._reader(caller, colonyname, pending_ok=True)
+        await self.guard.reader(caller, colonyname, pending_ok=True)
         executor = await self.store.get_executor(colonyname, executorname)
         if executor is None:
             raise NotFound(f"executor {executorname!r} does not exist in colony {colonyname!r}")
         return executor
 
     async def list_executors(self, caller: str, colonyname: str) -> list[Executor]:
-        await self._reader(caller, colonyname, pending_ok=True)
+        await self.guard.reader(caller, colonyname, pending_ok=True)
         return await self.store.list_executors(colonyname)
 
     # ----------------------------------------------------------- users --
 
     async def add_user(self, caller: str, user: User) -> User:
-        await self._owner(caller, user.colonyname)
+        await self.guard.colony_owner(caller, user.colonyname)
         check_name("user name", user.name)
         check_id("userid", user.userid)
         for what, value in (("email", user.email), ("phone", user.phone)):
@@ -125,25 +128,25 @@ class ColonyService(ServiceBase):
         return user
 
     async def remove_user(self, caller: str, colonyname: str, name: str) -> None:
-        await self._owner(caller, colonyname)
+        await self.guard.colony_owner(caller, colonyname)
         if not await self.store.remove_user(colonyname, name):
             raise NotFound(f"user {name!r} does not exist in colony {colonyname!r}")
 
     async def get_user(self, caller: str, colonyname: str, name: str) -> User:
-        await self._reader(caller, colonyname)
+        await self.guard.reader(caller, colonyname)
         user = await self.store.get_user(colonyname, name)
         if user is None:
             raise NotFound(f"user {name!r} does not exist in colony {colonyname!r}")
         return user
 
     async def list_users(self, caller: str, colonyname: str) -> list[User]:
-        await self._reader(caller, colonyname)
+        await self.guard.reader(caller, colonyname)
         return await self.store.list_users(colonyname)
 
     # ------------------------------------------------------- functions --
 
     async def add_function(self, caller: str, function: Function) -> Function:
-        executor = await self._executor(caller, function.colonyname)
+        executor = await self.guard.executor(caller, function.colonyname)
         if function.executorname and function.executorname != executor.executorname:
             raise PermissionDenied(
                 f"Access denied, {short(caller)} is executor {executor.executorname!r} and cannot "
@@ -169,21 +172,12 @@ class ColonyService(ServiceBase):
     async def list_functions(
         self, caller: str, colonyname: str, executorname: str = ""
     ) -> list[Function]:
-        await self._reader(caller, colonyname)
+        await self.guard.reader(caller, colonyname)
         return await self.store.list_functions(colonyname, executorname)
 
     async def remove_function(self, caller: str, functionid: str) -> None:
         function = await self.store.get_function(functionid)
         if function is None:
             raise NotFound(f"function {functionid!r} does not exist")
-        actor = await self._actor(caller, function.colonyname)
-        if not actor.is_owner and not (
-            actor.member
-            and actor.member.kind == "executor"
-            and actor.member.name == function.executorname
-        ):
-            raise PermissionDenied(
-                "Access denied, only the executor that registered a function, or the colony "
-                "owner, may remove it"
-            )
+        await self.guard.registrant_or_owner(caller, function)
         await self.store.remove_function(functionid)

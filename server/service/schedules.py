@@ -11,13 +11,15 @@ import dataclasses
 import logging
 from typing import Any
 
-from pycolonies_like.core.dag import build_graph, validate_workflow
+from pycolonies_like.core.clock import Clock
+from pycolonies_like.core.dag import validate_workflow
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, NotFound
-from pycolonies_like.core.models import Cron, EventKind, Generator, ProcessGraph, Workflow
+from pycolonies_like.core.models import Cron, Generator, Process, ProcessGraph, Workflow
 from pycolonies_like.core.rules import check_count, check_name
 from pycolonies_like.core.schedule import next_run, validate_schedule
-from server.service.base import new_id
+from server.service.guard import AccessGuard, new_id
 from server.service.workflows import WorkflowService
+from server.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,15 @@ def _with_colony(workflow: Workflow, colonyname: str) -> Workflow:
     return dataclasses.replace(workflow, colonyname=colonyname)
 
 
-class ScheduleService(WorkflowService):
+class ScheduleService:
+    def __init__(
+        self, store: Store, guard: AccessGuard, clock: Clock, workflows: WorkflowService
+    ) -> None:
+        self.store = store
+        self.guard = guard
+        self.clock = clock
+        self.workflows = workflows
+
     # ------------------------------------------------------------ crons --
 
     async def add_cron(self, caller: str, cron: Cron) -> Cron:
@@ -41,7 +51,7 @@ class ScheduleService(WorkflowService):
         validate_schedule(cron.cronexpression, interval, cron.random)
         workflow = _with_colony(cron.workflowspec, cron.colonyname)
         validate_workflow(workflow)
-        actor = await self._member(caller, cron.colonyname)
+        actor = await self.guard.member(caller, cron.colonyname)
         now = self.clock.now_ns()
         stored = dataclasses.replace(
             cron,
@@ -65,23 +75,23 @@ class ScheduleService(WorkflowService):
 
     async def get_cron(self, caller: str, cronid: str) -> Cron:
         cron = await self._cron(cronid)
-        await self._reader(caller, cron.colonyname)
+        await self.guard.reader(caller, cron.colonyname)
         return cron
 
     async def list_crons(self, caller: str, colonyname: str, count: int) -> list[Cron]:
         count = check_count(count)
-        await self._reader(caller, colonyname)
+        await self.guard.reader(caller, colonyname)
         return await self.store.list_crons(colonyname, count)
 
     async def remove_cron(self, caller: str, cronid: str) -> None:
         cron = await self._cron(cronid)
-        await self._initiator_or_owner(caller, cron.colonyname, cron.initiatorid)
+        await self.guard.initiator_or_owner(caller, cron.colonyname, cron.initiatorid)
         await self.store.remove_cron(cronid)
 
     async def run_cron(self, caller: str, cronid: str) -> Cron:
         """Starts a run now (the schedule then continues from now)."""
         cron = await self._cron(cronid)
-        await self._member(caller, cron.colonyname)
+        await self.guard.member(caller, cron.colonyname)
         if not await self._previous_done(cron):
             raise FailedPrecondition(
                 f"cron {cron.name!r} waits for its previous workflow "
@@ -94,28 +104,21 @@ class ScheduleService(WorkflowService):
     async def _previous_done(self, cron: Cron) -> bool:
         if not cron.waitforprevprocessgraph or not cron.prevprocessgraphid:
             return True
-        previous = await self.store.get_graph(cron.prevprocessgraphid)
-        return previous is None or previous.state.is_final
+        return await self.workflows.has_ended(cron.prevprocessgraphid)
 
     async def _start_cron(self, cron: Cron, now: int) -> bool:
         root_input: list[Any] = []
         if cron.prevprocessgraphid:
             root_input = await self.store.previous_output(cron.prevprocessgraphid)
-        graph, processes = build_graph(
-            cron.workflowspec,
-            new_id=new_id,
-            initiatorid=cron.initiatorid,
-            initiatorname=cron.initiatorname,
-            now_ns=now,
-            root_input=root_input,
+        graph, processes = self.workflows.plan(
+            cron.workflowspec, cron.initiatorid, cron.initiatorname, now, root_input=root_input
         )
         nextrun = next_run(cron.cronexpression, cron.interval, cron.random, now)
         started = await self.store.start_cron_run(
             cron.cronid, cron.nextrun, nextrun, now, graph, processes
         )
         if started:
-            self._emit_graph(EventKind.GRAPH_SUBMITTED, graph)
-            self._submitted(processes)
+            self.workflows.started(graph, processes)
         return started
 
     async def run_due_crons(self, limit: int = 100) -> int:
@@ -148,7 +151,7 @@ class ScheduleService(WorkflowService):
             raise InvalidArgument(f"timeout must be 0 (none) or more, got {generator.timeout}")
         workflow = _with_colony(generator.workflowspec, generator.colonyname)
         validate_workflow(workflow)
-        actor = await self._member(caller, generator.colonyname)
+        actor = await self.guard.member(caller, generator.colonyname)
         stored = dataclasses.replace(
             generator,
             generatorid=new_id(),
@@ -170,24 +173,24 @@ class ScheduleService(WorkflowService):
 
     async def get_generator(self, caller: str, generatorid: str) -> Generator:
         generator = await self._generator(generatorid)
-        await self._reader(caller, generator.colonyname)
+        await self.guard.reader(caller, generator.colonyname)
         return generator
 
     async def list_generators(self, caller: str, colonyname: str, count: int) -> list[Generator]:
         count = check_count(count)
-        await self._reader(caller, colonyname)
+        await self.guard.reader(caller, colonyname)
         return await self.store.list_generators(colonyname, count)
 
     async def remove_generator(self, caller: str, generatorid: str) -> None:
         generator = await self._generator(generatorid)
-        await self._initiator_or_owner(caller, generator.colonyname, generator.initiatorid)
+        await self.guard.initiator_or_owner(caller, generator.colonyname, generator.initiatorid)
         await self.store.remove_generator(generatorid)
 
     async def pack_generator(self, caller: str, generatorid: str, arg: str) -> None:
         if len(arg) > MAX_ARG_LENGTH:
             raise InvalidArgument(f"an argument may have at most {MAX_ARG_LENGTH} characters")
         generator = await self._generator(generatorid)
-        await self._member(caller, generator.colonyname)
+        await self.guard.member(caller, generator.colonyname)
         if not await self.store.pack_generator(generatorid, arg, self.clock.now_ns()):
             raise NotFound(f"generator {generatorid!r} does not exist")
         if generator.queuesize + 1 >= generator.trigger:
@@ -195,24 +198,21 @@ class ScheduleService(WorkflowService):
             await self._run_generator(await self._generator(generatorid), self.clock.now_ns())
 
     async def _start_generator(self, generator: Generator, count: int, now: int) -> bool:
-        def make_graph(args: list[Any]) -> tuple[ProcessGraph, list[Any]]:
-            return build_graph(
-                generator.workflowspec,
-                new_id=new_id,
-                initiatorid=generator.initiatorid,
-                initiatorname=generator.initiatorname,
-                now_ns=now,
+        def make_graph(args: list[Any]) -> tuple[ProcessGraph, list[Process]]:
+            return self.workflows.plan(
+                generator.workflowspec, generator.initiatorid, generator.initiatorname, now,
                 root_args=args,
-            )
+            )  # fmt: skip
 
         graph = await self.store.start_generator_run(generator.generatorid, count, now, make_graph)
         if graph is None:
             return False
         full = await self.store.get_graph(graph.processgraphid)
-        self._emit_graph(EventKind.GRAPH_SUBMITTED, full or graph)
+        processes: list[Process] = []
         if full is not None:
-            processes = [await self.store.get_process(pid) for pid in full.processids]
-            self._submitted([p for p in processes if p is not None])
+            found = [await self.store.get_process(pid) for pid in full.processids]
+            processes = [p for p in found if p is not None]
+        self.workflows.started(full or graph, processes)
         return True
 
     async def _run_generator(self, generator: Generator, now: int) -> int:

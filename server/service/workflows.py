@@ -1,22 +1,20 @@
-"""Workflows (process graphs), dynamic children, cancellation, event streams."""
+"""Workflows (process graphs): submit, read, remove, cancel, and dynamic children."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
+from typing import Any
 
+from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.dag import build_graph, validate_workflow
 from pycolonies_like.core.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
-    ResourceExhausted,
     StaleAttempt,
-    Unavailable,
 )
 from pycolonies_like.core.models import (
-    Event,
     EventKind,
     FuncSpec,
     Process,
@@ -25,76 +23,72 @@ from pycolonies_like.core.models import (
     Workflow,
 )
 from pycolonies_like.core.rules import check_count, priority_time, validate_funcspec
-from server.service.base import new_id
-from server.service.processes import ProcessService
-
-_GRAPH_EVENTS = {
-    ProcessState.SUCCESSFUL: EventKind.GRAPH_SUCCEEDED,
-    ProcessState.FAILED: EventKind.GRAPH_FAILED,
-    ProcessState.CANCELLED: EventKind.GRAPH_CANCELLED,
-}
+from server.service import lookup
+from server.service.emitter import EventEmitter
+from server.service.guard import AccessGuard, new_id
+from server.store.base import Store
 
 
-class WorkflowService(ProcessService):
+class WorkflowService:
+    def __init__(
+        self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock
+    ) -> None:
+        self.store = store
+        self.guard = guard
+        self.emitter = emitter
+        self.clock = clock
+
     async def submit_workflow(self, caller: str, workflow: Workflow) -> ProcessGraph:
         validate_workflow(workflow)
-        actor = await self._member(caller, workflow.colonyname)
-        graph, processes = build_graph(
-            workflow,
-            new_id=new_id,
-            initiatorid=actor.id,
-            initiatorname=actor.name,
-            now_ns=self.clock.now_ns(),
-        )
+        actor = await self.guard.member(caller, workflow.colonyname)
+        graph, processes = self.plan(workflow, actor.id, actor.name, self.clock.now_ns())
         await self.store.add_graph(graph, processes)
-        self._emit_graph(EventKind.GRAPH_SUBMITTED, graph)
-        self._submitted(processes)
+        self.emitter.graph_submitted(graph, processes)
         return graph
 
-    def _emit_graph(self, kind: EventKind, graph: ProcessGraph) -> None:
-        self.hub.emit(
-            Event(
-                kind=kind,
-                colonyname=graph.colonyname,
-                processgraphid=graph.processgraphid,
-                state=graph.state,
-                timestamp=self.clock.now_ns(),
-                processgraph=graph,
-            )
-        )
-        self.hub.signal(f"graph:{graph.processgraphid}")
+    # Crons and generators store their graphs themselves (atomically with the
+    # run they start), through these two.
 
-    def _graph_event(self, graph: ProcessGraph) -> None:
-        kind = _GRAPH_EVENTS.get(graph.state)
-        if kind is not None:
-            self._emit_graph(kind, graph)
+    def plan(
+        self, workflow: Workflow, initiatorid: str, initiatorname: str, now_ns: int, *,
+        root_input: list[Any] | None = None, root_args: list[Any] | None = None,
+    ) -> tuple[ProcessGraph, list[Process]]:  # fmt: skip
+        """The graph and processes a workflow becomes, not yet stored (`root_input`:
+        the input of its roots; `root_args`: their args instead of the spec's)."""
+        return build_graph(
+            workflow, new_id=new_id, initiatorid=initiatorid, initiatorname=initiatorname,
+            now_ns=now_ns, root_input=root_input, root_args=root_args,
+        )  # fmt: skip
 
-    async def _graph(self, processgraphid: str) -> ProcessGraph:
+    def started(self, graph: ProcessGraph, processes: Sequence[Process]) -> None:
+        """Announces a graph that was stored: its event, and its processes to executors."""
+        self.emitter.graph_submitted(graph, processes)
+
+    async def has_ended(self, processgraphid: str) -> bool:
+        """Whether the workflow has ended (or is gone)."""
         graph = await self.store.get_graph(processgraphid)
-        if graph is None:
-            raise NotFound(f"workflow {processgraphid!r} does not exist")
-        return graph
+        return graph is None or graph.state.is_final
 
     async def get_graph(self, caller: str, processgraphid: str) -> ProcessGraph:
-        graph = await self._graph(processgraphid)
-        await self._reader(caller, graph.colonyname)
+        graph = await lookup.graph(self.store, processgraphid)
+        await self.guard.reader(caller, graph.colonyname)
         return graph
 
     async def graph_processes(self, caller: str, processgraphid: str) -> list[Process]:
-        graph = await self._graph(processgraphid)
-        await self._reader(caller, graph.colonyname)
+        graph = await lookup.graph(self.store, processgraphid)
+        await self.guard.reader(caller, graph.colonyname)
         return await self.store.graph_processes(processgraphid)
 
     async def list_graphs(
         self, caller: str, colonyname: str, state: ProcessState | None, count: int
     ) -> list[ProcessGraph]:
         count = check_count(count)
-        await self._reader(caller, colonyname)
+        await self.guard.reader(caller, colonyname)
         return await self.store.list_graphs(colonyname, state, count)
 
     async def remove_graph(self, caller: str, processgraphid: str) -> None:
-        graph = await self._graph(processgraphid)
-        await self._initiator_or_owner(caller, graph.colonyname, graph.initiatorid)
+        graph = await lookup.graph(self.store, processgraphid)
+        await self.guard.initiator_or_owner(caller, graph.colonyname, graph.initiatorid)
         if not await self.store.remove_graph(processgraphid):
             raise FailedPrecondition(
                 f"workflow {processgraphid} has running processes; cancel it first"
@@ -103,14 +97,14 @@ class WorkflowService(ProcessService):
     async def remove_all_graphs(
         self, caller: str, colonyname: str, state: ProcessState | None
     ) -> int:
-        await self._owner(caller, colonyname)
+        await self.guard.colony_owner(caller, colonyname)
         if state == ProcessState.RUNNING:
             raise FailedPrecondition("running workflows cannot be removed; cancel them first")
         return await self.store.remove_all_graphs(colonyname, state)
 
     async def cancel_graph(self, caller: str, processgraphid: str) -> ProcessGraph:
-        graph = await self._graph(processgraphid)
-        await self._initiator_or_owner(caller, graph.colonyname, graph.initiatorid)
+        graph = await lookup.graph(self.store, processgraphid)
+        await self.guard.initiator_or_owner(caller, graph.colonyname, graph.initiatorid)
         if graph.state.is_final:
             raise FailedPrecondition(
                 f"workflow {processgraphid} has ended ({graph.state.name.lower()})"
@@ -119,13 +113,11 @@ class WorkflowService(ProcessService):
         if result is None:
             raise NotFound(f"workflow {processgraphid!r} does not exist")
         cancelled, changed = result
-        for p in cancelled:
-            self._process_event(EventKind.CANCELLED, p)
-            self.hub.signal(f"log:{p.processid}")
+        self.emitter.cancelled(cancelled)
         if changed is not None:
-            self._graph_event(changed)
+            self.emitter.graph_changed(changed)
             return changed
-        return await self._graph(processgraphid)
+        return await lookup.graph(self.store, processgraphid)
 
     async def add_child(
         self,
@@ -143,8 +135,8 @@ class WorkflowService(ProcessService):
         if `childprocessid` is given, an extra parent of that waiting process.
         insert=True: the new process goes between the parent and its children.
         """
-        brief = await self._assigned(caller, parentprocessid, attempt, "add children to it")
-        parent = await self._process(parentprocessid)
+        brief = await self.guard.assigned(caller, parentprocessid, attempt, "add children to it")
+        parent = await lookup.process(self.store, parentprocessid)
         if not brief.processgraphid:
             raise FailedPrecondition(f"process {parentprocessid} is not part of a workflow")
         if processgraphid and processgraphid != parent.processgraphid:
@@ -181,7 +173,7 @@ class WorkflowService(ProcessService):
         added = await self.store.add_child(parent, brief.attempt, child, childprocessid, insert)
         if added is None:
             raise StaleAttempt(f"process {parentprocessid} changed meanwhile")
-        self._process_event(EventKind.SUBMITTED, added)
+        self.emitter.process_event(EventKind.SUBMITTED, added)
         return added
 
     async def _check_not_ancestor(self, candidate: str, parent: Process) -> None:
@@ -201,96 +193,3 @@ class WorkflowService(ProcessService):
             p = await self.store.get_process(pid)
             if p is not None:
                 frontier.extend(p.parents)
-
-    # ----------------------------------------------------------- events --
-
-    async def subscribe_events(
-        self,
-        caller: str,
-        colonyname: str,
-        *,
-        processid: str = "",
-        processgraphid: str = "",
-        executortype: str = "",
-        states: Sequence[ProcessState] = (),
-        kinds: Sequence[EventKind] = (),
-        include_current: bool = False,
-        timeout: float = 0.0,
-    ) -> AsyncIterator[Event]:
-        """Events of a colony as they happen, filtered; ends after `timeout`."""
-        await self._reader(caller, colonyname)
-        wanted = frozenset(states)
-        wanted_kinds = frozenset(kinds) | {EventKind.CURRENT} if kinds else frozenset()
-
-        def accepts(e: Event) -> bool:
-            return (
-                (not processid or e.processid == processid)
-                and (not processgraphid or e.processgraphid == processgraphid)
-                and (not executortype or e.executortype == executortype)
-                and (not wanted or e.state in wanted)
-                and (not wanted_kinds or e.kind in wanted_kinds)
-            )
-
-        bus = self.hub.bus
-        sid = bus.subscribe(colonyname, accepts)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout if timeout > 0 else None
-        try:
-            yield Event(kind=EventKind.SUBSCRIBED, colonyname=colonyname,
-                        timestamp=self.clock.now_ns())  # fmt: skip
-            if include_current:
-                current = await self._current_event(colonyname, processid, processgraphid)
-                if current is not None and accepts(current):
-                    yield current
-            queue = bus.queue(sid)
-            while True:
-                remaining = None if deadline is None else deadline - loop.time()
-                if remaining is not None and remaining <= 0:
-                    return
-                try:
-                    event = await asyncio.wait_for(queue.get(), remaining)
-                except asyncio.TimeoutError:
-                    return
-                if event is None:
-                    if bus.closed:
-                        raise Unavailable("the server is stopping; subscribe again later")
-                    raise ResourceExhausted(
-                        "the event stream fell too far behind and was ended; subscribe again"
-                    )
-                yield event
-        finally:
-            bus.unsubscribe(sid)
-
-    async def _current_event(
-        self, colonyname: str, processid: str, processgraphid: str
-    ) -> Event | None:
-        now = self.clock.now_ns()
-        if processid:
-            p = await self.store.get_process(processid)
-            if p is None or p.colonyname != colonyname:
-                raise NotFound(f"process {processid!r} does not exist in colony {colonyname!r}")
-            return Event(
-                kind=EventKind.CURRENT,
-                colonyname=colonyname,
-                processid=p.processid,
-                processgraphid=p.processgraphid,
-                executortype=p.spec.conditions.executortype,
-                state=p.state,
-                timestamp=now,
-                process=p,
-            )
-        if processgraphid:
-            g = await self.store.get_graph(processgraphid)
-            if g is None or g.colonyname != colonyname:
-                raise NotFound(
-                    f"workflow {processgraphid!r} does not exist in colony {colonyname!r}"
-                )
-            return Event(
-                kind=EventKind.CURRENT,
-                colonyname=colonyname,
-                processgraphid=g.processgraphid,
-                state=g.state,
-                timestamp=now,
-                processgraph=g,
-            )
-        return None

@@ -20,7 +20,7 @@ from pycolonies_like.core.models import EventKind, ProcessState
 from pycolonies_like.core.rules import decode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
-from server.service import ColoniesService
+from server.service import Services
 from server.transport.session import ExecutorSession
 from server.transport.status import abort
 
@@ -53,10 +53,14 @@ def _optional_state(all_states: bool, value: int) -> ProcessState | None:
 
 
 class GrpcApi:
-    def __init__(
-        self, service: ColoniesService, verifier: RequestVerifier, info: pb.ServerInfo
-    ) -> None:
-        self.service = service
+    def __init__(self, services: Services, verifier: RequestVerifier, info: pb.ServerInfo) -> None:
+        self.services = services
+        self.colonies = services.colonies
+        self.processes = services.processes
+        self.logs = services.logs
+        self.workflows = services.workflows
+        self.schedules = services.schedules
+        self.subscriptions = services.subscriptions
         self.verifier = verifier
         self.info = info
 
@@ -66,7 +70,7 @@ class GrpcApi:
             path = f"/{SERVICE_NAME}/{method.name}"
             request_type = getattr(pb, method.input_type.name)
             if method.client_streaming:
-                session = ExecutorSession.handler(self.service, self.verifier, path)
+                session = ExecutorSession.handler(self.services, self.verifier, path)
                 handlers[method.name] = grpc.stream_stream_rpc_method_handler(
                     session, request_deserializer=pb.SignedMessage.FromString,
                     response_serializer=_serialize,
@@ -95,7 +99,7 @@ class GrpcApi:
     def _unary(
         self, path: str, request_type: Any, impl: Callable[[str, Any], Awaitable[Any]]
     ) -> Callable[[bytes, Any], Awaitable[Any]]:
-        durable = self.service.store.durable
+        durable = self.services.durable
 
         async def handle(raw: bytes, context: grpc.aio.ServicerContext) -> Any:
             try:
@@ -114,7 +118,7 @@ class GrpcApi:
     def _streaming(
         self, path: str, request_type: Any, impl: Callable[[str, Any], AsyncIterator[Any]]
     ) -> Callable[[bytes, Any], AsyncIterator[Any]]:
-        durable = self.service.store.durable
+        durable = self.services.durable
 
         async def handle(raw: bytes, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             try:
@@ -135,171 +139,171 @@ class GrpcApi:
     async def GetServerInfo(self, caller: str, req: pb.GetServerInfoRequest) -> pb.ServerInfo:
         info = pb.ServerInfo()
         info.CopyFrom(self.info)
-        info.time = self.service.clock.now_ns()
+        info.time = self.services.now_ns()
         return info
 
     async def GetStatistics(self, caller: str, req: pb.GetStatisticsRequest) -> pb.Statistics:
-        return convert.stats_to_pb(await self.service.statistics(caller))
+        return convert.stats_to_pb(await self.colonies.statistics(caller))
 
     # ---------------------------------------------------------- colonies --
 
     async def AddColony(self, caller: str, req: pb.AddColonyRequest) -> pb.Colony:
-        colony = await self.service.add_colony(caller, convert.colony_from_pb(req.colony))
+        colony = await self.colonies.add_colony(caller, convert.colony_from_pb(req.colony))
         return convert.colony_to_pb(colony)
 
     async def RemoveColony(self, caller: str, req: pb.ColonyNameRequest) -> pb.Empty:
-        await self.service.remove_colony(caller, req.colonyname)
+        await self.colonies.remove_colony(caller, req.colonyname)
         return pb.Empty()
 
     async def GetColony(self, caller: str, req: pb.ColonyNameRequest) -> pb.Colony:
-        return convert.colony_to_pb(await self.service.get_colony(caller, req.colonyname))
+        return convert.colony_to_pb(await self.colonies.get_colony(caller, req.colonyname))
 
     async def ListColonies(self, caller: str, req: pb.ListColoniesRequest) -> pb.ListColoniesReply:
-        colonies = await self.service.list_colonies(caller)
+        colonies = await self.colonies.list_colonies(caller)
         return pb.ListColoniesReply(colonies=[convert.colony_to_pb(c) for c in colonies])
 
     async def GetColonyStatistics(self, caller: str, req: pb.ColonyNameRequest) -> pb.Statistics:
-        return convert.stats_to_pb(await self.service.colony_statistics(caller, req.colonyname))
+        return convert.stats_to_pb(await self.colonies.colony_statistics(caller, req.colonyname))
 
     # --------------------------------------------------------- executors --
 
     async def AddExecutor(self, caller: str, req: pb.AddExecutorRequest) -> pb.Executor:
-        executor = await self.service.add_executor(caller, convert.executor_from_pb(req.executor))
+        executor = await self.colonies.add_executor(caller, convert.executor_from_pb(req.executor))
         return convert.executor_to_pb(executor)
 
     async def ApproveExecutor(self, caller: str, req: pb.ExecutorNameRequest) -> pb.Executor:
-        executor = await self.service.approve_executor(caller, req.colonyname, req.executorname)
+        executor = await self.colonies.approve_executor(caller, req.colonyname, req.executorname)
         return convert.executor_to_pb(executor)
 
     async def RejectExecutor(self, caller: str, req: pb.ExecutorNameRequest) -> pb.Executor:
-        executor = await self.service.reject_executor(caller, req.colonyname, req.executorname)
+        executor = await self.colonies.reject_executor(caller, req.colonyname, req.executorname)
         return convert.executor_to_pb(executor)
 
     async def RemoveExecutor(self, caller: str, req: pb.ExecutorNameRequest) -> pb.Empty:
-        await self.service.remove_executor(caller, req.colonyname, req.executorname)
+        await self.colonies.remove_executor(caller, req.colonyname, req.executorname)
         return pb.Empty()
 
     async def GetExecutor(self, caller: str, req: pb.ExecutorNameRequest) -> pb.Executor:
-        executor = await self.service.get_executor(caller, req.colonyname, req.executorname)
+        executor = await self.colonies.get_executor(caller, req.colonyname, req.executorname)
         return convert.executor_to_pb(executor)
 
     async def ListExecutors(self, caller: str, req: pb.ColonyNameRequest) -> pb.ListExecutorsReply:
-        executors = await self.service.list_executors(caller, req.colonyname)
+        executors = await self.colonies.list_executors(caller, req.colonyname)
         return pb.ListExecutorsReply(executors=[convert.executor_to_pb(e) for e in executors])
 
     # --------------------------------------------------------- functions --
 
     async def AddFunction(self, caller: str, req: pb.AddFunctionRequest) -> pb.Function:
-        function = await self.service.add_function(caller, convert.function_from_pb(req.function))
+        function = await self.colonies.add_function(caller, convert.function_from_pb(req.function))
         return convert.function_to_pb(function)
 
     async def ListFunctions(
         self, caller: str, req: pb.ListFunctionsRequest
     ) -> pb.ListFunctionsReply:
-        functions = await self.service.list_functions(caller, req.colonyname, req.executorname)
+        functions = await self.colonies.list_functions(caller, req.colonyname, req.executorname)
         return pb.ListFunctionsReply(functions=[convert.function_to_pb(f) for f in functions])
 
     async def RemoveFunction(self, caller: str, req: pb.RemoveFunctionRequest) -> pb.Empty:
-        await self.service.remove_function(caller, req.functionid)
+        await self.colonies.remove_function(caller, req.functionid)
         return pb.Empty()
 
     # ------------------------------------------------------------- users --
 
     async def AddUser(self, caller: str, req: pb.AddUserRequest) -> pb.User:
         return convert.user_to_pb(
-            await self.service.add_user(caller, convert.user_from_pb(req.user))
+            await self.colonies.add_user(caller, convert.user_from_pb(req.user))
         )
 
     async def RemoveUser(self, caller: str, req: pb.UserNameRequest) -> pb.Empty:
-        await self.service.remove_user(caller, req.colonyname, req.name)
+        await self.colonies.remove_user(caller, req.colonyname, req.name)
         return pb.Empty()
 
     async def GetUser(self, caller: str, req: pb.UserNameRequest) -> pb.User:
-        return convert.user_to_pb(await self.service.get_user(caller, req.colonyname, req.name))
+        return convert.user_to_pb(await self.colonies.get_user(caller, req.colonyname, req.name))
 
     async def ListUsers(self, caller: str, req: pb.ColonyNameRequest) -> pb.ListUsersReply:
-        users = await self.service.list_users(caller, req.colonyname)
+        users = await self.colonies.list_users(caller, req.colonyname)
         return pb.ListUsersReply(users=[convert.user_to_pb(u) for u in users])
 
     # --------------------------------------------------------- processes --
 
     async def Submit(self, caller: str, req: pb.SubmitRequest) -> pb.Process:
         spec = convert.funcspec_from_pb(req.spec)
-        return convert.process_to_pb(await self.service.submit(caller, spec, req.idempotency_key))
+        return convert.process_to_pb(await self.processes.submit(caller, spec, req.idempotency_key))
 
     async def SubmitBatch(self, caller: str, req: pb.SubmitBatchRequest) -> pb.SubmitBatchReply:
         specs = [convert.funcspec_from_pb(s) for s in req.specs]
-        processes = await self.service.submit_batch(caller, specs)
+        processes = await self.processes.submit_batch(caller, specs)
         return pb.SubmitBatchReply(processes=[convert.process_to_pb(p) for p in processes])
 
     async def Assign(self, caller: str, req: pb.AssignRequest) -> pb.Process:
-        process = await self.service.assign(caller, req.colonyname, req.timeout)
+        process = await self.processes.assign(caller, req.colonyname, req.timeout)
         return convert.process_to_pb(process)
 
     async def Close(self, caller: str, req: pb.CloseRequest) -> pb.Empty:
         output = decode_json("out", req.out_json, [], list)
-        await self.service.close(caller, req.processid, req.attempt, output)
+        await self.processes.close(caller, req.processid, req.attempt, output)
         return pb.Empty()
 
     async def Fail(self, caller: str, req: pb.FailRequest) -> pb.Empty:
-        await self.service.fail(caller, req.processid, req.attempt, list(req.errors))
+        await self.processes.fail(caller, req.processid, req.attempt, list(req.errors))
         return pb.Empty()
 
     async def SetOutput(self, caller: str, req: pb.SetOutputRequest) -> pb.Empty:
         output = decode_json("out", req.out_json, [], list)
-        await self.service.set_output(caller, req.processid, req.attempt, output)
+        await self.processes.set_output(caller, req.processid, req.attempt, output)
         return pb.Empty()
 
     async def Release(self, caller: str, req: pb.ReleaseRequest) -> pb.Empty:
-        await self.service.release(caller, req.processid, req.attempt)
+        await self.processes.release(caller, req.processid, req.attempt)
         return pb.Empty()
 
     async def Heartbeat(self, caller: str, req: pb.HeartbeatRequest) -> pb.HeartbeatReply:
-        deadline, cancelled = await self.service.heartbeat(caller, req.processid, req.attempt)
+        deadline, cancelled = await self.processes.heartbeat(caller, req.processid, req.attempt)
         return pb.HeartbeatReply(execdeadline=deadline, cancelled=cancelled)
 
     async def GetProcess(self, caller: str, req: pb.ProcessIdRequest) -> pb.Process:
-        return convert.process_to_pb(await self.service.get_process(caller, req.processid))
+        return convert.process_to_pb(await self.processes.get_process(caller, req.processid))
 
     async def ListProcesses(
         self, caller: str, req: pb.ListProcessesRequest
     ) -> pb.ListProcessesReply:
-        processes = await self.service.list_processes(
+        processes = await self.processes.list_processes(
             caller, req.colonyname, _state(req.state), req.count,
             executortype=req.executortype, label=req.label, initiatorname=req.initiator,
         )  # fmt: skip
         return pb.ListProcessesReply(processes=[convert.process_to_pb(p) for p in processes])
 
     async def RemoveProcess(self, caller: str, req: pb.ProcessIdRequest) -> pb.Empty:
-        await self.service.remove_process(caller, req.processid)
+        await self.processes.remove_process(caller, req.processid)
         return pb.Empty()
 
     async def RemoveAllProcesses(self, caller: str, req: pb.RemoveAllRequest) -> pb.RemovedReply:
         state = _optional_state(req.all_states, req.state)
         return pb.RemovedReply(
-            removed=await self.service.remove_all_processes(caller, req.colonyname, state)
+            removed=await self.processes.remove_all_processes(caller, req.colonyname, state)
         )
 
     async def CancelProcess(self, caller: str, req: pb.ProcessIdRequest) -> pb.Process:
-        return convert.process_to_pb(await self.service.cancel_process(caller, req.processid))
+        return convert.process_to_pb(await self.processes.cancel_process(caller, req.processid))
 
     # -------------------------------------------------- attributes, logs --
 
     async def AddAttribute(self, caller: str, req: pb.AddAttributeRequest) -> pb.Attribute:
-        attribute = await self.service.add_attribute(
+        attribute = await self.logs.add_attribute(
             caller, req.processid, req.attempt, req.key, req.value
         )
         return convert.attribute_to_pb(attribute)
 
     async def GetAttribute(self, caller: str, req: pb.GetAttributeRequest) -> pb.Attribute:
-        return convert.attribute_to_pb(await self.service.get_attribute(caller, req.attributeid))
+        return convert.attribute_to_pb(await self.logs.get_attribute(caller, req.attributeid))
 
     async def AddLog(self, caller: str, req: pb.AddLogRequest) -> pb.Empty:
-        await self.service.add_log(caller, req.processid, req.attempt, req.message)
+        await self.logs.add_log(caller, req.processid, req.attempt, req.message)
         return pb.Empty()
 
     async def GetLogs(self, caller: str, req: pb.GetLogsRequest) -> pb.GetLogsReply:
-        logs = await self.service.get_logs(
+        logs = await self.logs.get_logs(
             caller, req.processid, req.count, req.since, req.latest,
             colonyname=req.colonyname, executorname=req.executorname,
         )  # fmt: skip
@@ -308,33 +312,33 @@ class GrpcApi:
     async def FollowLogs(
         self, caller: str, req: pb.FollowLogsRequest
     ) -> AsyncIterator[pb.LogEntry]:
-        async for entry in self.service.follow_logs(caller, req.processid, req.after_seq):
+        async for entry in self.logs.follow_logs(caller, req.processid, req.after_seq):
             yield convert.log_to_pb(entry)
 
     # --------------------------------------------------------- workflows --
 
     async def SubmitWorkflow(self, caller: str, req: pb.SubmitWorkflowRequest) -> pb.ProcessGraph:
-        graph = await self.service.submit_workflow(caller, convert.workflow_from_pb(req.spec))
+        graph = await self.workflows.submit_workflow(caller, convert.workflow_from_pb(req.spec))
         return convert.graph_to_pb(graph)
 
     async def GetProcessGraph(self, caller: str, req: pb.ProcessGraphIdRequest) -> pb.ProcessGraph:
-        return convert.graph_to_pb(await self.service.get_graph(caller, req.processgraphid))
+        return convert.graph_to_pb(await self.workflows.get_graph(caller, req.processgraphid))
 
     async def GetProcessGraphProcesses(
         self, caller: str, req: pb.ProcessGraphIdRequest
     ) -> pb.ListProcessesReply:
-        processes = await self.service.graph_processes(caller, req.processgraphid)
+        processes = await self.workflows.graph_processes(caller, req.processgraphid)
         return pb.ListProcessesReply(processes=[convert.process_to_pb(p) for p in processes])
 
     async def ListProcessGraphs(
         self, caller: str, req: pb.ListProcessGraphsRequest
     ) -> pb.ListProcessGraphsReply:
         state = _optional_state(req.all_states, req.state)
-        graphs = await self.service.list_graphs(caller, req.colonyname, state, req.count)
+        graphs = await self.workflows.list_graphs(caller, req.colonyname, state, req.count)
         return pb.ListProcessGraphsReply(processgraphs=[convert.graph_to_pb(g) for g in graphs])
 
     async def RemoveProcessGraph(self, caller: str, req: pb.ProcessGraphIdRequest) -> pb.Empty:
-        await self.service.remove_graph(caller, req.processgraphid)
+        await self.workflows.remove_graph(caller, req.processgraphid)
         return pb.Empty()
 
     async def RemoveAllProcessGraphs(
@@ -342,16 +346,16 @@ class GrpcApi:
     ) -> pb.RemovedReply:
         state = _optional_state(req.all_states, req.state)
         return pb.RemovedReply(
-            removed=await self.service.remove_all_graphs(caller, req.colonyname, state)
+            removed=await self.workflows.remove_all_graphs(caller, req.colonyname, state)
         )
 
     async def CancelProcessGraph(
         self, caller: str, req: pb.ProcessGraphIdRequest
     ) -> pb.ProcessGraph:
-        return convert.graph_to_pb(await self.service.cancel_graph(caller, req.processgraphid))
+        return convert.graph_to_pb(await self.workflows.cancel_graph(caller, req.processgraphid))
 
     async def AddChild(self, caller: str, req: pb.AddChildRequest) -> pb.Process:
-        process = await self.service.add_child(
+        process = await self.workflows.add_child(
             caller, req.processgraphid, req.parentprocessid, req.childprocessid,
             convert.funcspec_from_pb(req.spec), req.insert, req.attempt,
         )  # fmt: skip
@@ -361,44 +365,44 @@ class GrpcApi:
 
     async def AddCron(self, caller: str, req: pb.AddCronRequest) -> pb.Cron:
         return convert.cron_to_pb(
-            await self.service.add_cron(caller, convert.cron_from_pb(req.cron))
+            await self.schedules.add_cron(caller, convert.cron_from_pb(req.cron))
         )
 
     async def GetCron(self, caller: str, req: pb.CronIdRequest) -> pb.Cron:
-        return convert.cron_to_pb(await self.service.get_cron(caller, req.cronid))
+        return convert.cron_to_pb(await self.schedules.get_cron(caller, req.cronid))
 
     async def ListCrons(self, caller: str, req: pb.ListCronsRequest) -> pb.ListCronsReply:
-        crons = await self.service.list_crons(caller, req.colonyname, req.count)
+        crons = await self.schedules.list_crons(caller, req.colonyname, req.count)
         return pb.ListCronsReply(crons=[convert.cron_to_pb(c) for c in crons])
 
     async def RemoveCron(self, caller: str, req: pb.CronIdRequest) -> pb.Empty:
-        await self.service.remove_cron(caller, req.cronid)
+        await self.schedules.remove_cron(caller, req.cronid)
         return pb.Empty()
 
     async def RunCron(self, caller: str, req: pb.CronIdRequest) -> pb.Cron:
-        return convert.cron_to_pb(await self.service.run_cron(caller, req.cronid))
+        return convert.cron_to_pb(await self.schedules.run_cron(caller, req.cronid))
 
     async def AddGenerator(self, caller: str, req: pb.AddGeneratorRequest) -> pb.Generator:
-        generator = await self.service.add_generator(
+        generator = await self.schedules.add_generator(
             caller, convert.generator_from_pb(req.generator)
         )
         return convert.generator_to_pb(generator)
 
     async def GetGenerator(self, caller: str, req: pb.GeneratorIdRequest) -> pb.Generator:
-        return convert.generator_to_pb(await self.service.get_generator(caller, req.generatorid))
+        return convert.generator_to_pb(await self.schedules.get_generator(caller, req.generatorid))
 
     async def ListGenerators(
         self, caller: str, req: pb.ListGeneratorsRequest
     ) -> pb.ListGeneratorsReply:
-        generators = await self.service.list_generators(caller, req.colonyname, req.count)
+        generators = await self.schedules.list_generators(caller, req.colonyname, req.count)
         return pb.ListGeneratorsReply(generators=[convert.generator_to_pb(g) for g in generators])
 
     async def RemoveGenerator(self, caller: str, req: pb.GeneratorIdRequest) -> pb.Empty:
-        await self.service.remove_generator(caller, req.generatorid)
+        await self.schedules.remove_generator(caller, req.generatorid)
         return pb.Empty()
 
     async def PackGenerator(self, caller: str, req: pb.PackGeneratorRequest) -> pb.Empty:
-        await self.service.pack_generator(caller, req.generatorid, req.arg)
+        await self.schedules.pack_generator(caller, req.generatorid, req.arg)
         return pb.Empty()
 
     # ------------------------------------------------------------ events --
@@ -406,7 +410,7 @@ class GrpcApi:
     async def SubscribeEvents(
         self, caller: str, req: pb.SubscribeEventsRequest
     ) -> AsyncIterator[pb.Event]:
-        events = self.service.subscribe_events(
+        events = self.subscriptions.subscribe_events(
             caller, req.colonyname, processid=req.processid, processgraphid=req.processgraphid,
             executortype=req.executortype, states=[_state(s) for s in req.states],
             kinds=[_kind(k) for k in req.kinds], include_current=req.include_current,

@@ -28,7 +28,7 @@ from pycolonies_like.core.models import Event, EventKind, Executor
 from pycolonies_like.core.rules import decode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
-from server.service import ColoniesService
+from server.service import Services
 from server.transport.status import abort, code_number
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,9 @@ Item = pb.SessionAck | pb.Process | str | object
 
 
 class ExecutorSession:
-    def __init__(self, service: ColoniesService, verifier: RequestVerifier, path: str) -> None:
-        self.service = service
+    def __init__(self, services: Services, verifier: RequestVerifier, path: str) -> None:
+        self.services = services
+        self.processes = services.processes
         self.verifier = verifier
         self.path = path
         self.out: asyncio.Queue[Item] = asyncio.Queue()
@@ -57,12 +58,12 @@ class ExecutorSession:
 
     @staticmethod
     def handler(
-        service: ColoniesService, verifier: RequestVerifier, path: str
+        services: Services, verifier: RequestVerifier, path: str
     ) -> Callable[[AsyncIterator[pb.SignedMessage], Any], AsyncIterator[pb.SessionReply]]:
         async def handle(
             requests: AsyncIterator[pb.SignedMessage], context: grpc.aio.ServicerContext
         ) -> AsyncIterator[pb.SessionReply]:
-            session = ExecutorSession(service, verifier, path)
+            session = ExecutorSession(services, verifier, path)
             try:
                 async for reply in session.run(requests):
                     yield reply
@@ -91,18 +92,17 @@ class ExecutorSession:
         self.caller, request = await self._verify(first)
         if request.WhichOneof("kind") != "open":
             raise errors.InvalidArgument("the first message of a session must be `open`")
-        self.executor = await self.service._executor(self.caller, request.open.colonyname)
+        self.executor = await self.processes.executor_of(self.caller, request.open.colonyname)
         self.capacity = min(max(request.open.capacity, 1), MAX_CAPACITY)
-        durable = self.service.store.durable
+        durable = self.services.durable
         await durable()
         yield pb.SessionReply(acks=[pb.SessionAck(request_id=request.request_id)])
 
-        bus = self.service.hub.bus
-        sid = bus.subscribe(self.executor.colonyname, self._is_over)
+        stream = self.services.subscriptions.watch(self.executor, self._is_over)
         tasks = [
             asyncio.create_task(self._read(requests)),
             asyncio.create_task(self._dispatch()),
-            asyncio.create_task(self._watch(bus.queue(sid))),
+            asyncio.create_task(self._watch(stream.queue)),
         ]
         try:
             while True:
@@ -120,7 +120,7 @@ class ExecutorSession:
             for task in tasks:
                 with contextlib.suppress(BaseException):
                     await task
-            bus.unsubscribe(sid)
+            stream.close()
             await self._release_unsent()
 
     def _coalesce(self, first: Item) -> tuple[pb.SessionReply | None, bool]:
@@ -149,7 +149,7 @@ class ExecutorSession:
             item = self.out.get_nowait()
             if isinstance(item, pb.Process):
                 with contextlib.suppress(errors.ColoniesError):
-                    await self.service.release(self.caller, item.processid, item.attempt)
+                    await self.processes.release(self.caller, item.processid, item.attempt)
 
     # ------------------------------------------------------- dispatching --
 
@@ -167,7 +167,7 @@ class ExecutorSession:
         while self._room():
             self.claiming += 1
             try:
-                process = await self.service.next_assignment(self.executor, 0)
+                process = await self.processes.next_assignment(self.executor, 0)
             finally:
                 self.claiming -= 1
             if process is None:
@@ -185,12 +185,12 @@ class ExecutorSession:
                     continue
                 self.claiming += 1
                 try:
-                    process = await self.service.next_assignment(self.executor, PARK_TIMEOUT)
+                    process = await self.processes.next_assignment(self.executor, PARK_TIMEOUT)
                 finally:
                     self.claiming -= 1
                 if process is not None:
                     self._assigned(process)
-                elif self.service.hub.closing:
+                elif self.services.closing:
                     raise errors.Unavailable("the server is stopping; open a new session later")
         except errors.ColoniesError as err:
             # e.g. the executor was rejected or removed: end the session.
@@ -250,18 +250,18 @@ class ExecutorSession:
             )  # fmt: skip
 
     async def _apply(self, request: pb.SessionRequest) -> None:
-        service, caller = self.service, self.caller
+        processes, caller = self.processes, self.caller
         kind = request.WhichOneof("kind")
         if kind in ("close", "fail", "release"):
             r = getattr(request, kind)
             try:
                 if kind == "close":
                     output = decode_json("out", r.out_json, [], list)
-                    await service.close(caller, r.processid, r.attempt, output)
+                    await processes.close(caller, r.processid, r.attempt, output)
                 elif kind == "fail":
-                    await service.fail(caller, r.processid, r.attempt, list(r.errors))
+                    await processes.fail(caller, r.processid, r.attempt, list(r.errors))
                 else:
-                    await service.release(caller, r.processid, r.attempt)
+                    await processes.release(caller, r.processid, r.attempt)
             except (errors.InvalidArgument, errors.ResourceExhausted):
                 raise  # a bad request: the process is still the executor's to finish
             except errors.ColoniesError:
@@ -270,14 +270,14 @@ class ExecutorSession:
             await self._done(r.processid, r.attempt)
         elif kind == "log":
             lg = request.log
-            await service.add_log(caller, lg.processid, lg.attempt, lg.message)
+            await self.services.logs.add_log(caller, lg.processid, lg.attempt, lg.message)
         elif kind == "set_output":
             so = request.set_output
             output = decode_json("out", so.out_json, [], list)
-            await service.set_output(caller, so.processid, so.attempt, output)
+            await processes.set_output(caller, so.processid, so.attempt, output)
         elif kind == "heartbeat":
             hb = request.heartbeat
-            _, cancelled = await service.heartbeat(caller, hb.processid, hb.attempt)
+            _, cancelled = await processes.heartbeat(caller, hb.processid, hb.attempt)
             if cancelled:
                 self.out.put_nowait(hb.processid)
         else:

@@ -45,13 +45,11 @@ def wf(colony: ColonyKeys, *names: str) -> Workflow:
 
 
 def crons_pass(server: ThreadedServer) -> int:
-    assert server.server.service is not None
-    return server.call(server.server.service.run_due_crons())
+    return server.call(server.services.schedules.run_due_crons())
 
 
 def generators_pass(server: ThreadedServer) -> int:
-    assert server.server.service is not None
-    return server.call(server.server.service.run_generators())
+    return server.call(server.services.schedules.run_generators())
 
 
 def graphs(client: Colonies, colony: ColonyKeys) -> int:
@@ -87,11 +85,10 @@ def test_concurrent_passes_start_a_tick_once(
     cclient.add_cron("c", "*/10 * * * * *", False, wf(ccolony, "a"), ccolony.colonyname,
                      ccolony.user_key)  # fmt: skip
     clock.advance(11)
-    service = clocked.server.service
-    assert service is not None
+    schedules = clocked.services.schedules
 
     async def both() -> list[int]:
-        return list(await asyncio.gather(*(service.run_due_crons() for _ in range(4))))
+        return list(await asyncio.gather(*(schedules.run_due_crons() for _ in range(4))))
 
     assert sum(clocked.call(both())) == 1
     assert graphs(cclient, ccolony) == 1

@@ -25,8 +25,7 @@ def ccolony(clocked: ThreadedServer, cclient: Colonies) -> ColonyKeys:
 
 
 def sweep(server: ThreadedServer) -> int:
-    assert server.server.service is not None
-    return server.call(server.server.service.sweep())
+    return server.call(server.services.processes.sweep())
 
 
 def test_an_overdue_process_is_requeued_until_its_retries_are_spent(

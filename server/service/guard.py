@@ -1,4 +1,4 @@
-"""Shared parts of the service layer: who the caller is, and what they may do.
+"""Who the caller is, and what they may do.
 
 Roles, as in ColonyOS:
 * server owner -- the id given at server start; manages colonies;
@@ -7,6 +7,10 @@ Roles, as in ColonyOS:
 * members -- approved executors and users of a colony; submit and read;
 * the assigned executor -- the only one that may log to, set the output of,
   or close a running process, and only for its current attempt.
+
+Each check either returns what it learnt about the caller or raises the error
+to send back (NotFound for a missing colony or process, PermissionDenied for
+the wrong caller, StaleAttempt for a former assignee calling late).
 """
 
 from __future__ import annotations
@@ -14,19 +18,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import NotFound, PermissionDenied, StaleAttempt
 from pycolonies_like.core.models import (
     Colony,
-    Event,
-    EventKind,
     Executor,
     ExecutorState,
-    Process,
+    Function,
     ProcessState,
 )
 from pycolonies_like.core.rules import check_can_finish
-from server.hub import Hub
 from server.store.base import Member, ProcessBrief, Store
 
 
@@ -44,6 +44,14 @@ class Actor:
         return self.member.name if self.member else ""
 
 
+def short(identity: str) -> str:
+    return identity[:12] + "..." if len(identity) > 16 else identity
+
+
+def new_id() -> str:
+    return secrets.token_hex(32)
+
+
 def _over(action: str, processid: str, attempt: int, p: ProcessBrief) -> str:
     if p.state == ProcessState.WAITING:
         now = "was put back in the queue"
@@ -54,49 +62,32 @@ def _over(action: str, processid: str, attempt: int, p: ProcessBrief) -> str:
     return f"cannot {action}: attempt {attempt} of process {processid} is over; the process {now}"
 
 
-def short(identity: str) -> str:
-    return identity[:12] + "..." if len(identity) > 16 else identity
+class AccessGuard:
+    def __init__(self, store: Store, server_id: str) -> None:
+        self._store = store
+        self._server_id = server_id
 
-
-def new_id() -> str:
-    return secrets.token_hex(32)
-
-
-class ServiceBase:
-    def __init__(self, store: Store, hub: Hub, clock: Clock, server_id: str) -> None:
-        self.store = store
-        self.hub = hub
-        self.clock = clock
-        self.server_id = server_id
-
-    # ------------------------------------------------------------ roles --
-
-    def _require_server_owner(self, caller: str) -> None:
-        if not self.server_id or caller != self.server_id:
+    def server_owner(self, caller: str) -> None:
+        if not self._server_id or caller != self._server_id:
             raise PermissionDenied("Access denied, not the server owner")
 
-    async def _colony(self, colonyname: str) -> Colony:
-        colony = await self.store.get_colony(colonyname)
-        if colony is None:
-            raise NotFound(f"colony {colonyname!r} does not exist")
-        return colony
-
-    async def _actor(self, caller: str, colonyname: str) -> Actor:
-        found = await self.store.get_actor(colonyname, caller)
+    async def actor(self, caller: str, colonyname: str) -> Actor:
+        """Who the caller is in the colony (maybe nobody); NotFound without the colony."""
+        found = await self._store.get_actor(colonyname, caller)
         if found is None:
             raise NotFound(f"colony {colonyname!r} does not exist")
         colony, member = found
         return Actor(caller, colony, caller == colony.colonyid, member)
 
-    async def _owner(self, caller: str, colonyname: str) -> Actor:
-        actor = await self._actor(caller, colonyname)
+    async def colony_owner(self, caller: str, colonyname: str) -> Actor:
+        actor = await self.actor(caller, colonyname)
         if not actor.is_owner:
             raise PermissionDenied(f"Access denied, not the owner of colony {colonyname!r}")
         return actor
 
-    async def _reader(self, caller: str, colonyname: str, *, pending_ok: bool = False) -> Actor:
+    async def reader(self, caller: str, colonyname: str, *, pending_ok: bool = False) -> Actor:
         """The colony owner or an approved member (or a pending executor, if allowed)."""
-        actor = await self._actor(caller, colonyname)
+        actor = await self.actor(caller, colonyname)
         if actor.is_owner:
             return actor
         m = actor.member
@@ -106,9 +97,9 @@ class ServiceBase:
             )
         return actor
 
-    async def _member(self, caller: str, colonyname: str) -> Actor:
+    async def member(self, caller: str, colonyname: str) -> Actor:
         """An approved executor or a user: who may submit work."""
-        actor = await self._actor(caller, colonyname)
+        actor = await self.actor(caller, colonyname)
         if actor.member is None or not actor.member.approved:
             if actor.is_owner:
                 raise PermissionDenied(
@@ -120,9 +111,9 @@ class ServiceBase:
             )
         return actor
 
-    async def _executor(self, caller: str, colonyname: str) -> Executor:
+    async def executor(self, caller: str, colonyname: str) -> Executor:
         """An approved executor of the colony, as needed to assign work."""
-        member = (await self._actor(caller, colonyname)).member
+        member = (await self.actor(caller, colonyname)).member
         if member is None or member.kind != "executor":
             raise PermissionDenied(
                 f"Access denied, {short(caller)} is not an executor of colony {colonyname!r}"
@@ -139,25 +130,39 @@ class ServiceBase:
             state=ExecutorState.APPROVED,
         )
 
-    async def _process(self, processid: str) -> Process:
-        p = await self.store.get_process(processid)
-        if p is None:
-            raise NotFound(f"process {processid!r} does not exist")
-        return p
+    async def initiator_or_owner(self, caller: str, colonyname: str, initiatorid: str) -> None:
+        """Who submitted the object (process, workflow, cron...), or the colony owner."""
+        actor = await self.actor(caller, colonyname)
+        if not actor.is_owner and caller != initiatorid:
+            raise PermissionDenied(
+                "Access denied, only the submitter or the colony owner may do this"
+            )
 
-    async def _assigned(
+    async def registrant_or_owner(self, caller: str, function: Function) -> None:
+        """The executor that registered the function, or the colony owner."""
+        actor = await self.actor(caller, function.colonyname)
+        m = actor.member
+        if not actor.is_owner and not (
+            m and m.kind == "executor" and m.name == function.executorname
+        ):
+            raise PermissionDenied(
+                "Access denied, only the executor that registered a function, or the colony "
+                "owner, may remove it"
+            )
+
+    async def assigned(
         self, caller: str, processid: str, attempt: int, action: str
     ) -> ProcessBrief:
         """The running process assigned to the caller, for its current attempt;
         otherwise the precise error (not found, not yours, not running, stale)."""
-        p = await self.store.get_process_brief(processid)
+        p = await self._store.get_process_brief(processid)
         if p is None:
             raise NotFound(f"process {processid!r} does not exist")
         if caller != p.assignedexecutorid:
             someone_elses = p.state == ProcessState.RUNNING and attempt == p.attempt
             if attempt and attempt <= p.attempt and not someone_elses:
                 # Maybe a former assignee calling late: say so, but only to an executor.
-                member = await self.store.get_member(p.colonyname, caller)
+                member = await self._store.get_member(p.colonyname, caller)
                 if member is not None and member.kind == "executor":
                     raise StaleAttempt(_over(action, processid, attempt, p))
             raise PermissionDenied(
@@ -167,21 +172,3 @@ class ServiceBase:
         if attempt and attempt != p.attempt:
             raise StaleAttempt(_over(action, processid, attempt, p))
         return p
-
-    # ----------------------------------------------------------- events --
-
-    def _process_event(self, kind: EventKind, p: Process, message: str = "") -> None:
-        self.hub.emit(
-            Event(
-                kind=kind,
-                colonyname=p.colonyname,
-                processid=p.processid,
-                processgraphid=p.processgraphid,
-                executortype=p.spec.conditions.executortype,
-                state=p.state,
-                timestamp=self.clock.now_ns(),
-                process=p,
-                message=message,
-                attempt=p.attempt,
-            )
-        )

@@ -1,0 +1,176 @@
+"""What the services tell the rest of the server after a committed change.
+
+The emitter is the service layer's only way to the hub: it turns a change
+(processes submitted, a process finished, a workflow ended, a log written)
+into the wake-ups and events the hub fans out, stamped with the clock; and it
+hands out the few ways to wait on the hub (a parked assign, a log follower,
+an event stream), so no service reaches into the hub itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from pycolonies_like.core.clock import Clock
+from pycolonies_like.core.models import Event, EventKind, Process, ProcessGraph, ProcessState
+from server.hub import EventBus, Hub, Waiter
+from server.store.base import FinishResult
+
+_ENDED = {
+    ProcessState.SUCCESSFUL: EventKind.SUCCEEDED,
+    ProcessState.FAILED: EventKind.FAILED,
+    ProcessState.CANCELLED: EventKind.CANCELLED,
+}
+_GRAPH_ENDED = {
+    ProcessState.SUCCESSFUL: EventKind.GRAPH_SUCCEEDED,
+    ProcessState.FAILED: EventKind.GRAPH_FAILED,
+    ProcessState.CANCELLED: EventKind.GRAPH_CANCELLED,
+}
+
+
+def _log_key(processid: str) -> str:
+    return f"log:{processid}"
+
+
+class EventStream:
+    """A subscription to the events of one colony that a filter accepts.
+    `queue` yields events, or None once the stream was ended (the server is
+    stopping, or the subscriber fell too far behind); close it when done."""
+
+    def __init__(self, bus: EventBus, colonyname: str, accepts: Callable[[Event], bool]) -> None:
+        self._bus = bus
+        self._sid = bus.subscribe(colonyname, accepts)
+        self.queue = bus.queue(self._sid)
+
+    @property
+    def server_closing(self) -> bool:
+        return self._bus.closed
+
+    def close(self) -> None:
+        self._bus.unsubscribe(self._sid)
+
+    def __enter__(self) -> EventStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EventEmitter:
+    def __init__(self, hub: Hub, clock: Clock) -> None:
+        self._hub = hub
+        self._clock = clock
+
+    # ----------------------------------------------------------- emit --
+
+    def process_event(self, kind: EventKind, p: Process, message: str = "") -> None:
+        self._hub.emit(
+            Event(
+                kind=kind,
+                colonyname=p.colonyname,
+                processid=p.processid,
+                processgraphid=p.processgraphid,
+                executortype=p.spec.conditions.executortype,
+                state=p.state,
+                timestamp=self._clock.now_ns(),
+                process=p,
+                message=message,
+                attempt=p.attempt,
+            )
+        )
+
+    def submitted(self, processes: Sequence[Process]) -> None:
+        """New processes are in the queue: wake executors, tell subscribers."""
+        self._hub.ready(processes)
+        for p in processes:
+            self.process_event(EventKind.SUBMITTED, p)
+
+    def assigned(self, p: Process) -> None:
+        self.process_event(EventKind.ASSIGNED, p)
+
+    def requeued(self, processes: Sequence[Process], why: str) -> None:
+        """Running processes went back to the queue (released, expired, executor gone)."""
+        if processes:
+            self._hub.ready(processes)
+            for p in processes:
+                self.process_event(EventKind.RETRIED, p, why)
+
+    def finished(self, result: FinishResult) -> None:
+        """A process ended: its event and those of the descendants it ended,
+        the children it released, and its workflow's end if it was the last."""
+        p = result.process
+        kind = _ENDED[p.state]
+        self.process_event(kind, p)
+        for ended in result.ended:
+            self.process_event(kind, ended)
+        self._hub.ready(result.released)
+        if result.graph is not None:
+            self.graph_changed(result.graph)
+        self.log_written(p.processid)
+        for ended in result.ended:
+            self.log_written(ended.processid)
+
+    def cancelled(self, processes: Sequence[Process]) -> None:
+        for p in processes:
+            self.process_event(EventKind.CANCELLED, p)
+            self.log_written(p.processid)
+
+    def graph_event(self, kind: EventKind, graph: ProcessGraph) -> None:
+        self._hub.emit(
+            Event(
+                kind=kind,
+                colonyname=graph.colonyname,
+                processgraphid=graph.processgraphid,
+                state=graph.state,
+                timestamp=self._clock.now_ns(),
+                processgraph=graph,
+            )
+        )
+        self._hub.signal(f"graph:{graph.processgraphid}")
+
+    def graph_submitted(self, graph: ProcessGraph, processes: Sequence[Process]) -> None:
+        self.graph_event(EventKind.GRAPH_SUBMITTED, graph)
+        self.submitted(processes)
+
+    def graph_changed(self, graph: ProcessGraph) -> None:
+        """Announces a workflow that has just ended (nothing for other states)."""
+        kind = _GRAPH_ENDED.get(graph.state)
+        if kind is not None:
+            self.graph_event(kind, graph)
+
+    def log_written(self, processid: str) -> None:
+        """Wakes the followers of the process' log (also when it ends)."""
+        self._hub.signal(_log_key(processid))
+
+    # ----------------------------------------------------------- wait --
+
+    @property
+    def closing(self) -> bool:
+        """The server is stopping: waits end early."""
+        return self._hub.closing
+
+    def park(self, colonyname: str, executortype: str, executorname: str) -> Waiter:
+        """Waits for a process such an executor may take (see Dispatcher)."""
+        return self._hub.dispatcher.park(colonyname, executortype, executorname)
+
+    def unpark(self, waiter: Waiter, *, consumed: bool) -> None:
+        self._hub.dispatcher.unpark(waiter, consumed=consumed)
+
+    @contextmanager
+    def log_signal(self, processid: str) -> Iterator[asyncio.Event]:
+        """An event set whenever the process' log grows or the process ends."""
+        key = _log_key(processid)
+        event = self._hub.signals.listen(key)
+        try:
+            yield event
+        finally:
+            self._hub.signals.forget(key, event)
+
+    def stream(self, colonyname: str, accepts: Callable[[Event], bool]) -> EventStream:
+        return EventStream(self._hub.bus, colonyname, accepts)
+
+    def close(self) -> None:
+        """The server is stopping: wake everyone who waits, end every stream."""
+        self._hub.close()

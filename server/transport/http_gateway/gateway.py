@@ -1,0 +1,129 @@
+"""The gateway's routes: the RPC envelope, websocket subscriptions, health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from pycolonies_like.core import errors
+from pycolonies_like.core.models import FINAL_STATES, ProcessState
+from server.service import Services
+from server.transport import colonyos_json as cj
+from server.transport.http_gateway import colonies, processes, workflows
+from server.transport.http_gateway.wire import (
+    Message,
+    decode,
+    envelope,
+    error_envelope,
+    handler_of,
+    status_of,
+)
+
+log = logging.getLogger(__name__)
+
+# The handlers register themselves on import.
+_HANDLER_MODULES = (colonies, processes, workflows)
+
+
+class Gateway:
+    def __init__(self, services: Services, server: Any) -> None:
+        self.services = services
+        self.server = server
+
+    def checker_period_ms(self) -> int:
+        return int(self.server.settings.cron_interval_s * 1000)
+
+    async def call(self, payloadtype: str, caller: str, msg: Message) -> Any:
+        return await handler_of(payloadtype)(self, caller, msg)
+
+    # ------------------------------------------------------------- routes --
+
+    async def api(self, request: web.Request) -> web.Response:
+        payloadtype = "error"
+        try:
+            body = await request.read()
+            payloadtype, caller, msg = decode(body)
+            result = await self.call(payloadtype, caller, msg)
+            await self.services.durable()
+            return web.Response(text=envelope(payloadtype, result))
+        except errors.ColoniesError as err:
+            status = status_of(err)
+            return web.Response(status=status, text=error_envelope(status, err.message))
+        except Exception:
+            log.exception("unexpected error in %s", payloadtype)
+            return web.Response(status=500, text=error_envelope(500, "internal server error"))
+
+    async def health(self, request: web.Request) -> web.Response:
+        try:
+            await self.services.ping()
+        except errors.StorageError:
+            return web.Response(status=503)
+        return web.Response(status=200)
+
+    async def pubsub(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=self.server.settings.max_message_bytes)
+        await ws.prepare(request)
+        try:
+            message = await ws.receive(timeout=30)
+            if message.type != WSMsgType.TEXT:
+                return ws
+            payloadtype, caller, msg = decode(message.data)
+            if payloadtype == "subscribeprocessmsg":
+                await self._subscribe_process(ws, caller, msg)
+            elif payloadtype == "subscribeprocessesmsg":
+                await self._subscribe_processes(ws, caller, msg)
+            else:
+                raise errors.InvalidArgument(f"{payloadtype} is not a subscription of this server")
+        except errors.ColoniesError as err:
+            await ws.send_str(error_envelope(status_of(err), err.message))
+        except (asyncio.TimeoutError, ConnectionError):
+            pass
+        finally:
+            await ws.close()
+        return ws
+
+    async def _subscribe_process(
+        self, ws: web.WebSocketResponse, caller: str, msg: Message
+    ) -> None:
+        """Pushes the process when it reaches `state` (at once if it is there).
+        Unlike ColonyOS, a process that ends in another state is reported too,
+        as an error frame, instead of leaving the client waiting."""
+        processid = str(msg.get("processid") or "")
+        state = ProcessState(int(msg.get("state", ProcessState.SUCCESSFUL)))
+        process = await self.services.processes.get_process(caller, processid)
+        events = self.services.subscriptions.subscribe_events(
+            caller, process.colonyname, processid=processid,
+            states=sorted({state, *FINAL_STATES}), include_current=True,
+            timeout=float(msg.get("timeout") or 0),
+        )  # fmt: skip
+        async for event in events:
+            if event.process is None:
+                continue
+            await self.services.durable()
+            if event.process.state == state:
+                await ws.send_str(envelope("subscribeprocessmsg", cj.process_json(event.process)))
+            elif event.process.state.is_final:
+                reason = "; ".join(event.process.errors)
+                raise errors.FailedPrecondition(
+                    f"process {processid} ended as {event.process.state.name.lower()}"
+                    + (f": {reason}" if reason else "")
+                )
+
+    async def _subscribe_processes(
+        self, ws: web.WebSocketResponse, caller: str, msg: Message
+    ) -> None:
+        colonyname = str(msg.get("colonyname") or "")
+        if not colonyname:
+            raise errors.InvalidArgument("colonyname is required")
+        state = ProcessState(int(msg.get("state", 0)))
+        events = self.services.subscriptions.subscribe_events(
+            caller, colonyname, executortype=str(msg.get("executortype") or ""),
+            states=[state], timeout=float(msg.get("timeout") or 0),
+        )  # fmt: skip
+        async for event in events:
+            if event.process is not None:
+                await self.services.durable()
+                await ws.send_str(envelope("subscribeprocessesmsg", cj.process_json(event.process)))

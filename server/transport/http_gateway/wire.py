@@ -1,0 +1,141 @@
+"""ColonyOS' RPC envelope on the wire, and the table of message handlers.
+
+A request is {payloadtype, payload, signature}: the payload is base64 JSON
+with a `msgtype` equal to the payloadtype, and the signature is over the
+base64 text alone. Each handler turns one message into a service call.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from pycolonies_like import crypto
+from pycolonies_like.core import errors
+from pycolonies_like.core.models import ProcessState
+
+if TYPE_CHECKING:
+    from server.transport.http_gateway.gateway import Gateway
+
+Message = dict[str, Any]
+Handler = Callable[["Gateway", str, Message], Awaitable[Any]]
+HANDLERS: dict[str, Handler] = {}
+
+# The one table from domain errors to HTTP statuses (ColonyOS' choices).
+HTTP_STATUS: dict[type[errors.ColoniesError], int] = {
+    errors.NoProcessAvailable: 404,
+    errors.StaleAttempt: 400,
+    errors.InvalidArgument: 400,
+    errors.NotFound: 404,
+    errors.AlreadyExists: 400,
+    errors.Unauthenticated: 403,
+    errors.PermissionDenied: 403,
+    errors.FailedPrecondition: 400,
+    errors.ResourceExhausted: 413,
+    errors.StorageError: 503,
+    errors.Unavailable: 503,
+    errors.WaitTimeout: 408,
+}
+
+UNSUPPORTED = (
+    "channel", "snapshot", "file", "blueprint", "location", "pause", "resume", "changeid",
+    "reportallocation", "updateexecutor", "executorlog", "searchlogs", "processhist", "cluster",
+)  # fmt: skip
+
+UNSIGNED = ("versionmsg", "getserverinfomsg")
+
+
+def status_of(err: errors.ColoniesError) -> int:
+    for cls in type(err).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]  # type: ignore[index]
+    return 500
+
+
+def handles(*payloadtypes: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for payloadtype in payloadtypes:
+            HANDLERS[payloadtype] = fn
+        return fn
+
+    return register
+
+
+def handler_of(payloadtype: str) -> Handler:
+    handler = HANDLERS.get(payloadtype)
+    if handler is None:
+        if any(word in payloadtype for word in UNSUPPORTED):
+            raise errors.InvalidArgument(
+                f"{payloadtype} is not supported by this server (it implements colonies, "
+                "executors, users, functions, processes, workflows, logs, attributes, "
+                "crons and generators)"
+            )
+        raise errors.PermissionDenied(f"invalid rpcMsg.PayloadType: {payloadtype}")
+    return handler
+
+
+def envelope(payloadtype: str, payload: Any, error: bool = False) -> str:
+    data = base64.b64encode(json.dumps(payload).encode()).decode()
+    return json.dumps({"payloadtype": payloadtype, "payload": data, "error": error})
+
+
+def error_envelope(status: int, message: str) -> str:
+    return envelope("error", {"status": status, "message": message}, error=True)
+
+
+def decode(body: bytes | str) -> tuple[str, str, Message]:
+    """(payloadtype, caller id, message) from an envelope."""
+    try:
+        rpc = json.loads(body)
+        payloadtype = rpc["payloadtype"]
+        payload = rpc["payload"]
+        if not isinstance(payloadtype, str) or not isinstance(payload, str):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise errors.InvalidArgument("the body is not a ColonyOS RPC envelope") from None
+    caller = ""
+    if payloadtype not in UNSIGNED:
+        try:
+            signature = bytes.fromhex(rpc.get("signature") or "")
+        except ValueError:
+            raise errors.Unauthenticated("the signature is not hex") from None
+        caller = crypto.recover_id(crypto.sha3(payload.encode()), signature)
+    try:
+        msg = json.loads(base64.b64decode(payload, validate=True)) if payload else {}
+    except (ValueError, binascii.Error):
+        raise errors.InvalidArgument("the payload is not base64-encoded JSON") from None
+    if not isinstance(msg, dict):
+        raise errors.InvalidArgument("the payload must be a JSON object")
+    if payloadtype not in UNSIGNED and msg.get("msgtype") != payloadtype:
+        raise errors.InvalidArgument(
+            f"Failed to parse {payloadtype}, msg.MsgType does not match payloadType"
+        )
+    return payloadtype, caller, msg
+
+
+# ------------------------------------------------------ message fields --
+
+
+def text(msg: Message, key: str) -> str:
+    value = msg.get(key)
+    return "" if value is None else str(value)
+
+
+def number(msg: Message, key: str, default: int = 0) -> int:
+    value = msg.get(key, default)
+    try:
+        return int(value if value is not None else default)
+    except (TypeError, ValueError):
+        raise errors.InvalidArgument(f"{key} must be a number") from None
+
+
+def state_or_all(msg: Message) -> ProcessState | None:
+    if "state" not in msg or msg["state"] is None or number(msg, "state") == -1:
+        return None
+    try:
+        return ProcessState(number(msg, "state"))
+    except ValueError:
+        raise errors.InvalidArgument(f"invalid state {msg['state']}") from None
