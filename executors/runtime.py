@@ -19,10 +19,18 @@ process is cancelled, reconnects with backoff when the server goes away,
 and on SIGINT/SIGTERM finishes running work for `grace` seconds before
 handing the rest back to the queue.
 
-A function receives the spec's args and kwargs; if it has a parameter named
-`ctx` it also gets a ProcessContext. Plain functions run in a thread pool;
-`async def` functions run on the event loop. The return value becomes the
-output: a list or tuple as is, None as [], anything else as [value].
+A function is called with the spec's args as positional arguments and its
+kwargs as keyword arguments. If it has a parameter named `ctx`, that
+parameter gets a ProcessContext and nothing else: args fill the other
+parameters in order, and a spec whose kwargs name `ctx` is refused. A spec
+that does not fit the function's parameters fails the process with the
+function's signature. A process whose funcname this executor does not serve
+(an empty one included) fails, naming the functions it serves. Plain
+functions run in a thread pool; `async def` functions run on the event loop.
+The return value becomes the output: a list or tuple as is, None as [],
+anything else as [value]. An exception fails the process with
+"Type: message"; its traceback, from the function's own frame on, goes to
+the process log.
 """
 
 from __future__ import annotations
@@ -120,12 +128,96 @@ class ProcessContext:
         self._call(self._runtime._queue_heartbeat)
 
 
+class CallError(Exception):
+    """A spec's args and kwargs do not fit the function they name."""
+
+
 @dataclass
 class _Function:
     fn: Callable[..., Any]
     description: str
     is_async: bool
-    wants_ctx: bool
+    signature: inspect.Signature | None
+    ctx_index: int | None = None  # where `ctx` is among the parameters, if it is one
+
+    @classmethod
+    def of(cls, fn: Callable[..., Any], description: str) -> _Function:
+        try:
+            signature: inspect.Signature | None = inspect.signature(fn)
+        except (TypeError, ValueError):  # some builtins have none
+            signature = None
+        ctx_index = None
+        if signature is not None:
+            for index, param in enumerate(signature.parameters.values()):
+                if param.name == "ctx" and param.kind not in (param.VAR_POSITIONAL,
+                                                              param.VAR_KEYWORD):  # fmt: skip
+                    ctx_index = index
+        return cls(fn, description, inspect.iscoroutinefunction(fn), signature, ctx_index)
+
+    def shown(self, name: str) -> str:
+        """The signature a caller sees: without `ctx` and annotations."""
+        if self.signature is None:
+            return f"{name}(...)"
+        params = [p.replace(annotation=p.empty) for p in self.signature.parameters.values()
+                  if p.name != "ctx" or self.ctx_index is None]  # fmt: skip
+        return f"{name}{inspect.Signature(params)}"
+
+    def arguments(
+        self, name: str, args: list[Any], kwargs: dict[str, Any], ctx: ProcessContext
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """The call's arguments: ctx where the function wants it, the spec's around it."""
+        args, kwargs = list(args), dict(kwargs)
+        if self.ctx_index is not None:
+            if "ctx" in kwargs:
+                raise CallError(
+                    f"{self.shown(name)} gets its process context as `ctx`: "
+                    "the spec's kwargs must not name `ctx`"
+                )
+            assert self.signature is not None
+            param = list(self.signature.parameters.values())[self.ctx_index]
+            if param.kind == param.POSITIONAL_ONLY or (
+                param.kind == param.POSITIONAL_OR_KEYWORD and len(args) > self.ctx_index
+            ):
+                args.insert(min(self.ctx_index, len(args)), ctx)
+            else:
+                kwargs["ctx"] = ctx
+        if self.signature is not None:
+            try:
+                self.signature.bind(*args, **kwargs)
+            except TypeError as err:
+                given = [a for a in args if a is not ctx]
+                kw = {k: v for k, v in kwargs.items() if v is not ctx}
+                raise CallError(
+                    f"cannot call {self.shown(name)} with args {_short(given)} and kwargs "
+                    f"{_short(kw)}: {err}"
+                ) from None
+        return args, kwargs
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# The function's own code starts below these frames: tracebacks are cut there.
+def _call_function(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    return fn(*args, **kwargs)
+
+
+async def _await_function(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    return await fn(*args, **kwargs)
+
+
+_ENTRY_CODES = (_call_function.__code__, _await_function.__code__)
+
+
+def user_traceback(err: BaseException) -> str:
+    """The traceback from the function's frame on, without the runtime's own frames."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_frame.f_code not in _ENTRY_CODES:
+        tb = tb.tb_next
+    tb = tb.tb_next if tb is not None else err.__traceback__
+    return "".join(traceback.format_exception(type(err), err, tb))
 
 
 def _safe_name(text: str) -> str:
@@ -158,11 +250,8 @@ class ExecutorRuntime:
         """Registers a function under `name` (default: its Python name)."""
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-            params = inspect.signature(fn).parameters
-            self.functions[name or fn.__name__] = _Function(
-                fn, description or (fn.__doc__ or "").strip().split("\n")[0],
-                inspect.iscoroutinefunction(fn), "ctx" in params,
-            )  # fmt: skip
+            summary = description or (fn.__doc__ or "").strip().split("\n")[0]
+            self.functions[name or fn.__name__] = _Function.of(fn, summary)
             return fn
 
         return register
@@ -322,29 +411,34 @@ class ExecutorRuntime:
         self.running[process.processid] = (task, ctx)
         task.add_done_callback(lambda _: self.running.pop(process.processid, None))
 
+    def _not_served(self, funcname: str) -> str:
+        served = ", ".join(sorted(self.functions)) or "none"
+        who = f"executor {self.name} ({self.executortype})"
+        if not funcname:
+            return f"the process names no function (its funcname is empty); {who} serves: {served}"
+        return f"{who} has no function {funcname!r}; it serves: {served}"
+
     async def _run(self, process: Process, ctx: ProcessContext) -> None:
-        f = self.functions.get(process.spec.funcname)
+        funcname = process.spec.funcname
+        f = self.functions.get(funcname)
         if f is None:
-            await self._report("fail", process, [
-                f"executor {self.name} has no function {process.spec.funcname!r} "
-                f"(it has: {', '.join(sorted(self.functions)) or 'none'})"
-            ])  # fmt: skip
+            await self._report("fail", process, [self._not_served(funcname)])
             return
-        kwargs = dict(process.spec.kwargs)
-        if f.wants_ctx:
-            kwargs["ctx"] = ctx
+        try:
+            args, kwargs = f.arguments(funcname, process.spec.args, process.spec.kwargs, ctx)
+        except CallError as err:
+            await self._report("fail", process, [str(err)])
+            return
         try:
             if f.is_async:
-                result = await f.fn(*process.spec.args, **kwargs)
+                result = await _await_function(f.fn, args, kwargs)
             else:
                 loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(
-                    self._pool, lambda: f.fn(*process.spec.args, **kwargs)
-                )
+                result = await loop.run_in_executor(self._pool, _call_function, f.fn, args, kwargs)
         except asyncio.CancelledError:
             return  # taken back, or handed back on shutdown: nothing to report
-        except Exception as err:
-            ctx.log("".join(traceback.format_exception(err)))
+        except (Exception, SystemExit) as err:
+            ctx.log(user_traceback(err))
             await self._report("fail", process, [f"{type(err).__name__}: {err}"])
             return
         if ctx.is_cancelled:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from executors import helloworld
 from executors.runtime import ExecutorRuntime, ExecutorSettings, ProcessContext
 from pycolonies_like import Colonies, ProcessState
 from pycolonies_like.client import AsyncColonies
@@ -91,6 +92,7 @@ async def test_functions_results_errors_and_logs(server: ThreadedServer, client:
             "broken": submit(client, colony, "broken"),
             "later": submit(client, colony, "later"),
             "missing": submit(client, colony, "missing"),
+            "nameless": submit(client, colony, ""),
         }
         results = {name: await asyncio.to_thread(final, client, colony, pid)
                    for name, pid in pids.items()}  # fmt: skip
@@ -103,7 +105,16 @@ async def test_functions_results_errors_and_logs(server: ThreadedServer, client:
     assert results["broken"].state == ProcessState.FAILED
     assert results["broken"].errors == ("ValueError: bad input",)
     assert results["missing"].state == ProcessState.FAILED
-    assert "no function 'missing'" in results["missing"].errors[0]
+    served = "serves: add, broken, later, nothing, pair"
+    assert results["missing"].state == results["nameless"].state == ProcessState.FAILED
+    assert (
+        f"{runtime.name} ({TYPE}) has no function 'missing'; it {served}"
+        in (results["missing"].errors[0])
+    )
+    assert results["nameless"].errors == (
+        f"the process names no function (its funcname is empty); executor {runtime.name} "
+        f"({TYPE}) {served}",
+    )
     assert functions == {"add", "pair", "nothing", "broken", "later"}
 
     def log_of(name: str) -> str:
@@ -257,3 +268,99 @@ async def test_it_reconnects_when_the_server_comes_back(tmp_path: Path) -> None:
             assert done.output == ["back"]
         finally:
             second.kill()
+
+
+def log_text(client: Colonies, colony: ColonyKeys, pid: str) -> str:
+    entries = client.get_process_log(colony.colonyname, pid, 100, 0, colony.user_key)
+    return "".join(e.message for e in entries)
+
+
+async def test_functions_get_args_and_kwargs_and_ctx_cannot_be_clobbered(
+    server: ThreadedServer, client: Colonies, colony: ColonyKeys
+) -> None:
+    runtime = ExecutorRuntime(TYPE, settings(server.port, colony, concurrency=2))
+    helloworld.setup(runtime, {})
+
+    @runtime.function()
+    def first(ctx: ProcessContext, *args: Any, **kwargs: Any) -> list[Any]:
+        return [list(args), kwargs, isinstance(ctx, ProcessContext)]
+
+    @runtime.function()
+    def middle(a: int, ctx: ProcessContext, b: int = 0) -> list[Any]:
+        return [a, b, isinstance(ctx, ProcessContext)]
+
+    @runtime.function()
+    async def keyword(a: int, *, ctx: ProcessContext) -> list[Any]:
+        return [a, isinstance(ctx, ProcessContext)]
+
+    @runtime.function()
+    def plain(**kwargs: Any) -> list[Any]:
+        return [kwargs]
+
+    async with Running(runtime):
+        pids = {
+            "hello": submit(client, colony, "helloworld", "x", 1, k="v"),
+            "first": submit(client, colony, "first", 1, 2, x=3),
+            "middle": submit(client, colony, "middle", 1, 2),
+            "middle_default": submit(client, colony, "middle", 1),
+            "keyword": submit(client, colony, "keyword", 5),
+            "plain": submit(client, colony, "plain", ctx="mine"),
+            "clobber": submit(client, colony, "first", ctx="evil"),
+            "too_many": submit(client, colony, "middle", 1, 2, 3),
+            "missing": submit(client, colony, "middle", b=2),
+        }
+        results = {name: await asyncio.to_thread(final, client, colony, pid)
+                   for name, pid in pids.items()}  # fmt: skip
+    assert results["hello"].output == ["helloworld"]
+    assert log_text(client, colony, pids["hello"]) == "Hello from executor\n"
+    assert results["first"].output == [[1, 2], {"x": 3}, True]
+    assert results["middle"].output == [1, 2, True]
+    assert results["middle_default"].output == [1, 0, True]
+    assert results["keyword"].output == [5, True]
+    assert results["plain"].output == [{"ctx": "mine"}]
+    assert results["clobber"].state == ProcessState.FAILED
+    assert results["clobber"].errors == (
+        "first(*args, **kwargs) gets its process context as `ctx`: "
+        "the spec's kwargs must not name `ctx`",
+    )
+    assert results["too_many"].errors == (
+        "cannot call middle(a, b=0) with args [1, 2, 3] and kwargs {}: "
+        "too many positional arguments",
+    )
+    assert results["missing"].errors == (
+        "cannot call middle(a, b=0) with args [] and kwargs {'b': 2}: "
+        "missing a required argument: 'a'",
+    )
+
+
+def _deep(word: str) -> None:
+    raise ValueError(word)
+
+
+async def test_tracebacks_in_the_log_start_at_the_function(
+    server: ThreadedServer, client: Colonies, colony: ColonyKeys
+) -> None:
+    runtime = ExecutorRuntime(TYPE, settings(server.port, colony, concurrency=2))
+
+    @runtime.function()
+    def broken_in_a_thread(word: str) -> None:
+        _deep(word)
+
+    @runtime.function()
+    async def broken_in_the_loop(word: str) -> None:
+        await asyncio.sleep(0)
+        _deep(word)
+
+    async with Running(runtime):
+        pids = [submit(client, colony, name, "bad") for name in
+                ("broken_in_a_thread", "broken_in_the_loop")]  # fmt: skip
+        for pid in pids:
+            done = await asyncio.to_thread(final, client, colony, pid)
+            assert done.errors == ("ValueError: bad",)
+    for pid, name in zip(pids, ("broken_in_a_thread", "broken_in_the_loop"), strict=True):
+        lines = log_text(client, colony, pid).splitlines()
+        assert lines[0] == "Traceback (most recent call last):"
+        assert lines[1].endswith(f"in {name}") and "test_runtime.py" in lines[1]
+        assert lines[-1] == "ValueError: bad"
+        frames = [line for line in lines if line.startswith("  File ")]
+        assert len(frames) == 2 and frames[1].endswith("in _deep")
