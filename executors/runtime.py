@@ -64,14 +64,15 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import Process
 from pycolonies_like.core.rules import MAX_LOG_MESSAGE, env_int
 from pycolonies_like.crypto import generate_private_key, id_of
-from pycolonies_like.session import ExecutorSession, SessionClosed
+from pycolonies_like.session import ExecutorSession
 from pycolonies_like.systemd import SystemdNotifier
 
 log = logging.getLogger("colonies.executor")
 
 MAX_BACKOFF = 30.0
-# Errors after which a report may still get through later (the server is away or busy).
-UNREACHABLE = (errors.Unavailable, SessionClosed, errors.StorageError)
+# Errors after which a report may still get through later: the server is away (Unavailable,
+# SessionClosed) or busy (StorageError, ResourceExhausted; reports are never too long).
+UNREACHABLE = (errors.Unavailable, errors.StorageError, errors.ResourceExhausted)
 
 
 @dataclass
@@ -240,8 +241,9 @@ class _Outbox:
     """What the server is still to hear about one attempt of a process, in order:
     log lines, a heartbeat, then how it ended."""
 
-    def __init__(self, process: Process) -> None:
+    def __init__(self, process: Process, limits: str) -> None:
         self.process = process
+        self.limits = limits  # the log kept while waiting, in words
         self.lines: deque[str] = deque()
         self.chars = 0
         self.dropped = 0  # lines dropped since the last delivered ones
@@ -259,8 +261,8 @@ class _Outbox:
             parts, size = [], 0
             if self.dropped:
                 parts.append(
-                    f"[executor] {self.dropped} log lines were dropped here: the server was "
-                    "unreachable and the executor's log buffer was full\n"
+                    f"[executor] {self.dropped} log lines were dropped here: they could not "
+                    f"reach the server in time (at most {self.limits} wait for it)\n"
                 )
                 size, self.dropped = len(parts[0]), 0
             while self.lines and (not parts or size + len(self.lines[0]) <= MAX_LOG_MESSAGE):
@@ -608,7 +610,9 @@ class ExecutorRuntime:
         key = (str(process.processid), process.attempt)
         box = self._outboxes.get(key)
         if box is None:
-            box = self._outboxes[key] = _Outbox(process)
+            s = self.settings
+            limits = f"{s.log_buffer_lines} lines or {s.log_buffer_chars} characters"
+            box = self._outboxes[key] = _Outbox(process, limits)
             entry = self.running.get(process.processid)
             # Logged after the function returned (e.g. by a thread of its): deliver and end.
             box.ended = entry is None or entry[1].process.attempt != process.attempt
@@ -640,11 +644,8 @@ class ExecutorRuntime:
             box.chars -= len(box.lines.popleft())
             box.dropped += 1
         if box.dropped and not before:
-            log.warning(
-                "process %s: the server is unreachable and its log buffer is full "
-                "(%d lines, %d characters); dropping the oldest lines",
-                process.processid, s.log_buffer_lines, s.log_buffer_chars,
-            )  # fmt: skip
+            log.warning("process %s: more than %s of log are waiting for the server; "
+                        "dropping the oldest lines", process.processid, box.limits)  # fmt: skip
         box.wake.set()
 
     def _queue_heartbeat(self, process: Process) -> None:
@@ -689,7 +690,7 @@ class ExecutorRuntime:
                 await self._send(session, process, kind, payload)
                 return True
             except UNREACHABLE as err:
-                if session is not None:
+                if session is not None and isinstance(err, errors.Unavailable):
                     self._broken = session  # it will not recover: use calls until the next
                 if self._flush_by is not None:
                     left = self._flush_by - time.monotonic()

@@ -466,10 +466,14 @@ async def test_no_log_line_is_lost_across_a_server_restart(tmp_path: Path, caplo
     assert [p.output for p in done] == [["r 8"], ["r 21"]]
     assert logs[0] == "".join(f"r {n}\n" for n in range(1, 9))
     assert logs[1] == (
-        "r 1\n[executor] 15 log lines were dropped here: the server was unreachable and the "
-        "executor's log buffer was full\n" + "".join(f"r {n}\n" for n in range(17, 22))
+        "r 1\n[executor] 15 log lines were dropped here: they could not reach the server in "
+        "time (at most 5 lines or 16777216 characters wait for it)\n"
+        + "".join(f"r {n}\n" for n in range(17, 22))
     )
-    assert "its log buffer is full (5 lines, 16777216 characters); dropping" in caplog.text
+    assert (
+        f"process {chatty.processid}: more than 5 lines or 16777216 characters of log are "
+        "waiting for the server; dropping the oldest lines"
+    ) in caplog.text
 
 
 async def test_stopping_while_the_server_is_away_does_not_wait_for_the_grace_period(
