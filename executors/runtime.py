@@ -17,12 +17,27 @@ closes each as successful with the return value or failed with the
 exception, lets functions log to their process, stops a function whose
 process is cancelled, reconnects with backoff when the server goes away,
 and on SIGINT/SIGTERM finishes running work for `grace` seconds before
-handing the rest back to the queue.
+handing the rest back to the queue (a second SIGINT/SIGTERM stops at once).
 
-A function receives the spec's args and kwargs; if it has a parameter named
-`ctx` it also gets a ProcessContext. Plain functions run in a thread pool;
-`async def` functions run on the event loop. The return value becomes the
-output: a list or tuple as is, None as [], anything else as [value].
+A function is called with the spec's args as positional arguments and its
+kwargs as keyword arguments. If it has a parameter named `ctx`, that
+parameter gets a ProcessContext and nothing else: args fill the other
+parameters in order, and a spec whose kwargs name `ctx` is refused. A spec
+that does not fit the function's parameters fails the process with the
+function's signature. A process whose funcname this executor does not serve
+(an empty one included) fails, naming the functions it serves. Plain
+functions run in a thread pool; `async def` functions run on the event loop.
+The return value becomes the output: a list or tuple as is, None as [],
+anything else as [value]. An exception fails the process with
+"Type: message"; its traceback, from the function's own frame on, goes to
+the process log.
+
+What a process tells the server (log lines, heartbeats, how it ended) is
+delivered in order, and waits while the server is away: after a restart the
+log is complete. Up to `log_buffer_lines` lines and `log_buffer_chars`
+characters of log are kept per process while waiting; beyond that the oldest
+are dropped, and the log says so where they were. On shutdown, what is still
+undelivered gets `flush_s` more seconds to reach the server.
 """
 
 from __future__ import annotations
@@ -36,8 +51,10 @@ import re
 import secrets
 import signal
 import socket
+import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,14 +62,17 @@ from typing import Any
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import Process
-from pycolonies_like.core.rules import env_int
+from pycolonies_like.core.rules import MAX_LOG_MESSAGE, env_int
 from pycolonies_like.crypto import generate_private_key, id_of
-from pycolonies_like.session import ExecutorSession, SessionClosed
+from pycolonies_like.session import ExecutorSession
 from pycolonies_like.systemd import SystemdNotifier
 
 log = logging.getLogger("colonies.executor")
 
 MAX_BACKOFF = 30.0
+# Errors after which a report may still get through later: the server is away (Unavailable,
+# SessionClosed) or busy (StorageError, ResourceExhausted; reports are never too long).
+UNREACHABLE = (errors.Unavailable, errors.StorageError, errors.ResourceExhausted)
 
 
 @dataclass
@@ -67,6 +87,11 @@ class ExecutorSettings:
     concurrency: int = field(default_factory=lambda: os.cpu_count() or 1)
     grace_s: float = 30.0
     systemd: bool = False
+    # Log kept per process while the server is away; beyond it the oldest lines go.
+    log_buffer_lines: int = 10_000
+    log_buffer_chars: int = 16 * 1024 * 1024
+    # On shutdown, after the grace period: how long undelivered reports may wait.
+    flush_s: float = 5.0
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ExecutorSettings:
@@ -120,12 +145,147 @@ class ProcessContext:
         self._call(self._runtime._queue_heartbeat)
 
 
+class CallError(Exception):
+    """A spec's args and kwargs do not fit the function they name."""
+
+
 @dataclass
 class _Function:
     fn: Callable[..., Any]
     description: str
     is_async: bool
-    wants_ctx: bool
+    signature: inspect.Signature | None
+    ctx_index: int | None = None  # where `ctx` is among the parameters, if it is one
+
+    @classmethod
+    def of(cls, fn: Callable[..., Any], description: str) -> _Function:
+        try:
+            signature: inspect.Signature | None = inspect.signature(fn)
+        except (TypeError, ValueError):  # some builtins have none
+            signature = None
+        ctx_index = None
+        if signature is not None:
+            for index, param in enumerate(signature.parameters.values()):
+                if param.name == "ctx" and param.kind not in (param.VAR_POSITIONAL,
+                                                              param.VAR_KEYWORD):  # fmt: skip
+                    ctx_index = index
+        return cls(fn, description, inspect.iscoroutinefunction(fn), signature, ctx_index)
+
+    def shown(self, name: str) -> str:
+        """The signature a caller sees: without `ctx` and annotations."""
+        if self.signature is None:
+            return f"{name}(...)"
+        params = [p.replace(annotation=p.empty) for p in self.signature.parameters.values()
+                  if p.name != "ctx" or self.ctx_index is None]  # fmt: skip
+        return f"{name}{inspect.Signature(params)}"
+
+    def arguments(
+        self, name: str, args: list[Any], kwargs: dict[str, Any], ctx: ProcessContext
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """The call's arguments: ctx where the function wants it, the spec's around it."""
+        args, kwargs = list(args), dict(kwargs)
+        if self.ctx_index is not None:
+            if "ctx" in kwargs:
+                raise CallError(
+                    f"{self.shown(name)} gets its process context as `ctx`: "
+                    "the spec's kwargs must not name `ctx`"
+                )
+            assert self.signature is not None
+            param = list(self.signature.parameters.values())[self.ctx_index]
+            if param.kind == param.POSITIONAL_ONLY or (
+                param.kind == param.POSITIONAL_OR_KEYWORD and len(args) > self.ctx_index
+            ):
+                args.insert(min(self.ctx_index, len(args)), ctx)
+            else:
+                kwargs["ctx"] = ctx
+        if self.signature is not None:
+            try:
+                self.signature.bind(*args, **kwargs)
+            except TypeError as err:
+                given = [a for a in args if a is not ctx]
+                kw = {k: v for k, v in kwargs.items() if v is not ctx}
+                raise CallError(
+                    f"cannot call {self.shown(name)} with args {_short(given)} and kwargs "
+                    f"{_short(kw)}: {err}"
+                ) from None
+        return args, kwargs
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# The function's own code starts below these frames: tracebacks are cut there.
+def _call_function(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    return fn(*args, **kwargs)
+
+
+async def _await_function(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    return await fn(*args, **kwargs)
+
+
+_ENTRY_CODES = (_call_function.__code__, _await_function.__code__)
+
+
+def user_traceback(err: BaseException) -> str:
+    """The traceback from the function's frame on, without the runtime's own frames."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_frame.f_code not in _ENTRY_CODES:
+        tb = tb.tb_next
+    tb = tb.tb_next if tb is not None else err.__traceback__
+    return "".join(traceback.format_exception(type(err), err, tb))
+
+
+class _Outbox:
+    """What the server is still to hear about one attempt of a process, in order:
+    log lines, a heartbeat, then how it ended."""
+
+    def __init__(self, process: Process, limits: str) -> None:
+        self.process = process
+        self.limits = limits  # the log kept while waiting, in words
+        self.lines: deque[str] = deque()
+        self.chars = 0
+        self.dropped = 0  # lines dropped since the last delivered ones
+        self.beat = False
+        self.final: tuple[str, list[Any]] | None = None  # ("close" | "fail" | "release", ...)
+        self.finished = False  # how it ended is known (the first ending counts)
+        self.ended = False  # nothing more will come
+        self.wake = asyncio.Event()
+        self.idle = False  # waiting for more, or for the session to close to hand it back
+        self.task: asyncio.Task[None] | None = None
+
+    def take(self) -> tuple[str, Any] | None:
+        """The next thing to deliver, or None when there is nothing (yet)."""
+        if self.lines or self.dropped:
+            parts, size = [], 0
+            if self.dropped:
+                parts.append(
+                    f"[executor] {self.dropped} log lines were dropped here: they could not "
+                    f"reach the server in time (at most {self.limits} wait for it)\n"
+                )
+                size, self.dropped = len(parts[0]), 0
+            while self.lines and (not parts or size + len(self.lines[0]) <= MAX_LOG_MESSAGE):
+                line = self.lines.popleft()
+                self.chars -= len(line)
+                parts.append(line)
+                size += len(line)
+            return "log", "".join(parts)
+        if self.beat:
+            self.beat = False
+            return "heartbeat", None
+        if self.final is not None:
+            final, self.final = self.final, None
+            return final
+        return None
+
+    def unsent(self, current: str) -> str:
+        what = [current]
+        if self.lines:
+            what.append(f"{len(self.lines)} more log lines")
+        if self.final is not None:
+            what.append(f"the {self.final[0]}")
+        return ", ".join(what)
 
 
 def _safe_name(text: str) -> str:
@@ -147,8 +307,13 @@ class ExecutorRuntime:
         self.connected = False
         self.notifier = SystemdNotifier.from_env() if self.settings.systemd else None
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: set[asyncio.Task[Any]] = set()
-        self._logs: dict[str, list[str]] = {}
+        self._outboxes: dict[tuple[str, int], _Outbox] = {}
+        self._broken: ExecutorSession | None = None  # the last session seen failing
+        self._new_session = asyncio.Event()  # set (and replaced) when a session opens
+        self._hurry = asyncio.Event()  # a second stop signal: stop at once
+        self._flush_by: float | None = None  # on shutdown: when undelivered reports give up
+        self._drained = False
+        self._may_release = asyncio.Event()  # set on shutdown once the session is closed
 
     # ------------------------------------------------------------ setup --
 
@@ -158,11 +323,8 @@ class ExecutorRuntime:
         """Registers a function under `name` (default: its Python name)."""
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-            params = inspect.signature(fn).parameters
-            self.functions[name or fn.__name__] = _Function(
-                fn, description or (fn.__doc__ or "").strip().split("\n")[0],
-                inspect.iscoroutinefunction(fn), "ctx" in params,
-            )  # fmt: skip
+            summary = description or (fn.__doc__ or "").strip().split("\n")[0]
+            self.functions[name or fn.__name__] = _Function.of(fn, summary)
             return fn
 
         return register
@@ -179,7 +341,7 @@ class ExecutorRuntime:
         loop = asyncio.get_running_loop()
         if stop is None:
             for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, self.stopping.set)
+                loop.add_signal_handler(signum, self._on_signal)
         if not s.colonyname:
             raise errors.InvalidArgument("no colony: set COLONIES_COLONY_NAME")
         self._pool = ThreadPoolExecutor(max_workers=s.concurrency, thread_name_prefix="function")
@@ -200,11 +362,27 @@ class ExecutorRuntime:
             log.error("stopping: %s", err)
             return 1
         finally:
+            for box in list(self._outboxes.values()):
+                if box.task is not None:
+                    box.task.cancel()
             if self.notifier:
                 self.notifier.stopping()
             await self._unregister()
             await self.client.close_channel()
             self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _on_signal(self) -> None:
+        assert self.stopping is not None
+        if not self.stopping.is_set():
+            log.info("stopping: running work gets %.0f s to finish (again to stop at once)",
+                     self.settings.grace_s)  # fmt: skip
+            self.stopping.set()
+            return
+        log.warning("stopping at once: running work is handed back")
+        self._hurry.set()
+        if self._flush_by is not None:
+            self._flush_by = time.monotonic()
+        self._session_changed()
 
     async def _identify(self) -> None:
         """Uses the given executor key when it fits, else registers an executor."""
@@ -243,6 +421,11 @@ class ExecutorRuntime:
                 )
                 print(f"Executor {self.name} unregistered", flush=True)
 
+    def _session_changed(self) -> None:
+        """Wakes the deliveries waiting for the server."""
+        self._new_session.set()
+        self._new_session = asyncio.Event()
+
     async def _serve_sessions(self) -> None:
         """Keeps a session open until stopping; reconnects with backoff."""
         assert self.stopping is not None
@@ -253,10 +436,11 @@ class ExecutorRuntime:
                     self.settings.colonyname, self.key, self.settings.concurrency
                 ) as session:
                     self.session, self.connected, backoff = session, True, 0.5
+                    self._session_changed()
                     if self.notifier:
                         self.notifier.ready(f"executor {self.name} connected")
                     await self._consume(session)
-            except (errors.Unavailable, SessionClosed, errors.StorageError) as err:
+            except UNREACHABLE as err:
                 if self.stopping.is_set():
                     break
                 log.warning("lost the server (%s); reconnecting in %.1f s", err, backoff)
@@ -274,8 +458,8 @@ class ExecutorRuntime:
 
         async def assignments() -> None:
             async for process in session.assignments():
-                if stopping.is_set():
-                    await session.release(process)
+                if stopping.is_set():  # offered as we stop: handed back after the session
+                    self._finish(process, "release")
                     continue
                 self._start(process)
 
@@ -295,24 +479,76 @@ class ExecutorRuntime:
                 if task is not stop:
                     task.result()  # raises the session's error
         finally:
-            for task in (*tasks, stop):
-                task.cancel()
-            if stopping.is_set():
-                await self._drain(session)
+            try:
+                if stopping.is_set():  # drain while the session may still deliver
+                    await self._drain()
+            finally:
+                for task in (*tasks, stop):
+                    task.cancel()
 
-    async def _drain(self, session: ExecutorSession | None = None) -> None:
-        """On shutdown: let running work finish for `grace` s, hand back the rest."""
-        if not self.running:
+    async def _wait_all(self, tasks: Iterable[asyncio.Future[Any]], timeout: float) -> None:
+        """Until the tasks end, `timeout` passes, or a second stop signal."""
+        pending = set(tasks)
+        deadline = time.monotonic() + timeout
+        hurry = asyncio.create_task(self._hurry.wait())
+        try:
+            while pending and not self._hurry.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                done, _ = await asyncio.wait([*pending, hurry], timeout=left,
+                                             return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                pending -= done
+        finally:
+            hurry.cancel()
+
+    async def _drain(self) -> None:
+        """On shutdown: running work gets `grace` s; then what the server has not heard
+        yet gets `flush_s` s (less if it cannot be reached). Work not done is handed back
+        once the session is closed, so that the server does not offer it to us again."""
+        if self._drained:
             return
-        tasks = [task for task, _ in self.running.values()]
-        log.info("waiting up to %.0f s for %d running processes", self.settings.grace_s, len(tasks))
-        _, late = await asyncio.wait(tasks, timeout=self.settings.grace_s)
-        for pid, (task, ctx) in list(self.running.items()):
-            if task in late:
-                ctx.cancelled.set()
-                task.cancel()
-                await self._report("release", ctx.process)
-                log.info("handed process %s back", pid)
+        self._drained = True
+        if self.running:
+            tasks = [task for task, _ in self.running.values()]
+            log.info("waiting up to %.0f s for %d running processes",
+                     self.settings.grace_s, len(tasks))  # fmt: skip
+            await self._wait_all(tasks, self.settings.grace_s)
+            for pid, (task, ctx) in list(self.running.items()):
+                if not task.done():
+                    self._finish(ctx.process, "release")
+                    ctx.cancelled.set()
+                    task.cancel()
+                    log.info("handing process %s back", pid)
+        flush_s = 0.0 if self._hurry.is_set() else self.settings.flush_s
+        self._flush_by = time.monotonic() + flush_s
+        self._session_changed()  # deliveries waiting for the server now wait at most that long
+        if self._outboxes:
+            log.info("telling the server about %d processes (up to %.0f s)",
+                     len(self._outboxes), flush_s)  # fmt: skip
+        # What is in flight on the session is answered first: a close is answered together
+        # with the next assignment, which is then handed back too.
+        while time.monotonic() < self._flush_by and any(
+            b.task is not None and not b.task.done() and not b.idle for b in self._outboxes.values()
+        ):
+            await asyncio.sleep(0.02)
+        session = self.session
+        if session is not None:
+            self._broken = session
+            await session.aclose()
+        self._may_release.set()
+        # A delivery gives up by itself once past _flush_by; one stuck in a call is stopped.
+        deadline = self._flush_by + 1.0
+        while not self._hurry.is_set() and time.monotonic() < deadline:
+            deliveries = [b.task for b in self._outboxes.values() if b.task and not b.task.done()]
+            if not deliveries:
+                break
+            await self._wait_all(deliveries, deadline - time.monotonic())
+        for box in list(self._outboxes.values()):
+            if box.task is not None and not box.task.done():
+                box.task.cancel()
+                log.error("process %s: the server did not answer; not delivered: %s",
+                          box.process.processid, box.unsent("what was in flight"))  # fmt: skip
 
     # --------------------------------------------------------- processes --
 
@@ -322,109 +558,176 @@ class ExecutorRuntime:
         self.running[process.processid] = (task, ctx)
         task.add_done_callback(lambda _: self.running.pop(process.processid, None))
 
+    def _not_served(self, funcname: str) -> str:
+        served = ", ".join(sorted(self.functions)) or "none"
+        who = f"executor {self.name} ({self.executortype})"
+        if not funcname:
+            return f"the process names no function (its funcname is empty); {who} serves: {served}"
+        return f"{who} has no function {funcname!r}; it serves: {served}"
+
     async def _run(self, process: Process, ctx: ProcessContext) -> None:
-        f = self.functions.get(process.spec.funcname)
+        ending: tuple[str, list[Any]] | None = None
+        try:
+            ending = await self._call(process, ctx)
+        except asyncio.CancelledError:
+            pass  # taken back, or handed back on shutdown: nothing to report
+        finally:
+            if ending is None:
+                self._finish(process, None)
+            else:
+                self._finish(process, *ending)
+
+    async def _call(self, process: Process, ctx: ProcessContext) -> tuple[str, list[Any]] | None:
+        """Runs the function; returns how the process ended (None: not to report)."""
+        funcname = process.spec.funcname
+        f = self.functions.get(funcname)
         if f is None:
-            await self._report("fail", process, [
-                f"executor {self.name} has no function {process.spec.funcname!r} "
-                f"(it has: {', '.join(sorted(self.functions)) or 'none'})"
-            ])  # fmt: skip
-            return
-        kwargs = dict(process.spec.kwargs)
-        if f.wants_ctx:
-            kwargs["ctx"] = ctx
+            return "fail", [self._not_served(funcname)]
+        try:
+            args, kwargs = f.arguments(funcname, process.spec.args, process.spec.kwargs, ctx)
+        except CallError as err:
+            return "fail", [str(err)]
         try:
             if f.is_async:
-                result = await f.fn(*process.spec.args, **kwargs)
+                result = await _await_function(f.fn, args, kwargs)
             else:
                 loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(
-                    self._pool, lambda: f.fn(*process.spec.args, **kwargs)
-                )
-        except asyncio.CancelledError:
-            return  # taken back, or handed back on shutdown: nothing to report
-        except Exception as err:
-            ctx.log("".join(traceback.format_exception(err)))
-            await self._report("fail", process, [f"{type(err).__name__}: {err}"])
-            return
+                result = await loop.run_in_executor(self._pool, _call_function, f.fn, args, kwargs)
+        except (Exception, SystemExit) as err:
+            ctx.log(user_traceback(err))
+            return "fail", [f"{type(err).__name__}: {err}"]
         if ctx.is_cancelled:
-            return
+            return None
         if result is None:
-            output: list[Any] = []
-        elif isinstance(result, (list, tuple)):
-            output = list(result)
-        else:
-            output = [result]
-        await self._report("close", process, output)
+            return "close", []
+        if isinstance(result, (list, tuple)):
+            return "close", list(result)
+        return "close", [result]
 
-    async def _report(self, kind: str, process: Process, payload: list[Any] | None = None) -> None:
-        """Tells the server how a process ended; survives a reconnect."""
-        await self._flush_logs(process.processid)
-        delay = 0.5
-        while True:
-            try:
-                session = self.session
-                if session is not None:
-                    if kind == "close":
-                        await session.close(process, payload)
-                    elif kind == "fail":
-                        await session.fail(process, payload or [])
-                    else:
-                        await session.release(process)
-                else:
-                    pid, key, attempt = process.processid, self.key, process.attempt
-                    if kind == "close":
-                        await self.client.close(pid, payload, key, attempt)
-                    elif kind == "fail":
-                        await self.client.fail(pid, payload or [], key, attempt)
-                    else:
-                        await self.client.release(pid, key, attempt)
-                return
-            except (errors.FailedPrecondition, errors.PermissionDenied, errors.NotFound) as err:
-                log.info("process %s: %s not accepted: %s", process.processid, kind, err)
-                return
-            except (errors.Unavailable, SessionClosed, errors.StorageError) as err:
-                if delay > MAX_BACKOFF * 8:
-                    log.error(
-                        "process %s: giving up reporting %s: %s", process.processid, kind, err
-                    )
-                    return
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
+    # ------------------------------------------- what the server is told --
 
-    # ------------------------------------------------------ logs, beats --
+    def _outbox(self, process: Process) -> _Outbox:
+        key = (str(process.processid), process.attempt)
+        box = self._outboxes.get(key)
+        if box is None:
+            s = self.settings
+            limits = f"{s.log_buffer_lines} lines or {s.log_buffer_chars} characters"
+            box = self._outboxes[key] = _Outbox(process, limits)
+            entry = self.running.get(process.processid)
+            # Logged after the function returned (e.g. by a thread of its): deliver and end.
+            box.ended = entry is None or entry[1].process.attempt != process.attempt
+            box.task = asyncio.create_task(self._courier(key, box))
+        return box
+
+    def _finish(self, process: Process, kind: str | None, payload: list[Any] | None = None) -> None:
+        """How the process ended (None: nothing to report), after what it logged."""
+        box = self._outbox(process)
+        if box.finished:
+            return  # the first ending counts (a release on shutdown before the cancel lands)
+        box.finished = box.ended = True
+        if kind is not None:
+            box.final = (kind, payload or [])
+        box.wake.set()
 
     def _queue_log(self, process: Process, message: str) -> None:
-        # Messages written in one turn of the event loop travel as one log entry.
-        first = process.processid not in self._logs
-        self._logs.setdefault(process.processid, []).append(message)
-        if first:
-            self._spawn(self._flush_logs(process.processid, process))
-
-    async def _flush_logs(self, processid: str, process: Process | None = None) -> None:
-        messages = self._logs.pop(processid, None)
-        if not messages:
-            return
-        entry = self.running.get(processid)
-        target = process or (entry[1].process if entry else None)
-        session = self.session
-        if target is None or session is None:
-            return
-        with contextlib.suppress(errors.ColoniesError):
-            await session.log(
-                target, "".join(m if m.endswith("\n") else m + "\n" for m in messages)
-            )
+        if not message.endswith("\n"):
+            message += "\n"
+        if len(message) > MAX_LOG_MESSAGE:
+            cut = len(message) - MAX_LOG_MESSAGE + 100
+            message = message[: MAX_LOG_MESSAGE - 100] + f" [{cut} characters cut]\n"
+        box = self._outbox(process)
+        box.lines.append(message)
+        box.chars += len(message)
+        s = self.settings
+        before = box.dropped
+        while len(box.lines) > s.log_buffer_lines or box.chars > s.log_buffer_chars:
+            box.chars -= len(box.lines.popleft())
+            box.dropped += 1
+        if box.dropped and not before:
+            log.warning("process %s: more than %s of log are waiting for the server; "
+                        "dropping the oldest lines", process.processid, box.limits)  # fmt: skip
+        box.wake.set()
 
     def _queue_heartbeat(self, process: Process) -> None:
-        if self.session is not None:
-            self._spawn(self._beat(process))
+        box = self._outbox(process)
+        box.beat = True
+        box.wake.set()
 
-    async def _beat(self, process: Process) -> None:
-        with contextlib.suppress(errors.ColoniesError):
-            if self.session is not None:
-                await self.session.heartbeat(process)
+    async def _courier(self, key: tuple[str, int], box: _Outbox) -> None:
+        """Delivers one process' reports in order; waits while the server is away."""
+        try:
+            while True:
+                item = box.take()
+                if item is None:
+                    if box.ended:
+                        return
+                    box.wake.clear()
+                    box.idle = True
+                    await box.wake.wait()
+                    box.idle = False
+                    continue
+                if item[0] == "release" and not self._may_release.is_set():
+                    box.idle = True
+                    await self._may_release.wait()
+                    box.idle = False
+                if not await self._deliver(box.process, *item):
+                    what = "log lines" if item[0] == "log" else f"the {item[0]}"
+                    log.error("process %s: the server is unreachable; not delivered: %s",
+                              box.process.processid, box.unsent(what))  # fmt: skip
+                    return
+        finally:
+            if self._outboxes.get(key) is box:
+                del self._outboxes[key]
 
-    def _spawn(self, coro: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+    async def _deliver(self, process: Process, kind: str, payload: Any) -> bool:
+        """Tells the server one thing, retrying while it is away; False when giving up
+        on shutdown (a refusal is logged and done with)."""
+        delay = 0.5
+        while True:
+            waiter = self._new_session
+            session = self.session if self.session is not self._broken else None
+            try:
+                await self._send(session, process, kind, payload)
+                return True
+            except UNREACHABLE as err:
+                if session is not None and isinstance(err, errors.Unavailable):
+                    self._broken = session  # it will not recover: use calls until the next
+                if self._flush_by is not None:
+                    left = self._flush_by - time.monotonic()
+                    if left <= 0:
+                        return False
+                    delay = min(delay, left)
+                log.debug("process %s: %s waits for the server: %s", process.processid, kind, err)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(waiter.wait(), delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+            except errors.ColoniesError as err:
+                log.info("process %s: %s not accepted: %s", process.processid, kind, err)
+                return True
+
+    async def _send(
+        self, session: ExecutorSession | None, process: Process, kind: str, payload: Any
+    ) -> None:
+        if session is not None:
+            if kind == "log":
+                await session.log(process, payload)
+            elif kind == "heartbeat":
+                await session.heartbeat(process)
+            elif kind == "close":
+                await session.close(process, payload)
+            elif kind == "fail":
+                await session.fail(process, payload)
+            else:
+                await session.release(process)
+            return
+        pid, key, attempt = process.processid, self.key, process.attempt
+        if kind == "log":
+            await self.client.add_log(pid, payload, key, attempt)
+        elif kind == "heartbeat":
+            await self.client.heartbeat(pid, key, attempt)
+        elif kind == "close":
+            await self.client.close(pid, payload, key, attempt)
+        elif kind == "fail":
+            await self.client.fail(pid, payload, key, attempt)
+        else:
+            await self.client.release(pid, key, attempt)

@@ -39,13 +39,18 @@ def test_notifier_sends_datagrams(tmp_path: Path) -> None:
 
 def test_server_reports_ready_and_pings_the_watchdog(tmp_path: Path) -> None:
     path = str(tmp_path / "notify")
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock, socket.socket() as taken:
         sock.bind(path)
+        # The HTTP port the server would default to is in use (as 50080 may be on a
+        # developer's machine): the test binds port 0 only, so it still starts.
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
         env = {**os.environ, "NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000",
-               "COLONIES_SERVER_ID": id_of(generate_private_key())}  # fmt: skip
+               "COLONIES_SERVER_ID": id_of(generate_private_key()),
+               "COLONIES_SERVER_HTTP_PORT": str(taken.getsockname()[1])}  # fmt: skip
         proc = subprocess.Popen(
             [sys.executable, "-m", "pycolonies_like.cli.main", "server", "start", "--port", "0",
-             "--data-dir", str(tmp_path / "data"), "--systemd"],
+             "--http-port", "0", "--data-dir", str(tmp_path / "data"), "--systemd"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:

@@ -85,9 +85,13 @@ def _check_json_value(what: str, value: Any) -> None:
 
 
 def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
-    """Checks a function spec before anything is stored; raises InvalidArgument."""
-    if not spec.funcname:
-        raise InvalidArgument("funcname is required")
+    """Checks a function spec before anything is stored; raises InvalidArgument.
+
+    An empty funcname is valid, as in ColonyOS: the spec names no function and
+    whichever executor gets it decides what to do (the executor runtime fails
+    such a process, naming the functions it serves)."""
+    if not isinstance(spec.funcname, str):
+        raise InvalidArgument(f"funcname must be a string, got {spec.funcname!r}")
     if len(spec.funcname) > MAX_NAME_LENGTH:
         raise InvalidArgument(f"funcname is longer than {MAX_NAME_LENGTH} characters")
     cond = spec.conditions

@@ -42,8 +42,8 @@ def test_a_diamond_is_ordered_topologically() -> None:
         (wf(node("a", "c"), node("b", "a"), node("c", "b")), "cycle: "),
         (wf(node("a"), node("b", colony="other")), "names colony 'other'"),
         (
-            wf(FuncSpec(nodename="x", conditions=Conditions(colonyname="c", executortype="t"))),
-            "node 'x': funcname is required",
+            wf(FuncSpec(nodename="x", funcname="f", conditions=Conditions(colonyname="c"))),
+            "node 'x': conditions.executortype is required",
         ),
     ],
 )

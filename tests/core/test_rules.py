@@ -34,7 +34,7 @@ def test_a_valid_spec_passes() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"funcname": ""}, "funcname is required"),
+        ({"funcname": None}, "funcname must be a string"),
         ({"funcname": "x" * 200}, "longer than"),
         ({"conditions": Conditions(executortype="t")}, "colonyname is required"),
         ({"conditions": Conditions(colonyname="c")}, "executortype is required"),
@@ -61,6 +61,11 @@ def test_a_valid_spec_passes() -> None:
 def test_invalid_specs_are_refused(changes: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidArgument, match=message):
         validate_funcspec(good_spec(**changes))
+
+
+def test_an_empty_funcname_is_valid_as_in_colonyos() -> None:
+    assert validate_funcspec(good_spec(funcname="")).funcname == ""
+    assert validate_funcspec(good_spec(funcname=""), in_workflow=True).funcname == ""
 
 
 def test_unknown_executor_type_is_fine() -> None:

@@ -211,7 +211,7 @@ def test_error_replies(py: Any, gw: ThreadedServer, c: Colony) -> None:
         py.get_process("0" * 64, c.key)
     with pytest.raises(Error, match="No process available for assignment"):
         py.assign(c.name, 0.2, c.key)
-    with pytest.raises(Error, match="funcname is required"):
-        py.submit_func_spec(c.spec(""), c.user_key)
+    with pytest.raises(Error, match="priority must be in"):
+        py.submit_func_spec(c.spec(priority=10**6), c.user_key)
     with pytest.raises(Error, match="already exists"):
         py.add_colony({"colonyid": id_of(c.colony_key), "name": c.name}, gw.server_key)

@@ -66,7 +66,7 @@ def test_fail_records_errors(client: Colonies, colony: ColonyKeys) -> None:
 @pytest.mark.parametrize(
     ("changes", "error", "message"),
     [
-        ({"funcname": ""}, InvalidArgument, "funcname is required"),
+        ({"funcname": "x" * 200}, InvalidArgument, "funcname is longer"),
         ({"maxretries": -3}, InvalidArgument, "maxretries"),
         ({"priority": 10**6}, InvalidArgument, "priority"),
         ({"conditions": Conditions(executortype="t")}, InvalidArgument, "colonyname is required"),
@@ -303,7 +303,7 @@ def test_batch_submit(client: Colonies, colony: ColonyKeys) -> None:
     assert len({p.processid for p in processes}) == 5
     with pytest.raises(InvalidArgument, match="spec #1"):
         client.submit_batch(
-            [spec(colony.colonyname), spec(colony.colonyname, funcname="")], colony.user_key
+            [spec(colony.colonyname), spec(colony.colonyname, priority=10**6)], colony.user_key
         )
     assert client.stats(colony.colonyname, colony.user_key).waitingprocesses == 5
 
