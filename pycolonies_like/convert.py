@@ -83,11 +83,13 @@ def _to_expr(ft: FieldType, expr: str, src: Source) -> str:
 
 def _from_expr(f: FieldInfo, wire: str, src: Source) -> str:
     ft, value = f.type, f"m.{wire}"
-    if ft.holds_json:
+    if ft.holds_json:  # "" (the common empty case) needs no parsing
         expected, empty = ("list", "[]") if ft.kind == "list" else ("dict", "{}")
-        return f"decode_json({f.key!r}, {value}, {empty}, {expected})"
-    if ft.kind == "enum":
-        return f"{src.ref(_Members(ft.cls), ft.cls.__name__)}[{value}]"
+        parse = f"decode_json({f.key!r}, _{wire}, {empty}, {expected})"
+        return f"({parse} if (_{wire} := {value}) else {empty})"
+    if ft.kind == "enum":  # an unknown number fails as the enum would
+        members, cls = src.ref(_members(ft.cls), "members"), src.ref(ft.cls, ft.cls.__name__)
+        return f"({members}[_{wire}] if (_{wire} := {value}) in {members} else {cls}(_{wire}))"
     if ft.model is not None:
         from_pb = src.ref(_PAIRINGS[ft.model].from_pb, ft.model.__name__)
         if ft.kind == "list":
@@ -102,15 +104,8 @@ def _from_expr(f: FieldInfo, wire: str, src: Source) -> str:
     return value
 
 
-class _Members(dict[int, Any]):
-    """An enum's members by number; an unknown number fails as the enum would."""
-
-    def __init__(self, cls: Any) -> None:
-        super().__init__((m.value, m) for m in cls)
-        self.cls = cls
-
-    def __missing__(self, value: int) -> Any:
-        return self.cls(value)
+def _members(cls: Any) -> dict[int, Any]:
+    return {member.value: member for member in cls}
 
 
 def _json_text(value: Any) -> str:

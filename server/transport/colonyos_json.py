@@ -120,6 +120,13 @@ class Shape:
         self.dropped = frozenset(self.constants) | self.added | set(derived_keys(self.model))
 
     @cached_property
+    def read_back(self) -> bool:
+        """Whether reading this shape back takes more than its model's from_dict."""
+        return bool(self.times or self.special or self.as_text) or any(
+            SHAPES[f.type.model].read_back for f in fields_of(self.model) if f.type.model in SHAPES
+        )
+
+    @cached_property
     def encode(self) -> Callable[[Any], dict[str, Any]]:
         """The generated encoder, built on first use (once nested shapes are known)."""
         return _compile(self)
@@ -158,6 +165,8 @@ def _readable(shape: Shape, data: Any, strict: bool) -> Any:
     """ColonyOS JSON -> the model's dict form (the reverse of the shape's encode)."""
     if not isinstance(data, Mapping):
         return data  # from_dict names the mismatch
+    if not strict and not shape.read_back:
+        return data  # the extra keys are ignored, and nothing else differs
     out = {k: v for k, v in data.items() if k not in shape.dropped} if strict else dict(data)
     for f in fields_of(shape.model):
         value = out.get(f.key)
