@@ -148,7 +148,7 @@ def _compile(shape: Shape) -> Callable[[Any], dict[str, Any]]:
         elif f.name in shape.times:
             value = f"time_json(o.{f.name})"
         else:
-            value = encode_expr(f.type, f"o.{f.name}", src, lambda cls: SHAPES[cls].encode)
+            value = encode_expr(f.type, f"o.{f.name}", src, _encoder)
             if f.name in shape.as_text:
                 value = f"dumps({value})"
             elif f.name in shape.null_if_empty:
@@ -161,12 +161,19 @@ def _compile(shape: Shape) -> Callable[[Any], dict[str, Any]]:
     return src.function(f"{shape.model.__name__.lower()}_json", "o", body)
 
 
+def _encoder(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """A nested model is sent in its own shape, or as its dict form if it has none."""
+    return SHAPES[cls].encode if cls in SHAPES else codec.to_dict
+
+
 def _readable(shape: Shape, data: Any, strict: bool) -> Any:
     """ColonyOS JSON -> the model's dict form (the reverse of the shape's encode)."""
     if not isinstance(data, Mapping):
         return data  # from_dict names the mismatch
     if not strict and not shape.read_back:
         return data  # the extra keys are ignored, and nothing else differs
+    if strict:
+        _refuse_unsupported(shape, data)
     out = {k: v for k, v in data.items() if k not in shape.dropped} if strict else dict(data)
     for f in fields_of(shape.model):
         value = out.get(f.key)
@@ -182,6 +189,25 @@ def _readable(shape: Shape, data: Any, strict: bool) -> Any:
         except Mismatch as err:
             raise err.at(f.key) from None
     return out
+
+
+def _refuse_unsupported(shape: Shape, data: Mapping[str, Any]) -> None:
+    """Keys we do not model may only hold their zero values (pycolonies sends "" for "0m")."""
+    for key, zero in shape.constants.items():
+        _check_zero(data.get(key), zero, key)
+
+
+def _check_zero(value: Any, zero: Any, key: str) -> None:
+    if value == zero or value in (None, "", 0, []):
+        return
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            try:
+                _check_zero(v, zero.get(k) if isinstance(zero, Mapping) else None, k)
+            except Mismatch as err:
+                raise err.at(key) from None
+        return
+    raise Mismatch(f"{codec.shown(value)} is not supported by this server").at(key)
 
 
 def _nested(shape: Shape, value: Any, as_text: bool, strict: bool) -> Any:

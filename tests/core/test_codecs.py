@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -180,6 +181,22 @@ def test_the_gateway_reads_back_the_specs_it_sends() -> None:
     assert cj.funcspec_from_json(cj.funcspec_json(spec)) == spec
     assert cj.workflow_from_json(cj.workflow_json_text(workflow)) == workflow
     assert cj.workflow_from_json(json.loads(cj.workflow_json_text(workflow))) == workflow
+
+
+def test_colonyos_keys_we_do_not_model_may_only_hold_zero_values_when_strict() -> None:
+    exchanges = Path(__file__).parents[1] / "gateway" / "data" / "colonyos-exchanges.jsonl"
+    recorded = next(
+        record["request_payload"]["spec"]
+        for record in map(json.loads, exchanges.read_text().splitlines())
+        if record.get("payloadtype") == "submitfuncspecmsg"
+    )
+    spec = {k: v for k, v in recorded.items() if k != "channels"}  # channels: not modelled yet
+    assert cj.from_json(m.FuncSpec, spec, strict=True) == cj.funcspec_from_json(recorded)
+    spec["conditions"] = {**spec["conditions"], "gpu": {"count": 2, "mem": ""}}
+    with pytest.raises(InvalidArgument, match=r"^conditions\.gpu\.count: 2 is not supported"):
+        cj.from_json(m.FuncSpec, spec, strict=True)
+    # The wire stays lenient: resource conditions are dropped, as they always were.
+    assert cj.funcspec_from_json(spec) == cj.funcspec_from_json(recorded)
 
 
 def test_integers_stay_exact_and_bools_stay_bools() -> None:
