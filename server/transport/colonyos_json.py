@@ -113,6 +113,8 @@ class Shape:
         names = {f.name for f in fields_of(self.model)}
         named = set(self.times) | set(self.not_sent) | self.null_if_empty | self.only_if_set
         unknown = (named | self.as_text | set(self.special)) - names
+        keys = {f.key for f in fields_of(self.model)} | set(derived_keys(self.model))
+        unknown |= set(self.layout) - keys - set(self.constants)
         if unknown:
             raise TypeError(f"{self.model.__name__} has no field {sorted(unknown)}")
         # A constant ColonyOS key that became a field is sent from the field.
