@@ -45,12 +45,13 @@ def to_dict(obj: Any) -> dict[str, Any]:
     return _plan(type(obj)).to_dict(obj)
 
 
-def from_dict(cls: type[T], data: Any, *, strict: bool = False) -> T:
-    """Builds a model from its dict form; raises InvalidArgument naming the field."""
+def from_dict(cls: type[T], data: Any, *, strict: bool = False, path: str = "") -> T:
+    """Builds a model from its dict form; raises InvalidArgument naming the field,
+    after `path` when given (where `data` sits in a larger message: "colony")."""
     try:
         return _plan(cls).from_dict[strict](data)  # type: ignore[no-any-return]
     except Mismatch as err:
-        raise err.error() from None
+        raise err.error(path) from None
 
 
 def attributes_by_key(cls: type) -> dict[str, str]:
@@ -73,8 +74,8 @@ class Mismatch(Exception):
         self.path.append(f"[{segment}]" if isinstance(segment, int) else segment)
         return self
 
-    def error(self) -> InvalidArgument:
-        path = ""
+    def error(self, root: str = "") -> InvalidArgument:
+        path = root
         for segment in reversed(self.path):
             path += segment if segment.startswith("[") or not path else "." + segment
         return InvalidArgument(f"{path}: {self.message}" if path else self.message)

@@ -229,13 +229,14 @@ def _nested(shape: Shape, value: Any, as_text: bool, strict: bool) -> Any:
     return out
 
 
-def from_json(cls: type[T], data: Any, *, strict: bool = False) -> T:
-    """A model from its ColonyOS JSON; lenient (unknown keys ignored) unless strict."""
+def from_json(cls: type[T], data: Any, *, strict: bool = False, path: str = "") -> T:
+    """A model from its ColonyOS JSON; lenient (unknown keys ignored) unless strict.
+    Errors name the field after `path`, where `data` sits in the message ("colony")."""
     try:
         readable = _readable(SHAPES[cls], data, strict)
     except Mismatch as err:
-        raise err.error() from None
-    return codec.from_dict(cls, readable, strict=strict)
+        raise err.error(path) from None
+    return codec.from_dict(cls, readable, strict=strict, path=path)
 
 
 def to_json(obj: Any) -> dict[str, Any]:

@@ -240,6 +240,17 @@ def test_strict_mode_names_the_field(data: Any, message: str) -> None:
     assert str(err.value) == message
 
 
+def test_errors_can_name_where_the_object_sits_in_a_message() -> None:
+    with pytest.raises(InvalidArgument, match=r"^colony: expected an object, got a string$"):
+        codec.from_dict(m.Colony, "c", path="colony")
+    text = '{"functionspecs": [{"conditions": "t"}]}'
+    with pytest.raises(InvalidArgument) as err:
+        cj.from_json(m.Cron, {"workflowspec": text}, path="cron")
+    assert str(err.value) == (
+        "cron.workflowspec.functionspecs[0].conditions: expected an object, got a string"
+    )
+
+
 def test_strict_mode_wants_required_fields_and_known_enums() -> None:
     with pytest.raises(InvalidArgument, match=r"^name: missing$"):
         m.Colony.from_dict({"colonyid": "x"}, strict=True)
