@@ -1,389 +1,262 @@
 """Conversion between domain objects and protobuf messages, both directions.
 
-Used by the SDK and by the server's gRPC transport. JSON-valued fields travel
-as JSON text so that ints stay ints and nested values keep their types.
+Used by the SDK and by the server's gRPC transport. Each model is paired with
+its message once (the `_Pairing`s below); the field-by-field copy follows from
+the model's fields (core/codec.py) and the message's own descriptor:
+
+- a field travels under its own name; enums as their numbers, nested models
+  as nested messages, lists and tuples as repeated fields, dicts as maps;
+- a field holding JSON data (args, kwargs, in, out) travels as JSON text in
+  `<key>_json`, so that ints stay ints and nested values keep their types;
+- a model's derived keys (`Process.isassigned`) are sent when the message has
+  a field for them, and never read back.
+
+A model field the message cannot carry stops the import with its name: add it
+to proto/colonies.proto (and `make protos`) rather than let it be dropped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
 from pycolonies_like.core import models as m
+from pycolonies_like.core.fields import (
+    FieldInfo,
+    FieldType,
+    Source,
+    derived_keys,
+    encode_expr,
+    fields_of,
+)
 from pycolonies_like.core.rules import decode_json, encode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 
+T = TypeVar("T")
+ModelT = TypeVar("ModelT")
+MessageT = TypeVar("MessageT")
 
-def _json_list(value: list) -> str:
+_PAIRINGS: dict[type, _Pairing[Any, Any]] = {}
+
+
+class _Pairing(Generic[ModelT, MessageT]):
+    """One model and its message, with the converters generated from the model's fields."""
+
+    def __init__(self, model: type[ModelT], message: type[MessageT]) -> None:
+        self.model, self.message = model, message
+        names = message.DESCRIPTOR.fields_by_name  # type: ignore[attr-defined]
+        src = Source(decode_json=decode_json, json_text=_json_text, message=message, model=model)
+        to: list[tuple[str, str]] = []  # (message field, expression of the model `o`)
+        back: list[tuple[str, str]] = []  # (attribute, expression of the message `m`)
+        for f in fields_of(model):
+            wire = f"{f.key}_json" if f.type.holds_json else f.name
+            if wire not in names:
+                raise TypeError(
+                    f"{model.__name__}.{f.name} has no field {wire!r} in the protobuf message "
+                    f"{message.__name__}: add it to proto/colonies.proto"
+                )
+            to.append((wire, _to_expr(f.type, f"o.{f.name}", src)))
+            back.append((f.name, _from_expr(f, wire, src)))
+        to += [(k, f"o.{k}") for k in derived_keys(model) if k in names]
+        _PAIRINGS[model] = self
+        # `kwargs` serves nested messages: the constructor builds them in place from dicts.
+        self.kwargs: Callable[[ModelT], dict[str, Any]] = src.function(
+            "kwargs", "o", ["return {" + ", ".join(f"{w!r}: {e}" for w, e in to) + "}"]
+        )
+        self.to_pb: Callable[[ModelT], MessageT] = src.function(
+            "to_pb", "o", ["return message(" + ", ".join(f"{w}={e}" for w, e in to) + ")"]
+        )
+        self.from_pb: Callable[[MessageT], ModelT] = src.function(
+            "from_pb", "m", ["return model(" + ", ".join(f"{a}={e}" for a, e in back) + ")"]
+        )
+
+
+def _to_expr(ft: FieldType, expr: str, src: Source) -> str:
+    if ft.holds_json:
+        return f"json_text({expr})"
+    if ft.kind == "list" and ft.model is None:
+        return expr  # repeated scalars take any sequence
+    if ft.kind == "dict" and not ft.holds_json:
+        return expr  # maps take a dict
+    return encode_expr(ft, expr, src, lambda cls: _PAIRINGS[cls].kwargs)
+
+
+def _from_expr(f: FieldInfo, wire: str, src: Source) -> str:
+    ft, value = f.type, f"m.{wire}"
+    if ft.holds_json:  # "" (the common empty case) needs no parsing
+        expected, empty = ("list", "[]") if ft.kind == "list" else ("dict", "{}")
+        parse = f"decode_json({f.key!r}, _{wire}, {empty}, {expected})"
+        return f"({parse} if (_{wire} := {value}) else {empty})"
+    if ft.kind == "enum":  # an unknown number fails as the enum would
+        members, cls = src.ref(_members(ft.cls), "members"), src.ref(ft.cls, ft.cls.__name__)
+        return f"({members}[_{wire}] if (_{wire} := {value}) in {members} else {cls}(_{wire}))"
+    if ft.model is not None:
+        from_pb = src.ref(_PAIRINGS[ft.model].from_pb, ft.model.__name__)
+        if ft.kind == "list":
+            return f"{ft.container.__name__}([{from_pb}(x) for x in {value}])"
+        if ft.optional:
+            return f"({from_pb}({value}) if m.HasField({wire!r}) else None)"
+        return f"{from_pb}({value})"
+    if ft.kind == "list":
+        return f"{ft.container.__name__}({value})"
+    if ft.kind == "dict":
+        return f"dict({value})"
+    return value
+
+
+def _members(cls: Any) -> dict[int, Any]:
+    return {member.value: member for member in cls}
+
+
+def _json_text(value: Any) -> str:
     return encode_json(value) if value else ""
 
 
-# ------------------------------------------------------------------ specs --
+def to_pb(obj: Any) -> Any:
+    """The protobuf message of any model."""
+    return _PAIRINGS[type(obj)].to_pb(obj)
+
+
+def from_pb(model: type[T], msg: Any) -> T:
+    """A model from its protobuf message."""
+    return _PAIRINGS[model].from_pb(msg)  # type: ignore[no-any-return]
+
+
+# Each model with its message; a nested model comes before the models holding it.
+_conditions = _Pairing(m.Conditions, pb.Conditions)
+_funcspec = _Pairing(m.FuncSpec, pb.FuncSpec)
+_workflow = _Pairing(m.Workflow, pb.WorkflowSpec)
+_colony = _Pairing(m.Colony, pb.Colony)
+_executor = _Pairing(m.Executor, pb.Executor)
+_function = _Pairing(m.Function, pb.Function)
+_user = _Pairing(m.User, pb.User)
+_attribute = _Pairing(m.Attribute, pb.Attribute)
+_process = _Pairing(m.Process, pb.Process)
+_graph = _Pairing(m.ProcessGraph, pb.ProcessGraph)
+_log = _Pairing(m.LogEntry, pb.LogEntry)
+_stats = _Pairing(m.Statistics, pb.Statistics)
+_cron = _Pairing(m.Cron, pb.Cron)
+_generator = _Pairing(m.Generator, pb.Generator)
+_event = _Pairing(m.Event, pb.Event)
+
+# The named pairs the SDK and the gRPC transport call.
 
 
 def conditions_to_pb(c: m.Conditions) -> pb.Conditions:
-    return pb.Conditions(
-        colonyname=c.colonyname,
-        executortype=c.executortype,
-        executornames=c.executornames,
-        dependencies=c.dependencies,
-    )
+    return _conditions.to_pb(c)
 
 
 def conditions_from_pb(c: pb.Conditions) -> m.Conditions:
-    return m.Conditions(
-        colonyname=c.colonyname,
-        executortype=c.executortype,
-        executornames=list(c.executornames),
-        dependencies=list(c.dependencies),
-    )
+    return _conditions.from_pb(c)
 
 
 def funcspec_to_pb(s: m.FuncSpec) -> pb.FuncSpec:
-    return pb.FuncSpec(
-        nodename=s.nodename,
-        funcname=s.funcname,
-        args_json=_json_list(s.args),
-        kwargs_json=encode_json(s.kwargs) if s.kwargs else "",
-        priority=s.priority,
-        maxwaittime=s.maxwaittime,
-        maxexectime=s.maxexectime,
-        maxretries=s.maxretries,
-        conditions=conditions_to_pb(s.conditions),
-        label=s.label,
-        env=s.env,
-    )
+    return _funcspec.to_pb(s)
 
 
 def funcspec_from_pb(s: pb.FuncSpec) -> m.FuncSpec:
-    return m.FuncSpec(
-        nodename=s.nodename,
-        funcname=s.funcname,
-        args=decode_json("args", s.args_json, [], list),
-        kwargs=decode_json("kwargs", s.kwargs_json, {}, dict),
-        priority=s.priority,
-        maxwaittime=s.maxwaittime,
-        maxexectime=s.maxexectime,
-        maxretries=s.maxretries,
-        conditions=conditions_from_pb(s.conditions),
-        label=s.label,
-        env=dict(s.env),
-    )
+    return _funcspec.from_pb(s)
 
 
 def workflow_to_pb(w: m.Workflow) -> pb.WorkflowSpec:
-    return pb.WorkflowSpec(
-        colonyname=w.colonyname, functionspecs=[funcspec_to_pb(s) for s in w.functionspecs]
-    )
+    return _workflow.to_pb(w)
 
 
 def workflow_from_pb(w: pb.WorkflowSpec) -> m.Workflow:
-    return m.Workflow(
-        colonyname=w.colonyname, functionspecs=[funcspec_from_pb(s) for s in w.functionspecs]
-    )
-
-
-# ---------------------------------------------------------------- objects --
+    return _workflow.from_pb(w)
 
 
 def colony_to_pb(c: m.Colony) -> pb.Colony:
-    return pb.Colony(colonyid=c.colonyid, name=c.name)
+    return _colony.to_pb(c)
 
 
 def colony_from_pb(c: pb.Colony) -> m.Colony:
-    return m.Colony(colonyid=c.colonyid, name=c.name)
+    return _colony.from_pb(c)
 
 
 def executor_to_pb(e: m.Executor) -> pb.Executor:
-    return pb.Executor(
-        executorid=e.executorid,
-        executortype=e.executortype,
-        executorname=e.executorname,
-        colonyname=e.colonyname,
-        state=int(e.state),  # type: ignore[arg-type]
-        commissiontime=e.commissiontime,
-        lastheardfromtime=e.lastheardfromtime,
-    )
+    return _executor.to_pb(e)
 
 
 def executor_from_pb(e: pb.Executor) -> m.Executor:
-    return m.Executor(
-        executorid=e.executorid,
-        executortype=e.executortype,
-        executorname=e.executorname,
-        colonyname=e.colonyname,
-        state=m.ExecutorState(e.state),
-        commissiontime=e.commissiontime,
-        lastheardfromtime=e.lastheardfromtime,
-    )
-
-
-_FUNCTION_FIELDS = (
-    "functionid", "executorname", "executortype", "colonyname", "funcname", "description",
-    "counter", "minwaittime", "maxwaittime", "minexectime", "maxexectime", "avgwaittime",
-    "avgexectime",
-)  # fmt: skip
+    return _executor.from_pb(e)
 
 
 def function_to_pb(f: m.Function) -> pb.Function:
-    return pb.Function(**{name: getattr(f, name) for name in _FUNCTION_FIELDS})
+    return _function.to_pb(f)
 
 
 def function_from_pb(f: pb.Function) -> m.Function:
-    return m.Function(**{name: getattr(f, name) for name in _FUNCTION_FIELDS})
+    return _function.from_pb(f)
 
 
 def user_to_pb(u: m.User) -> pb.User:
-    return pb.User(
-        colonyname=u.colonyname, userid=u.userid, name=u.name, email=u.email, phone=u.phone
-    )
+    return _user.to_pb(u)
 
 
 def user_from_pb(u: pb.User) -> m.User:
-    return m.User(
-        colonyname=u.colonyname, userid=u.userid, name=u.name, email=u.email, phone=u.phone
-    )
+    return _user.from_pb(u)
 
 
 def attribute_to_pb(a: m.Attribute) -> pb.Attribute:
-    return pb.Attribute(
-        attributeid=a.attributeid,
-        targetid=a.targetid,
-        targetcolonyname=a.targetcolonyname,
-        targetprocessgraphid=a.targetprocessgraphid,
-        attributetype=a.attributetype,
-        key=a.key,
-        value=a.value,
-    )
+    return _attribute.to_pb(a)
 
 
 def attribute_from_pb(a: pb.Attribute) -> m.Attribute:
-    return m.Attribute(
-        attributeid=a.attributeid,
-        targetid=a.targetid,
-        targetcolonyname=a.targetcolonyname,
-        targetprocessgraphid=a.targetprocessgraphid,
-        attributetype=a.attributetype,
-        key=a.key,
-        value=a.value,
-    )
+    return _attribute.from_pb(a)
 
 
 def process_to_pb(p: m.Process) -> pb.Process:
-    return pb.Process(
-        processid=p.processid,
-        initiatorid=p.initiatorid,
-        initiatorname=p.initiatorname,
-        assignedexecutorid=p.assignedexecutorid,
-        assignedexecutorname=p.assignedexecutorname,
-        isassigned=p.isassigned,
-        state=int(p.state),  # type: ignore[arg-type]
-        prioritytime=p.prioritytime,
-        submissiontime=p.submissiontime,
-        starttime=p.starttime,
-        endtime=p.endtime,
-        waitdeadline=p.waitdeadline,
-        execdeadline=p.execdeadline,
-        retries=p.retries,
-        attempt=p.attempt,
-        attributes=[attribute_to_pb(a) for a in p.attributes],
-        spec=funcspec_to_pb(p.spec),
-        waitforparents=p.waitforparents,
-        parents=p.parents,
-        children=p.children,
-        processgraphid=p.processgraphid,
-        in_json=_json_list(p.input),
-        out_json=_json_list(p.output),
-        errors=p.errors,
-    )
+    return _process.to_pb(p)
 
 
 def process_from_pb(p: pb.Process) -> m.Process:
-    return m.Process(
-        processid=p.processid,
-        spec=funcspec_from_pb(p.spec),
-        initiatorid=p.initiatorid,
-        initiatorname=p.initiatorname,
-        assignedexecutorid=p.assignedexecutorid,
-        assignedexecutorname=p.assignedexecutorname,
-        state=m.ProcessState(p.state),
-        prioritytime=p.prioritytime,
-        submissiontime=p.submissiontime,
-        starttime=p.starttime,
-        endtime=p.endtime,
-        waitdeadline=p.waitdeadline,
-        execdeadline=p.execdeadline,
-        retries=p.retries,
-        attempt=p.attempt,
-        attributes=tuple(attribute_from_pb(a) for a in p.attributes),
-        waitforparents=p.waitforparents,
-        parents=tuple(p.parents),
-        children=tuple(p.children),
-        processgraphid=p.processgraphid,
-        input=decode_json("in", p.in_json, [], list),
-        output=decode_json("out", p.out_json, [], list),
-        errors=tuple(p.errors),
-    )
+    return _process.from_pb(p)
 
 
 def graph_to_pb(g: m.ProcessGraph) -> pb.ProcessGraph:
-    return pb.ProcessGraph(
-        processgraphid=g.processgraphid,
-        initiatorid=g.initiatorid,
-        initiatorname=g.initiatorname,
-        colonyname=g.colonyname,
-        rootprocessids=g.rootprocessids,
-        state=int(g.state),  # type: ignore[arg-type]
-        submissiontime=g.submissiontime,
-        starttime=g.starttime,
-        endtime=g.endtime,
-        processids=g.processids,
-    )
+    return _graph.to_pb(g)
 
 
 def graph_from_pb(g: pb.ProcessGraph) -> m.ProcessGraph:
-    return m.ProcessGraph(
-        processgraphid=g.processgraphid,
-        colonyname=g.colonyname,
-        initiatorid=g.initiatorid,
-        initiatorname=g.initiatorname,
-        rootprocessids=tuple(g.rootprocessids),
-        state=m.ProcessState(g.state),
-        submissiontime=g.submissiontime,
-        starttime=g.starttime,
-        endtime=g.endtime,
-        processids=tuple(g.processids),
-    )
+    return _graph.from_pb(g)
 
 
 def log_to_pb(entry: m.LogEntry) -> pb.LogEntry:
-    return pb.LogEntry(
-        processid=entry.processid,
-        colonyname=entry.colonyname,
-        executorname=entry.executorname,
-        message=entry.message,
-        timestamp=entry.timestamp,
-        seq=entry.seq,
-    )
+    return _log.to_pb(entry)
 
 
 def log_from_pb(entry: pb.LogEntry) -> m.LogEntry:
-    return m.LogEntry(
-        processid=entry.processid,
-        colonyname=entry.colonyname,
-        executorname=entry.executorname,
-        message=entry.message,
-        timestamp=entry.timestamp,
-        seq=entry.seq,
-    )
-
-
-_STAT_FIELDS = tuple(f for f in m.Statistics.__dataclass_fields__)
+    return _log.from_pb(entry)
 
 
 def stats_to_pb(s: m.Statistics) -> pb.Statistics:
-    return pb.Statistics(**{name: getattr(s, name) for name in _STAT_FIELDS})
+    return _stats.to_pb(s)
 
 
 def stats_from_pb(s: pb.Statistics) -> m.Statistics:
-    return m.Statistics(**{name: getattr(s, name) for name in _STAT_FIELDS})
+    return _stats.from_pb(s)
 
 
 def cron_to_pb(c: m.Cron) -> pb.Cron:
-    return pb.Cron(
-        cronid=c.cronid,
-        colonyname=c.colonyname,
-        name=c.name,
-        cronexpression=c.cronexpression,
-        interval=c.interval,
-        random=c.random,
-        nextrun=c.nextrun,
-        lastrun=c.lastrun,
-        workflowspec=workflow_to_pb(c.workflowspec),
-        prevprocessgraphid=c.prevprocessgraphid,
-        waitforprevprocessgraph=c.waitforprevprocessgraph,
-        initiatorid=c.initiatorid,
-        initiatorname=c.initiatorname,
-    )
+    return _cron.to_pb(c)
 
 
 def cron_from_pb(c: pb.Cron) -> m.Cron:
-    return m.Cron(
-        cronid=c.cronid,
-        colonyname=c.colonyname,
-        name=c.name,
-        workflowspec=workflow_from_pb(c.workflowspec),
-        cronexpression=c.cronexpression,
-        interval=c.interval,
-        random=c.random,
-        nextrun=c.nextrun,
-        lastrun=c.lastrun,
-        prevprocessgraphid=c.prevprocessgraphid,
-        waitforprevprocessgraph=c.waitforprevprocessgraph,
-        initiatorid=c.initiatorid,
-        initiatorname=c.initiatorname,
-    )
+    return _cron.from_pb(c)
 
 
 def generator_to_pb(g: m.Generator) -> pb.Generator:
-    return pb.Generator(
-        generatorid=g.generatorid,
-        colonyname=g.colonyname,
-        name=g.name,
-        workflowspec=workflow_to_pb(g.workflowspec),
-        trigger=g.trigger,
-        timeout=g.timeout,
-        lastrun=g.lastrun,
-        firstpack=g.firstpack,
-        queuesize=g.queuesize,
-        initiatorid=g.initiatorid,
-        initiatorname=g.initiatorname,
-    )
+    return _generator.to_pb(g)
 
 
 def generator_from_pb(g: pb.Generator) -> m.Generator:
-    return m.Generator(
-        generatorid=g.generatorid,
-        colonyname=g.colonyname,
-        name=g.name,
-        workflowspec=workflow_from_pb(g.workflowspec),
-        trigger=g.trigger,
-        timeout=g.timeout,
-        lastrun=g.lastrun,
-        firstpack=g.firstpack,
-        queuesize=g.queuesize,
-        initiatorid=g.initiatorid,
-        initiatorname=g.initiatorname,
-    )
+    return _generator.from_pb(g)
 
 
 def event_to_pb(e: m.Event) -> pb.Event:
-    msg = pb.Event(
-        kind=int(e.kind),  # type: ignore[arg-type]
-        colonyname=e.colonyname,
-        processid=e.processid,
-        processgraphid=e.processgraphid,
-        executortype=e.executortype,
-        state=int(e.state),  # type: ignore[arg-type]
-        timestamp=e.timestamp,
-        message=e.message,
-        attempt=e.attempt,
-    )
-    if e.process is not None:
-        msg.process.CopyFrom(process_to_pb(e.process))
-    if e.processgraph is not None:
-        msg.processgraph.CopyFrom(graph_to_pb(e.processgraph))
-    return msg
+    return _event.to_pb(e)
 
 
 def event_from_pb(e: pb.Event) -> m.Event:
-    return m.Event(
-        kind=m.EventKind(e.kind),
-        colonyname=e.colonyname,
-        processid=e.processid,
-        processgraphid=e.processgraphid,
-        executortype=e.executortype,
-        state=m.ProcessState(e.state),
-        timestamp=e.timestamp,
-        process=process_from_pb(e.process) if e.HasField("process") else None,
-        processgraph=graph_from_pb(e.processgraph) if e.HasField("processgraph") else None,
-        message=e.message,
-        attempt=e.attempt,
-    )
+    return _event.from_pb(e)

@@ -11,11 +11,12 @@ pycolonies; objects the server returns are frozen.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar, TypeVar
+
+from pycolonies_like.core import codec
 
 
 class ProcessState(IntEnum):
@@ -46,22 +47,28 @@ class AttributeType(IntEnum):
     ENV = 3
 
 
-_ALIASES = {"in": "input", "out": "output"}
+T = TypeVar("T", bound="Subscriptable")
 
 
 class Subscriptable:
-    """Lets an object be read like the dicts pycolonies returns: `obj["name"]`."""
+    """Lets an object be read like the dicts pycolonies returns: `obj["name"]`.
+
+    The dict form (`to_dict` / `from_dict`) comes from the fields themselves
+    (core/codec.py): a field's key is its name unless `metadata={"key": ...}`
+    says otherwise; `derived_keys` are properties sent beside the fields.
+    """
 
     __slots__ = ()
+    derived_keys: ClassVar[tuple[str, ...]] = ()
 
     def __getitem__(self, key: str) -> Any:
-        name = _ALIASES.get(key, key)
-        if name not in self.__dataclass_fields__:  # type: ignore[attr-defined]
+        name = codec.attributes_by_key(type(self)).get(key)
+        if name is None:
             raise KeyError(key)
         return getattr(self, name)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and _ALIASES.get(key, key) in self.__dataclass_fields__  # type: ignore[attr-defined]
+        return isinstance(key, str) and key in codec.attributes_by_key(type(self))
 
     def get(self, key: str, default: Any = None) -> Any:
         try:
@@ -70,28 +77,26 @@ class Subscriptable:
             return default
 
     def keys(self) -> Iterator[str]:
-        for name in self.__dataclass_fields__:  # type: ignore[attr-defined]
-            yield {"input": "in", "output": "out"}.get(name, name)
+        return iter(codec.attributes_by_key(type(self)))
 
     def to_dict(self) -> dict[str, Any]:
         """A plain JSON-ready dict, with ColonyOS' key names."""
-        return {key: _plain(self[key]) for key in self.keys()}
+        return codec.to_dict(self)
+
+    @classmethod
+    def from_dict(cls: type[T], data: Mapping[str, Any], *, strict: bool = False) -> T:
+        """Builds the object from its dict form (ColonyOS-style JSON).
+
+        Lenient by default, as the wire is: unknown keys are ignored and null
+        means "not set". `strict=True` (files written by hand) also refuses
+        unknown keys and wrong JSON types. Either way a value that cannot fit
+        raises InvalidArgument naming the field, e.g. `conditions: expected an
+        object, got a string`."""
+        return codec.from_dict(cls, data, strict=strict)
 
     # pycolonies models are pydantic; code calling model_dump() keeps working.
     def model_dump(self, **_: Any) -> dict[str, Any]:
         return self.to_dict()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Subscriptable):
-        return value.to_dict()
-    if isinstance(value, IntEnum):
-        return int(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 # ------------------------------------------------------------------ specs --
@@ -136,28 +141,11 @@ class FuncSpec(Subscriptable):
         if isinstance(self.conditions, dict):
             self.conditions = Conditions(**self.conditions)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FuncSpec:
-        """Builds a spec from ColonyOS-style JSON; unknown keys are ignored."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        cond = values.get("conditions") or {}
-        cond_known = {f.name for f in dataclasses.fields(Conditions)}
-        values["conditions"] = Conditions(**{k: v for k, v in cond.items() if k in cond_known})
-        return cls(**values)
-
 
 @dataclass
 class Workflow(Subscriptable):
     colonyname: str = ""
     functionspecs: list[FuncSpec] = field(default_factory=list)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Workflow:
-        return cls(
-            colonyname=data.get("colonyname", ""),
-            functionspecs=[FuncSpec.from_dict(s) for s in data.get("functionspecs") or []],
-        )
 
 
 WorkflowSpec = Workflow
@@ -241,9 +229,11 @@ class Process(Subscriptable):
     parents: tuple[str, ...] = ()
     children: tuple[str, ...] = ()
     processgraphid: str = ""
-    input: list[Any] = field(default_factory=list)
-    output: list[Any] = field(default_factory=list)
+    input: list[Any] = field(default_factory=list, metadata={"key": "in"})
+    output: list[Any] = field(default_factory=list, metadata={"key": "out"})
     errors: tuple[str, ...] = ()
+
+    derived_keys = ("isassigned",)
 
     @property
     def isassigned(self) -> bool:
@@ -252,15 +242,6 @@ class Process(Subscriptable):
     @property
     def colonyname(self) -> str:
         return self.spec.conditions.colonyname
-
-    def keys(self) -> Iterator[str]:
-        yield from super().keys()
-        yield "isassigned"
-
-    def __getitem__(self, key: str) -> Any:
-        if key == "isassigned":
-            return self.isassigned
-        return super().__getitem__(key)
 
 
 @dataclass(frozen=True)
