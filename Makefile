@@ -26,7 +26,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy pycolonies_like server executors
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy --strict pycolonies_like executors
+	$(VENV)/bin/mypy server
 
 protos: $(STAMP)
 	$(PY) -m grpc_tools.protoc -Iproto --python_out=pycolonies_like/proto \
@@ -48,4 +50,4 @@ bench: $(STAMP)
 	$(PY) bench/workflow.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
