@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pycolonies_like.cli.context import Settings, emit, fields, pass_settings, table, when
+from pycolonies_like.cli.plugins import PluginGroup
 from pycolonies_like.core.models import Executor, ExecutorState
 from pycolonies_like.crypto import id_of
 
@@ -68,7 +69,7 @@ def colony_stats(s: Settings, name: str | None) -> None:
 # --------------------------------------------------------------- executor --
 
 
-@click.group()
+@click.group(cls=PluginGroup)  # `executor start|types` come from the executors package
 def executor() -> None:
     """Executors (the colony owner's key registers and approves them)."""
 

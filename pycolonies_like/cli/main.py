@@ -16,12 +16,12 @@ from pycolonies_like.cli.admin import colony, executor, user
 from pycolonies_like.cli.common import CliError, cli_main
 from pycolonies_like.cli.context import Settings
 from pycolonies_like.cli.flows import cron, generator, workflow
-from pycolonies_like.cli.plugins import add_plugin_commands
+from pycolonies_like.cli.plugins import PluginGroup
 from pycolonies_like.cli.security import security
 from pycolonies_like.cli.work import attribute, function, log, process
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pycolonies-like", prog_name="colonies")
 @click.option("--host", help="Server host (COLONIES_SERVER_HOST, default localhost).")
 @click.option("--port", type=int, help="Server gRPC port (COLONIES_SERVER_PORT, default 50070).")
@@ -43,7 +43,6 @@ def cli(
 for command in (security, colony, executor, user, function, process, log, attribute, workflow,
                 cron, generator):  # fmt: skip
     cli.add_command(command)
-add_plugin_commands(cli)
 
 
 def main(argv: list[str] | None = None) -> int:

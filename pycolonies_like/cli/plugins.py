@@ -11,24 +11,69 @@ not import them: they register their commands in setup.cfg instead,
 where the name is the command's path (`executor.start` goes under the
 `colonies executor` group) and the value a click command. A plug-in that
 fails to load still appears, and says why in one line when it is run.
+
+Plug-ins are looked up only when a command line needs one (a name that is
+not built in, or a listing for --help): reading the installed packages'
+metadata is not free, and most commands do not need it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
 import click
 
 from pycolonies_like.cli.common import CliError
 
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
 GROUP = "pycolonies_like.commands"
+
+
+class PluginGroup(click.Group):
+    """A group that reads the plug-ins on first need, into the group at the top.
+
+    The top group and every group that plug-ins extend are PluginGroups."""
+
+    plugins_loaded = False
+    parent_group: PluginGroup | None = None
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(cmd, name)
+        if isinstance(cmd, PluginGroup):
+            cmd.parent_group = self
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and self._load_plugins():
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugins()
+        return super().list_commands(ctx)
+
+    def _load_plugins(self) -> bool:
+        """Adds the plug-ins under the top group; False when that was done already."""
+        top = self
+        while top.parent_group is not None:
+            top = top.parent_group
+        if top.plugins_loaded:
+            return False
+        top.plugins_loaded = True
+        add_plugin_commands(top)
+        return True
 
 
 def add_plugin_commands(root: click.Group, entries: Iterable[EntryPoint] | None = None) -> None:
     """Adds each command of the `pycolonies_like.commands` entry points to `root`."""
-    found = entry_points(group=GROUP) if entries is None else entries
-    for entry in sorted(found, key=lambda e: e.name):
+    if entries is None:
+        from importlib.metadata import entry_points
+
+        entries = entry_points(group=GROUP)
+    for entry in sorted(entries, key=lambda e: e.name):
         *parents, name = entry.name.split(".")
         group = root
         try:

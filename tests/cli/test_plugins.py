@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from pycolonies_like.cli.common import cli_main
 from pycolonies_like.cli.main import cli
-from pycolonies_like.cli.plugins import GROUP, add_plugin_commands
+from pycolonies_like.cli.plugins import GROUP, PluginGroup, add_plugin_commands
 
 
 def entry(name: str, value: str) -> EntryPoint:
@@ -24,22 +27,46 @@ def test_the_installed_package_registers_the_server_and_executor_commands() -> N
         "executor.types": "executors.cli:executor_types",
         "executor.start": "executors.cli:executor_start",
     }
-    assert {"server", "dev"} <= set(cli.commands)
-    executor = cli.commands["executor"]
+    ctx = click.Context(cli)
+    assert {"server", "dev", "executor", "process"} <= set(cli.list_commands(ctx))
+    executor = cli.get_command(ctx, "executor")
     assert isinstance(executor, click.Group)
-    assert {"start", "types", "add", "ls"} <= set(executor.commands)
+    assert {"start", "types", "add", "ls"} <= set(executor.list_commands(ctx))
 
 
 def root() -> click.Group:
-    @click.group()
+    @click.group(cls=PluginGroup)
     def group() -> None:
         pass
 
-    @group.group()
+    @group.group(cls=PluginGroup)
     def executor() -> None:
         pass
 
+    @executor.command()
+    def ls() -> None:
+        click.echo("listed")
+
     return group
+
+
+def test_plugins_are_read_only_when_a_command_line_needs_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[str] = []
+
+    def fake_entry_points(group: str) -> list[EntryPoint]:
+        reads.append(group)
+        return [entry("executor.types", "executors.cli:executor_types")]
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", fake_entry_points)
+    group, runner = root(), CliRunner()
+    assert runner.invoke(group, ["executor", "ls"]).output == "listed\n"
+    assert reads == []  # built-in commands need no plug-in
+    result: Any = runner.invoke(group, ["executor", "types", "--help"])
+    assert result.exit_code == 0 and "List the executors" in result.output
+    assert "types" in runner.invoke(group, ["executor", "--help"]).output
+    assert reads == [GROUP]  # once
 
 
 def test_a_nested_name_goes_under_its_group() -> None:
