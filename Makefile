@@ -26,11 +26,14 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy pycolonies_like server executors
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy --strict pycolonies_like executors
+	$(VENV)/bin/mypy server
 
 protos: $(STAMP)
 	$(PY) -m grpc_tools.protoc -Iproto --python_out=pycolonies_like/proto \
 		--pyi_out=pycolonies_like/proto proto/colonies.proto
+	$(PY) proto/gen_stubs.py pycolonies_like/proto/colonies_stubs.py
 
 # Fails when the generated code is not what `make protos` would write.
 check-protos: $(STAMP)
@@ -39,10 +42,12 @@ check-protos: $(STAMP)
 		proto/colonies.proto
 	diff -q build/protos/colonies_pb2.py pycolonies_like/proto/colonies_pb2.py
 	diff -q build/protos/colonies_pb2.pyi pycolonies_like/proto/colonies_pb2.pyi
+	$(PY) proto/gen_stubs.py build/protos/colonies_stubs.py --pb2 build/protos/colonies_pb2.py
+	diff -q build/protos/colonies_stubs.py pycolonies_like/proto/colonies_stubs.py
 
 bench: $(STAMP)
 	$(PY) bench/lifecycle.py
 	$(PY) bench/workflow.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -7,6 +7,8 @@ The SDK mirrors the published pycolonies client::
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING
+
 from pycolonies_like.core.errors import (
     AlreadyExists,
     ColoniesConnectionError,
@@ -44,12 +46,21 @@ from pycolonies_like.core.models import (
 )
 from pycolonies_like.crypto import Crypto
 
+if TYPE_CHECKING:
+    from pycolonies_like.client import Colonies, colonies_client
+    from pycolonies_like.compat import func_spec
+    from pycolonies_like.events import EventHandler
 
-def __getattr__(name: str):  # lazy: importing the models must not pull in grpc
-    if name in ("Colonies", "colonies_client", "func_spec"):
+
+def __getattr__(name: str) -> object:  # lazy: importing the models must not pull in grpc
+    if name in ("Colonies", "colonies_client"):
         from pycolonies_like import client
 
         return getattr(client, name)
+    if name == "func_spec":
+        from pycolonies_like.compat import func_spec
+
+        return func_spec
     if name == "EventHandler":
         from pycolonies_like.events import EventHandler
 

@@ -13,13 +13,17 @@ need; the others do nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Generator, Sequence
+from typing import Any, Protocol
 
+from pycolonies_like import compat
 from pycolonies_like.core.errors import WaitTimeout
 from pycolonies_like.core.models import Event, EventKind, Process, ProcessGraph
 
-if TYPE_CHECKING:
-    from pycolonies_like.client import Colonies
+GRAPH_ENDS = (EventKind.GRAPH_SUCCEEDED, EventKind.GRAPH_FAILED, EventKind.GRAPH_CANCELLED)
+
+# What `Colonies.events` returns: close it to end the subscription early.
+EventStream = Generator[Event, None, None]
 
 
 class EventHandler:
@@ -62,28 +66,35 @@ def dispatch(handler: EventHandler, event: Event) -> bool:
             handler.process_cancelled(p)
         elif kind == EventKind.SUCCEEDED:
             handler.process_finished(p)
-    if (
-        kind in (EventKind.GRAPH_SUCCEEDED, EventKind.GRAPH_FAILED, EventKind.GRAPH_CANCELLED)
-        and event.processgraph is not None
-    ):
+    if kind in GRAPH_ENDS and event.processgraph is not None:
         handler.workflow_finished(event.processgraph)
         return True
     return False
 
 
+class WorkflowClient(Protocol):
+    """What `run_workflow` needs of a client (`Colonies` has it)."""
+
+    def events(
+        self, colonyname: str, prvkey: str, *, processid: str = "", processgraphid: str = "",
+        executortype: str = "", states: Sequence[int] = (), include_current: bool = False,
+        timeout: float = 0.0, kinds: Sequence[int] = (),
+    ) -> EventStream: ...  # fmt: skip
+
+    def submit_workflow(self, workflow: Any, prvkey: str) -> ProcessGraph: ...
+
+
 def run_workflow(
-    client: Colonies,
+    client: WorkflowClient,
     workflow: Any,
     prvkey: str,
     handler: EventHandler,
     timeout: float = 0.0,
 ) -> ProcessGraph:
     """Submits a workflow and feeds its events to `handler` until it ends."""
-    from pycolonies_like.client import _workflow
-
-    wf = _workflow(workflow)
+    wf = compat.workflow(workflow)
     # Subscribe before submitting, so that no event can be missed.
-    events: Any = client.events(wf.colonyname, prvkey, timeout=timeout)  # a generator
+    events = client.events(wf.colonyname, prvkey, timeout=timeout)
     first = next(events)
     assert first.kind == EventKind.SUBSCRIBED
     graph = client.submit_workflow(wf, prvkey)

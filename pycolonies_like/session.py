@@ -14,21 +14,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import itertools
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 
-from pycolonies_like import convert, signing
-from pycolonies_like.client import SERVICE, AsyncColonies, ProcessId, _attempt, _pid, error_from_rpc
+from pycolonies_like import compat, replies, signing
+from pycolonies_like.channel import SERVICE, error_from_rpc
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import Process
-from pycolonies_like.core.rules import encode_json
 from pycolonies_like.proto import colonies_pb2 as pb
+from pycolonies_like.proto.colonies_stubs import AsyncColoniesStub, StreamCall
 
 PATH = SERVICE + "ExecutorSession"
+
+
+class SessionClient(Protocol):
+    """What a session needs of its client (`AsyncColonies` has it)."""
+
+    rpc: AsyncColoniesStub
+    target: str
 
 
 class SessionClosed(errors.Unavailable):
@@ -36,7 +42,9 @@ class SessionClosed(errors.Unavailable):
 
 
 class ExecutorSession:
-    def __init__(self, client: AsyncColonies, colonyname: str, prvkey: str, capacity: int = 1):
+    def __init__(
+        self, client: SessionClient, colonyname: str, prvkey: str, capacity: int = 1
+    ) -> None:
         self.client = client
         self.colonyname = colonyname
         self.prvkey = prvkey
@@ -45,7 +53,7 @@ class ExecutorSession:
         self._pending: dict[int, asyncio.Future[None]] = {}
         self._assignments: asyncio.Queue[Process | None] = asyncio.Queue()
         self._revoked: asyncio.Queue[str | None] = asyncio.Queue()
-        self._call: Any = None
+        self._call: StreamCall[pb.SignedMessage, pb.SessionReply] | None = None
         self._reader: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._outbox: asyncio.Queue[pb.SignedMessage] = asyncio.Queue()
@@ -59,19 +67,14 @@ class ExecutorSession:
         await self.aclose()
 
     async def open(self) -> None:
-        stub = self.client.channel.stream_stream(  # type: ignore[union-attr]
-            PATH,
-            request_serializer=pb.SignedMessage.SerializeToString,
-            response_deserializer=pb.SessionReply.FromString,
-        )
-        self._call = stub()
+        call = self._call = self.client.rpc.ExecutorSession()
         opened = self._send(
             pb.SessionRequest(
                 open=pb.SessionOpen(colonyname=self.colonyname, capacity=self.capacity)
             )
         )
-        self._reader = asyncio.create_task(self._read())
-        self._writer = asyncio.create_task(self._write())
+        self._reader = asyncio.create_task(self._read(call))
+        self._writer = asyncio.create_task(self._write(call))
         try:
             await opened
         except BaseException:  # refused, or cancelled while opening: leave nothing running
@@ -102,26 +105,23 @@ class ExecutorSession:
         )
         return future
 
-    async def _write(self) -> None:
+    async def _write(self, call: StreamCall[pb.SignedMessage, pb.SessionReply]) -> None:
         """The one writer of the stream: messages go out in the order they were sent."""
         try:
             while True:
-                await self._call.write(await self._outbox.get())
+                await call.write(await self._outbox.get())
         except asyncio.CancelledError:
             raise
         except Exception:  # the stream broke; the reader reports why
             return
 
-    async def _read(self) -> None:
+    async def _read(self, call: StreamCall[pb.SignedMessage, pb.SessionReply]) -> None:
         try:
-            async for reply in self._call:
+            async for reply in call:
                 for ack in reply.acks:
                     self._acked(ack)
                 for assignment in reply.assignments:
-                    p = convert.process_from_pb(assignment)
-                    self._assignments.put_nowait(
-                        dataclasses.replace(p, processid=ProcessId(p.processid, p.attempt))
-                    )
+                    self._assignments.put_nowait(replies.assigned(assignment))
                 for pid in reply.revoked_processids:
                     self._revoked.put_nowait(pid)
             self._end(SessionClosed("the server ended the session"))
@@ -185,57 +185,19 @@ class ExecutorSession:
     # Each call returns once the server has acknowledged it (or raises).
 
     async def close(self, process: Any, output: Sequence[Any] | None = None) -> None:
-        await self._send(
-            pb.SessionRequest(
-                close=pb.CloseRequest(
-                    processid=_pid(process), attempt=_attempt(process, None),
-                    out_json=encode_json(list(output)) if output else "",
-                )
-            )
-        )  # fmt: skip
+        await self._send(pb.SessionRequest(close=compat.close(process, output, None)))
 
     async def fail(self, process: Any, errors_: Sequence[str] = ()) -> None:
-        await self._send(
-            pb.SessionRequest(
-                fail=pb.FailRequest(
-                    processid=_pid(process), attempt=_attempt(process, None),
-                    errors=[str(e) for e in errors_],
-                )
-            )
-        )  # fmt: skip
+        await self._send(pb.SessionRequest(fail=compat.fail(process, errors_, None)))
 
     async def log(self, process: Any, message: str) -> None:
-        await self._send(
-            pb.SessionRequest(
-                log=pb.AddLogRequest(
-                    processid=_pid(process), attempt=_attempt(process, None),
-                    message=message,
-                )
-            )
-        )  # fmt: skip
+        await self._send(pb.SessionRequest(log=compat.add_log(process, message, None)))
 
     async def set_output(self, process: Any, output: Sequence[Any]) -> None:
-        await self._send(
-            pb.SessionRequest(
-                set_output=pb.SetOutputRequest(
-                    processid=_pid(process), attempt=_attempt(process, None),
-                    out_json=encode_json(list(output)),
-                )
-            )
-        )  # fmt: skip
+        await self._send(pb.SessionRequest(set_output=compat.set_output(process, output, None)))
 
     async def heartbeat(self, process: Any) -> None:
-        await self._send(
-            pb.SessionRequest(
-                heartbeat=pb.HeartbeatRequest(
-                    processid=_pid(process), attempt=_attempt(process, None)
-                )
-            )
-        )
+        await self._send(pb.SessionRequest(heartbeat=compat.heartbeat(process, None)))
 
     async def release(self, process: Any) -> None:
-        await self._send(
-            pb.SessionRequest(
-                release=pb.ReleaseRequest(processid=_pid(process), attempt=_attempt(process, None))
-            )
-        )
+        await self._send(pb.SessionRequest(release=compat.release(process, None)))

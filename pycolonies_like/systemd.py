@@ -12,7 +12,6 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Mapping
-from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +55,11 @@ class SystemdNotifier:
     def stopping(self) -> None:
         self.notify("STOPPING=1", "STATUS=stopping")
 
+    def serving(self, status: str, healthy: Callable[[], bool]) -> None:
+        """READY=1 with `status`, then the watchdog while `healthy()` says so."""
+        self.ready(status)
+        self.start_watchdog(healthy)
+
     def start_watchdog(self, healthy: Callable[[], bool]) -> None:
         """Pings WATCHDOG=1 every half period while `healthy()` says so."""
         if self.watchdog_interval and self._task is None:
@@ -68,14 +72,3 @@ class SystemdNotifier:
             else:
                 self.status("unhealthy: not pinging the watchdog")
             await asyncio.sleep(self.watchdog_interval)
-
-    def server_ready(self, server: Any) -> None:
-        """The `ready` callback of `server.app.serve`."""
-        from server.loops import LoopState
-
-        self.ready(f"serving gRPC on port {server.port}")
-
-        def healthy() -> bool:
-            return all(state != LoopState.FAILED for state in server.loop_states().values())
-
-        self.start_watchdog(healthy)

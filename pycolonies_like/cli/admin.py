@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from pycolonies_like.cli.context import Settings, emit, fields, pass_settings, table, when
-from pycolonies_like.core.models import ExecutorState
+from pycolonies_like.cli.plugins import PluginGroup
+from pycolonies_like.core.models import Executor, ExecutorState
 from pycolonies_like.crypto import id_of
 
 # ----------------------------------------------------------------- colony --
@@ -68,12 +69,12 @@ def colony_stats(s: Settings, name: str | None) -> None:
 # --------------------------------------------------------------- executor --
 
 
-@click.group()
+@click.group(cls=PluginGroup)  # `executor start|types` come from the executors package
 def executor() -> None:
     """Executors (the colony owner's key registers and approves them)."""
 
 
-def _show_executors(s: Settings, executors: list) -> None:  # type: ignore[type-arg]
+def _show_executors(s: Settings, executors: list[Executor]) -> None:
     emit(s, executors, lambda: table(
         "Executors", ("name", "type", "state", "id", "last heard from"),
         [(e.executorname, e.executortype, ExecutorState(e.state).name.lower(), e.executorid[:16],

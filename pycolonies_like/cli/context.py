@@ -52,7 +52,7 @@ class Settings:
         return self._client
 
     def key(self, which: str = "prvkey") -> str:
-        value = getattr(self, which)
+        value: str = getattr(self, which)
         if not value:
             hint = {
                 "prvkey": "COLONIES_PRVKEY (or --prvkey)",

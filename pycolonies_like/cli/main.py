@@ -1,7 +1,9 @@
 """`colonies`: the command line for operators and developers.
 
 Settings come from COLONIES_* variables (as in ColonyOS), with flags to
-override them. Errors print one line and exit non-zero.
+override them. Errors print one line and exit non-zero. The server's and the
+executors' commands (`server`, `dev`, `executor start|types`) come from their
+own packages, as entry points (see `pycolonies_like.cli.plugins`).
 """
 
 from __future__ import annotations
@@ -13,15 +15,13 @@ import click
 from pycolonies_like.cli.admin import colony, executor, user
 from pycolonies_like.cli.common import CliError, cli_main
 from pycolonies_like.cli.context import Settings
-from pycolonies_like.cli.dev import dev
-from pycolonies_like.cli.executors import register as register_executor_commands
 from pycolonies_like.cli.flows import cron, generator, workflow
+from pycolonies_like.cli.plugins import PluginGroup
 from pycolonies_like.cli.security import security
-from pycolonies_like.cli.server import server
 from pycolonies_like.cli.work import attribute, function, log, process
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pycolonies-like", prog_name="colonies")
 @click.option("--host", help="Server host (COLONIES_SERVER_HOST, default localhost).")
 @click.option("--port", type=int, help="Server gRPC port (COLONIES_SERVER_PORT, default 50070).")
@@ -40,10 +40,9 @@ def cli(
     )
 
 
-for command in (server, dev, security, colony, executor, user, function, process, log,
-                attribute, workflow, cron, generator):  # fmt: skip
+for command in (security, colony, executor, user, function, process, log, attribute, workflow,
+                cron, generator):  # fmt: skip
     cli.add_command(command)
-register_executor_commands(executor)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -199,12 +199,11 @@ def _list(s: Settings, states: list[ProcessState], count: int) -> None:
     ))  # fmt: skip
 
 
-def _ps(name: str, state: ProcessState | None, doc: str) -> click.Command:
+def _ps(name: str, state: ProcessState, doc: str) -> click.Command:
     @click.option("--count", type=int, default=20, show_default=True)
     @pass_settings
-    def command(s: Settings, count: int, **kw: bool) -> None:
-        states = list(ProcessState) if kw.get("all_states") else [state]  # type: ignore[list-item]
-        _list(s, states, count)  # type: ignore[arg-type]
+    def command(s: Settings, /, count: int, **kw: bool) -> None:
+        _list(s, list(ProcessState) if kw.get("all_states") else [state], count)
 
     command.__doc__ = doc
     if state == ProcessState.RUNNING:

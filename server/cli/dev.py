@@ -15,7 +15,6 @@ import os
 import signal
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -69,9 +68,8 @@ def write_env(path: Path, env: dict[str, str]) -> None:
 
 
 async def _bootstrap(state: DevState, port: int) -> None:
-    from pycolonies_like.client import AsyncColonies
+    from pycolonies_like.aio import AsyncColonies
 
-    client: Any
     async with AsyncColonies("127.0.0.1", port) as client:
         await client.add_colony(
             {"colonyid": id_of(state.colony_prvkey), "name": state.colonyname},

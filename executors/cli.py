@@ -1,4 +1,8 @@
-"""`colonies executor types|start`: the ready-made executors (plugins)."""
+"""`colonies executor types|start`: the ready-made executors (plugins).
+
+The commands join the `colonies executor` group through the
+`pycolonies_like.commands` entry points (see setup.cfg).
+"""
 
 from __future__ import annotations
 
@@ -77,8 +81,3 @@ def executor_start(
     code = runtime.run()
     if code:
         raise SystemExit(code)
-
-
-def register(group: click.Group) -> None:
-    group.add_command(executor_types)
-    group.add_command(executor_start)

@@ -78,8 +78,9 @@ def start(
     """Start a server (SQLite in the data dir unless a database is given)."""
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
     from pycolonies_like.core.rules import check_id
-    from server.app import serve
+    from server.app import ColoniesServer, serve
     from server.config import ServerSettings
+    from server.loops import LoopState
 
     settings = ServerSettings.from_env(
         host=host, port=port, http_port=http_port, data_dir=data_dir, db_url=db_url,
@@ -99,13 +100,17 @@ def start(
 
         notifier = SystemdNotifier.from_env()
 
-    def ready(running: object) -> None:
+    def ready(running: ColoniesServer) -> None:
         if port_file:
             with open(port_file + ".tmp", "w") as f:
-                f.write(str(running.port))  # type: ignore[attr-defined]
+                f.write(str(running.port))
             os.replace(port_file + ".tmp", port_file)
         if notifier:
-            notifier.server_ready(running)
+
+            def healthy() -> bool:  # while none of the server's loops has failed
+                return all(s != LoopState.FAILED for s in running.loop_states().values())
+
+            notifier.serving(f"serving gRPC on port {running.port}", healthy)
 
     try:
         asyncio.run(serve(settings, ready=ready))
