@@ -21,6 +21,17 @@ standin() {
   [ -n "$(docker image inspect -f '{{index .Config.Labels "org.pycolonies-like.stand-in"}}' "$1")" ]
 }
 have() { docker image inspect "$1" >/dev/null 2>&1; }
+# Runs a command, showing its output only when it fails.
+quietly() {
+  local log
+  log=$(mktemp)
+  if ! "$@" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
 pulled() { timeout 120 docker pull -q "$1" >/dev/null 2>&1; }
 
 debian() {
@@ -91,15 +102,15 @@ python_standin() {
     cp /usr/local/share/ca-certificates/*.crt "$ctx/ca-certificates/"
   fi
   say "building the stand-in $PYTHON_IMAGE from $DEBIAN_IMAGE"
-  docker build -q --network host --build-arg "BASE=$DEBIAN_IMAGE" -t "$PYTHON_IMAGE" "$ctx" >/dev/null
+  quietly docker build --network host --build-arg "BASE=$DEBIAN_IMAGE" -t "$PYTHON_IMAGE" "$ctx"
   rm -rf "$ctx"
 }
 
 postgres_standin() {
   debian
   say "building the stand-in $POSTGRES_STANDIN from $DEBIAN_IMAGE"
-  docker build -q --network host --build-arg "BASE=$DEBIAN_IMAGE" -t "$POSTGRES_STANDIN" \
-    docker/standin/postgres >/dev/null
+  quietly docker build --network host --build-arg "BASE=$DEBIAN_IMAGE" -t "$POSTGRES_STANDIN" \
+    docker/standin/postgres
 }
 
 if have "$PYTHON_IMAGE"; then
