@@ -312,14 +312,14 @@ class Stack:
         return result.stdout
 
     def containers(self) -> dict[str, str]:
-        """service -> container name, of the containers of the stack (also stopped ones)."""
-        ids = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={self.project}")
+        """service -> container name, of the stack's services (stopped ones too, not runs)."""
+        ids = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={self.project}",
+                     "--filter", "label=com.docker.compose.oneoff=False")  # fmt: skip
         found = {}
-        for line in docker("inspect", "-f", '{{index .Config.Labels "com.docker.compose.service"}}'
-                           " {{.Name}}", *ids.split()).splitlines():  # fmt: skip
+        template = '{{index .Config.Labels "com.docker.compose.service"}} {{.Name}}'
+        for line in docker("inspect", "-f", template, *ids.split()).splitlines():
             service, name = line.split()
-            if not name.lstrip("/").startswith(f"{self.project}_{service}_run"):
-                found[service] = name.lstrip("/")
+            found[service] = name.lstrip("/")
         return found
 
 
