@@ -63,7 +63,12 @@ def resolve(args: Sequence[str], env: Mapping[str, str]) -> Target:
     from pycolonies_like.cli.main import cli
     from server.config import ServerSettings
 
-    start = cli.commands["server"].commands["start"]  # type: ignore[attr-defined]
+    # Found by name, as the command line finds it: the command may live in any module.
+    ctx = click.Context(cli)
+    server = cli.get_command(ctx, "server")
+    start = server.get_command(ctx, "start") if isinstance(server, click.Group) else None
+    if start is None:
+        raise LookupError("this `colonies` has no `server start` command")
     try:
         flags = start.make_context("start", list(args)).params
     except click.ClickException as err:
