@@ -51,3 +51,25 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+
+# The container image (README.md, "Deployment"). The build uses the host's
+# network (DOCKER_BUILD_FLAGS), as some hosts give the bridge no NAT.
+IMAGE ?= pycolonies-like
+DOCKER_BUILD_FLAGS ?= --network host
+
+.PHONY: image image-base image-test lock
+
+image:
+	docker build $(DOCKER_BUILD_FLAGS) -t $(IMAGE) .
+
+# The base images, made locally from Debian when no registry is reachable.
+image-base:
+	docker/base.sh
+
+# Builds the image and checks it in containers; leaves nothing running.
+image-test: $(STAMP)
+	IMAGE=$(IMAGE) DOCKER_BUILD_FLAGS='$(DOCKER_BUILD_FLAGS)' docker/image-test.sh
+
+# Re-pins the image's dependencies (deploy/constraints.txt), on purpose.
+lock:
+	docker/lock.sh

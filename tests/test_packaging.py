@@ -42,10 +42,13 @@ def exec_lines() -> list[tuple[str, list[str]]]:
                 found.append((unit.name, shlex.split(line.split("=", 1)[1].replace("%i", "shell"))))
     dockerfile = (ROOT / "Dockerfile").read_text()
     entry = re.search(r"^ENTRYPOINT (\[.*\])", dockerfile, re.M)
-    assert entry is not None
+    cmd = re.search(r"^CMD (\[.*\])", dockerfile, re.M)
+    assert entry is not None and cmd is not None
     import json
 
-    found.append(("Dockerfile", json.loads(entry.group(1))))
+    # docker/entrypoint.sh runs `colonies` with the command's arguments.
+    assert json.loads(entry.group(1)) == ["docker-entrypoint"]
+    found.append(("Dockerfile", ["colonies", *json.loads(cmd.group(1))]))
     return found
 
 

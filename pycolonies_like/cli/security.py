@@ -30,9 +30,11 @@ def security() -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False), help="Write the private key to this file (0600)."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def generate(out: str | None, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as `colonies --json` does).")
+@click.pass_context
+def generate(ctx: click.Context, out: str | None, as_json: bool) -> None:
     """Generate a new secp256k1 key pair; prints the id and the private key."""
+    as_json = as_json or bool(getattr(ctx.obj, "as_json", False))
     prvkey = generate_private_key()
     identity = id_of(prvkey)
     if out:
