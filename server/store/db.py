@@ -7,6 +7,7 @@ name. A `Dialect` supplies the little that differs between the two databases.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
@@ -14,6 +15,9 @@ from typing import Any, Protocol
 from pycolonies_like.core.models import Executor
 
 Params = Sequence[Any] | Mapping[str, Any]
+
+# A named placeholder (`:name`); not a PostgreSQL cast (`::text`).
+NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
 class UniqueViolation(Exception):
@@ -37,9 +41,12 @@ class Dialect:
     # Appended to a SELECT whose rows the transaction is about to change.
     lock_rows = ""
 
-    def sql(self, text: str) -> str:
-        """`text` with its placeholders written as the driver expects them."""
-        return text
+    def bind(self, sql: str, params: Params) -> tuple[str, Params]:
+        """A statement and its parameters, as the driver takes them."""
+        return sql, params
+
+    def bind_many(self, sql: str, rows: Iterable[Params]) -> tuple[str, list[Params]]:
+        return sql, list(rows)
 
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
         """The claim's choice: the id of the best queued process for `executor`

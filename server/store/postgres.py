@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -42,7 +41,7 @@ from pycolonies_like.core.rules import executor_not_approved
 from server.store import functions, graphs, queue, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
-from server.store.db import Dialect, Params, Row, Tx, UniqueViolation
+from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
 from server.store.sql import SqlStore
 
@@ -54,14 +53,12 @@ Args = ParamSpec("Args")
 MIGRATION_LOCK = 7_461_726  # pg_advisory_lock key: one server migrates at a time
 RETRIES = 5
 
-_NAMED = re.compile(r"(?<![:\w]):(\w+)")
-
 
 @functools.lru_cache(maxsize=1024)
 def _pyformat(sql: str) -> str:
     """`?` and `:name` placeholders to psycopg's `%s` and `%(name)s` (our SQL
     has no literal `?`, `%` or `:name`)."""
-    return _NAMED.sub(r"%(\1)s", sql.replace("?", "%s"))
+    return NAMED.sub(r"%(\1)s", sql.replace("?", "%s"))
 
 
 # The head of the queue for an executor: the rows for any executor of its type
@@ -78,8 +75,11 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     lock_rows = " FOR UPDATE"
 
-    def sql(self, text: str) -> str:
-        return _pyformat(text)
+    def bind(self, sql: str, params: Params) -> tuple[str, Params]:
+        return _pyformat(sql), params
+
+    def bind_many(self, sql: str, rows: Iterable[Params]) -> tuple[str, list[Params]]:
+        return _pyformat(sql), list(rows)
 
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
         row = await tx.fetchone(f"{_PICK} {_HEAD}", queue.claim_params(executor, 0))
@@ -154,24 +154,24 @@ class PgTx:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
-            cursor = await self._conn.execute(self.dialect.sql(sql), params)
+            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
         except psycopg.Error as err:
             raise _translate(err) from None
         return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        rows = list(rows)
+        sql, rows = self.dialect.bind_many(sql, rows)
         if not rows:
             return
         try:
             async with self._conn.cursor() as cursor:
-                await cursor.executemany(self.dialect.sql(sql), rows)
+                await cursor.executemany(sql, rows)
         except psycopg.Error as err:
             raise _translate(err) from None
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         try:
-            cursor = await self._conn.execute(self.dialect.sql(sql), params)
+            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
             row: Row | None = await cursor.fetchone()
             return row
         except psycopg.Error as err:
@@ -179,7 +179,7 @@ class PgTx:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         try:
-            cursor = await self._conn.execute(self.dialect.sql(sql), params)
+            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
             return list(await cursor.fetchall())
         except psycopg.Error as err:
             raise _translate(err) from None

@@ -177,7 +177,8 @@ FUNCTION = _fields(Function)
 ATTRIBUTE = _fields(Attribute)
 LOG = _fields(LogEntry)
 # The running statistics of a function: what finishing a process rewrites.
-FUNCTION_STATS = FUNCTION[FUNCTION.index("counter") :]
+FUNCTION_STATS = ("counter", "minwaittime", "maxwaittime", "minexectime", "maxexectime",
+                  "avgwaittime", "avgexectime")  # fmt: skip
 
 
 def values(obj: Any, columns: Sequence[str]) -> dict[str, Any]:

@@ -13,25 +13,47 @@ lock on the file, so a second server cannot open the same data directory.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, cast
 
 from pycolonies_like.core.errors import StorageError
 from pycolonies_like.core.models import Executor
-from server.store.db import Dialect, Params, Row, Tx, UniqueViolation
+from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
 from server.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=1024)
+def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
+    return NAMED.sub("?", sql), tuple(NAMED.findall(sql))
+
+
 class SqliteDialect(Dialect):
     name = "sqlite"
     lock_rows = ""  # one connection, one writer: nothing to lock against
+
+    # sqlite3 binds parameters by position several times faster than by name.
+    def bind(self, sql: str, params: Params) -> tuple[str, Params]:
+        if isinstance(params, dict):
+            text, names = _positional(sql)
+            return text, tuple([params[n] for n in names])
+        return sql, params
+
+    def bind_many(self, sql: str, rows: Iterable[Params]) -> tuple[str, list[Params]]:
+        rows = list(rows)
+        if rows and isinstance(rows[0], dict):
+            text, names = _positional(sql)
+            named = cast(list[dict[str, Any]], rows)
+            return text, [tuple([r[n] for n in names]) for r in named]
+        return sql, rows
 
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
         # The queue's key starts (colonyname, executortype, executorname,
@@ -61,7 +83,7 @@ class SqliteTx:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
-            return self._db.execute(sql, params).rowcount
+            return self._db.execute(*self.dialect.bind(sql, params)).rowcount
         except sqlite3.IntegrityError as err:
             raise _integrity(err) from None
         except sqlite3.Error as err:
@@ -69,7 +91,7 @@ class SqliteTx:
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         try:
-            self._db.executemany(sql, rows)
+            self._db.executemany(*self.dialect.bind_many(sql, rows))
         except sqlite3.IntegrityError as err:
             raise _integrity(err) from None
         except sqlite3.Error as err:
@@ -77,7 +99,7 @@ class SqliteTx:
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         try:
-            cursor = self._db.execute(sql, params)
+            cursor = self._db.execute(*self.dialect.bind(sql, params))
             row = cursor.fetchone()
             if row is not None and sql.lstrip()[:6].upper() != "SELECT":
                 cursor.fetchall()  # finish INSERT/UPDATE ... RETURNING statements
@@ -89,7 +111,7 @@ class SqliteTx:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         try:
-            return self._db.execute(sql, params).fetchall()
+            return self._db.execute(*self.dialect.bind(sql, params)).fetchall()
         except sqlite3.IntegrityError as err:
             raise _integrity(err) from None
         except sqlite3.Error as err:
