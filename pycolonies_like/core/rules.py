@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument
+from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from pycolonies_like.core.models import FuncSpec, ProcessState
 
 NS_PER_SECOND = 1_000_000_000
@@ -145,6 +145,21 @@ def exec_deadline(now_ns: int, maxexectime: int) -> int:
     # once when maxexectime is 0; pycolonies' FuncSpec defaults to 0, so we
     # read it as "unlimited" instead.
     return now_ns + maxexectime * NS_PER_SECOND if maxexectime > 0 else 0
+
+
+def deadline_sql(now: str, limit_s: str) -> str:
+    """wait_deadline / exec_deadline as an SQL expression, for statements that
+    set a deadline from a row's own limit column. `now` and `limit_s` are SQL
+    (a parameter and a column); tests hold the two forms equal."""
+    return f"CASE WHEN {limit_s} > 0 THEN {now} + {limit_s} * {NS_PER_SECOND} ELSE 0 END"
+
+
+def executor_not_approved(executorname: str, colonyname: str) -> PermissionDenied:
+    """The refusal given to an executor that is not (or no longer) approved."""
+    return PermissionDenied(
+        f"Access denied, executor {executorname!r} is not an approved executor of colony "
+        f"{colonyname!r}"
+    )
 
 
 def retries_left(retries: int, maxretries: int) -> bool:

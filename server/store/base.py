@@ -3,7 +3,9 @@
 Each method is one atomic transaction. Methods that change a process take the
 attempt number they expect and change nothing (returning None/False) when the
 process has moved on, so two servers -- or a close racing a deadline -- can
-never both win. Business rules live in the service layer; a store only
+never both win. Business rules live in the service layer and in
+pycolonies_like.core (what a released child receives, why descendants end,
+deadlines, function statistics), which the store feeds with rows; a store
 guarantees atomicity and the conditions it is given.
 """
 

@@ -5,7 +5,7 @@ Several servers may share one database. What keeps them correct:
 * Claims take the head of the queue with FOR UPDATE SKIP LOCKED: concurrent
   claims never wait for each other and never take the same process.
 * Every change to a process is conditional on the state and attempt it was
-  read in (see SqlStore), cron runs are compare-and-set on `nextrun`, and
+  read in (see queue.py), cron runs are compare-and-set on `nextrun`, and
   generator runs lock the generator row. So every server runs every loop
   (deadlines, crons, generators) and at most one of them wins each change:
   no leader election, and nothing to fail over.
@@ -15,6 +15,10 @@ Several servers may share one database. What keeps them correct:
 
 When the database goes away, calls fail with StorageError (UNAVAILABLE) and
 the pool reconnects with backoff on its own; nothing needs a restart.
+
+What is PostgreSQL's own here: the pool, migrations, the retry of
+transactions that lose a deadlock race, and the two hot statements (claim,
+and the first step of finish), each built from queue.py's fragments.
 """
 
 from __future__ import annotations
@@ -28,33 +32,103 @@ from typing import Any, ParamSpec, TypeVar
 
 import psycopg
 from psycopg import errors as pgerrors
+from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from pycolonies_like.core.errors import PermissionDenied, ResourceExhausted, StorageError
-from pycolonies_like.core.models import Executor, ExecutorState, Process, ProcessState
-from pycolonies_like.core.rules import NS_PER_SECOND
-from server.store import codec
+from pycolonies_like.core.errors import ResourceExhausted, StorageError
+from pycolonies_like.core.models import Executor, Process, ProcessState
+from pycolonies_like.core.rules import executor_not_approved
+from server.store import functions, graphs, queue, rows
+from server.store import processes as procs
 from server.store.base import FinishResult
+from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
-from server.store.sql import SqlStore, UniqueViolation
+from server.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Params = ParamSpec("Params")
+Args = ParamSpec("Args")
 
 MIGRATION_LOCK = 7_461_726  # pg_advisory_lock key: one server migrates at a time
 RETRIES = 5
 
 
+@functools.lru_cache(maxsize=1024)
+def _pyformat(sql: str) -> str:
+    """`?` and `:name` placeholders to psycopg's `%s` and `%(name)s` (our SQL
+    has no literal `?`, `%` or `:name`)."""
+    return NAMED.sub(r"%(\1)s", sql.replace("?", "%s"))
+
+
+# The head of the queue for an executor: the rows for any executor of its type
+# and for it by name, in claim order (the queue's key is ordered for this).
+_PICK = (
+    "SELECT processid, prioritytime FROM queue WHERE colonyname = :colonyname "
+    "AND executortype = :executortype AND executorname IN ('', :executorname)"
+)
+# Skipping rows that concurrent claims hold: they never wait for each other.
+_HEAD = "ORDER BY prioritytime LIMIT 1 FOR UPDATE SKIP LOCKED"
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+    lock_rows = " FOR UPDATE"
+
+    def bind(self, sql: str, params: Params) -> tuple[str, Params]:
+        return _pyformat(sql), params
+
+    def bind_many(self, sql: str, rows: Iterable[Params]) -> tuple[str, list[Params]]:
+        return _pyformat(sql), list(rows)
+
+    async def pick(self, tx: Tx, executor: Executor) -> str | None:
+        row = await tx.fetchone(f"{_PICK} {_HEAD}", queue.claim_params(executor, 0))
+        return row["processid"] if row else None
+
+
+DIALECT = PostgresDialect()
+
+# The claim in one statement: check approval, take the head of the queue,
+# remove it from the queue, assign it, start its graph. The later steps read
+# `pick` and `upd` through scalar subqueries, which pins them to index
+# lookups: a join there may be planned as a scan of the whole queue.
+CLAIM = f"""
+WITH ok AS (
+    SELECT 1 FROM executors WHERE {queue.IS_APPROVED}
+), pick AS (
+    {_PICK} AND EXISTS (SELECT 1 FROM ok) {_HEAD}
+), taken AS (
+    DELETE FROM queue WHERE colonyname = :colonyname AND executortype = :executortype
+    AND prioritytime = (SELECT prioritytime FROM pick) AND processid = (SELECT processid FROM pick)
+), upd AS (
+    UPDATE processes SET {queue.ASSIGN}
+    WHERE processid = (SELECT processid FROM pick) AND state = {queue.WAITING}
+    RETURNING {procs.COLUMNS}
+), graph AS (
+    {queue.start_graph("(SELECT processgraphid FROM upd)")}
+)
+SELECT (SELECT count(*) FROM ok) AS approved, upd.* FROM (SELECT 1) AS one LEFT JOIN upd ON true
+"""
+
+# The first step of a finish in one statement: end the process and read (and
+# lock) the row of the function it ran, whose statistics then count the run.
+_FN = "fn_"
+FINISH = f"""
+WITH upd AS (
+    UPDATE processes SET {queue.FINISH} WHERE {queue.FINISHABLE}
+    RETURNING {procs.COLUMNS}, colonyname, funcname
+), fn AS (
+    SELECT {", ".join(f"f.{c} AS {_FN}{c}" for c in rows.FUNCTION)} FROM functions f, upd
+    WHERE upd.state = {int(ProcessState.SUCCESSFUL)}
+    AND {" AND ".join(f"f.{f} = upd.{p}" for f, p in functions.RAN_BY.items())}
+    FOR UPDATE OF f
+)
+SELECT upd.*, fn.* FROM upd LEFT JOIN fn ON true
+"""
+
+
 class Retry(Exception):
     """A transaction lost a deadlock or serialization race; run it again."""
-
-
-@functools.lru_cache(maxsize=1024)
-def _pg(sql: str) -> str:
-    """`?` placeholders to psycopg's `%s` (our SQL has no literal `?` or `%`)."""
-    return sql.replace("?", "%s")
 
 
 def _translate(err: Exception) -> Exception:
@@ -73,47 +147,52 @@ def _first_line(err: Exception) -> str:
 
 class PgTx:
     __slots__ = ("_conn",)
+    dialect = DIALECT
 
     def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = conn
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+    async def execute(self, sql: str, params: Params = ()) -> int:
         try:
-            cursor = await self._conn.execute(_pg(sql), params)
+            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
         except psycopg.Error as err:
             raise _translate(err) from None
         return cursor.rowcount
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        rows = list(rows)
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        sql, rows = self.dialect.bind_many(sql, rows)
         if not rows:
             return
         try:
             async with self._conn.cursor() as cursor:
-                await cursor.executemany(_pg(sql), rows)
+                await cursor.executemany(sql, rows)
         except psycopg.Error as err:
             raise _translate(err) from None
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         try:
-            cursor = await self._conn.execute(_pg(sql), params)
-            return await cursor.fetchone()
+            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
+            row: Row | None = await cursor.fetchone()
+            return row
         except psycopg.Error as err:
             raise _translate(err) from None
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         try:
-            cursor = await self._conn.execute(_pg(sql), params)
-            return await cursor.fetchall()
+            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
+            return list(await cursor.fetchall())
         except psycopg.Error as err:
             raise _translate(err) from None
 
 
-def _retrying(
-    method: Callable[Params, Coroutine[Any, Any, T]],
-) -> Callable[Params, Coroutine[Any, Any, T]]:
+def retrying(
+    method: Callable[Args, Coroutine[Any, Any, T]],
+) -> Callable[Args, Coroutine[Any, Any, T]]:
+    """Runs a transaction again (with backoff) when PostgreSQL aborted it to
+    break a deadlock between servers."""
+
     @functools.wraps(method)
-    async def run(*args: Params.args, **kwargs: Params.kwargs) -> T:
+    async def run(*args: Args.args, **kwargs: Args.kwargs) -> T:
         for attempt in range(RETRIES):
             try:
                 return await method(*args, **kwargs)
@@ -127,7 +206,6 @@ def _retrying(
 class PostgresStore(SqlStore):
     kind = "postgresql"
     shared = True
-    _for_update = " FOR UPDATE"
 
     def __init__(self, url: str, pool_size: int = 10, hub: Any = None) -> None:
         super().__init__()
@@ -145,7 +223,7 @@ class PostgresStore(SqlStore):
             min_size=1,
             max_size=self.pool_size,
             open=False,
-            kwargs={"autocommit": True},
+            kwargs={"autocommit": True, "row_factory": dict_row},
             reconnect_timeout=0,  # never give up reconnecting
             name="colonies",
         )
@@ -171,7 +249,7 @@ class PostgresStore(SqlStore):
                     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
                 )
                 cursor = await conn.execute("SELECT version FROM schema_migrations")
-                applied = {row[0] for row in await cursor.fetchall()}
+                applied = {row["version"] for row in await cursor.fetchall()}
                 for version, name, sql in load_migrations("postgres"):
                     if version in applied:
                         continue
@@ -237,12 +315,12 @@ class PostgresStore(SqlStore):
 
     async def schema_version(self) -> int:
         async with self._connection() as conn:
-            cursor = await conn.execute("SELECT MAX(version) FROM schema_migrations")
+            cursor = await conn.execute("SELECT MAX(version) AS version FROM schema_migrations")
             row = await cursor.fetchone()
-        return (row[0] if row else 0) or 0
+        return (row["version"] if row else 0) or 0
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[PgTx]:
+    async def _tx(self) -> AsyncIterator[Tx]:
         async with self._connection() as conn:
             try:
                 async with conn.transaction():
@@ -251,47 +329,40 @@ class PostgresStore(SqlStore):
                 raise _translate(err) from None
 
     @asynccontextmanager
-    async def _read(self) -> AsyncIterator[PgTx]:
+    async def _read(self) -> AsyncIterator[Tx]:
         # Reads run in autocommit: each statement sees what is committed now,
         # without the round trips of BEGIN and COMMIT.
         async with self._connection() as conn:
             yield PgTx(conn)
 
     @asynccontextmanager
-    async def _write1(self) -> AsyncIterator[PgTx]:
+    async def _write1(self) -> AsyncIterator[Tx]:
         # A single statement is atomic in autocommit: no BEGIN/COMMIT round trips.
         async with self._connection() as conn:
             yield PgTx(conn)
 
-    # The two hot paths, each one statement (one round trip) on PostgreSQL.
+    # -- The two hot paths, PostgreSQL's way.
 
-    @_retrying
+    @retrying
     async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
-        e = executor
+        """queue.Queue.claim_process in one statement (one round trip), plus
+        one more at most once a second to record "last heard from"."""
+        params = queue.claim_params(executor, now_ns)
         async with self._write1() as tx:
-            if now_ns - self._touched.get((e.colonyname, e.executorname), 0) >= NS_PER_SECOND:
-                self._touched[(e.colonyname, e.executorname)] = now_ns
+            if self._heard_from(executor, now_ns):
                 await tx.execute(
-                    "UPDATE executors SET lastheardfromtime = ? WHERE colonyname = ? "
-                    "AND executorname = ?",
-                    (now_ns, e.colonyname, e.executorname),
+                    f"UPDATE executors SET lastheardfromtime = :now WHERE {queue.IS_APPROVED}",
+                    params,
                 )
-            row = await tx.fetchone(
-                _CLAIM, (e.colonyname, e.executorname, e.executorid, int(ExecutorState.APPROVED),
-                         e.colonyname, e.executortype, e.executorname, e.colonyname,
-                         e.executortype, e.executorid, e.executorname, now_ns, now_ns, now_ns),
-            )  # fmt: skip
+            row = await tx.fetchone(CLAIM, params)
             assert row is not None
-            if not row[0]:
-                raise PermissionDenied(
-                    f"Access denied, executor {e.executorname!r} is not an approved "
-                    f"executor of colony {e.colonyname!r}"
-                )
-            if row[1] is None:
+            if not row["approved"]:
+                raise executor_not_approved(executor.executorname, executor.colonyname)
+            if row["processid"] is None:
                 return None
-            return await self._load_process(tx, row[1:])
+            return await procs.load(tx, row)
 
-    @_retrying
+    @retrying
     async def finish_process(
         self,
         processid: str,
@@ -303,99 +374,38 @@ class PostgresStore(SqlStore):
         errors: Sequence[str] = (),
         executorid: str = "",
     ) -> FinishResult | None:
-        # A process outside any workflow ends in one statement; a workflow
-        # process (or a refused call) takes the general path.
-        async with self._write1() as tx:
-            row = await tx.fetchone(
-                _FINISH,
-                (int(state), now_ns, int(output is not None), codec.dump_list(output or []),
-                 codec.dump_list(errors), processid, attempt, attempt, executorid, executorid),
-            )  # fmt: skip
-            if row is not None:
-                return FinishResult(await self._load_process(tx, row))
-        return await super().finish_process(
-            processid, attempt, state, now_ns, output=output, errors=errors, executorid=executorid
-        )
+        """queue.Queue.finish_process, with its first two steps in one statement."""
+        params = queue.finish_params(processid, attempt, state, now_ns, output, errors, executorid)
+        async with self._tx() as tx:
+            row = await tx.fetchone(FINISH, params)
+            if row is None:
+                return None
+            process = await procs.load(tx, row)
+            if row[f"{_FN}functionid"] is not None:
+                function = {c: row[_FN + c] for c in rows.FUNCTION}
+                await functions.count_run(tx, process, function)
+            return await graphs.after_end(tx, process, now_ns)
 
-    async def _next_in_queue(self, tx: Any, executor: Executor) -> str | None:
-        row = await tx.fetchone(
-            "SELECT processid FROM queue WHERE colonyname = ? AND executortype = ? "
-            "AND executorname IN ('', ?) ORDER BY prioritytime LIMIT 1 FOR UPDATE SKIP LOCKED",
-            (executor.colonyname, executor.executortype, executor.executorname),
-        )
-        return row[0] if row else None
-
-
-_P = ", ".join(f"p.{c.strip()}" for c in codec.PROCESS_COLUMNS.split(","))
-
-# Check approval, pick the head of the queue (skipping rows other servers
-# hold), remove it from the queue and assign it: one statement. The later
-# steps read `pick` and `upd` through scalar subqueries, which pins them to
-# index lookups: a join there may be planned as a scan of the whole queue.
-_CLAIM = f"""
-WITH ok AS (
-    SELECT 1 FROM executors WHERE colonyname = %s AND executorname = %s AND executorid = %s
-    AND state = %s
-), pick AS (
-    SELECT processid, prioritytime FROM queue
-    WHERE colonyname = %s AND executortype = %s AND executorname IN ('', %s)
-    AND EXISTS (SELECT 1 FROM ok)
-    ORDER BY prioritytime LIMIT 1 FOR UPDATE SKIP LOCKED
-), taken AS (
-    DELETE FROM queue q
-    WHERE q.colonyname = %s AND q.executortype = %s
-    AND q.prioritytime = (SELECT prioritytime FROM pick)
-    AND q.processid = (SELECT processid FROM pick)
-), upd AS (
-    UPDATE processes p SET state = 1, assignedexecutorid = %s, assignedexecutorname = %s,
-        attempt = p.attempt + 1, starttime = %s,
-        execdeadline = CASE WHEN p.maxexectime > 0 THEN %s + p.maxexectime * 1000000000 ELSE 0 END
-    WHERE p.processid = (SELECT processid FROM pick) AND p.state = 0
-    RETURNING {_P}
-), graph AS (
-    UPDATE processgraphs SET state = 1, starttime = %s
-    WHERE processgraphid = (SELECT processgraphid FROM upd) AND processgraphid <> ''
-    AND state = 0
-)
-SELECT (SELECT count(*) FROM ok), upd.* FROM (SELECT 1) AS one LEFT JOIN upd ON true
-"""
-
-# End a process outside any workflow, and count it in its function's statistics.
-_FINISH = f"""
-WITH upd AS (
-    UPDATE processes p SET state = %s, endtime = %s,
-        output = CASE WHEN %s = 1 THEN %s ELSE p.output END, errors = %s
-    WHERE p.processid = %s AND p.state = 1 AND (%s = 0 OR p.attempt = %s)
-    AND (%s = '' OR p.assignedexecutorid = %s) AND p.processgraphid = ''
-    RETURNING {_P}, p.colonyname, p.funcname,
-        GREATEST(p.starttime - p.submissiontime, 0) / 1e9 AS wait,
-        GREATEST(p.endtime - p.starttime, 0) / 1e9 AS run
-), stats AS (
-    UPDATE functions f SET
-        minwaittime = CASE WHEN f.counter = 0 OR upd.wait < f.minwaittime THEN upd.wait
-                      ELSE f.minwaittime END,
-        maxwaittime = GREATEST(f.maxwaittime, upd.wait),
-        minexectime = CASE WHEN f.counter = 0 OR upd.run < f.minexectime THEN upd.run
-                      ELSE f.minexectime END,
-        maxexectime = GREATEST(f.maxexectime, upd.run),
-        avgwaittime = (f.avgwaittime * f.counter + upd.wait) / (f.counter + 1),
-        avgexectime = (f.avgexectime * f.counter + upd.run) / (f.counter + 1),
-        counter = f.counter + 1
-    FROM upd WHERE upd.state = 2 AND f.colonyname = upd.colonyname
-    AND f.executorname = upd.assignedexecutorname AND f.funcname = upd.funcname
-)
-SELECT {codec.PROCESS_COLUMNS} FROM upd
-"""
-
-
-def _wrap_writes(cls: type[PostgresStore]) -> None:
-    """Every public store method retries when it loses a deadlock race."""
-    for name in dir(SqlStore):
-        if name.startswith("_"):
-            continue
-        method = getattr(SqlStore, name)
-        if asyncio.iscoroutinefunction(method) and name not in vars(cls):
-            setattr(cls, name, _retrying(method))
-
-
-_wrap_writes(PostgresStore)
+    # Transactions that lock several rows can lose a deadlock race against
+    # another server's; PostgreSQL then aborts one of them, which runs again.
+    # Reads and one-row writes cannot deadlock and are not wrapped.
+    save_nonces = retrying(SqlStore.save_nonces)
+    remove_colony = retrying(SqlStore.remove_colony)
+    set_executor_state = retrying(SqlStore.set_executor_state)
+    remove_executor = retrying(SqlStore.remove_executor)
+    add_processes = retrying(SqlStore.add_processes)
+    remove_process = retrying(SqlStore.remove_process)
+    remove_all_processes = retrying(SqlStore.remove_all_processes)
+    requeue_process = retrying(SqlStore.requeue_process)
+    fail_waiting = retrying(SqlStore.fail_waiting)
+    add_attribute = retrying(SqlStore.add_attribute)
+    add_graph = retrying(SqlStore.add_graph)
+    remove_graph = retrying(SqlStore.remove_graph)
+    remove_all_graphs = retrying(SqlStore.remove_all_graphs)
+    add_child = retrying(SqlStore.add_child)
+    cancel_process = retrying(SqlStore.cancel_process)
+    cancel_graph = retrying(SqlStore.cancel_graph)
+    start_cron_run = retrying(SqlStore.start_cron_run)
+    remove_generator = retrying(SqlStore.remove_generator)
+    pack_generator = retrying(SqlStore.pack_generator)
+    start_generator_run = retrying(SqlStore.start_generator_run)

@@ -172,6 +172,26 @@ async def test_functions_are_idempotent(store: Store, dev: Executor) -> None:
     assert [f.funcname for f in await store.list_functions("dev")] == ["g"]
 
 
+async def test_successful_runs_count_in_their_functions_statistics(
+    store: Store, dev: Executor
+) -> None:
+    await store.add_function(Function(new_id(), "e1", "t", "dev", "f"))
+    for wait, took, state in ((2, 3, ProcessState.SUCCESSFUL), (4, 1, ProcessState.SUCCESSFUL),
+                              (1, 9, ProcessState.FAILED)):  # fmt: skip
+        await put(store, make(at=NOW))
+        p = await store.claim_process(dev, NOW + wait * S)
+        assert p is not None
+        assert await store.finish_process(p.processid, p.attempt, state, NOW + (wait + took) * S)
+    await put(store, make(at=NOW, funcname="unregistered"))
+    p = await store.claim_process(dev, NOW + S)
+    assert p is not None
+    assert await store.finish_process(p.processid, p.attempt, ProcessState.SUCCESSFUL, NOW + S)
+    (f,) = await store.list_functions("dev", "e1")
+    assert f.counter == 2  # the failure and the unregistered function count nowhere
+    assert (f.minwaittime, f.maxwaittime, f.avgwaittime) == (2, 4, 3)
+    assert (f.minexectime, f.maxexectime, f.avgexectime) == (1, 3, 2)
+
+
 # ------------------------------------------------------------ processes --
 
 

@@ -1,0 +1,88 @@
+"""Attributes of processes, and process logs."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from pycolonies_like.core.models import Attribute, LogEntry
+from server.store import rows
+from server.store.db import Database, Tx, marks
+
+_ATTRIBUTE_INSERT = rows.insert("attributes", (*rows.ATTRIBUTE, "added"))
+_LOG_INSERT = rows.insert("logs", tuple(c for c in rows.LOG if c != "seq"))
+
+
+async def attributes_of(tx: Tx, processids: Sequence[str]) -> dict[str, list[Attribute]]:
+    """The attributes of each process, oldest first."""
+    if not processids:
+        return {}
+    found: dict[str, list[Attribute]] = {}
+    for row in await tx.fetchall(
+        f"SELECT {rows.select(rows.ATTRIBUTE)} FROM attributes "
+        f"WHERE targetid IN ({marks(processids)}) ORDER BY added, attributeid",
+        tuple(processids),
+    ):
+        found.setdefault(row["targetid"], []).append(rows.attribute_from_row(row))
+    return found
+
+
+class Logs(Database):
+    async def add_attribute(self, attribute: Attribute, now_ns: int) -> None:
+        async with self._tx() as tx:
+            await tx.execute(_ATTRIBUTE_INSERT, {**rows.values(attribute, rows.ATTRIBUTE),
+                                                 "added": now_ns})  # fmt: skip
+            await tx.execute(
+                "UPDATE processes SET nattributes = nattributes + 1 WHERE processid = ?",
+                (attribute.targetid,),
+            )
+
+    async def get_attribute(self, attributeid: str) -> Attribute | None:
+        async with self._read() as tx:
+            row = await tx.fetchone(
+                f"SELECT {rows.select(rows.ATTRIBUTE)} FROM attributes WHERE attributeid = ?",
+                (attributeid,),
+            )
+        return rows.attribute_from_row(row) if row else None
+
+    async def add_log(self, entry: LogEntry) -> LogEntry:
+        async with self._write1() as tx:
+            row = await tx.fetchone(f"{_LOG_INSERT} RETURNING seq", rows.values(entry, rows.LOG))
+        assert row is not None
+        return dataclasses.replace(entry, seq=row["seq"])
+
+    async def get_logs(
+        self,
+        processid: str,
+        count: int,
+        *,
+        since_ns: int = 0,
+        latest: bool = False,
+        after_seq: int = 0,
+    ) -> list[LogEntry]:
+        return await self._logs("processid = ?", [processid], count, since_ns, latest, after_seq)
+
+    async def get_executor_logs(
+        self, colonyname: str, executorname: str, count: int, *, since_ns: int = 0,
+        latest: bool = False,
+    ) -> list[LogEntry]:  # fmt: skip
+        return await self._logs(
+            "colonyname = ? AND executorname = ?", [colonyname, executorname], count, since_ns,
+            latest, 0,
+        )  # fmt: skip
+
+    async def _logs(
+        self, where: str, params: list[Any], count: int, since_ns: int, latest: bool,
+        after_seq: int,
+    ) -> list[LogEntry]:  # fmt: skip
+        sql = f"SELECT {rows.select(rows.LOG)} FROM logs WHERE {where} AND seq > ?"
+        params = [*params, after_seq]
+        if since_ns > 0:
+            sql += " AND timestamp > ?"
+            params.append(since_ns)
+        order = "DESC" if latest else "ASC"
+        async with self._read() as tx:
+            found = await tx.fetchall(f"{sql} ORDER BY seq {order} LIMIT ?", (*params, count))
+        entries = [rows.log_from_row(r) for r in found]
+        return entries[::-1] if latest else entries

@@ -1,0 +1,38 @@
+"""Nonces of signed requests, remembered to refuse replays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from server.store.db import Database
+
+_UPSERT = (
+    "INSERT INTO nonces (nonce, expires) VALUES (?, ?) ON CONFLICT (nonce) "
+    "DO UPDATE SET expires = excluded.expires"
+)
+
+
+class Nonces(Database):
+    async def remember_nonce(self, nonce: str, expires_ns: int, now_ns: int) -> bool:
+        # An expired nonce may be remembered again; a live one is refused.
+        async with self._write1() as tx:
+            inserted = await tx.execute(
+                f"{_UPSERT} WHERE nonces.expires < ?", (nonce, expires_ns, now_ns)
+            )
+        return inserted == 1
+
+    async def save_nonces(self, nonces: Sequence[tuple[str, int]]) -> None:
+        if nonces:
+            async with self._tx() as tx:
+                await tx.executemany(_UPSERT, nonces)
+
+    async def load_nonces(self, now_ns: int) -> list[tuple[str, int]]:
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                "SELECT nonce, expires FROM nonces WHERE expires >= ?", (now_ns,)
+            )
+        return [(r["nonce"], r["expires"]) for r in found]
+
+    async def purge_nonces(self, now_ns: int) -> int:
+        async with self._write1() as tx:
+            return await tx.execute("DELETE FROM nonces WHERE expires < ?", (now_ns,))

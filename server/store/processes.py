@@ -1,0 +1,241 @@
+"""Process rows and their entries in the queue table.
+
+The queue table holds the claimable processes only: one row per waiting
+process whose parents are done, or one per named executor when its spec names
+executors. Every key of a queue row comes from its process, so the functions
+here keep the two tables in step; what claims and ends processes is queue.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pycolonies_like.core.errors import AlreadyExists
+from pycolonies_like.core.models import ExecutorState, Process, ProcessState, Statistics
+from server.store import rows
+from server.store.base import ProcessBrief
+from server.store.db import Database, Row, Tx, UniqueViolation
+from server.store.logs import attributes_of
+
+WAITING = int(ProcessState.WAITING)
+RUNNING = int(ProcessState.RUNNING)
+
+COLUMNS = rows.select(rows.PROCESS)
+_INSERT = rows.insert("processes", rows.PROCESS_INSERT)
+_QUEUE = ("colonyname", "executortype", "executorname", "prioritytime", "processid")
+_ENQUEUE = rows.insert("queue", _QUEUE)
+_DEQUEUE = "DELETE FROM queue WHERE " + " AND ".join(f"{c} = :{c}" for c in _QUEUE)
+
+
+def _queue_rows(processes: Iterable[Process]) -> list[dict[str, Any]]:
+    return [
+        {"colonyname": p.colonyname, "executortype": p.spec.conditions.executortype,
+         "executorname": name, "prioritytime": p.prioritytime, "processid": p.processid}
+        for p in processes
+        for name in (p.spec.conditions.executornames or [""])
+    ]  # fmt: skip
+
+
+async def enqueue(tx: Tx, process: Process) -> None:
+    """Makes a waiting process claimable."""
+    await tx.executemany(_ENQUEUE, _queue_rows([process]))
+
+
+async def dequeue(tx: Tx, processes: Iterable[Process]) -> None:
+    """Makes processes unclaimable (whether or not they were claimable)."""
+    found = _queue_rows(processes)
+    if found:
+        await tx.executemany(_DEQUEUE, found)
+
+
+async def insert(
+    tx: Tx, processes: Sequence[Process], idempotency_key: str = "", graphpos: int = 0
+) -> None:
+    """Stores new processes (numbered from `graphpos` in their graph) and
+    queues the ready ones."""
+    await tx.executemany(
+        _INSERT,
+        [
+            rows.process_values(p, graphpos=graphpos + i, pendingparents=len(p.parents),
+                                idempotencykey=idempotency_key or None)
+            for i, p in enumerate(processes)
+        ],
+    )  # fmt: skip
+    for p in processes:
+        if p.state == ProcessState.WAITING and not p.waitforparents:
+            await enqueue(tx, p)
+
+
+async def load(tx: Tx, row: Row) -> Process:
+    """The process of a row, with its attributes."""
+    if not row["nattributes"]:
+        return rows.process_from_row(row)
+    attributes = await attributes_of(tx, [row["processid"]])
+    return rows.process_from_row(row, attributes.get(row["processid"], ()))
+
+
+async def load_all(tx: Tx, found: Sequence[Row]) -> list[Process]:
+    attributes = await attributes_of(tx, [r["processid"] for r in found if r["nattributes"]])
+    return [rows.process_from_row(r, attributes.get(r["processid"], ())) for r in found]
+
+
+async def claimable(tx: Tx, where: str, params: Sequence[Any]) -> list[Process]:
+    """The processes matching `where` that have queue rows."""
+    found = await tx.fetchall(
+        f"SELECT {COLUMNS} FROM processes WHERE {where} AND state = {WAITING} "
+        "AND waitforparents = 0",
+        params,
+    )
+    return [rows.process_from_row(r) for r in found]
+
+
+class Processes(Database):
+    async def add_processes(
+        self, processes: Sequence[Process], idempotency_key: str = ""
+    ) -> list[Process]:
+        if not idempotency_key:
+            async with self._tx() as tx:
+                await insert(tx, processes)
+            return list(processes)
+        p = processes[0]
+        lookup = (
+            "SELECT processid FROM processes WHERE colonyname = ? AND initiatorid = ? "
+            "AND idempotencykey = ?"
+        )
+        key = (p.colonyname, p.initiatorid, idempotency_key)
+        async with self._read() as tx:
+            row = await tx.fetchone(lookup, key)
+        if row is None:
+            try:
+                async with self._tx() as tx:
+                    await insert(tx, processes, idempotency_key)
+                return list(processes)
+            except UniqueViolation:
+                pass  # another submit with the same key won the race
+            async with self._read() as tx:
+                row = await tx.fetchone(lookup, key)
+        existing = await self.get_process(row["processid"]) if row else None
+        if existing is None:
+            raise AlreadyExists(f"idempotency key {idempotency_key!r} is in use")
+        return [existing]
+
+    async def get_process(self, processid: str) -> Process | None:
+        async with self._read() as tx:
+            row = await tx.fetchone(
+                f"SELECT {COLUMNS} FROM processes WHERE processid = ?", (processid,)
+            )
+            return await load(tx, row) if row else None
+
+    async def get_process_brief(self, processid: str) -> ProcessBrief | None:
+        names = [f.name for f in dataclasses.fields(ProcessBrief)]
+        async with self._read() as tx:
+            row = await tx.fetchone(
+                f"SELECT {rows.select(names)} FROM processes WHERE processid = ?", (processid,)
+            )
+        if row is None:
+            return None
+        found = {n: row[n] for n in names}
+        found["state"] = ProcessState(found["state"])
+        return ProcessBrief(**found)
+
+    async def list_processes(
+        self,
+        colonyname: str,
+        state: ProcessState,
+        count: int,
+        *,
+        executortype: str = "",
+        label: str = "",
+        initiatorname: str = "",
+    ) -> list[Process]:
+        # The state is a literal so that SQLite picks that state's partial index.
+        sql = f"SELECT {COLUMNS} FROM processes WHERE colonyname = ? AND state = {int(state)}"
+        params: list[Any] = [colonyname]
+        for column, value in (
+            ("executortype", executortype),
+            ("label", label),
+            ("initiatorname", initiatorname),
+        ):
+            if value:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        order = {
+            ProcessState.WAITING: "prioritytime ASC",
+            ProcessState.RUNNING: "starttime ASC",
+        }.get(state, "endtime DESC")
+        async with self._read() as tx:
+            found = await tx.fetchall(f"{sql} ORDER BY {order} LIMIT ?", (*params, count))
+            return await load_all(tx, found)
+
+    async def remove_process(self, processid: str) -> bool:
+        async with self._tx() as tx:
+            await dequeue(tx, await claimable(tx, "processid = ?", (processid,)))
+            removed = await tx.execute(
+                "DELETE FROM processes WHERE processid = ? AND state != ? AND processgraphid = ''",
+                (processid, RUNNING),
+            )
+            return removed > 0
+
+    async def remove_all_processes(self, colonyname: str, state: ProcessState | None) -> int:
+        sql = "DELETE FROM processes WHERE colonyname = ? AND processgraphid = '' AND state != ?"
+        params: tuple[Any, ...] = (colonyname, RUNNING)
+        if state is not None:
+            sql += " AND state = ?"
+            params += (int(state),)
+        async with self._tx() as tx:
+            if state in (None, ProcessState.WAITING):
+                ready = await claimable(tx, "colonyname = ? AND processgraphid = ''", (colonyname,))
+                await dequeue(tx, ready)
+            return await tx.execute(sql, params)
+
+    async def colony_statistics(self, colonyname: str) -> Statistics:
+        return await self._statistics(colonyname)
+
+    async def statistics(self) -> Statistics:
+        return await self._statistics(None)
+
+    async def _statistics(self, colonyname: str | None) -> Statistics:
+        of_colony = "colonyname = ? AND " if colonyname is not None else ""
+        params = (colonyname,) if colonyname is not None else ()
+        async with self._read() as tx:
+            # One count per state, each answered from that state's partial index.
+            procs = {}
+            for state in ProcessState:
+                row = await tx.fetchone(
+                    f"SELECT COUNT(*) AS n FROM processes WHERE {of_colony}state = {int(state)}",
+                    params,
+                )
+                procs[int(state)] = row["n"] if row else 0
+            graphs = await _count_by_state(tx, "processgraphs", colonyname)
+            executors = await _count_by_state(tx, "executors", colonyname)
+            if colonyname is None:
+                row = await tx.fetchone("SELECT COUNT(*) AS n FROM colonies")
+                colonies = row["n"] if row else 0
+            else:
+                colonies = 1
+        s = ProcessState
+        return Statistics(
+            colonies=colonies,
+            executors=sum(executors.values()),
+            activeexecutors=executors.get(int(ExecutorState.APPROVED), 0),
+            waitingprocesses=procs[s.WAITING],
+            runningprocesses=procs[s.RUNNING],
+            successfulprocesses=procs[s.SUCCESSFUL],
+            failedprocesses=procs[s.FAILED],
+            cancelledprocesses=procs[s.CANCELLED],
+            waitingworkflows=graphs.get(s.WAITING, 0),
+            runningworkflows=graphs.get(s.RUNNING, 0),
+            successfulworkflows=graphs.get(s.SUCCESSFUL, 0),
+            failedworkflows=graphs.get(s.FAILED, 0),
+            cancelledworkflows=graphs.get(s.CANCELLED, 0),
+        )
+
+
+async def _count_by_state(tx: Tx, table: str, colonyname: str | None) -> dict[int, int]:
+    where, params = (" WHERE colonyname = ?", (colonyname,)) if colonyname is not None else ("", ())
+    found = await tx.fetchall(
+        f"SELECT state, COUNT(*) AS n FROM {table}{where} GROUP BY state", params
+    )
+    return {r["state"]: r["n"] for r in found}

@@ -1,0 +1,234 @@
+"""The queue: claiming a process, ending it, putting it back, and its deadlines.
+
+Every change to a process is conditional on the state (and attempt) it was
+read in, so two servers -- or a close racing a deadline -- never both win.
+
+The claim is three steps in one transaction: check that the executor is
+still approved, take the best queued process (the dialect's `pick`), assign
+it. PostgreSQL runs the same steps as one statement built from the fragments
+below (postgres.py, CLAIM); so does the first step of its finish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pycolonies_like.core.models import Executor, ExecutorState, Process, ProcessState
+from pycolonies_like.core.rules import NS_PER_SECOND, deadline_sql, executor_not_approved
+from server.store import functions, graphs, rows
+from server.store import processes as procs
+from server.store.base import FinishResult
+from server.store.db import Database, Tx
+
+WAITING = int(ProcessState.WAITING)
+RUNNING = int(ProcessState.RUNNING)
+P = procs.COLUMNS
+
+# -- Fragments shared by both dialects' statements (named parameters).
+
+# The claiming executor is (still) approved. (:colonyname, :executorname, :executorid)
+IS_APPROVED = (
+    "colonyname = :colonyname AND executorname = :executorname AND executorid = :executorid "
+    f"AND state = {int(ExecutorState.APPROVED)}"
+)
+# Assigns a process to the claiming executor. (:executorid, :executorname, :now)
+ASSIGN = (
+    f"state = {RUNNING}, assignedexecutorid = :executorid, assignedexecutorname = :executorname, "
+    f"attempt = attempt + 1, starttime = :now, execdeadline = {deadline_sql(':now', 'maxexectime')}"
+)
+# Ends a running process. (:state, :now, :has_output, :output, :errors)
+FINISH = (
+    "state = :state, endtime = :now, output = CASE WHEN :has_output = 1 THEN :output "
+    "ELSE output END, errors = :errors"
+)
+# ... if it is the given attempt (0: any) of the given executor ('': any). (:processid, ...)
+FINISHABLE = (
+    f"processid = :processid AND state = {RUNNING} AND (:attempt = 0 OR attempt = :attempt) "
+    "AND (:executorid = '' OR assignedexecutorid = :executorid)"
+)
+
+
+def start_graph(processgraphid: str) -> str:
+    """Marks a graph running when its first process is claimed. (:now)"""
+    return (
+        f"UPDATE processgraphs SET state = {RUNNING}, starttime = :now "
+        f"WHERE processgraphid = {processgraphid} AND state = {WAITING}"
+    )
+
+
+def claim_params(executor: Executor, now_ns: int) -> dict[str, Any]:
+    e = executor
+    return {"colonyname": e.colonyname, "executortype": e.executortype,
+            "executorname": e.executorname, "executorid": e.executorid, "now": now_ns}  # fmt: skip
+
+
+def finish_params(
+    processid: str, attempt: int, state: ProcessState, now_ns: int,
+    output: list[Any] | None, errors: Sequence[str], executorid: str,
+) -> dict[str, Any]:  # fmt: skip
+    return {"processid": processid, "attempt": attempt, "state": int(state), "now": now_ns,
+            "has_output": int(output is not None), "output": rows.dump_list(output or []),
+            "errors": rows.dump_list(errors), "executorid": executorid}  # fmt: skip
+
+
+# -- Steps inside a transaction.
+
+
+async def requeue(
+    tx: Tx, processid: str, attempt: int, now_ns: int, *, count_retry: bool
+) -> Process | None:
+    """Puts a running attempt back in the queue; its wait clock starts again."""
+    row = await tx.fetchone(
+        f"UPDATE processes SET state = {WAITING}, assignedexecutorid = '', "
+        "assignedexecutorname = '', starttime = 0, execdeadline = 0, retries = retries + :retry, "
+        f"waitdeadline = {deadline_sql(':now', 'maxwaittime')} "
+        f"WHERE processid = :processid AND state = {RUNNING} AND attempt = :attempt RETURNING {P}",
+        {"retry": int(count_retry), "now": now_ns, "processid": processid, "attempt": attempt},
+    )
+    if row is None:
+        return None
+    process = await procs.load(tx, row)
+    await procs.enqueue(tx, process)
+    return process
+
+
+async def requeue_running_of(tx: Tx, executor: Executor, now_ns: int) -> list[Process]:
+    """Puts back every process an executor is running (it left, or lost approval)."""
+    found = await tx.fetchall(
+        "SELECT processid, attempt FROM processes WHERE colonyname = ? "
+        f"AND assignedexecutorid = ? AND state = {RUNNING} ORDER BY processid",
+        (executor.colonyname, executor.executorid),
+    )
+    requeued = []
+    for r in found:
+        p = await requeue(tx, r["processid"], r["attempt"], now_ns, count_retry=False)
+        if p:
+            requeued.append(p)
+    return requeued
+
+
+class Queue(Database):
+    def __init__(self) -> None:
+        super().__init__()
+        # When each executor last had its "last heard from" time recorded.
+        self._heard: dict[tuple[str, str], int] = {}
+
+    def _heard_from(self, executor: Executor, now_ns: int) -> bool:
+        """True when the executor's "last heard from" time is due to be written
+        (at most once a second: claims are frequent, the time is coarse)."""
+        key = (executor.colonyname, executor.executorname)
+        if now_ns - self._heard.get(key, 0) < NS_PER_SECOND:
+            return False
+        self._heard[key] = now_ns
+        return True
+
+    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
+        params = claim_params(executor, now_ns)
+        async with self._tx() as tx:
+            # Also the last word on approval: a rejected or removed executor,
+            # even one holding an open session, gets nothing.
+            if self._heard_from(executor, now_ns):
+                sql = f"UPDATE executors SET lastheardfromtime = :now WHERE {IS_APPROVED}"
+                approved = await tx.execute(sql, params) > 0
+            else:
+                sql = f"SELECT 1 AS x FROM executors WHERE {IS_APPROVED}"
+                approved = await tx.fetchone(sql, params) is not None
+            if not approved:
+                raise executor_not_approved(executor.executorname, executor.colonyname)
+            processid = await tx.dialect.pick(tx, executor)
+            if processid is None:
+                return None
+            row = await tx.fetchone(
+                f"UPDATE processes SET {ASSIGN} "
+                f"WHERE processid = :processid AND state = {WAITING} RETURNING {P}",
+                {**params, "processid": processid},
+            )
+            if row is None:  # only possible if the queue and the process disagree
+                return None
+            process = await procs.load(tx, row)
+            await procs.dequeue(tx, [process])
+            if process.processgraphid:
+                await tx.execute(
+                    start_graph(":processgraphid"),
+                    {"now": now_ns, "processgraphid": process.processgraphid},
+                )
+            return process
+
+    async def finish_process(
+        self,
+        processid: str,
+        attempt: int,
+        state: ProcessState,
+        now_ns: int,
+        *,
+        output: list[Any] | None = None,
+        errors: Sequence[str] = (),
+        executorid: str = "",
+    ) -> FinishResult | None:
+        params = finish_params(processid, attempt, state, now_ns, output, errors, executorid)
+        async with self._tx() as tx:
+            row = await tx.fetchone(
+                f"UPDATE processes SET {FINISH} WHERE {FINISHABLE} RETURNING {P}", params
+            )
+            if row is None:
+                return None
+            process = await procs.load(tx, row)
+            if state == ProcessState.SUCCESSFUL:
+                await functions.count_run(tx, process, await functions.function_of(tx, process))
+            return await graphs.after_end(tx, process, now_ns)
+
+    async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool:
+        async with self._write1() as tx:
+            changed = await tx.execute(
+                "UPDATE processes SET output = ? WHERE processid = ? AND state = ? AND attempt = ?",
+                (rows.dump_list(output), processid, RUNNING, attempt),
+            )
+        return changed == 1
+
+    async def requeue_process(
+        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool
+    ) -> Process | None:
+        async with self._tx() as tx:
+            return await requeue(tx, processid, attempt, now_ns, count_retry=count_retry)
+
+    async def extend_deadline(self, processid: str, attempt: int, now_ns: int) -> Process | None:
+        async with self._write1() as tx:
+            row = await tx.fetchone(
+                f"UPDATE processes SET execdeadline = {deadline_sql(':now', 'maxexectime')} "
+                f"WHERE processid = :processid AND state = {RUNNING} AND attempt = :attempt "
+                f"RETURNING {P}",
+                {"now": now_ns, "processid": processid, "attempt": attempt},
+            )
+            return await procs.load(tx, row) if row else None
+
+    async def expired_running(self, now_ns: int, limit: int) -> list[Process]:
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                f"SELECT {P} FROM processes WHERE state = {RUNNING} AND execdeadline > 0 "
+                "AND execdeadline < ? ORDER BY execdeadline LIMIT ?",
+                (now_ns, limit),
+            )
+        return [rows.process_from_row(r) for r in found]
+
+    async def expired_waiting(self, now_ns: int, limit: int) -> list[Process]:
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                f"SELECT {P} FROM processes WHERE state = {WAITING} AND waitdeadline > 0 "
+                "AND waitdeadline < ? ORDER BY waitdeadline LIMIT ?",
+                (now_ns, limit),
+            )
+        return [rows.process_from_row(r) for r in found]
+
+    async def fail_waiting(self, processid: str, now_ns: int, error: str) -> FinishResult | None:
+        async with self._tx() as tx:
+            row = await tx.fetchone(
+                "UPDATE processes SET state = ?, endtime = ?, errors = ? "
+                f"WHERE processid = ? AND state = ? RETURNING {P}",
+                (int(ProcessState.FAILED), now_ns, rows.dump_list([error]), processid, WAITING),
+            )
+            if row is None:
+                return None
+            process = await procs.load(tx, row)
+            await procs.dequeue(tx, [process])
+            return await graphs.after_end(tx, process, now_ns)

@@ -1,0 +1,284 @@
+"""Rows <-> domain objects, by column name, for every SQL dialect.
+
+Each table has one column list: SELECTs name it, INSERTs are built from it,
+and rows are read by those names. Where a table's columns are exactly a
+model's fields, the list is the model's own field list. Specs and workflows
+are stored as the JSON of the model's own `to_dict()` / `from_dict()`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from enum import IntEnum
+from typing import Any
+
+from pycolonies_like.core.models import (
+    Attribute,
+    Colony,
+    Cron,
+    Executor,
+    ExecutorState,
+    FuncSpec,
+    Function,
+    Generator,
+    LogEntry,
+    Process,
+    ProcessGraph,
+    ProcessState,
+    User,
+    Workflow,
+)
+from pycolonies_like.core.rules import encode_json
+from server.store.db import Row
+
+
+def _fields(model: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(model))
+
+
+def select(columns: Sequence[str], alias: str = "") -> str:
+    """A select list: `a, b` or, with an alias, `p.a, p.b`."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + c for c in columns)
+
+
+def insert(table: str, columns: Sequence[str]) -> str:
+    """An INSERT of `columns` with named placeholders, for a dict of values."""
+    named = ", ".join(f":{c}" for c in columns)
+    return f"INSERT INTO {table} ({select(columns)}) VALUES ({named})"
+
+
+def dump_list(value: Sequence[Any]) -> str:
+    return encode_json(list(value)) if value else ""
+
+
+def load_list(text: str) -> list[Any]:
+    return json.loads(text) if text else []
+
+
+# ---------------------------------------------------------------- specs --
+
+
+def spec_json(spec: FuncSpec) -> str:
+    return encode_json(spec.to_dict())
+
+
+def spec_from_json(text: str) -> FuncSpec:
+    return FuncSpec.from_dict(json.loads(text))
+
+
+def workflow_json(workflow: Workflow) -> str:
+    return encode_json(workflow.to_dict())
+
+
+def workflow_from_json(text: str) -> Workflow:
+    return Workflow.from_dict(json.loads(text))
+
+
+# ------------------------------------------------------------ processes --
+
+# What is read back. nattributes only tells whether attributes must be loaded.
+PROCESS = (
+    "processid", "state", "initiatorid", "initiatorname", "assignedexecutorid",
+    "assignedexecutorname", "attempt", "retries", "prioritytime", "submissiontime", "starttime",
+    "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
+    "processgraphid", "waitforparents", "parents", "children", "nattributes",
+)  # fmt: skip
+
+# What is written: the spec's columns the queries filter on, then the rest.
+PROCESS_INSERT = (
+    "processid", "colonyname", "executortype", "funcname", "label", "state", "initiatorid",
+    "initiatorname", "assignedexecutorid", "assignedexecutorname", "attempt", "retries",
+    "priority", "maxwaittime", "maxexectime", "maxretries", "prioritytime", "submissiontime",
+    "starttime", "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
+    "processgraphid", "waitforparents", "parents", "children", "graphpos", "pendingparents",
+    "idempotencykey",
+)  # fmt: skip
+
+
+def process_values(
+    p: Process, *, graphpos: int = 0, pendingparents: int = 0, idempotencykey: str | None = None
+) -> dict[str, Any]:
+    """The values of PROCESS_INSERT."""
+    s = p.spec
+    return {
+        "processid": p.processid,
+        "colonyname": s.conditions.colonyname,
+        "executortype": s.conditions.executortype,
+        "funcname": s.funcname,
+        "label": s.label,
+        "state": int(p.state),
+        "initiatorid": p.initiatorid,
+        "initiatorname": p.initiatorname,
+        "assignedexecutorid": p.assignedexecutorid,
+        "assignedexecutorname": p.assignedexecutorname,
+        "attempt": p.attempt,
+        "retries": p.retries,
+        "priority": s.priority,
+        "maxwaittime": s.maxwaittime,
+        "maxexectime": s.maxexectime,
+        "maxretries": s.maxretries,
+        "prioritytime": p.prioritytime,
+        "submissiontime": p.submissiontime,
+        "starttime": p.starttime,
+        "endtime": p.endtime,
+        "waitdeadline": p.waitdeadline,
+        "execdeadline": p.execdeadline,
+        "spec": spec_json(s),
+        "input": dump_list(p.input),
+        "output": dump_list(p.output),
+        "errors": dump_list(p.errors),
+        "processgraphid": p.processgraphid,
+        "waitforparents": int(p.waitforparents),
+        "parents": dump_list(p.parents),
+        "children": dump_list(p.children),
+        "graphpos": graphpos,
+        "pendingparents": pendingparents,
+        "idempotencykey": idempotencykey,
+    }
+
+
+def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
+    return Process(
+        processid=row["processid"],
+        state=ProcessState(row["state"]),
+        initiatorid=row["initiatorid"],
+        initiatorname=row["initiatorname"],
+        assignedexecutorid=row["assignedexecutorid"],
+        assignedexecutorname=row["assignedexecutorname"],
+        attempt=row["attempt"],
+        retries=row["retries"],
+        prioritytime=row["prioritytime"],
+        submissiontime=row["submissiontime"],
+        starttime=row["starttime"],
+        endtime=row["endtime"],
+        waitdeadline=row["waitdeadline"],
+        execdeadline=row["execdeadline"],
+        spec=spec_from_json(row["spec"]),
+        input=load_list(row["input"]),
+        output=load_list(row["output"]),
+        errors=tuple(load_list(row["errors"])),
+        processgraphid=row["processgraphid"],
+        waitforparents=bool(row["waitforparents"]),
+        parents=tuple(load_list(row["parents"])),
+        children=tuple(load_list(row["children"])),
+        attributes=tuple(attributes),
+    )
+
+
+# ---------------------------------------------- tables that mirror a model --
+
+COLONY = _fields(Colony)
+EXECUTOR = _fields(Executor)
+USER = _fields(User)
+FUNCTION = _fields(Function)
+ATTRIBUTE = _fields(Attribute)
+LOG = _fields(LogEntry)
+# The running statistics of a function: what finishing a process rewrites.
+FUNCTION_STATS = ("counter", "minwaittime", "maxwaittime", "minexectime", "maxexectime",
+                  "avgwaittime", "avgexectime")  # fmt: skip
+
+
+def values(obj: Any, columns: Sequence[str]) -> dict[str, Any]:
+    """The values of `columns` taken from the fields of the same names
+    (flags and enums stored as integers)."""
+    found = {c: getattr(obj, c) for c in columns}
+    for c, v in found.items():
+        if isinstance(v, (bool, IntEnum)):
+            found[c] = int(v)
+    return found
+
+
+def colony_from_row(row: Row) -> Colony:
+    return Colony(**{c: row[c] for c in COLONY})
+
+
+def executor_from_row(row: Row) -> Executor:
+    found = {c: row[c] for c in EXECUTOR}
+    found["state"] = ExecutorState(found["state"])
+    return Executor(**found)
+
+
+def user_from_row(row: Row) -> User:
+    return User(**{c: row[c] for c in USER})
+
+
+def function_from_row(row: Row) -> Function:
+    return Function(**{c: row[c] for c in FUNCTION})
+
+
+def attribute_from_row(row: Row) -> Attribute:
+    return Attribute(**{c: row[c] for c in ATTRIBUTE})
+
+
+def log_from_row(row: Row) -> LogEntry:
+    return LogEntry(**{c: row[c] for c in LOG})
+
+
+# --------------------------------------------------------------- graphs --
+
+GRAPH = (
+    "processgraphid", "colonyname", "initiatorid", "initiatorname", "rootprocessids", "state",
+    "submissiontime", "starttime", "endtime",
+)  # fmt: skip
+GRAPH_INSERT = (*GRAPH, "nprocesses")
+
+
+def graph_values(g: ProcessGraph, nprocesses: int) -> dict[str, Any]:
+    found = values(g, GRAPH)
+    found.update(rootprocessids=dump_list(g.rootprocessids), nprocesses=nprocesses)
+    return found
+
+
+def graph_from_row(row: Row, processids: Sequence[str]) -> ProcessGraph:
+    return ProcessGraph(
+        processgraphid=row["processgraphid"],
+        colonyname=row["colonyname"],
+        initiatorid=row["initiatorid"],
+        initiatorname=row["initiatorname"],
+        rootprocessids=tuple(load_list(row["rootprocessids"])),
+        state=ProcessState(row["state"]),
+        submissiontime=row["submissiontime"],
+        starttime=row["starttime"],
+        endtime=row["endtime"],
+        processids=tuple(processids),
+    )
+
+
+# ---------------------------------------------------- crons, generators --
+
+CRON = _fields(Cron)
+
+
+def cron_values(c: Cron) -> dict[str, Any]:
+    found = values(c, CRON)
+    found["workflowspec"] = workflow_json(c.workflowspec)
+    return found
+
+
+def cron_from_row(row: Row) -> Cron:
+    found = {c: row[c] for c in CRON}
+    found.update(
+        workflowspec=workflow_from_json(found["workflowspec"]),
+        random=bool(found["random"]),
+        waitforprevprocessgraph=bool(found["waitforprevprocessgraph"]),
+    )
+    return Cron(**found)
+
+
+# queuesize is not a column: it is counted from the generator's packed arguments.
+GENERATOR = tuple(c for c in _fields(Generator) if c != "queuesize")
+
+
+def generator_values(g: Generator) -> dict[str, Any]:
+    found = values(g, GENERATOR)
+    found["workflowspec"] = workflow_json(g.workflowspec)
+    return found
+
+
+def generator_from_row(row: Row, queuesize: int = 0) -> Generator:
+    found = {c: row[c] for c in GENERATOR}
+    found["workflowspec"] = workflow_from_json(found["workflowspec"])
+    return Generator(**found, queuesize=queuesize)

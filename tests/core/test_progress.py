@@ -1,0 +1,40 @@
+"""Workflow progress: a released child's input, and why descendants end."""
+
+from __future__ import annotations
+
+import pytest
+
+from pycolonies_like.core.models import ProcessState
+from pycolonies_like.core.progress import child_input, descendant_end
+
+
+def test_a_child_gets_its_parents_outputs_in_the_order_of_its_parents() -> None:
+    outputs = {"b": ["from-b", 2], "a": ["from-a"]}
+    assert child_input(["a", "b"], outputs) == ["from-a", "from-b", 2]
+    assert child_input(["b", "a"], outputs) == ["from-b", 2, "from-a"]
+
+
+def test_a_parent_without_output_adds_nothing() -> None:
+    assert child_input(["a", "b"], {"a": [], "b": [{"k": 1}]}) == [{"k": 1}]
+    assert child_input(["a"], {}) == []
+    assert child_input([], {"a": [1]}) == []
+
+
+def test_a_failure_fails_the_descendants_naming_the_process() -> None:
+    assert descendant_end("p1", ProcessState.FAILED) == (
+        ProcessState.FAILED,
+        "not run: process p1 failed",
+    )
+
+
+def test_a_cancellation_cancels_the_descendants() -> None:
+    assert descendant_end("p2", ProcessState.CANCELLED) == (
+        ProcessState.CANCELLED,
+        "cancelled with process p2",
+    )
+
+
+@pytest.mark.parametrize("state", [ProcessState.SUCCESSFUL, ProcessState.WAITING])
+def test_other_ends_end_no_descendants(state: ProcessState) -> None:
+    with pytest.raises(ValueError):
+        descendant_end("p3", state)

@@ -1,0 +1,37 @@
+"""Migrated databases of each dialect, opened by their stores."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator
+
+import pytest
+
+from server.store.sql import SqlStore
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[SqlStore]:
+    if request.param == "sqlite":
+        from server.store.sqlite import SqliteStore
+
+        with tempfile.TemporaryDirectory() as tmp:
+            sqlite = SqliteStore(os.path.join(tmp, "colonies.db"))
+            await sqlite.open()
+            try:
+                yield sqlite
+            finally:
+                await sqlite.close()
+        return
+    from server.store.postgres import PostgresStore
+    from tests.conftest import need_pg
+    from tests.pg import temporary_database
+
+    async with temporary_database(need_pg()) as url:
+        postgres = PostgresStore(url)
+        await postgres.open()
+        try:
+            yield postgres
+        finally:
+            await postgres.close()
