@@ -49,6 +49,7 @@ class ColoniesServer:
         s = self.settings
         if self.store is None:
             self.store = await open_store(s.db_url, s.data_dir, **self._store_options())
+        self.hub.relay = await self.store.start_relay(self.hub)
         services = build_services(self.store, self.hub, self.clock, s.server_id)
         self.services = services
         verifier = RequestVerifier(self.store, self.clock, s.signature_window_s)
@@ -92,7 +93,7 @@ class ColoniesServer:
     def _store_options(self) -> dict[str, object]:
         s = self.settings
         if s.db_url and s.db_url.startswith(("postgres://", "postgresql://")):
-            return {"pool_size": s.db_pool_size, "hub": self.hub}
+            return {"pool_size": s.db_pool_size}
         return {"synchronous": s.sqlite_sync}
 
     def _start_loops(self, services: Services, verifier: RequestVerifier) -> None:
@@ -164,6 +165,8 @@ class ColoniesServer:
                 await self.verifier.flush()
             except Exception:
                 log.warning("could not save the last nonces")
+        if self.hub.relay is not None:
+            await self.hub.relay.stop()
         if self.store is not None:
             await self.store.close()
         self._stopped.set()

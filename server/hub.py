@@ -207,6 +207,8 @@ class Relay(Protocol):
 
     def event(self, event: Event) -> None: ...
 
+    async def stop(self) -> None: ...
+
 
 class Hub:
     def __init__(self) -> None:

@@ -30,6 +30,7 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
+from server.hub import Hub, Relay
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,12 @@ class Store(Protocol):
         """Returns once every change made so far is committed; raises
         StorageError if it could not be. Transports call it before replying,
         so a store may commit in groups."""
+        ...
+
+    async def start_relay(self, hub: Hub) -> Relay | None:
+        """Starts carrying `hub`'s wake-ups to and from the other servers that
+        share this database; None when no other server can share it. The
+        caller stops the relay before closing the store."""
         ...
 
     # -- replay protection

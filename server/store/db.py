@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from pycolonies_like.core.models import Executor
+from server.hub import Hub, Relay
 
 Params = Sequence[Any] | Mapping[str, Any]
 
@@ -91,6 +92,10 @@ class Database:
 
     async def durable(self) -> None:
         """Returns once every change made so far is committed (see SqliteStore)."""
+        return None
+
+    async def start_relay(self, hub: Hub) -> Relay | None:
+        """No other server can share this database: nothing to relay."""
         return None
 
 

@@ -38,11 +38,13 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
 from pycolonies_like.core.rules import executor_not_approved
+from server.hub import Hub
 from server.store import functions, graphs, queue, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
+from server.store.pg_relay import PgRelay
 from server.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -207,14 +209,12 @@ class PostgresStore(SqlStore):
     kind = "postgresql"
     shared = True
 
-    def __init__(self, url: str, pool_size: int = 10, hub: Any = None) -> None:
+    def __init__(self, url: str, pool_size: int = 10) -> None:
         super().__init__()
         self.url = url
         self.pool_size = pool_size
-        self.hub = hub
         self.connect_timeout_s = 5.0
         self.busy_timeout_s = 20.0
-        self.relay: Any = None
         self._pool: AsyncConnectionPool | None = None
 
     async def open(self) -> None:
@@ -233,12 +233,12 @@ class PostgresStore(SqlStore):
             await self._pool.close()
             raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
         await self._migrate()
-        if self.hub is not None:
-            from server.store.pg_relay import PgRelay
 
-            self.relay = PgRelay(self.url, self.hub, self)
-            await self.relay.start()
-            self.hub.relay = self.relay
+    async def start_relay(self, hub: Hub) -> PgRelay:
+        """LISTEN/NOTIFY between the servers sharing this database, feeding `hub`."""
+        relay = PgRelay(self.url, hub, self)
+        await relay.start()
+        return relay
 
     async def _migrate(self) -> None:
         async with self._connection() as conn:
@@ -264,8 +264,6 @@ class PostgresStore(SqlStore):
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
     async def close(self) -> None:
-        if self.relay is not None:
-            await self.relay.stop()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
