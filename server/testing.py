@@ -105,11 +105,16 @@ class ThreadedServer:
         self._clients: list[Colonies] = []
 
     def start(self) -> ThreadedServer:
-        self.port = self.loop.run_until_complete(self.server.start())
-        if self.http:
-            from server.transport.http_gateway import start_gateway
+        try:
+            self.port = self.loop.run_until_complete(self.server.start())
+            if self.http:
+                from server.transport.http_gateway import start_gateway
 
-            self.http_port = self.loop.run_until_complete(start_gateway(self.server, 0))
+                self.http_port = self.loop.run_until_complete(start_gateway(self.server, 0))
+        except BaseException:
+            self.loop.run_until_complete(self.server.stop(grace=0))
+            self.loop.close()
+            raise
         self._thread.start()
         return self
 

@@ -126,3 +126,4 @@ class TcpProxy:
         self.cut()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
+        self.loop.close()

@@ -74,10 +74,16 @@ class Dev:
                     child.wait(15)
                 except subprocess.TimeoutExpired:
                     child.kill()
+                    child.wait()
+            if child.stdout is not None:
+                child.stdout.close()
         self.children.clear()
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            self.proc.wait(15)
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGINT)
+                self.proc.wait(15)
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
 
 
 @pytest.fixture(scope="module")
