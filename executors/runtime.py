@@ -44,25 +44,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
-import os
 import re
 import secrets
 import signal
 import socket
 import time
-import traceback
-from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
+from executors.context import ProcessContext
+from executors.functions import (
+    CallError,
+    ServedFunction,
+    await_function,
+    call_function,
+    user_traceback,
+)
+from executors.outbox import Outbox
+from executors.settings import ExecutorSettings
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import Process
-from pycolonies_like.core.rules import MAX_LOG_MESSAGE, env_int
+from pycolonies_like.core.rules import MAX_LOG_MESSAGE
 from pycolonies_like.crypto import generate_private_key, id_of
 from pycolonies_like.session import ExecutorSession
 from pycolonies_like.systemd import SystemdNotifier
@@ -75,219 +80,6 @@ MAX_BACKOFF = 30.0
 UNREACHABLE = (errors.Unavailable, errors.StorageError, errors.ResourceExhausted)
 
 
-@dataclass
-class ExecutorSettings:
-    host: str = "localhost"
-    port: int = 50070
-    tls: bool = False
-    colonyname: str = ""
-    prvkey: str = ""  # the executor's own key, when it is registered already
-    colony_prvkey: str = ""  # to register an executor of its own
-    name: str = ""
-    concurrency: int = field(default_factory=lambda: os.cpu_count() or 1)
-    grace_s: float = 30.0
-    systemd: bool = False
-    # Log kept per process while the server is away; beyond it the oldest lines go.
-    log_buffer_lines: int = 10_000
-    log_buffer_chars: int = 16 * 1024 * 1024
-    # On shutdown, after the grace period: how long undelivered reports may wait.
-    flush_s: float = 5.0
-
-    @classmethod
-    def from_env(cls, **overrides: Any) -> ExecutorSettings:
-        env = os.environ
-        values: dict[str, Any] = {
-            "host": env.get("COLONIES_SERVER_HOST", "localhost"),
-            "port": env_int(env, "COLONIES_SERVER_PORT", 50070),
-            "tls": env.get("COLONIES_SERVER_TLS", "false").lower() == "true",
-            "colonyname": env.get("COLONIES_COLONY_NAME", ""),
-            "prvkey": env.get("COLONIES_EXECUTOR_PRVKEY", "") or env.get("COLONIES_PRVKEY", ""),
-            "colony_prvkey": env.get("COLONIES_COLONY_PRVKEY", ""),
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
-
-
-class ProcessContext:
-    """What a running function may know and do about its process."""
-
-    def __init__(self, runtime: ExecutorRuntime, process: Process) -> None:
-        self._runtime = runtime
-        self._loop = asyncio.get_running_loop()
-        self.process = process
-        self.cancelled = asyncio.Event()
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.cancelled.is_set()
-
-    @property
-    def deadline_ns(self) -> int:
-        """When the server takes the process back (0: no limit)."""
-        return self.process.execdeadline
-
-    def _call(self, fn: Callable[[Process], None]) -> None:
-        try:
-            in_loop = asyncio.get_running_loop() is self._loop
-        except RuntimeError:
-            in_loop = False
-        if in_loop:
-            fn(self.process)
-        else:
-            self._loop.call_soon_threadsafe(fn, self.process)
-
-    def log(self, message: str) -> None:
-        """Appends to the process log; callable from any thread, never blocks."""
-        self._call(lambda p: self._runtime._queue_log(p, message))
-
-    def heartbeat(self) -> None:
-        """Moves the process' deadline to now + maxexectime (for long work)."""
-        self._call(self._runtime._queue_heartbeat)
-
-
-class CallError(Exception):
-    """A spec's args and kwargs do not fit the function they name."""
-
-
-@dataclass
-class _Function:
-    fn: Callable[..., Any]
-    description: str
-    is_async: bool
-    signature: inspect.Signature | None
-    ctx_index: int | None = None  # where `ctx` is among the parameters, if it is one
-
-    @classmethod
-    def of(cls, fn: Callable[..., Any], description: str) -> _Function:
-        try:
-            signature: inspect.Signature | None = inspect.signature(fn)
-        except (TypeError, ValueError):  # some builtins have none
-            signature = None
-        ctx_index = None
-        if signature is not None:
-            for index, param in enumerate(signature.parameters.values()):
-                if param.name == "ctx" and param.kind not in (param.VAR_POSITIONAL,
-                                                              param.VAR_KEYWORD):  # fmt: skip
-                    ctx_index = index
-        return cls(fn, description, inspect.iscoroutinefunction(fn), signature, ctx_index)
-
-    def shown(self, name: str) -> str:
-        """The signature a caller sees: without `ctx` and annotations."""
-        if self.signature is None:
-            return f"{name}(...)"
-        params = [p.replace(annotation=p.empty) for p in self.signature.parameters.values()
-                  if p.name != "ctx" or self.ctx_index is None]  # fmt: skip
-        return f"{name}{inspect.Signature(params)}"
-
-    def arguments(
-        self, name: str, args: list[Any], kwargs: dict[str, Any], ctx: ProcessContext
-    ) -> tuple[list[Any], dict[str, Any]]:
-        """The call's arguments: ctx where the function wants it, the spec's around it."""
-        args, kwargs = list(args), dict(kwargs)
-        if self.ctx_index is not None:
-            if "ctx" in kwargs:
-                raise CallError(
-                    f"{self.shown(name)} gets its process context as `ctx`: "
-                    "the spec's kwargs must not name `ctx`"
-                )
-            assert self.signature is not None
-            param = list(self.signature.parameters.values())[self.ctx_index]
-            if param.kind == param.POSITIONAL_ONLY or (
-                param.kind == param.POSITIONAL_OR_KEYWORD and len(args) > self.ctx_index
-            ):
-                args.insert(min(self.ctx_index, len(args)), ctx)
-            else:
-                kwargs["ctx"] = ctx
-        if self.signature is not None:
-            try:
-                self.signature.bind(*args, **kwargs)
-            except TypeError as err:
-                given = [a for a in args if a is not ctx]
-                kw = {k: v for k, v in kwargs.items() if v is not ctx}
-                raise CallError(
-                    f"cannot call {self.shown(name)} with args {_short(given)} and kwargs "
-                    f"{_short(kw)}: {err}"
-                ) from None
-        return args, kwargs
-
-
-def _short(value: Any, limit: int = 200) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# The function's own code starts below these frames: tracebacks are cut there.
-def _call_function(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
-    return fn(*args, **kwargs)
-
-
-async def _await_function(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
-    return await fn(*args, **kwargs)
-
-
-_ENTRY_CODES = (_call_function.__code__, _await_function.__code__)
-
-
-def user_traceback(err: BaseException) -> str:
-    """The traceback from the function's frame on, without the runtime's own frames."""
-    tb = err.__traceback__
-    while tb is not None and tb.tb_frame.f_code not in _ENTRY_CODES:
-        tb = tb.tb_next
-    tb = tb.tb_next if tb is not None else err.__traceback__
-    return "".join(traceback.format_exception(type(err), err, tb))
-
-
-class _Outbox:
-    """What the server is still to hear about one attempt of a process, in order:
-    log lines, a heartbeat, then how it ended."""
-
-    def __init__(self, process: Process, limits: str) -> None:
-        self.process = process
-        self.limits = limits  # the log kept while waiting, in words
-        self.lines: deque[str] = deque()
-        self.chars = 0
-        self.dropped = 0  # lines dropped since the last delivered ones
-        self.beat = False
-        self.final: tuple[str, list[Any]] | None = None  # ("close" | "fail" | "release", ...)
-        self.finished = False  # how it ended is known (the first ending counts)
-        self.ended = False  # nothing more will come
-        self.wake = asyncio.Event()
-        self.idle = False  # waiting for more, or for the session to close to hand it back
-        self.task: asyncio.Task[None] | None = None
-
-    def take(self) -> tuple[str, Any] | None:
-        """The next thing to deliver, or None when there is nothing (yet)."""
-        if self.lines or self.dropped:
-            parts, size = [], 0
-            if self.dropped:
-                parts.append(
-                    f"[executor] {self.dropped} log lines were dropped here: they could not "
-                    f"reach the server in time (at most {self.limits} wait for it)\n"
-                )
-                size, self.dropped = len(parts[0]), 0
-            while self.lines and (not parts or size + len(self.lines[0]) <= MAX_LOG_MESSAGE):
-                line = self.lines.popleft()
-                self.chars -= len(line)
-                parts.append(line)
-                size += len(line)
-            return "log", "".join(parts)
-        if self.beat:
-            self.beat = False
-            return "heartbeat", None
-        if self.final is not None:
-            final, self.final = self.final, None
-            return final
-        return None
-
-    def unsent(self, current: str) -> str:
-        what = [current]
-        if self.lines:
-            what.append(f"{len(self.lines)} more log lines")
-        if self.final is not None:
-            what.append(f"the {self.final[0]}")
-        return ", ".join(what)
-
-
 def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._@+=-]", "-", text).strip("-") or "host"
 
@@ -296,7 +88,7 @@ class ExecutorRuntime:
     def __init__(self, executortype: str, settings: ExecutorSettings | None = None) -> None:
         self.executortype = executortype
         self.settings = settings or ExecutorSettings.from_env()
-        self.functions: dict[str, _Function] = {}
+        self.functions: dict[str, ServedFunction] = {}
         self.client: Any = None
         self.session: ExecutorSession | None = None
         self.name = ""
@@ -307,7 +99,7 @@ class ExecutorRuntime:
         self.connected = False
         self.notifier = SystemdNotifier.from_env() if self.settings.systemd else None
         self._pool: ThreadPoolExecutor | None = None
-        self._outboxes: dict[tuple[str, int], _Outbox] = {}
+        self._outboxes: dict[tuple[str, int], Outbox] = {}
         self._broken: ExecutorSession | None = None  # the last session seen failing
         self._new_session = asyncio.Event()  # set (and replaced) when a session opens
         self._hurry = asyncio.Event()  # a second stop signal: stop at once
@@ -324,7 +116,7 @@ class ExecutorRuntime:
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             summary = description or (fn.__doc__ or "").strip().split("\n")[0]
-            self.functions[name or fn.__name__] = _Function.of(fn, summary)
+            self.functions[name or fn.__name__] = ServedFunction.of(fn, summary)
             return fn
 
         return register
@@ -589,10 +381,10 @@ class ExecutorRuntime:
             return "fail", [str(err)]
         try:
             if f.is_async:
-                result = await _await_function(f.fn, args, kwargs)
+                result = await await_function(f.fn, args, kwargs)
             else:
                 loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(self._pool, _call_function, f.fn, args, kwargs)
+                result = await loop.run_in_executor(self._pool, call_function, f.fn, args, kwargs)
         except (Exception, SystemExit) as err:
             ctx.log(user_traceback(err))
             return "fail", [f"{type(err).__name__}: {err}"]
@@ -606,13 +398,13 @@ class ExecutorRuntime:
 
     # ------------------------------------------- what the server is told --
 
-    def _outbox(self, process: Process) -> _Outbox:
+    def _outbox(self, process: Process) -> Outbox:
         key = (str(process.processid), process.attempt)
         box = self._outboxes.get(key)
         if box is None:
             s = self.settings
             limits = f"{s.log_buffer_lines} lines or {s.log_buffer_chars} characters"
-            box = self._outboxes[key] = _Outbox(process, limits)
+            box = self._outboxes[key] = Outbox(process, limits)
             entry = self.running.get(process.processid)
             # Logged after the function returned (e.g. by a thread of its): deliver and end.
             box.ended = entry is None or entry[1].process.attempt != process.attempt
@@ -653,7 +445,7 @@ class ExecutorRuntime:
         box.beat = True
         box.wake.set()
 
-    async def _courier(self, key: tuple[str, int], box: _Outbox) -> None:
+    async def _courier(self, key: tuple[str, int], box: Outbox) -> None:
         """Delivers one process' reports in order; waits while the server is away."""
         try:
             while True:
@@ -731,3 +523,6 @@ class ExecutorRuntime:
             await self.client.fail(pid, payload, key, attempt)
         else:
             await self.client.release(pid, key, attempt)
+
+
+__all__ = ["ExecutorRuntime", "ExecutorSettings", "ProcessContext"]
