@@ -85,7 +85,7 @@ async def _bootstrap(state: DevState, port: int) -> None:
 
 async def _run(data_dir: Path, host: str, port: int, http_port: int) -> None:
     from server.app import ColoniesServer
-    from server.config import ServerSettings
+    from server.config import PortUnavailable, ServerSettings
 
     state_path = data_dir / "dev.json"
     state = DevState.load_or_create(state_path)
@@ -97,13 +97,18 @@ async def _run(data_dir: Path, host: str, port: int, http_port: int) -> None:
     server = ColoniesServer(settings)
     try:
         bound = await server.start()
+    except PortUnavailable as err:
+        raise CliError(str(err)) from None
     except OSError as err:
         raise CliError(f"cannot start the server on {host}:{port}: {err}") from None
     try:
         if settings.http_port:
             from server.transport.http_gateway import start_gateway
 
-            await start_gateway(server, settings.http_port)
+            try:
+                await start_gateway(server, settings.http_port)
+            except PortUnavailable as err:
+                raise CliError(str(err)) from None
         if not state.bootstrapped:
             await _bootstrap(state, bound)
             state.bootstrapped = True

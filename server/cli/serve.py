@@ -79,7 +79,7 @@ def start(
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
     from pycolonies_like.core.rules import check_id
     from server.app import ColoniesServer, serve
-    from server.config import ServerSettings
+    from server.config import PortUnavailable, ServerSettings
     from server.loops import LoopState
 
     settings = ServerSettings.from_env(
@@ -114,7 +114,7 @@ def start(
 
     try:
         asyncio.run(serve(settings, ready=ready))
-    except ColoniesError as err:
+    except (ColoniesError, PortUnavailable) as err:
         raise CliError(str(err)) from None
     except OSError as err:
         raise CliError(f"cannot start the server: {err}") from None
