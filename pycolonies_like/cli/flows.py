@@ -11,15 +11,11 @@ from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
 from pycolonies_like.cli.work import load_json
 from pycolonies_like.core.models import EventKind, ProcessState, Workflow
+from pycolonies_like.specfile import workflow_from_data
 
 
 def workflow_from_file(s: Settings, path: str) -> Workflow:
-    data = load_json(path)
-    if isinstance(data, list):  # a bare list of function specs
-        data = {"functionspecs": data}
-    if not isinstance(data, dict):
-        raise CliError(f'{path} must hold a workflow: {{"functionspecs": [...]}} or a list')
-    wf = Workflow.from_dict(data)
+    wf = workflow_from_data(load_json(path), "stdin" if path == "-" else path)
     if not wf.colonyname:
         wf.colonyname = s.colony()
     for spec in wf.functionspecs:

@@ -14,6 +14,7 @@ from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
 from pycolonies_like.client import Colonies
 from pycolonies_like.core.models import Conditions, FuncSpec, Process, ProcessState
+from pycolonies_like.specfile import func_spec_from_data
 
 
 def load_json(path: str) -> Any:
@@ -28,10 +29,7 @@ def load_json(path: str) -> Any:
 
 
 def spec_from_file(s: Settings, path: str) -> FuncSpec:
-    data = load_json(path)
-    if not isinstance(data, dict):
-        raise CliError(f"{path} must hold a JSON object (a function spec)")
-    spec = FuncSpec.from_dict(data)
+    spec = func_spec_from_data(load_json(path), "stdin" if path == "-" else path)
     if not spec.conditions.colonyname:
         spec.conditions.colonyname = s.colony()
     return spec
