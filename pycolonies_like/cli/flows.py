@@ -88,6 +88,11 @@ def _follow(s: Settings, wf: Workflow) -> int:
         finally:
             events.close()
     info(f"Workflow {graph.processgraphid} {final.state.name.lower()}")
+    if s.as_json:
+        processes = client.get_processes_for_workflow(
+            final.processgraphid, final.colonyname, key, 10**6
+        )
+        emit(s, {"workflow": final, "processes": processes}, lambda: None)
     return 0 if final.state == ProcessState.SUCCESSFUL else 1
 
 

@@ -149,7 +149,7 @@ def alive(settings: object, timeout: float) -> None:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    from pycolonies_like.cli.context import Settings
+    from pycolonies_like.cli.context import Settings, emit
 
     assert isinstance(settings, Settings)
     target = f"{settings.host}:{settings.port}"
@@ -168,4 +168,4 @@ def alive(settings: object, timeout: float) -> None:
         channel.close()
     if reply.status != health_pb2.HealthCheckResponse.SERVING:
         raise CliError(f"server {target} is not serving")
-    click.echo("alive")
+    emit(settings, {"alive": True, "server": target}, lambda: click.echo("alive"))
