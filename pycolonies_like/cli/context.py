@@ -28,6 +28,7 @@ class Settings:
     colony_prvkey: str = ""
     server_prvkey: str = ""
     as_json: bool = False
+    wide: bool = False
     _client: Colonies | None = field(default=None, repr=False)
 
     @classmethod
