@@ -14,6 +14,7 @@ from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
 from pycolonies_like.cli.ids import short, takes_id, wide_option
 from pycolonies_like.client import Colonies
+from pycolonies_like.core.errors import ColoniesError
 from pycolonies_like.core.models import Conditions, FuncSpec, Process, ProcessState
 from pycolonies_like.specfile import func_spec_from_data
 
@@ -67,13 +68,49 @@ def submit_and_maybe_follow(s: Settings, spec: FuncSpec, do_follow: bool, wait: 
         emit(s, process, lambda: click.echo(process.processid))
         return
     info(f"Process {process.processid} submitted")
-    if do_follow:
-        code = follow(client, process, key)
-    else:
-        final = client.wait(process, 24 * 3600, key)
-        code = report(final)
-        emit(s, final, lambda: echo_lines(final.output))
+    try:
+        warn_if_nobody_serves(s, spec)
+        if do_follow:
+            code = follow(client, process, key)
+        else:
+            final = client.wait(process, 24 * 3600, key)
+            code = report(final)
+            emit(s, final, lambda: echo_lines(final.output))
+    except KeyboardInterrupt:
+        still_there(client, process, key)
+        sys.exit(130)
     sys.exit(code)
+
+
+def warn_if_nobody_serves(s: Settings, spec: FuncSpec) -> None:
+    """Says so when no executor of the spec's type is registered: it would wait unseen."""
+    wanted = spec.conditions.executortype
+    try:
+        executors = s.client().list_executors(spec.conditions.colonyname, s.key())
+    except ColoniesError:
+        return  # a hint only: the process is submitted whatever this says
+    types = sorted({e.executortype for e in executors})
+    if wanted in types:
+        return
+    known = f" (registered types: {', '.join(types)})" if types else " (none is registered)"
+    info(
+        f"No executor of type {wanted!r} is registered in colony "
+        f"{spec.conditions.colonyname!r}{known}: the process waits until one registers"
+    )
+
+
+def still_there(client: Colonies, process: Process, key: str) -> None:
+    """On Ctrl+C: the process goes on without us; say where it is and how to cancel it."""
+    try:
+        state = client.get_process(process.processid, key).state
+    except ColoniesError:
+        return
+    if state in (ProcessState.WAITING, ProcessState.RUNNING):
+        where = "still queued" if state == ProcessState.WAITING else "still running"
+        info(
+            f"\nProcess {process.processid} is {where}; cancel it with: "
+            f"colonies process cancel {process.processid[:16]}"
+        )
 
 
 # --------------------------------------------------------------- function --

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +118,33 @@ def test_workflow_ids_by_prefix(dev: Dev, helloworld: subprocess.Popen[str]) -> 
         assert shown["workflow"]["processgraphid"] == graphid
     assert graphid[:16] in dev.run("workflow", "ps").stdout
     assert graphid in dev.run("workflow", "ps", "--wide").stdout
+
+
+@pytest.mark.parametrize("mode", ["--follow", "--wait"])
+def test_a_type_nobody_serves_is_said_and_ctrl_c_says_how_to_cancel(dev: Dev, mode: str) -> None:
+    child = dev.spawn("function", "exec", "--func", "f", "--targettype", "helloworld-executr",
+                      mode)  # fmt: skip
+    assert child.stdout is not None
+    submitted = child.stdout.readline()
+    assert submitted.startswith("Process ") and submitted.rstrip().endswith("submitted")
+    processid = submitted.split()[1]
+    hint = child.stdout.readline()
+    assert hint.startswith("No executor of type 'helloworld-executr' is registered in colony 'dev'")
+    assert "registered types: " in hint and "the process waits until one registers" in hint
+    if mode == "--follow":
+        assert child.stdout.readline().startswith("Following process")
+    time.sleep(0.5)  # in the wait
+    child.send_signal(signal.SIGINT)
+    rest = child.communicate(timeout=30)[0]
+    assert child.returncode == 130
+    assert f"Process {processid} is still queued; cancel it with: colonies process cancel " in rest
+    assert "Traceback" not in rest
+    command = rest.split("cancel it with: ")[1].splitlines()[0].split()
+    dev.run(*command[1:])
+    assert json.loads(dev.run("--json", "process", "get", processid).stdout)["state"] == 4
+
+
+def test_no_hint_when_the_type_is_served(dev: Dev, helloworld: subprocess.Popen[str]) -> None:
+    result = dev.run("function", "exec", "--func", "helloworld", "--targettype",
+                     "helloworld-executor", "--wait")  # fmt: skip
+    assert "No executor" not in result.stderr
