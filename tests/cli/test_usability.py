@@ -148,3 +148,29 @@ def test_no_hint_when_the_type_is_served(dev: Dev, helloworld: subprocess.Popen[
     result = dev.run("function", "exec", "--func", "helloworld", "--targettype",
                      "helloworld-executor", "--wait")  # fmt: skip
     assert "No executor" not in result.stderr
+
+
+def test_workflow_failures_name_nodes_and_get_shows_errors(
+    dev: Dev, helloworld: subprocess.Popen[str]
+) -> None:
+    spec = hello_workflow(dev, ("first", "missing", []), ("second", "helloworld", ["first"]),
+                          ("third", "helloworld", ["second"]))  # fmt: skip
+    result = dev.run("workflow", "submit", "--spec", str(spec), "--follow", check=False)
+    assert result.returncode == 1
+    assert "failed  first: executor" in result.stderr and "no function 'missing'" in result.stderr
+    assert "failed  second: not run: 'first' (process " in result.stderr
+    assert "failed  third: not run: 'first' (process " in result.stderr
+    graphid = json.loads(dev.run("--json", "workflow", "ps", "--state", "failed").stdout)[0][
+        "processgraphid"
+    ]
+    shown = dev.run("workflow", "get", graphid[:16]).stdout
+    rows: dict[str, str] = {}
+    node = ""
+    for line in shown.splitlines():  # a row folded over several lines: the node cell is blank
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if not cells:
+            continue
+        node = cells[0] or node
+        rows[node] = (rows.get(node, "") + " " + cells[-1]).strip()
+    assert "nofunction'missing'" in rows["first"].replace(" ", "")
+    assert "notrun:'first'(process" in rows["second"].replace(" ", "")
