@@ -84,3 +84,14 @@ def clocked(clock: ManualClock) -> Iterator[ThreadedServer]:
         generator_interval_s=3600,
     ) as srv:
         yield srv
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line for the PostgreSQL tests skipped for want of a database, not one each."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    pg = [r for r in skipped if "COLONIES_TEST_PG" in str(getattr(r, "longrepr", ""))]
+    if pg:
+        terminalreporter.write_line(
+            f"{len(pg)} PostgreSQL tests skipped: set "
+            "COLONIES_TEST_PG=postgresql://USER@HOST:PORT/DB to run them (README: Development)"
+        )
