@@ -294,10 +294,15 @@ def process_remove(s: Settings, processid: str) -> None:
 @process.command("removeall")
 @click.option("--state", type=click.Choice(["waiting", "successful", "failed", "cancelled", "all"]),
               default="all", show_default=True)  # fmt: skip
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_settings
-def process_removeall(s: Settings, state: str) -> None:
+def process_removeall(s: Settings, state: str, yes: bool) -> None:
     """Remove every process of the colony in a state, but running ones (colony owner)."""
     value = -1 if state == "all" else int(ProcessState[state.upper()])
+    which = "" if state == "all" else f" {state}"
+    question = f"Remove every{which} process of colony {s.colony()!r} (running ones are kept)?"
+    if not yes and not click.confirm(question, default=False, err=True):
+        raise CliError("nothing removed")
     removed = s.client().remove_all_processes(s.colony(), s.key("colony_prvkey"), value)
     emit(s, {"removed": removed}, lambda: click.echo(f"{removed} processes removed"))
 

@@ -174,3 +174,45 @@ def test_workflow_failures_name_nodes_and_get_shows_errors(
         rows[node] = (rows.get(node, "") + " " + cells[-1]).strip()
     assert "nofunction'missing'" in rows["first"].replace(" ", "")
     assert "notrun:'first'(process" in rows["second"].replace(" ", "")
+
+
+def test_removeall_asks_first(dev: Dev) -> None:
+    submit_waiting(dev, 2)
+
+    def waiting() -> int:
+        return len(json.loads(dev.run("--json", "process", "psw", "--count", "100").stdout))
+
+    before = waiting()
+    result = dev.run("process", "removeall", "--state", "waiting", stdin="n\n", check=False)
+    assert result.returncode == 1 and result.stderr.endswith("error: nothing removed\n")
+    assert "Remove every waiting process of colony 'dev' (running ones are kept)?" in result.stderr
+    result = dev.run("process", "removeall", "--state", "waiting", stdin="", check=False)
+    assert result.returncode != 0 and waiting() == before
+    assert dev.run("process", "removeall", "--state", "waiting", stdin="y\n").stdout == (
+        f"{before} processes removed\n"
+    )
+    submit_waiting(dev, 1)
+    assert dev.run("process", "removeall", "--state", "waiting", "--yes").stdout == (
+        "1 processes removed\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [(("process", "get"), "-p, --processid ID"), (("process", "cancel"), "-p, --processid ID"),
+     (("process", "remove"), "-p, --processid ID"), (("log", "get"), "-p, --processid ID"),
+     (("log", "follow"), "-p, --processid ID"), (("attribute", "add"), "-p, --processid ID"),
+     (("workflow", "get"), "-w, --workflowid ID"), (("workflow", "cancel"), "-w, --workflowid ID"),
+     (("workflow", "remove"), "-w, --workflowid ID"), (("cron", "get"), "--cronid ID"),
+     (("cron", "run"), "--cronid ID"), (("cron", "remove"), "--cronid ID"),
+     (("generator", "get"), "--generatorid ID"), (("generator", "pack"), "--generatorid ID"),
+     (("generator", "remove"), "--generatorid ID")],
+)  # fmt: skip
+def test_id_options_agree_across_commands(command: tuple[str, ...], option: str) -> None:
+    from click.testing import CliRunner
+
+    from pycolonies_like.cli.main import cli
+
+    shown = CliRunner().invoke(cli, [*command, "--help"], prog_name="colonies").output
+    assert f"Usage: colonies {' '.join(command)} [OPTIONS] [ID]" in shown
+    assert option in shown
