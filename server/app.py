@@ -15,7 +15,7 @@ from pycolonies_like.core.clock import Clock, SystemClock
 from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
-from server.config import ServerSettings
+from server.config import PortUnavailable, ServerSettings, bind_reason, check_port_free
 from server.hub import Hub
 from server.loops import Loop, LoopState
 from server.service import Services, build_services
@@ -73,16 +73,24 @@ class ColoniesServer:
         server.add_generic_rpc_handlers((GrpcApi(services, verifier, info).handler(),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         address = f"{s.host}:{s.port}"
-        if s.tls_cert and s.tls_key:
-            with open(s.tls_cert, "rb") as cert, open(s.tls_key, "rb") as key:
-                credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
-            self.port = server.add_secure_port(address, credentials)
-        else:
-            self.port = server.add_insecure_port(address)
-        if self.port == 0:
-            raise OSError(f"cannot listen on {address}")
-        await server.start()
         self._grpc = server
+        try:
+            check_port_free(s.host, s.port, "gRPC", "--port")
+            if s.tls_cert and s.tls_key:
+                with open(s.tls_cert, "rb") as cert, open(s.tls_key, "rb") as key:
+                    credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
+                self.port = server.add_secure_port(address, credentials)
+            else:
+                self.port = server.add_insecure_port(address)
+        except PortUnavailable:
+            await self.stop(0)
+            raise
+        except RuntimeError:  # grpc's "Failed to bind": it keeps the reason to itself
+            self.port = 0
+        if self.port == 0:
+            await self.stop(0)
+            raise PortUnavailable(s.host, s.port, "gRPC", "--port", bind_reason(None))
+        await server.start()
         await self._set_health(True)
         self._start_loops(services, verifier)
         if not s.server_id:
@@ -184,7 +192,11 @@ async def serve(
     if settings.http_port:
         from server.transport.http_gateway import start_gateway
 
-        await start_gateway(server, settings.http_port)
+        try:
+            await start_gateway(server, settings.http_port)
+        except BaseException:
+            await server.stop(0)
+            raise
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

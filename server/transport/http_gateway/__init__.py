@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from server.config import PortUnavailable, bind_reason
 from server.transport.http_gateway.gateway import Gateway
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,13 @@ async def start_gateway(server: Any, port: int) -> int:
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, server.settings.host, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as err:
+        await runner.cleanup()
+        raise PortUnavailable(
+            server.settings.host, port, "the HTTP API", "--http-port", bind_reason(err)
+        ) from None
     sockets = getattr(site._server, "sockets", None) or []
     server.http_port = sockets[0].getsockname()[1] if sockets else port
     server.on_stop(runner.cleanup)
