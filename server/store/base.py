@@ -41,6 +41,7 @@ class Member:
     name: str
     approved: bool
     executortype: str = ""
+    pending: bool = False  # an executor waiting for approval (not a rejected one)
 
 
 @dataclass(frozen=True)
