@@ -121,7 +121,7 @@ class ColoniesServer:
             Loop("deadlines", durably(services.processes.sweep), s.sweep_interval_s),
             Loop("crons", durably(services.schedules.run_due_crons), s.cron_interval_s),
             Loop("generators", durably(services.schedules.run_generators), s.generator_interval_s),
-            Loop("nonces", durably(nonces), 0.2),
+            Loop("nonces", durably(nonces), 1.0),
             Loop("health", self._check_health, 1.0),
         ]
         for loop in self.loops:
@@ -168,11 +168,6 @@ class ColoniesServer:
             await self._grpc.stop(grace)
         for loop in self.loops:
             await loop.stop()
-        if self.verifier is not None:
-            try:
-                await self.verifier.flush()
-            except Exception:
-                log.warning("could not save the last nonces")
         if self.hub.relay is not None:
             await self.hub.relay.stop()
         if self.store is not None:
