@@ -16,8 +16,10 @@ from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.config import ServerSettings
+from server.counters import ServerCounters
 from server.hub import Hub
 from server.loops import Loop, LoopState
+from server.metrics import ServerMetrics, StatisticsHistory
 from server.service import Services, build_services
 from server.store import Store, open_store
 from server.transport.grpc_api import SERVICE_NAME, GrpcApi
@@ -35,7 +37,10 @@ class ColoniesServer:
         self.clock = clock or SystemClock()
         self.store: Store | None = store
         self.hub = Hub()
+        self.counters = ServerCounters()
         self.services: Services | None = None
+        self.metrics: ServerMetrics | None = None
+        self.history: StatisticsHistory | None = None
         self.verifier: RequestVerifier | None = None
         self.port = 0
         self.http_port = 0
@@ -50,7 +55,7 @@ class ColoniesServer:
         if self.store is None:
             self.store = await open_store(s.db_url, s.data_dir, **self._store_options())
         self.hub.relay = await self.store.start_relay(self.hub)
-        services = build_services(self.store, self.hub, self.clock, s.server_id)
+        services = build_services(self.store, self.hub, self.clock, s.server_id, self.counters)
         self.services = services
         verifier = RequestVerifier(self.store, self.clock, s.signature_window_s)
         await verifier.load()
@@ -84,7 +89,9 @@ class ColoniesServer:
         await server.start()
         self._grpc = server
         await self._set_health(True)
+        self.history = StatisticsHistory(self.store, self.clock.now_ns, s.history_size)
         self._start_loops(services, verifier)
+        self.metrics = ServerMetrics(services, self.store, self.hub, self.loops)
         if not s.server_id:
             log.warning("no server id given: nobody can add colonies (set COLONIES_SERVER_ID)")
         log.info("serving gRPC on %s:%d (store: %s)", s.host, self.port, self.store.kind)
@@ -116,6 +123,8 @@ class ColoniesServer:
             Loop("nonces", durably(nonces), 0.2),
             Loop("health", self._check_health, 1.0),
         ]
+        if self.history is not None and s.history_interval_s > 0:
+            self.loops.append(Loop("statistics", self.history.sample, s.history_interval_s))
         for loop in self.loops:
             loop.start()
 
@@ -182,9 +191,9 @@ async def serve(
     server = ColoniesServer(settings)
     await server.start()
     if settings.http_port:
-        from server.transport.http_gateway import start_gateway
+        from server.transport.web import start_http
 
-        await start_gateway(server, settings.http_port)
+        await start_http(server, settings.http_port)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.models import Event, EventKind, Process, ProcessGraph, ProcessState
+from server.counters import ServerCounters
 from server.hub import EventBus, Hub, Waiter
 from server.store.base import FinishResult
 
@@ -59,13 +60,15 @@ class EventStream:
 
 
 class EventEmitter:
-    def __init__(self, hub: Hub, clock: Clock) -> None:
+    def __init__(self, hub: Hub, clock: Clock, counters: ServerCounters | None = None) -> None:
         self._hub = hub
         self._clock = clock
+        self.counters = counters or ServerCounters()
 
     # ----------------------------------------------------------- emit --
 
     def process_event(self, kind: EventKind, p: Process, message: str = "") -> None:
+        self.counters.process_event(kind.name, p.colonyname, p.spec.conditions.executortype)
         self._hub.emit(
             Event(
                 kind=kind,
@@ -88,6 +91,10 @@ class EventEmitter:
             self.process_event(EventKind.SUBMITTED, p)
 
     def assigned(self, p: Process) -> None:
+        self.counters.assigned(
+            p.colonyname, p.spec.conditions.executortype,
+            max(p.starttime - p.submissiontime, 0) / 1e9,
+        )  # fmt: skip
         self.process_event(EventKind.ASSIGNED, p)
 
     def requeued(self, processes: Sequence[Process], why: str) -> None:
