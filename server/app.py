@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -41,6 +42,7 @@ class ColoniesServer:
         self.services: Services | None = None
         self.metrics: ServerMetrics | None = None
         self.history: StatisticsHistory | None = None
+        self.dashboard: Any = None  # set when the HTTP port serves the dashboard
         self.verifier: RequestVerifier | None = None
         self.port = 0
         self.http_port = 0

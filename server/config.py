@@ -19,6 +19,7 @@ class ServerSettings:
     http_port: int = 0  # health, /metrics, the dashboard and the ColonyOS API; 0 = off
     colonyos_api: bool = True  # serve the ColonyOS-compatible API on the HTTP port
     metrics: bool = True  # serve /metrics on the HTTP port
+    dashboard: bool = True  # serve the web dashboard under /ui on the HTTP port
     history_interval_s: float = 10.0  # how often colony statistics are sampled; 0 = never
     history_size: int = 360  # samples kept per colony
     data_dir: str = "./data"
@@ -54,6 +55,8 @@ class ServerSettings:
             values["colonyos_api"] = env_bool(env, "COLONIES_COLONYOS_API")
         if env.get("COLONIES_METRICS"):
             values["metrics"] = env_bool(env, "COLONIES_METRICS")
+        if env.get("COLONIES_DASHBOARD"):
+            values["dashboard"] = env_bool(env, "COLONIES_DASHBOARD")
         if env.get("COLONIES_TLSCERT"):
             values["tls_cert"] = env["COLONIES_TLSCERT"]
         if env.get("COLONIES_TLSKEY"):

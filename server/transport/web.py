@@ -2,7 +2,7 @@
 
     GET  /health    200 while the store answers
     GET  /metrics   Prometheus' text format (unless --no-metrics)
-    /ui ...         the web dashboard (server/transport/dashboard.py)
+    /ui ...         the web dashboard (server/transport/dashboard.py; unless --no-dashboard)
     POST /api       ColonyOS' RPC envelope   } unless --no-colonyos-api
     GET  /pubsub    ColonyOS' subscriptions  }
 
@@ -48,6 +48,11 @@ async def start_http(server: Any, port: int) -> int:
             return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
         app.router.add_get("/metrics", scrape)
+    if settings.dashboard:
+        from server.transport.dashboard import Dashboard
+
+        server.dashboard = Dashboard(server)
+        server.dashboard.routes(app)
     if settings.colonyos_api:
         from server.transport.http_gateway.gateway import Gateway
 
