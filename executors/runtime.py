@@ -65,6 +65,7 @@ from executors.functions import (
 from executors.metrics import RuntimeMetrics
 from executors.outbox import Outbox
 from executors.settings import ExecutorSettings
+from pycolonies_like import tracing
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import Process
@@ -142,6 +143,7 @@ class ExecutorRuntime:
             raise errors.InvalidArgument("no colony: set COLONIES_COLONY_NAME")
         self._pool = ThreadPoolExecutor(max_workers=s.concurrency, thread_name_prefix="function")
         self.client = AsyncColonies(s.host, s.port, s.tls)
+        traced_here = not tracing.enabled() and tracing.configure("colonies-executor")
         if s.metrics_port is not None:
             self.metrics = RuntimeMetrics(lambda: list(self.functions), self._running_functions)
             self.metrics_port = self.metrics.serve(s.metrics_port, s.metrics_host)
@@ -172,6 +174,8 @@ class ExecutorRuntime:
             self._pool.shutdown(wait=False, cancel_futures=True)
             if self.metrics is not None:
                 self.metrics.stop()
+            if traced_here:
+                tracing.shutdown()
 
     def _running_functions(self) -> list[str]:
         assert self.metrics is not None
@@ -375,8 +379,17 @@ class ExecutorRuntime:
     async def _run(self, process: Process, ctx: ProcessContext) -> None:
         ending: tuple[str, list[Any]] | None = None
         started = time.monotonic()
+        attributes = {
+            "colonies.process_id": process.processid,
+            "colonies.executor": self.name,
+            "colonies.attempt": process.attempt,
+        }
         try:
-            ending = await self._call(process, ctx)
+            name = f"colonies run {process.spec.funcname}"
+            with tracing.running(name, process.spec.env, attributes) as traced:
+                ending = await self._call(process, ctx)
+                if ending is not None and ending[0] == "fail":
+                    traced("; ".join(str(e) for e in ending[1]) or "failed")
         except asyncio.CancelledError:
             pass  # taken back, or handed back on shutdown: nothing to report
         finally:

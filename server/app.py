@@ -12,6 +12,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 import pycolonies_like
+from pycolonies_like import tracing
 from pycolonies_like.core.clock import Clock, SystemClock
 from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.proto import colonies_pb2 as pb
@@ -190,6 +191,7 @@ async def serve(
     settings: ServerSettings, ready: Callable[[ColoniesServer], None] | None = None
 ) -> None:
     """Runs until SIGTERM or SIGINT, then stops gracefully."""
+    tracing.configure("colonies-server")  # OTLP when OTEL_EXPORTER_OTLP_* ask for it
     server = ColoniesServer(settings)
     await server.start()
     if settings.http_port:
@@ -205,3 +207,4 @@ async def serve(
     await stopping.wait()
     log.info("stopping (grace %.0f s)", settings.grace_s)
     await server.stop()
+    tracing.shutdown()

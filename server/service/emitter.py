@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from pycolonies_like import tracing
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.models import Event, EventKind, Process, ProcessGraph, ProcessState
 from server.counters import ServerCounters
@@ -69,6 +70,8 @@ class EventEmitter:
 
     def process_event(self, kind: EventKind, p: Process, message: str = "") -> None:
         self.counters.process_event(kind.name, p.colonyname, p.spec.conditions.executortype)
+        if tracing.enabled() and tracing.TRACEPARENT in p.spec.env:
+            self._trace(kind, p, message)
         self._hub.emit(
             Event(
                 kind=kind,
@@ -83,6 +86,32 @@ class EventEmitter:
                 attempt=p.attempt,
             )
         )
+
+    def _trace(self, kind: EventKind, p: Process, message: str) -> None:
+        """The server's spans in the trace the process carries: its time in the
+        queue (on assignment), its run (when it ends), a requeue."""
+        attributes = {
+            "colonies.process_id": p.processid, "colonies.colony": p.colonyname,
+            "colonies.executor_type": p.spec.conditions.executortype,
+            "colonies.function": p.spec.funcname, "colonies.attempt": p.attempt,
+        }  # fmt: skip
+        if p.processgraphid:
+            attributes["colonies.workflow_id"] = p.processgraphid
+        now = self._clock.now_ns()
+        env = p.spec.env
+        if kind == EventKind.ASSIGNED:
+            tracing.record("colonies queued", env, p.submissiontime, p.starttime, attributes)
+        elif kind in _ENDED.values():
+            attributes["colonies.state"] = p.state.name.lower()
+            error = "; ".join(p.errors) or "failed" if kind == EventKind.FAILED else ""
+            if p.starttime:
+                tracing.record("colonies run", env, p.starttime, p.endtime or now, attributes,
+                               error)  # fmt: skip
+            else:
+                tracing.record("colonies ended", env, now, now, attributes, error)
+        elif kind == EventKind.RETRIED:
+            attributes["colonies.reason"] = message
+            tracing.record("colonies requeued", env, now, now, attributes)
 
     def submitted(self, processes: Sequence[Process]) -> None:
         """New processes are in the queue: wake executors, tell subscribers."""
