@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 
-from pycolonies_like import compat, convert, replies
+from pycolonies_like import compat, convert, replies, tracing
 from pycolonies_like.channel import DEFAULT_PORT, AsyncSignedChannel, Endpoint, open_channel
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
@@ -167,14 +167,18 @@ class AsyncColonies(Endpoint):
     # ------------------------------------------------------- processes --
 
     async def submit_func_spec(self, spec: Any, prvkey: str, idempotency_key: str = "") -> Process:
-        reply = await self.rpc.Submit(compat.submit(spec, idempotency_key), prvkey)
+        request = compat.submit(spec, idempotency_key)
+        with tracing.submitting(f"colonies submit {request.spec.funcname}", [request.spec.env]):
+            reply = await self.rpc.Submit(request, prvkey)
         return convert.process_from_pb(reply)
 
     # The seed tutorial calls it `submit`.
     submit = submit_func_spec
 
     async def submit_batch(self, specs: Sequence[Any], prvkey: str) -> list[Process]:
-        return replies.processes(await self.rpc.SubmitBatch(compat.submit_batch(specs), prvkey))
+        request = compat.submit_batch(specs)
+        with tracing.submitting("colonies submit batch", [s.env for s in request.specs]):
+            return replies.processes(await self.rpc.SubmitBatch(request, prvkey))
 
     async def assign(self, colonyname: str, timeout: float, prvkey: str) -> Process:
         """Waits up to `timeout` seconds for a process; raises NoProcessAvailable."""
@@ -279,7 +283,10 @@ class AsyncColonies(Endpoint):
     # ------------------------------------------------------- workflows --
 
     async def submit_workflow(self, workflow: Any, prvkey: str) -> ProcessGraph:
-        reply = await self.rpc.SubmitWorkflow(compat.submit_workflow(workflow), prvkey)
+        request = compat.submit_workflow(workflow)
+        envs = [s.env for s in request.spec.functionspecs]
+        with tracing.submitting("colonies submit workflow", envs):
+            reply = await self.rpc.SubmitWorkflow(request, prvkey)
         return convert.graph_from_pb(reply)
 
     async def get_processgraph(self, processgraphid: str, prvkey: str) -> ProcessGraph:

@@ -20,7 +20,7 @@ from typing import Any
 
 import grpc
 
-from pycolonies_like import compat, convert, replies
+from pycolonies_like import compat, convert, replies, tracing
 from pycolonies_like.aio import AsyncColonies
 from pycolonies_like.channel import (
     DEFAULT_PORT,
@@ -179,14 +179,18 @@ class Colonies(Endpoint):
     # ------------------------------------------------------- processes --
 
     def submit_func_spec(self, spec: Any, prvkey: str, idempotency_key: str = "") -> Process:
-        reply = self.rpc.Submit(compat.submit(spec, idempotency_key), prvkey)
+        request = compat.submit(spec, idempotency_key)
+        with tracing.submitting(f"colonies submit {request.spec.funcname}", [request.spec.env]):
+            reply = self.rpc.Submit(request, prvkey)
         return convert.process_from_pb(reply)
 
     # The seed tutorial calls it `submit`.
     submit = submit_func_spec
 
     def submit_batch(self, specs: Sequence[Any], prvkey: str) -> list[Process]:
-        return replies.processes(self.rpc.SubmitBatch(compat.submit_batch(specs), prvkey))
+        request = compat.submit_batch(specs)
+        with tracing.submitting("colonies submit batch", [s.env for s in request.specs]):
+            return replies.processes(self.rpc.SubmitBatch(request, prvkey))
 
     def assign(self, colonyname: str, timeout: float, prvkey: str) -> Process:
         """Waits up to `timeout` seconds for a process; raises NoProcessAvailable."""
@@ -289,7 +293,10 @@ class Colonies(Endpoint):
     # ------------------------------------------------------- workflows --
 
     def submit_workflow(self, workflow: Any, prvkey: str) -> ProcessGraph:
-        reply = self.rpc.SubmitWorkflow(compat.submit_workflow(workflow), prvkey)
+        request = compat.submit_workflow(workflow)
+        envs = [s.env for s in request.spec.functionspecs]
+        with tracing.submitting("colonies submit workflow", envs):
+            reply = self.rpc.SubmitWorkflow(request, prvkey)
         return convert.graph_from_pb(reply)
 
     def get_processgraph(self, processgraphid: str, prvkey: str) -> ProcessGraph:

@@ -214,6 +214,17 @@ class Processes(Database):
                 await dequeue(tx, ready)
             return await tx.execute(sql, params)
 
+    async def waiting_summary(self) -> list[tuple[str, str, int, int]]:
+        """(colony, executor type, waiting processes, oldest submission time) for
+        each pair with processes in the queue; one pass over the waiting index."""
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                "SELECT colonyname, executortype, COUNT(*) AS n, MIN(submissiontime) AS oldest "
+                f"FROM processes WHERE state = {int(ProcessState.WAITING)} "
+                "GROUP BY colonyname, executortype"
+            )
+        return [(r["colonyname"], r["executortype"], r["n"], r["oldest"]) for r in found]
+
     async def colony_statistics(self, colonyname: str) -> Statistics:
         return await self._statistics(colonyname)
 

@@ -1,4 +1,4 @@
-"""The gateway's routes: the RPC envelope, websocket subscriptions, health."""
+"""The gateway's routes: the RPC envelope and websocket subscriptions."""
 
 from __future__ import annotations
 
@@ -62,13 +62,6 @@ class Gateway:
         except Exception:
             log.exception("unexpected error in %s", payloadtype)
             return web.Response(status=500, text=error_envelope(500, "internal server error"))
-
-    async def health(self, request: web.Request) -> web.Response:
-        try:
-            await self.services.ping()
-        except errors.StorageError:
-            return web.Response(status=503)
-        return web.Response(status=200)
 
     async def pubsub(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=self.server.settings.max_message_bytes)
