@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -335,14 +336,25 @@ class PostgresStore(SqlStore):
             row = await cursor.fetchone()
         return (row["version"] if row else 0) or 0
 
+    def pool_usage(self) -> tuple[int, int] | None:
+        if self._pool is None:
+            return None
+        stats = self._pool.get_stats()
+        return stats.get("pool_size", 0) - stats.get("pool_available", 0), self._pool.max_size
+
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[Tx]:
+        commits = self.commits
         async with self._connection() as conn:
+            started = time.perf_counter()
             try:
                 async with conn.transaction():
                     yield PgTx(conn)
             except psycopg.Error as err:
+                commits.failed += 1
                 raise _translate(err) from None
+            commits.seconds.observe(time.perf_counter() - started)
+            commits.batch.observe(1)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[Tx]:
