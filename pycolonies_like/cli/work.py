@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -68,8 +69,10 @@ def submit_and_maybe_follow(s: Settings, spec: FuncSpec, do_follow: bool, wait: 
         emit(s, process, lambda: click.echo(process.processid))
         return
     info(f"Process {process.processid} submitted")
+    hint = threading.Timer(HINT_AFTER_S, warn_if_nobody_serves, (s, spec, process))
+    hint.daemon = True
     try:
-        warn_if_nobody_serves(s, spec)
+        hint.start()
         if do_follow:
             code = follow(client, process, key)
         else:
@@ -77,15 +80,24 @@ def submit_and_maybe_follow(s: Settings, spec: FuncSpec, do_follow: bool, wait: 
             code = report(final)
             emit(s, final, lambda: echo_lines(final.output))
     except KeyboardInterrupt:
+        hint.cancel()
         still_there(client, process, key)
         sys.exit(130)
+    finally:
+        hint.cancel()
     sys.exit(code)
 
 
-def warn_if_nobody_serves(s: Settings, spec: FuncSpec) -> None:
-    """Says so when no executor of the spec's type is registered: it would wait unseen."""
+HINT_AFTER_S = 2.0  # an executor started just before (`... &`) has registered by then
+
+
+def warn_if_nobody_serves(s: Settings, spec: FuncSpec, process: Process) -> None:
+    """Says so when the process still waits and no executor of its type is registered:
+    it would wait unseen."""
     wanted = spec.conditions.executortype
     try:
+        if s.client().get_process(process.processid, s.key()).state != ProcessState.WAITING:
+            return
         executors = s.client().list_executors(spec.conditions.colonyname, s.key())
     except ColoniesError:
         return  # a hint only: the process is submitted whatever this says
@@ -94,8 +106,8 @@ def warn_if_nobody_serves(s: Settings, spec: FuncSpec) -> None:
         return
     known = f" (registered types: {', '.join(types)})" if types else " (none is registered)"
     info(
-        f"No executor of type {wanted!r} is registered in colony "
-        f"{spec.conditions.colonyname!r}{known}: the process waits until one registers"
+        f"Still waiting: no executor of type {wanted!r} is registered in colony "
+        f"{spec.conditions.colonyname!r}{known}; the process waits until one registers"
     )
 
 
