@@ -189,6 +189,18 @@ def release(processid: Any, attempt: int | None) -> pb.ReleaseRequest:
     return pb.ReleaseRequest(processid=pid_of(processid), attempt=attempt_of(processid, attempt))
 
 
+# How long after receiving an assignment the SDK confirms it, unless it has
+# already said something about it (a close, a heartbeat...). Well below the
+# server's smallest confirmation timeout.
+ACK_DELAY_S = 0.5
+
+
+def acknowledge(processid: Any, attempt: int | None) -> pb.AcknowledgeRequest:
+    return pb.AcknowledgeRequest(
+        processid=pid_of(processid), attempt=attempt_of(processid, attempt)
+    )
+
+
 def heartbeat(processid: Any, attempt: int | None) -> pb.HeartbeatRequest:
     return pb.HeartbeatRequest(processid=pid_of(processid), attempt=attempt_of(processid, attempt))
 

@@ -50,7 +50,7 @@ class ColoniesServer:
         if self.store is None:
             self.store = await open_store(s.db_url, s.data_dir, **self._store_options())
         self.hub.relay = await self.store.start_relay(self.hub)
-        services = build_services(self.store, self.hub, self.clock, s.server_id)
+        services = build_services(self.store, self.hub, self.clock, s.server_id, s.lease_policy())
         self.services = services
         verifier = RequestVerifier(self.store, self.clock, s.signature_window_s)
         await verifier.load()

@@ -7,7 +7,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from pycolonies_like.core.rules import env_int
+from pycolonies_like.core.errors import InvalidArgument
+from pycolonies_like.core.rules import LeasePolicy, env_int
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ class ServerSettings:
     tls_cert: str | None = None
     tls_key: str | None = None
     db_pool_size: int = 10
+    # An assignment not confirmed by its executor within assign_ack_timeout_s,
+    # or whose executor is silent (no session, no heartbeat) for
+    # lease_timeout_s, goes back to the queue, whatever maxexectime is.
+    assign_ack_timeout_s: float = 10.0
+    lease_timeout_s: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:
@@ -45,12 +51,29 @@ class ServerSettings:
         if db_url:
             values["db_url"] = db_url
         values["db_pool_size"] = env_int(env, "COLONIES_DB_POOL_SIZE", 10, 1, 1000)
+        for var, name in (("COLONIES_ASSIGN_ACK_TIMEOUT", "assign_ack_timeout_s"),
+                          ("COLONIES_LEASE_TIMEOUT", "lease_timeout_s")):  # fmt: skip
+            if env.get(var, "").strip():
+                values[name] = env_seconds(env, var)
         if env.get("COLONIES_TLSCERT"):
             values["tls_cert"] = env["COLONIES_TLSCERT"]
         if env.get("COLONIES_TLSKEY"):
             values["tls_key"] = env["COLONIES_TLSKEY"]
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **values)  # type: ignore[arg-type]
+        settings = replace(cls(), **values)  # type: ignore[arg-type]
+        settings.lease_policy()  # refuses impossible timeouts now
+        return settings
+
+    def lease_policy(self) -> LeasePolicy:
+        return LeasePolicy(self.assign_ack_timeout_s, self.lease_timeout_s)
+
+
+def env_seconds(env: Mapping[str, str], name: str) -> float:
+    text = env[name].strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidArgument(f"{name} must be a number of seconds, got {text!r}") from None
 
 
 def db_url_from_env(env: Mapping[str, str]) -> str | None:

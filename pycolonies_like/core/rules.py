@@ -7,8 +7,11 @@ the tests can rely on exactly the same rules.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
@@ -152,6 +155,65 @@ def deadline_sql(now: str, limit_s: str) -> str:
     set a deadline from a row's own limit column. `now` and `limit_s` are SQL
     (a parameter and a column); tests hold the two forms equal."""
     return f"CASE WHEN {limit_s} > 0 THEN {now} + {limit_s} * {NS_PER_SECOND} ELSE 0 END"
+
+
+class Lease(IntEnum):
+    """How an assignment is held (the `lease` column of a running process).
+
+    ASSIGNED: sent, not yet confirmed by the executor; it goes back to the
+    queue after the (short) confirmation timeout. KEPT: confirmed, and kept
+    alive by the executor's session or heartbeats; it goes back to the queue
+    when the executor is silent for the lease timeout. DELIVERED: confirmed by
+    a client that sends no heartbeats (the ColonyOS protocol, a unary client
+    that never sent one); only maxexectime applies, as in ColonyOS."""
+
+    ASSIGNED = 0
+    KEPT = 1
+    DELIVERED = 2
+
+
+MIN_ACK_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class LeasePolicy:
+    """The server's lease timeouts, in seconds (see `Lease`)."""
+
+    ack_timeout_s: float = 10.0
+    lease_timeout_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("ack_timeout_s", "lease_timeout_s"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InvalidArgument(f"{name} must be a number of seconds, got {value!r}")
+            if value < MIN_ACK_TIMEOUT_S:
+                raise InvalidArgument(
+                    f"{name} must be at least {MIN_ACK_TIMEOUT_S:g} seconds, got {value:g}"
+                )
+
+    def ack_deadline(self, now_ns: int) -> int:
+        """When an unconfirmed assignment goes back to the queue."""
+        return now_ns + int(self.ack_timeout_s * NS_PER_SECOND)
+
+    def lease_deadline(self, now_ns: int) -> int:
+        """When a kept assignment whose executor stays silent goes back."""
+        return now_ns + int(self.lease_timeout_s * NS_PER_SECOND)
+
+    @property
+    def renew_interval_s(self) -> float:
+        """How often a live session renews its leases: well within both timeouts."""
+        return min(self.ack_timeout_s, self.lease_timeout_s) / 4
+
+
+def check_timeout(value: float, maximum: float) -> float:
+    """A long-poll timeout in seconds: a finite number, capped at `maximum`;
+    negative means "do not wait"."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidArgument(f"timeout must be a finite number of seconds, got {value!r}")
+    if math.isinf(maximum):
+        return float(value)
+    return min(max(float(value), 0.0), maximum)
 
 
 def executor_not_approved(executorname: str, colonyname: str) -> PermissionDenied:

@@ -589,6 +589,14 @@ class HeartbeatRequest(_message.Message):
     attempt: int
     def __init__(self, processid: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
 
+class AcknowledgeRequest(_message.Message):
+    __slots__ = ("processid", "attempt")
+    PROCESSID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    processid: str
+    attempt: int
+    def __init__(self, processid: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
+
 class HeartbeatReply(_message.Message):
     __slots__ = ("execdeadline", "cancelled")
     EXECDEADLINE_FIELD_NUMBER: _ClassVar[int]
@@ -846,7 +854,7 @@ class SessionOpen(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., capacity: _Optional[int] = ...) -> None: ...
 
 class SessionRequest(_message.Message):
-    __slots__ = ("request_id", "open", "close", "fail", "log", "set_output", "heartbeat", "release")
+    __slots__ = ("request_id", "open", "close", "fail", "log", "set_output", "heartbeat", "release", "confirm", "received")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     OPEN_FIELD_NUMBER: _ClassVar[int]
     CLOSE_FIELD_NUMBER: _ClassVar[int]
@@ -855,6 +863,8 @@ class SessionRequest(_message.Message):
     SET_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     RELEASE_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_FIELD_NUMBER: _ClassVar[int]
     request_id: int
     open: SessionOpen
     close: CloseRequest
@@ -863,7 +873,13 @@ class SessionRequest(_message.Message):
     set_output: SetOutputRequest
     heartbeat: HeartbeatRequest
     release: ReleaseRequest
-    def __init__(self, request_id: _Optional[int] = ..., open: _Optional[_Union[SessionOpen, _Mapping]] = ..., close: _Optional[_Union[CloseRequest, _Mapping]] = ..., fail: _Optional[_Union[FailRequest, _Mapping]] = ..., log: _Optional[_Union[AddLogRequest, _Mapping]] = ..., set_output: _Optional[_Union[SetOutputRequest, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatRequest, _Mapping]] = ..., release: _Optional[_Union[ReleaseRequest, _Mapping]] = ...) -> None: ...
+    confirm: SessionConfirm
+    received: int
+    def __init__(self, request_id: _Optional[int] = ..., open: _Optional[_Union[SessionOpen, _Mapping]] = ..., close: _Optional[_Union[CloseRequest, _Mapping]] = ..., fail: _Optional[_Union[FailRequest, _Mapping]] = ..., log: _Optional[_Union[AddLogRequest, _Mapping]] = ..., set_output: _Optional[_Union[SetOutputRequest, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatRequest, _Mapping]] = ..., release: _Optional[_Union[ReleaseRequest, _Mapping]] = ..., confirm: _Optional[_Union[SessionConfirm, _Mapping]] = ..., received: _Optional[int] = ...) -> None: ...
+
+class SessionConfirm(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class SessionAck(_message.Message):
     __slots__ = ("request_id", "code", "reason", "message")

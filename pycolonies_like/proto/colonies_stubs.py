@@ -263,6 +263,11 @@ class ColoniesStub:
             "Heartbeat", request, pb.HeartbeatReply.FromString, prvkey, timeout
         )
 
+    def Acknowledge(
+        self, request: pb.AcknowledgeRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return self._transport.unary("Acknowledge", request, pb.Empty.FromString, prvkey, timeout)
+
     def GetProcess(
         self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Process:
@@ -648,6 +653,13 @@ class AsyncColoniesStub:
     ) -> pb.HeartbeatReply:
         return await self._transport.unary(
             "Heartbeat", request, pb.HeartbeatReply.FromString, prvkey, timeout
+        )
+
+    async def Acknowledge(
+        self, request: pb.AcknowledgeRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return await self._transport.unary(
+            "Acknowledge", request, pb.Empty.FromString, prvkey, timeout
         )
 
     async def GetProcess(

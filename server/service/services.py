@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from pycolonies_like.core.clock import Clock
+from pycolonies_like.core.rules import LeasePolicy
 from server.hub import Hub
 from server.service.colonies import ColonyService
 from server.service.emitter import EventEmitter
@@ -65,7 +66,9 @@ class Services:
         self._emitter.close()
 
 
-def build_services(store: Store, hub: Hub, clock: Clock, server_id: str) -> Services:
+def build_services(
+    store: Store, hub: Hub, clock: Clock, server_id: str, leases: LeasePolicy | None = None
+) -> Services:
     guard = AccessGuard(store, server_id)
     emitter = EventEmitter(hub, clock)
     workflows = WorkflowService(store, guard, emitter, clock)
@@ -74,7 +77,7 @@ def build_services(store: Store, hub: Hub, clock: Clock, server_id: str) -> Serv
         clock=clock,
         emitter=emitter,
         colonies=ColonyService(store, guard, emitter, clock),
-        processes=ProcessService(store, guard, emitter, clock),
+        processes=ProcessService(store, guard, emitter, clock, leases),
         logs=LogService(store, guard, emitter, clock),
         workflows=workflows,
         schedules=ScheduleService(store, guard, clock, workflows),

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pycolonies_like.core.models import Executor, ExecutorState, Process, ProcessState
-from pycolonies_like.core.rules import NS_PER_SECOND, deadline_sql, executor_not_approved
+from pycolonies_like.core.rules import NS_PER_SECOND, Lease, deadline_sql, executor_not_approved
 from server.store import functions, graphs, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
@@ -32,15 +32,18 @@ IS_APPROVED = (
     "colonyname = :colonyname AND executorname = :executorname AND executorid = :executorid "
     f"AND state = {int(ExecutorState.APPROVED)}"
 )
-# Assigns a process to the claiming executor. (:executorid, :executorname, :now)
+# Assigns a process to the claiming executor, unconfirmed until :lease.
+# (:executorid, :executorname, :now, :lease)
 ASSIGN = (
     f"state = {RUNNING}, assignedexecutorid = :executorid, assignedexecutorname = :executorname, "
-    f"attempt = attempt + 1, starttime = :now, execdeadline = {deadline_sql(':now', 'maxexectime')}"
+    f"attempt = attempt + 1, starttime = :now, "
+    f"execdeadline = {deadline_sql(':now', 'maxexectime')}, "
+    f"lease = {int(Lease.ASSIGNED)}, leasedeadline = :lease"
 )
 # Ends a running process. (:state, :now, :has_output, :output, :errors)
 FINISH = (
     "state = :state, endtime = :now, output = CASE WHEN :has_output = 1 THEN :output "
-    "ELSE output END, errors = :errors"
+    "ELSE output END, errors = :errors, leasedeadline = 0"
 )
 # ... if it is the given attempt (0: any) of the given executor ('': any). (:processid, ...)
 FINISHABLE = (
@@ -57,10 +60,11 @@ def start_graph(processgraphid: str) -> str:
     )
 
 
-def claim_params(executor: Executor, now_ns: int) -> dict[str, Any]:
+def claim_params(executor: Executor, now_ns: int, lease_ns: int = 0) -> dict[str, Any]:
     e = executor
     return {"colonyname": e.colonyname, "executortype": e.executortype,
-            "executorname": e.executorname, "executorid": e.executorid, "now": now_ns}  # fmt: skip
+            "executorname": e.executorname, "executorid": e.executorid, "now": now_ns,
+            "lease": lease_ns}  # fmt: skip
 
 
 def finish_params(
@@ -82,6 +86,7 @@ async def requeue(
     row = await tx.fetchone(
         f"UPDATE processes SET state = {WAITING}, assignedexecutorid = '', "
         "assignedexecutorname = '', starttime = 0, execdeadline = 0, retries = retries + :retry, "
+        "lease = 0, leasedeadline = 0, "
         f"waitdeadline = {deadline_sql(':now', 'maxwaittime')} "
         f"WHERE processid = :processid AND state = {RUNNING} AND attempt = :attempt RETURNING {P}",
         {"retry": int(count_retry), "now": now_ns, "processid": processid, "attempt": attempt},
@@ -123,8 +128,10 @@ class Queue(Database):
         self._heard[key] = now_ns
         return True
 
-    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
-        params = claim_params(executor, now_ns)
+    async def claim_process(
+        self, executor: Executor, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
+        params = claim_params(executor, now_ns, lease_ns)
         async with self._tx() as tx:
             # Also the last word on approval: a rejected or removed executor,
             # even one holding an open session, gets nothing.
@@ -192,15 +199,64 @@ class Queue(Database):
         async with self._tx() as tx:
             return await requeue(tx, processid, attempt, now_ns, count_retry=count_retry)
 
-    async def extend_deadline(self, processid: str, attempt: int, now_ns: int) -> Process | None:
+    async def extend_deadline(
+        self, processid: str, attempt: int, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
         async with self._write1() as tx:
             row = await tx.fetchone(
-                f"UPDATE processes SET execdeadline = {deadline_sql(':now', 'maxexectime')} "
+                f"UPDATE processes SET execdeadline = {deadline_sql(':now', 'maxexectime')}, "
+                f"lease = {int(Lease.KEPT)}, leasedeadline = :lease "
                 f"WHERE processid = :processid AND state = {RUNNING} AND attempt = :attempt "
                 f"RETURNING {P}",
-                {"now": now_ns, "processid": processid, "attempt": attempt},
+                {"now": now_ns, "processid": processid, "attempt": attempt, "lease": lease_ns},
             )
             return await procs.load(tx, row) if row else None
+
+    async def acknowledge(
+        self, executorid: str, assignments: Sequence[tuple[str, int]], lease: Lease,
+        lease_ns: int,
+    ) -> int:  # fmt: skip
+        """Confirms the executor's unconfirmed assignments (process id, attempt):
+        KEPT until `lease_ns`, or DELIVERED (no lease). Returns how many."""
+        deadline = lease_ns if lease == Lease.KEPT else 0
+        changed = 0
+        async with self._tx() as tx:
+            for processid, attempt in assignments:
+                changed += await tx.execute(
+                    "UPDATE processes SET lease = :lease, leasedeadline = :deadline "
+                    f"WHERE processid = :processid AND state = {RUNNING} AND attempt = :attempt "
+                    f"AND assignedexecutorid = :executorid AND lease = {int(Lease.ASSIGNED)}",
+                    {"lease": int(lease), "deadline": deadline, "processid": processid,
+                     "attempt": attempt, "executorid": executorid},
+                )  # fmt: skip
+        return changed
+
+    async def renew_leases(
+        self, colonyname: str, executorname: str, executorid: str, now_ns: int, lease_ns: int
+    ) -> int:
+        """The executor is alive: its kept leases run until `lease_ns`, and its
+        record says when it was last heard from. Returns the leases renewed."""
+        params = {"colonyname": colonyname, "executorname": executorname,
+                  "executorid": executorid, "now": now_ns, "lease": lease_ns}  # fmt: skip
+        async with self._tx() as tx:
+            await tx.execute(
+                f"UPDATE executors SET lastheardfromtime = :now WHERE {IS_APPROVED}", params
+            )
+            return await tx.execute(
+                f"UPDATE processes SET leasedeadline = :lease WHERE assignedexecutorid = "
+                f":executorid AND state = {RUNNING} AND colonyname = :colonyname "
+                f"AND lease = {int(Lease.KEPT)}",
+                params,
+            )
+
+    async def expired_leases(self, now_ns: int, limit: int) -> list[Process]:
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                f"SELECT {P} FROM processes WHERE state = {RUNNING} AND leasedeadline > 0 "
+                "AND leasedeadline < ? ORDER BY leasedeadline LIMIT ?",
+                (now_ns, limit),
+            )
+        return [rows.process_from_row(r) for r in found]
 
     async def expired_running(self, now_ns: int, limit: int) -> list[Process]:
         async with self._read() as tx:

@@ -262,6 +262,10 @@ class GrpcApi:
         deadline, cancelled = await self.processes.heartbeat(caller, req.processid, req.attempt)
         return pb.HeartbeatReply(execdeadline=deadline, cancelled=cancelled)
 
+    async def Acknowledge(self, caller: str, req: pb.AcknowledgeRequest) -> pb.Empty:
+        await self.processes.acknowledge(caller, req.processid, req.attempt)
+        return pb.Empty()
+
     async def GetProcess(self, caller: str, req: pb.ProcessIdRequest) -> pb.Process:
         return convert.process_to_pb(await self.processes.get_process(caller, req.processid))
 

@@ -214,6 +214,19 @@ def test_errors_are_one_line_and_non_zero(dev: Dev, tmp_path: Path) -> None:
             f"{1 if variable == 'COLONIES_DB_POOL_SIZE' else 0} to "
             f"{1000 if variable == 'COLONIES_DB_POOL_SIZE' else 65535}, got {value!r}"
         )
+    for env, args, message in (
+        ({"COLONIES_LEASE_TIMEOUT": "soon"}, [],
+         "error: COLONIES_LEASE_TIMEOUT must be a number of seconds, got 'soon'"),
+        ({}, ["--lease-timeout", "0.5"],
+         "error: lease_timeout_s must be at least 2 seconds, got 0.5"),
+        ({}, ["--assign-ack-timeout", "nan"],
+         "error: ack_timeout_s must be a number of seconds, got nan"),
+    ):  # fmt: skip
+        result = subprocess.run(
+            [*COLONIES, "server", "start", "--data-dir", str(tmp_path), *args],
+            env={**dev.env, **env}, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert result.returncode == 1 and result.stderr.strip() == message, result.stderr
 
 
 def test_admin_commands(dev: Dev) -> None:
