@@ -224,8 +224,18 @@ class Colonies(Endpoint):
 
     # ------------------------------------------------------- processes --
 
-    def submit_func_spec(self, spec: Any, prvkey: str, idempotency_key: str = "") -> Process:
-        reply = self.rpc.Submit(compat.submit(spec, idempotency_key), prvkey)
+    def submit_func_spec(
+        self, spec: Any, prvkey: str, idempotency_key: str = "", *, notbefore: int = 0,
+        delay: float = 0.0,
+    ) -> Process:  # fmt: skip
+        """Submits a process; it may not run before `notbefore` (unix ns) or
+        `delay` seconds from now, when given."""
+        request = compat.submit(spec, idempotency_key, notbefore, delay)
+        return convert.process_from_pb(self.rpc.Submit(request, prvkey))
+
+    def rerun(self, processid: Any, prvkey: str) -> Process:
+        """Runs a failed or cancelled process again, as a new attempt."""
+        reply = self.rpc.RerunProcess(compat.process_id(processid), prvkey)
         return convert.process_from_pb(reply)
 
     # The seed tutorial calls it `submit`.

@@ -154,10 +154,13 @@ def add_user(user: Any) -> pb.AddUserRequest:
     )  # fmt: skip
 
 
-def submit(spec: Any, idempotency_key: str) -> pb.SubmitRequest:
+def submit(
+    spec: Any, idempotency_key: str, notbefore: int = 0, delay: float = 0.0
+) -> pb.SubmitRequest:
     return pb.SubmitRequest(
-        spec=convert.funcspec_to_pb(funcspec(spec)), idempotency_key=idempotency_key
-    )
+        spec=convert.funcspec_to_pb(funcspec(spec)), idempotency_key=idempotency_key,
+        notbefore=notbefore, delay=delay,
+    )  # fmt: skip
 
 
 def submit_batch(specs: Sequence[Any]) -> pb.SubmitBatchRequest:

@@ -23,6 +23,7 @@ class ServerSettings:
     signature_window_s: float = 300.0
     max_message_bytes: int = 4 * 1024 * 1024
     sweep_interval_s: float = 1.0
+    ready_interval_s: float = 0.1  # how often delayed runs and retries are woken
     cron_interval_s: float = 1.0
     generator_interval_s: float = 1.0
     nonce_purge_interval_s: float = 60.0

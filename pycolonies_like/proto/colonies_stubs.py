@@ -299,6 +299,13 @@ class ColoniesStub:
             "CancelProcess", request, pb.Process.FromString, prvkey, timeout
         )
 
+    def RerunProcess(
+        self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Process:
+        return self._transport.unary(
+            "RerunProcess", request, pb.Process.FromString, prvkey, timeout
+        )
+
     def AddAttribute(
         self, request: pb.AddAttributeRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Attribute:
@@ -695,6 +702,13 @@ class AsyncColoniesStub:
     ) -> pb.Process:
         return await self._transport.unary(
             "CancelProcess", request, pb.Process.FromString, prvkey, timeout
+        )
+
+    async def RerunProcess(
+        self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Process:
+        return await self._transport.unary(
+            "RerunProcess", request, pb.Process.FromString, prvkey, timeout
         )
 
     async def AddAttribute(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,9 +26,14 @@ from pycolonies_like.core.rules import (
     Lease,
     LeasePolicy,
     check_count,
+    check_not_before,
     check_timeout,
+    error_kind,
+    not_before,
     priority_time,
     retries_left,
+    retry_after_failure,
+    retry_delay_s,
     validate_funcspec,
     wait_deadline,
 )
@@ -64,12 +71,22 @@ class ProcessService:
             waitdeadline=wait_deadline(now_ns, spec.maxwaittime),
         )
 
-    async def submit(self, caller: str, spec: FuncSpec, idempotency_key: str = "") -> Process:
+    async def submit(
+        self, caller: str, spec: FuncSpec, idempotency_key: str = "", *, notbefore: int = 0,
+        delay_s: float = 0.0,
+    ) -> Process:  # fmt: skip
+        """`notbefore` (unix ns) or `delay_s`: the process may not run before then."""
         validate_funcspec(spec)
         if len(idempotency_key) > MAX_NAME_LENGTH:
             raise InvalidArgument(f"idempotency_key is longer than {MAX_NAME_LENGTH} characters")
+        now = self.clock.now_ns()
+        ready = check_not_before(now, notbefore, delay_s)
         actor = await self.guard.member(caller, spec.conditions.colonyname)
-        process = self._new_process(actor, spec, self.clock.now_ns())
+        process = self._new_process(actor, spec, now)
+        if ready:
+            process = dataclasses.replace(
+                process, notbefore=ready, waitdeadline=wait_deadline(ready, spec.maxwaittime)
+            )
         stored = (await self.store.add_processes([process], idempotency_key))[0]
         if stored is process:
             self.emitter.submitted([process])
@@ -163,8 +180,9 @@ class ProcessService:
         """Puts an assignment that never reached its executor back in the queue
         (its retry count is kept); False when it changed meanwhile."""
         requeued = await self.store.requeue_process(
-            process.processid, process.attempt, self.clock.now_ns(), count_retry=False
-        )
+            process.processid, process.attempt, self.clock.now_ns(), count_retry=False,
+            outcome="undelivered",
+        )  # fmt: skip
         if requeued is None:
             return False
         self.emitter.requeued([requeued], why)
@@ -242,9 +260,63 @@ class ProcessService:
     ) -> Process:
         if any(not isinstance(e, str) for e in errors):
             raise InvalidArgument("errors must be strings")
+        retried = await self._retry(caller, processid, attempt, list(errors))
+        if retried is not None:
+            return retried
         return await self._finish(
             caller, processid, attempt, ProcessState.FAILED, "fail it", errors=list(errors)
         )
+
+    async def _retry(
+        self, caller: str, processid: str, attempt: int, errors: list[str]
+    ) -> Process | None:
+        """A failure its spec's retry policy retries: the attempt goes back to
+        the queue, claimable after its backoff; None when it is not retried."""
+        p = await self.store.get_process(processid)
+        if p is None or p.spec.retrypolicy is None or p.state != ProcessState.RUNNING:
+            return None
+        if p.assignedexecutorid != caller or (attempt and attempt != p.attempt):
+            return None  # the finish refuses it precisely
+        policy = p.spec.retrypolicy
+        if not retry_after_failure(policy, p.retries, errors):
+            return None
+        now = self.clock.now_ns()
+        delay = retry_delay_s(policy, p.retries + 1, random.uniform(-1.0, 1.0))
+        requeued = await self.store.requeue_process(
+            processid, p.attempt, now, count_retry=True, outcome="failed", errors=errors,
+            notbefore=not_before(now, delay), executorid=caller,
+        )  # fmt: skip
+        if requeued is None:
+            return None
+        why = f"failed ({error_kind(errors) or 'no error given'}); retry {requeued.retries}"
+        self.emitter.requeued([requeued], why, ready=not requeued.notbefore)
+        return requeued
+
+    async def rerun(self, caller: str, processid: str) -> Process:
+        """A failed or cancelled process runs again, as a new attempt."""
+        p = await lookup.process(self.store, processid)
+        await self.guard.initiator_or_owner(caller, p.colonyname, p.initiatorid)
+        if p.processgraphid:
+            raise FailedPrecondition(
+                f"process {processid} is part of workflow {p.processgraphid}; "
+                "only a standalone process can be rerun"
+            )
+        if p.state not in (ProcessState.FAILED, ProcessState.CANCELLED):
+            raise FailedPrecondition(
+                f"process {processid} is {p.state.name.lower()}; only a failed or cancelled "
+                "process can be rerun"
+            )
+        rerun = await self.store.rerun_process(processid, self.clock.now_ns())
+        if rerun is None:
+            raise FailedPrecondition(f"process {processid} changed meanwhile; try again")
+        self.emitter.submitted([rerun])
+        return rerun
+
+    async def wake_due(self, limit: int = 500) -> int:
+        """Delayed runs and retries whose time has come become claimable."""
+        woken = await self.store.wake_due(self.clock.now_ns(), limit)
+        self.emitter.woken(woken)
+        return len(woken)
 
     async def set_output(
         self, caller: str, processid: str, attempt: int, output: list[Any]
@@ -296,7 +368,7 @@ class ProcessService:
         for p in await self.store.expired_running(now, limit):
             if retries_left(p.retries, p.spec.maxretries):
                 requeued = await self.store.requeue_process(
-                    p.processid, p.attempt, now, count_retry=True
+                    p.processid, p.attempt, now, count_retry=True, outcome="maxexectime"
                 )
                 if requeued is not None:
                     changed += 1
@@ -312,7 +384,7 @@ class ProcessService:
                     self.emitter.finished(result)
         for p in await self.store.expired_leases(now, limit):
             requeued = await self.store.requeue_process(
-                p.processid, p.attempt, now, count_retry=False
+                p.processid, p.attempt, now, count_retry=False, outcome="lease"
             )
             if requeued is not None:
                 changed += 1

@@ -206,9 +206,22 @@ class Store(Protocol):
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool: ...
     async def requeue_process(
-        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool
-    ) -> Process | None:
-        """Puts a running attempt back in the queue; None when not that attempt."""
+        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool,
+        outcome: str = "released", errors: Sequence[str] = (), notbefore: int = 0,
+        executorid: str = "",
+    ) -> Process | None:  # fmt: skip
+        """Puts a running attempt back in the queue (not claimable before
+        `notbefore`), recording it in the history as `outcome`; None when it
+        is not that attempt (of `executorid`, when given)."""
+        ...
+
+    async def wake_due(self, now_ns: int, limit: int) -> list[Process]:
+        """Makes claimable the waiting processes whose `notbefore` has come."""
+        ...
+
+    async def rerun_process(self, processid: str, now_ns: int) -> Process | None:
+        """FAILED or CANCELLED (standalone) -> WAITING as a new attempt; None
+        when it is not such a process (any more)."""
         ...
 
     async def extend_deadline(

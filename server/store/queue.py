@@ -14,7 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pycolonies_like.core.models import Executor, ExecutorState, Process, ProcessState
+from pycolonies_like.core.models import (
+    AttemptRecord,
+    Executor,
+    ExecutorState,
+    Process,
+    ProcessState,
+)
 from pycolonies_like.core.rules import NS_PER_SECOND, Lease, deadline_sql, executor_not_approved
 from server.store import functions, graphs, rows
 from server.store import processes as procs
@@ -80,21 +86,40 @@ def finish_params(
 
 
 async def requeue(
-    tx: Tx, processid: str, attempt: int, now_ns: int, *, count_retry: bool
-) -> Process | None:
-    """Puts a running attempt back in the queue; its wait clock starts again."""
+    tx: Tx, processid: str, attempt: int, now_ns: int, *, count_retry: bool,
+    outcome: str = "released", errors: Sequence[str] = (), notbefore: int = 0,
+) -> Process | None:  # fmt: skip
+    """Puts a running attempt back in the queue, recording it in the process'
+    history; its wait clock starts again (from `notbefore`, if later: until
+    then it has no queue row)."""
+    found = await tx.fetchone(
+        "SELECT assignedexecutorname, starttime, history FROM processes "
+        f"WHERE processid = ? AND state = {RUNNING} AND attempt = ?",
+        (processid, attempt),
+    )
+    if found is None:
+        return None
+    record = AttemptRecord(
+        attempt=attempt, executorname=found["assignedexecutorname"],
+        starttime=found["starttime"], endtime=now_ns, outcome=outcome, errors=tuple(errors),
+    )  # fmt: skip
+    history = (*rows.history_from_json(found["history"]), record)
+    parked = notbefore > now_ns
     row = await tx.fetchone(
         f"UPDATE processes SET state = {WAITING}, assignedexecutorid = '', "
         "assignedexecutorname = '', starttime = 0, execdeadline = 0, retries = retries + :retry, "
-        "lease = 0, leasedeadline = 0, "
-        f"waitdeadline = {deadline_sql(':now', 'maxwaittime')} "
+        "lease = 0, leasedeadline = 0, history = :history, notbefore = :notbefore, "
+        f"waitdeadline = {deadline_sql(':ready', 'maxwaittime')} "
         f"WHERE processid = :processid AND state = {RUNNING} AND attempt = :attempt RETURNING {P}",
-        {"retry": int(count_retry), "now": now_ns, "processid": processid, "attempt": attempt},
-    )
+        {"retry": int(count_retry), "ready": max(now_ns, notbefore), "processid": processid,
+         "attempt": attempt, "history": rows.history_json(history),
+         "notbefore": notbefore if parked else 0},
+    )  # fmt: skip
     if row is None:
         return None
     process = await procs.load(tx, row)
-    await procs.enqueue(tx, process)
+    if not parked:
+        await procs.enqueue(tx, process)
     return process
 
 
@@ -107,7 +132,9 @@ async def requeue_running_of(tx: Tx, executor: Executor, now_ns: int) -> list[Pr
     )
     requeued = []
     for r in found:
-        p = await requeue(tx, r["processid"], r["attempt"], now_ns, count_retry=False)
+        p = await requeue(
+            tx, r["processid"], r["attempt"], now_ns, count_retry=False, outcome="executor left"
+        )
         if p:
             requeued.append(p)
     return requeued
@@ -194,10 +221,80 @@ class Queue(Database):
         return changed == 1
 
     async def requeue_process(
-        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool
-    ) -> Process | None:
+        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool,
+        outcome: str = "released", errors: Sequence[str] = (), notbefore: int = 0,
+        executorid: str = "",
+    ) -> Process | None:  # fmt: skip
         async with self._tx() as tx:
-            return await requeue(tx, processid, attempt, now_ns, count_retry=count_retry)
+            if executorid:  # only if it is still that executor's
+                row = await tx.fetchone(
+                    "SELECT 1 AS x FROM processes WHERE processid = ? AND assignedexecutorid = ?",
+                    (processid, executorid),
+                )
+                if row is None:
+                    return None
+            return await requeue(
+                tx, processid, attempt, now_ns, count_retry=count_retry, outcome=outcome,
+                errors=errors, notbefore=notbefore,
+            )  # fmt: skip
+
+    async def wake_due(self, now_ns: int, limit: int) -> list[Process]:
+        """Queues the waiting processes whose time has come."""
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                f"SELECT processid FROM processes WHERE state = {WAITING} AND notbefore > 0 "
+                "AND notbefore <= ? ORDER BY notbefore LIMIT ?",
+                (now_ns, limit),
+            )
+        woken = []
+        for r in found:
+            async with self._tx() as tx:
+                row = await tx.fetchone(
+                    f"UPDATE processes SET notbefore = 0 WHERE processid = ? AND state = {WAITING} "
+                    f"AND notbefore > 0 RETURNING {P}",
+                    (r["processid"],),
+                )
+                if row is None:
+                    continue  # another server woke it, or it was cancelled
+                process = await procs.load(tx, row)
+                if not process.waitforparents:
+                    await procs.enqueue(tx, process)
+                woken.append(process)
+        return woken
+
+    async def rerun_process(self, processid: str, now_ns: int) -> Process | None:
+        """A failed or cancelled process (not in a workflow) waits again, as a
+        new attempt; the attempt that ended is kept in its history."""
+        async with self._tx() as tx:
+            found = await tx.fetchone(
+                f"SELECT {P} FROM processes WHERE processid = ? AND state IN (?, ?) "
+                "AND processgraphid = ''",
+                (processid, int(ProcessState.FAILED), int(ProcessState.CANCELLED)),
+            )
+            if found is None:
+                return None
+            old = rows.process_from_row(found)
+            record = AttemptRecord(
+                attempt=old.attempt, executorname=old.assignedexecutorname,
+                starttime=old.starttime, endtime=old.endtime,
+                outcome=old.state.name.lower(), errors=old.errors,
+            )  # fmt: skip
+            row = await tx.fetchone(
+                f"UPDATE processes SET state = {WAITING}, assignedexecutorid = '', "
+                "assignedexecutorname = '', starttime = 0, endtime = 0, execdeadline = 0, "
+                "retries = 0, lease = 0, leasedeadline = 0, errors = '', output = '', "
+                "history = :history, notbefore = 0, "
+                f"waitdeadline = {deadline_sql(':now', 'maxwaittime')} "
+                "WHERE processid = :processid AND state = :state AND attempt = :attempt "
+                f"RETURNING {P}",
+                {"history": rows.history_json((*old.history, record)), "now": now_ns,
+                 "processid": processid, "state": int(old.state), "attempt": old.attempt},
+            )  # fmt: skip
+            if row is None:
+                return None
+            process = await procs.load(tx, row)
+            await procs.enqueue(tx, process)
+            return process
 
     async def extend_deadline(
         self, processid: str, attempt: int, now_ns: int, lease_ns: int = 0

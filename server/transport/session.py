@@ -40,6 +40,7 @@ _OVER = (EventKind.CANCELLED, EventKind.RETRIED, EventKind.FAILED, EventKind.SUC
 _END = object()
 
 Item = pb.SessionAck | pb.Process | str | object
+_CLEANUPS: set[asyncio.Future[None]] = set()
 
 
 class ExecutorSession:
@@ -131,7 +132,12 @@ class ExecutorSession:
                 with contextlib.suppress(BaseException):
                     await task
             stream.close()
-            await self._release_unsent()
+            # The session's own task may be cancelled (the client went away):
+            # handing work back must not be.
+            cleanup = asyncio.ensure_future(self._release_unsent())
+            _CLEANUPS.add(cleanup)
+            cleanup.add_done_callback(_CLEANUPS.discard)
+            await asyncio.shield(cleanup)
 
     def _coalesce(self, first: Item) -> tuple[pb.SessionReply | None, bool]:
         """Everything ready now, as one reply; True when the session ends."""

@@ -30,40 +30,7 @@ from pycolonies_like.crypto import Crypto
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.testing import ColonyKeys, ThreadedServer, bootstrap
 from tests.conftest import need_pg, spec, unique
-
-ACK_S = 2.0
-LEASE_S = 4.0
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def leased(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[ThreadedServer]:
-    """A server with short lease timeouts whose time moves when the test says so."""
-    settings = dict(
-        clock=clock, signature_window_s=10**9, sweep_interval_s=3600, cron_interval_s=3600,
-        generator_interval_s=3600, assign_ack_timeout_s=ACK_S, lease_timeout_s=LEASE_S,
-    )  # fmt: skip
-    if request.param == "sqlite":
-        with ThreadedServer(**settings) as srv:  # type: ignore[arg-type]
-            yield srv
-        return
-    from tests.pg import database
-
-    with database(need_pg()) as url, ThreadedServer(db_url=url, **settings) as srv:  # type: ignore[arg-type]
-        yield srv
-
-
-@pytest.fixture
-def lclient(leased: ThreadedServer) -> Colonies:
-    return leased.client()
-
-
-@pytest.fixture
-def lcolony(leased: ThreadedServer, lclient: Colonies) -> ColonyKeys:
-    return bootstrap(lclient, leased.server_key, colonyname=unique(), executors=2)
-
-
-def sweep(server: ThreadedServer) -> int:
-    return int(server.call(server.services.processes.sweep()))
+from tests.server.conftest import ACK_S, LEASE_S, sweep
 
 
 def raw_assign(client: Colonies, colonyname: str, key: str) -> pb.Process:
