@@ -12,6 +12,7 @@ generated stub) and reads the reply (`replies`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
+from pycolonies_like.core.rules import check_timeout
 from pycolonies_like.proto import colonies_pb2 as pb
 from pycolonies_like.proto.colonies_stubs import AsyncColoniesStub
 from pycolonies_like.session import ExecutorSession
@@ -56,9 +58,40 @@ class AsyncColonies(Endpoint):
         super().__init__(host, port, tls, timeout)
         self.channel = open_channel(grpc.aio, self.target, tls, root_certificates, options)
         self.rpc = AsyncColoniesStub(AsyncSignedChannel(self.channel, self.target, timeout))
+        # Assignments of unary `assign` not yet confirmed (see compat.ACK_DELAY_S).
+        self._acks: dict[str, asyncio.TimerHandle] = {}
+        self._acking: set[asyncio.Task[None]] = set()
 
     async def close_channel(self) -> None:
+        for handle in self._acks.values():
+            handle.cancel()
+        self._acks.clear()
         await self.channel.close()
+
+    def _ack_later(self, process: Process, prvkey: str) -> None:
+        request = compat.acknowledge(process.processid, process.attempt)
+        self._said(process.processid)
+        self._acks[process.processid] = asyncio.get_running_loop().call_later(
+            compat.ACK_DELAY_S, self._ack_now, process.processid, request, prvkey
+        )
+
+    def _ack_now(self, pid: str, request: pb.AcknowledgeRequest, prvkey: str) -> None:
+        self._acks.pop(pid, None)
+        task = asyncio.ensure_future(self._send_ack(request, prvkey))
+        self._acking.add(task)
+        task.add_done_callback(self._acking.discard)
+
+    async def _send_ack(self, request: pb.AcknowledgeRequest, prvkey: str) -> None:
+        try:
+            await self.rpc.Acknowledge(request, prvkey)
+        except Exception:  # closed meanwhile, or the client is gone: the lease decides
+            pass
+
+    def _said(self, processid: Any) -> None:
+        if self._acks:
+            handle = self._acks.pop(compat.pid_of(processid), None)
+            if handle is not None:
+                handle.cancel()
 
     async def __aenter__(self) -> AsyncColonies:
         return self
@@ -166,10 +199,20 @@ class AsyncColonies(Endpoint):
 
     # ------------------------------------------------------- processes --
 
-    async def submit_func_spec(self, spec: Any, prvkey: str, idempotency_key: str = "") -> Process:
-        request = compat.submit(spec, idempotency_key)
+    async def submit_func_spec(
+        self, spec: Any, prvkey: str, idempotency_key: str = "", *, notbefore: int = 0,
+        delay: float = 0.0,
+    ) -> Process:  # fmt: skip
+        """Submits a process; it may not run before `notbefore` (unix ns) or
+        `delay` seconds from now, when given."""
+        request = compat.submit(spec, idempotency_key, notbefore, delay)
         with tracing.submitting(f"colonies submit {request.spec.funcname}", [request.spec.env]):
             reply = await self.rpc.Submit(request, prvkey)
+        return convert.process_from_pb(reply)
+
+    async def rerun(self, processid: Any, prvkey: str) -> Process:
+        """Runs a failed or cancelled process again, as a new attempt."""
+        reply = await self.rpc.RerunProcess(compat.process_id(processid), prvkey)
         return convert.process_from_pb(reply)
 
     # The seed tutorial calls it `submit`.
@@ -182,18 +225,28 @@ class AsyncColonies(Endpoint):
 
     async def assign(self, colonyname: str, timeout: float, prvkey: str) -> Process:
         """Waits up to `timeout` seconds for a process; raises NoProcessAvailable."""
+        check_timeout(timeout, float("inf"))  # the server says the same, but the call needs one
         request = pb.AssignRequest(colonyname=colonyname, timeout=timeout)
         reply = await self.rpc.Assign(request, prvkey, timeout=max(timeout, 0) + 30)
-        return replies.assigned(reply)
+        process = replies.assigned(reply)
+        self._ack_later(process, prvkey)  # the server takes back what nobody confirms
+        return process
+
+    async def acknowledge(self, processid: Any, prvkey: str, attempt: int | None = None) -> None:
+        """Confirms that an assignment arrived (`assign` does it by itself)."""
+        self._said(processid)
+        await self.rpc.Acknowledge(compat.acknowledge(processid, attempt), prvkey)
 
     async def close(
         self, processid: Any, output: Sequence[Any] | None, prvkey: str, attempt: int | None = None
     ) -> None:
+        self._said(processid)
         await self.rpc.Close(compat.close(processid, output, attempt), prvkey)
 
     async def fail(
         self, processid: Any, errors: Sequence[str] | None, prvkey: str, attempt: int | None = None
     ) -> None:
+        self._said(processid)
         await self.rpc.Fail(compat.fail(processid, errors, attempt), prvkey)
 
     async def set_output(
@@ -203,12 +256,15 @@ class AsyncColonies(Endpoint):
 
     async def release(self, processid: Any, prvkey: str, attempt: int | None = None) -> None:
         """Hands a running process back to the queue (its retry count is kept)."""
+        self._said(processid)
         await self.rpc.Release(compat.release(processid, attempt), prvkey)
 
     async def heartbeat(
         self, processid: Any, prvkey: str, attempt: int | None = None
     ) -> pb.HeartbeatReply:
-        """Extends the deadline of a long process; `.cancelled` tells if it should stop."""
+        """Extends the deadline of a long process and keeps its lease (the
+        executor is alive); `.cancelled` tells if it should stop."""
+        self._said(processid)
         return await self.rpc.Heartbeat(compat.heartbeat(processid, attempt), prvkey)
 
     async def get_process(self, processid: Any, prvkey: str) -> Process:

@@ -15,7 +15,9 @@ coroutines. Each method builds its request (`compat`), makes one typed call
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import grpc
@@ -47,10 +49,53 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
-from pycolonies_like.core.rules import env_int
+from pycolonies_like.core.rules import check_timeout, env_int
 from pycolonies_like.events import GRAPH_ENDS, EventHandler, EventStream, run_workflow
 from pycolonies_like.proto import colonies_pb2 as pb
 from pycolonies_like.proto.colonies_stubs import ColoniesStub
+
+
+class _DelayedAcks:
+    """Confirms assignments received by unary `assign` shortly after they
+    arrive (compat.ACK_DELAY_S), unless the executor has said something about
+    them first; one daemon thread, started on first use."""
+
+    def __init__(self, send: Callable[[pb.AcknowledgeRequest, str], object]) -> None:
+        self._send = send
+        self._due: dict[str, tuple[float, pb.AcknowledgeRequest, str]] = {}
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, process: Process, prvkey: str) -> None:
+        request = compat.acknowledge(process.processid, process.attempt)
+        with self._cond:
+            self._due[process.processid] = (time.monotonic() + compat.ACK_DELAY_S, request, prvkey)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="colonies-acks", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def said(self, processid: Any) -> None:
+        """The executor spoke about the process: no confirmation needed."""
+        if self._due:
+            with self._cond:
+                self._due.pop(compat.pid_of(processid), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._due:
+                    self._cond.wait()
+                pid, (when, request, prvkey) = min(self._due.items(), key=lambda kv: kv[1][0])
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                del self._due[pid]
+            try:
+                self._send(request, prvkey)
+            except Exception:  # closed meanwhile, or the client is gone: the lease decides
+                pass
 
 
 class Colonies(Endpoint):
@@ -70,6 +115,7 @@ class Colonies(Endpoint):
         super().__init__(host, port, tls, timeout)
         self._channel = open_channel(grpc, self.target, tls, root_certificates, options)
         self.rpc = ColoniesStub(SignedChannel(self._channel, self.target, timeout))
+        self._acks = _DelayedAcks(self.rpc.Acknowledge)
 
     def close_channel(self) -> None:
         self._channel.close()
@@ -178,10 +224,20 @@ class Colonies(Endpoint):
 
     # ------------------------------------------------------- processes --
 
-    def submit_func_spec(self, spec: Any, prvkey: str, idempotency_key: str = "") -> Process:
-        request = compat.submit(spec, idempotency_key)
+    def submit_func_spec(
+        self, spec: Any, prvkey: str, idempotency_key: str = "", *, notbefore: int = 0,
+        delay: float = 0.0,
+    ) -> Process:  # fmt: skip
+        """Submits a process; it may not run before `notbefore` (unix ns) or
+        `delay` seconds from now, when given."""
+        request = compat.submit(spec, idempotency_key, notbefore, delay)
         with tracing.submitting(f"colonies submit {request.spec.funcname}", [request.spec.env]):
             reply = self.rpc.Submit(request, prvkey)
+        return convert.process_from_pb(reply)
+
+    def rerun(self, processid: Any, prvkey: str) -> Process:
+        """Runs a failed or cancelled process again, as a new attempt."""
+        reply = self.rpc.RerunProcess(compat.process_id(processid), prvkey)
         return convert.process_from_pb(reply)
 
     # The seed tutorial calls it `submit`.
@@ -194,18 +250,28 @@ class Colonies(Endpoint):
 
     def assign(self, colonyname: str, timeout: float, prvkey: str) -> Process:
         """Waits up to `timeout` seconds for a process; raises NoProcessAvailable."""
+        check_timeout(timeout, float("inf"))  # the server says the same, but the call needs one
         request = pb.AssignRequest(colonyname=colonyname, timeout=timeout)
         reply = self.rpc.Assign(request, prvkey, timeout=max(timeout, 0) + 30)
-        return replies.assigned(reply)
+        process = replies.assigned(reply)
+        self._acks.add(process, prvkey)  # the server takes back what nobody confirms
+        return process
+
+    def acknowledge(self, processid: Any, prvkey: str, attempt: int | None = None) -> None:
+        """Confirms that an assignment arrived (`assign` does it by itself)."""
+        self._acks.said(processid)
+        self.rpc.Acknowledge(compat.acknowledge(processid, attempt), prvkey)
 
     def close(
         self, processid: Any, output: Sequence[Any] | None, prvkey: str, attempt: int | None = None
     ) -> None:
+        self._acks.said(processid)
         self.rpc.Close(compat.close(processid, output, attempt), prvkey)
 
     def fail(
         self, processid: Any, errors: Sequence[str] | None, prvkey: str, attempt: int | None = None
     ) -> None:
+        self._acks.said(processid)
         self.rpc.Fail(compat.fail(processid, errors, attempt), prvkey)
 
     def set_output(
@@ -215,12 +281,15 @@ class Colonies(Endpoint):
 
     def release(self, processid: Any, prvkey: str, attempt: int | None = None) -> None:
         """Hands a running process back to the queue (its retry count is kept)."""
+        self._acks.said(processid)
         self.rpc.Release(compat.release(processid, attempt), prvkey)
 
     def heartbeat(
         self, processid: Any, prvkey: str, attempt: int | None = None
     ) -> pb.HeartbeatReply:
-        """Extends the deadline of a long process; `.cancelled` tells if it should stop."""
+        """Extends the deadline of a long process and keeps its lease (the
+        executor is alive); `.cancelled` tells if it should stop."""
+        self._acks.said(processid)
         return self.rpc.Heartbeat(compat.heartbeat(processid, attempt), prvkey)
 
     def get_process(self, processid: Any, prvkey: str) -> Process:

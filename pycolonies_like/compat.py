@@ -154,10 +154,13 @@ def add_user(user: Any) -> pb.AddUserRequest:
     )  # fmt: skip
 
 
-def submit(spec: Any, idempotency_key: str) -> pb.SubmitRequest:
+def submit(
+    spec: Any, idempotency_key: str, notbefore: int = 0, delay: float = 0.0
+) -> pb.SubmitRequest:
     return pb.SubmitRequest(
-        spec=convert.funcspec_to_pb(funcspec(spec)), idempotency_key=idempotency_key
-    )
+        spec=convert.funcspec_to_pb(funcspec(spec)), idempotency_key=idempotency_key,
+        notbefore=notbefore, delay=delay,
+    )  # fmt: skip
 
 
 def submit_batch(specs: Sequence[Any]) -> pb.SubmitBatchRequest:
@@ -187,6 +190,18 @@ def set_output(processid: Any, output: Sequence[Any], attempt: int | None) -> pb
 
 def release(processid: Any, attempt: int | None) -> pb.ReleaseRequest:
     return pb.ReleaseRequest(processid=pid_of(processid), attempt=attempt_of(processid, attempt))
+
+
+# How long after receiving an assignment the SDK confirms it, unless it has
+# already said something about it (a close, a heartbeat...). Well below the
+# server's smallest confirmation timeout.
+ACK_DELAY_S = 0.5
+
+
+def acknowledge(processid: Any, attempt: int | None) -> pb.AcknowledgeRequest:
+    return pb.AcknowledgeRequest(
+        processid=pid_of(processid), attempt=attempt_of(processid, attempt)
+    )
 
 
 def heartbeat(processid: Any, attempt: int | None) -> pb.HeartbeatRequest:

@@ -124,6 +124,7 @@ def from_pb(model: type[T], msg: Any) -> T:
 
 # Each model with its message; a nested model comes before the models holding it.
 _conditions = _Pairing(m.Conditions, pb.Conditions)
+_retrypolicy = _Pairing(m.RetryPolicy, pb.RetryPolicy)
 _funcspec = _Pairing(m.FuncSpec, pb.FuncSpec)
 _workflow = _Pairing(m.Workflow, pb.WorkflowSpec)
 _colony = _Pairing(m.Colony, pb.Colony)
@@ -131,6 +132,7 @@ _executor = _Pairing(m.Executor, pb.Executor)
 _function = _Pairing(m.Function, pb.Function)
 _user = _Pairing(m.User, pb.User)
 _attribute = _Pairing(m.Attribute, pb.Attribute)
+_attemptrecord = _Pairing(m.AttemptRecord, pb.AttemptRecord)
 _process = _Pairing(m.Process, pb.Process)
 _graph = _Pairing(m.ProcessGraph, pb.ProcessGraph)
 _log = _Pairing(m.LogEntry, pb.LogEntry)

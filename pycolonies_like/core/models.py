@@ -118,6 +118,26 @@ class Conditions(Subscriptable):
 
 
 @dataclass
+class RetryPolicy(Subscriptable):
+    """How a process that fails is retried (each retry is a new attempt).
+
+    Without a policy a failed process stays failed, and `maxretries` counts
+    requeues after exec timeouts, as in ColonyOS. With one, a failure is
+    retried up to `maxretries` times (-1: for ever), the n-th retry waiting
+    initialinterval * backoffcoefficient**(n-1) seconds, at most
+    maximuminterval, give or take `jitter` (a fraction of it); a failure whose
+    kind (the text of its first error up to the first ':') is listed in
+    `nonretryableerrors`, or is "NonRetryable", is final."""
+
+    maxretries: int = 3
+    initialinterval: float = 1.0
+    backoffcoefficient: float = 2.0
+    maximuminterval: float = 100.0
+    jitter: float = 0.0
+    nonretryableerrors: list[str] = field(default_factory=list)
+
+
+@dataclass
 class FuncSpec(Subscriptable):
     nodename: str = ""
     funcname: str = ""
@@ -130,8 +150,11 @@ class FuncSpec(Subscriptable):
     conditions: Conditions = field(default_factory=Conditions)
     label: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    retrypolicy: RetryPolicy | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.retrypolicy, dict):
+            self.retrypolicy = RetryPolicy(**self.retrypolicy)
         if self.args is None:
             self.args = []
         if self.kwargs is None:
@@ -208,6 +231,19 @@ class Attribute(Subscriptable):
 
 
 @dataclass(frozen=True)
+class AttemptRecord(Subscriptable):
+    """One past attempt of a process: who ran it, when, and how it ended
+    (`outcome`: failed, maxexectime, lease, released, cancelled, rerun)."""
+
+    attempt: int
+    executorname: str = ""
+    starttime: int = 0
+    endtime: int = 0
+    outcome: str = ""
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Process(Subscriptable):
     processid: str
     spec: FuncSpec
@@ -232,6 +268,9 @@ class Process(Subscriptable):
     input: list[Any] = field(default_factory=list, metadata={"key": "in"})
     output: list[Any] = field(default_factory=list, metadata={"key": "out"})
     errors: tuple[str, ...] = ()
+    # Past attempts, oldest first; and when a waiting process may run (0: now).
+    history: tuple[AttemptRecord, ...] = ()
+    notbefore: int = 0
 
     derived_keys = ("isassigned",)
 

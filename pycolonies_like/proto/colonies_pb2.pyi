@@ -141,7 +141,7 @@ class Conditions(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class FuncSpec(_message.Message):
-    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env")
+    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -160,6 +160,7 @@ class FuncSpec(_message.Message):
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
+    RETRYPOLICY_FIELD_NUMBER: _ClassVar[int]
     nodename: str
     funcname: str
     args_json: str
@@ -171,7 +172,40 @@ class FuncSpec(_message.Message):
     conditions: Conditions
     label: str
     env: _containers.ScalarMap[str, str]
-    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    retrypolicy: RetryPolicy
+    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., retrypolicy: _Optional[_Union[RetryPolicy, _Mapping]] = ...) -> None: ...
+
+class RetryPolicy(_message.Message):
+    __slots__ = ("maxretries", "initialinterval", "backoffcoefficient", "maximuminterval", "jitter", "nonretryableerrors")
+    MAXRETRIES_FIELD_NUMBER: _ClassVar[int]
+    INITIALINTERVAL_FIELD_NUMBER: _ClassVar[int]
+    BACKOFFCOEFFICIENT_FIELD_NUMBER: _ClassVar[int]
+    MAXIMUMINTERVAL_FIELD_NUMBER: _ClassVar[int]
+    JITTER_FIELD_NUMBER: _ClassVar[int]
+    NONRETRYABLEERRORS_FIELD_NUMBER: _ClassVar[int]
+    maxretries: int
+    initialinterval: float
+    backoffcoefficient: float
+    maximuminterval: float
+    jitter: float
+    nonretryableerrors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, maxretries: _Optional[int] = ..., initialinterval: _Optional[float] = ..., backoffcoefficient: _Optional[float] = ..., maximuminterval: _Optional[float] = ..., jitter: _Optional[float] = ..., nonretryableerrors: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AttemptRecord(_message.Message):
+    __slots__ = ("attempt", "executorname", "starttime", "endtime", "outcome", "errors")
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    EXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
+    STARTTIME_FIELD_NUMBER: _ClassVar[int]
+    ENDTIME_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    executorname: str
+    starttime: int
+    endtime: int
+    outcome: str
+    errors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, attempt: _Optional[int] = ..., executorname: _Optional[str] = ..., starttime: _Optional[int] = ..., endtime: _Optional[int] = ..., outcome: _Optional[str] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Attribute(_message.Message):
     __slots__ = ("attributeid", "targetid", "targetcolonyname", "targetprocessgraphid", "attributetype", "key", "value")
@@ -192,7 +226,7 @@ class Attribute(_message.Message):
     def __init__(self, attributeid: _Optional[str] = ..., targetid: _Optional[str] = ..., targetcolonyname: _Optional[str] = ..., targetprocessgraphid: _Optional[str] = ..., attributetype: _Optional[int] = ..., key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class Process(_message.Message):
-    __slots__ = ("processid", "initiatorid", "initiatorname", "assignedexecutorid", "isassigned", "state", "prioritytime", "submissiontime", "starttime", "endtime", "waitdeadline", "execdeadline", "retries", "attempt", "attributes", "spec", "waitforparents", "parents", "children", "processgraphid", "in_json", "out_json", "errors", "assignedexecutorname")
+    __slots__ = ("processid", "initiatorid", "initiatorname", "assignedexecutorid", "isassigned", "state", "prioritytime", "submissiontime", "starttime", "endtime", "waitdeadline", "execdeadline", "retries", "attempt", "attributes", "spec", "waitforparents", "parents", "children", "processgraphid", "in_json", "out_json", "errors", "assignedexecutorname", "history", "notbefore")
     PROCESSID_FIELD_NUMBER: _ClassVar[int]
     INITIATORID_FIELD_NUMBER: _ClassVar[int]
     INITIATORNAME_FIELD_NUMBER: _ClassVar[int]
@@ -217,6 +251,8 @@ class Process(_message.Message):
     OUT_JSON_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEDEXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    NOTBEFORE_FIELD_NUMBER: _ClassVar[int]
     processid: str
     initiatorid: str
     initiatorname: str
@@ -241,7 +277,9 @@ class Process(_message.Message):
     out_json: str
     errors: _containers.RepeatedScalarFieldContainer[str]
     assignedexecutorname: str
-    def __init__(self, processid: _Optional[str] = ..., initiatorid: _Optional[str] = ..., initiatorname: _Optional[str] = ..., assignedexecutorid: _Optional[str] = ..., isassigned: _Optional[bool] = ..., state: _Optional[_Union[ProcessState, str]] = ..., prioritytime: _Optional[int] = ..., submissiontime: _Optional[int] = ..., starttime: _Optional[int] = ..., endtime: _Optional[int] = ..., waitdeadline: _Optional[int] = ..., execdeadline: _Optional[int] = ..., retries: _Optional[int] = ..., attempt: _Optional[int] = ..., attributes: _Optional[_Iterable[_Union[Attribute, _Mapping]]] = ..., spec: _Optional[_Union[FuncSpec, _Mapping]] = ..., waitforparents: _Optional[bool] = ..., parents: _Optional[_Iterable[str]] = ..., children: _Optional[_Iterable[str]] = ..., processgraphid: _Optional[str] = ..., in_json: _Optional[str] = ..., out_json: _Optional[str] = ..., errors: _Optional[_Iterable[str]] = ..., assignedexecutorname: _Optional[str] = ...) -> None: ...
+    history: _containers.RepeatedCompositeFieldContainer[AttemptRecord]
+    notbefore: int
+    def __init__(self, processid: _Optional[str] = ..., initiatorid: _Optional[str] = ..., initiatorname: _Optional[str] = ..., assignedexecutorid: _Optional[str] = ..., isassigned: _Optional[bool] = ..., state: _Optional[_Union[ProcessState, str]] = ..., prioritytime: _Optional[int] = ..., submissiontime: _Optional[int] = ..., starttime: _Optional[int] = ..., endtime: _Optional[int] = ..., waitdeadline: _Optional[int] = ..., execdeadline: _Optional[int] = ..., retries: _Optional[int] = ..., attempt: _Optional[int] = ..., attributes: _Optional[_Iterable[_Union[Attribute, _Mapping]]] = ..., spec: _Optional[_Union[FuncSpec, _Mapping]] = ..., waitforparents: _Optional[bool] = ..., parents: _Optional[_Iterable[str]] = ..., children: _Optional[_Iterable[str]] = ..., processgraphid: _Optional[str] = ..., in_json: _Optional[str] = ..., out_json: _Optional[str] = ..., errors: _Optional[_Iterable[str]] = ..., assignedexecutorname: _Optional[str] = ..., history: _Optional[_Iterable[_Union[AttemptRecord, _Mapping]]] = ..., notbefore: _Optional[int] = ...) -> None: ...
 
 class ProcessGraph(_message.Message):
     __slots__ = ("processgraphid", "initiatorid", "initiatorname", "colonyname", "rootprocessids", "state", "submissiontime", "starttime", "endtime", "processids")
@@ -516,12 +554,16 @@ class ListUsersReply(_message.Message):
     def __init__(self, users: _Optional[_Iterable[_Union[User, _Mapping]]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("spec", "idempotency_key")
+    __slots__ = ("spec", "idempotency_key", "notbefore", "delay")
     SPEC_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    NOTBEFORE_FIELD_NUMBER: _ClassVar[int]
+    DELAY_FIELD_NUMBER: _ClassVar[int]
     spec: FuncSpec
     idempotency_key: str
-    def __init__(self, spec: _Optional[_Union[FuncSpec, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    notbefore: int
+    delay: float
+    def __init__(self, spec: _Optional[_Union[FuncSpec, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., notbefore: _Optional[int] = ..., delay: _Optional[float] = ...) -> None: ...
 
 class SubmitBatchRequest(_message.Message):
     __slots__ = ("specs",)
@@ -582,6 +624,14 @@ class ReleaseRequest(_message.Message):
     def __init__(self, processid: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
 
 class HeartbeatRequest(_message.Message):
+    __slots__ = ("processid", "attempt")
+    PROCESSID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    processid: str
+    attempt: int
+    def __init__(self, processid: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
+
+class AcknowledgeRequest(_message.Message):
     __slots__ = ("processid", "attempt")
     PROCESSID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
@@ -852,7 +902,7 @@ class SessionOpen(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., capacity: _Optional[int] = ...) -> None: ...
 
 class SessionRequest(_message.Message):
-    __slots__ = ("request_id", "open", "close", "fail", "log", "set_output", "heartbeat", "release")
+    __slots__ = ("request_id", "open", "close", "fail", "log", "set_output", "heartbeat", "release", "confirm", "received")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     OPEN_FIELD_NUMBER: _ClassVar[int]
     CLOSE_FIELD_NUMBER: _ClassVar[int]
@@ -861,6 +911,8 @@ class SessionRequest(_message.Message):
     SET_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     RELEASE_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_FIELD_NUMBER: _ClassVar[int]
     request_id: int
     open: SessionOpen
     close: CloseRequest
@@ -869,7 +921,13 @@ class SessionRequest(_message.Message):
     set_output: SetOutputRequest
     heartbeat: HeartbeatRequest
     release: ReleaseRequest
-    def __init__(self, request_id: _Optional[int] = ..., open: _Optional[_Union[SessionOpen, _Mapping]] = ..., close: _Optional[_Union[CloseRequest, _Mapping]] = ..., fail: _Optional[_Union[FailRequest, _Mapping]] = ..., log: _Optional[_Union[AddLogRequest, _Mapping]] = ..., set_output: _Optional[_Union[SetOutputRequest, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatRequest, _Mapping]] = ..., release: _Optional[_Union[ReleaseRequest, _Mapping]] = ...) -> None: ...
+    confirm: SessionConfirm
+    received: int
+    def __init__(self, request_id: _Optional[int] = ..., open: _Optional[_Union[SessionOpen, _Mapping]] = ..., close: _Optional[_Union[CloseRequest, _Mapping]] = ..., fail: _Optional[_Union[FailRequest, _Mapping]] = ..., log: _Optional[_Union[AddLogRequest, _Mapping]] = ..., set_output: _Optional[_Union[SetOutputRequest, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatRequest, _Mapping]] = ..., release: _Optional[_Union[ReleaseRequest, _Mapping]] = ..., confirm: _Optional[_Union[SessionConfirm, _Mapping]] = ..., received: _Optional[int] = ...) -> None: ...
+
+class SessionConfirm(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class SessionAck(_message.Message):
     __slots__ = ("request_id", "code", "reason", "message")

@@ -263,6 +263,11 @@ class ColoniesStub:
             "Heartbeat", request, pb.HeartbeatReply.FromString, prvkey, timeout
         )
 
+    def Acknowledge(
+        self, request: pb.AcknowledgeRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return self._transport.unary("Acknowledge", request, pb.Empty.FromString, prvkey, timeout)
+
     def GetProcess(
         self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Process:
@@ -292,6 +297,13 @@ class ColoniesStub:
     ) -> pb.Process:
         return self._transport.unary(
             "CancelProcess", request, pb.Process.FromString, prvkey, timeout
+        )
+
+    def RerunProcess(
+        self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Process:
+        return self._transport.unary(
+            "RerunProcess", request, pb.Process.FromString, prvkey, timeout
         )
 
     def AddAttribute(
@@ -650,6 +662,13 @@ class AsyncColoniesStub:
             "Heartbeat", request, pb.HeartbeatReply.FromString, prvkey, timeout
         )
 
+    async def Acknowledge(
+        self, request: pb.AcknowledgeRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return await self._transport.unary(
+            "Acknowledge", request, pb.Empty.FromString, prvkey, timeout
+        )
+
     async def GetProcess(
         self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Process:
@@ -683,6 +702,13 @@ class AsyncColoniesStub:
     ) -> pb.Process:
         return await self._transport.unary(
             "CancelProcess", request, pb.Process.FromString, prvkey, timeout
+        )
+
+    async def RerunProcess(
+        self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Process:
+        return await self._transport.unary(
+            "RerunProcess", request, pb.Process.FromString, prvkey, timeout
         )
 
     async def AddAttribute(

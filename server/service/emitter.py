@@ -115,7 +115,7 @@ class EventEmitter:
 
     def submitted(self, processes: Sequence[Process]) -> None:
         """New processes are in the queue: wake executors, tell subscribers."""
-        self._hub.ready(processes)
+        self._hub.ready([p for p in processes if not p.notbefore])
         for p in processes:
             self.process_event(EventKind.SUBMITTED, p)
 
@@ -126,12 +126,19 @@ class EventEmitter:
         )  # fmt: skip
         self.process_event(EventKind.ASSIGNED, p)
 
-    def requeued(self, processes: Sequence[Process], why: str) -> None:
-        """Running processes went back to the queue (released, expired, executor gone)."""
+    def requeued(self, processes: Sequence[Process], why: str, *, ready: bool = True) -> None:
+        """Running processes went back to the queue (released, expired, executor
+        gone, retried); `ready`: claimable now, not after a backoff."""
         if processes:
-            self._hub.ready(processes)
+            if ready:
+                self._hub.ready(processes)
             for p in processes:
                 self.process_event(EventKind.RETRIED, p, why)
+
+    def woken(self, processes: Sequence[Process]) -> None:
+        """Waiting processes whose time has come are claimable: wake executors."""
+        if processes:
+            self._hub.ready(processes)
 
     def finished(self, result: FinishResult) -> None:
         """A process ended: its event and those of the descendants it ended,

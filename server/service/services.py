@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from pycolonies_like.core.clock import Clock
+from pycolonies_like.core.rules import LeasePolicy
 from server.counters import ServerCounters
 from server.hub import Hub
 from server.service.colonies import ColonyService
@@ -68,7 +69,12 @@ class Services:
 
 
 def build_services(
-    store: Store, hub: Hub, clock: Clock, server_id: str, counters: ServerCounters | None = None
+    store: Store,
+    hub: Hub,
+    clock: Clock,
+    server_id: str,
+    counters: ServerCounters | None = None,
+    leases: LeasePolicy | None = None,
 ) -> Services:
     guard = AccessGuard(store, server_id)
     emitter = EventEmitter(hub, clock, counters)
@@ -78,7 +84,7 @@ def build_services(
         clock=clock,
         emitter=emitter,
         colonies=ColonyService(store, guard, emitter, clock),
-        processes=ProcessService(store, guard, emitter, clock),
+        processes=ProcessService(store, guard, emitter, clock, leases),
         logs=LogService(store, guard, emitter, clock),
         workflows=workflows,
         schedules=ScheduleService(store, guard, clock, workflows),

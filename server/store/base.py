@@ -30,6 +30,7 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
+from pycolonies_like.core.rules import Lease
 from server.counters import CommitCounters
 from server.hub import Hub, Relay
 
@@ -191,9 +192,12 @@ class Store(Protocol):
         max_bytes: int = ...,
     ) -> list[Process]: ...
 
-    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
+    async def claim_process(
+        self, executor: Executor, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
         """Assigns the best assignable process (highest priority, then oldest)
-        matching the executor's colony, type and name; None when there is none."""
+        matching the executor's colony, type and name, unconfirmed until
+        `lease_ns` (0: no lease); None when there is none."""
         ...
 
     async def finish_process(
@@ -214,13 +218,42 @@ class Store(Protocol):
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool: ...
     async def requeue_process(
-        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool
-    ) -> Process | None:
-        """Puts a running attempt back in the queue; None when not that attempt."""
+        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool,
+        outcome: str = "released", errors: Sequence[str] = (), notbefore: int = 0,
+        executorid: str = "",
+    ) -> Process | None:  # fmt: skip
+        """Puts a running attempt back in the queue (not claimable before
+        `notbefore`), recording it in the history as `outcome`; None when it
+        is not that attempt (of `executorid`, when given)."""
         ...
 
-    async def extend_deadline(self, processid: str, attempt: int, now_ns: int) -> Process | None:
-        """Heartbeat: moves the exec deadline to now + maxexectime."""
+    async def wake_due(self, now_ns: int, limit: int) -> list[Process]:
+        """Makes claimable the waiting processes whose `notbefore` has come."""
+        ...
+
+    async def rerun_process(self, processid: str, now_ns: int) -> Process | None:
+        """FAILED or CANCELLED (standalone) -> WAITING as a new attempt; None
+        when it is not such a process (any more)."""
+        ...
+
+    async def extend_deadline(
+        self, processid: str, attempt: int, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
+        """Heartbeat: moves the exec deadline to now + maxexectime, and keeps the
+        assignment's lease until `lease_ns`."""
+        ...
+
+    async def acknowledge(
+        self, executorid: str, assignments: Sequence[tuple[str, int]], lease: Lease,
+        lease_ns: int,
+    ) -> int:  # fmt: skip
+        """Confirms unconfirmed assignments (process id, attempt) of the executor."""
+        ...
+
+    async def renew_leases(
+        self, colonyname: str, executorname: str, executorid: str, now_ns: int, lease_ns: int
+    ) -> int:
+        """Renews the executor's kept leases and its "last heard from" time."""
         ...
 
     async def remove_process(self, processid: str) -> bool: ...
@@ -283,6 +316,7 @@ class Store(Protocol):
 
     # -- deadlines
     async def expired_running(self, now_ns: int, limit: int) -> list[Process]: ...
+    async def expired_leases(self, now_ns: int, limit: int) -> list[Process]: ...
     async def expired_waiting(self, now_ns: int, limit: int) -> list[Process]: ...
     async def fail_waiting(self, processid: str, now_ns: int, error: str) -> FinishResult | None:
         """Fails a process that waited too long; None when it is no longer waiting."""

@@ -239,7 +239,10 @@ class GrpcApi:
 
     async def Submit(self, caller: str, req: pb.SubmitRequest) -> pb.Process:
         spec = convert.funcspec_from_pb(req.spec)
-        return convert.process_to_pb(await self.processes.submit(caller, spec, req.idempotency_key))
+        process = await self.processes.submit(
+            caller, spec, req.idempotency_key, notbefore=req.notbefore, delay_s=req.delay
+        )
+        return convert.process_to_pb(process)
 
     async def SubmitBatch(self, caller: str, req: pb.SubmitBatchRequest) -> pb.SubmitBatchReply:
         specs = [convert.funcspec_from_pb(s) for s in req.specs]
@@ -271,6 +274,13 @@ class GrpcApi:
     async def Heartbeat(self, caller: str, req: pb.HeartbeatRequest) -> pb.HeartbeatReply:
         deadline, cancelled = await self.processes.heartbeat(caller, req.processid, req.attempt)
         return pb.HeartbeatReply(execdeadline=deadline, cancelled=cancelled)
+
+    async def RerunProcess(self, caller: str, req: pb.ProcessIdRequest) -> pb.Process:
+        return convert.process_to_pb(await self.processes.rerun(caller, req.processid))
+
+    async def Acknowledge(self, caller: str, req: pb.AcknowledgeRequest) -> pb.Empty:
+        await self.processes.acknowledge(caller, req.processid, req.attempt)
+        return pb.Empty()
 
     async def GetProcess(self, caller: str, req: pb.ProcessIdRequest) -> pb.Process:
         return convert.process_to_pb(await self.processes.get_process(caller, req.processid))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -32,6 +33,15 @@ _BIG_REPLIES = frozenset({"getlogsmsg", "getprocessesmsg", "getprocessgraphsmsg"
 _HANDLER_MODULES = (colonies, processes, workflows)
 
 
+# How often a parked assignprocessmsg checks that its client is still there.
+CONNECTION_CHECK_S = 0.1
+
+
+def _gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
 class Gateway:
     def __init__(self, services: Services, server: Any) -> None:
         self.services = services
@@ -50,6 +60,8 @@ class Gateway:
         try:
             body = await request.read()
             payloadtype, caller, msg = decode(body)
+            if payloadtype == "assignprocessmsg":
+                return await self._assign(request, caller, msg)
             result = await self.call(payloadtype, caller, msg)
             await self.services.durable()
             if payloadtype in _BIG_REPLIES:
@@ -62,6 +74,42 @@ class Gateway:
         except Exception:
             log.exception("unexpected error in %s", payloadtype)
             return web.Response(status=500, text=error_envelope(500, "internal server error"))
+
+    async def _assign(self, request: web.Request, caller: str, msg: Message) -> web.Response:
+        """assignprocessmsg, for a client that may go away: a poll whose
+        client closed its connection stops (and claims nothing); a process
+        claimed for a client that is gone goes back to the queue; one written
+        to a live connection is confirmed (its lease then follows maxexectime,
+        as ColonyOS' protocol has no heartbeats). If the reply is lost after
+        all, the short confirmation timeout brings the process back."""
+        service = self.services.processes
+        poll = asyncio.ensure_future(processes.assign(self, caller, msg))
+        try:
+            while not poll.done():
+                await asyncio.wait([poll], timeout=CONNECTION_CHECK_S)
+                if not poll.done() and _gone(request):
+                    poll.cancel()
+                    with contextlib.suppress(BaseException):
+                        await poll
+                    return web.Response(status=499, text="")
+        except asyncio.CancelledError:
+            poll.cancel()
+            raise
+        process = poll.result()
+        await self.services.durable()
+        if _gone(request):
+            await service.give_back(process, "the client that polled for it went away")
+            return web.Response(status=499, text="")
+        response = web.Response(text=envelope("assignprocessmsg", cj.process_json(process)))
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except (ConnectionError, RuntimeError):
+            await service.give_back(process, "the client that polled for it went away")
+            return response
+        with contextlib.suppress(errors.ColoniesError):
+            await service.acknowledge(caller, process.processid, process.attempt)
+        return response
 
     async def pubsub(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=self.server.settings.max_message_bytes)
