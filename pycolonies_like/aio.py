@@ -23,6 +23,7 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
     FINAL_STATES,
     Attribute,
+    ChannelEntry,
     Colony,
     Cron,
     Event,
@@ -361,6 +362,35 @@ class AsyncColonies(Endpoint):
         await self.rpc.PackGenerator(
             pb.PackGeneratorRequest(generatorid=generatorid, arg=arg), prvkey
         )
+
+    # -------------------------------------------------------- channels --
+
+    async def channel_append(
+        self, processid: Any, channel_name: str, sequence: int, payload: bytes | str,
+        prvkey: str, in_reply_to: int = 0, payload_type: str = "",
+    ) -> ChannelEntry:  # fmt: skip
+        request = compat.channel_append(
+            processid, channel_name, sequence, payload, in_reply_to, payload_type
+        )
+        return convert.channel_entry_from_pb(await self.rpc.ChannelAppend(request, prvkey))
+
+    async def channel_read(
+        self, processid: Any, channel_name: str, after_seq: int, limit: int, prvkey: str
+    ) -> list[ChannelEntry]:
+        request = compat.channel_read(processid, channel_name, after_seq, limit)
+        return replies.channel_entries(await self.rpc.ChannelRead(request, prvkey))
+
+    async def follow_channel(
+        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
+        timeout: float = 0.0,
+    ) -> AsyncIterator[ChannelEntry]:  # fmt: skip
+        """Yields the entries after the first `after_seq`, then each new one as it
+        is appended, until the process ends or `timeout` seconds (0: no limit)."""
+        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
+        deadline = timeout + 30 if timeout > 0 else None
+        async for batch in self.rpc.SubscribeChannel(request, prvkey, timeout=deadline):
+            for entry in replies.channel_entries(batch):
+                yield entry
 
     # ------------------------------------------------------- streaming --
 

@@ -35,6 +35,7 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
     FINAL_STATES,
     Attribute,
+    ChannelEntry,
     Colony,
     Cron,
     Executor,
@@ -375,6 +376,61 @@ class Colonies(Endpoint):
         request = pb.FollowLogsRequest(processid=compat.pid_of(processid), after_seq=after_seq)
         for entry in self.rpc.FollowLogs(request, prvkey):
             yield convert.log_from_pb(entry)
+
+    # ------------------------------------------------------------ channels --
+
+    def channel_append(
+        self, processid: Any, channel_name: str, sequence: int, payload: bytes | str,
+        prvkey: str, in_reply_to: int = 0, payload_type: str = "",
+    ) -> ChannelEntry:  # fmt: skip
+        """Appends to a channel of the process (text is sent as UTF-8); `sequence`
+        is the sender's own number, never used twice; `payload_type` is "data"
+        (the default), "end" or "error". Returns the entry with its index."""
+        request = compat.channel_append(
+            processid, channel_name, sequence, payload, in_reply_to, payload_type
+        )
+        return convert.channel_entry_from_pb(self.rpc.ChannelAppend(request, prvkey))
+
+    def channel_read(
+        self, processid: Any, channel_name: str, after_seq: int, limit: int, prvkey: str
+    ) -> list[ChannelEntry]:
+        """Up to `limit` entries (0: all) after the first `after_seq` entries."""
+        request = compat.channel_read(processid, channel_name, after_seq, limit)
+        return replies.channel_entries(self.rpc.ChannelRead(request, prvkey))
+
+    def follow_channel(
+        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
+        timeout: float = 0.0,
+    ) -> Iterator[ChannelEntry]:  # fmt: skip
+        """Yields the entries after the first `after_seq`, then each new one as it
+        is appended, until the process ends or `timeout` seconds (0: no limit)."""
+        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
+        deadline = timeout + 30 if timeout > 0 else None
+        for batch in self.rpc.SubscribeChannel(request, prvkey, timeout=deadline):
+            yield from replies.channel_entries(batch)
+
+    def subscribe_channel(
+        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
+        timeout: float = 30, callback: Any = None,
+    ) -> list[ChannelEntry] | None:  # fmt: skip
+        """pycolonies' form: calls `callback(entries)` for each batch until it
+        returns False; without a callback, returns every entry received before
+        the timeout (or the end of the process)."""
+        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
+        received: list[ChannelEntry] = []
+        stream = self.rpc.SubscribeChannel(request, prvkey, timeout=timeout + 30)
+        try:
+            for batch in stream:
+                entries = replies.channel_entries(batch)
+                if callback is None:
+                    received += entries
+                elif callback(entries) is False:
+                    break
+        finally:
+            stream.close()  # type: ignore[attr-defined]  # a generator: ends the call
+        return received if callback is None else None
+
+    # ------------------------------------------------------------ streaming --
 
     def events(
         self, colonyname: str, prvkey: str, *, processid: str = "", processgraphid: str = "",

@@ -301,3 +301,36 @@ def events(
         kinds=[cast("pb.EventKind", int(k)) for k in kinds],
         include_current=include_current, timeout=timeout,
     )  # fmt: skip
+
+
+# ------------------------------------------------------------- channels --
+
+
+def payload_bytes(payload: Any) -> bytes:
+    """A channel payload: bytes as they are, text as UTF-8."""
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        return bytes(payload)
+    raise TypeError(f"a channel payload is bytes or text, got {type(payload).__name__}")
+
+
+def channel_append(
+    processid: Any, name: str, sequence: int, payload: Any, in_reply_to: int, payload_type: str
+) -> pb.ChannelAppendRequest:
+    return pb.ChannelAppendRequest(
+        processid=pid_of(processid), name=name, sequence=sequence,
+        payload=payload_bytes(payload), type=payload_type, inreplyto=in_reply_to,
+    )  # fmt: skip
+
+
+def channel_read(processid: Any, name: str, after: int, limit: int) -> pb.ChannelReadRequest:
+    return pb.ChannelReadRequest(processid=pid_of(processid), name=name, after=after, limit=limit)
+
+
+def subscribe_channel(
+    processid: Any, name: str, after: int, timeout: float
+) -> pb.SubscribeChannelRequest:
+    return pb.SubscribeChannelRequest(
+        processid=pid_of(processid), name=name, after=after, timeout=timeout
+    )

@@ -13,6 +13,7 @@ import sys
 import click
 
 from pycolonies_like.cli.admin import colony, executor, user
+from pycolonies_like.cli.channels import channel
 from pycolonies_like.cli.common import CliError, cli_main
 from pycolonies_like.cli.context import Settings
 from pycolonies_like.cli.flows import cron, generator, workflow
@@ -40,8 +41,8 @@ def cli(
     )
 
 
-for command in (security, colony, executor, user, function, process, log, attribute, workflow,
-                cron, generator):  # fmt: skip
+for command in (security, colony, executor, user, function, process, log, attribute, channel,
+                workflow, cron, generator):  # fmt: skip
     cli.add_command(command)
 
 

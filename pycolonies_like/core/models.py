@@ -130,8 +130,12 @@ class FuncSpec(Subscriptable):
     conditions: Conditions = field(default_factory=Conditions)
     label: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    # Channels the process gets: live messages between its submitter and its executor.
+    channels: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if self.channels is None:
+            self.channels = []
         if self.args is None:
             self.args = []
         if self.kwargs is None:
@@ -266,6 +270,31 @@ class LogEntry(Subscriptable):
     message: str
     timestamp: int
     seq: int = 0
+
+
+class ChannelEntryType:
+    """The kinds of channel entries: data, the end of the stream, an error."""
+
+    DATA = "data"
+    END = "end"
+    ERROR = "error"
+    ALL = (DATA, END, ERROR)
+
+
+@dataclass(frozen=True)
+class ChannelEntry(Subscriptable):
+    """One message on a channel of a process (ColonyOS' MsgEntry). `sequence` is
+    the sender's own number (unique per sender); `index` is the entry's place
+    in the channel, from 1 (reads resume after an index)."""
+
+    sequence: int
+    senderid: str
+    payload: bytes = b""
+    type: str = ChannelEntryType.DATA
+    inreplyto: int = 0
+    timestamp: int = 0
+    error: str = ""
+    index: int = 0
 
 
 @dataclass(frozen=True)

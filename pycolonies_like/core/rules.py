@@ -23,6 +23,15 @@ MAX_LIST_COUNT = 1_000
 MAX_LOG_COUNT = 10_000
 MAX_LOG_MESSAGE = 256 * 1024
 MAX_ATTRIBUTE_VALUE = 64 * 1024
+# Channels (ColonyOS' limits, pkg/constants): per process, per channel, per entry.
+MAX_CHANNELS_PER_PROCESS = 100
+MAX_CHANNEL_ENTRIES = 10_000
+MAX_CHANNEL_PAYLOAD = 1024 * 1024
+# Appends to the channels of one process, per second, and the burst allowed.
+CHANNEL_RATE = 100.0
+CHANNEL_BURST = 500
+# How long the entries of a channel stay readable after its process ended.
+CHANNEL_RETENTION_S = 60
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+=-]*$")
 _ID = re.compile(r"^[0-9a-f]{64}$")
@@ -127,7 +136,22 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
     _check_json_value("kwargs", spec.kwargs)
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in spec.env.items()):
         raise InvalidArgument("env must map strings to strings")
+    check_channel_names(spec.channels)
     return spec
+
+
+def check_channel_names(names: Any) -> None:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InvalidArgument("channels must be a list of names")
+    if len(names) > MAX_CHANNELS_PER_PROCESS:
+        raise InvalidArgument(
+            f"a process may have at most {MAX_CHANNELS_PER_PROCESS} channels, got {len(names)}"
+        )
+    for name in names:
+        if not name or len(name) > MAX_NAME_LENGTH:
+            raise InvalidArgument(f"a channel name must have 1 to {MAX_NAME_LENGTH} characters")
+    if len(set(names)) != len(names):
+        raise InvalidArgument("channels must not name a channel twice")
 
 
 def priority_time(submission_ns: int, priority: int) -> int:

@@ -141,7 +141,7 @@ class Conditions(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class FuncSpec(_message.Message):
-    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env")
+    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "channels")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -160,6 +160,7 @@ class FuncSpec(_message.Message):
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
     nodename: str
     funcname: str
     args_json: str
@@ -171,7 +172,8 @@ class FuncSpec(_message.Message):
     conditions: Conditions
     label: str
     env: _containers.ScalarMap[str, str]
-    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    channels: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., channels: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Attribute(_message.Message):
     __slots__ = ("attributeid", "targetid", "targetcolonyname", "targetprocessgraphid", "attributetype", "key", "value")
@@ -290,6 +292,26 @@ class LogEntry(_message.Message):
     timestamp: int
     seq: int
     def __init__(self, processid: _Optional[str] = ..., colonyname: _Optional[str] = ..., executorname: _Optional[str] = ..., message: _Optional[str] = ..., timestamp: _Optional[int] = ..., seq: _Optional[int] = ...) -> None: ...
+
+class ChannelEntry(_message.Message):
+    __slots__ = ("sequence", "senderid", "payload", "type", "inreplyto", "timestamp", "error", "index")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    SENDERID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    INREPLYTO_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    senderid: str
+    payload: bytes
+    type: str
+    inreplyto: int
+    timestamp: int
+    error: str
+    index: int
+    def __init__(self, sequence: _Optional[int] = ..., senderid: _Optional[str] = ..., payload: _Optional[bytes] = ..., type: _Optional[str] = ..., inreplyto: _Optional[int] = ..., timestamp: _Optional[int] = ..., error: _Optional[str] = ..., index: _Optional[int] = ...) -> None: ...
 
 class Statistics(_message.Message):
     __slots__ = ("colonies", "executors", "activeexecutors", "waitingprocesses", "runningprocesses", "successfulprocesses", "failedprocesses", "cancelledprocesses", "waitingworkflows", "runningworkflows", "successfulworkflows", "failedworkflows", "cancelledworkflows")
@@ -698,6 +720,52 @@ class FollowLogsRequest(_message.Message):
     processid: str
     after_seq: int
     def __init__(self, processid: _Optional[str] = ..., after_seq: _Optional[int] = ...) -> None: ...
+
+class ChannelAppendRequest(_message.Message):
+    __slots__ = ("processid", "name", "sequence", "payload", "type", "inreplyto")
+    PROCESSID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    INREPLYTO_FIELD_NUMBER: _ClassVar[int]
+    processid: str
+    name: str
+    sequence: int
+    payload: bytes
+    type: str
+    inreplyto: int
+    def __init__(self, processid: _Optional[str] = ..., name: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., type: _Optional[str] = ..., inreplyto: _Optional[int] = ...) -> None: ...
+
+class ChannelReadRequest(_message.Message):
+    __slots__ = ("processid", "name", "after", "limit")
+    PROCESSID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    processid: str
+    name: str
+    after: int
+    limit: int
+    def __init__(self, processid: _Optional[str] = ..., name: _Optional[str] = ..., after: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ChannelEntries(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[ChannelEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[ChannelEntry, _Mapping]]] = ...) -> None: ...
+
+class SubscribeChannelRequest(_message.Message):
+    __slots__ = ("processid", "name", "after", "timeout")
+    PROCESSID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    processid: str
+    name: str
+    after: int
+    timeout: float
+    def __init__(self, processid: _Optional[str] = ..., name: _Optional[str] = ..., after: _Optional[int] = ..., timeout: _Optional[float] = ...) -> None: ...
 
 class SubmitWorkflowRequest(_message.Message):
     __slots__ = ("spec",)

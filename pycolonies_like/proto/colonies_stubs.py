@@ -327,6 +327,27 @@ class ColoniesStub:
             "FollowLogs", request, pb.LogEntry.FromString, prvkey, timeout
         )
 
+    def ChannelAppend(
+        self, request: pb.ChannelAppendRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ChannelEntry:
+        return self._transport.unary(
+            "ChannelAppend", request, pb.ChannelEntry.FromString, prvkey, timeout
+        )
+
+    def ChannelRead(
+        self, request: pb.ChannelReadRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ChannelEntries:
+        return self._transport.unary(
+            "ChannelRead", request, pb.ChannelEntries.FromString, prvkey, timeout
+        )
+
+    def SubscribeChannel(
+        self, request: pb.SubscribeChannelRequest, prvkey: str, *, timeout: float | None = None
+    ) -> Iterator[pb.ChannelEntries]:
+        return self._transport.unary_stream(
+            "SubscribeChannel", request, pb.ChannelEntries.FromString, prvkey, timeout
+        )
+
     def SubmitWorkflow(
         self, request: pb.SubmitWorkflowRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.ProcessGraph:
@@ -716,6 +737,27 @@ class AsyncColoniesStub:
     ) -> AsyncIterator[pb.LogEntry]:
         return self._transport.unary_stream(
             "FollowLogs", request, pb.LogEntry.FromString, prvkey, timeout
+        )
+
+    async def ChannelAppend(
+        self, request: pb.ChannelAppendRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ChannelEntry:
+        return await self._transport.unary(
+            "ChannelAppend", request, pb.ChannelEntry.FromString, prvkey, timeout
+        )
+
+    async def ChannelRead(
+        self, request: pb.ChannelReadRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ChannelEntries:
+        return await self._transport.unary(
+            "ChannelRead", request, pb.ChannelEntries.FromString, prvkey, timeout
+        )
+
+    def SubscribeChannel(
+        self, request: pb.SubscribeChannelRequest, prvkey: str, *, timeout: float | None = None
+    ) -> AsyncIterator[pb.ChannelEntries]:
+        return self._transport.unary_stream(
+            "SubscribeChannel", request, pb.ChannelEntries.FromString, prvkey, timeout
         )
 
     async def SubmitWorkflow(

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from pycolonies_like.core.clock import Clock
 from server.hub import Hub
+from server.service.channels import ChannelService
 from server.service.colonies import ColonyService
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard
@@ -38,6 +39,7 @@ class Services:
         workflows: WorkflowService,
         schedules: ScheduleService,
         subscriptions: SubscriptionService,
+        channels: ChannelService,
     ) -> None:
         self.colonies = colonies  # colonies, executors, users, functions, statistics
         self.processes = processes  # submit, assign, close, fail, deadlines, reads
@@ -45,6 +47,7 @@ class Services:
         self.workflows = workflows  # process graphs and dynamic children
         self.schedules = schedules  # crons and generators
         self.subscriptions = subscriptions  # event streams
+        self.channels = channels  # live messages between a submitter and its executor
         self._emitter = emitter
         # Bound straight to the store and the clock, as they are called on every
         # request. durable(): returns once every change so far is committed
@@ -79,4 +82,5 @@ def build_services(store: Store, hub: Hub, clock: Clock, server_id: str) -> Serv
         workflows=workflows,
         schedules=ScheduleService(store, guard, clock, workflows),
         subscriptions=SubscriptionService(store, guard, emitter, clock),
+        channels=ChannelService(store, guard, emitter, clock),
     )

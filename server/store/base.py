@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from pycolonies_like.core.models import (
     Attribute,
+    ChannelEntry,
     Colony,
     Cron,
     Executor,
@@ -233,6 +234,22 @@ class Store(Protocol):
         self, colonyname: str, executorname: str, count: int, *, since_ns: int = 0,
         latest: bool = False,
     ) -> list[LogEntry]: ...  # fmt: skip
+
+    # -- channels
+    async def append_channel_entry(
+        self, processid: str, name: str, entry: ChannelEntry, max_entries: int
+    ) -> ChannelEntry | None:
+        """Appends after the channel's last entry (returned with its index); None
+        when the process has ended or is gone. AlreadyExists when the sender
+        used the sequence number before, ResourceExhausted when full."""
+        ...
+
+    async def read_channel(
+        self, processid: str, name: str, after: int, limit: int
+    ) -> list[ChannelEntry]: ...
+    async def purge_channels(self, ended_before_ns: int, limit: int) -> int:
+        """Removes the entries of processes that ended before the given time."""
+        ...
 
     # -- workflows
     async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None: ...

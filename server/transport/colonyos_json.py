@@ -31,6 +31,7 @@ from pycolonies_like.core.fields import Source, derived_keys, encode_expr, field
 from pycolonies_like.core.models import (
     Attribute,
     AttributeType,
+    ChannelEntry,
     Colony,
     Conditions,
     Cron,
@@ -323,6 +324,10 @@ SHAPES: dict[type, Shape] = {shape.model: shape for shape in [
           times=_TIMES, added=frozenset({"nodes", "edges"})),
     Shape(LogEntry, not_sent={"seq": "ColonyOS logs have no sequence number"}),
     Shape(Statistics, constants={"unregisteredexecutors": 0}),
+    Shape(ChannelEntry,
+          layout=("sequence", "inreplyto", "timestamp", "senderid", "payload", "type", "error"),
+          times=frozenset({"timestamp"}), only_if_set=frozenset({"inreplyto", "error"}),
+          not_sent={"index": "ColonyOS entries carry no index: reads resume after a count"}),
     Shape(Cron,
           layout=("cronid", "initiatorid", "initiatorname", "colonyname", "name",
                   "cronexpression", "interval", "random", "nextrun", "lastrun"),
@@ -457,6 +462,10 @@ def generator_json(g: Generator, checkerperiod: int = 1000) -> dict[str, Any]:
 
 def log_json(e: LogEntry) -> dict[str, Any]:
     return SHAPES[LogEntry].encode(e)
+
+
+def channel_entry_json(e: ChannelEntry) -> dict[str, Any]:
+    return SHAPES[ChannelEntry].encode(e)
 
 
 def stats_json(s: Statistics) -> dict[str, Any]:

@@ -61,6 +61,7 @@ class GrpcApi:
         self.workflows = services.workflows
         self.schedules = services.schedules
         self.subscriptions = services.subscriptions
+        self.channels = services.channels
         self.verifier = verifier
         self.info = info
 
@@ -314,6 +315,25 @@ class GrpcApi:
     ) -> AsyncIterator[pb.LogEntry]:
         async for entry in self.logs.follow_logs(caller, req.processid, req.after_seq):
             yield convert.log_to_pb(entry)
+
+    # ---------------------------------------------------------- channels --
+
+    async def ChannelAppend(self, caller: str, req: pb.ChannelAppendRequest) -> pb.ChannelEntry:
+        entry = await self.channels.append(
+            caller, req.processid, req.name, req.sequence, req.payload, req.type, req.inreplyto
+        )
+        return convert.channel_entry_to_pb(entry)
+
+    async def ChannelRead(self, caller: str, req: pb.ChannelReadRequest) -> pb.ChannelEntries:
+        entries = await self.channels.read(caller, req.processid, req.name, req.after, req.limit)
+        return pb.ChannelEntries(entries=[convert.channel_entry_to_pb(e) for e in entries])
+
+    async def SubscribeChannel(
+        self, caller: str, req: pb.SubscribeChannelRequest
+    ) -> AsyncIterator[pb.ChannelEntries]:
+        batches = self.channels.subscribe(caller, req.processid, req.name, req.after, req.timeout)
+        async for entries in batches:
+            yield pb.ChannelEntries(entries=[convert.channel_entry_to_pb(e) for e in entries])
 
     # --------------------------------------------------------- workflows --
 
