@@ -35,12 +35,16 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
     FINAL_STATES,
     Attribute,
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintHistory,
     ChannelEntry,
     Colony,
     Cron,
     Executor,
     Function,
     Generator,
+    Location,
     LogEntry,
     Process,
     ProcessGraph,
@@ -376,6 +380,103 @@ class Colonies(Endpoint):
         request = pb.FollowLogsRequest(processid=compat.pid_of(processid), after_seq=after_seq)
         for entry in self.rpc.FollowLogs(request, prvkey):
             yield convert.log_from_pb(entry)
+
+    # --------------------------------------------------------- locations --
+
+    def add_location(self, location: Any, prvkey: str) -> Location:
+        """Adds a location to a colony (the colony owner's key)."""
+        return convert.from_pb(Location, self.rpc.AddLocation(compat.location(location), prvkey))
+
+    def get_location(self, colony_name: str, name: str, prvkey: str) -> Location:
+        request = pb.LocationRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(Location, self.rpc.GetLocation(request, prvkey))
+
+    def get_locations(self, colony_name: str, prvkey: str) -> list[Location]:
+        reply = self.rpc.ListLocations(pb.ColonyNameRequest(colonyname=colony_name), prvkey)
+        return [convert.from_pb(Location, loc) for loc in reply.locations]
+
+    def remove_location(self, colony_name: str, name: str, prvkey: str) -> None:
+        self.rpc.RemoveLocation(pb.LocationRequest(colonyname=colony_name, name=name), prvkey)
+
+    # -------------------------------------------------------- blueprints --
+
+    def add_blueprint_definition(self, definition: Any, prvkey: str) -> BlueprintDefinition:
+        """Defines a kind of blueprints (the colony owner's key)."""
+        request = compat.blueprint_definition(definition)
+        return convert.from_pb(
+            BlueprintDefinition, self.rpc.AddBlueprintDefinition(request, prvkey)
+        )
+
+    def get_blueprint_definition(
+        self, colony_name: str, name: str, prvkey: str
+    ) -> BlueprintDefinition:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(
+            BlueprintDefinition, self.rpc.GetBlueprintDefinition(request, prvkey)
+        )
+
+    def get_blueprint_definitions(self, colony_name: str, prvkey: str) -> list[BlueprintDefinition]:
+        request = pb.ColonyNameRequest(colonyname=colony_name)
+        reply = self.rpc.ListBlueprintDefinitions(request, prvkey)
+        return [convert.from_pb(BlueprintDefinition, d) for d in reply.definitions]
+
+    def remove_blueprint_definition(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        self.rpc.RemoveBlueprintDefinition(request, prvkey)
+
+    def add_blueprint(self, blueprint: Any, prvkey: str) -> Blueprint:
+        """Adds a blueprint (a dict or a Blueprint); its kind must be defined."""
+        return convert.from_pb(
+            Blueprint, self.rpc.AddBlueprint(compat.blueprint(blueprint), prvkey)
+        )
+
+    def get_blueprint(self, colony_name: str, name: str, prvkey: str) -> Blueprint:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(Blueprint, self.rpc.GetBlueprint(request, prvkey))
+
+    def get_blueprints(
+        self, colony_name: str, prvkey: str, kind: str | None = None, location: str | None = None
+    ) -> list[Blueprint]:
+        request = pb.ListBlueprintsRequest(
+            colonyname=colony_name, kind=kind or "", locationname=location or ""
+        )
+        reply = self.rpc.ListBlueprints(request, prvkey)
+        return [convert.from_pb(Blueprint, b) for b in reply.blueprints]
+
+    def update_blueprint(
+        self, blueprint: Any, prvkey: str, force_generation: bool = False
+    ) -> Blueprint:
+        """Replaces the spec (a new generation, reconciled, when it changed)."""
+        request = pb.UpdateBlueprintRequest(
+            blueprint=compat.blueprint(blueprint), force_generation=force_generation
+        )
+        return convert.from_pb(Blueprint, self.rpc.UpdateBlueprint(request, prvkey))
+
+    def remove_blueprint(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        self.rpc.RemoveBlueprint(request, prvkey)
+
+    def update_blueprint_status(
+        self, colony_name: str, name: str, status: Any, prvkey: str
+    ) -> Blueprint:
+        """Replaces the status only (what a reconciler found)."""
+        request = compat.blueprint_status(colony_name, name, status)
+        return convert.from_pb(Blueprint, self.rpc.UpdateBlueprintStatus(request, prvkey))
+
+    def reconcile_blueprint(
+        self, colony_name: str, name: str, prvkey: str, force: bool = False
+    ) -> Process:
+        """Submits a reconciliation process for the blueprint now; returns it."""
+        request = pb.ReconcileBlueprintRequest(colonyname=colony_name, name=name, force=force)
+        return convert.process_from_pb(self.rpc.ReconcileBlueprint(request, prvkey))
+
+    def get_blueprint_history(
+        self, blueprint_id: str, prvkey: str, limit: int | None = None
+    ) -> list[BlueprintHistory]:
+        """The latest changes, newest first."""
+        request = pb.BlueprintHistoryRequest(blueprintid=blueprint_id, limit=limit or 0)
+        reply = self.rpc.GetBlueprintHistory(request, prvkey)
+        return [convert.from_pb(BlueprintHistory, h) for h in reply.history]
 
     # ------------------------------------------------------------ channels --
 

@@ -13,6 +13,7 @@ import sys
 import click
 
 from pycolonies_like.cli.admin import colony, executor, user
+from pycolonies_like.cli.blueprints import blueprint, location
 from pycolonies_like.cli.channels import channel
 from pycolonies_like.cli.common import CliError, cli_main
 from pycolonies_like.cli.context import Settings
@@ -42,7 +43,7 @@ def cli(
 
 
 for command in (security, colony, executor, user, function, process, log, attribute, channel,
-                workflow, cron, generator):  # fmt: skip
+                workflow, cron, generator, blueprint, location):  # fmt: skip
     cli.add_command(command)
 
 

@@ -14,6 +14,7 @@ the transaction. Where to look:
     schedules.py  crons and generators
     logs.py       attributes and logs
     channels.py   the entries of the channels of processes
+    blueprints.py locations; blueprint definitions, blueprints and their history
 
 A dialect (sqlite.py, postgres.py) provides transactions and the little SQL
 that differs (db.Dialect).
@@ -21,6 +22,7 @@ that differs (db.Dialect).
 
 from __future__ import annotations
 
+from server.store.blueprints import Blueprints
 from server.store.channels import Channels
 from server.store.functions import Functions
 from server.store.graphs import Graphs
@@ -32,5 +34,7 @@ from server.store.queue import Queue
 from server.store.schedules import Schedules
 
 
-class SqlStore(Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Channels):
+class SqlStore(
+    Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Channels, Blueprints
+):
     """Every part of the store over one database (see the dialects for open/close)."""

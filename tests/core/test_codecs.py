@@ -31,6 +31,11 @@ MODELS = sorted(
     key=lambda cls: cls.__name__,
 )  # fmt: skip
 
+# Models converted by the generic convert.to_pb / convert.from_pb only.
+GENERIC = (m.Location, m.BlueprintMetadata, m.BlueprintNames, m.BlueprintHandler,
+           m.BlueprintDefinitionSpec, m.BlueprintDefinition, m.Blueprint,
+           m.BlueprintHistory)  # fmt: skip
+
 PROTO = {
     m.Conditions: (convert.conditions_to_pb, convert.conditions_from_pb),
     m.FuncSpec: (convert.funcspec_to_pb, convert.funcspec_from_pb),
@@ -44,6 +49,7 @@ PROTO = {
     m.ProcessGraph: (convert.graph_to_pb, convert.graph_from_pb),
     m.LogEntry: (convert.log_to_pb, convert.log_from_pb),
     m.ChannelEntry: (convert.channel_entry_to_pb, convert.channel_entry_from_pb),
+    **{cls: (convert.to_pb, lambda msg, cls=cls: convert.from_pb(cls, msg)) for cls in GENERIC},
     m.Statistics: (convert.stats_to_pb, convert.stats_from_pb),
     m.Cron: (convert.cron_to_pb, convert.cron_from_pb),
     m.Generator: (convert.generator_to_pb, convert.generator_from_pb),
@@ -65,6 +71,14 @@ COLONYOS = {
     m.ProcessGraph: cj.graph_json,
     m.LogEntry: cj.log_json,
     m.ChannelEntry: cj.channel_entry_json,
+    m.Location: cj.location_json,
+    m.BlueprintMetadata: cj.to_json,  # inside blueprints and definitions
+    m.BlueprintNames: cj.to_json,
+    m.BlueprintHandler: cj.to_json,
+    m.BlueprintDefinitionSpec: cj.to_json,
+    m.BlueprintDefinition: cj.blueprint_definition_json,
+    m.Blueprint: cj.blueprint_json,
+    m.BlueprintHistory: cj.blueprint_history_json,
     m.Statistics: cj.stats_json,
     m.Cron: cj.cron_json,
     m.Generator: cj.generator_json,

@@ -12,7 +12,7 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import FINAL_STATES, ProcessState
 from server.service import Services
 from server.transport import colonyos_json as cj
-from server.transport.http_gateway import channels, colonies, processes, workflows
+from server.transport.http_gateway import blueprints, channels, colonies, processes, workflows
 from server.transport.http_gateway.wire import (
     Message,
     decode,
@@ -26,7 +26,7 @@ from server.transport.http_gateway.wire import (
 log = logging.getLogger(__name__)
 
 # The handlers register themselves on import.
-_HANDLER_MODULES = (channels, colonies, processes, workflows)
+_HANDLER_MODULES = (blueprints, channels, colonies, processes, workflows)
 # ColonyOS ends a channel subscription without a timeout after 30 s.
 _CHANNEL_TIMEOUT_S = 30.0
 
