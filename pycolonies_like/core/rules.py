@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from pycolonies_like.core.models import FuncSpec, ProcessState
+from pycolonies_like.core.models import FuncSpec, LogEntry, ProcessState
 
 NS_PER_SECOND = 1_000_000_000
 NS_PER_DAY = 86_400 * NS_PER_SECOND
@@ -32,6 +32,9 @@ CHANNEL_RATE = 100.0
 CHANNEL_BURST = 500
 # How long the entries of a channel stay readable after its process ended.
 CHANNEL_RETENTION_S = 60
+# What one reply to a read carries at most, counted over its variable-size
+# fields: a read stops there (saying so) instead of building a reply of any size.
+MAX_REPLY_BYTES = 3 * 1024 * 1024
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+=-]*$")
 _ID = re.compile(r"^[0-9a-f]{64}$")
@@ -213,3 +216,16 @@ def decode_json(what: str, text: str, default: Any, expected: type) -> Any:
     if not isinstance(value, expected):
         raise InvalidArgument(f"{what} must be a JSON {expected.__name__}")
     return value
+
+
+def text_size(text: str) -> int:
+    """Bytes of `text` in UTF-8 (without a copy for ASCII)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def log_size(entry: LogEntry) -> int:
+    """What a log entry weighs in a reply, near enough."""
+    return (
+        text_size(entry.message) + len(entry.processid) + len(entry.colonyname)
+        + len(entry.executorname) + 32
+    )  # fmt: skip

@@ -126,7 +126,9 @@ class ChannelService:
     async def read(
         self, caller: str, processid: str, name: str, after: int = 0, limit: int = 0
     ) -> list[ChannelEntry]:
-        """Up to `limit` entries (0: all) after the index `after` (0: from the start)."""
+        """Up to `limit` entries (0: all) after the index `after` (0: from the start),
+        and at most MAX_REPLY_BYTES of payload beyond the first: a reader that got
+        fewer than it asked for continues after the last index it got."""
         if after < 0 or limit < 0:
             raise InvalidArgument("after and limit must not be negative")
         await self._channel(caller, processid, name, "read")
@@ -148,8 +150,10 @@ class ChannelService:
             while True:
                 written.clear()
                 brief = await self.store.get_process_brief(processid)
-                entries = await self.store.read_channel(processid, name, after, MAX_CHANNEL_ENTRIES)
-                if entries:
+                # Everything appended so far, a reply's worth at a time.
+                while entries := await self.store.read_channel(
+                    processid, name, after, MAX_CHANNEL_ENTRIES
+                ):
                     after = entries[-1].index
                     yield entries
                 if brief is None or brief.state.is_final or self.emitter.closing:

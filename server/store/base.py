@@ -35,6 +35,7 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
+from server.counters import CommitCounters
 from server.hub import Hub, Relay
 
 
@@ -46,6 +47,7 @@ class Member:
     name: str
     approved: bool
     executortype: str = ""
+    pending: bool = False  # an executor waiting for approval (not a rejected one)
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,17 @@ class Requeued:
     requeued: bool
 
 
+@dataclass(frozen=True)
+class LogPage:
+    entries: list[LogEntry]
+    more: bool  # stopped at the byte budget, before `count`
+
+
 class Store(Protocol):
     kind: str
+    commits: CommitCounters
+
+    def pool_usage(self) -> tuple[int, int] | None: ...
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...
@@ -182,6 +193,7 @@ class Store(Protocol):
         executortype: str = "",
         label: str = "",
         initiatorname: str = "",
+        max_bytes: int = ...,
     ) -> list[Process]: ...
 
     async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
@@ -218,6 +230,7 @@ class Store(Protocol):
 
     async def remove_process(self, processid: str) -> bool: ...
     async def remove_all_processes(self, colonyname: str, state: ProcessState | None) -> int: ...
+    async def waiting_summary(self) -> list[tuple[str, str, int, int]]: ...
     async def colony_statistics(self, colonyname: str) -> Statistics: ...
     async def statistics(self) -> Statistics: ...
 
@@ -233,11 +246,13 @@ class Store(Protocol):
         since_ns: int = 0,
         latest: bool = False,
         after_seq: int = 0,
-    ) -> list[LogEntry]: ...
+        before_seq: int = 0,
+        max_bytes: int = ...,
+    ) -> LogPage: ...
     async def get_executor_logs(
         self, colonyname: str, executorname: str, count: int, *, since_ns: int = 0,
-        latest: bool = False,
-    ) -> list[LogEntry]: ...  # fmt: skip
+        latest: bool = False, after_seq: int = 0, before_seq: int = 0, max_bytes: int = ...,
+    ) -> LogPage: ...  # fmt: skip
 
     # -- channels
     async def append_channel_entry(
@@ -249,8 +264,12 @@ class Store(Protocol):
         ...
 
     async def read_channel(
-        self, processid: str, name: str, after: int, limit: int
-    ) -> list[ChannelEntry]: ...
+        self, processid: str, name: str, after: int, limit: int, max_bytes: int = ...
+    ) -> list[ChannelEntry]:
+        """Up to `limit` entries after the index `after` and, beyond the first, at
+        most `max_bytes` of payload (MAX_REPLY_BYTES by default)."""
+        ...
+
     async def purge_channels(self, ended_before_ns: int, limit: int) -> int:
         """Removes the entries of processes that ended before the given time."""
         ...

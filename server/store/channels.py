@@ -6,8 +6,10 @@ import dataclasses
 
 from pycolonies_like.core.errors import AlreadyExists, ResourceExhausted
 from pycolonies_like.core.models import ChannelEntry, ProcessState
+from pycolonies_like.core.rules import MAX_REPLY_BYTES
 from server.store.db import Database, Row, UniqueViolation
 
+_CHUNK_ROWS = 64  # rows read at a time, so that memory stays near the reply's budget
 _COLUMNS = ("sequence", "senderid", "payload", "type", "inreplyto", "timestamp", "error")
 _SELECT = ", ".join((*_COLUMNS, "idx"))
 _INSERT = (
@@ -63,16 +65,31 @@ class Channels(Database):
         return entry
 
     async def read_channel(
-        self, processid: str, name: str, after: int, limit: int
-    ) -> list[ChannelEntry]:
-        """Up to `limit` entries after the index `after`, in order."""
+        self, processid: str, name: str, after: int, limit: int,
+        max_bytes: int = MAX_REPLY_BYTES,
+    ) -> list[ChannelEntry]:  # fmt: skip
+        """Up to `limit` entries after the index `after`, in order, and (beyond the
+        first) at most `max_bytes` of payload: a reader continues after the last."""
+        entries: list[ChannelEntry] = []
+        used = 0
         async with self._read() as tx:
-            found = await tx.fetchall(
-                f"SELECT {_SELECT} FROM channel_entries WHERE processid = ? AND name = ? "
-                "AND idx > ? ORDER BY idx LIMIT ?",
-                (processid, name, after, limit),
-            )
-        return [_entry(r) for r in found]
+            while len(entries) < limit:
+                want = min(_CHUNK_ROWS, limit - len(entries))
+                found = await tx.fetchall(
+                    f"SELECT {_SELECT} FROM channel_entries WHERE processid = ? AND name = ? "
+                    "AND idx > ? ORDER BY idx LIMIT ?",
+                    (processid, name, after, want),
+                )
+                for row in found:
+                    entry = _entry(row)
+                    if entries and used + len(entry.payload) > max_bytes:
+                        return entries
+                    entries.append(entry)
+                    used += len(entry.payload)
+                    after = entry.index
+                if len(found) < want:
+                    break
+        return entries
 
     async def purge_channels(self, ended_before_ns: int, limit: int) -> int:
         """Removes the entries of up to `limit` processes that ended before the

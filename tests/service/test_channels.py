@@ -191,3 +191,17 @@ async def test_subscribe_resumes_after_an_index(world: World) -> None:
     stream = ch.subscribe(world.user, pid, "chat", after=2)
     assert [e.index for e in await asyncio.wait_for(anext(stream), 1)] == [3]
     await stream.aclose()  # type: ignore[attr-defined]
+
+
+async def test_a_read_stops_at_the_reply_budget_and_resumes(world: World) -> None:
+    pid = await running(world)
+    store = world.store
+    for seq in range(1, 6):
+        entry = ChannelEntry(sequence=seq, senderid=world.user, payload=bytes(100))
+        await store.append_channel_entry(pid, "chat", entry, 10)
+    first = await store.read_channel(pid, "chat", 0, 10, max_bytes=250)
+    assert [e.index for e in first] == [1, 2]
+    rest = await store.read_channel(pid, "chat", first[-1].index, 10, max_bytes=250)
+    assert [e.index for e in rest] == [3, 4]
+    # One entry larger than the budget still comes alone.
+    assert [e.index for e in await store.read_channel(pid, "chat", 0, 10, max_bytes=10)] == [1]
