@@ -24,12 +24,17 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
     FINAL_STATES,
     Attribute,
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintHistory,
+    ChannelEntry,
     Colony,
     Cron,
     Event,
     Executor,
     Function,
     Generator,
+    Location,
     LogEntry,
     Process,
     ProcessGraph,
@@ -434,6 +439,136 @@ class AsyncColonies(Endpoint):
         await self.rpc.PackGenerator(
             pb.PackGeneratorRequest(generatorid=generatorid, arg=arg), prvkey
         )
+
+    # --------------------------------------------------------- locations --
+
+    async def add_location(self, location: Any, prvkey: str) -> Location:
+        """Adds a location to a colony (the colony owner's key)."""
+        return convert.from_pb(
+            Location, await self.rpc.AddLocation(compat.location(location), prvkey)
+        )
+
+    async def get_location(self, colony_name: str, name: str, prvkey: str) -> Location:
+        request = pb.LocationRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(Location, await self.rpc.GetLocation(request, prvkey))
+
+    async def get_locations(self, colony_name: str, prvkey: str) -> list[Location]:
+        reply = await self.rpc.ListLocations(pb.ColonyNameRequest(colonyname=colony_name), prvkey)
+        return [convert.from_pb(Location, loc) for loc in reply.locations]
+
+    async def remove_location(self, colony_name: str, name: str, prvkey: str) -> None:
+        await self.rpc.RemoveLocation(pb.LocationRequest(colonyname=colony_name, name=name), prvkey)
+
+    # -------------------------------------------------------- blueprints --
+
+    async def add_blueprint_definition(self, definition: Any, prvkey: str) -> BlueprintDefinition:
+        """Defines a kind of blueprints (the colony owner's key)."""
+        request = compat.blueprint_definition(definition)
+        return convert.from_pb(
+            BlueprintDefinition, await self.rpc.AddBlueprintDefinition(request, prvkey)
+        )
+
+    async def get_blueprint_definition(
+        self, colony_name: str, name: str, prvkey: str
+    ) -> BlueprintDefinition:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(
+            BlueprintDefinition, await self.rpc.GetBlueprintDefinition(request, prvkey)
+        )
+
+    async def get_blueprint_definitions(
+        self, colony_name: str, prvkey: str
+    ) -> list[BlueprintDefinition]:
+        request = pb.ColonyNameRequest(colonyname=colony_name)
+        reply = await self.rpc.ListBlueprintDefinitions(request, prvkey)
+        return [convert.from_pb(BlueprintDefinition, d) for d in reply.definitions]
+
+    async def remove_blueprint_definition(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        await self.rpc.RemoveBlueprintDefinition(request, prvkey)
+
+    async def add_blueprint(self, blueprint: Any, prvkey: str) -> Blueprint:
+        """Adds a blueprint (a dict or a Blueprint); its kind must be defined."""
+        return convert.from_pb(
+            Blueprint, await self.rpc.AddBlueprint(compat.blueprint(blueprint), prvkey)
+        )
+
+    async def get_blueprint(self, colony_name: str, name: str, prvkey: str) -> Blueprint:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(Blueprint, await self.rpc.GetBlueprint(request, prvkey))
+
+    async def get_blueprints(
+        self, colony_name: str, prvkey: str, kind: str | None = None, location: str | None = None
+    ) -> list[Blueprint]:
+        request = pb.ListBlueprintsRequest(
+            colonyname=colony_name, kind=kind or "", locationname=location or ""
+        )
+        reply = await self.rpc.ListBlueprints(request, prvkey)
+        return [convert.from_pb(Blueprint, b) for b in reply.blueprints]
+
+    async def update_blueprint(
+        self, blueprint: Any, prvkey: str, force_generation: bool = False
+    ) -> Blueprint:
+        """Replaces the spec (a new generation, reconciled, when it changed)."""
+        request = pb.UpdateBlueprintRequest(
+            blueprint=compat.blueprint(blueprint), force_generation=force_generation
+        )
+        return convert.from_pb(Blueprint, await self.rpc.UpdateBlueprint(request, prvkey))
+
+    async def remove_blueprint(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        await self.rpc.RemoveBlueprint(request, prvkey)
+
+    async def update_blueprint_status(
+        self, colony_name: str, name: str, status: Any, prvkey: str
+    ) -> Blueprint:
+        """Replaces the status only (what a reconciler found)."""
+        request = compat.blueprint_status(colony_name, name, status)
+        return convert.from_pb(Blueprint, await self.rpc.UpdateBlueprintStatus(request, prvkey))
+
+    async def reconcile_blueprint(
+        self, colony_name: str, name: str, prvkey: str, force: bool = False
+    ) -> Process:
+        """Submits a reconciliation process for the blueprint now; returns it."""
+        request = pb.ReconcileBlueprintRequest(colonyname=colony_name, name=name, force=force)
+        return convert.process_from_pb(await self.rpc.ReconcileBlueprint(request, prvkey))
+
+    async def get_blueprint_history(
+        self, blueprint_id: str, prvkey: str, limit: int | None = None
+    ) -> list[BlueprintHistory]:
+        """The latest changes, newest first."""
+        request = pb.BlueprintHistoryRequest(blueprintid=blueprint_id, limit=limit or 0)
+        reply = await self.rpc.GetBlueprintHistory(request, prvkey)
+        return [convert.from_pb(BlueprintHistory, h) for h in reply.history]
+
+    # -------------------------------------------------------- channels --
+
+    async def channel_append(
+        self, processid: Any, channel_name: str, sequence: int, payload: bytes | str,
+        prvkey: str, in_reply_to: int = 0, payload_type: str = "",
+    ) -> ChannelEntry:  # fmt: skip
+        request = compat.channel_append(
+            processid, channel_name, sequence, payload, in_reply_to, payload_type
+        )
+        return convert.channel_entry_from_pb(await self.rpc.ChannelAppend(request, prvkey))
+
+    async def channel_read(
+        self, processid: Any, channel_name: str, after_seq: int, limit: int, prvkey: str
+    ) -> list[ChannelEntry]:
+        request = compat.channel_read(processid, channel_name, after_seq, limit)
+        return replies.channel_entries(await self.rpc.ChannelRead(request, prvkey))
+
+    async def follow_channel(
+        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
+        timeout: float = 0.0,
+    ) -> AsyncIterator[ChannelEntry]:  # fmt: skip
+        """Yields the entries after the first `after_seq`, then each new one as it
+        is appended, until the process ends or `timeout` seconds (0: no limit)."""
+        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
+        deadline = timeout + 30 if timeout > 0 else None
+        async for batch in self.rpc.SubscribeChannel(request, prvkey, timeout=deadline):
+            for entry in replies.channel_entries(batch):
+                yield entry
 
     # ------------------------------------------------------- streaming --
 

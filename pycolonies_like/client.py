@@ -37,11 +37,16 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
     FINAL_STATES,
     Attribute,
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintHistory,
+    ChannelEntry,
     Colony,
     Cron,
     Executor,
     Function,
     Generator,
+    Location,
     LogEntry,
     Process,
     ProcessGraph,
@@ -461,6 +466,158 @@ class Colonies(Endpoint):
         request = pb.FollowLogsRequest(processid=compat.pid_of(processid), after_seq=after_seq)
         for entry in self.rpc.FollowLogs(request, prvkey):
             yield convert.log_from_pb(entry)
+
+    # --------------------------------------------------------- locations --
+
+    def add_location(self, location: Any, prvkey: str) -> Location:
+        """Adds a location to a colony (the colony owner's key)."""
+        return convert.from_pb(Location, self.rpc.AddLocation(compat.location(location), prvkey))
+
+    def get_location(self, colony_name: str, name: str, prvkey: str) -> Location:
+        request = pb.LocationRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(Location, self.rpc.GetLocation(request, prvkey))
+
+    def get_locations(self, colony_name: str, prvkey: str) -> list[Location]:
+        reply = self.rpc.ListLocations(pb.ColonyNameRequest(colonyname=colony_name), prvkey)
+        return [convert.from_pb(Location, loc) for loc in reply.locations]
+
+    def remove_location(self, colony_name: str, name: str, prvkey: str) -> None:
+        self.rpc.RemoveLocation(pb.LocationRequest(colonyname=colony_name, name=name), prvkey)
+
+    # -------------------------------------------------------- blueprints --
+
+    def add_blueprint_definition(self, definition: Any, prvkey: str) -> BlueprintDefinition:
+        """Defines a kind of blueprints (the colony owner's key)."""
+        request = compat.blueprint_definition(definition)
+        return convert.from_pb(
+            BlueprintDefinition, self.rpc.AddBlueprintDefinition(request, prvkey)
+        )
+
+    def get_blueprint_definition(
+        self, colony_name: str, name: str, prvkey: str
+    ) -> BlueprintDefinition:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(
+            BlueprintDefinition, self.rpc.GetBlueprintDefinition(request, prvkey)
+        )
+
+    def get_blueprint_definitions(self, colony_name: str, prvkey: str) -> list[BlueprintDefinition]:
+        request = pb.ColonyNameRequest(colonyname=colony_name)
+        reply = self.rpc.ListBlueprintDefinitions(request, prvkey)
+        return [convert.from_pb(BlueprintDefinition, d) for d in reply.definitions]
+
+    def remove_blueprint_definition(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        self.rpc.RemoveBlueprintDefinition(request, prvkey)
+
+    def add_blueprint(self, blueprint: Any, prvkey: str) -> Blueprint:
+        """Adds a blueprint (a dict or a Blueprint); its kind must be defined."""
+        return convert.from_pb(
+            Blueprint, self.rpc.AddBlueprint(compat.blueprint(blueprint), prvkey)
+        )
+
+    def get_blueprint(self, colony_name: str, name: str, prvkey: str) -> Blueprint:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(Blueprint, self.rpc.GetBlueprint(request, prvkey))
+
+    def get_blueprints(
+        self, colony_name: str, prvkey: str, kind: str | None = None, location: str | None = None
+    ) -> list[Blueprint]:
+        request = pb.ListBlueprintsRequest(
+            colonyname=colony_name, kind=kind or "", locationname=location or ""
+        )
+        reply = self.rpc.ListBlueprints(request, prvkey)
+        return [convert.from_pb(Blueprint, b) for b in reply.blueprints]
+
+    def update_blueprint(
+        self, blueprint: Any, prvkey: str, force_generation: bool = False
+    ) -> Blueprint:
+        """Replaces the spec (a new generation, reconciled, when it changed)."""
+        request = pb.UpdateBlueprintRequest(
+            blueprint=compat.blueprint(blueprint), force_generation=force_generation
+        )
+        return convert.from_pb(Blueprint, self.rpc.UpdateBlueprint(request, prvkey))
+
+    def remove_blueprint(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        self.rpc.RemoveBlueprint(request, prvkey)
+
+    def update_blueprint_status(
+        self, colony_name: str, name: str, status: Any, prvkey: str
+    ) -> Blueprint:
+        """Replaces the status only (what a reconciler found)."""
+        request = compat.blueprint_status(colony_name, name, status)
+        return convert.from_pb(Blueprint, self.rpc.UpdateBlueprintStatus(request, prvkey))
+
+    def reconcile_blueprint(
+        self, colony_name: str, name: str, prvkey: str, force: bool = False
+    ) -> Process:
+        """Submits a reconciliation process for the blueprint now; returns it."""
+        request = pb.ReconcileBlueprintRequest(colonyname=colony_name, name=name, force=force)
+        return convert.process_from_pb(self.rpc.ReconcileBlueprint(request, prvkey))
+
+    def get_blueprint_history(
+        self, blueprint_id: str, prvkey: str, limit: int | None = None
+    ) -> list[BlueprintHistory]:
+        """The latest changes, newest first."""
+        request = pb.BlueprintHistoryRequest(blueprintid=blueprint_id, limit=limit or 0)
+        reply = self.rpc.GetBlueprintHistory(request, prvkey)
+        return [convert.from_pb(BlueprintHistory, h) for h in reply.history]
+
+    # ------------------------------------------------------------ channels --
+
+    def channel_append(
+        self, processid: Any, channel_name: str, sequence: int, payload: bytes | str,
+        prvkey: str, in_reply_to: int = 0, payload_type: str = "",
+    ) -> ChannelEntry:  # fmt: skip
+        """Appends to a channel of the process (text is sent as UTF-8); `sequence`
+        is the sender's own number, never used twice; `payload_type` is "data"
+        (the default), "end" or "error". Returns the entry with its index."""
+        request = compat.channel_append(
+            processid, channel_name, sequence, payload, in_reply_to, payload_type
+        )
+        return convert.channel_entry_from_pb(self.rpc.ChannelAppend(request, prvkey))
+
+    def channel_read(
+        self, processid: Any, channel_name: str, after_seq: int, limit: int, prvkey: str
+    ) -> list[ChannelEntry]:
+        """Up to `limit` entries (0: all) after the first `after_seq` entries."""
+        request = compat.channel_read(processid, channel_name, after_seq, limit)
+        return replies.channel_entries(self.rpc.ChannelRead(request, prvkey))
+
+    def follow_channel(
+        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
+        timeout: float = 0.0,
+    ) -> Iterator[ChannelEntry]:  # fmt: skip
+        """Yields the entries after the first `after_seq`, then each new one as it
+        is appended, until the process ends or `timeout` seconds (0: no limit)."""
+        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
+        deadline = timeout + 30 if timeout > 0 else None
+        for batch in self.rpc.SubscribeChannel(request, prvkey, timeout=deadline):
+            yield from replies.channel_entries(batch)
+
+    def subscribe_channel(
+        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
+        timeout: float = 30, callback: Any = None,
+    ) -> list[ChannelEntry] | None:  # fmt: skip
+        """pycolonies' form: calls `callback(entries)` for each batch until it
+        returns False; without a callback, returns every entry received before
+        the timeout (or the end of the process)."""
+        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
+        received: list[ChannelEntry] = []
+        stream = self.rpc.SubscribeChannel(request, prvkey, timeout=timeout + 30)
+        try:
+            for batch in stream:
+                entries = replies.channel_entries(batch)
+                if callback is None:
+                    received += entries
+                elif callback(entries) is False:
+                    break
+        finally:
+            stream.close()  # type: ignore[attr-defined]  # a generator: ends the call
+        return received if callback is None else None
+
+    # ------------------------------------------------------------ streaming --
 
     def events(
         self, colonyname: str, prvkey: str, *, processid: str = "", processgraphid: str = "",

@@ -132,6 +132,7 @@ class ColoniesServer:
         self.loops = [
             Loop("deadlines", durably(services.processes.sweep), s.sweep_interval_s),
             Loop("ready", durably(services.processes.wake_due), s.ready_interval_s),
+            Loop("channels", durably(services.channels.purge), max(s.sweep_interval_s, 1.0)),
             Loop("crons", durably(services.schedules.run_due_crons), s.cron_interval_s),
             Loop("generators", durably(services.schedules.run_generators), s.generator_interval_s),
             Loop("nonces", durably(nonces), 1.0),

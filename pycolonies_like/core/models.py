@@ -151,10 +151,14 @@ class FuncSpec(Subscriptable):
     label: str = ""
     env: dict[str, str] = field(default_factory=dict)
     retrypolicy: RetryPolicy | None = None
+    # Channels the process gets: live messages between its submitter and its executor.
+    channels: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if isinstance(self.retrypolicy, dict):
             self.retrypolicy = RetryPolicy(**self.retrypolicy)
+        if self.channels is None:
+            self.channels = []
         if self.args is None:
             self.args = []
         if self.kwargs is None:
@@ -307,6 +311,31 @@ class LogEntry(Subscriptable):
     seq: int = 0
 
 
+class ChannelEntryType:
+    """The kinds of channel entries: data, the end of the stream, an error."""
+
+    DATA = "data"
+    END = "end"
+    ERROR = "error"
+    ALL = (DATA, END, ERROR)
+
+
+@dataclass(frozen=True)
+class ChannelEntry(Subscriptable):
+    """One message on a channel of a process (ColonyOS' MsgEntry). `sequence` is
+    the sender's own number (unique per sender); `index` is the entry's place
+    in the channel, from 1 (reads resume after an index)."""
+
+    sequence: int
+    senderid: str
+    payload: bytes = b""
+    type: str = ChannelEntryType.DATA
+    inreplyto: int = 0
+    timestamp: int = 0
+    error: str = ""
+    index: int = 0
+
+
 @dataclass(frozen=True)
 class Statistics(Subscriptable):
     colonies: int = 0
@@ -385,3 +414,126 @@ class Event(Subscriptable):
     processgraph: ProcessGraph | None = None
     message: str = ""
     attempt: int = 0  # of the process, at the time of the event
+
+
+# ------------------------------------------------------------- locations --
+
+
+@dataclass(frozen=True)
+class Location(Subscriptable):
+    """A named place of a colony, where blueprints and executors may be."""
+
+    name: str
+    colonyname: str
+    locationid: str = ""
+    description: str = ""
+    long: float = 0.0
+    lat: float = 0.0
+
+
+# ------------------------------------------------------------ blueprints --
+# Declarative desired state (ColonyOS' blueprints): a definition names a kind,
+# the JSON schema of its specs and the executor type and function that
+# reconcile it; a blueprint of that kind holds a desired spec and the status
+# its reconciler reports. Keys are ColonyOS' (camelCase where it has them).
+
+
+@dataclass
+class BlueprintMetadata(Subscriptable):
+    name: str = ""
+    colonyname: str = ""
+    locationname: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    generation: int = 0  # bumped by each change of the spec
+    created: int = field(default=0, metadata={"key": "createdAt"})
+    updated: int = field(default=0, metadata={"key": "updatedAt"})
+    lastreconciliationprocess: str = field(
+        default="", metadata={"key": "lastReconciliationProcess"}
+    )
+    lastreconciliationtime: int = field(default=0, metadata={"key": "lastReconciliationTime"})
+
+    def __post_init__(self) -> None:
+        if self.labels is None:
+            self.labels = {}
+        if self.annotations is None:
+            self.annotations = {}
+
+
+@dataclass
+class BlueprintNames(Subscriptable):
+    kind: str = ""
+    listkind: str = field(default="", metadata={"key": "listKind"})
+    singular: str = ""
+    plural: str = ""
+    shortnames: list[str] = field(default_factory=list, metadata={"key": "shortNames"})
+
+    def __post_init__(self) -> None:
+        if self.shortnames is None:
+            self.shortnames = []
+
+
+@dataclass
+class BlueprintHandler(Subscriptable):
+    """Who reconciles blueprints of a kind: processes of `functionname` for
+    executors of `executortype`, on each change and every `reconcileinterval`
+    seconds (0: the server's default)."""
+
+    executortype: str = field(default="", metadata={"key": "executorType"})
+    functionname: str = field(default="", metadata={"key": "functionName"})
+    reconcileinterval: int = field(default=0, metadata={"key": "reconcileInterval"})
+
+
+@dataclass
+class BlueprintDefinitionSpec(Subscriptable):
+    group: str = ""
+    version: str = ""
+    names: BlueprintNames = field(default_factory=BlueprintNames)
+    scope: str = ""
+    schema: Any = None  # a JSON Schema that blueprints' specs must meet; None: any
+    handler: BlueprintHandler = field(default_factory=BlueprintHandler)
+
+
+@dataclass
+class BlueprintDefinition(Subscriptable):
+    kind: str = ""
+    metadata: BlueprintMetadata = field(default_factory=BlueprintMetadata)
+    spec: BlueprintDefinitionSpec = field(default_factory=BlueprintDefinitionSpec)
+    blueprintdefinitionid: str = ""
+
+    @property
+    def defines(self) -> str:
+        """The kind of the blueprints it defines."""
+        return self.spec.names.kind or self.kind
+
+
+@dataclass
+class Blueprint(Subscriptable):
+    kind: str = ""
+    metadata: BlueprintMetadata = field(default_factory=BlueprintMetadata)
+    spec: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)
+    blueprintid: str = ""
+
+    def __post_init__(self) -> None:
+        if self.spec is None:
+            self.spec = {}
+        if self.status is None:
+            self.status = {}
+
+
+@dataclass(frozen=True)
+class BlueprintHistory(Subscriptable):
+    """A blueprint as it was after a change ("create", "update", "delete")."""
+
+    historyid: str
+    blueprintid: str
+    kind: str
+    namespace: str
+    name: str
+    generation: int
+    changetype: str
+    changedby: str
+    timestamp: int = 0
+    spec: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)

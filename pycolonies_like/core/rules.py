@@ -26,6 +26,15 @@ MAX_LIST_COUNT = 1_000
 MAX_LOG_COUNT = 10_000
 MAX_LOG_MESSAGE = 256 * 1024
 MAX_ATTRIBUTE_VALUE = 64 * 1024
+# Channels (ColonyOS' limits, pkg/constants): per process, per channel, per entry.
+MAX_CHANNELS_PER_PROCESS = 100
+MAX_CHANNEL_ENTRIES = 10_000
+MAX_CHANNEL_PAYLOAD = 1024 * 1024
+# Appends to the channels of one process, per second, and the burst allowed.
+CHANNEL_RATE = 100.0
+CHANNEL_BURST = 500
+# How long the entries of a channel stay readable after its process ended.
+CHANNEL_RETENTION_S = 60
 # What one reply to a read carries at most, counted over its variable-size
 # fields: a read stops there (saying so) instead of building a reply of any size.
 MAX_REPLY_BYTES = 3 * 1024 * 1024
@@ -135,6 +144,7 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
     _check_json_value("kwargs", spec.kwargs)
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in spec.env.items()):
         raise InvalidArgument("env must map strings to strings")
+    check_channel_names(spec.channels)
     return spec
 
 
@@ -221,6 +231,20 @@ def check_not_before(now_ns: int, notbefore_ns: int, delay_s: float) -> int:
     if delay_s:
         return not_before(now_ns, delay_s)
     return notbefore_ns if notbefore_ns > now_ns else 0
+
+
+def check_channel_names(names: Any) -> None:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InvalidArgument("channels must be a list of names")
+    if len(names) > MAX_CHANNELS_PER_PROCESS:
+        raise InvalidArgument(
+            f"a process may have at most {MAX_CHANNELS_PER_PROCESS} channels, got {len(names)}"
+        )
+    for name in names:
+        if not name or len(name) > MAX_NAME_LENGTH:
+            raise InvalidArgument(f"a channel name must have 1 to {MAX_NAME_LENGTH} characters")
+    if len(set(names)) != len(names):
+        raise InvalidArgument("channels must not name a channel twice")
 
 
 def priority_time(submission_ns: int, priority: int) -> int:

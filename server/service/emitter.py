@@ -36,6 +36,10 @@ def _log_key(processid: str) -> str:
     return f"log:{processid}"
 
 
+def _channel_key(processid: str, name: str) -> str:
+    return f"channel:{processid}:{name}"
+
+
 class EventStream:
     """A subscription to the events of one colony that a filter accepts.
     `queue` yields events, or None once the stream was ended (the server is
@@ -187,6 +191,10 @@ class EventEmitter:
         """Wakes the followers of the process' log (also when it ends)."""
         self._hub.signal(_log_key(processid))
 
+    def channel_written(self, processid: str, name: str) -> None:
+        """Wakes the subscribers of a channel."""
+        self._hub.signal(_channel_key(processid, name))
+
     # ----------------------------------------------------------- wait --
 
     @property
@@ -210,6 +218,20 @@ class EventEmitter:
             yield event
         finally:
             self._hub.signals.forget(key, event)
+
+    @contextmanager
+    def channel_signal(self, processid: str, name: str) -> Iterator[asyncio.Event]:
+        """An event set whenever the channel grows or the process ends (its log's
+        signal, which every end of a process sends)."""
+        keys = (_channel_key(processid, name), _log_key(processid))
+        event = asyncio.Event()
+        for key in keys:
+            self._hub.signals.listen(key, event)
+        try:
+            yield event
+        finally:
+            for key in keys:
+                self._hub.signals.forget(key, event)
 
     def stream(self, colonyname: str, accepts: Callable[[Event], bool]) -> EventStream:
         return EventStream(self._hub.bus, colonyname, accepts)

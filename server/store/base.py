@@ -17,12 +17,17 @@ from typing import Any, Protocol
 
 from pycolonies_like.core.models import (
     Attribute,
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintHistory,
+    ChannelEntry,
     Colony,
     Cron,
     Executor,
     ExecutorState,
     Function,
     Generator,
+    Location,
     LogEntry,
     Process,
     ProcessGraph,
@@ -281,6 +286,72 @@ class Store(Protocol):
         self, colonyname: str, executorname: str, count: int, *, since_ns: int = 0,
         latest: bool = False, after_seq: int = 0, before_seq: int = 0, max_bytes: int = ...,
     ) -> LogPage: ...  # fmt: skip
+
+    # -- channels
+    async def append_channel_entry(
+        self, processid: str, name: str, entry: ChannelEntry, max_entries: int
+    ) -> ChannelEntry | None:
+        """Appends after the channel's last entry (returned with its index); None
+        when the process has ended or is gone. AlreadyExists when the sender
+        used the sequence number before, ResourceExhausted when full."""
+        ...
+
+    async def read_channel(
+        self, processid: str, name: str, after: int, limit: int, max_bytes: int = ...
+    ) -> list[ChannelEntry]:
+        """Up to `limit` entries after the index `after` and, beyond the first, at
+        most `max_bytes` of payload (MAX_REPLY_BYTES by default)."""
+        ...
+
+    async def purge_channels(self, ended_before_ns: int, limit: int) -> int:
+        """Removes the entries of processes that ended before the given time."""
+        ...
+
+    # -- locations
+    async def add_location(self, location: Location) -> None: ...
+    async def get_location(self, colonyname: str, name: str) -> Location | None: ...
+    async def list_locations(self, colonyname: str) -> list[Location]: ...
+    async def remove_location(self, colonyname: str, name: str) -> bool: ...
+
+    # -- blueprints
+    async def add_blueprint_definition(self, d: BlueprintDefinition) -> None:
+        """AlreadyExists when the colony has one of that name or kind."""
+        ...
+
+    async def get_blueprint_definition(
+        self, colonyname: str, name: str = "", *, kind: str = ""
+    ) -> BlueprintDefinition | None: ...
+    async def list_blueprint_definitions(self, colonyname: str) -> list[BlueprintDefinition]: ...
+    async def remove_blueprint_definition(self, colonyname: str, name: str) -> bool:
+        """False when there is none; FailedPrecondition while blueprints of its kind exist."""
+        ...
+
+    async def add_blueprint(
+        self, b: Blueprint, history: BlueprintHistory, locationid: str
+    ) -> None: ...
+    async def get_blueprint(self, colonyname: str, name: str) -> Blueprint | None: ...
+    async def list_blueprints(
+        self, colonyname: str, kind: str = "", locationname: str = ""
+    ) -> list[Blueprint]: ...
+    async def update_blueprint(
+        self, b: Blueprint, expected_generation: int, history: BlueprintHistory | None
+    ) -> bool:
+        """False when the blueprint is no longer at `expected_generation`."""
+        ...
+
+    async def set_blueprint_status(
+        self, colonyname: str, name: str, status: dict[str, Any], now_ns: int
+    ) -> Blueprint | None: ...
+    async def note_reconciliation(
+        self, colonyname: str, name: str, processid: str, now_ns: int
+    ) -> None: ...
+    async def remove_blueprint(
+        self, colonyname: str, name: str, history: BlueprintHistory
+    ) -> tuple[Blueprint, int] | None:
+        """The removed blueprint and how many of its kind remain at its location."""
+        ...
+
+    async def blueprint_history(self, blueprintid: str, limit: int) -> list[BlueprintHistory]: ...
 
     # -- workflows
     async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None: ...

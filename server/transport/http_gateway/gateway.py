@@ -13,13 +13,14 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import FINAL_STATES, ProcessState
 from server.service import Services
 from server.transport import colonyos_json as cj
-from server.transport.http_gateway import colonies, processes, workflows
+from server.transport.http_gateway import blueprints, channels, colonies, processes, workflows
 from server.transport.http_gateway.wire import (
     Message,
     decode,
     envelope,
     error_envelope,
     handler_of,
+    number,
     sliced_envelope,
     status_of,
 )
@@ -30,7 +31,9 @@ log = logging.getLogger(__name__)
 _BIG_REPLIES = frozenset({"getlogsmsg", "getprocessesmsg", "getprocessgraphsmsg"})
 
 # The handlers register themselves on import.
-_HANDLER_MODULES = (colonies, processes, workflows)
+_HANDLER_MODULES = (blueprints, channels, colonies, processes, workflows)
+# ColonyOS ends a channel subscription without a timeout after 30 s.
+_CHANNEL_TIMEOUT_S = 30.0
 
 
 # How often a parked assignprocessmsg checks that its client is still there.
@@ -123,6 +126,8 @@ class Gateway:
                 await self._subscribe_process(ws, caller, msg)
             elif payloadtype == "subscribeprocessesmsg":
                 await self._subscribe_processes(ws, caller, msg)
+            elif payloadtype == "subscribechannelmsg":
+                await self._subscribe_channel(ws, caller, msg)
             else:
                 raise errors.InvalidArgument(f"{payloadtype} is not a subscription of this server")
         except errors.ColoniesError as err:
@@ -175,3 +180,22 @@ class Gateway:
             if event.process is not None:
                 await self.services.durable()
                 await ws.send_str(envelope("subscribeprocessesmsg", cj.process_json(event.process)))
+
+    async def _subscribe_channel(
+        self, ws: web.WebSocketResponse, caller: str, msg: Message
+    ) -> None:
+        """ColonyOS' framing: the entries after `afterseq` in one frame (if any),
+        then one frame per new entry, and an empty frame at the end (the
+        timeout, or here also the end of the process)."""
+        batches = self.services.channels.subscribe(
+            caller, str(msg.get("processid") or ""), str(msg.get("name") or ""),
+            number(msg, "afterseq"), float(msg.get("timeout") or 0) or _CHANNEL_TIMEOUT_S,
+        )  # fmt: skip
+        first = True
+        async for entries in batches:
+            frames = [entries] if first else [[e] for e in entries]
+            first = False
+            for frame in frames:
+                payload = [cj.channel_entry_json(e) for e in frame]
+                await ws.send_str(envelope("subscribechannelmsg", payload))
+        await ws.send_str(envelope("subscribechannelmsg", []))
