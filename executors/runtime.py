@@ -64,6 +64,7 @@ from executors.functions import (
 )
 from executors.metrics import RuntimeMetrics
 from executors.outbox import Outbox
+from executors.reconcilers import CLEANUP, Cleanup, Reconcile, Reconcilers
 from executors.settings import ExecutorSettings
 from pycolonies_like import tracing
 from pycolonies_like.client import AsyncColonies
@@ -92,6 +93,7 @@ class ExecutorRuntime:
         self.executortype = executortype
         self.settings = settings or ExecutorSettings.from_env()
         self.functions: dict[str, ServedFunction] = {}
+        self.reconcilers = Reconcilers(self)
         self.client: Any = None
         self.session: ExecutorSession | None = None
         self.name = ""
@@ -122,6 +124,35 @@ class ExecutorRuntime:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             summary = description or (fn.__doc__ or "").strip().split("\n")[0]
             self.functions[name or fn.__name__] = ServedFunction.of(fn, summary)
+            return fn
+
+        return register
+
+    def reconciler(
+        self, kind: str, function: str = "reconcile"
+    ) -> Callable[[Reconcile], Reconcile]:
+        """Registers `fn(blueprint, ctx) -> status | None` for blueprints of `kind`,
+        served as `function` (the definition's handler functionName) and, for
+        removed blueprints, as "cleanup" (see executors/reconcilers.py)."""
+
+        def register(fn: Reconcile) -> Reconcile:
+            self.reconcilers.kinds[kind] = fn
+            kinds = ", ".join(sorted(self.reconcilers.kinds))
+            self.functions[function] = ServedFunction.of(
+                self.reconcilers.reconcile, f"reconciles blueprints of {kinds}"
+            )
+            self.functions.setdefault(
+                CLEANUP, ServedFunction.of(self.reconcilers.cleanup, "cleans up after blueprints")
+            )
+            return fn
+
+        return register
+
+    def cleanup(self, kind: str) -> Callable[[Cleanup], Cleanup]:
+        """Registers `fn(blueprint_name, ctx)`, run when a blueprint of `kind` is removed."""
+
+        def register(fn: Cleanup) -> Cleanup:
+            self.reconcilers.cleanups[kind] = fn
             return fn
 
         return register

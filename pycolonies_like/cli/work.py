@@ -16,7 +16,7 @@ from pycolonies_like.cli.context import Settings, emit, fields, info, pass_setti
 from pycolonies_like.cli.ids import short, takes_id, wide_option
 from pycolonies_like.client import Colonies
 from pycolonies_like.core.errors import ColoniesError
-from pycolonies_like.core.models import Conditions, FuncSpec, Process, ProcessState
+from pycolonies_like.core.models import AttemptRecord, Conditions, FuncSpec, Process, ProcessState
 from pycolonies_like.specfile import func_spec_from_data
 
 
@@ -282,7 +282,25 @@ def process_get(s: Settings, processid: str) -> None:
         ("ended", when(p.endtime)), ("attempt", p.attempt), ("retries", p.retries),
         ("input", json.dumps(p.input)), ("output", json.dumps(p.output)),
         ("errors", "; ".join(p.errors) or "-"), ("workflow", p.processgraphid or "-"),
+        *([("not before", when(p.notbefore))] if p.notbefore else []),
+        *[(f"attempt {h.attempt}", _attempt_line(h)) for h in p.history],
     ]))  # fmt: skip
+
+
+def _attempt_line(h: AttemptRecord) -> str:
+    """A past attempt, on one line: how it ended, who ran it, when, why."""
+    who = f" on {h.executorname}" if h.executorname else ""
+    why = f": {'; '.join(h.errors)}" if h.errors else ""
+    return f"{h.outcome}{who}, {when(h.starttime)} - {when(h.endtime)}{why}"
+
+
+@process.command("rerun")
+@takes_id("process", "processid", "-p", "--processid")
+@pass_settings
+def process_rerun(s: Settings, processid: str) -> None:
+    """Run a failed or cancelled process again, as a new attempt."""
+    p = s.client().rerun(processid, s.key())
+    emit(s, p, lambda: click.echo(f"Process {processid} waits again (attempt {p.attempt + 1})"))
 
 
 @process.command("cancel")

@@ -85,13 +85,26 @@ def server() -> None:
     type=click.IntRange(1, 1000),
     help="PostgreSQL connections per server (or COLONIES_DB_POOL_SIZE; 10).",
 )
+@click.option(
+    "--lease-timeout",
+    type=float,
+    help="Seconds an executor may stay silent (no session, no heartbeat) before its work "
+    "goes back to the queue (or COLONIES_LEASE_TIMEOUT; 30).",
+)
+@click.option(
+    "--assign-ack-timeout",
+    type=float,
+    help="Seconds an assignment may stay unconfirmed by its executor before it goes back "
+    "to the queue (or COLONIES_ASSIGN_ACK_TIMEOUT; 10).",
+)
 @click.option("-v", "--verbose", is_flag=True)
 def start(
     host: str, port: int | None, http_port: int | None, colonyos_api: bool | None,
     metrics: bool | None, dashboard: bool | None, data_dir: str | None, db_url: str | None,
     server_id: str | None, sqlite_sync: str | None, tls_cert: str | None, tls_key: str | None,
     systemd: bool, port_file: str | None, signature_window: float | None,
-    max_message_size: int | None, db_pool_size: int | None, verbose: bool,
+    max_message_size: int | None, db_pool_size: int | None, lease_timeout: float | None,
+    assign_ack_timeout: float | None, verbose: bool,
 ) -> None:  # fmt: skip
     """Start a server (SQLite in the data dir unless a database is given)."""
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
@@ -100,13 +113,17 @@ def start(
     from server.config import PortUnavailable, ServerSettings
     from server.loops import LoopState
 
-    settings = ServerSettings.from_env(
-        host=host, port=port, http_port=http_port, colonyos_api=colonyos_api, metrics=metrics,
-        dashboard=dashboard, data_dir=data_dir, db_url=db_url,
-        server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
-        tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
-        max_message_bytes=max_message_size, db_pool_size=db_pool_size,
-    )  # fmt: skip
+    try:
+        settings = ServerSettings.from_env(
+            host=host, port=port, http_port=http_port, colonyos_api=colonyos_api,
+            metrics=metrics, dashboard=dashboard, data_dir=data_dir, db_url=db_url,
+            server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
+            tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
+            max_message_bytes=max_message_size, db_pool_size=db_pool_size,
+            lease_timeout_s=lease_timeout, assign_ack_timeout_s=assign_ack_timeout,
+        )  # fmt: skip
+    except ColoniesError as err:
+        raise CliError(str(err)) from None
     if settings.server_id:
         try:
             check_id("server id", settings.server_id)

@@ -372,10 +372,12 @@ class PostgresStore(SqlStore):
     # -- The two hot paths, PostgreSQL's way.
 
     @retrying
-    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
+    async def claim_process(
+        self, executor: Executor, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
         """queue.Queue.claim_process in one statement (one round trip), plus
         one more at most once a second to record "last heard from"."""
-        params = queue.claim_params(executor, now_ns)
+        params = queue.claim_params(executor, now_ns, lease_ns)
         async with self._write1() as tx:
             if self._heard_from(executor, now_ns):
                 await tx.execute(
@@ -425,6 +427,9 @@ class PostgresStore(SqlStore):
     remove_process = retrying(SqlStore.remove_process)
     remove_all_processes = retrying(SqlStore.remove_all_processes)
     requeue_process = retrying(SqlStore.requeue_process)
+    acknowledge = retrying(SqlStore.acknowledge)
+    rerun_process = retrying(SqlStore.rerun_process)
+    renew_leases = retrying(SqlStore.renew_leases)
     fail_waiting = retrying(SqlStore.fail_waiting)
     add_attribute = retrying(SqlStore.add_attribute)
     add_graph = retrying(SqlStore.add_graph)

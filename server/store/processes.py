@@ -68,7 +68,7 @@ async def insert(
         ],
     )  # fmt: skip
     for p in processes:
-        if p.state == ProcessState.WAITING and not p.waitforparents:
+        if p.state == ProcessState.WAITING and not p.waitforparents and not p.notbefore:
             await enqueue(tx, p)
 
 

@@ -266,8 +266,12 @@ class Dashboard:
     async def process(self, request: web.Request, caller: str, token: str) -> Any:
         processid = request.match_info["id"]
         p = await self.services.processes.get_process(caller, processid)
-        logs = await self.services.logs.get_logs(caller, processid, 500, latest=True)
-        return {"process": cj.process_json(p), "logs": [cj.log_json(e) for e in logs]}
+        page = await self.services.logs.get_logs(caller, processid, 500, latest=True)
+        return {
+            "process": cj.process_json(p),
+            "logs": [cj.log_json(e) for e in page.entries],
+            "more": page.more,
+        }
 
     async def workflow(self, request: web.Request, caller: str, token: str) -> Any:
         graphid = request.match_info["id"]

@@ -202,6 +202,7 @@ def test_removeall_asks_first(dev: Dev) -> None:
 @pytest.mark.parametrize(
     ("command", "option"),
     [(("process", "get"), "-p, --processid ID"), (("process", "cancel"), "-p, --processid ID"),
+     (("process", "rerun"), "-p, --processid ID"),
      (("process", "remove"), "-p, --processid ID"), (("log", "get"), "-p, --processid ID"),
      (("log", "follow"), "-p, --processid ID"), (("attribute", "add"), "-p, --processid ID"),
      (("workflow", "get"), "-w, --workflowid ID"), (("workflow", "cancel"), "-w, --workflowid ID"),
@@ -218,3 +219,13 @@ def test_id_options_agree_across_commands(command: tuple[str, ...], option: str)
     shown = CliRunner().invoke(cli, [*command, "--help"], prog_name="colonies").output
     assert f"Usage: colonies {' '.join(command)} [OPTIONS] [ID]" in shown
     assert option in shown
+
+
+@pytest.mark.parametrize("command", ["send", "read", "follow"])
+def test_channel_commands_take_a_process_id_prefix_by_option(command: str) -> None:
+    from click.testing import CliRunner
+
+    from pycolonies_like.cli.main import cli
+
+    shown = CliRunner().invoke(cli, ["channel", command, "--help"], prog_name="colonies").output
+    assert "-p, --processid ID" in shown and "unique prefix" in shown
