@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from pycolonies_like import convert
 from pycolonies_like.core import errors
-from pycolonies_like.core.models import Conditions, FuncSpec, Process, Workflow
+from pycolonies_like.core.models import Conditions, Executor, FuncSpec, Process, Workflow
 from pycolonies_like.core.rules import encode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 
@@ -135,13 +135,17 @@ def add_colony(colony: Any) -> pb.AddColonyRequest:
 
 
 def add_executor(executor: Any) -> pb.AddExecutorRequest:
+    """From an Executor or its dict form (ColonyOS' keys; state and times are
+    the server's to set, capabilities and locationname are kept)."""
     e = as_dict(executor)
-    return pb.AddExecutorRequest(
-        executor=pb.Executor(
-            executorid=e.get("executorid", ""), executortype=e.get("executortype", ""),
-            executorname=e.get("executorname", ""), colonyname=e.get("colonyname", ""),
-        )
-    )  # fmt: skip
+    given = {k: e[k] for k in _EXECUTOR_GIVEN if e.get(k) is not None}
+    for k in _EXECUTOR_GIVEN[:4]:
+        given.setdefault(k, "")
+    return pb.AddExecutorRequest(executor=convert.executor_to_pb(Executor.from_dict(given)))
+
+
+_EXECUTOR_GIVEN = ("executorid", "executortype", "executorname", "colonyname", "locationname",
+                   "capabilities")  # fmt: skip
 
 
 def add_user(user: Any) -> pb.AddUserRequest:

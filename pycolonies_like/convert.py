@@ -123,6 +123,10 @@ def from_pb(model: type[T], msg: Any) -> T:
 
 
 # Each model with its message; a nested model comes before the models holding it.
+_gpu = _Pairing(m.GPU, pb.GPU)
+_hardware = _Pairing(m.Hardware, pb.Hardware)
+_software = _Pairing(m.Software, pb.Software)
+_capabilities = _Pairing(m.Capabilities, pb.Capabilities)
 _conditions = _Pairing(m.Conditions, pb.Conditions)
 _funcspec = _Pairing(m.FuncSpec, pb.FuncSpec)
 _workflow = _Pairing(m.Workflow, pb.WorkflowSpec)

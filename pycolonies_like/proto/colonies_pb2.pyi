@@ -66,8 +66,62 @@ class Colony(_message.Message):
     name: str
     def __init__(self, colonyid: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
+class GPU(_message.Message):
+    __slots__ = ("name", "mem", "count", "nodecount")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MEM_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    NODECOUNT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    mem: str
+    count: int
+    nodecount: int
+    def __init__(self, name: _Optional[str] = ..., mem: _Optional[str] = ..., count: _Optional[int] = ..., nodecount: _Optional[int] = ...) -> None: ...
+
+class Hardware(_message.Message):
+    __slots__ = ("model", "nodes", "cpu", "cores", "mem", "storage", "gpu", "platform", "architecture", "network")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    CPU_FIELD_NUMBER: _ClassVar[int]
+    CORES_FIELD_NUMBER: _ClassVar[int]
+    MEM_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_FIELD_NUMBER: _ClassVar[int]
+    GPU_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    ARCHITECTURE_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    nodes: int
+    cpu: str
+    cores: int
+    mem: str
+    storage: str
+    gpu: GPU
+    platform: str
+    architecture: str
+    network: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, model: _Optional[str] = ..., nodes: _Optional[int] = ..., cpu: _Optional[str] = ..., cores: _Optional[int] = ..., mem: _Optional[str] = ..., storage: _Optional[str] = ..., gpu: _Optional[_Union[GPU, _Mapping]] = ..., platform: _Optional[str] = ..., architecture: _Optional[str] = ..., network: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Software(_message.Message):
+    __slots__ = ("name", "type", "version")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: str
+    version: str
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class Capabilities(_message.Message):
+    __slots__ = ("hardware", "software")
+    HARDWARE_FIELD_NUMBER: _ClassVar[int]
+    SOFTWARE_FIELD_NUMBER: _ClassVar[int]
+    hardware: _containers.RepeatedCompositeFieldContainer[Hardware]
+    software: _containers.RepeatedCompositeFieldContainer[Software]
+    def __init__(self, hardware: _Optional[_Iterable[_Union[Hardware, _Mapping]]] = ..., software: _Optional[_Iterable[_Union[Software, _Mapping]]] = ...) -> None: ...
+
 class Executor(_message.Message):
-    __slots__ = ("executorid", "executortype", "executorname", "colonyname", "state", "commissiontime", "lastheardfromtime")
+    __slots__ = ("executorid", "executortype", "executorname", "colonyname", "state", "commissiontime", "lastheardfromtime", "locationname", "capabilities")
     EXECUTORID_FIELD_NUMBER: _ClassVar[int]
     EXECUTORTYPE_FIELD_NUMBER: _ClassVar[int]
     EXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
@@ -75,6 +129,8 @@ class Executor(_message.Message):
     STATE_FIELD_NUMBER: _ClassVar[int]
     COMMISSIONTIME_FIELD_NUMBER: _ClassVar[int]
     LASTHEARDFROMTIME_FIELD_NUMBER: _ClassVar[int]
+    LOCATIONNAME_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
     executorid: str
     executortype: str
     executorname: str
@@ -82,7 +138,9 @@ class Executor(_message.Message):
     state: ExecutorState
     commissiontime: int
     lastheardfromtime: int
-    def __init__(self, executorid: _Optional[str] = ..., executortype: _Optional[str] = ..., executorname: _Optional[str] = ..., colonyname: _Optional[str] = ..., state: _Optional[_Union[ExecutorState, str]] = ..., commissiontime: _Optional[int] = ..., lastheardfromtime: _Optional[int] = ...) -> None: ...
+    locationname: str
+    capabilities: Capabilities
+    def __init__(self, executorid: _Optional[str] = ..., executortype: _Optional[str] = ..., executorname: _Optional[str] = ..., colonyname: _Optional[str] = ..., state: _Optional[_Union[ExecutorState, str]] = ..., commissiontime: _Optional[int] = ..., lastheardfromtime: _Optional[int] = ..., locationname: _Optional[str] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ...) -> None: ...
 
 class Function(_message.Message):
     __slots__ = ("functionid", "executorname", "executortype", "colonyname", "funcname", "description", "counter", "minwaittime", "maxwaittime", "minexectime", "maxexectime", "avgwaittime", "avgexectime")
@@ -129,16 +187,34 @@ class User(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., userid: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ...) -> None: ...
 
 class Conditions(_message.Message):
-    __slots__ = ("colonyname", "executortype", "executornames", "dependencies")
+    __slots__ = ("colonyname", "executortype", "executornames", "dependencies", "locationname", "nodes", "cpu", "processes", "processespernode", "mem", "storage", "gpu", "walltime")
     COLONYNAME_FIELD_NUMBER: _ClassVar[int]
     EXECUTORTYPE_FIELD_NUMBER: _ClassVar[int]
     EXECUTORNAMES_FIELD_NUMBER: _ClassVar[int]
     DEPENDENCIES_FIELD_NUMBER: _ClassVar[int]
+    LOCATIONNAME_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    CPU_FIELD_NUMBER: _ClassVar[int]
+    PROCESSES_FIELD_NUMBER: _ClassVar[int]
+    PROCESSESPERNODE_FIELD_NUMBER: _ClassVar[int]
+    MEM_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_FIELD_NUMBER: _ClassVar[int]
+    GPU_FIELD_NUMBER: _ClassVar[int]
+    WALLTIME_FIELD_NUMBER: _ClassVar[int]
     colonyname: str
     executortype: str
     executornames: _containers.RepeatedScalarFieldContainer[str]
     dependencies: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ...) -> None: ...
+    locationname: str
+    nodes: int
+    cpu: str
+    processes: int
+    processespernode: int
+    mem: str
+    storage: str
+    gpu: GPU
+    walltime: int
+    def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ..., locationname: _Optional[str] = ..., nodes: _Optional[int] = ..., cpu: _Optional[str] = ..., processes: _Optional[int] = ..., processespernode: _Optional[int] = ..., mem: _Optional[str] = ..., storage: _Optional[str] = ..., gpu: _Optional[_Union[GPU, _Mapping]] = ..., walltime: _Optional[int] = ...) -> None: ...
 
 class FuncSpec(_message.Message):
     __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env")

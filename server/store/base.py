@@ -41,6 +41,8 @@ class Member:
     name: str
     approved: bool
     executortype: str = ""
+    locationname: str = ""
+    capabilities: str = ""  # an executor's, as JSON ("" when it declared none)
 
 
 @dataclass(frozen=True)
