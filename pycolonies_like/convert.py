@@ -142,6 +142,12 @@ _stats = _Pairing(m.Statistics, pb.Statistics)
 _cron = _Pairing(m.Cron, pb.Cron)
 _generator = _Pairing(m.Generator, pb.Generator)
 _event = _Pairing(m.Event, pb.Event)
+_s3object = _Pairing(m.S3Object, pb.S3Object)
+_fileref = _Pairing(m.FileRef, pb.FileRef)
+_file = _Pairing(m.File, pb.File)
+_filedata = _Pairing(m.FileData, pb.FileData)
+_filelabel = _Pairing(m.FileLabel, pb.FileLabel)
+_snapshot = _Pairing(m.Snapshot, pb.Snapshot)
 
 # The named pairs the SDK and the gRPC transport call.
 

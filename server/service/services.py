@@ -16,6 +16,7 @@ from pycolonies_like.core.clock import Clock
 from server.hub import Hub
 from server.service.colonies import ColonyService
 from server.service.emitter import EventEmitter
+from server.service.files import FileService
 from server.service.guard import AccessGuard
 from server.service.logs import LogService
 from server.service.processes import ProcessService
@@ -38,6 +39,7 @@ class Services:
         workflows: WorkflowService,
         schedules: ScheduleService,
         subscriptions: SubscriptionService,
+        files: FileService,
     ) -> None:
         self.colonies = colonies  # colonies, executors, users, functions, statistics
         self.processes = processes  # submit, assign, close, fail, deadlines, reads
@@ -45,6 +47,7 @@ class Services:
         self.workflows = workflows  # process graphs and dynamic children
         self.schedules = schedules  # crons and generators
         self.subscriptions = subscriptions  # event streams
+        self.files = files  # ColonyFS metadata and snapshots
         self._emitter = emitter
         # Bound straight to the store and the clock, as they are called on every
         # request. durable(): returns once every change so far is committed
@@ -79,4 +82,5 @@ def build_services(store: Store, hub: Hub, clock: Clock, server_id: str) -> Serv
         workflows=workflows,
         schedules=ScheduleService(store, guard, clock, workflows),
         subscriptions=SubscriptionService(store, guard, emitter, clock),
+        files=FileService(store, guard, clock),
     )

@@ -20,6 +20,7 @@ that differs (db.Dialect).
 
 from __future__ import annotations
 
+from server.store.files import Files
 from server.store.functions import Functions
 from server.store.graphs import Graphs
 from server.store.logs import Logs
@@ -30,5 +31,5 @@ from server.store.queue import Queue
 from server.store.schedules import Schedules
 
 
-class SqlStore(Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs):
+class SqlStore(Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Files):
     """Every part of the store over one database (see the dialects for open/close)."""

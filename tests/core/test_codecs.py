@@ -36,6 +36,10 @@ PROTO = {
     m.Hardware: (convert.to_pb, lambda msg: convert.from_pb(m.Hardware, msg)),
     m.Software: (convert.to_pb, lambda msg: convert.from_pb(m.Software, msg)),
     m.Capabilities: (convert.to_pb, lambda msg: convert.from_pb(m.Capabilities, msg)),
+    **{
+        cls: (convert.to_pb, lambda msg, cls=cls: convert.from_pb(cls, msg))
+        for cls in (m.S3Object, m.FileRef, m.File, m.FileData, m.FileLabel, m.Snapshot)
+    },
     m.Conditions: (convert.conditions_to_pb, convert.conditions_from_pb),
     m.FuncSpec: (convert.funcspec_to_pb, convert.funcspec_from_pb),
     m.Workflow: (convert.workflow_to_pb, convert.workflow_from_pb),
@@ -66,6 +70,10 @@ COLONYOS = {
     m.Hardware: cj.to_json,  # inside capabilities
     m.Software: cj.to_json,
     m.Capabilities: cj.to_json,  # inside an executor
+    **{
+        cls: cj.to_json
+        for cls in (m.S3Object, m.FileRef, m.File, m.FileData, m.FileLabel, m.Snapshot)
+    },
     m.FuncSpec: cj.funcspec_json,
     m.Workflow: lambda w: json.loads(cj.workflow_json_text(w)),
     m.Process: cj.process_json,

@@ -12,7 +12,7 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import FINAL_STATES, ProcessState
 from server.service import Services
 from server.transport import colonyos_json as cj
-from server.transport.http_gateway import colonies, processes, workflows
+from server.transport.http_gateway import colonies, files, processes, workflows
 from server.transport.http_gateway.wire import (
     Message,
     decode,
@@ -25,7 +25,7 @@ from server.transport.http_gateway.wire import (
 log = logging.getLogger(__name__)
 
 # The handlers register themselves on import.
-_HANDLER_MODULES = (colonies, processes, workflows)
+_HANDLER_MODULES = (colonies, files, processes, workflows)
 
 
 class Gateway:
