@@ -15,7 +15,14 @@ from contextlib import contextmanager
 
 from pycolonies_like import tracing
 from pycolonies_like.core.clock import Clock
-from pycolonies_like.core.models import Event, EventKind, Process, ProcessGraph, ProcessState
+from pycolonies_like.core.models import (
+    Event,
+    EventKind,
+    Executor,
+    Process,
+    ProcessGraph,
+    ProcessState,
+)
 from server.counters import ServerCounters
 from server.hub import EventBus, Hub, Waiter
 from server.store.base import FinishResult
@@ -202,9 +209,9 @@ class EventEmitter:
         """The server is stopping: waits end early."""
         return self._hub.closing
 
-    def park(self, colonyname: str, executortype: str, executorname: str) -> Waiter:
-        """Waits for a process such an executor may take (see Dispatcher)."""
-        return self._hub.dispatcher.park(colonyname, executortype, executorname)
+    def park(self, executor: Executor) -> Waiter:
+        """Waits for a process the executor may take (see Dispatcher)."""
+        return self._hub.dispatcher.park(executor)
 
     def unpark(self, waiter: Waiter, *, consumed: bool) -> None:
         self._hub.dispatcher.unpark(waiter, consumed=consumed)

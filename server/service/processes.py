@@ -135,7 +135,7 @@ class ProcessService:
             # Park before claiming, so that a process made ready while we
             # claim cannot slip past us. A wake-up counts as used only when a
             # claim starts after it; otherwise it is passed on (see unpark).
-            waiter = emitter.park(executor.colonyname, executor.executortype, executor.executorname)
+            waiter = emitter.park(executor)
             claim_again = False
             try:
                 process = await self._claim(executor)

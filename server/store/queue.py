@@ -4,7 +4,8 @@ Every change to a process is conditional on the state (and attempt) it was
 read in, so two servers -- or a close racing a deadline -- never both win.
 
 The claim is three steps in one transaction: check that the executor is
-still approved, take the best queued process (the dialect's `pick`), assign
+still approved, take the best queued process it can run (the dialect's
+`pick`: the best head among the queue's shapes of needs it fits), assign
 it. PostgreSQL runs the same steps as one statement built from the fragments
 below (postgres.py, CLAIM); so does the first step of its finish.
 """
@@ -38,6 +39,22 @@ IS_APPROVED = (
     "colonyname = :colonyname AND executorname = :executorname AND executorid = :executorid "
     f"AND state = {int(ExecutorState.APPROVED)}"
 )
+# The shapes of needs (processes.enqueue) the claiming executor fits, besides
+# "" (needs nothing), which fits every executor: its location, if one is asked
+# for, and one of its hardware entries has every amount asked for.
+# (:colonyname, :executortype, :executorname)
+FITTING_SHAPES = """
+SELECT s.shape FROM shapes s, executors e
+WHERE e.colonyname = :colonyname AND e.executorname = :executorname
+AND s.colonyname = :colonyname AND s.executortype = :executortype
+AND (s.locationname = '' OR s.locationname = lower(trim(e.locationname)))
+AND (s.hardware = 0 OR EXISTS (
+    SELECT 1 FROM executorhardware h
+    WHERE h.colonyname = e.colonyname AND h.executorname = e.executorname
+    AND s.cpu <= h.cpu AND s.mem <= h.mem AND s.storage <= h.storage AND s.gpus <= h.gpus
+    AND s.gpumem <= h.gpumem AND (s.gpuname = '' OR s.gpuname = h.gpuname)
+    AND s.nodes <= h.nodes))
+"""
 # Assigns a process to the claiming executor, unconfirmed until :lease.
 # (:executorid, :executorname, :now, :lease)
 ASSIGN = (
