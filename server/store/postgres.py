@@ -32,6 +32,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import psycopg
 from psycopg import errors as pgerrors
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Args = ParamSpec("Args")
 
+_OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 MIGRATION_LOCK = 7_461_726  # pg_advisory_lock key: one server migrates at a time
 RETRIES = 5
 
@@ -128,6 +130,14 @@ WITH upd AS (
 SELECT upd.*, fn.* FROM upd LEFT JOIN fn ON true
 """
 
+# nonces.py's upsert, in a transaction that commits without waiting for the
+# WAL flush (set_config(..., true) lasts until the statement's own commit).
+REMEMBER_NONCE = (
+    "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)) "
+    "INSERT INTO nonces (nonce, expires) SELECT ?, ? FROM unflushed ON CONFLICT (nonce) "
+    "DO UPDATE SET expires = excluded.expires WHERE nonces.expires < ?"
+)
+
 
 class Retry(Exception):
     """A transaction lost a deadlock or serialization race; run it again."""
@@ -148,18 +158,29 @@ def _first_line(err: Exception) -> str:
 
 
 class PgTx:
-    __slots__ = ("_conn",)
+    __slots__ = ("_conn", "_pipeline")
     dialect = DIALECT
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    def __init__(
+        self, conn: psycopg.AsyncConnection[Any], pipeline: psycopg.AsyncPipeline | None = None
+    ) -> None:
         self._conn = conn
+        self._pipeline = pipeline
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
             cursor = await self._conn.execute(*self.dialect.bind(sql, params))
+            if self._pipeline is not None:
+                await self._pipeline.sync()  # the row count is known once the results are in
         except psycopg.Error as err:
             raise _translate(err) from None
         return cursor.rowcount
+
+    async def send(self, sql: str, params: Params = ()) -> None:
+        try:
+            await self._conn.execute(*self.dialect.bind(sql, params))
+        except psycopg.Error as err:
+            raise _translate(err) from None
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         sql, rows = self.dialect.bind_many(sql, rows)
@@ -319,10 +340,19 @@ class PostgresStore(SqlStore):
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[Tx]:
+        # In pipeline mode, BEGIN travels with the first statement, writes
+        # whose results nobody reads travel with the next one, and COMMIT with
+        # the last: a transaction costs as many round trips as it has reads.
         async with self._connection() as conn:
             try:
-                async with conn.transaction():
-                    yield PgTx(conn)
+                try:
+                    async with conn.pipeline() as pipeline:
+                        await conn.execute("BEGIN")
+                        yield PgTx(conn, pipeline)
+                        await conn.execute("COMMIT")
+                finally:
+                    if conn.info.transaction_status in _OPEN:
+                        await conn.execute("ROLLBACK")
             except psycopg.Error as err:
                 raise _translate(err) from None
 
@@ -338,6 +368,14 @@ class PostgresStore(SqlStore):
         # A single statement is atomic in autocommit: no BEGIN/COMMIT round trips.
         async with self._connection() as conn:
             yield PgTx(conn)
+
+    async def remember_nonce(self, nonce: str, expires_ns: int, now_ns: int) -> bool:
+        """nonces.Nonces.remember_nonce, without waiting for the disk: the WAL
+        is flushed in order, so the commit of whatever the request then
+        changes makes its nonce durable too (a request that changes nothing
+        has nothing to replay). One round trip and no flush of its own."""
+        async with self._write1() as tx:
+            return await tx.execute(REMEMBER_NONCE, (nonce, expires_ns, now_ns)) == 1
 
     # -- The two hot paths, PostgreSQL's way.
 
