@@ -96,6 +96,12 @@ class Database:
     def _write1(self) -> AbstractAsyncContextManager[Tx]:
         return self._tx()
 
+    def _tx_unflushed(self) -> AbstractAsyncContextManager[Tx]:
+        """A transaction whose commit need not wait for the disk: a later
+        commit that does flushes it too (the log is written in order). Only
+        for work that is redone if it is lost (see Graphs.settle_process)."""
+        return self._tx()
+
     async def durable(self) -> None:
         """Returns once every change made so far is committed (see SqliteStore)."""
         return None

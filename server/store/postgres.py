@@ -40,7 +40,7 @@ from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
 from pycolonies_like.core.rules import executor_not_approved
 from server.hub import Hub
-from server.store import functions, graphs, queue, rows
+from server.store import functions, queue, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
@@ -229,6 +229,7 @@ def retrying(
 class PostgresStore(SqlStore):
     kind = "postgresql"
     shared = True
+    settle_after_commit = True
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
         super().__init__()
@@ -339,7 +340,7 @@ class PostgresStore(SqlStore):
         return (row["version"] if row else 0) or 0
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[Tx]:
+    async def _tx(self, flush: bool = True) -> AsyncIterator[Tx]:
         # In pipeline mode, BEGIN travels with the first statement, writes
         # whose results nobody reads travel with the next one, and COMMIT with
         # the last: a transaction costs as many round trips as it has reads.
@@ -348,6 +349,8 @@ class PostgresStore(SqlStore):
                 try:
                     async with conn.pipeline() as pipeline:
                         await conn.execute("BEGIN")
+                        if not flush:
+                            await conn.execute("SET LOCAL synchronous_commit = off")
                         yield PgTx(conn, pipeline)
                         await conn.execute("COMMIT")
                 finally:
@@ -355,6 +358,11 @@ class PostgresStore(SqlStore):
                         await conn.execute("ROLLBACK")
             except psycopg.Error as err:
                 raise _translate(err) from None
+
+    @asynccontextmanager
+    async def _tx_unflushed(self) -> AsyncIterator[Tx]:
+        async with self._tx(flush=False) as tx:
+            yield tx
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[Tx]:
@@ -420,7 +428,8 @@ class PostgresStore(SqlStore):
             if row[f"{_FN}functionid"] is not None:
                 function = {c: row[_FN + c] for c in rows.FUNCTION}
                 await functions.count_run(tx, process, function)
-            return await graphs.after_end(tx, process, now_ns)
+            result = await self._moving_on(tx, process, now_ns)
+        return await self._moved_on(result, now_ns)
 
     # Transactions that lock several rows can lose a deadlock race against
     # another server's; PostgreSQL then aborts one of them, which runs again.
@@ -445,3 +454,4 @@ class PostgresStore(SqlStore):
     remove_generator = retrying(SqlStore.remove_generator)
     pack_generator = retrying(SqlStore.pack_generator)
     start_generator_run = retrying(SqlStore.start_generator_run)
+    settle_process = retrying(SqlStore.settle_process)
