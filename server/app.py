@@ -67,7 +67,7 @@ class ColoniesServer:
             ("grpc.keepalive_timeout_ms", 10_000),
             ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
             ("grpc.keepalive_permit_without_calls", 1),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", int(s.reuse_port)),
         ]
         server = grpc.aio.server(options=options)
         server.add_generic_rpc_handlers((GrpcApi(services, verifier, info).handler(),))

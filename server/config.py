@@ -29,6 +29,7 @@ class ServerSettings:
     tls_cert: str | None = None
     tls_key: str | None = None
     db_pool_size: int = 10
+    reuse_port: bool = False  # share the ports with other server processes (--workers)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:

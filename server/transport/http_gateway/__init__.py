@@ -38,7 +38,7 @@ async def start_gateway(server: Any, port: int) -> int:
     app.router.add_get("/pubsub", gateway.pubsub)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
-    site = web.TCPSite(runner, server.settings.host, port)
+    site = web.TCPSite(runner, server.settings.host, port, reuse_port=server.settings.reuse_port)
     await site.start()
     sockets = getattr(site._server, "sockets", None) or []
     server.http_port = sockets[0].getsockname()[1] if sockets else port
