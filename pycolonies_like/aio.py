@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 
-from pycolonies_like import compat, convert, replies
+from pycolonies_like import compat, convert, replies, tracing
 from pycolonies_like.channel import DEFAULT_PORT, AsyncSignedChannel, Endpoint, open_channel
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
@@ -167,14 +167,18 @@ class AsyncColonies(Endpoint):
     # ------------------------------------------------------- processes --
 
     async def submit_func_spec(self, spec: Any, prvkey: str, idempotency_key: str = "") -> Process:
-        reply = await self.rpc.Submit(compat.submit(spec, idempotency_key), prvkey)
+        request = compat.submit(spec, idempotency_key)
+        with tracing.submitting(f"colonies submit {request.spec.funcname}", [request.spec.env]):
+            reply = await self.rpc.Submit(request, prvkey)
         return convert.process_from_pb(reply)
 
     # The seed tutorial calls it `submit`.
     submit = submit_func_spec
 
     async def submit_batch(self, specs: Sequence[Any], prvkey: str) -> list[Process]:
-        return replies.processes(await self.rpc.SubmitBatch(compat.submit_batch(specs), prvkey))
+        request = compat.submit_batch(specs)
+        with tracing.submitting("colonies submit batch", [s.env for s in request.specs]):
+            return replies.processes(await self.rpc.SubmitBatch(request, prvkey))
 
     async def assign(self, colonyname: str, timeout: float, prvkey: str) -> Process:
         """Waits up to `timeout` seconds for a process; raises NoProcessAvailable."""
@@ -255,8 +259,7 @@ class AsyncColonies(Endpoint):
         latest: bool = False,
     ) -> list[LogEntry]:  # fmt: skip
         """Entries after `since` (Unix ns; 0 or -1 = from the start), oldest first."""
-        request = compat.process_logs(processid, count, since, latest)
-        return replies.logs(await self.rpc.GetLogs(request, prvkey))
+        return await self._logs(compat.process_logs(processid, count, since, latest), prvkey)
 
     async def get_executor_log(
         self, colonyname: str, executorname: str, count: int, since: int, prvkey: str,
@@ -264,12 +267,26 @@ class AsyncColonies(Endpoint):
     ) -> list[LogEntry]:  # fmt: skip
         """What an executor logged, over all its processes, oldest first."""
         request = compat.executor_logs(colonyname, executorname, count, since, latest)
-        return replies.logs(await self.rpc.GetLogs(request, prvkey))
+        return await self._logs(request, prvkey)
+
+    async def _logs(self, request: pb.GetLogsRequest, prvkey: str) -> list[LogEntry]:
+        """Reads page after page until `count` entries or the end: a reply stops at
+        the server's byte budget."""
+        pages = []
+        following: pb.GetLogsRequest | None = request
+        while following is not None:
+            reply = await self.rpc.GetLogs(following, prvkey)
+            pages.append(reply)
+            following = compat.next_log_page(following, reply)
+        return replies.logs(pages, request.latest)
 
     # ------------------------------------------------------- workflows --
 
     async def submit_workflow(self, workflow: Any, prvkey: str) -> ProcessGraph:
-        reply = await self.rpc.SubmitWorkflow(compat.submit_workflow(workflow), prvkey)
+        request = compat.submit_workflow(workflow)
+        envs = [s.env for s in request.spec.functionspecs]
+        with tracing.submitting("colonies submit workflow", envs):
+            reply = await self.rpc.SubmitWorkflow(request, prvkey)
         return convert.graph_from_pb(reply)
 
     async def get_processgraph(self, processgraphid: str, prvkey: str) -> ProcessGraph:

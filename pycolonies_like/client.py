@@ -20,7 +20,7 @@ from typing import Any
 
 import grpc
 
-from pycolonies_like import compat, convert, replies
+from pycolonies_like import compat, convert, replies, tracing
 from pycolonies_like.aio import AsyncColonies
 from pycolonies_like.channel import (
     DEFAULT_PORT,
@@ -179,14 +179,18 @@ class Colonies(Endpoint):
     # ------------------------------------------------------- processes --
 
     def submit_func_spec(self, spec: Any, prvkey: str, idempotency_key: str = "") -> Process:
-        reply = self.rpc.Submit(compat.submit(spec, idempotency_key), prvkey)
+        request = compat.submit(spec, idempotency_key)
+        with tracing.submitting(f"colonies submit {request.spec.funcname}", [request.spec.env]):
+            reply = self.rpc.Submit(request, prvkey)
         return convert.process_from_pb(reply)
 
     # The seed tutorial calls it `submit`.
     submit = submit_func_spec
 
     def submit_batch(self, specs: Sequence[Any], prvkey: str) -> list[Process]:
-        return replies.processes(self.rpc.SubmitBatch(compat.submit_batch(specs), prvkey))
+        request = compat.submit_batch(specs)
+        with tracing.submitting("colonies submit batch", [s.env for s in request.specs]):
+            return replies.processes(self.rpc.SubmitBatch(request, prvkey))
 
     def assign(self, colonyname: str, timeout: float, prvkey: str) -> Process:
         """Waits up to `timeout` seconds for a process; raises NoProcessAvailable."""
@@ -265,8 +269,7 @@ class Colonies(Endpoint):
         latest: bool = False,
     ) -> list[LogEntry]:  # fmt: skip
         """Entries after `since` (Unix ns; 0 or -1 = from the start), oldest first."""
-        request = compat.process_logs(processid, count, since, latest)
-        return replies.logs(self.rpc.GetLogs(request, prvkey))
+        return self._logs(compat.process_logs(processid, count, since, latest), prvkey)
 
     def get_executor_log(
         self, colonyname: str, executorname: str, count: int, since: int, prvkey: str,
@@ -274,12 +277,26 @@ class Colonies(Endpoint):
     ) -> list[LogEntry]:  # fmt: skip
         """What an executor logged, over all its processes, oldest first."""
         request = compat.executor_logs(colonyname, executorname, count, since, latest)
-        return replies.logs(self.rpc.GetLogs(request, prvkey))
+        return self._logs(request, prvkey)
+
+    def _logs(self, request: pb.GetLogsRequest, prvkey: str) -> list[LogEntry]:
+        """Reads page after page until `count` entries or the end: a reply stops at
+        the server's byte budget."""
+        pages = []
+        following: pb.GetLogsRequest | None = request
+        while following is not None:
+            reply = self.rpc.GetLogs(following, prvkey)
+            pages.append(reply)
+            following = compat.next_log_page(following, reply)
+        return replies.logs(pages, request.latest)
 
     # ------------------------------------------------------- workflows --
 
     def submit_workflow(self, workflow: Any, prvkey: str) -> ProcessGraph:
-        reply = self.rpc.SubmitWorkflow(compat.submit_workflow(workflow), prvkey)
+        request = compat.submit_workflow(workflow)
+        envs = [s.env for s in request.spec.functionspecs]
+        with tracing.submitting("colonies submit workflow", envs):
+            reply = self.rpc.SubmitWorkflow(request, prvkey)
         return convert.graph_from_pb(reply)
 
     def get_processgraph(self, processgraphid: str, prvkey: str) -> ProcessGraph:

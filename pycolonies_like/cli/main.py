@@ -14,7 +14,8 @@ import click
 
 from pycolonies_like.cli.admin import colony, executor, user
 from pycolonies_like.cli.common import CliError, cli_main
-from pycolonies_like.cli.context import Settings
+from pycolonies_like.cli.context import Settings, accept_json_anywhere
+from pycolonies_like.cli.dashboard import dashboard
 from pycolonies_like.cli.flows import cron, generator, workflow
 from pycolonies_like.cli.plugins import PluginGroup
 from pycolonies_like.cli.security import security
@@ -41,8 +42,9 @@ def cli(
 
 
 for command in (security, colony, executor, user, function, process, log, attribute, workflow,
-                cron, generator):  # fmt: skip
+                cron, generator, dashboard):  # fmt: skip
     cli.add_command(command)
+accept_json_anywhere(cli)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,8 +13,10 @@ import asyncio
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from pycolonies_like import tracing
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.models import Event, EventKind, Process, ProcessGraph, ProcessState
+from server.counters import ServerCounters
 from server.hub import EventBus, Hub, Waiter
 from server.store.base import FinishResult
 
@@ -59,13 +61,17 @@ class EventStream:
 
 
 class EventEmitter:
-    def __init__(self, hub: Hub, clock: Clock) -> None:
+    def __init__(self, hub: Hub, clock: Clock, counters: ServerCounters | None = None) -> None:
         self._hub = hub
         self._clock = clock
+        self.counters = counters or ServerCounters()
 
     # ----------------------------------------------------------- emit --
 
     def process_event(self, kind: EventKind, p: Process, message: str = "") -> None:
+        self.counters.process_event(kind.name, p.colonyname, p.spec.conditions.executortype)
+        if tracing.enabled() and tracing.TRACEPARENT in p.spec.env:
+            self._trace(kind, p, message)
         self._hub.emit(
             Event(
                 kind=kind,
@@ -81,6 +87,32 @@ class EventEmitter:
             )
         )
 
+    def _trace(self, kind: EventKind, p: Process, message: str) -> None:
+        """The server's spans in the trace the process carries: its time in the
+        queue (on assignment), its run (when it ends), a requeue."""
+        attributes = {
+            "colonies.process_id": p.processid, "colonies.colony": p.colonyname,
+            "colonies.executor_type": p.spec.conditions.executortype,
+            "colonies.function": p.spec.funcname, "colonies.attempt": p.attempt,
+        }  # fmt: skip
+        if p.processgraphid:
+            attributes["colonies.workflow_id"] = p.processgraphid
+        now = self._clock.now_ns()
+        env = p.spec.env
+        if kind == EventKind.ASSIGNED:
+            tracing.record("colonies queued", env, p.submissiontime, p.starttime, attributes)
+        elif kind in _ENDED.values():
+            attributes["colonies.state"] = p.state.name.lower()
+            error = "; ".join(p.errors) or "failed" if kind == EventKind.FAILED else ""
+            if p.starttime:
+                tracing.record("colonies run", env, p.starttime, p.endtime or now, attributes,
+                               error)  # fmt: skip
+            else:
+                tracing.record("colonies ended", env, now, now, attributes, error)
+        elif kind == EventKind.RETRIED:
+            attributes["colonies.reason"] = message
+            tracing.record("colonies requeued", env, now, now, attributes)
+
     def submitted(self, processes: Sequence[Process]) -> None:
         """New processes are in the queue: wake executors, tell subscribers."""
         self._hub.ready(processes)
@@ -88,6 +120,10 @@ class EventEmitter:
             self.process_event(EventKind.SUBMITTED, p)
 
     def assigned(self, p: Process) -> None:
+        self.counters.assigned(
+            p.colonyname, p.spec.conditions.executortype,
+            max(p.starttime - p.submissiontime, 0) / 1e9,
+        )  # fmt: skip
         self.process_event(EventKind.ASSIGNED, p)
 
     def requeued(self, processes: Sequence[Process], why: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from pycolonies_like.core.clock import Clock
+from server.counters import ServerCounters
 from server.hub import Hub
 from server.service.colonies import ColonyService
 from server.service.emitter import EventEmitter
@@ -46,6 +47,7 @@ class Services:
         self.schedules = schedules  # crons and generators
         self.subscriptions = subscriptions  # event streams
         self._emitter = emitter
+        self.counters: ServerCounters = emitter.counters  # what the request path counted
         # Bound straight to the store and the clock, as they are called on every
         # request. durable(): returns once every change so far is committed
         # (StorageError if it could not be); transports await it before replying.
@@ -65,9 +67,11 @@ class Services:
         self._emitter.close()
 
 
-def build_services(store: Store, hub: Hub, clock: Clock, server_id: str) -> Services:
+def build_services(
+    store: Store, hub: Hub, clock: Clock, server_id: str, counters: ServerCounters | None = None
+) -> Services:
     guard = AccessGuard(store, server_id)
-    emitter = EventEmitter(hub, clock)
+    emitter = EventEmitter(hub, clock, counters)
     workflows = WorkflowService(store, guard, emitter, clock)
     return Services(
         store=store,

@@ -30,6 +30,7 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
+from server.counters import CommitCounters
 from server.hub import Hub, Relay
 
 
@@ -41,6 +42,7 @@ class Member:
     name: str
     approved: bool
     executortype: str = ""
+    pending: bool = False  # an executor waiting for approval (not a rejected one)
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,17 @@ class Requeued:
     requeued: bool
 
 
+@dataclass(frozen=True)
+class LogPage:
+    entries: list[LogEntry]
+    more: bool  # stopped at the byte budget, before `count`
+
+
 class Store(Protocol):
     kind: str
+    commits: CommitCounters
+
+    def pool_usage(self) -> tuple[int, int] | None: ...
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...
@@ -177,6 +188,7 @@ class Store(Protocol):
         executortype: str = "",
         label: str = "",
         initiatorname: str = "",
+        max_bytes: int = ...,
     ) -> list[Process]: ...
 
     async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
@@ -213,6 +225,7 @@ class Store(Protocol):
 
     async def remove_process(self, processid: str) -> bool: ...
     async def remove_all_processes(self, colonyname: str, state: ProcessState | None) -> int: ...
+    async def waiting_summary(self) -> list[tuple[str, str, int, int]]: ...
     async def colony_statistics(self, colonyname: str) -> Statistics: ...
     async def statistics(self) -> Statistics: ...
 
@@ -228,11 +241,13 @@ class Store(Protocol):
         since_ns: int = 0,
         latest: bool = False,
         after_seq: int = 0,
-    ) -> list[LogEntry]: ...
+        before_seq: int = 0,
+        max_bytes: int = ...,
+    ) -> LogPage: ...
     async def get_executor_logs(
         self, colonyname: str, executorname: str, count: int, *, since_ns: int = 0,
-        latest: bool = False,
-    ) -> list[LogEntry]: ...  # fmt: skip
+        latest: bool = False, after_seq: int = 0, before_seq: int = 0, max_bytes: int = ...,
+    ) -> LogPage: ...  # fmt: skip
 
     # -- workflows
     async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None: ...

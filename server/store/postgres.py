@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -249,12 +250,30 @@ class PostgresStore(SqlStore):
             reconnect_timeout=0,  # never give up reconnecting
             name="colonies",
         )
+        last = await self._probe()
         try:
             await self._pool.open(wait=True, timeout=10)
         except Exception as err:
             await self._pool.close()
-            raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+            why = _first_line(last) if last is not None else _first_line(err)
+            raise StorageError(f"cannot connect to PostgreSQL: {why}") from None
         await self._migrate()
+
+    async def _probe(self) -> Exception | None:
+        """One connection before the pool's: a refusal that waiting will not cure (no such
+        database or role, a bad password, a malformed URL) fails at once, in the server's
+        words; an error that may pass (the server is starting) is returned for the pool's
+        own wait to report if it persists."""
+        try:
+            conn = await psycopg.AsyncConnection.connect(self.url, connect_timeout=5)
+        except psycopg.ProgrammingError as err:
+            raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+        except psycopg.OperationalError as err:
+            if "FATAL:" in str(err):  # the server answered, and said no
+                raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+            return err
+        await conn.close()
+        return None
 
     async def start_relay(self, hub: Hub) -> PgRelay:
         """LISTEN/NOTIFY between the servers sharing this database, feeding `hub`."""
@@ -339,12 +358,20 @@ class PostgresStore(SqlStore):
             row = await cursor.fetchone()
         return (row["version"] if row else 0) or 0
 
+    def pool_usage(self) -> tuple[int, int] | None:
+        if self._pool is None:
+            return None
+        stats = self._pool.get_stats()
+        return stats.get("pool_size", 0) - stats.get("pool_available", 0), self._pool.max_size
+
     @asynccontextmanager
     async def _tx(self, flush: bool = True) -> AsyncIterator[Tx]:
         # In pipeline mode, BEGIN travels with the first statement, writes
         # whose results nobody reads travel with the next one, and COMMIT with
         # the last: a transaction costs as many round trips as it has reads.
+        commits = self.commits
         async with self._connection() as conn:
+            started = time.perf_counter()
             try:
                 try:
                     async with conn.pipeline() as pipeline:
@@ -357,7 +384,10 @@ class PostgresStore(SqlStore):
                     if conn.info.transaction_status in _OPEN:
                         await conn.execute("ROLLBACK")
             except psycopg.Error as err:
+                commits.failed += 1
                 raise _translate(err) from None
+            commits.seconds.observe(time.perf_counter() - started)
+            commits.batch.observe(1)
 
     @asynccontextmanager
     async def _tx_unflushed(self) -> AsyncIterator[Tx]:

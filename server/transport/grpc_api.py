@@ -8,6 +8,7 @@ identity -> convert -> service -> convert.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.service import Services
 from server.transport.session import ExecutorSession
-from server.transport.status import abort
+from server.transport.status import abort, status_of
 
 log = logging.getLogger(__name__)
 
@@ -100,18 +101,27 @@ class GrpcApi:
         self, path: str, request_type: Any, impl: Callable[[str, Any], Awaitable[Any]]
     ) -> Callable[[bytes, Any], Awaitable[Any]]:
         durable = self.services.durable
+        done = self.services.counters.rpc_done
+        method = path.rsplit("/", 1)[-1]
+        clock = time.perf_counter
 
         async def handle(raw: bytes, context: grpc.aio.ServicerContext) -> Any:
+            started = clock()
+            code = "OK"
             try:
                 caller, request = await self._authenticate(path, raw, context, request_type)
                 reply = await impl(caller, request)
                 await durable()
                 return reply
             except errors.ColoniesError as err:
+                code = status_of(err).name
                 await abort(context, err)
             except Exception:
+                code = "INTERNAL"
                 log.exception("unexpected error in %s", path)
                 await context.abort(grpc.StatusCode.INTERNAL, "internal server error")
+            finally:
+                done(method, code, clock() - started)
 
         return handle
 
@@ -303,11 +313,12 @@ class GrpcApi:
         return pb.Empty()
 
     async def GetLogs(self, caller: str, req: pb.GetLogsRequest) -> pb.GetLogsReply:
-        logs = await self.logs.get_logs(
+        page = await self.logs.get_logs(
             caller, req.processid, req.count, req.since, req.latest,
             colonyname=req.colonyname, executorname=req.executorname,
+            after_seq=req.after_seq, before_seq=req.before_seq,
         )  # fmt: skip
-        return pb.GetLogsReply(logs=[convert.log_to_pb(e) for e in logs])
+        return pb.GetLogsReply(logs=[convert.log_to_pb(e) for e in page.entries], more=page.more)
 
     async def FollowLogs(
         self, caller: str, req: pb.FollowLogsRequest
