@@ -83,7 +83,7 @@ class ColoniesServer:
         address = f"{s.host}:{s.port}"
         self._grpc = server
         try:
-            check_port_free(s.host, s.port, "gRPC", "--port")
+            check_port_free(s.host, s.port, "gRPC", "--port", s.reuse_port)
             if s.tls_cert and s.tls_key:
                 with open(s.tls_cert, "rb") as cert, open(s.tls_key, "rb") as key:
                     credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])

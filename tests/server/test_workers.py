@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from pycolonies_like import ProcessState
@@ -41,7 +43,11 @@ def test_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
 
 def test_workers_share_the_port_restart_and_stop_together(tmp_path: Path) -> None:
     with database(need_pg()) as url:
-        srv = ServerProcess(str(tmp_path), args=["--workers", "2", "--db", url]).start(timeout=60)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            http_port = probe.getsockname()[1]
+        args = ["--workers", "2", "--db", url, "--http-port", str(http_port)]
+        srv = ServerProcess(str(tmp_path), args=args).start(timeout=60)
         try:
             assert srv.proc is not None
             workers = children(srv.proc.pid)
@@ -54,6 +60,11 @@ def test_workers_share_the_port_restart_and_stop_together(tmp_path: Path) -> Non
                 p = other.submit(spec(keys.colonyname), keys.user_key)
                 assert other.get_process(p.processid, keys.user_key).state == ProcessState.WAITING
                 other.close_channel()
+
+            # The HTTP port is shared too.
+            for _ in range(4):
+                with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/health") as health:
+                    assert health.status == 200
 
             # A worker that dies is started again; the port keeps serving meanwhile.
             victim = sorted(workers)[0]
