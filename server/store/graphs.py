@@ -90,12 +90,25 @@ async def _release_children(tx: Tx, childids: Sequence[str], now_ns: int) -> lis
         return []
     parents = {c["processid"]: rows.load_list(c["parents"]) for c in waiting}
     every = sorted({p for ps in parents.values() for p in ps})
-    found = await tx.fetchall(
-        f"SELECT processid, state, output FROM processes WHERE processid IN ({marks(every)})",
+    # The parents still open, ids only: while a join waits for many parents,
+    # one of them is enough to know (the common case: one waiting child).
+    one = " LIMIT 1" if len(waiting) == 1 else ""
+    blocked = await tx.fetchall(
+        f"SELECT processid FROM processes WHERE processid IN ({marks(every)}) "
+        f"AND state != {SUCCESSFUL}{one}",
         tuple(every),
     )
+    open_ = {r["processid"] for r in blocked}
+    ready = [c for c in waiting if not open_.intersection(parents[c["processid"]])]
+    if not ready:
+        return []
+    needed = sorted({p for c in ready for p in parents[c["processid"]]})
+    found = await tx.fetchall(
+        f"SELECT processid, state, output FROM processes WHERE processid IN ({marks(needed)})",
+        tuple(needed),
+    )
     done = {r["processid"]: r["output"] for r in found if r["state"] == SUCCESSFUL}
-    ready = [c for c in waiting if all(p in done for p in parents[c["processid"]])]
+    ready = [c for c in ready if all(p in done for p in parents[c["processid"]])]
     if not ready:
         return []
     values: list[Any] = []
