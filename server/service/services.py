@@ -20,6 +20,7 @@ from server.service.blueprints import BlueprintService
 from server.service.channels import ChannelService
 from server.service.colonies import ColonyService
 from server.service.emitter import EventEmitter
+from server.service.files import FileService
 from server.service.guard import AccessGuard
 from server.service.locations import LocationService
 from server.service.logs import LogService
@@ -46,6 +47,7 @@ class Services:
         channels: ChannelService,
         locations: LocationService,
         blueprints: BlueprintService,
+        files: FileService,
     ) -> None:
         self.colonies = colonies  # colonies, executors, users, functions, statistics
         self.processes = processes  # submit, assign, close, fail, deadlines, reads
@@ -56,6 +58,7 @@ class Services:
         self.channels = channels  # live messages between a submitter and its executor
         self.locations = locations  # named places of a colony
         self.blueprints = blueprints  # declarative desired state, and its reconciliation
+        self.files = files  # ColonyFS metadata and snapshots
         self._emitter = emitter
         self.counters: ServerCounters = emitter.counters  # what the request path counted
         # Bound straight to the store and the clock, as they are called on every
@@ -103,4 +106,5 @@ def build_services(
         channels=ChannelService(store, guard, emitter, clock),
         locations=LocationService(store, guard),
         blueprints=BlueprintService(store, guard, clock, processes, schedules),
+        files=FileService(store, guard, clock),
     )
