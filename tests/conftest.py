@@ -101,3 +101,14 @@ def s3_env(s3: S3Endpoint, monkeypatch: pytest.MonkeyPatch) -> S3Endpoint:
     for key, value in s3.env().items():
         monkeypatch.setenv(key, value)
     return s3
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line for the PostgreSQL tests skipped for want of a database, not one each."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    pg = [r for r in skipped if "COLONIES_TEST_PG" in str(getattr(r, "longrepr", ""))]
+    if pg:
+        terminalreporter.write_line(
+            f"{len(pg)} PostgreSQL tests skipped: set "
+            "COLONIES_TEST_PG=postgresql://USER@HOST:PORT/DB to run them (README: Development)"
+        )

@@ -17,15 +17,18 @@ COLONIES = [sys.executable, "-m", "pycolonies_like.cli.main"]
 
 @pytest.mark.slow
 def test_the_wheel_carries_migrations_protos_and_plugins(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v",
          "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True,
+        check=True, capture_output=True, text=True,
     )  # fmt: skip
+    assert "BuildBackendWarning" not in built.stdout + built.stderr  # package data declared
     (wheel,) = tmp_path.glob("pycolonies_like-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
+    assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
     for needed in ("server/store/migrations/sqlite/0001_init.sql",
                    "server/store/migrations/sqlite/0002_workflows.sql",
+                   "server/store/migrations/postgres/0001_init.sql",
                    "pycolonies_like/proto/colonies_pb2.py", "executors/shell.py",
                    "server/transport/dashboard_static/index.html",
                    "server/transport/dashboard_static/app.js",

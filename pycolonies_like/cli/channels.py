@@ -9,6 +9,7 @@ import click
 
 from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import Settings, emit, pass_settings
+from pycolonies_like.cli.ids import takes_id
 from pycolonies_like.core.models import ChannelEntry, ChannelEntryType
 from pycolonies_like.crypto import id_of
 
@@ -23,7 +24,7 @@ def _text(entry: ChannelEntry) -> str:
 
 
 @channel.command("send")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid", argument=False)
 @click.option("--name", required=True, help="The channel.")
 @click.option("--seq", "sequence", type=int, help="Your number for it (default: your next one).")
 @click.option("--reply-to", "in_reply_to", type=int, default=0, help="The sequence it answers.")
@@ -51,7 +52,7 @@ def channel_send(
 
 
 @channel.command("read")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid", argument=False)
 @click.option("--name", required=True, help="The channel.")
 @click.option("--after", type=int, default=0, help="Skip this many entries.")
 @click.option("--limit", type=int, default=0, help="At most this many (0: all).")
@@ -63,7 +64,7 @@ def channel_read(s: Settings, processid: str, name: str, after: int, limit: int)
 
 
 @channel.command("follow")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid", argument=False)
 @click.option("--name", required=True, help="The channel.")
 @click.option("--after", type=int, default=0, help="Skip this many entries.")
 @click.option("--timeout", type=float, default=0.0, help="Stop after this many seconds.")

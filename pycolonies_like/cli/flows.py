@@ -118,9 +118,10 @@ def workflow_get(s: Settings, workflowid: str) -> None:
                 ("ended", when(graph.endtime)),
             ],
         )
-        table("Processes", ("node", "function", "state", "depends on", "id"),
+        table("Processes", ("node", "function", "state", "depends on", "id", "errors"),
               [(p.spec.nodename, p.spec.funcname, p.state.name.lower(),
-                ", ".join(p.spec.conditions.dependencies) or "-", short(s, p.processid))
+                ", ".join(p.spec.conditions.dependencies) or "-", short(s, p.processid),
+                "; ".join(p.errors) or "-")
                for p in processes])  # fmt: skip
 
     emit(s, {"workflow": graph, "processes": processes}, render)

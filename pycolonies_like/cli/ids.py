@@ -79,15 +79,18 @@ def resolve(s: Settings, kind: str, given: str) -> str:
     return found[0]
 
 
-def takes_id(kind: str, name: str, *flags: str, required: bool = True) -> Callable[[F], F]:
-    """The id of a `kind` as an option (`flags`) or a positional argument, resolved from a
-    unique prefix, passed to the command as `name`."""
+def takes_id(
+    kind: str, name: str, *flags: str, required: bool = True, argument: bool = True
+) -> Callable[[F], F]:
+    """The id of a `kind` as an option (`flags`) or a positional argument (unless the
+    command's arguments are something else), resolved from a unique prefix, passed to
+    the command as `name`."""
     positional = f"{name}_positional"
 
     def decorate(f: F) -> F:
         @functools.wraps(f)
         def command(*args: Any, **kwargs: Any) -> Any:
-            by_flag, by_position = kwargs.pop(name), kwargs.pop(positional)
+            by_flag, by_position = kwargs.pop(name), kwargs.pop(positional, None)
             if by_flag and by_position and by_flag != by_position:
                 raise CliError(f"two {kind} ids given: {by_flag!r} and {by_position!r}")
             value = by_flag or by_position
@@ -96,13 +99,15 @@ def takes_id(kind: str, name: str, *flags: str, required: bool = True) -> Callab
                 assert settings is not None
                 value = resolve(settings, kind, value)
             elif required:
-                raise click.UsageError(f"give the {kind} id: {flags[-1]} ID, or just ID")
+                alone = ", or just ID" if argument else ""
+                raise click.UsageError(f"give the {kind} id: {flags[-1]} ID{alone}")
             kwargs[name] = value
             return f(*args, **kwargs)
 
         described = f"The {kind}'s id, or a unique prefix of it."
         command = click.option(*flags, name, metavar="ID", help=described)(command)
-        command = click.argument(positional, required=False, metavar="[ID]")(command)
+        if argument:
+            command = click.argument(positional, required=False, metavar="[ID]")(command)
         return command  # type: ignore[return-value]
 
     return decorate

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
 from pycolonies_like.cli.ids import short, takes_id, wide_option
 from pycolonies_like.client import Colonies
-from pycolonies_like.core.errors import PermissionDenied
+from pycolonies_like.core.errors import ColoniesError, PermissionDenied
 from pycolonies_like.core.models import AttemptRecord, Conditions, FuncSpec, Process, ProcessState
 from pycolonies_like.core.requirements import describe, requirement_of, why_waiting
 from pycolonies_like.specfile import func_spec_from_data
@@ -69,13 +70,60 @@ def submit_and_maybe_follow(s: Settings, spec: FuncSpec, do_follow: bool, wait: 
         emit(s, process, lambda: click.echo(process.processid))
         return
     info(f"Process {process.processid} submitted")
-    if do_follow:
-        code = follow(client, process, key)
-    else:
-        final = client.wait(process, 24 * 3600, key)
-        code = report(final)
-        emit(s, final, lambda: echo_lines(final.output))
+    hint = threading.Timer(HINT_AFTER_S, warn_if_nobody_serves, (s, spec, process))
+    hint.daemon = True
+    try:
+        hint.start()
+        if do_follow:
+            code = follow(client, process, key)
+        else:
+            final = client.wait(process, 24 * 3600, key)
+            code = report(final)
+            emit(s, final, lambda: echo_lines(final.output))
+    except KeyboardInterrupt:
+        hint.cancel()
+        still_there(client, process, key)
+        sys.exit(130)
+    finally:
+        hint.cancel()
     sys.exit(code)
+
+
+HINT_AFTER_S = 2.0  # an executor started just before (`... &`) has registered by then
+
+
+def warn_if_nobody_serves(s: Settings, spec: FuncSpec, process: Process) -> None:
+    """Says so when the process still waits and no executor of its type is registered:
+    it would wait unseen."""
+    wanted = spec.conditions.executortype
+    try:
+        if s.client().get_process(process.processid, s.key()).state != ProcessState.WAITING:
+            return
+        executors = s.client().list_executors(spec.conditions.colonyname, s.key())
+    except ColoniesError:
+        return  # a hint only: the process is submitted whatever this says
+    types = sorted({e.executortype for e in executors})
+    if wanted in types:
+        return
+    known = f" (registered types: {', '.join(types)})" if types else " (none is registered)"
+    info(
+        f"Still waiting: no executor of type {wanted!r} is registered in colony "
+        f"{spec.conditions.colonyname!r}{known}; the process waits until one registers"
+    )
+
+
+def still_there(client: Colonies, process: Process, key: str) -> None:
+    """On Ctrl+C: the process goes on without us; say where it is and how to cancel it."""
+    try:
+        state = client.get_process(process.processid, key).state
+    except ColoniesError:
+        return
+    if state in (ProcessState.WAITING, ProcessState.RUNNING):
+        where = "still queued" if state == ProcessState.WAITING else "still running"
+        info(
+            f"\nProcess {process.processid} is {where}; cancel it with: "
+            f"colonies process cancel {process.processid[:16]}"
+        )
 
 
 # --------------------------------------------------------------- function --
@@ -260,7 +308,7 @@ def _attempt_line(h: AttemptRecord) -> str:
 
 
 @process.command("rerun")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def process_rerun(s: Settings, processid: str) -> None:
     """Run a failed or cancelled process again, as a new attempt."""
@@ -289,10 +337,15 @@ def process_remove(s: Settings, processid: str) -> None:
 @process.command("removeall")
 @click.option("--state", type=click.Choice(["waiting", "successful", "failed", "cancelled", "all"]),
               default="all", show_default=True)  # fmt: skip
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_settings
-def process_removeall(s: Settings, state: str) -> None:
+def process_removeall(s: Settings, state: str, yes: bool) -> None:
     """Remove every process of the colony in a state, but running ones (colony owner)."""
     value = -1 if state == "all" else int(ProcessState[state.upper()])
+    which = "" if state == "all" else f" {state}"
+    question = f"Remove every{which} process of colony {s.colony()!r} (running ones are kept)?"
+    if not yes and not click.confirm(question, default=False, err=True):
+        raise CliError("nothing removed")
     removed = s.client().remove_all_processes(s.colony(), s.key("colony_prvkey"), value)
     emit(s, {"removed": removed}, lambda: click.echo(f"{removed} processes removed"))
 

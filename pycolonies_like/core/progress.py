@@ -18,11 +18,16 @@ def child_input(parents: Sequence[str], outputs: Mapping[str, Sequence[Any]]) ->
     return [value for parentid in parents for value in outputs.get(parentid, ())]
 
 
-def descendant_end(processid: str, state: ProcessState) -> tuple[ProcessState, str]:
+def descendant_end(
+    processid: str, state: ProcessState, nodename: str = ""
+) -> tuple[ProcessState, str]:
     """How the waiting descendants of a process that ended in `state` end: the
-    state they take and the error users see on them. A success ends none."""
+    state they take and the error users see on them, naming the process by its
+    node name when it has one (and the first 16 characters of its id, which the
+    CLI takes as a prefix). A success ends none."""
+    named = f"{nodename!r} (process {processid[:16]})" if nodename else f"process {processid}"
     if state == ProcessState.FAILED:
-        return ProcessState.FAILED, f"not run: process {processid} failed"
+        return ProcessState.FAILED, f"not run: {named} failed"
     if state == ProcessState.CANCELLED:
-        return ProcessState.CANCELLED, f"cancelled with process {processid}"
+        return ProcessState.CANCELLED, f"cancelled with {named}"
     raise ValueError(f"a process that ended {state.name} does not end its descendants")

@@ -134,7 +134,7 @@ async def _release_children(tx: Tx, childids: Sequence[str], now_ns: int) -> lis
 
 async def _end_descendants(tx: Tx, process: Process, now_ns: int) -> list[Process]:
     """Ends every waiting descendant of a failed or cancelled process: they can never run."""
-    state, why = descendant_end(process.processid, process.state)
+    state, why = descendant_end(process.processid, process.state, process.spec.nodename)
     ended: list[Process] = []
     frontier = sorted(process.children)
     seen: set[str] = set()

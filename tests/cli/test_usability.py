@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +118,114 @@ def test_workflow_ids_by_prefix(dev: Dev, helloworld: subprocess.Popen[str]) -> 
         assert shown["workflow"]["processgraphid"] == graphid
     assert graphid[:16] in dev.run("workflow", "ps").stdout
     assert graphid in dev.run("workflow", "ps", "--wide").stdout
+
+
+@pytest.mark.parametrize("mode", ["--follow", "--wait"])
+def test_a_type_nobody_serves_is_said_and_ctrl_c_says_how_to_cancel(dev: Dev, mode: str) -> None:
+    child = dev.spawn("function", "exec", "--func", "f", "--targettype", "helloworld-executr",
+                      mode)  # fmt: skip
+    assert child.stdout is not None
+    submitted = child.stdout.readline()
+    assert submitted.startswith("Process ") and submitted.rstrip().endswith("submitted")
+    processid = submitted.split()[1]
+    if mode == "--follow":
+        assert child.stdout.readline().startswith("Following process")
+    hint = child.stdout.readline()  # after a moment: an executor just started may register
+    assert hint.startswith(
+        "Still waiting: no executor of type 'helloworld-executr' is registered in colony 'dev'"
+    )
+    assert "registered types: " in hint and "the process waits until one registers" in hint
+    time.sleep(0.5)  # in the wait
+    child.send_signal(signal.SIGINT)
+    rest = child.communicate(timeout=30)[0]
+    assert child.returncode == 130
+    assert f"Process {processid} is still queued; cancel it with: colonies process cancel " in rest
+    assert "Traceback" not in rest
+    command = rest.split("cancel it with: ")[1].splitlines()[0].split()
+    dev.run(*command[1:])
+    assert json.loads(dev.run("--json", "process", "get", processid).stdout)["state"] == 4
+
+
+def test_no_hint_when_the_type_is_served(dev: Dev, helloworld: subprocess.Popen[str]) -> None:
+    result = dev.run("function", "exec", "--func", "helloworld", "--targettype",
+                     "helloworld-executor", "--wait")  # fmt: skip
+    assert "Still waiting" not in result.stderr
+
+
+def test_workflow_failures_name_nodes_and_get_shows_errors(
+    dev: Dev, helloworld: subprocess.Popen[str]
+) -> None:
+    spec = hello_workflow(dev, ("first", "missing", []), ("second", "helloworld", ["first"]),
+                          ("third", "helloworld", ["second"]))  # fmt: skip
+    result = dev.run("workflow", "submit", "--spec", str(spec), "--follow", check=False)
+    assert result.returncode == 1
+    assert "failed  first: executor" in result.stderr and "no function 'missing'" in result.stderr
+    assert "failed  second: not run: 'first' (process " in result.stderr
+    assert "failed  third: not run: 'first' (process " in result.stderr
+    graphid = json.loads(dev.run("--json", "workflow", "ps", "--state", "failed").stdout)[0][
+        "processgraphid"
+    ]
+    shown = dev.run("workflow", "get", graphid[:16]).stdout
+    rows: dict[str, str] = {}
+    node = ""
+    for line in shown.splitlines():  # a row folded over several lines: the node cell is blank
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if not cells:
+            continue
+        node = cells[0] or node
+        rows[node] = (rows.get(node, "") + " " + cells[-1]).strip()
+    assert "nofunction'missing'" in rows["first"].replace(" ", "")
+    assert "notrun:'first'(process" in rows["second"].replace(" ", "")
+
+
+def test_removeall_asks_first(dev: Dev) -> None:
+    submit_waiting(dev, 2)
+
+    def waiting() -> int:
+        return len(json.loads(dev.run("--json", "process", "psw", "--count", "100").stdout))
+
+    before = waiting()
+    result = dev.run("process", "removeall", "--state", "waiting", stdin="n\n", check=False)
+    assert result.returncode == 1 and result.stderr.endswith("error: nothing removed\n")
+    assert "Remove every waiting process of colony 'dev' (running ones are kept)?" in result.stderr
+    result = dev.run("process", "removeall", "--state", "waiting", stdin="", check=False)
+    assert result.returncode != 0 and waiting() == before
+    assert dev.run("process", "removeall", "--state", "waiting", stdin="y\n").stdout == (
+        f"{before} processes removed\n"
+    )
+    submit_waiting(dev, 1)
+    assert dev.run("process", "removeall", "--state", "waiting", "--yes").stdout == (
+        "1 processes removed\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [(("process", "get"), "-p, --processid ID"), (("process", "cancel"), "-p, --processid ID"),
+     (("process", "rerun"), "-p, --processid ID"),
+     (("process", "remove"), "-p, --processid ID"), (("log", "get"), "-p, --processid ID"),
+     (("log", "follow"), "-p, --processid ID"), (("attribute", "add"), "-p, --processid ID"),
+     (("workflow", "get"), "-w, --workflowid ID"), (("workflow", "cancel"), "-w, --workflowid ID"),
+     (("workflow", "remove"), "-w, --workflowid ID"), (("cron", "get"), "--cronid ID"),
+     (("cron", "run"), "--cronid ID"), (("cron", "remove"), "--cronid ID"),
+     (("generator", "get"), "--generatorid ID"), (("generator", "pack"), "--generatorid ID"),
+     (("generator", "remove"), "--generatorid ID")],
+)  # fmt: skip
+def test_id_options_agree_across_commands(command: tuple[str, ...], option: str) -> None:
+    from click.testing import CliRunner
+
+    from pycolonies_like.cli.main import cli
+
+    shown = CliRunner().invoke(cli, [*command, "--help"], prog_name="colonies").output
+    assert f"Usage: colonies {' '.join(command)} [OPTIONS] [ID]" in shown
+    assert option in shown
+
+
+@pytest.mark.parametrize("command", ["send", "read", "follow"])
+def test_channel_commands_take_a_process_id_prefix_by_option(command: str) -> None:
+    from click.testing import CliRunner
+
+    from pycolonies_like.cli.main import cli
+
+    shown = CliRunner().invoke(cli, ["channel", command, "--help"], prog_name="colonies").output
+    assert "-p, --processid ID" in shown and "unique prefix" in shown

@@ -34,6 +34,17 @@ def test_a_cancellation_cancels_the_descendants() -> None:
     )
 
 
+def test_a_workflow_node_is_named_by_its_node_name() -> None:
+    pid = "6b920462b4ee091e" + "0" * 48
+    assert descendant_end(pid, ProcessState.FAILED, "first") == (
+        ProcessState.FAILED,
+        "not run: 'first' (process 6b920462b4ee091e) failed",
+    )
+    assert descendant_end(pid, ProcessState.CANCELLED, "first")[1] == (
+        "cancelled with 'first' (process 6b920462b4ee091e)"
+    )
+
+
 @pytest.mark.parametrize("state", [ProcessState.SUCCESSFUL, ProcessState.WAITING])
 def test_other_ends_end_no_descendants(state: ProcessState) -> None:
     with pytest.raises(ValueError):
