@@ -58,7 +58,9 @@ class ColoniesServer:
         if self.store is None:
             self.store = await open_store(s.db_url, s.data_dir, **self._store_options())
         self.hub.relay = await self.store.start_relay(self.hub)
-        services = build_services(self.store, self.hub, self.clock, s.server_id, self.counters)
+        services = build_services(
+            self.store, self.hub, self.clock, s.server_id, self.counters, s.lease_policy()
+        )
         self.services = services
         verifier = RequestVerifier(self.store, self.clock, s.signature_window_s)
         await verifier.load()
@@ -129,6 +131,8 @@ class ColoniesServer:
 
         self.loops = [
             Loop("deadlines", durably(services.processes.sweep), s.sweep_interval_s),
+            Loop("ready", durably(services.processes.wake_due), s.ready_interval_s),
+            Loop("channels", durably(services.channels.purge), max(s.sweep_interval_s, 1.0)),
             Loop("crons", durably(services.schedules.run_due_crons), s.cron_interval_s),
             Loop("generators", durably(services.schedules.run_generators), s.generator_interval_s),
             Loop("nonces", durably(nonces), 1.0),

@@ -86,6 +86,18 @@ def server() -> None:
     help="PostgreSQL connections per server (or COLONIES_DB_POOL_SIZE; 10).",
 )
 @click.option(
+    "--lease-timeout",
+    type=float,
+    help="Seconds an executor may stay silent (no session, no heartbeat) before its work "
+    "goes back to the queue (or COLONIES_LEASE_TIMEOUT; 30).",
+)
+@click.option(
+    "--assign-ack-timeout",
+    type=float,
+    help="Seconds an assignment may stay unconfirmed by its executor before it goes back "
+    "to the queue (or COLONIES_ASSIGN_ACK_TIMEOUT; 10).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(1, 1024),
     default=1,
@@ -99,8 +111,8 @@ def start(
     metrics: bool | None, dashboard: bool | None, data_dir: str | None, db_url: str | None,
     server_id: str | None, sqlite_sync: str | None, tls_cert: str | None, tls_key: str | None,
     systemd: bool, port_file: str | None, signature_window: float | None,
-    max_message_size: int | None, db_pool_size: int | None, workers: int, reuse_port: bool,
-    verbose: bool,
+    max_message_size: int | None, db_pool_size: int | None, lease_timeout: float | None,
+    assign_ack_timeout: float | None, workers: int, reuse_port: bool, verbose: bool,
 ) -> None:  # fmt: skip
     """Start a server (SQLite in the data dir unless a database is given)."""
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
@@ -109,13 +121,18 @@ def start(
     from server.config import PortUnavailable, ServerSettings
     from server.loops import LoopState
 
-    settings = ServerSettings.from_env(
-        host=host, port=port, http_port=http_port, colonyos_api=colonyos_api, metrics=metrics,
-        dashboard=dashboard, data_dir=data_dir, db_url=db_url,
-        server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
-        tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
-        max_message_bytes=max_message_size, db_pool_size=db_pool_size, reuse_port=reuse_port,
-    )  # fmt: skip
+    try:
+        settings = ServerSettings.from_env(
+            host=host, port=port, http_port=http_port, colonyos_api=colonyos_api,
+            metrics=metrics, dashboard=dashboard, data_dir=data_dir, db_url=db_url,
+            server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
+            tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
+            max_message_bytes=max_message_size, db_pool_size=db_pool_size,
+            lease_timeout_s=lease_timeout, assign_ack_timeout_s=assign_ack_timeout,
+            reuse_port=reuse_port,
+        )  # fmt: skip
+    except ColoniesError as err:
+        raise CliError(str(err)) from None
     if settings.server_id:
         try:
             check_id("server id", settings.server_id)

@@ -66,14 +66,19 @@ def _pyformat(sql: str) -> str:
     return NAMED.sub(r"%(\1)s", sql.replace("?", "%s"))
 
 
-# The head of the queue for an executor: the rows for any executor of its type
-# and for it by name, in claim order (the queue's key is ordered for this).
-_PICK = (
-    "SELECT processid, prioritytime FROM queue WHERE colonyname = :colonyname "
-    "AND executortype = :executortype AND executorname IN ('', :executorname)"
-)
-# Skipping rows that concurrent claims hold: they never wait for each other.
-_HEAD = "ORDER BY prioritytime LIMIT 1 FOR UPDATE SKIP LOCKED"
+# The head of the queue for an executor: in each shape of needs it fits, the
+# first of the rows for any executor of its type and for it by name (the
+# queue's key is ordered for this), skipping rows that concurrent claims hold,
+# so that they never wait for each other; then the best of those heads.
+_HEADS = f"""
+SELECT q.processid, q.prioritytime, q.shape
+FROM (SELECT '' AS shape UNION ALL {queue.FITTING_SHAPES}) AS fit, LATERAL (
+    SELECT processid, prioritytime, shape FROM queue
+    WHERE colonyname = :colonyname AND executortype = :executortype AND shape = fit.shape
+    AND executorname IN ('', :executorname)
+    ORDER BY prioritytime LIMIT 1 FOR UPDATE SKIP LOCKED
+) AS q"""
+_BEST = "ORDER BY prioritytime LIMIT 1"
 
 
 class PostgresDialect(Dialect):
@@ -87,7 +92,7 @@ class PostgresDialect(Dialect):
         return _pyformat(sql), list(rows)
 
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
-        row = await tx.fetchone(f"{_PICK} {_HEAD}", queue.claim_params(executor, 0))
+        row = await tx.fetchone(f"{_HEADS} {_BEST}", queue.claim_params(executor, 0))
         return row["processid"] if row else None
 
 
@@ -101,10 +106,11 @@ CLAIM = f"""
 WITH ok AS (
     SELECT 1 FROM executors WHERE {queue.IS_APPROVED}
 ), pick AS (
-    {_PICK} AND EXISTS (SELECT 1 FROM ok) {_HEAD}
+    {_HEADS} WHERE EXISTS (SELECT 1 FROM ok) {_BEST}
 ), taken AS (
     DELETE FROM queue WHERE colonyname = :colonyname AND executortype = :executortype
-    AND prioritytime = (SELECT prioritytime FROM pick) AND processid = (SELECT processid FROM pick)
+    AND shape = (SELECT shape FROM pick) AND prioritytime = (SELECT prioritytime FROM pick)
+    AND processid = (SELECT processid FROM pick)
 ), upd AS (
     UPDATE processes SET {queue.ASSIGN}
     WHERE processid = (SELECT processid FROM pick) AND state = {queue.WAITING}
@@ -418,10 +424,12 @@ class PostgresStore(SqlStore):
     # -- The two hot paths, PostgreSQL's way.
 
     @retrying
-    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
+    async def claim_process(
+        self, executor: Executor, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
         """queue.Queue.claim_process in one statement (one round trip), plus
         one more at most once a second to record "last heard from"."""
-        params = queue.claim_params(executor, now_ns)
+        params = queue.claim_params(executor, now_ns, lease_ns)
         async with self._write1() as tx:
             if self._heard_from(executor, now_ns):
                 await tx.execute(
@@ -472,6 +480,9 @@ class PostgresStore(SqlStore):
     remove_process = retrying(SqlStore.remove_process)
     remove_all_processes = retrying(SqlStore.remove_all_processes)
     requeue_process = retrying(SqlStore.requeue_process)
+    acknowledge = retrying(SqlStore.acknowledge)
+    rerun_process = retrying(SqlStore.rerun_process)
+    renew_leases = retrying(SqlStore.renew_leases)
     fail_waiting = retrying(SqlStore.fail_waiting)
     add_attribute = retrying(SqlStore.add_attribute)
     add_graph = retrying(SqlStore.add_graph)
