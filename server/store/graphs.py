@@ -11,11 +11,12 @@ descendants end is decided in pycolonies_like.core.progress.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 from pycolonies_like.core.dag import graph_state
-from pycolonies_like.core.errors import FailedPrecondition
+from pycolonies_like.core.errors import FailedPrecondition, StorageError
 from pycolonies_like.core.models import Process, ProcessGraph, ProcessState
 from pycolonies_like.core.progress import child_input, descendant_end
 from pycolonies_like.core.rules import wait_deadline
@@ -30,6 +31,7 @@ SUCCESSFUL = int(ProcessState.SUCCESSFUL)
 FAILED = int(ProcessState.FAILED)
 CANCELLED = int(ProcessState.CANCELLED)
 P = procs.COLUMNS
+log = logging.getLogger(__name__)
 _INSERT = rows.insert("processgraphs", rows.GRAPH_INSERT)
 
 
@@ -224,7 +226,12 @@ class Graphs(Database):
         """After that transaction committed."""
         if not self.settle_after_commit or not result.process.processgraphid:
             return result
-        return await self.settle_process(result.process, now_ns)
+        try:
+            return await self.settle_process(result.process, now_ns)
+        except StorageError as err:
+            # The end is committed and stays marked: a sweep settles it later.
+            log.warning("could not move on the graph of %s yet: %s", result.process.processid, err)
+            return result
 
     async def settle_process(self, process: Process, now_ns: int) -> FinishResult:
         """Moves on the graph of an ended `process` marked `settling`. Nothing

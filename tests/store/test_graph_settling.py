@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from pycolonies_like.core.dag import build_graph
+from pycolonies_like.core.errors import StorageError
 from pycolonies_like.core.models import (
     Colony,
     Conditions,
@@ -141,3 +142,28 @@ async def test_an_end_left_unsettled_is_settled_later(postgres: PostgresStore) -
     assert await store.settle_unsettled(NOW + S, 10) == []
     child = await store.claim_process(executor, NOW)
     assert child is not None and child.processid == processes[1].processid
+
+
+async def test_an_end_committed_while_the_database_goes_away_is_not_an_error(
+    postgres: PostgresStore,
+) -> None:
+    """The database goes away between the commit of an end and the move of its
+    graph: the close succeeded (it is committed), the graph moves on later."""
+    store = postgres
+    executor, _graph, processes = await fan_in(store, 1)
+    root = await store.claim_process(executor, NOW)
+    assert root is not None
+
+    async def away(process: Process, now_ns: int) -> FinishResult:
+        raise StorageError("the database is unavailable (gone); try again shortly")
+
+    store.settle_process = away  # type: ignore[method-assign]
+    try:
+        ended = await store.finish_process(root.processid, root.attempt,
+                                           ProcessState.SUCCESSFUL, NOW, output=[2])  # fmt: skip
+    finally:
+        del store.settle_process
+    assert ended is not None and ended.process.state == ProcessState.SUCCESSFUL
+    assert ended.released == []
+    (settled,) = await store.settle_unsettled(NOW + S, 10)
+    assert [c.processid for c in settled.released] == [processes[1].processid]
