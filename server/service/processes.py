@@ -158,9 +158,12 @@ class ProcessService:
         time. A poll abandoned while its claim commits never keeps what it
         took: the process goes straight back to the queue."""
         now = self.clock.now_ns()
-        claim = asyncio.ensure_future(
-            self.store.claim_process(executor, now, self.leases.ack_deadline(now))
-        )
+        work = self.store.claim_process(executor, now, self.leases.ack_deadline(now))
+        if not self.store.shared:
+            # An embedded store claims without suspending: no cancellation can
+            # land between its commit and our return (and a task costs time).
+            return await work
+        claim = asyncio.ensure_future(work)
         try:
             return await asyncio.shield(claim)
         except asyncio.CancelledError:
