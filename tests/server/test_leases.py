@@ -319,3 +319,66 @@ def test_two_servers_share_leases_renewals_and_takebacks(tmp_path: Path) -> None
         finally:
             r0.kill()
             r1.kill()
+
+
+# ------------------------------------------------------ retried calls, stop --
+
+
+def test_repeating_the_same_close_or_fail_is_ok_anything_else_is_refused(
+    lclient: Colonies, lcolony: ColonyKeys
+) -> None:
+    name, key, other = lcolony.colonyname, lcolony.executor_key, lcolony.executor_keys[1]
+    p = lclient.submit(spec(name), lcolony.user_key)
+    got = lclient.assign(name, 1, key)
+    lclient.close(got["processid"], ["done"], key)
+    lclient.close(got["processid"], ["done"], key)  # its reply was lost: the same close again
+    for call, message in (
+        (lambda: lclient.close(got["processid"], ["other"], key), "has ended"),
+        (lambda: lclient.fail(got["processid"], ["no"], key), "has ended"),
+        (lambda: lclient.close(got["processid"], ["done"], other), "is over"),
+        (lambda: lclient.close(p.processid, ["done"], key, attempt=got.attempt + 1), "has ended"),
+    ):
+        with pytest.raises((FailedPrecondition, PermissionDenied), match=message):
+            call()
+    q = lclient.submit(spec(name), lcolony.user_key)
+    got = lclient.assign(name, 1, key)
+    lclient.fail(got["processid"], ["IOError: x"], key)
+    lclient.fail(got["processid"], ["IOError: x"], key)
+    with pytest.raises(FailedPrecondition, match="has ended"):
+        lclient.fail(got["processid"], ["IOError: y"], key)
+    assert lclient.get_process(q.processid, lcolony.user_key).errors == ("IOError: x",)
+    assert lclient.get_process(p.processid, lcolony.user_key).output == ["done"]
+
+
+def test_a_parked_poll_at_shutdown_is_told_the_server_is_going_away() -> None:
+    from pycolonies_like import StorageError, Unavailable
+
+    assert issubclass(StorageError, Unavailable)  # a client retrying on Unavailable rides it out
+    srv = ThreadedServer().start()
+    try:
+        client = Colonies("127.0.0.1", srv.port)  # stays open while the server stops
+        keys = bootstrap(client, srv.server_key, colonyname=unique())
+        outcome: list[BaseException] = []
+
+        def poll() -> None:
+            try:
+                client.assign(keys.colonyname, 30, keys.executor_key)
+            except BaseException as err:
+                outcome.append(err)
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        time.sleep(0.5)  # parked
+    finally:
+        srv.stop()
+    poller.join(10)
+    client.close_channel()
+    assert len(outcome) == 1 and isinstance(outcome[0], Unavailable), outcome
+    assert "shutting down" in str(outcome[0])
+
+
+def test_async_colonies_is_exported_as_documented() -> None:
+    import pycolonies_like
+    from pycolonies_like.aio import AsyncColonies as Direct
+
+    assert pycolonies_like.AsyncColonies is Direct and "AsyncColonies" in pycolonies_like.__all__
