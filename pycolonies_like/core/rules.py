@@ -15,7 +15,8 @@ from enum import IntEnum
 from typing import Any
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from pycolonies_like.core.models import FuncSpec, ProcessState, RetryPolicy
+from pycolonies_like.core.models import FuncSpec, LogEntry, ProcessState, RetryPolicy
+from pycolonies_like.core.requirements import requirement_of
 
 NS_PER_SECOND = 1_000_000_000
 NS_PER_DAY = 86_400 * NS_PER_SECOND
@@ -26,6 +27,18 @@ MAX_LIST_COUNT = 1_000
 MAX_LOG_COUNT = 10_000
 MAX_LOG_MESSAGE = 256 * 1024
 MAX_ATTRIBUTE_VALUE = 64 * 1024
+# Channels (ColonyOS' limits, pkg/constants): per process, per channel, per entry.
+MAX_CHANNELS_PER_PROCESS = 100
+MAX_CHANNEL_ENTRIES = 10_000
+MAX_CHANNEL_PAYLOAD = 1024 * 1024
+# Appends to the channels of one process, per second, and the burst allowed.
+CHANNEL_RATE = 100.0
+CHANNEL_BURST = 500
+# How long the entries of a channel stay readable after its process ended.
+CHANNEL_RETENTION_S = 60
+# What one reply to a read carries at most, counted over its variable-size
+# fields: a read stops there (saying so) instead of building a reply of any size.
+MAX_REPLY_BYTES = 3 * 1024 * 1024
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+=-]*$")
 _ID = re.compile(r"^[0-9a-f]{64}$")
@@ -112,6 +125,11 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
         raise InvalidArgument(
             "conditions.dependencies is only allowed in a workflow; submit it with submit_workflow"
         )
+    for what, text in (("conditions.locationname", cond.locationname),
+                       ("conditions.gpu.name", cond.gpu.name)):  # fmt: skip
+        if len(text) > MAX_NAME_LENGTH:
+            raise InvalidArgument(f"{what} is longer than {MAX_NAME_LENGTH} characters")
+    requirement_of(cond)  # every quantity and count can be read
     if not MIN_PRIORITY <= spec.priority <= MAX_PRIORITY:
         raise InvalidArgument(
             f"priority must be in [{MIN_PRIORITY}, {MAX_PRIORITY}], got {spec.priority}"
@@ -132,6 +150,7 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
     _check_json_value("kwargs", spec.kwargs)
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in spec.env.items()):
         raise InvalidArgument("env must map strings to strings")
+    check_channel_names(spec.channels)
     return spec
 
 
@@ -218,6 +237,20 @@ def check_not_before(now_ns: int, notbefore_ns: int, delay_s: float) -> int:
     if delay_s:
         return not_before(now_ns, delay_s)
     return notbefore_ns if notbefore_ns > now_ns else 0
+
+
+def check_channel_names(names: Any) -> None:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InvalidArgument("channels must be a list of names")
+    if len(names) > MAX_CHANNELS_PER_PROCESS:
+        raise InvalidArgument(
+            f"a process may have at most {MAX_CHANNELS_PER_PROCESS} channels, got {len(names)}"
+        )
+    for name in names:
+        if not name or len(name) > MAX_NAME_LENGTH:
+            raise InvalidArgument(f"a channel name must have 1 to {MAX_NAME_LENGTH} characters")
+    if len(set(names)) != len(names):
+        raise InvalidArgument("channels must not name a channel twice")
 
 
 def priority_time(submission_ns: int, priority: int) -> int:
@@ -338,3 +371,16 @@ def decode_json(what: str, text: str, default: Any, expected: type) -> Any:
     if not isinstance(value, expected):
         raise InvalidArgument(f"{what} must be a JSON {expected.__name__}")
     return value
+
+
+def text_size(text: str) -> int:
+    """Bytes of `text` in UTF-8 (without a copy for ASCII)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def log_size(entry: LogEntry) -> int:
+    """What a log entry weighs in a reply, near enough."""
+    return (
+        text_size(entry.message) + len(entry.processid) + len(entry.colonyname)
+        + len(entry.executorname) + 32
+    )  # fmt: skip

@@ -4,7 +4,8 @@ Every change to a process is conditional on the state (and attempt) it was
 read in, so two servers -- or a close racing a deadline -- never both win.
 
 The claim is three steps in one transaction: check that the executor is
-still approved, take the best queued process (the dialect's `pick`), assign
+still approved, take the best queued process it can run (the dialect's
+`pick`: the best head among the queue's shapes of needs it fits), assign
 it. PostgreSQL runs the same steps as one statement built from the fragments
 below (postgres.py, CLAIM); so does the first step of its finish.
 """
@@ -25,7 +26,7 @@ from pycolonies_like.core.rules import NS_PER_SECOND, Lease, deadline_sql, execu
 from server.store import functions, graphs, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
-from server.store.db import Database, Tx
+from server.store.db import Tx
 
 WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
@@ -38,6 +39,22 @@ IS_APPROVED = (
     "colonyname = :colonyname AND executorname = :executorname AND executorid = :executorid "
     f"AND state = {int(ExecutorState.APPROVED)}"
 )
+# The shapes of needs (processes.enqueue) the claiming executor fits, besides
+# "" (needs nothing), which fits every executor: its location, if one is asked
+# for, and one of its hardware entries has every amount asked for.
+# (:colonyname, :executortype, :executorname)
+FITTING_SHAPES = """
+SELECT s.shape FROM shapes s, executors e
+WHERE e.colonyname = :colonyname AND e.executorname = :executorname
+AND s.colonyname = :colonyname AND s.executortype = :executortype
+AND (s.locationname = '' OR s.locationname = lower(trim(e.locationname)))
+AND (s.hardware = 0 OR EXISTS (
+    SELECT 1 FROM executorhardware h
+    WHERE h.colonyname = e.colonyname AND h.executorname = e.executorname
+    AND s.cpu <= h.cpu AND s.mem <= h.mem AND s.storage <= h.storage AND s.gpus <= h.gpus
+    AND s.gpumem <= h.gpumem AND (s.gpuname = '' OR s.gpuname = h.gpuname)
+    AND s.nodes <= h.nodes))
+"""
 # Assigns a process to the claiming executor, unconfirmed until :lease.
 # (:executorid, :executorname, :now, :lease)
 ASSIGN = (
@@ -140,7 +157,7 @@ async def requeue_running_of(tx: Tx, executor: Executor, now_ns: int) -> list[Pr
     return requeued
 
 
-class Queue(Database):
+class Queue(graphs.Graphs):
     def __init__(self) -> None:
         super().__init__()
         # When each executor last had its "last heard from" time recorded.
@@ -210,7 +227,8 @@ class Queue(Database):
             process = await procs.load(tx, row)
             if state == ProcessState.SUCCESSFUL:
                 await functions.count_run(tx, process, await functions.function_of(tx, process))
-            return await graphs.after_end(tx, process, now_ns)
+            result = await self._moving_on(tx, process, now_ns)
+        return await self._moved_on(result, now_ns)
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool:
         async with self._write1() as tx:
@@ -384,4 +402,5 @@ class Queue(Database):
                 return None
             process = await procs.load(tx, row)
             await procs.dequeue(tx, [process])
-            return await graphs.after_end(tx, process, now_ns)
+            result = await self._moving_on(tx, process, now_ns)
+        return await self._moved_on(result, now_ns)

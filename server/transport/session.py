@@ -71,11 +71,16 @@ class ExecutorSession:
             requests: AsyncIterator[pb.SignedMessage], context: grpc.aio.ServicerContext
         ) -> AsyncIterator[pb.SessionReply]:
             session = ExecutorSession(services, verifier, path)
+            counters = services.counters
+            counters.sessions_open += 1
+            counters.sessions_opened += 1
             try:
                 async for reply in session.run(requests):
                     yield reply
             except errors.ColoniesError as err:
                 await abort(context, err)
+            finally:
+                counters.sessions_open -= 1
 
         return handle
 

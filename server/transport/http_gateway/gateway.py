@@ -1,4 +1,4 @@
-"""The gateway's routes: the RPC envelope, websocket subscriptions, health."""
+"""The gateway's routes: the RPC envelope and websocket subscriptions."""
 
 from __future__ import annotations
 
@@ -13,20 +13,34 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import FINAL_STATES, ProcessState
 from server.service import Services
 from server.transport import colonyos_json as cj
-from server.transport.http_gateway import colonies, processes, workflows
+from server.transport.http_gateway import (
+    blueprints,
+    channels,
+    colonies,
+    files,
+    processes,
+    workflows,
+)
 from server.transport.http_gateway.wire import (
     Message,
     decode,
     envelope,
     error_envelope,
     handler_of,
+    number,
+    sliced_envelope,
     status_of,
 )
 
 log = logging.getLogger(__name__)
 
+# Replies that may carry megabytes: encoded off the event loop.
+_BIG_REPLIES = frozenset({"getlogsmsg", "getprocessesmsg", "getprocessgraphsmsg"})
+
 # The handlers register themselves on import.
-_HANDLER_MODULES = (colonies, processes, workflows)
+_HANDLER_MODULES = (blueprints, channels, colonies, files, processes, workflows)
+# ColonyOS ends a channel subscription without a timeout after 30 s.
+_CHANNEL_TIMEOUT_S = 30.0
 
 
 # How often a parked assignprocessmsg checks that its client is still there.
@@ -60,6 +74,9 @@ class Gateway:
                 return await self._assign(request, caller, msg)
             result = await self.call(payloadtype, caller, msg)
             await self.services.durable()
+            if payloadtype in _BIG_REPLIES:
+                text = await asyncio.to_thread(sliced_envelope, payloadtype, result)
+                return web.Response(text=text)
             return web.Response(text=envelope(payloadtype, result))
         except errors.ColoniesError as err:
             status = status_of(err)
@@ -104,13 +121,6 @@ class Gateway:
             await service.acknowledge(caller, process.processid, process.attempt)
         return response
 
-    async def health(self, request: web.Request) -> web.Response:
-        try:
-            await self.services.ping()
-        except errors.StorageError:
-            return web.Response(status=503)
-        return web.Response(status=200)
-
     async def pubsub(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=self.server.settings.max_message_bytes)
         await ws.prepare(request)
@@ -123,6 +133,8 @@ class Gateway:
                 await self._subscribe_process(ws, caller, msg)
             elif payloadtype == "subscribeprocessesmsg":
                 await self._subscribe_processes(ws, caller, msg)
+            elif payloadtype == "subscribechannelmsg":
+                await self._subscribe_channel(ws, caller, msg)
             else:
                 raise errors.InvalidArgument(f"{payloadtype} is not a subscription of this server")
         except errors.ColoniesError as err:
@@ -175,3 +187,22 @@ class Gateway:
             if event.process is not None:
                 await self.services.durable()
                 await ws.send_str(envelope("subscribeprocessesmsg", cj.process_json(event.process)))
+
+    async def _subscribe_channel(
+        self, ws: web.WebSocketResponse, caller: str, msg: Message
+    ) -> None:
+        """ColonyOS' framing: the entries after `afterseq` in one frame (if any),
+        then one frame per new entry, and an empty frame at the end (the
+        timeout, or here also the end of the process)."""
+        batches = self.services.channels.subscribe(
+            caller, str(msg.get("processid") or ""), str(msg.get("name") or ""),
+            number(msg, "afterseq"), float(msg.get("timeout") or 0) or _CHANNEL_TIMEOUT_S,
+        )  # fmt: skip
+        first = True
+        async for entries in batches:
+            frames = [entries] if first else [[e] for e in entries]
+            first = False
+            for frame in frames:
+                payload = [cj.channel_entry_json(e) for e in frame]
+                await ws.send_str(envelope("subscribechannelmsg", payload))
+        await ws.send_str(envelope("subscribechannelmsg", []))
