@@ -47,6 +47,7 @@ from pycolonies_like.core.models import (
 from pycolonies_like.crypto import Crypto
 
 if TYPE_CHECKING:
+    from pycolonies_like.aio import AsyncColonies
     from pycolonies_like.client import Colonies, colonies_client
     from pycolonies_like.compat import func_spec
     from pycolonies_like.events import EventHandler
@@ -57,6 +58,10 @@ def __getattr__(name: str) -> object:  # lazy: importing the models must not pul
         from pycolonies_like import client
 
         return getattr(client, name)
+    if name == "AsyncColonies":
+        from pycolonies_like.aio import AsyncColonies
+
+        return AsyncColonies
     if name == "func_spec":
         from pycolonies_like.compat import func_spec
 
@@ -70,6 +75,7 @@ def __getattr__(name: str) -> object:  # lazy: importing the models must not pul
 
 __all__ = [
     "AlreadyExists",
+    "AsyncColonies",
     "Attribute",
     "Colonies",
     "ColoniesConnectionError",

@@ -55,12 +55,13 @@ class ResourceExhausted(ColoniesError):
     """A size or count limit was exceeded."""
 
 
-class StorageError(ColoniesError):
-    """The database is unreachable or failed; retry later."""
-
-
 class Unavailable(ColoniesError):
-    """The server cannot be reached (client side)."""
+    """The server cannot be reached, or cannot serve now; retry later."""
+
+
+class StorageError(Unavailable):
+    """The database is unreachable or failed; retry later (an `Unavailable`,
+    so a client retrying on `Unavailable` rides out a database outage)."""
 
 
 class WaitTimeout(ColoniesError, TimeoutError):

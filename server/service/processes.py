@@ -14,6 +14,7 @@ from pycolonies_like.core.errors import (
     InvalidArgument,
     NoProcessAvailable,
     StaleAttempt,
+    Unavailable,
 )
 from pycolonies_like.core.models import (
     Executor,
@@ -121,6 +122,8 @@ class ProcessService:
         executor = await self.guard.executor(caller, colonyname)
         process = await self.next_assignment(executor, timeout)
         if process is None:
+            if self.emitter.closing:
+                raise Unavailable("the server is shutting down; poll another server or later")
             raise NoProcessAvailable("No process available for assignment")
         return process
 
@@ -160,9 +163,12 @@ class ProcessService:
         time. A poll abandoned while its claim commits never keeps what it
         took: the process goes straight back to the queue."""
         now = self.clock.now_ns()
-        claim = asyncio.ensure_future(
-            self.store.claim_process(executor, now, self.leases.ack_deadline(now))
-        )
+        work = self.store.claim_process(executor, now, self.leases.ack_deadline(now))
+        if not self.store.shared:
+            # An embedded store claims without suspending: no cancellation can
+            # land between its commit and our return (and a task costs time).
+            return await work
+        claim = asyncio.ensure_future(work)
         try:
             return await asyncio.shield(claim)
         except asyncio.CancelledError:
@@ -245,10 +251,30 @@ class ProcessService:
             executorid=caller,
         )  # fmt: skip
         if result is None:
+            repeated = await self._same_end(caller, processid, attempt, state, output, errors)
+            if repeated is not None:
+                return repeated
             await self.guard.assigned(caller, processid, attempt, action)
             raise StaleAttempt(f"cannot {action}: process {processid} changed meanwhile")
         self.emitter.finished(result)
         return result.process
+
+    async def _same_end(
+        self, caller: str, processid: str, attempt: int, state: ProcessState,
+        output: list[Any] | None, errors: Sequence[str],
+    ) -> Process | None:  # fmt: skip
+        """The process when this very end was already applied (the same executor,
+        attempt and outcome: a retried call whose reply was lost); else None."""
+        p = await self.store.get_process(processid)
+        if p is None or not attempt or p.attempt != attempt or p.assignedexecutorid != caller:
+            return None
+        if p.state != state:
+            return None
+        if state == ProcessState.SUCCESSFUL and (output or []) != p.output:
+            return None
+        if state == ProcessState.FAILED and list(errors) != list(p.errors):
+            return None
+        return p
 
     async def close(
         self, caller: str, processid: str, attempt: int, output: list[Any] | None

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,10 +27,11 @@ from pycolonies_like import (
 )
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.core.clock import ManualClock
-from pycolonies_like.crypto import Crypto
+from pycolonies_like.crypto import Crypto, generate_private_key
 from pycolonies_like.proto import colonies_pb2 as pb
-from server.testing import ColonyKeys, ThreadedServer, bootstrap
+from server.testing import ColonyKeys, ServerProcess, ThreadedServer, bootstrap
 from tests.conftest import need_pg, spec, unique
+from tests.pg import database
 from tests.server.conftest import ACK_S, LEASE_S, sweep
 
 
@@ -298,3 +300,112 @@ def test_a_gateway_poll_whose_client_went_away_claims_nothing() -> None:
             got = client.assign(name, 5, keys.executor_key)
             assert got.processid == p.processid and got.attempt == 1
             client.close(got["processid"], [], keys.executor_key)
+
+
+# ------------------------------------------- two servers on one PostgreSQL --
+
+
+@pytest.mark.slow
+def test_two_servers_share_leases_renewals_and_takebacks(tmp_path: Path) -> None:
+    """A session on one server keeps its lease while the other server sweeps;
+    an assignment handed out by a server that is then killed comes back
+    through the other, and the executor that lost it cannot close it."""
+    with database(need_pg()) as url:
+        key = generate_private_key()
+        args = ["--db", url, "--assign-ack-timeout", "2", "--lease-timeout", "2"]
+        r0, r1 = (ServerProcess(str(tmp_path / f"r{i}"), server_key=key, args=args).start()
+                  for i in range(2))  # fmt: skip
+        try:
+            c0, c1 = r0.client(), r1.client()
+            keys = bootstrap(c0, key, colonyname=unique(), executors=2)
+            name, user = keys.colonyname, keys.user_key
+
+            async def held_by_a_session_on_r1() -> str:
+                p = c1.submit(spec(name, maxexectime=0), user)
+                client = AsyncColonies("127.0.0.1", r1.port)
+                async with client, client.session(name, keys.executor_keys[1]) as session:
+                    got = await session.next_assignment(5)
+                    assert got is not None and got.processid == p.processid
+                    await asyncio.sleep(7)  # three lease timeouts, silent but connected
+                    assert state_of(c0, p.processid, user) == ProcessState.RUNNING
+                    await session.close(got, ["kept"])
+                return p.processid
+
+            kept = asyncio.run(held_by_a_session_on_r1())
+            assert c0.get_process(kept, user).output == ["kept"]
+
+            p = c0.submit(spec(name, maxexectime=0), user)
+            lost = raw_assign(c0, name, keys.executor_key)  # its reply is lost, then r0 dies
+            r0.kill()
+            got = c1.assign(name, 10, keys.executor_keys[1])
+            assert got.processid == p.processid and got.attempt == lost.attempt + 1
+            with pytest.raises(StaleAttempt):
+                c1.close(lost.processid, ["late"], keys.executor_key, attempt=lost.attempt)
+            c1.close(got["processid"], ["once"], keys.executor_keys[1])
+            assert c1.get_process(p.processid, user).output == ["once"]
+        finally:
+            r0.kill()
+            r1.kill()
+
+
+# ------------------------------------------------------ retried calls, stop --
+
+
+def test_repeating_the_same_close_or_fail_is_ok_anything_else_is_refused(
+    lclient: Colonies, lcolony: ColonyKeys
+) -> None:
+    name, key, other = lcolony.colonyname, lcolony.executor_key, lcolony.executor_keys[1]
+    p = lclient.submit(spec(name), lcolony.user_key)
+    got = lclient.assign(name, 1, key)
+    lclient.close(got["processid"], ["done"], key)
+    lclient.close(got["processid"], ["done"], key)  # its reply was lost: the same close again
+    for call, message in (
+        (lambda: lclient.close(got["processid"], ["other"], key), "has ended"),
+        (lambda: lclient.fail(got["processid"], ["no"], key), "has ended"),
+        (lambda: lclient.close(got["processid"], ["done"], other), "is over"),
+        (lambda: lclient.close(p.processid, ["done"], key, attempt=got.attempt + 1), "has ended"),
+    ):
+        with pytest.raises((FailedPrecondition, PermissionDenied), match=message):
+            call()
+    q = lclient.submit(spec(name), lcolony.user_key)
+    got = lclient.assign(name, 1, key)
+    lclient.fail(got["processid"], ["IOError: x"], key)
+    lclient.fail(got["processid"], ["IOError: x"], key)
+    with pytest.raises(FailedPrecondition, match="has ended"):
+        lclient.fail(got["processid"], ["IOError: y"], key)
+    assert lclient.get_process(q.processid, lcolony.user_key).errors == ("IOError: x",)
+    assert lclient.get_process(p.processid, lcolony.user_key).output == ["done"]
+
+
+def test_a_parked_poll_at_shutdown_is_told_the_server_is_going_away() -> None:
+    from pycolonies_like import StorageError, Unavailable
+
+    assert issubclass(StorageError, Unavailable)  # a client retrying on Unavailable rides it out
+    srv = ThreadedServer().start()
+    try:
+        client = Colonies("127.0.0.1", srv.port)  # stays open while the server stops
+        keys = bootstrap(client, srv.server_key, colonyname=unique())
+        outcome: list[BaseException] = []
+
+        def poll() -> None:
+            try:
+                client.assign(keys.colonyname, 30, keys.executor_key)
+            except BaseException as err:
+                outcome.append(err)
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        time.sleep(0.5)  # parked
+    finally:
+        srv.stop()
+    poller.join(10)
+    client.close_channel()
+    assert len(outcome) == 1 and isinstance(outcome[0], Unavailable), outcome
+    assert "shutting down" in str(outcome[0])
+
+
+def test_async_colonies_is_exported_as_documented() -> None:
+    import pycolonies_like
+    from pycolonies_like.aio import AsyncColonies as Direct
+
+    assert pycolonies_like.AsyncColonies is Direct and "AsyncColonies" in pycolonies_like.__all__

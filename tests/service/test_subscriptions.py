@@ -80,5 +80,5 @@ async def test_stopping_the_services_ends_streams_and_waits(world: World) -> Non
     assert world.services.closing
     with pytest.raises(Unavailable, match="stopping"):
         await events.next()
-    with pytest.raises(Exception, match="No process available"):
+    with pytest.raises(Unavailable, match="server is shutting down"):
         await asyncio.wait_for(parked, 1)
