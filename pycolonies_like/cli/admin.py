@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import click
 
-from pycolonies_like.cli.context import Settings, emit, fields, pass_settings, table, when
+from pycolonies_like.cli.context import (
+    Settings,
+    assignment,
+    emit,
+    fields,
+    pass_settings,
+    table,
+    when,
+)
 from pycolonies_like.cli.plugins import PluginGroup
-from pycolonies_like.core.models import Executor, ExecutorState
+from pycolonies_like.core.errors import PermissionDenied
+from pycolonies_like.core.models import Colony, Executor, ExecutorState
 from pycolonies_like.crypto import id_of
 
 # ----------------------------------------------------------------- colony --
@@ -44,8 +53,10 @@ def colony_remove(s: Settings, name: str) -> None:
 def colony_ls(s: Settings) -> None:
     """List colonies (server owner)."""
     colonies = s.client().list_colonies(s.key("server_prvkey"))
-    emit(s, colonies, lambda: table("Colonies", ("name", "colonyid"),
-                                    [(c.name, c.colonyid) for c in colonies]))  # fmt: skip
+    emit(s, colonies, lambda: table(
+        "Colonies", ("name", "colonyid", "assignment"),
+        [(c.name, c.colonyid, assignment(c)) for c in colonies],
+    ))  # fmt: skip
 
 
 @colony.command("get")
@@ -54,7 +65,35 @@ def colony_ls(s: Settings) -> None:
 def colony_get(s: Settings, name: str | None) -> None:
     """Show a colony."""
     c = s.client().get_colony(name or s.colony(), s.key())
-    emit(s, c, lambda: fields("Colony", [("name", c.name), ("colonyid", c.colonyid)]))
+    emit(s, c, lambda: fields("Colony", [("name", c.name), ("colonyid", c.colonyid),
+                                         ("assignment", assignment(c))]))  # fmt: skip
+
+
+def _pause(s: Settings, executortype: str, paused: bool) -> None:
+    client, key = s.client(), s.key("colony_prvkey")
+    if paused:
+        c = client.pause(s.colony(), key, executortype)
+    else:
+        c = client.resume(s.colony(), key, executortype)
+    what = f"executor type {executortype}" if executortype else f"colony {c.name}"
+    verb = "paused" if paused else "resumed"
+    emit(s, c, lambda: click.echo(f"Assignment {verb} for {what} ({assignment(c)})"))
+
+
+@colony.command("pause")
+@click.option("--type", "executortype", default="", help="Only this executor type.")
+@pass_settings
+def colony_pause(s: Settings, executortype: str) -> None:
+    """Stop assigning processes (colony owner); running ones go on."""
+    _pause(s, executortype, True)
+
+
+@colony.command("resume")
+@click.option("--type", "executortype", default="", help="Only this executor type.")
+@pass_settings
+def colony_resume(s: Settings, executortype: str) -> None:
+    """Assign processes again (colony owner)."""
+    _pause(s, executortype, False)
 
 
 @colony.command("stats")
@@ -74,11 +113,12 @@ def executor() -> None:
     """Executors (the colony owner's key registers and approves them)."""
 
 
-def _show_executors(s: Settings, executors: list[Executor]) -> None:
+def _show_executors(s: Settings, executors: list[Executor], colony: Colony | None) -> None:
     emit(s, executors, lambda: table(
-        "Executors", ("name", "type", "state", "id", "last heard from"),
+        "Executors", ("name", "type", "state", "id", "last heard from", "assignment"),
         [(e.executorname, e.executortype, ExecutorState(e.state).name.lower(), e.executorid[:16],
-          when(e.lastheardfromtime)) for e in executors],
+          when(e.lastheardfromtime), assignment(colony, e.executortype) if colony else "-")
+         for e in executors],
     ))  # fmt: skip
 
 
@@ -142,7 +182,13 @@ def executor_remove(s: Settings, name: str) -> None:
 @pass_settings
 def executor_ls(s: Settings) -> None:
     """List the executors of the colony."""
-    _show_executors(s, s.client().list_executors(s.colony(), s.key()))
+    client = s.client()
+    executors = client.list_executors(s.colony(), s.key())
+    try:
+        colony: Colony | None = client.get_colony(s.colony(), s.key())
+    except PermissionDenied:  # a pending executor may list, but not read the colony
+        colony = None
+    _show_executors(s, executors, colony)
 
 
 @executor.command("get")

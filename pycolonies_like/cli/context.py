@@ -14,7 +14,7 @@ import click
 
 from pycolonies_like.cli.common import CliError
 from pycolonies_like.client import DEFAULT_PORT, Colonies
-from pycolonies_like.core.models import Subscriptable
+from pycolonies_like.core.models import Colony, Subscriptable
 from pycolonies_like.core.rules import env_int
 
 
@@ -123,3 +123,14 @@ def fields(title: str, pairs: Sequence[tuple[str, Any]]) -> None:
 def info(message: str) -> None:
     """Status lines go to stderr so that stdout stays clean for output and logs."""
     click.echo(message, err=True)
+
+
+def assignment(c: Colony, executortype: str | None = None) -> str:
+    """Whether the colony (or one executor type of it) is assigned work."""
+    if c.paused:
+        return "paused (colony)"
+    if executortype is None and c.pausedtypes:
+        return "paused for " + ", ".join(c.pausedtypes)
+    if executortype in c.pausedtypes:
+        return f"paused ({executortype})"
+    return "on"

@@ -11,7 +11,16 @@ from typing import Any
 import click
 
 from pycolonies_like.cli.common import CliError
-from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
+from pycolonies_like.cli.context import (
+    Settings,
+    assignment,
+    emit,
+    fields,
+    info,
+    pass_settings,
+    table,
+    when,
+)
 from pycolonies_like.client import Colonies
 from pycolonies_like.core.models import Conditions, FuncSpec, Process, ProcessState
 
@@ -223,9 +232,14 @@ _ps("psc", ProcessState.CANCELLED, "List cancelled processes.")
 @pass_settings
 def process_get(s: Settings, processid: str) -> None:
     """Show a process."""
-    p = s.client().get_process(processid, s.key())
+    client = s.client()
+    p = client.get_process(processid, s.key())
+    waiting = "-"
+    if p.state == ProcessState.WAITING:
+        colony = client.get_colony(p.colonyname, s.key())
+        waiting = assignment(colony, p.spec.conditions.executortype)
     emit(s, p, lambda: fields("Process", [
-        ("processid", p.processid), ("state", p.state.name.lower()),
+        ("processid", p.processid), ("state", p.state.name.lower()), ("assignment", waiting),
         ("function", p.spec.funcname), ("args", json.dumps(p.spec.args)),
         ("kwargs", json.dumps(p.spec.kwargs)), ("executortype", p.spec.conditions.executortype),
         ("initiator", p.initiatorname), ("executor", p.assignedexecutorname or "-"),

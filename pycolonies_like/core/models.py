@@ -157,6 +157,13 @@ WorkflowSpec = Workflow
 class Colony(Subscriptable):
     colonyid: str
     name: str
+    # Assignment is paused for the whole colony, or for these executor types:
+    # nothing new starts there; what already runs goes on.
+    paused: bool = False
+    pausedtypes: tuple[str, ...] = ()
+
+    def assignment_paused(self, executortype: str) -> bool:
+        return self.paused or executortype in self.pausedtypes
 
 
 @dataclass(frozen=True)

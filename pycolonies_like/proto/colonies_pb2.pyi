@@ -59,12 +59,16 @@ EVENT_CURRENT: EventKind
 EVENT_SUBSCRIBED: EventKind
 
 class Colony(_message.Message):
-    __slots__ = ("colonyid", "name")
+    __slots__ = ("colonyid", "name", "paused", "pausedtypes")
     COLONYID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    PAUSEDTYPES_FIELD_NUMBER: _ClassVar[int]
     colonyid: str
     name: str
-    def __init__(self, colonyid: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+    paused: bool
+    pausedtypes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, colonyid: _Optional[str] = ..., name: _Optional[str] = ..., paused: _Optional[bool] = ..., pausedtypes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Executor(_message.Message):
     __slots__ = ("executorid", "executortype", "executorname", "colonyname", "state", "commissiontime", "lastheardfromtime")
@@ -448,6 +452,14 @@ class ListColoniesReply(_message.Message):
     COLONIES_FIELD_NUMBER: _ClassVar[int]
     colonies: _containers.RepeatedCompositeFieldContainer[Colony]
     def __init__(self, colonies: _Optional[_Iterable[_Union[Colony, _Mapping]]] = ...) -> None: ...
+
+class PauseRequest(_message.Message):
+    __slots__ = ("colonyname", "executortype")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    EXECUTORTYPE_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    executortype: str
+    def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ...) -> None: ...
 
 class AddExecutorRequest(_message.Message):
     __slots__ = ("executor",)

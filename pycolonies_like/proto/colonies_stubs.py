@@ -134,6 +134,20 @@ class ColoniesStub:
             "GetColonyStatistics", request, pb.Statistics.FromString, prvkey, timeout
         )
 
+    def PauseAssignment(
+        self, request: pb.PauseRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return self._transport.unary(
+            "PauseAssignment", request, pb.Colony.FromString, prvkey, timeout
+        )
+
+    def ResumeAssignment(
+        self, request: pb.PauseRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return self._transport.unary(
+            "ResumeAssignment", request, pb.Colony.FromString, prvkey, timeout
+        )
+
     def AddExecutor(
         self, request: pb.AddExecutorRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Executor:
@@ -511,6 +525,20 @@ class AsyncColoniesStub:
     ) -> pb.Statistics:
         return await self._transport.unary(
             "GetColonyStatistics", request, pb.Statistics.FromString, prvkey, timeout
+        )
+
+    async def PauseAssignment(
+        self, request: pb.PauseRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return await self._transport.unary(
+            "PauseAssignment", request, pb.Colony.FromString, prvkey, timeout
+        )
+
+    async def ResumeAssignment(
+        self, request: pb.PauseRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return await self._transport.unary(
+            "ResumeAssignment", request, pb.Colony.FromString, prvkey, timeout
         )
 
     async def AddExecutor(

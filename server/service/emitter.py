@@ -10,7 +10,7 @@ an event stream), so no service reaches into the hub itself.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from pycolonies_like.core.clock import Clock
@@ -86,6 +86,10 @@ class EventEmitter:
         self._hub.ready(processes)
         for p in processes:
             self.process_event(EventKind.SUBMITTED, p)
+
+    def resumed(self, colonyname: str, executortypes: Iterable[str]) -> None:
+        """Assignment resumed: the parked executors of these types try again."""
+        self._hub.wake_types(colonyname, executortypes)
 
     def assigned(self, p: Process) -> None:
         self.process_event(EventKind.ASSIGNED, p)

@@ -32,6 +32,30 @@ def _executor_member(row: Row) -> Member:
     return Member("executor", row["executorname"], approved, row["executortype"])
 
 
+async def _pauses(tx: Tx, colonyname: str | None = None) -> dict[str, list[str]]:
+    """The paused executor types of a colony (or of all), '' for the whole colony."""
+    where, params = ("WHERE colonyname = ?", (colonyname,)) if colonyname else ("", ())
+    found = await tx.fetchall(f"SELECT colonyname, executortype FROM pauses {where}", params)
+    pauses: dict[str, list[str]] = {}
+    for r in found:
+        pauses.setdefault(r["colonyname"], []).append(r["executortype"])
+    return pauses
+
+
+async def _set_pause(tx: Tx, colonyname: str, executortype: str, paused: bool, now_ns: int) -> None:
+    if paused:
+        await tx.execute(
+            "INSERT INTO pauses (colonyname, executortype, pausedtime) VALUES (?, ?, ?) "
+            "ON CONFLICT (colonyname, executortype) DO NOTHING",
+            (colonyname, executortype, now_ns),
+        )
+    else:
+        await tx.execute(
+            "DELETE FROM pauses WHERE colonyname = ? AND executortype = ?",
+            (colonyname, executortype),
+        )
+
+
 class Members(Database):
     # ---------------------------------------------------------- colonies --
 
@@ -41,6 +65,10 @@ class Members(Database):
                 await tx.execute(
                     rows.insert("colonies", rows.COLONY), rows.values(colony, rows.COLONY)
                 )
+                for executortype in ("",) if colony.paused else ():
+                    await _set_pause(tx, colony.name, executortype, True, 0)
+                for executortype in colony.pausedtypes:
+                    await _set_pause(tx, colony.name, executortype, True, 0)
         except UniqueViolation:
             raise AlreadyExists(f"a colony named {colony.name!r} already exists") from None
 
@@ -49,19 +77,37 @@ class Members(Database):
             row = await tx.fetchone(
                 f"SELECT {rows.select(rows.COLONY)} FROM colonies WHERE name = ?", (name,)
             )
-        return rows.colony_from_row(row) if row else None
+            if row is None:
+                return None
+            pauses = await _pauses(tx, name)
+        return rows.colony_from_row(row, pauses.get(name, ()))
 
     async def list_colonies(self) -> list[Colony]:
         async with self._read() as tx:
             found = await tx.fetchall(
                 f"SELECT {rows.select(rows.COLONY)} FROM colonies ORDER BY name"
             )
-        return [rows.colony_from_row(r) for r in found]
+            pauses = await _pauses(tx)
+        return [rows.colony_from_row(r, pauses.get(r["name"], ())) for r in found]
+
+    async def set_paused(
+        self, colonyname: str, executortype: str, paused: bool, now_ns: int
+    ) -> Colony | None:
+        async with self._tx() as tx:
+            row = await tx.fetchone(
+                f"SELECT {rows.select(rows.COLONY)} FROM colonies WHERE name = ?", (colonyname,)
+            )
+            if row is None:
+                return None
+            await _set_pause(tx, colonyname, executortype, paused, now_ns)
+            pauses = await _pauses(tx, colonyname)
+        return rows.colony_from_row(row, pauses.get(colonyname, ()))
 
     async def remove_colony(self, name: str) -> bool:
         async with self._tx() as tx:
             # Children first: PostgreSQL cascades would do it too, but this keeps
             # the lock order the same as everywhere else.
+            await tx.execute("DELETE FROM pauses WHERE colonyname = ?", (name,))
             await tx.execute("DELETE FROM queue WHERE colonyname = ?", (name,))
             await tx.execute("DELETE FROM processes WHERE colonyname = ?", (name,))
             return await tx.execute("DELETE FROM colonies WHERE name = ?", (name,)) > 0

@@ -90,7 +90,7 @@ class PostgresDialect(Dialect):
 
 DIALECT = PostgresDialect()
 
-# The claim in one statement: check approval, take the head of the queue,
+# The claim in one statement: check approval and pauses, take the head of the queue,
 # remove it from the queue, assign it, start its graph. The later steps read
 # `pick` and `upd` through scalar subqueries, which pins them to index
 # lookups: a join there may be planned as a scan of the whole queue.
@@ -98,7 +98,7 @@ CLAIM = f"""
 WITH ok AS (
     SELECT 1 FROM executors WHERE {queue.IS_APPROVED}
 ), pick AS (
-    {_PICK} AND EXISTS (SELECT 1 FROM ok) {_HEAD}
+    {_PICK} AND EXISTS (SELECT 1 FROM ok) AND {queue.NOT_PAUSED} {_HEAD}
 ), taken AS (
     DELETE FROM queue WHERE colonyname = :colonyname AND executortype = :executortype
     AND prioritytime = (SELECT prioritytime FROM pick) AND processid = (SELECT processid FROM pick)

@@ -3,10 +3,11 @@
 Every change to a process is conditional on the state (and attempt) it was
 read in, so two servers -- or a close racing a deadline -- never both win.
 
-The claim is three steps in one transaction: check that the executor is
-still approved, take the best queued process (the dialect's `pick`), assign
-it. PostgreSQL runs the same steps as one statement built from the fragments
-below (postgres.py, CLAIM); so does the first step of its finish.
+The claim is four steps in one transaction: check that the executor is
+still approved, that assignment is not paused for it, take the best queued
+process (the dialect's `pick`), assign it. PostgreSQL runs the same steps as
+one statement built from the fragments below (postgres.py, CLAIM); so does
+the first step of its finish.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ P = procs.COLUMNS
 IS_APPROVED = (
     "colonyname = :colonyname AND executorname = :executorname AND executorid = :executorid "
     f"AND state = {int(ExecutorState.APPROVED)}"
+)
+# Assignment is not paused, for the colony or the executor's type.
+# (:colonyname, :executortype)
+NOT_PAUSED = (
+    "NOT EXISTS (SELECT 1 FROM pauses WHERE colonyname = :colonyname "
+    "AND executortype IN ('', :executortype))"
 )
 # Assigns a process to the claiming executor. (:executorid, :executorname, :now)
 ASSIGN = (
@@ -136,6 +143,8 @@ class Queue(Database):
                 approved = await tx.fetchone(sql, params) is not None
             if not approved:
                 raise executor_not_approved(executor.executorname, executor.colonyname)
+            if await tx.fetchone(f"SELECT 1 AS x WHERE {NOT_PAUSED}", params) is None:
+                return None
             processid = await tx.dialect.pick(tx, executor)
             if processid is None:
                 return None

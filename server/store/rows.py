@@ -170,7 +170,8 @@ def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
 
 # ---------------------------------------------- tables that mirror a model --
 
-COLONY = _fields(Colony)
+# The colonies table; a colony's pauses are rows of their own (pauses).
+COLONY = ("colonyid", "name")
 EXECUTOR = _fields(Executor)
 USER = _fields(User)
 FUNCTION = _fields(Function)
@@ -191,8 +192,10 @@ def values(obj: Any, columns: Sequence[str]) -> dict[str, Any]:
     return found
 
 
-def colony_from_row(row: Row) -> Colony:
-    return Colony(**{c: row[c] for c in COLONY})
+def colony_from_row(row: Row, pausedtypes: Sequence[str] = ()) -> Colony:
+    """A colony with its pauses ('' in `pausedtypes`: the whole colony)."""
+    types = tuple(sorted(t for t in pausedtypes if t))
+    return Colony(**{c: row[c] for c in COLONY}, paused="" in pausedtypes, pausedtypes=types)
 
 
 def executor_from_row(row: Row) -> Executor:

@@ -73,6 +73,8 @@ COLONYOS_NOT_SENT = {
     (m.Process, "assignedexecutorname"),
     (m.Process, "attempt"),
     (m.LogEntry, "seq"),
+    (m.Colony, "paused"),
+    (m.Colony, "pausedtypes"),
 }
 
 BIG = 2**53 + 1  # not a float: a codec passing ints through floats changes it

@@ -63,7 +63,6 @@ def test_a_process_keeps_every_field_through_its_row() -> None:
 
 def test_models_that_mirror_their_table_keep_every_field() -> None:
     for model, columns, read in (
-        (Colony, rows.COLONY, rows.colony_from_row),
         (Executor, rows.EXECUTOR, rows.executor_from_row),
         (User, rows.USER, rows.user_from_row),
         (Function, rows.FUNCTION, rows.function_from_row),
@@ -73,6 +72,16 @@ def test_models_that_mirror_their_table_keep_every_field() -> None:
         obj = filled(model)
         assert defaults_left(obj) == [], model
         assert read(rows.values(obj, columns)) == obj, model
+
+
+def test_a_colony_keeps_every_field_through_its_row_and_pauses() -> None:
+    colony = filled(Colony)
+    assert defaults_left(colony) == []
+    assert set(rows.COLONY) | {"paused", "pausedtypes"} == {
+        f.name for f in dataclasses.fields(Colony)
+    }
+    pauses = ("", *colony.pausedtypes)
+    assert rows.colony_from_row(rows.values(colony, rows.COLONY), pauses) == colony
 
 
 def test_graphs_crons_and_generators_keep_every_field() -> None:
