@@ -109,6 +109,12 @@ class Colonies(Endpoint):
         request = pb.ColonyNameRequest(colonyname=colonyname)
         return convert.stats_from_pb(self.rpc.GetColonyStatistics(request, prvkey))
 
+    def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
+        """Keeps the colony's finished processes and workflows `retention_s`
+        seconds after they end (0: for ever). Colony owner."""
+        request = pb.SetRetentionRequest(colonyname=colonyname, retention=retention_s)
+        return convert.colony_from_pb(self.rpc.SetRetention(request, prvkey))
+
     def pause(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
         """Stops assigning the colony's processes (or one executor type's); running
         ones go on. Colony owner."""

@@ -113,6 +113,7 @@ class ColoniesServer:
             Loop("deadlines", durably(services.processes.sweep), s.sweep_interval_s),
             Loop("crons", durably(services.schedules.run_due_crons), s.cron_interval_s),
             Loop("generators", durably(services.schedules.run_generators), s.generator_interval_s),
+            Loop("retention", durably(services.retention.purge), s.retention_interval_s),
             Loop("nonces", durably(nonces), 0.2),
             Loop("health", self._check_health, 1.0),
         ]

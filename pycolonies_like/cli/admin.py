@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import (
     Settings,
     assignment,
@@ -14,7 +15,8 @@ from pycolonies_like.cli.context import (
     when,
 )
 from pycolonies_like.cli.plugins import PluginGroup
-from pycolonies_like.core.errors import PermissionDenied
+from pycolonies_like.core.errors import InvalidArgument, PermissionDenied
+from pycolonies_like.core.flow import parse_duration
 from pycolonies_like.core.models import Colony, Executor, ExecutorState
 from pycolonies_like.crypto import id_of
 
@@ -66,7 +68,27 @@ def colony_get(s: Settings, name: str | None) -> None:
     """Show a colony."""
     c = s.client().get_colony(name or s.colony(), s.key())
     emit(s, c, lambda: fields("Colony", [("name", c.name), ("colonyid", c.colonyid),
-                                         ("assignment", assignment(c))]))  # fmt: skip
+                                         ("assignment", assignment(c)),
+                                         ("retention", retention(c))]))  # fmt: skip
+
+
+def retention(c: Colony) -> str:
+    return f"{c.retention} s" if c.retention else "for ever"
+
+
+@colony.command("retention")
+@click.argument("period")
+@pass_settings
+def colony_retention(s: Settings, period: str) -> None:
+    """Keep finished processes and workflows PERIOD after they end, e.g. 3600, 12h,
+    30d; 0 keeps them for ever (colony owner)."""
+    try:
+        seconds = parse_duration(period)
+    except InvalidArgument as err:
+        raise CliError(str(err)) from None
+    c = s.client().set_retention(s.colony(), seconds, s.key("colony_prvkey"))
+    kept = f"for {c.retention} s" if c.retention else "for ever"
+    emit(s, c, lambda: click.echo(f"Colony {c.name} keeps finished work {kept}"))
 
 
 def _pause(s: Settings, executortype: str, paused: bool) -> None:

@@ -161,6 +161,8 @@ class Colony(Subscriptable):
     # nothing new starts there; what already runs goes on.
     paused: bool = False
     pausedtypes: tuple[str, ...] = ()
+    # Seconds finished processes and workflows are kept; 0: for ever.
+    retention: int = 0
 
     def assignment_paused(self, executortype: str) -> bool:
         return self.paused or executortype in self.pausedtypes

@@ -59,16 +59,18 @@ EVENT_CURRENT: EventKind
 EVENT_SUBSCRIBED: EventKind
 
 class Colony(_message.Message):
-    __slots__ = ("colonyid", "name", "paused", "pausedtypes")
+    __slots__ = ("colonyid", "name", "paused", "pausedtypes", "retention")
     COLONYID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PAUSED_FIELD_NUMBER: _ClassVar[int]
     PAUSEDTYPES_FIELD_NUMBER: _ClassVar[int]
+    RETENTION_FIELD_NUMBER: _ClassVar[int]
     colonyid: str
     name: str
     paused: bool
     pausedtypes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, colonyid: _Optional[str] = ..., name: _Optional[str] = ..., paused: _Optional[bool] = ..., pausedtypes: _Optional[_Iterable[str]] = ...) -> None: ...
+    retention: int
+    def __init__(self, colonyid: _Optional[str] = ..., name: _Optional[str] = ..., paused: _Optional[bool] = ..., pausedtypes: _Optional[_Iterable[str]] = ..., retention: _Optional[int] = ...) -> None: ...
 
 class Executor(_message.Message):
     __slots__ = ("executorid", "executortype", "executorname", "colonyname", "state", "commissiontime", "lastheardfromtime")
@@ -452,6 +454,14 @@ class ListColoniesReply(_message.Message):
     COLONIES_FIELD_NUMBER: _ClassVar[int]
     colonies: _containers.RepeatedCompositeFieldContainer[Colony]
     def __init__(self, colonies: _Optional[_Iterable[_Union[Colony, _Mapping]]] = ...) -> None: ...
+
+class SetRetentionRequest(_message.Message):
+    __slots__ = ("colonyname", "retention")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    RETENTION_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    retention: int
+    def __init__(self, colonyname: _Optional[str] = ..., retention: _Optional[int] = ...) -> None: ...
 
 class PauseRequest(_message.Message):
     __slots__ = ("colonyname", "executortype")

@@ -148,6 +148,11 @@ class ColoniesStub:
             "ResumeAssignment", request, pb.Colony.FromString, prvkey, timeout
         )
 
+    def SetRetention(
+        self, request: pb.SetRetentionRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return self._transport.unary("SetRetention", request, pb.Colony.FromString, prvkey, timeout)
+
     def AddExecutor(
         self, request: pb.AddExecutorRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Executor:
@@ -539,6 +544,13 @@ class AsyncColoniesStub:
     ) -> pb.Colony:
         return await self._transport.unary(
             "ResumeAssignment", request, pb.Colony.FromString, prvkey, timeout
+        )
+
+    async def SetRetention(
+        self, request: pb.SetRetentionRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return await self._transport.unary(
+            "SetRetention", request, pb.Colony.FromString, prvkey, timeout
         )
 
     async def AddExecutor(

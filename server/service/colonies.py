@@ -6,6 +6,7 @@ import dataclasses
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import InvalidArgument, NotFound, PermissionDenied
+from pycolonies_like.core.flow import check_retention
 from pycolonies_like.core.models import (
     Colony,
     Executor,
@@ -61,6 +62,14 @@ class ColonyService:
     async def statistics(self, caller: str) -> Statistics:
         self.guard.server_owner(caller)
         return await self.store.statistics()
+
+    async def set_retention(self, caller: str, colonyname: str, retention_s: int) -> Colony:
+        """How long the colony keeps finished processes and workflows (0: for ever)."""
+        await self.guard.colony_owner(caller, colonyname)
+        colony = await self.store.set_retention(colonyname, check_retention(retention_s))
+        if colony is None:
+            raise NotFound(f"colony {colonyname!r} does not exist")
+        return colony
 
     async def pause(self, caller: str, colonyname: str, executortype: str = "") -> Colony:
         """Stops assigning processes of the colony (or of one executor type of

@@ -19,6 +19,7 @@ from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard
 from server.service.logs import LogService
 from server.service.processes import ProcessService
+from server.service.retention import RetentionService
 from server.service.schedules import ScheduleService
 from server.service.subscriptions import SubscriptionService
 from server.service.workflows import WorkflowService
@@ -38,6 +39,7 @@ class Services:
         workflows: WorkflowService,
         schedules: ScheduleService,
         subscriptions: SubscriptionService,
+        retention: RetentionService,
     ) -> None:
         self.colonies = colonies  # colonies, executors, users, functions, statistics
         self.processes = processes  # submit, assign, close, fail, deadlines, reads
@@ -45,6 +47,7 @@ class Services:
         self.workflows = workflows  # process graphs and dynamic children
         self.schedules = schedules  # crons and generators
         self.subscriptions = subscriptions  # event streams
+        self.retention = retention  # removing finished work past its colony's period
         self._emitter = emitter
         # Bound straight to the store and the clock, as they are called on every
         # request. durable(): returns once every change so far is committed
@@ -79,4 +82,5 @@ def build_services(store: Store, hub: Hub, clock: Clock, server_id: str) -> Serv
         workflows=workflows,
         schedules=ScheduleService(store, guard, clock, workflows),
         subscriptions=SubscriptionService(store, guard, emitter, clock),
+        retention=RetentionService(store, clock),
     )

@@ -279,6 +279,23 @@ class Store(Protocol):
         """Fails a process that waited too long; None when it is no longer waiting."""
         ...
 
+    # -- retention
+    async def set_retention(self, colonyname: str, retention_s: int) -> Colony | None:
+        """Sets how long the colony's finished work is kept (0: for ever)."""
+        ...
+
+    async def colonies_with_retention(self) -> list[tuple[str, int]]:
+        """(colonyname, retention in seconds) of the colonies that have one."""
+        ...
+
+    async def purge_finished(self, colonyname: str, before_ns: int, limit: int) -> int:
+        """Removes up to `limit` processes (with their logs and attributes) that
+        ended before `before_ns`, and the finished workflows that ended then
+        with all their processes, keeping their counts in the statistics;
+        returns how many processes it removed. 0 also when another server is
+        purging at the same moment."""
+        ...
+
     # -- crons and generators
     async def add_cron(self, cron: Cron) -> None: ...
     async def get_cron(self, cronid: str) -> Cron | None: ...

@@ -7,6 +7,7 @@ from pycolonies_like.core.models import Colony, Executor, ExecutorState, Process
 from server.store import rows
 from server.store.base import Member
 from server.store.db import Database, Row, Tx, UniqueViolation
+from server.store.pauses import load_colony, pauses_of, set_pause
 from server.store.queue import requeue_running_of
 
 _EXECUTOR = rows.select(rows.EXECUTOR)
@@ -32,30 +33,6 @@ def _executor_member(row: Row) -> Member:
     return Member("executor", row["executorname"], approved, row["executortype"])
 
 
-async def _pauses(tx: Tx, colonyname: str | None = None) -> dict[str, list[str]]:
-    """The paused executor types of a colony (or of all), '' for the whole colony."""
-    where, params = ("WHERE colonyname = ?", (colonyname,)) if colonyname else ("", ())
-    found = await tx.fetchall(f"SELECT colonyname, executortype FROM pauses {where}", params)
-    pauses: dict[str, list[str]] = {}
-    for r in found:
-        pauses.setdefault(r["colonyname"], []).append(r["executortype"])
-    return pauses
-
-
-async def _set_pause(tx: Tx, colonyname: str, executortype: str, paused: bool, now_ns: int) -> None:
-    if paused:
-        await tx.execute(
-            "INSERT INTO pauses (colonyname, executortype, pausedtime) VALUES (?, ?, ?) "
-            "ON CONFLICT (colonyname, executortype) DO NOTHING",
-            (colonyname, executortype, now_ns),
-        )
-    else:
-        await tx.execute(
-            "DELETE FROM pauses WHERE colonyname = ? AND executortype = ?",
-            (colonyname, executortype),
-        )
-
-
 class Members(Database):
     # ---------------------------------------------------------- colonies --
 
@@ -66,9 +43,9 @@ class Members(Database):
                     rows.insert("colonies", rows.COLONY), rows.values(colony, rows.COLONY)
                 )
                 for executortype in ("",) if colony.paused else ():
-                    await _set_pause(tx, colony.name, executortype, True, 0)
+                    await set_pause(tx, colony.name, executortype, True, 0)
                 for executortype in colony.pausedtypes:
-                    await _set_pause(tx, colony.name, executortype, True, 0)
+                    await set_pause(tx, colony.name, executortype, True, 0)
         except UniqueViolation:
             raise AlreadyExists(f"a colony named {colony.name!r} already exists") from None
 
@@ -77,17 +54,14 @@ class Members(Database):
             row = await tx.fetchone(
                 f"SELECT {rows.select(rows.COLONY)} FROM colonies WHERE name = ?", (name,)
             )
-            if row is None:
-                return None
-            pauses = await _pauses(tx, name)
-        return rows.colony_from_row(row, pauses.get(name, ()))
+            return await load_colony(tx, row) if row else None
 
     async def list_colonies(self) -> list[Colony]:
         async with self._read() as tx:
             found = await tx.fetchall(
                 f"SELECT {rows.select(rows.COLONY)} FROM colonies ORDER BY name"
             )
-            pauses = await _pauses(tx)
+            pauses = await pauses_of(tx)
         return [rows.colony_from_row(r, pauses.get(r["name"], ())) for r in found]
 
     async def set_paused(
@@ -99,15 +73,15 @@ class Members(Database):
             )
             if row is None:
                 return None
-            await _set_pause(tx, colonyname, executortype, paused, now_ns)
-            pauses = await _pauses(tx, colonyname)
-        return rows.colony_from_row(row, pauses.get(colonyname, ()))
+            await set_pause(tx, colonyname, executortype, paused, now_ns)
+            return await load_colony(tx, row)
 
     async def remove_colony(self, name: str) -> bool:
         async with self._tx() as tx:
             # Children first: PostgreSQL cascades would do it too, but this keeps
             # the lock order the same as everywhere else.
             await tx.execute("DELETE FROM pauses WHERE colonyname = ?", (name,))
+            await tx.execute("DELETE FROM retired WHERE colonyname = ?", (name,))
             await tx.execute("DELETE FROM queue WHERE colonyname = ?", (name,))
             await tx.execute("DELETE FROM processes WHERE colonyname = ?", (name,))
             return await tx.execute("DELETE FROM colonies WHERE name = ?", (name,)) > 0

@@ -83,6 +83,10 @@ class PostgresDialect(Dialect):
     def bind_many(self, sql: str, rows: Iterable[Params]) -> tuple[str, list[Params]]:
         return _pyformat(sql), list(rows)
 
+    async def try_lock(self, tx: Tx, key: int) -> bool:
+        row = await tx.fetchone("SELECT pg_try_advisory_xact_lock(?) AS ok", (key,))
+        return bool(row and row["ok"])
+
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
         row = await tx.fetchone(f"{_PICK} {_HEAD}", queue.claim_params(executor, 0))
         return row["processid"] if row else None
@@ -407,3 +411,4 @@ class PostgresStore(SqlStore):
     remove_generator = retrying(SqlStore.remove_generator)
     pack_generator = retrying(SqlStore.pack_generator)
     start_generator_run = retrying(SqlStore.start_generator_run)
+    purge_finished = retrying(SqlStore.purge_finished)

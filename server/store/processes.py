@@ -18,6 +18,7 @@ from server.store import rows
 from server.store.base import ProcessBrief
 from server.store.db import Database, Row, Tx, UniqueViolation
 from server.store.logs import attributes_of
+from server.store.retention import retired_counts
 
 WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
@@ -209,6 +210,10 @@ class Processes(Database):
                 )
                 procs[int(state)] = row["n"] if row else 0
             graphs = await _count_by_state(tx, "processgraphs", colonyname)
+            # What retention removed still counts.
+            for (kind, ended), n in (await retired_counts(tx, colonyname)).items():
+                counts = procs if kind == "process" else graphs
+                counts[ended] = counts.get(ended, 0) + n
             executors = await _count_by_state(tx, "executors", colonyname)
             if colonyname is None:
                 row = await tx.fetchone("SELECT COUNT(*) AS n FROM colonies")

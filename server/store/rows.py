@@ -171,7 +171,7 @@ def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
 # ---------------------------------------------- tables that mirror a model --
 
 # The colonies table; a colony's pauses are rows of their own (pauses).
-COLONY = ("colonyid", "name")
+COLONY = ("colonyid", "name", "retention")
 EXECUTOR = _fields(Executor)
 USER = _fields(User)
 FUNCTION = _fields(Function)

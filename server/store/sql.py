@@ -13,6 +13,7 @@ the transaction. Where to look:
     graphs.py     workflows: storing them and moving them on; cancelling
     schedules.py  crons and generators
     logs.py       attributes and logs
+    retention.py  removing finished work past a colony's retention period
 
 A dialect (sqlite.py, postgres.py) provides transactions and the little SQL
 that differs (db.Dialect).
@@ -27,8 +28,9 @@ from server.store.members import Members
 from server.store.nonces import Nonces
 from server.store.processes import Processes
 from server.store.queue import Queue
+from server.store.retention import Retention
 from server.store.schedules import Schedules
 
 
-class SqlStore(Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs):
+class SqlStore(Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Retention):
     """Every part of the store over one database (see the dialects for open/close)."""

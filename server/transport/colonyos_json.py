@@ -285,7 +285,8 @@ _TIMES = frozenset({"submissiontime", "starttime", "endtime"})
 # fmt: off
 SHAPES: dict[type, Shape] = {shape.model: shape for shape in [
     Shape(Colony, not_sent={"paused": "ColonyOS cannot pause assignment",
-                             "pausedtypes": "ColonyOS cannot pause assignment"}),
+                             "pausedtypes": "ColonyOS cannot pause assignment",
+                             "retention": "ColonyOS keeps processes until removed"}),
     Shape(Executor,
           layout=("executorid", "executortype", "executorname", "colonyname", "state",
                   "requirefuncreg", "commissiontime", "lastheardfromtime"),

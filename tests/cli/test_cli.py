@@ -343,3 +343,15 @@ def test_pausing_and_resuming_assignment(dev: Dev) -> None:
     shown = dev.run("process", "get", "-p", processid).stdout
     assert re.search(r"assignment\s+│\s+on\s", shown), shown
     dev.run("process", "remove", "-p", processid)
+
+
+def test_setting_the_retention_period(dev: Dev) -> None:
+    assert (
+        dev.run("colony", "retention", "30d").stdout
+        == "Colony dev keeps finished work for 2592000 s\n"
+    )
+    assert json.loads(dev.run("--json", "colony", "get").stdout)["retention"] == 2_592_000
+    bad = dev.run("colony", "retention", "soon", check=False)
+    assert bad.returncode == 1
+    assert bad.stderr == "error: 'soon' is not a duration: use e.g. 3600, 90m, 12h or 30d\n"
+    assert dev.run("colony", "retention", "0").stdout == "Colony dev keeps finished work for ever\n"

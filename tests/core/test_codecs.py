@@ -75,6 +75,7 @@ COLONYOS_NOT_SENT = {
     (m.LogEntry, "seq"),
     (m.Colony, "paused"),
     (m.Colony, "pausedtypes"),
+    (m.Colony, "retention"),
 }
 
 BIG = 2**53 + 1  # not a float: a codec passing ints through floats changes it
