@@ -124,6 +124,7 @@ def from_pb(model: type[T], msg: Any) -> T:
 
 # Each model with its message; a nested model comes before the models holding it.
 _conditions = _Pairing(m.Conditions, pb.Conditions)
+_concurrency = _Pairing(m.Concurrency, pb.Concurrency)
 _funcspec = _Pairing(m.FuncSpec, pb.FuncSpec)
 _workflow = _Pairing(m.Workflow, pb.WorkflowSpec)
 _colony = _Pairing(m.Colony, pb.Colony)
@@ -148,6 +149,14 @@ def conditions_to_pb(c: m.Conditions) -> pb.Conditions:
 
 def conditions_from_pb(c: pb.Conditions) -> m.Conditions:
     return _conditions.from_pb(c)
+
+
+def concurrency_to_pb(c: m.Concurrency) -> pb.Concurrency:
+    return _concurrency.to_pb(c)
+
+
+def concurrency_from_pb(c: pb.Concurrency) -> m.Concurrency:
+    return _concurrency.from_pb(c)
 
 
 def funcspec_to_pb(s: m.FuncSpec) -> pb.FuncSpec:

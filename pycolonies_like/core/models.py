@@ -118,6 +118,23 @@ class Conditions(Subscriptable):
 
 
 @dataclass
+class Concurrency(Subscriptable):
+    """At most `limit` processes with the same key run at once, across servers.
+
+    The key is `key` itself, or (with `kwarg`) the name and value of that
+    keyword argument, e.g. kwarg="customer_id" -> "customer_id=42". What a
+    process beyond the limit does is the strategy: "queue" (wait its turn, in
+    priority order), "cancel_newest" (a process submitted while the limit is
+    reached is cancelled) or "cancel_in_progress" (it cancels the oldest
+    running ones to start in their place)."""
+
+    key: str = ""
+    kwarg: str = ""
+    limit: int = 0
+    strategy: str = "queue"
+
+
+@dataclass
 class FuncSpec(Subscriptable):
     nodename: str = ""
     funcname: str = ""
@@ -130,6 +147,7 @@ class FuncSpec(Subscriptable):
     conditions: Conditions = field(default_factory=Conditions)
     label: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    concurrency: Concurrency = field(default_factory=Concurrency)
 
     def __post_init__(self) -> None:
         if self.args is None:
@@ -140,6 +158,10 @@ class FuncSpec(Subscriptable):
             self.env = {}
         if isinstance(self.conditions, dict):
             self.conditions = Conditions(**self.conditions)
+        if self.concurrency is None:
+            self.concurrency = Concurrency()
+        elif isinstance(self.concurrency, dict):
+            self.concurrency = Concurrency(**self.concurrency)
 
 
 @dataclass

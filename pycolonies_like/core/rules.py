@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from pycolonies_like.core.flow import concurrency_key
 from pycolonies_like.core.models import FuncSpec, ProcessState
 
 NS_PER_SECOND = 1_000_000_000
@@ -127,6 +128,7 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
     _check_json_value("kwargs", spec.kwargs)
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in spec.env.items()):
         raise InvalidArgument("env must map strings to strings")
+    concurrency_key(spec)
     return spec
 
 

@@ -147,7 +147,7 @@ class Conditions(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class FuncSpec(_message.Message):
-    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env")
+    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "concurrency")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -166,6 +166,7 @@ class FuncSpec(_message.Message):
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
+    CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
     nodename: str
     funcname: str
     args_json: str
@@ -177,7 +178,20 @@ class FuncSpec(_message.Message):
     conditions: Conditions
     label: str
     env: _containers.ScalarMap[str, str]
-    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    concurrency: Concurrency
+    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., concurrency: _Optional[_Union[Concurrency, _Mapping]] = ...) -> None: ...
+
+class Concurrency(_message.Message):
+    __slots__ = ("key", "kwarg", "limit", "strategy")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    KWARG_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    kwarg: str
+    limit: int
+    strategy: str
+    def __init__(self, key: _Optional[str] = ..., kwarg: _Optional[str] = ..., limit: _Optional[int] = ..., strategy: _Optional[str] = ...) -> None: ...
 
 class Attribute(_message.Message):
     __slots__ = ("attributeid", "targetid", "targetcolonyname", "targetprocessgraphid", "attributetype", "key", "value")

@@ -91,6 +91,10 @@ class EventEmitter:
         """Assignment resumed: the parked executors of these types try again."""
         self._hub.wake_types(colonyname, executortypes)
 
+    def released(self, processes: Sequence[Process]) -> None:
+        """Waiting processes became assignable (no event: their state is unchanged)."""
+        self._hub.ready(processes)
+
     def assigned(self, p: Process) -> None:
         self.process_event(EventKind.ASSIGNED, p)
 

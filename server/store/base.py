@@ -207,6 +207,15 @@ class Store(Protocol):
         ...
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool: ...
+    async def release_held(self, limit: int) -> list[Process]:
+        """Puts back in the queue processes held by a concurrency key whose
+        slots are free (up to `limit` keys); returns them."""
+        ...
+
+    async def running_with_key(self, colonyname: str, key: str) -> list[str]:
+        """The running processes of a concurrency key, oldest first."""
+        ...
+
     async def requeue_process(
         self, processid: str, attempt: int, now_ns: int, *, count_retry: bool
     ) -> Process | None:

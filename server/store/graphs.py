@@ -19,8 +19,8 @@ from pycolonies_like.core.errors import FailedPrecondition
 from pycolonies_like.core.models import Process, ProcessGraph, ProcessState
 from pycolonies_like.core.progress import child_input, descendant_end
 from pycolonies_like.core.rules import wait_deadline
+from server.store import concurrency, rows
 from server.store import processes as procs
-from server.store import rows
 from server.store.base import FinishResult
 from server.store.db import Database, Tx, marks
 
@@ -285,7 +285,9 @@ class Graphs(Database):
                 return None
             process = await procs.load(tx, row)
             await procs.dequeue(tx, [process])
-            return await after_end(tx, process, now_ns)
+            unheld = await concurrency.stopped_running(tx, process) if process.isassigned else []
+            result = await after_end(tx, process, now_ns)
+            return dataclasses.replace(result, released=[*result.released, *unheld])
 
     async def cancel_graph(
         self, processgraphid: str, now_ns: int
@@ -303,6 +305,9 @@ class Graphs(Database):
             )
             cancelled = [rows.process_from_row(r) for r in found]
             await procs.dequeue(tx, cancelled)
+            for p in cancelled:
+                if p.isassigned:  # was running; held ones of its key wait for the sweeper
+                    await concurrency.stopped_running(tx, p, release=False)
             counts = {SUCCESSFUL: 0, FAILED: 0, CANCELLED: len(cancelled)}
             return cancelled, await count_ends(tx, processgraphid, counts, now_ns)
 

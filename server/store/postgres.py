@@ -39,7 +39,7 @@ from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
 from pycolonies_like.core.rules import executor_not_approved
 from server.hub import Hub
-from server.store import functions, graphs, queue, rows
+from server.store import concurrency, functions, queue, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
@@ -94,8 +94,9 @@ class PostgresDialect(Dialect):
 
 DIALECT = PostgresDialect()
 
-# The claim in one statement: check approval and pauses, take the head of the queue,
-# remove it from the queue, assign it, start its graph. The later steps read
+# The claim in one statement: check approval and pauses, take the head of the
+# queue, remove it from the queue, take a slot of its concurrency key (or hold
+# it back when there is none), assign it, start its graph. The later steps read
 # `pick` and `upd` through scalar subqueries, which pins them to index
 # lookups: a join there may be planned as a scan of the whole queue.
 CLAIM = f"""
@@ -103,17 +104,34 @@ WITH ok AS (
     SELECT 1 FROM executors WHERE {queue.IS_APPROVED}
 ), pick AS (
     {_PICK} AND EXISTS (SELECT 1 FROM ok) AND {queue.NOT_PAUSED} {_HEAD}
+), keyed AS (
+    {concurrency.key_of("(SELECT processid FROM pick)")}
+), slot AS (
+    {
+    concurrency.take_slot_sql(
+        "(SELECT concurrencykey FROM keyed)", "(SELECT concurrencylimit FROM keyed)"
+    )
+}
+    RETURNING 1 AS x
+), may_run AS (
+    SELECT 1 AS x WHERE COALESCE((SELECT concurrencykey FROM keyed), '') = ''
+    OR EXISTS (SELECT 1 FROM slot)
 ), taken AS (
     DELETE FROM queue WHERE colonyname = :colonyname AND executortype = :executortype
     AND prioritytime = (SELECT prioritytime FROM pick) AND processid = (SELECT processid FROM pick)
 ), upd AS (
     UPDATE processes SET {queue.ASSIGN}
     WHERE processid = (SELECT processid FROM pick) AND state = {queue.WAITING}
+    AND EXISTS (SELECT 1 FROM may_run)
     RETURNING {procs.COLUMNS}
+), held AS (
+    {concurrency.hold_sql("(SELECT processid FROM pick)")} AND NOT EXISTS (SELECT 1 FROM may_run)
+    RETURNING 1 AS x
 ), graph AS (
     {queue.start_graph("(SELECT processgraphid FROM upd)")}
 )
-SELECT (SELECT count(*) FROM ok) AS approved, upd.* FROM (SELECT 1) AS one LEFT JOIN upd ON true
+SELECT (SELECT count(*) FROM ok) AS approved, (SELECT count(*) FROM held) AS held, upd.*
+FROM (SELECT 1) AS one LEFT JOIN upd ON true
 """
 
 # The first step of a finish in one statement: end the process and read (and
@@ -356,13 +374,17 @@ class PostgresStore(SqlStore):
                     f"UPDATE executors SET lastheardfromtime = :now WHERE {queue.IS_APPROVED}",
                     params,
                 )
-            row = await tx.fetchone(CLAIM, params)
-            assert row is not None
-            if not row["approved"]:
-                raise executor_not_approved(executor.executorname, executor.colonyname)
-            if row["processid"] is None:
-                return None
-            return await procs.load(tx, row)
+            for _ in range(concurrency.MAX_HELD_PER_CLAIM):
+                row = await tx.fetchone(CLAIM, params)
+                assert row is not None
+                if not row["approved"]:
+                    raise executor_not_approved(executor.executorname, executor.colonyname)
+                if row["processid"] is not None:
+                    return await procs.load(tx, row)
+                if not row["held"]:
+                    return None
+                # The head's key was at its limit: it is held back; try the next.
+            return None
 
     @retrying
     async def finish_process(
@@ -386,7 +408,7 @@ class PostgresStore(SqlStore):
             if row[f"{_FN}functionid"] is not None:
                 function = {c: row[_FN + c] for c in rows.FUNCTION}
                 await functions.count_run(tx, process, function)
-            return await graphs.after_end(tx, process, now_ns)
+            return await queue.ended(tx, process, now_ns)
 
     # Transactions that lock several rows can lose a deadlock race against
     # another server's; PostgreSQL then aborts one of them, which runs again.
@@ -412,3 +434,4 @@ class PostgresStore(SqlStore):
     pack_generator = retrying(SqlStore.pack_generator)
     start_generator_run = retrying(SqlStore.start_generator_run)
     purge_finished = retrying(SqlStore.purge_finished)
+    release_held = retrying(SqlStore.release_held)

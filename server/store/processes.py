@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pycolonies_like.core.errors import AlreadyExists
+from pycolonies_like.core.flow import key_of
 from pycolonies_like.core.models import ExecutorState, Process, ProcessState, Statistics
 from server.store import rows
 from server.store.base import ProcessBrief
@@ -64,6 +65,12 @@ async def insert(
             for i, p in enumerate(processes)
         ],
     )  # fmt: skip
+    keys = sorted({(p.colonyname, key_of(p.spec)) for p in processes if key_of(p.spec)})
+    await tx.executemany(
+        "INSERT INTO concurrency (colonyname, key, running) VALUES (?, ?, 0) "
+        "ON CONFLICT (colonyname, key) DO NOTHING",
+        keys,
+    )
     for p in processes:
         if p.state == ProcessState.WAITING and not p.waitforparents:
             await enqueue(tx, p)

@@ -12,12 +12,13 @@ the first step of its finish.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 from pycolonies_like.core.models import Executor, ExecutorState, Process, ProcessState
 from pycolonies_like.core.rules import NS_PER_SECOND, deadline_sql, executor_not_approved
-from server.store import functions, graphs, rows
+from server.store import concurrency, functions, graphs, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import Database, Tx
@@ -64,6 +65,16 @@ def start_graph(processgraphid: str) -> str:
     )
 
 
+async def ended(tx: Tx, process: Process, now_ns: int) -> FinishResult:
+    """After a running process ended: its concurrency slot is freed (held
+    processes of its key may be released) and its workflow moves on."""
+    unheld = await concurrency.stopped_running(tx, process)
+    result = await graphs.after_end(tx, process, now_ns)
+    if not unheld:
+        return result
+    return dataclasses.replace(result, released=[*result.released, *unheld])
+
+
 def claim_params(executor: Executor, now_ns: int) -> dict[str, Any]:
     e = executor
     return {"colonyname": e.colonyname, "executortype": e.executortype,
@@ -96,6 +107,9 @@ async def requeue(
     if row is None:
         return None
     process = await procs.load(tx, row)
+    # It waits for a slot again; held processes of its key stay held (the
+    # sweeper releases them if it never runs).
+    await concurrency.stopped_running(tx, process, release=False)
     await procs.enqueue(tx, process)
     return process
 
@@ -145,8 +159,16 @@ class Queue(Database):
                 raise executor_not_approved(executor.executorname, executor.colonyname)
             if await tx.fetchone(f"SELECT 1 AS x WHERE {NOT_PAUSED}", params) is None:
                 return None
-            processid = await tx.dialect.pick(tx, executor)
-            if processid is None:
+            # A process whose concurrency key is at its limit is held back
+            # and the next one picked.
+            for _ in range(concurrency.MAX_HELD_PER_CLAIM):
+                processid = await tx.dialect.pick(tx, executor)
+                if processid is None:
+                    return None
+                if await concurrency.take_slot(tx, executor.colonyname, processid):
+                    break
+                await concurrency.hold(tx, processid)
+            else:
                 return None
             row = await tx.fetchone(
                 f"UPDATE processes SET {ASSIGN} "
@@ -185,7 +207,18 @@ class Queue(Database):
             process = await procs.load(tx, row)
             if state == ProcessState.SUCCESSFUL:
                 await functions.count_run(tx, process, await functions.function_of(tx, process))
-            return await graphs.after_end(tx, process, now_ns)
+            return await ended(tx, process, now_ns)
+
+    async def release_held(self, limit: int) -> list[Process]:
+        released: list[Process] = []
+        async with self._tx() as tx:
+            for colonyname, key in await concurrency.held_keys(tx, limit):
+                released += await concurrency.release_held(tx, colonyname, key)
+        return released
+
+    async def running_with_key(self, colonyname: str, key: str) -> list[str]:
+        async with self._read() as tx:
+            return await concurrency.running_with_key(tx, colonyname, key)
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool:
         async with self._write1() as tx:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
+from pycolonies_like.core.flow import key_of
 from pycolonies_like.core.models import (
     Attribute,
     Colony,
@@ -94,7 +95,7 @@ PROCESS_INSERT = (
     "priority", "maxwaittime", "maxexectime", "maxretries", "prioritytime", "submissiontime",
     "starttime", "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
     "processgraphid", "waitforparents", "parents", "children", "graphpos", "pendingparents",
-    "idempotencykey",
+    "idempotencykey", "concurrencykey", "concurrencylimit",
 )  # fmt: skip
 
 
@@ -137,6 +138,8 @@ def process_values(
         "graphpos": graphpos,
         "pendingparents": pendingparents,
         "idempotencykey": idempotencykey,
+        "concurrencykey": key_of(s),
+        "concurrencylimit": s.concurrency.limit if key_of(s) else 0,
     }
 
 

@@ -34,6 +34,7 @@ MODELS = sorted(
 PROTO = {
     m.Conditions: (convert.conditions_to_pb, convert.conditions_from_pb),
     m.FuncSpec: (convert.funcspec_to_pb, convert.funcspec_from_pb),
+    m.Concurrency: (convert.concurrency_to_pb, convert.concurrency_from_pb),
     m.Workflow: (convert.workflow_to_pb, convert.workflow_from_pb),
     m.Colony: (convert.colony_to_pb, convert.colony_from_pb),
     m.Executor: (convert.executor_to_pb, convert.executor_from_pb),
@@ -67,7 +68,10 @@ COLONYOS = {
     m.Cron: cj.cron_json,
     m.Generator: cj.generator_json,
 }
-NO_COLONYOS = {m.Event: "ColonyOS has no event object: subscribers receive the process"}
+NO_COLONYOS = {
+    m.Event: "ColonyOS has no event object: subscribers receive the process",
+    m.Concurrency: "ColonyOS has no concurrency keys",
+}
 # Fields ColonyOS has no key for; they come back as their defaults.
 COLONYOS_NOT_SENT = {
     (m.Process, "assignedexecutorname"),
