@@ -45,11 +45,20 @@ def executor_types(s: Settings) -> None:
     "--arg", "args", multiple=True, help="key=value option for the executor (repeatable)."
 )
 @click.option("--systemd", is_flag=True, help="Speak the sd_notify protocol (READY, WATCHDOG).")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    help="Serve Prometheus metrics on this port (0: any free port; default: none).",
+)
+@click.option(
+    "--metrics-host", default="127.0.0.1", show_default=True, help="Address of the metrics port."
+)
 @click.option("-v", "--verbose", is_flag=True)
 @pass_settings
 def executor_start(
     s: Settings, name: str, executor_name: str | None, concurrency: int | None, grace: float,
-    args: tuple[str, ...], systemd: bool, verbose: bool,
+    args: tuple[str, ...], systemd: bool, metrics_port: int | None, metrics_host: str,
+    verbose: bool,
 ) -> None:  # fmt: skip
     """Run a ready-made executor (see `colonies executor types`) until Ctrl+C."""
     from executors.plugins import discover
@@ -70,9 +79,13 @@ def executor_start(
     settings = ExecutorSettings.from_env(
         host=s.host, port=s.port, tls=s.tls, colonyname=s.colonyname or None,
         name=executor_name, concurrency=concurrency, grace_s=grace, systemd=systemd,
+        metrics_port=metrics_port, metrics_host=metrics_host,
     )  # fmt: skip
     if not settings.colonyname:
         raise CliError("no colony: set COLONIES_COLONY_NAME or pass --colony")
+    from executors.confine import confine
+
+    confine()  # the keys are in `settings` now: out of the environment, out of /proc
     runtime = ExecutorRuntime(plugin.executortype, settings)
     try:
         plugin.setup(runtime, options)

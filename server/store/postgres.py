@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -99,6 +100,9 @@ DIALECT = PostgresDialect()
 # it back when there is none), assign it, start its graph. The later steps read
 # `pick` and `upd` through scalar subqueries, which pins them to index
 # lookups: a join there may be planned as a scan of the whole queue.
+_TAKE_SLOT = concurrency.take_slot_sql(
+    "(SELECT concurrencykey FROM keyed)", "(SELECT concurrencylimit FROM keyed)"
+)
 CLAIM = f"""
 WITH ok AS (
     SELECT 1 FROM executors WHERE {queue.IS_APPROVED}
@@ -107,11 +111,7 @@ WITH ok AS (
 ), keyed AS (
     {concurrency.key_of("(SELECT processid FROM pick)")}
 ), slot AS (
-    {
-    concurrency.take_slot_sql(
-        "(SELECT concurrencykey FROM keyed)", "(SELECT concurrencylimit FROM keyed)"
-    )
-}
+    {_TAKE_SLOT}
     RETURNING 1 AS x
 ), may_run AS (
     SELECT 1 AS x WHERE COALESCE((SELECT concurrencykey FROM keyed), '') = ''
@@ -249,12 +249,30 @@ class PostgresStore(SqlStore):
             reconnect_timeout=0,  # never give up reconnecting
             name="colonies",
         )
+        last = await self._probe()
         try:
             await self._pool.open(wait=True, timeout=10)
         except Exception as err:
             await self._pool.close()
-            raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+            why = _first_line(last) if last is not None else _first_line(err)
+            raise StorageError(f"cannot connect to PostgreSQL: {why}") from None
         await self._migrate()
+
+    async def _probe(self) -> Exception | None:
+        """One connection before the pool's: a refusal that waiting will not cure (no such
+        database or role, a bad password, a malformed URL) fails at once, in the server's
+        words; an error that may pass (the server is starting) is returned for the pool's
+        own wait to report if it persists."""
+        try:
+            conn = await psycopg.AsyncConnection.connect(self.url, connect_timeout=5)
+        except psycopg.ProgrammingError as err:
+            raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+        except psycopg.OperationalError as err:
+            if "FATAL:" in str(err):  # the server answered, and said no
+                raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+            return err
+        await conn.close()
+        return None
 
     async def start_relay(self, hub: Hub) -> PgRelay:
         """LISTEN/NOTIFY between the servers sharing this database, feeding `hub`."""
@@ -339,14 +357,25 @@ class PostgresStore(SqlStore):
             row = await cursor.fetchone()
         return (row["version"] if row else 0) or 0
 
+    def pool_usage(self) -> tuple[int, int] | None:
+        if self._pool is None:
+            return None
+        stats = self._pool.get_stats()
+        return stats.get("pool_size", 0) - stats.get("pool_available", 0), self._pool.max_size
+
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[Tx]:
+        commits = self.commits
         async with self._connection() as conn:
+            started = time.perf_counter()
             try:
                 async with conn.transaction():
                     yield PgTx(conn)
             except psycopg.Error as err:
+                commits.failed += 1
                 raise _translate(err) from None
+            commits.seconds.observe(time.perf_counter() - started)
+            commits.batch.observe(1)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[Tx]:
@@ -364,10 +393,12 @@ class PostgresStore(SqlStore):
     # -- The two hot paths, PostgreSQL's way.
 
     @retrying
-    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
+    async def claim_process(
+        self, executor: Executor, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
         """queue.Queue.claim_process in one statement (one round trip), plus
         one more at most once a second to record "last heard from"."""
-        params = queue.claim_params(executor, now_ns)
+        params = queue.claim_params(executor, now_ns, lease_ns)
         async with self._write1() as tx:
             if self._heard_from(executor, now_ns):
                 await tx.execute(
@@ -421,6 +452,9 @@ class PostgresStore(SqlStore):
     remove_process = retrying(SqlStore.remove_process)
     remove_all_processes = retrying(SqlStore.remove_all_processes)
     requeue_process = retrying(SqlStore.requeue_process)
+    acknowledge = retrying(SqlStore.acknowledge)
+    rerun_process = retrying(SqlStore.rerun_process)
+    renew_leases = retrying(SqlStore.renew_leases)
     fail_waiting = retrying(SqlStore.fail_waiting)
     add_attribute = retrying(SqlStore.add_attribute)
     add_graph = retrying(SqlStore.add_graph)

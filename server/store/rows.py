@@ -16,6 +16,7 @@ from typing import Any
 
 from pycolonies_like.core.flow import key_of
 from pycolonies_like.core.models import (
+    AttemptRecord,
     Attribute,
     Colony,
     Cron,
@@ -63,7 +64,10 @@ def load_list(text: str) -> list[Any]:
 
 
 def spec_json(spec: FuncSpec) -> str:
-    return encode_json(spec.to_dict())
+    data = spec.to_dict()
+    if data.get("retrypolicy") is None:
+        del data["retrypolicy"]  # specs without one are stored as they always were
+    return encode_json(data)
 
 
 def spec_from_json(text: str) -> FuncSpec:
@@ -85,7 +89,8 @@ PROCESS = (
     "processid", "state", "initiatorid", "initiatorname", "assignedexecutorid",
     "assignedexecutorname", "attempt", "retries", "prioritytime", "submissiontime", "starttime",
     "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
-    "processgraphid", "waitforparents", "parents", "children", "nattributes",
+    "processgraphid", "waitforparents", "parents", "children", "nattributes", "history",
+    "notbefore",
 )  # fmt: skip
 
 # What is written: the spec's columns the queries filter on, then the rest.
@@ -95,7 +100,7 @@ PROCESS_INSERT = (
     "priority", "maxwaittime", "maxexectime", "maxretries", "prioritytime", "submissiontime",
     "starttime", "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
     "processgraphid", "waitforparents", "parents", "children", "graphpos", "pendingparents",
-    "idempotencykey", "concurrencykey", "concurrencylimit",
+    "idempotencykey", "history", "notbefore", "concurrencykey", "concurrencylimit",
 )  # fmt: skip
 
 
@@ -138,9 +143,19 @@ def process_values(
         "graphpos": graphpos,
         "pendingparents": pendingparents,
         "idempotencykey": idempotencykey,
+        "history": history_json(p.history),
+        "notbefore": p.notbefore,
         "concurrencykey": key_of(s),
         "concurrencylimit": s.concurrency.limit if key_of(s) else 0,
     }
+
+
+def history_json(history: Sequence[AttemptRecord]) -> str:
+    return encode_json([h.to_dict() for h in history]) if history else ""
+
+
+def history_from_json(text: str) -> tuple[AttemptRecord, ...]:
+    return tuple(AttemptRecord.from_dict(h) for h in json.loads(text)) if text else ()
 
 
 def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
@@ -168,6 +183,8 @@ def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
         parents=tuple(load_list(row["parents"])),
         children=tuple(load_list(row["children"])),
         attributes=tuple(attributes),
+        history=history_from_json(row["history"]),
+        notbefore=row["notbefore"],
     )
 
 

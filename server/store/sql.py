@@ -13,6 +13,8 @@ the transaction. Where to look:
     graphs.py     workflows: storing them and moving them on; cancelling
     schedules.py  crons and generators
     logs.py       attributes and logs
+    channels.py   the entries of the channels of processes
+    blueprints.py locations; blueprint definitions, blueprints and their history
     retention.py  removing finished work past a colony's retention period
 
 A dialect (sqlite.py, postgres.py) provides transactions and the little SQL
@@ -21,6 +23,8 @@ that differs (db.Dialect).
 
 from __future__ import annotations
 
+from server.store.blueprints import Blueprints
+from server.store.channels import Channels
 from server.store.functions import Functions
 from server.store.graphs import Graphs
 from server.store.logs import Logs
@@ -32,5 +36,17 @@ from server.store.retention import Retention
 from server.store.schedules import Schedules
 
 
-class SqlStore(Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Retention):
+class SqlStore(
+    Nonces,
+    Members,
+    Functions,
+    Processes,
+    Queue,
+    Graphs,
+    Schedules,
+    Logs,
+    Channels,
+    Blueprints,
+    Retention,
+):
     """Every part of the store over one database (see the dialects for open/close)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from pycolonies_like.core.models import Attribute, Executor, LogEntry, ProcessState
+from pycolonies_like.core.models import Attribute, ChannelEntry, Executor, LogEntry, ProcessState
 from server.store.base import Store
 from server.store.postgres import PostgresStore
 from tests.server.test_store import (
@@ -53,10 +53,10 @@ async def test_finished_processes_past_the_cutoff_go_with_their_logs(store: Stor
     await store.durable()
     for processid in old + old_failed:
         assert await store.get_process(processid) is None
-        assert await store.get_logs(processid, 10) == []
+        assert (await store.get_logs(processid, 10)).entries == []
     for processid in [*recent, waiting.processid]:
         assert await store.get_process(processid) is not None
-    assert await store.get_executor_logs("dev", "e1", 10) == []
+    assert (await store.get_executor_logs("dev", "e1", 10)).entries == []
     # The counts stay.
     assert await store.colony_statistics("dev") == before
     assert (await store.statistics()).successfulprocesses == 5
@@ -135,3 +135,16 @@ async def test_two_servers_purging_at_once_count_each_process_once(store: Store)
     stats = await store.colony_statistics("dev")
     assert stats.successfulprocesses == 40
     assert await store.get_process(ident(1)) is None
+
+
+async def test_channel_entries_go_with_their_process(store: Store) -> None:
+    await add_colony(store)
+    e = await add_executor(store)
+    (p,) = await put(store, make())
+    assert await store.claim_process(e, NOW)
+    entry = ChannelEntry(sequence=1, senderid=ident(9), payload=b"hi", timestamp=NOW)
+    assert await store.append_channel_entry(p.processid, "chat", entry, 100)
+    await store.finish_process(p.processid, 1, ProcessState.SUCCESSFUL, NOW)
+    assert len(await store.read_channel(p.processid, "chat", 0, 10)) == 1
+    assert await store.purge_finished("dev", NOW + S, 10) == 1
+    assert await store.read_channel(p.processid, "chat", 0, 10) == []
