@@ -83,6 +83,7 @@ class Members(Database):
             # the lock order the same as everywhere else.
             await tx.execute("DELETE FROM pauses WHERE colonyname = ?", (name,))
             await tx.execute("DELETE FROM retired WHERE colonyname = ?", (name,))
+            await tx.execute("DELETE FROM concurrency WHERE colonyname = ?", (name,))
             await tx.execute("DELETE FROM queue WHERE colonyname = ?", (name,))
             await tx.execute("DELETE FROM processes WHERE colonyname = ?", (name,))
             return await tx.execute("DELETE FROM colonies WHERE name = ?", (name,)) > 0

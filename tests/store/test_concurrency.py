@@ -83,3 +83,15 @@ async def test_a_requeued_process_gives_its_slot_back(store: Store) -> None:
     await store.cancel_process(first.processid, NOW)
     assert [p.processid for p in await store.release_held(10)] == [second.processid]
     assert await claim_all(store, e) == [second.processid]
+
+
+async def test_removing_a_colony_forgets_its_keys(store: Store) -> None:
+    await add_colony(store)
+    e = await add_executor(store)
+    (p,) = await put(store, keyed(limit=1))
+    assert await claim_all(store, e) == [p.processid]
+    assert await store.remove_colony("dev")
+    await add_colony(store)
+    e = await add_executor(store)
+    (again,) = await put(store, keyed(limit=1))
+    assert await claim_all(store, e) == [again.processid]
