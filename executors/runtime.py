@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from executors import machine
 from executors.context import ProcessContext
 from executors.functions import (
     CallError,
@@ -248,9 +249,11 @@ class ExecutorRuntime:
         self.name = s.name or (
             f"{self.executortype}-{_safe_name(socket.gethostname())}-{secrets.token_hex(3)}"
         )
+        caps = machine.capabilities(s.machine)
         await client.add_executor(
             {"executorid": id_of(self.key), "executortype": self.executortype,
-             "executorname": self.name, "colonyname": s.colonyname}, s.colony_prvkey,
+             "executorname": self.name, "colonyname": s.colonyname,
+             "locationname": s.locationname, "capabilities": caps.to_dict()}, s.colony_prvkey,
         )  # fmt: skip
         await client.approve_executor(s.colonyname, self.name, s.colony_prvkey)
         self.registered_self = True

@@ -13,12 +13,13 @@ generated stub) and reads the reply (`replies`).
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import grpc
 
-from pycolonies_like import compat, convert, replies, tracing
+from pycolonies_like import compat, convert, objects, replies, tracing
 from pycolonies_like.channel import DEFAULT_PORT, AsyncSignedChannel, Endpoint, open_channel
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
@@ -32,12 +33,16 @@ from pycolonies_like.core.models import (
     Cron,
     Event,
     Executor,
+    File,
+    FileData,
+    FileLabel,
     Function,
     Generator,
     Location,
     LogEntry,
     Process,
     ProcessGraph,
+    Snapshot,
     Statistics,
     User,
 )
@@ -64,21 +69,24 @@ class AsyncColonies(Endpoint):
         self.channel = open_channel(grpc.aio, self.target, tls, root_certificates, options)
         self.rpc = AsyncColoniesStub(AsyncSignedChannel(self.channel, self.target, timeout))
         # Assignments of unary `assign` not yet confirmed (see compat.ACK_DELAY_S).
-        self._acks: dict[str, asyncio.TimerHandle] = {}
+        self._acks: dict[str, tuple[asyncio.TimerHandle, pb.AcknowledgeRequest, str]] = {}
         self._acking: set[asyncio.Task[None]] = set()
 
     async def close_channel(self) -> None:
-        for handle in self._acks.values():
+        # What `assign` returned was received: say so before going.
+        due, self._acks = list(self._acks.values()), {}
+        for handle, request, prvkey in due:
             handle.cancel()
-        self._acks.clear()
+            await self._send_ack(request, prvkey)
         await self.channel.close()
 
     def _ack_later(self, process: Process, prvkey: str) -> None:
         request = compat.acknowledge(process.processid, process.attempt)
         self._said(process.processid)
-        self._acks[process.processid] = asyncio.get_running_loop().call_later(
+        handle = asyncio.get_running_loop().call_later(
             compat.ACK_DELAY_S, self._ack_now, process.processid, request, prvkey
         )
+        self._acks[process.processid] = (handle, request, prvkey)
 
     def _ack_now(self, pid: str, request: pb.AcknowledgeRequest, prvkey: str) -> None:
         self._acks.pop(pid, None)
@@ -94,9 +102,9 @@ class AsyncColonies(Endpoint):
 
     def _said(self, processid: Any) -> None:
         if self._acks:
-            handle = self._acks.pop(compat.pid_of(processid), None)
-            if handle is not None:
-                handle.cancel()
+            due = self._acks.pop(compat.pid_of(processid), None)
+            if due is not None:
+                due[0].cancel()
 
     async def __aenter__(self) -> AsyncColonies:
         return self
@@ -319,6 +327,131 @@ class AsyncColonies(Endpoint):
     async def get_attribute(self, attributeid: str, prvkey: str) -> Attribute:
         request = pb.GetAttributeRequest(attributeid=attributeid)
         return convert.attribute_from_pb(await self.rpc.GetAttribute(request, prvkey))
+
+    # ----------------------------------------------------------- files --
+    # Metadata on the server; the bytes in S3, moved by this client (the
+    # AWS_S3_* variables; see pycolonies_like/objects.py).
+
+    async def add_file(self, file: Any, prvkey: str) -> File:
+        return convert.from_pb(File, await self.rpc.AddFile(compat.add_file(file), prvkey))
+
+    async def get_file(
+        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
+        filename: str | None = None, latest: bool = True,
+    ) -> list[File]:  # fmt: skip
+        """A file by id, or the revisions of a name under a label (newest first)."""
+        request = compat.get_file(colonyname, label, fileid, filename, latest)
+        return [convert.from_pb(File, f) for f in (await self.rpc.GetFile(request, prvkey)).files]
+
+    async def get_files(self, label: str, colonyname: str, prvkey: str) -> list[FileData]:
+        request = pb.GetFilesRequest(colonyname=colonyname, label=label)
+        return [
+            convert.from_pb(FileData, f) for f in (await self.rpc.GetFiles(request, prvkey)).files
+        ]
+
+    async def get_file_labels(
+        self, colonyname: str, prvkey: str, name: str = "", exact: bool = False
+    ) -> list[FileLabel]:
+        request = pb.GetFileLabelsRequest(colonyname=colonyname, name=name, exact=exact)
+        reply = await self.rpc.GetFileLabels(request, prvkey)
+        return [convert.from_pb(FileLabel, x) for x in reply.labels]
+
+    async def remove_file(
+        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
+        filename: str | None = None,
+    ) -> int:  # fmt: skip
+        """Removes the metadata only (see delete_file)."""
+        request = compat.remove_file(colonyname, label, fileid, filename)
+        return (await self.rpc.RemoveFile(request, prvkey)).removed
+
+    async def upload_file(
+        self, colonyname: str, prvkey: str, filepath: Any = None, label: str | None = None,
+        progress: objects.Progress | None = None,
+    ) -> File:  # fmt: skip
+        label, name, path = compat.staged_upload(label, filepath, None, None)
+        assert path is not None
+        checksum, size = await asyncio.to_thread(objects.sha256_of_path, path), path.stat().st_size
+        ref = await asyncio.to_thread(
+            functools.partial(objects.put, objects.S3Settings.from_env(), path=path,
+                              progress=progress)
+        )  # fmt: skip
+        return await self.add_file(
+            compat.new_file(colonyname, label, name, size, checksum, ref), prvkey
+        )
+
+    async def upload_data(
+        self, colonyname: str, prvkey: str, filename: str | None = None,
+        data: bytes | None = None, label: str | None = None,
+    ) -> File:  # fmt: skip
+        label, name, _ = compat.staged_upload(label, None, filename, data or b"")
+        body = bytes(data or b"")
+        ref = await asyncio.to_thread(
+            functools.partial(objects.put, objects.S3Settings.from_env(), data=body)
+        )
+        f = compat.new_file(colonyname, label, name, len(body), objects.sha256_of(body), ref)
+        return await self.add_file(f, prvkey)
+
+    async def download_file(
+        self, colonyname: str, prvkey: str, dst: Any = None, label: str | None = None,
+        fileid: str | None = None, filename: str | None = None, latest: bool = True,
+        progress: objects.Progress | None = None,
+    ) -> str:  # fmt: skip
+        """Downloads the newest revision (or the one by id) into the directory
+        `dst`, checking its SHA256; returns its path."""
+        f = (await self.get_file(colonyname, prvkey, label, fileid, filename, latest))[0]
+        target = compat.download_target(dst, f.name)
+        s3 = objects.S3Settings.from_env()
+        got = await asyncio.to_thread(
+            objects.get_file, s3, f.ref.s3object, f.checksum, target, progress
+        )
+        return str(got)
+
+    async def download_data(
+        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
+        filename: str | None = None, latest: bool = True,
+    ) -> bytes:  # fmt: skip
+        f = (await self.get_file(colonyname, prvkey, label, fileid, filename, latest))[0]
+        s3 = objects.S3Settings.from_env()
+        return await asyncio.to_thread(objects.get_bytes, s3, f.ref.s3object, f.checksum)
+
+    async def delete_file(
+        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
+        filename: str | None = None,
+    ) -> int:  # fmt: skip
+        """Removes the objects of the file's revisions, then its metadata."""
+        revisions = await self.get_file(colonyname, prvkey, label, fileid, filename, latest=False)
+        s3 = objects.S3Settings.from_env()
+        for f in revisions:
+            await asyncio.to_thread(objects.delete, s3, f.ref.s3object)
+        return await self.remove_file(colonyname, prvkey, label, fileid, filename)
+
+    async def create_snapshot(
+        self, colonyname: str, label: str, name: str, prvkey: str
+    ) -> Snapshot:
+        request = pb.CreateSnapshotRequest(colonyname=colonyname, label=label, name=name)
+        return convert.from_pb(Snapshot, await self.rpc.CreateSnapshot(request, prvkey))
+
+    async def get_snapshots(self, colonyname: str, prvkey: str) -> list[Snapshot]:
+        reply = await self.rpc.ListSnapshots(pb.ColonyNameRequest(colonyname=colonyname), prvkey)
+        return [convert.from_pb(Snapshot, s) for s in reply.snapshots]
+
+    async def get_snapshot_by_name(self, colonyname: str, name: str, prvkey: str) -> Snapshot:
+        request = pb.SnapshotRequest(colonyname=colonyname, name=name)
+        return convert.from_pb(Snapshot, await self.rpc.GetSnapshot(request, prvkey))
+
+    async def get_snapshot_by_id(self, colonyname: str, snapshotid: str, prvkey: str) -> Snapshot:
+        request = pb.SnapshotRequest(colonyname=colonyname, snapshotid=snapshotid)
+        return convert.from_pb(Snapshot, await self.rpc.GetSnapshot(request, prvkey))
+
+    async def remove_snapshot(
+        self, colonyname: str, prvkey: str, snapshotid: str = "", name: str = ""
+    ) -> None:
+        request = pb.SnapshotRequest(colonyname=colonyname, snapshotid=snapshotid, name=name)
+        await self.rpc.RemoveSnapshot(request, prvkey)
+
+    async def remove_all_snapshots(self, colonyname: str, prvkey: str) -> int:
+        request = pb.ColonyNameRequest(colonyname=colonyname)
+        return (await self.rpc.RemoveAllSnapshots(request, prvkey)).removed
 
     # ------------------------------------------------------------ logs --
 

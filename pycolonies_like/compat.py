@@ -12,17 +12,23 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 from pycolonies_like import convert
 from pycolonies_like.core import errors
+from pycolonies_like.core.colonyfs import check_file_name, check_label
 from pycolonies_like.core.models import (
     Blueprint,
     BlueprintDefinition,
     Conditions,
+    Executor,
+    File,
+    FileRef,
     FuncSpec,
     Location,
     Process,
+    S3Object,
     Workflow,
 )
 from pycolonies_like.core.rules import encode_json
@@ -143,13 +149,17 @@ def add_colony(colony: Any) -> pb.AddColonyRequest:
 
 
 def add_executor(executor: Any) -> pb.AddExecutorRequest:
+    """From an Executor or its dict form (ColonyOS' keys; state and times are
+    the server's to set, capabilities and locationname are kept)."""
     e = as_dict(executor)
-    return pb.AddExecutorRequest(
-        executor=pb.Executor(
-            executorid=e.get("executorid", ""), executortype=e.get("executortype", ""),
-            executorname=e.get("executorname", ""), colonyname=e.get("colonyname", ""),
-        )
-    )  # fmt: skip
+    given = {k: e[k] for k in _EXECUTOR_GIVEN if e.get(k) is not None}
+    for k in _EXECUTOR_GIVEN[:4]:
+        given.setdefault(k, "")
+    return pb.AddExecutorRequest(executor=convert.executor_to_pb(Executor.from_dict(given)))
+
+
+_EXECUTOR_GIVEN = ("executorid", "executortype", "executorname", "colonyname", "locationname",
+                   "capabilities")  # fmt: skip
 
 
 def add_user(user: Any) -> pb.AddUserRequest:
@@ -403,3 +413,70 @@ def blueprint_status(colonyname: str, name: str, status: Any) -> pb.UpdateBluepr
     return pb.UpdateBlueprintStatusRequest(
         colonyname=colonyname, name=name, status_json=encode_json(dict(status))
     )
+
+
+# ---------------------------------------------------------------- ColonyFS --
+
+
+def file_selector(
+    colonyname: str, label: str | None, fileid: str | None, filename: str | None
+) -> dict[str, str]:
+    """A file by id, or by label and name (pycolonies refuses both at once)."""
+    if fileid and filename:
+        raise errors.InvalidArgument(
+            "Both 'fileid' and 'filename' cannot be set at the same time. Please provide only one."
+        )
+    return {"colonyname": colonyname, "fileid": fileid or "", "label": label or "",
+            "name": filename or ""}  # fmt: skip
+
+
+def get_file(
+    colonyname: str, label: str | None, fileid: str | None, filename: str | None, latest: bool
+) -> pb.GetFileRequest:
+    return pb.GetFileRequest(**file_selector(colonyname, label, fileid, filename), latest=latest)
+
+
+def remove_file(
+    colonyname: str, label: str | None, fileid: str | None, filename: str | None
+) -> pb.RemoveFileRequest:
+    return pb.RemoveFileRequest(**file_selector(colonyname, label, fileid, filename))
+
+
+def add_file(file: Any) -> pb.AddFileRequest:
+    f = file if isinstance(file, File) else File.from_dict(as_dict(file))
+    return pb.AddFileRequest(file=convert.to_pb(f))
+
+
+def staged_upload(
+    label: str | None, filepath: Any, filename: str | None, data: bytes | None
+) -> tuple[str, str, Path | None]:
+    """(label, name, path) of an upload, checked before any byte moves."""
+    if not label:
+        raise errors.InvalidArgument("label is required")
+    check_label(label)
+    if data is None:
+        if filepath is None:
+            raise errors.InvalidArgument("give a filepath, or a filename and data")
+        path = Path(filepath)
+        if not path.is_file():
+            raise errors.InvalidArgument(f"{path} is not a file")
+        return label, check_file_name(path.name), path
+    if not isinstance(data, (bytes, bytearray)):
+        raise errors.InvalidArgument("data must be bytes")
+    return label, check_file_name(filename or ""), None
+
+
+def new_file(
+    colonyname: str, label: str, name: str, size: int, checksum: str, ref: S3Object
+) -> File:
+    return File(fileid="", colonyname=colonyname, label=label, name=name, size=size,
+                checksum=checksum, checksumalg="SHA256", ref=FileRef("s3", ref))  # fmt: skip
+
+
+def download_target(dst: Any, name: str) -> Path:
+    """Where a download goes: into the directory `dst` (default: here), under
+    the file's own name, which the server checked is a plain name."""
+    folder = Path(dst) if dst else Path.cwd()
+    if not folder.is_dir():
+        raise errors.InvalidArgument(f"{folder} is not a directory")
+    return folder / check_file_name(name)

@@ -125,6 +125,10 @@ def from_pb(model: type[T], msg: Any) -> T:
 
 
 # Each model with its message; a nested model comes before the models holding it.
+_gpu = _Pairing(m.GPU, pb.GPU)
+_hardware = _Pairing(m.Hardware, pb.Hardware)
+_software = _Pairing(m.Software, pb.Software)
+_capabilities = _Pairing(m.Capabilities, pb.Capabilities)
 _conditions = _Pairing(m.Conditions, pb.Conditions)
 _concurrency = _Pairing(m.Concurrency, pb.Concurrency)
 _retrypolicy = _Pairing(m.RetryPolicy, pb.RetryPolicy)
@@ -152,6 +156,12 @@ _stats = _Pairing(m.Statistics, pb.Statistics)
 _cron = _Pairing(m.Cron, pb.Cron)
 _generator = _Pairing(m.Generator, pb.Generator)
 _event = _Pairing(m.Event, pb.Event)
+_s3object = _Pairing(m.S3Object, pb.S3Object)
+_fileref = _Pairing(m.FileRef, pb.FileRef)
+_file = _Pairing(m.File, pb.File)
+_filedata = _Pairing(m.FileData, pb.FileData)
+_filelabel = _Pairing(m.FileLabel, pb.FileLabel)
+_snapshot = _Pairing(m.Snapshot, pb.Snapshot)
 
 # The named pairs the SDK and the gRPC transport call.
 

@@ -43,7 +43,7 @@ def test_the_tour_runs_as_written(tmp_path: Path) -> None:
             time.sleep(0.05)
         shell_blocks = blocks("bash")[1:]
         python_blocks = blocks("python")
-        assert len(shell_blocks) == 3 and len(python_blocks) == 2
+        assert len(shell_blocks) == 4 and len(python_blocks) == 2
         (tmp_path / "submit.py").write_text(python_blocks[0])
         (tmp_path / "greeter.py").write_text(python_blocks[1])
         script = "\n".join([
@@ -62,6 +62,7 @@ def test_the_tour_runs_as_written(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Hello from executor" in result.stdout
         assert "tick 3" in result.stdout
+        assert "helloworld\n" in result.stdout  # the GPU process, on the executor with GPUs
         assert "successful" in result.stderr  # the workflow's final state
         assert "Traceback" not in result.stderr
         listing = (tmp_path / "listing.txt").read_text()

@@ -23,7 +23,9 @@ from pycolonies_like.cli.context import (
 )
 from pycolonies_like.cli.ids import short, takes_id, wide_option
 from pycolonies_like.client import Colonies
+from pycolonies_like.core.errors import PermissionDenied
 from pycolonies_like.core.models import AttemptRecord, Conditions, FuncSpec, Process, ProcessState
+from pycolonies_like.core.requirements import describe, requirement_of, why_waiting
 from pycolonies_like.specfile import func_spec_from_data
 
 
@@ -231,17 +233,29 @@ _ps("psc", ProcessState.CANCELLED, "List cancelled processes.")
 @takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def process_get(s: Settings, processid: str) -> None:
-    """Show a process."""
+    """Show a process (and, while it waits, why)."""
     client = s.client()
     p = client.get_process(processid, s.key())
-    waiting = "-"
+    needs = ", ".join(describe(requirement_of(p.spec.conditions))) or "-"
+
+    reason = ""
     if p.state == ProcessState.WAITING:
-        colony = client.get_colony(p.colonyname, s.key())
-        waiting = assignment(colony, p.spec.conditions.executortype)
-    emit(s, p, lambda: fields("Process", [
-        ("processid", p.processid), ("state", p.state.name.lower()), ("assignment", waiting),
+        try:
+            reason = why_waiting(p, client.list_executors(p.colonyname, s.key()))
+        except PermissionDenied:
+            pass  # the caller may read the process but not the colony's executors
+    paused = "-"
+    if p.state == ProcessState.WAITING:
+        paused = assignment(
+            client.get_colony(p.colonyname, s.key()), p.spec.conditions.executortype
+        )
+    shown = {**p.to_dict(), "waiting": reason} if reason else p
+    emit(s, shown, lambda: fields("Process", [
+        ("processid", p.processid), ("state", p.state.name.lower()), ("assignment", paused),
+        *([("waiting", reason)] if reason else []),
         ("function", p.spec.funcname), ("args", json.dumps(p.spec.args)),
         ("kwargs", json.dumps(p.spec.kwargs)), ("executortype", p.spec.conditions.executortype),
+        ("needs", needs),
         ("initiator", p.initiatorname), ("executor", p.assignedexecutorname or "-"),
         ("submitted", when(p.submissiontime)), ("started", when(p.starttime)),
         ("ended", when(p.endtime)), ("attempt", p.attempt), ("retries", p.retries),

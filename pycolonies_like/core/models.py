@@ -103,11 +103,34 @@ class Subscriptable:
 
 
 @dataclass
+class GPU(Subscriptable):
+    """GPUs asked for (in Conditions) or present (in an executor's Hardware)."""
+
+    name: str = ""
+    mem: str = ""  # per GPU, a quantity such as "40Gi"
+    count: int = 0
+    nodecount: int = 0
+
+
+@dataclass
 class Conditions(Subscriptable):
+    """Who may run a process, and what it needs. Quantities are text as
+    ColonyOS writes them (cpu "4" or "4000m", mem and storage "16Gi"), kept as
+    given; core/requirements.py reads them."""
+
     colonyname: str = ""
     executortype: str = ""
     executornames: list[str] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)
+    locationname: str = ""
+    nodes: int = 0
+    cpu: str = ""
+    processes: int = 0
+    processespernode: int = 0
+    mem: str = ""
+    storage: str = ""
+    gpu: GPU = field(default_factory=GPU)
+    walltime: int = 0
 
     def __post_init__(self) -> None:
         # pycolonies sends None for "no names"; normalise once, here.
@@ -115,6 +138,10 @@ class Conditions(Subscriptable):
             self.executornames = []
         if self.dependencies is None:
             self.dependencies = []
+        if self.gpu is None:
+            self.gpu = GPU()
+        elif isinstance(self.gpu, dict):
+            self.gpu = GPU(**self.gpu)
 
 
 @dataclass
@@ -218,6 +245,37 @@ class Colony(Subscriptable):
 
 
 @dataclass(frozen=True)
+class Hardware(Subscriptable):
+    """One machine (or a group of `nodes` alike) an executor runs on."""
+
+    model: str = ""
+    nodes: int = 0  # 0 means one
+    cpu: str = ""  # a quantity: "8" or "8000m"
+    cores: int = 0
+    mem: str = ""  # a quantity: "32Gi"
+    storage: str = ""
+    gpu: GPU = field(default_factory=GPU)
+    platform: str = ""
+    architecture: str = ""
+    network: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Software(Subscriptable):
+    name: str = ""
+    type: str = ""
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class Capabilities(Subscriptable):
+    """What an executor has; a process' conditions are matched against it."""
+
+    hardware: tuple[Hardware, ...] = ()
+    software: tuple[Software, ...] = ()
+
+
+@dataclass(frozen=True)
 class Executor(Subscriptable):
     executorid: str
     executortype: str
@@ -226,6 +284,8 @@ class Executor(Subscriptable):
     state: ExecutorState = ExecutorState.PENDING
     commissiontime: int = 0
     lastheardfromtime: int = 0
+    locationname: str = ""
+    capabilities: Capabilities = field(default_factory=Capabilities)
 
 
 @dataclass(frozen=True)
@@ -414,6 +474,78 @@ class Generator(Subscriptable):
     queuesize: int = 0
     initiatorid: str = ""
     initiatorname: str = ""
+
+
+# -------------------------------------------------------------- ColonyFS --
+
+
+@dataclass(frozen=True)
+class S3Object(Subscriptable):
+    """Where a file's bytes are: an object in an S3-compatible store. The
+    server keeps no credentials: accesskey and secretkey stay empty."""
+
+    server: str = ""
+    port: int = 0
+    tls: bool = False
+    accesskey: str = ""
+    secretkey: str = ""
+    region: str = ""
+    encryptionkey: str = ""
+    encryptionalg: str = ""
+    object: str = ""
+    bucket: str = ""
+
+
+@dataclass(frozen=True)
+class FileRef(Subscriptable):
+    protocol: str = "s3"
+    s3object: S3Object = field(default_factory=S3Object)
+
+
+@dataclass(frozen=True)
+class File(Subscriptable):
+    """One revision of a file: its metadata (the bytes are in object storage).
+    Revisions of a name under a label are ordered by `sequencenr`."""
+
+    fileid: str
+    colonyname: str
+    label: str
+    name: str
+    size: int = 0
+    sequencenr: int = 0
+    checksum: str = ""
+    checksumalg: str = "SHA256"
+    ref: FileRef = field(default_factory=FileRef)
+    added: int = 0
+
+
+@dataclass(frozen=True)
+class FileData(Subscriptable):
+    """The newest revision of a file, as listed under a label."""
+
+    name: str
+    checksum: str = ""
+    size: int = 0
+    s3filename: str = ""
+
+
+@dataclass(frozen=True)
+class FileLabel(Subscriptable):
+    name: str
+    files: int = 0
+
+
+@dataclass(frozen=True)
+class Snapshot(Subscriptable):
+    """The newest revision of every file under a label (and its sub-labels),
+    at the time it was taken."""
+
+    snapshotid: str
+    colonyname: str
+    label: str
+    name: str
+    fileids: tuple[str, ...] = ()
+    added: int = 0
 
 
 class EventKind(IntEnum):

@@ -17,6 +17,7 @@ from typing import Any
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from pycolonies_like.core.flow import concurrency_key
 from pycolonies_like.core.models import FuncSpec, LogEntry, ProcessState, RetryPolicy
+from pycolonies_like.core.requirements import requirement_of
 
 NS_PER_SECOND = 1_000_000_000
 NS_PER_DAY = 86_400 * NS_PER_SECOND
@@ -125,6 +126,11 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
         raise InvalidArgument(
             "conditions.dependencies is only allowed in a workflow; submit it with submit_workflow"
         )
+    for what, text in (("conditions.locationname", cond.locationname),
+                       ("conditions.gpu.name", cond.gpu.name)):  # fmt: skip
+        if len(text) > MAX_NAME_LENGTH:
+            raise InvalidArgument(f"{what} is longer than {MAX_NAME_LENGTH} characters")
+    requirement_of(cond)  # every quantity and count can be read
     if not MIN_PRIORITY <= spec.priority <= MAX_PRIORITY:
         raise InvalidArgument(
             f"priority must be in [{MIN_PRIORITY}, {MAX_PRIORITY}], got {spec.priority}"

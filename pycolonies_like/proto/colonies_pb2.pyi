@@ -72,8 +72,62 @@ class Colony(_message.Message):
     retention: int
     def __init__(self, colonyid: _Optional[str] = ..., name: _Optional[str] = ..., paused: _Optional[bool] = ..., pausedtypes: _Optional[_Iterable[str]] = ..., retention: _Optional[int] = ...) -> None: ...
 
+class GPU(_message.Message):
+    __slots__ = ("name", "mem", "count", "nodecount")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MEM_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    NODECOUNT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    mem: str
+    count: int
+    nodecount: int
+    def __init__(self, name: _Optional[str] = ..., mem: _Optional[str] = ..., count: _Optional[int] = ..., nodecount: _Optional[int] = ...) -> None: ...
+
+class Hardware(_message.Message):
+    __slots__ = ("model", "nodes", "cpu", "cores", "mem", "storage", "gpu", "platform", "architecture", "network")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    CPU_FIELD_NUMBER: _ClassVar[int]
+    CORES_FIELD_NUMBER: _ClassVar[int]
+    MEM_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_FIELD_NUMBER: _ClassVar[int]
+    GPU_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    ARCHITECTURE_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    nodes: int
+    cpu: str
+    cores: int
+    mem: str
+    storage: str
+    gpu: GPU
+    platform: str
+    architecture: str
+    network: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, model: _Optional[str] = ..., nodes: _Optional[int] = ..., cpu: _Optional[str] = ..., cores: _Optional[int] = ..., mem: _Optional[str] = ..., storage: _Optional[str] = ..., gpu: _Optional[_Union[GPU, _Mapping]] = ..., platform: _Optional[str] = ..., architecture: _Optional[str] = ..., network: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Software(_message.Message):
+    __slots__ = ("name", "type", "version")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: str
+    version: str
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class Capabilities(_message.Message):
+    __slots__ = ("hardware", "software")
+    HARDWARE_FIELD_NUMBER: _ClassVar[int]
+    SOFTWARE_FIELD_NUMBER: _ClassVar[int]
+    hardware: _containers.RepeatedCompositeFieldContainer[Hardware]
+    software: _containers.RepeatedCompositeFieldContainer[Software]
+    def __init__(self, hardware: _Optional[_Iterable[_Union[Hardware, _Mapping]]] = ..., software: _Optional[_Iterable[_Union[Software, _Mapping]]] = ...) -> None: ...
+
 class Executor(_message.Message):
-    __slots__ = ("executorid", "executortype", "executorname", "colonyname", "state", "commissiontime", "lastheardfromtime")
+    __slots__ = ("executorid", "executortype", "executorname", "colonyname", "state", "commissiontime", "lastheardfromtime", "locationname", "capabilities")
     EXECUTORID_FIELD_NUMBER: _ClassVar[int]
     EXECUTORTYPE_FIELD_NUMBER: _ClassVar[int]
     EXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
@@ -81,6 +135,8 @@ class Executor(_message.Message):
     STATE_FIELD_NUMBER: _ClassVar[int]
     COMMISSIONTIME_FIELD_NUMBER: _ClassVar[int]
     LASTHEARDFROMTIME_FIELD_NUMBER: _ClassVar[int]
+    LOCATIONNAME_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
     executorid: str
     executortype: str
     executorname: str
@@ -88,7 +144,9 @@ class Executor(_message.Message):
     state: ExecutorState
     commissiontime: int
     lastheardfromtime: int
-    def __init__(self, executorid: _Optional[str] = ..., executortype: _Optional[str] = ..., executorname: _Optional[str] = ..., colonyname: _Optional[str] = ..., state: _Optional[_Union[ExecutorState, str]] = ..., commissiontime: _Optional[int] = ..., lastheardfromtime: _Optional[int] = ...) -> None: ...
+    locationname: str
+    capabilities: Capabilities
+    def __init__(self, executorid: _Optional[str] = ..., executortype: _Optional[str] = ..., executorname: _Optional[str] = ..., colonyname: _Optional[str] = ..., state: _Optional[_Union[ExecutorState, str]] = ..., commissiontime: _Optional[int] = ..., lastheardfromtime: _Optional[int] = ..., locationname: _Optional[str] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ...) -> None: ...
 
 class Function(_message.Message):
     __slots__ = ("functionid", "executorname", "executortype", "colonyname", "funcname", "description", "counter", "minwaittime", "maxwaittime", "minexectime", "maxexectime", "avgwaittime", "avgexectime")
@@ -135,16 +193,34 @@ class User(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., userid: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ...) -> None: ...
 
 class Conditions(_message.Message):
-    __slots__ = ("colonyname", "executortype", "executornames", "dependencies")
+    __slots__ = ("colonyname", "executortype", "executornames", "dependencies", "locationname", "nodes", "cpu", "processes", "processespernode", "mem", "storage", "gpu", "walltime")
     COLONYNAME_FIELD_NUMBER: _ClassVar[int]
     EXECUTORTYPE_FIELD_NUMBER: _ClassVar[int]
     EXECUTORNAMES_FIELD_NUMBER: _ClassVar[int]
     DEPENDENCIES_FIELD_NUMBER: _ClassVar[int]
+    LOCATIONNAME_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    CPU_FIELD_NUMBER: _ClassVar[int]
+    PROCESSES_FIELD_NUMBER: _ClassVar[int]
+    PROCESSESPERNODE_FIELD_NUMBER: _ClassVar[int]
+    MEM_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_FIELD_NUMBER: _ClassVar[int]
+    GPU_FIELD_NUMBER: _ClassVar[int]
+    WALLTIME_FIELD_NUMBER: _ClassVar[int]
     colonyname: str
     executortype: str
     executornames: _containers.RepeatedScalarFieldContainer[str]
     dependencies: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ...) -> None: ...
+    locationname: str
+    nodes: int
+    cpu: str
+    processes: int
+    processespernode: int
+    mem: str
+    storage: str
+    gpu: GPU
+    walltime: int
+    def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ..., locationname: _Optional[str] = ..., nodes: _Optional[int] = ..., cpu: _Optional[str] = ..., processes: _Optional[int] = ..., processespernode: _Optional[int] = ..., mem: _Optional[str] = ..., storage: _Optional[str] = ..., gpu: _Optional[_Union[GPU, _Mapping]] = ..., walltime: _Optional[int] = ...) -> None: ...
 
 class FuncSpec(_message.Message):
     __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy", "channels", "concurrency")
@@ -456,6 +532,98 @@ class Generator(_message.Message):
     initiatorid: str
     initiatorname: str
     def __init__(self, generatorid: _Optional[str] = ..., colonyname: _Optional[str] = ..., name: _Optional[str] = ..., workflowspec: _Optional[_Union[WorkflowSpec, _Mapping]] = ..., trigger: _Optional[int] = ..., timeout: _Optional[int] = ..., lastrun: _Optional[int] = ..., firstpack: _Optional[int] = ..., queuesize: _Optional[int] = ..., initiatorid: _Optional[str] = ..., initiatorname: _Optional[str] = ...) -> None: ...
+
+class S3Object(_message.Message):
+    __slots__ = ("server", "port", "tls", "accesskey", "secretkey", "region", "encryptionkey", "encryptionalg", "object", "bucket")
+    SERVER_FIELD_NUMBER: _ClassVar[int]
+    PORT_FIELD_NUMBER: _ClassVar[int]
+    TLS_FIELD_NUMBER: _ClassVar[int]
+    ACCESSKEY_FIELD_NUMBER: _ClassVar[int]
+    SECRETKEY_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    ENCRYPTIONKEY_FIELD_NUMBER: _ClassVar[int]
+    ENCRYPTIONALG_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    server: str
+    port: int
+    tls: bool
+    accesskey: str
+    secretkey: str
+    region: str
+    encryptionkey: str
+    encryptionalg: str
+    object: str
+    bucket: str
+    def __init__(self, server: _Optional[str] = ..., port: _Optional[int] = ..., tls: _Optional[bool] = ..., accesskey: _Optional[str] = ..., secretkey: _Optional[str] = ..., region: _Optional[str] = ..., encryptionkey: _Optional[str] = ..., encryptionalg: _Optional[str] = ..., object: _Optional[str] = ..., bucket: _Optional[str] = ...) -> None: ...
+
+class FileRef(_message.Message):
+    __slots__ = ("protocol", "s3object")
+    PROTOCOL_FIELD_NUMBER: _ClassVar[int]
+    S3OBJECT_FIELD_NUMBER: _ClassVar[int]
+    protocol: str
+    s3object: S3Object
+    def __init__(self, protocol: _Optional[str] = ..., s3object: _Optional[_Union[S3Object, _Mapping]] = ...) -> None: ...
+
+class File(_message.Message):
+    __slots__ = ("fileid", "colonyname", "label", "name", "size", "sequencenr", "checksum", "checksumalg", "ref", "added")
+    FILEID_FIELD_NUMBER: _ClassVar[int]
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCENR_FIELD_NUMBER: _ClassVar[int]
+    CHECKSUM_FIELD_NUMBER: _ClassVar[int]
+    CHECKSUMALG_FIELD_NUMBER: _ClassVar[int]
+    REF_FIELD_NUMBER: _ClassVar[int]
+    ADDED_FIELD_NUMBER: _ClassVar[int]
+    fileid: str
+    colonyname: str
+    label: str
+    name: str
+    size: int
+    sequencenr: int
+    checksum: str
+    checksumalg: str
+    ref: FileRef
+    added: int
+    def __init__(self, fileid: _Optional[str] = ..., colonyname: _Optional[str] = ..., label: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ..., sequencenr: _Optional[int] = ..., checksum: _Optional[str] = ..., checksumalg: _Optional[str] = ..., ref: _Optional[_Union[FileRef, _Mapping]] = ..., added: _Optional[int] = ...) -> None: ...
+
+class FileData(_message.Message):
+    __slots__ = ("name", "checksum", "size", "s3filename")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CHECKSUM_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    S3FILENAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    checksum: str
+    size: int
+    s3filename: str
+    def __init__(self, name: _Optional[str] = ..., checksum: _Optional[str] = ..., size: _Optional[int] = ..., s3filename: _Optional[str] = ...) -> None: ...
+
+class FileLabel(_message.Message):
+    __slots__ = ("name", "files")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    files: int
+    def __init__(self, name: _Optional[str] = ..., files: _Optional[int] = ...) -> None: ...
+
+class Snapshot(_message.Message):
+    __slots__ = ("snapshotid", "colonyname", "label", "name", "fileids", "added")
+    SNAPSHOTID_FIELD_NUMBER: _ClassVar[int]
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FILEIDS_FIELD_NUMBER: _ClassVar[int]
+    ADDED_FIELD_NUMBER: _ClassVar[int]
+    snapshotid: str
+    colonyname: str
+    label: str
+    name: str
+    fileids: _containers.RepeatedScalarFieldContainer[str]
+    added: int
+    def __init__(self, snapshotid: _Optional[str] = ..., colonyname: _Optional[str] = ..., label: _Optional[str] = ..., name: _Optional[str] = ..., fileids: _Optional[_Iterable[str]] = ..., added: _Optional[int] = ...) -> None: ...
 
 class Event(_message.Message):
     __slots__ = ("kind", "colonyname", "processid", "processgraphid", "executortype", "state", "timestamp", "process", "processgraph", "message", "attempt")
@@ -1286,3 +1454,97 @@ class SessionReply(_message.Message):
     assignments: _containers.RepeatedCompositeFieldContainer[Process]
     revoked_processids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, acks: _Optional[_Iterable[_Union[SessionAck, _Mapping]]] = ..., assignments: _Optional[_Iterable[_Union[Process, _Mapping]]] = ..., revoked_processids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AddFileRequest(_message.Message):
+    __slots__ = ("file",)
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    file: File
+    def __init__(self, file: _Optional[_Union[File, _Mapping]] = ...) -> None: ...
+
+class GetFileRequest(_message.Message):
+    __slots__ = ("colonyname", "fileid", "label", "name", "latest")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    FILEID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LATEST_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    fileid: str
+    label: str
+    name: str
+    latest: bool
+    def __init__(self, colonyname: _Optional[str] = ..., fileid: _Optional[str] = ..., label: _Optional[str] = ..., name: _Optional[str] = ..., latest: _Optional[bool] = ...) -> None: ...
+
+class ListFilesReply(_message.Message):
+    __slots__ = ("files",)
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[File]
+    def __init__(self, files: _Optional[_Iterable[_Union[File, _Mapping]]] = ...) -> None: ...
+
+class GetFilesRequest(_message.Message):
+    __slots__ = ("colonyname", "label")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    label: str
+    def __init__(self, colonyname: _Optional[str] = ..., label: _Optional[str] = ...) -> None: ...
+
+class GetFilesReply(_message.Message):
+    __slots__ = ("files",)
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[FileData]
+    def __init__(self, files: _Optional[_Iterable[_Union[FileData, _Mapping]]] = ...) -> None: ...
+
+class GetFileLabelsRequest(_message.Message):
+    __slots__ = ("colonyname", "name", "exact")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EXACT_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    name: str
+    exact: bool
+    def __init__(self, colonyname: _Optional[str] = ..., name: _Optional[str] = ..., exact: _Optional[bool] = ...) -> None: ...
+
+class GetFileLabelsReply(_message.Message):
+    __slots__ = ("labels",)
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    labels: _containers.RepeatedCompositeFieldContainer[FileLabel]
+    def __init__(self, labels: _Optional[_Iterable[_Union[FileLabel, _Mapping]]] = ...) -> None: ...
+
+class RemoveFileRequest(_message.Message):
+    __slots__ = ("colonyname", "fileid", "label", "name")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    FILEID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    fileid: str
+    label: str
+    name: str
+    def __init__(self, colonyname: _Optional[str] = ..., fileid: _Optional[str] = ..., label: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class CreateSnapshotRequest(_message.Message):
+    __slots__ = ("colonyname", "label", "name")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    label: str
+    name: str
+    def __init__(self, colonyname: _Optional[str] = ..., label: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class SnapshotRequest(_message.Message):
+    __slots__ = ("colonyname", "snapshotid", "name")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOTID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    snapshotid: str
+    name: str
+    def __init__(self, colonyname: _Optional[str] = ..., snapshotid: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ListSnapshotsReply(_message.Message):
+    __slots__ = ("snapshots",)
+    SNAPSHOTS_FIELD_NUMBER: _ClassVar[int]
+    snapshots: _containers.RepeatedCompositeFieldContainer[Snapshot]
+    def __init__(self, snapshots: _Optional[_Iterable[_Union[Snapshot, _Mapping]]] = ...) -> None: ...

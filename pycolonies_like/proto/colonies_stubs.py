@@ -605,6 +605,74 @@ class ColoniesStub:
     ) -> pb.Empty:
         return self._transport.unary("PackGenerator", request, pb.Empty.FromString, prvkey, timeout)
 
+    def AddFile(
+        self, request: pb.AddFileRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.File:
+        return self._transport.unary("AddFile", request, pb.File.FromString, prvkey, timeout)
+
+    def GetFile(
+        self, request: pb.GetFileRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListFilesReply:
+        return self._transport.unary(
+            "GetFile", request, pb.ListFilesReply.FromString, prvkey, timeout
+        )
+
+    def GetFiles(
+        self, request: pb.GetFilesRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.GetFilesReply:
+        return self._transport.unary(
+            "GetFiles", request, pb.GetFilesReply.FromString, prvkey, timeout
+        )
+
+    def GetFileLabels(
+        self, request: pb.GetFileLabelsRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.GetFileLabelsReply:
+        return self._transport.unary(
+            "GetFileLabels", request, pb.GetFileLabelsReply.FromString, prvkey, timeout
+        )
+
+    def RemoveFile(
+        self, request: pb.RemoveFileRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.RemovedReply:
+        return self._transport.unary(
+            "RemoveFile", request, pb.RemovedReply.FromString, prvkey, timeout
+        )
+
+    def CreateSnapshot(
+        self, request: pb.CreateSnapshotRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Snapshot:
+        return self._transport.unary(
+            "CreateSnapshot", request, pb.Snapshot.FromString, prvkey, timeout
+        )
+
+    def GetSnapshot(
+        self, request: pb.SnapshotRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Snapshot:
+        return self._transport.unary(
+            "GetSnapshot", request, pb.Snapshot.FromString, prvkey, timeout
+        )
+
+    def ListSnapshots(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListSnapshotsReply:
+        return self._transport.unary(
+            "ListSnapshots", request, pb.ListSnapshotsReply.FromString, prvkey, timeout
+        )
+
+    def RemoveSnapshot(
+        self, request: pb.SnapshotRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return self._transport.unary(
+            "RemoveSnapshot", request, pb.Empty.FromString, prvkey, timeout
+        )
+
+    def RemoveAllSnapshots(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.RemovedReply:
+        return self._transport.unary(
+            "RemoveAllSnapshots", request, pb.RemovedReply.FromString, prvkey, timeout
+        )
+
     def SubscribeEvents(
         self, request: pb.SubscribeEventsRequest, prvkey: str, *, timeout: float | None = None
     ) -> Iterator[pb.Event]:
@@ -1168,6 +1236,74 @@ class AsyncColoniesStub:
     ) -> pb.Empty:
         return await self._transport.unary(
             "PackGenerator", request, pb.Empty.FromString, prvkey, timeout
+        )
+
+    async def AddFile(
+        self, request: pb.AddFileRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.File:
+        return await self._transport.unary("AddFile", request, pb.File.FromString, prvkey, timeout)
+
+    async def GetFile(
+        self, request: pb.GetFileRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListFilesReply:
+        return await self._transport.unary(
+            "GetFile", request, pb.ListFilesReply.FromString, prvkey, timeout
+        )
+
+    async def GetFiles(
+        self, request: pb.GetFilesRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.GetFilesReply:
+        return await self._transport.unary(
+            "GetFiles", request, pb.GetFilesReply.FromString, prvkey, timeout
+        )
+
+    async def GetFileLabels(
+        self, request: pb.GetFileLabelsRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.GetFileLabelsReply:
+        return await self._transport.unary(
+            "GetFileLabels", request, pb.GetFileLabelsReply.FromString, prvkey, timeout
+        )
+
+    async def RemoveFile(
+        self, request: pb.RemoveFileRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.RemovedReply:
+        return await self._transport.unary(
+            "RemoveFile", request, pb.RemovedReply.FromString, prvkey, timeout
+        )
+
+    async def CreateSnapshot(
+        self, request: pb.CreateSnapshotRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Snapshot:
+        return await self._transport.unary(
+            "CreateSnapshot", request, pb.Snapshot.FromString, prvkey, timeout
+        )
+
+    async def GetSnapshot(
+        self, request: pb.SnapshotRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Snapshot:
+        return await self._transport.unary(
+            "GetSnapshot", request, pb.Snapshot.FromString, prvkey, timeout
+        )
+
+    async def ListSnapshots(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListSnapshotsReply:
+        return await self._transport.unary(
+            "ListSnapshots", request, pb.ListSnapshotsReply.FromString, prvkey, timeout
+        )
+
+    async def RemoveSnapshot(
+        self, request: pb.SnapshotRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return await self._transport.unary(
+            "RemoveSnapshot", request, pb.Empty.FromString, prvkey, timeout
+        )
+
+    async def RemoveAllSnapshots(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.RemovedReply:
+        return await self._transport.unary(
+            "RemoveAllSnapshots", request, pb.RemovedReply.FromString, prvkey, timeout
         )
 
     def SubscribeEvents(

@@ -15,7 +15,14 @@ from contextlib import contextmanager
 
 from pycolonies_like import tracing
 from pycolonies_like.core.clock import Clock
-from pycolonies_like.core.models import Event, EventKind, Process, ProcessGraph, ProcessState
+from pycolonies_like.core.models import (
+    Event,
+    EventKind,
+    Executor,
+    Process,
+    ProcessGraph,
+    ProcessState,
+)
 from server.counters import ServerCounters
 from server.hub import EventBus, Hub, Waiter
 from server.store.base import FinishResult
@@ -156,14 +163,18 @@ class EventEmitter:
         """A process ended: its event and those of the descendants it ended,
         the children it released, and its workflow's end if it was the last."""
         p = result.process
-        kind = _ENDED[p.state]
-        self.process_event(kind, p)
+        self.process_event(_ENDED[p.state], p)
+        self.moved_on(result)
+        self.log_written(p.processid)
+
+    def moved_on(self, result: FinishResult) -> None:
+        """What a process's end changed in its workflow (not the end itself)."""
+        kind = _ENDED[result.process.state]
         for ended in result.ended:
             self.process_event(kind, ended)
         self._hub.ready(result.released)
         if result.graph is not None:
             self.graph_changed(result.graph)
-        self.log_written(p.processid)
         for ended in result.ended:
             self.log_written(ended.processid)
 
@@ -210,9 +221,9 @@ class EventEmitter:
         """The server is stopping: waits end early."""
         return self._hub.closing
 
-    def park(self, colonyname: str, executortype: str, executorname: str) -> Waiter:
-        """Waits for a process such an executor may take (see Dispatcher)."""
-        return self._hub.dispatcher.park(colonyname, executortype, executorname)
+    def park(self, executor: Executor) -> Waiter:
+        """Waits for a process the executor may take (see Dispatcher)."""
+        return self._hub.dispatcher.park(executor)
 
     def unpark(self, waiter: Waiter, *, consumed: bool) -> None:
         self._hub.dispatcher.unpark(waiter, consumed=consumed)

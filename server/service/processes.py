@@ -44,6 +44,8 @@ from server.service.guard import AccessGuard, Actor, new_id
 from server.store.base import Store
 
 MAX_BATCH = 10_000
+# An end left unsettled this long was left by a server that stopped.
+UNSETTLED_AFTER_NS = 5 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
 
 
@@ -161,7 +163,7 @@ class ProcessService:
             # Park before claiming, so that a process made ready while we
             # claim cannot slip past us. A wake-up counts as used only when a
             # claim starts after it; otherwise it is passed on (see unpark).
-            waiter = emitter.park(executor.colonyname, executor.executortype, executor.executorname)
+            waiter = emitter.park(executor)
             claim_again = False
             try:
                 process = await self._claim(executor)
@@ -424,6 +426,11 @@ class ProcessService:
             if result is not None:
                 changed += 1
                 self.emitter.finished(result)
+        # Workflows that a server stopped moving on between committing an end
+        # and settling its graph (PostgreSQL settles after the commit).
+        for result in await self.store.settle_unsettled(now - UNSETTLED_AFTER_NS, limit):
+            changed += 1
+            self.emitter.moved_on(result)
         # Processes held back by a concurrency key whose slots were freed
         # where nothing released them (a requeued process that never ran again).
         released = await self.store.release_held(limit)

@@ -20,6 +20,7 @@ from server.service.blueprints import BlueprintService
 from server.service.channels import ChannelService
 from server.service.colonies import ColonyService
 from server.service.emitter import EventEmitter
+from server.service.files import FileService
 from server.service.guard import AccessGuard
 from server.service.locations import LocationService
 from server.service.logs import LogService
@@ -47,6 +48,7 @@ class Services:
         channels: ChannelService,
         locations: LocationService,
         blueprints: BlueprintService,
+        files: FileService,
         retention: RetentionService,
     ) -> None:
         self.colonies = colonies  # colonies, executors, users, functions, statistics
@@ -58,6 +60,7 @@ class Services:
         self.channels = channels  # live messages between a submitter and its executor
         self.locations = locations  # named places of a colony
         self.blueprints = blueprints  # declarative desired state, and its reconciliation
+        self.files = files  # ColonyFS metadata and snapshots
         self.retention = retention  # removing finished work past its colony's period
         self._emitter = emitter
         self.counters: ServerCounters = emitter.counters  # what the request path counted
@@ -106,5 +109,6 @@ def build_services(
         channels=ChannelService(store, guard, emitter, clock),
         locations=LocationService(store, guard),
         blueprints=BlueprintService(store, guard, clock, processes, schedules),
+        files=FileService(store, guard, clock),
         retention=RetentionService(store, clock),
     )

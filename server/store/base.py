@@ -25,6 +25,8 @@ from pycolonies_like.core.models import (
     Cron,
     Executor,
     ExecutorState,
+    File,
+    FileLabel,
     Function,
     Generator,
     Location,
@@ -32,6 +34,7 @@ from pycolonies_like.core.models import (
     Process,
     ProcessGraph,
     ProcessState,
+    Snapshot,
     Statistics,
     User,
 )
@@ -49,6 +52,8 @@ class Member:
     approved: bool
     executortype: str = ""
     pending: bool = False  # an executor waiting for approval (not a rejected one)
+    locationname: str = ""
+    capabilities: str = ""  # an executor's, as JSON ("" when it declared none)
 
 
 @dataclass(frozen=True)
@@ -285,6 +290,26 @@ class Store(Protocol):
     # -- attributes and logs
     async def add_attribute(self, attribute: Attribute, now_ns: int) -> None: ...
     async def get_attribute(self, attributeid: str) -> Attribute | None: ...
+
+    # ColonyFS (store/files.py)
+    async def add_file(self, file: File) -> File: ...
+    async def get_file_by_id(self, colonyname: str, fileid: str) -> File | None: ...
+    async def get_file_revisions(
+        self, colonyname: str, label: str, name: str, limit: int
+    ) -> list[File]: ...
+    async def newest_files(self, colonyname: str, label: str, limit: int) -> list[File]: ...
+    async def file_labels(
+        self, colonyname: str, name: str, exact: bool, limit: int
+    ) -> list[FileLabel]: ...
+    async def remove_file_by_id(self, colonyname: str, fileid: str) -> int: ...
+    async def remove_file_by_name(self, colonyname: str, label: str, name: str) -> int: ...
+    async def create_snapshot(self, snapshot: Snapshot, limit: int) -> Snapshot | None: ...
+    async def get_snapshot(
+        self, colonyname: str, snapshotid: str, name: str
+    ) -> Snapshot | None: ...
+    async def list_snapshots(self, colonyname: str, limit: int) -> list[Snapshot]: ...
+    async def remove_snapshot(self, colonyname: str, snapshotid: str, name: str) -> int: ...
+    async def remove_all_snapshots(self, colonyname: str) -> int: ...
     async def add_log(self, entry: LogEntry) -> LogEntry: ...
     async def get_logs(
         self,
@@ -406,6 +431,12 @@ class Store(Protocol):
     async def expired_waiting(self, now_ns: int, limit: int) -> list[Process]: ...
     async def fail_waiting(self, processid: str, now_ns: int, error: str) -> FinishResult | None:
         """Fails a process that waited too long; None when it is no longer waiting."""
+        ...
+
+    async def settle_unsettled(self, ended_before_ns: int, limit: int) -> list[FinishResult]:
+        """Moves on the workflows of processes that ended before `ended_before_ns`
+        whose server stopped before it moved their graph on (what each end
+        changed, without the end itself)."""
         ...
 
     # -- retention

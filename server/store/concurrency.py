@@ -12,10 +12,13 @@ no queued process of the key will take.
 
 from __future__ import annotations
 
+import dataclasses
+
 from pycolonies_like.core.flow import key_of as spec_key
 from pycolonies_like.core.models import Process, ProcessState
 from server.store import processes as procs
 from server.store import rows
+from server.store.base import FinishResult
 from server.store.db import Tx
 
 WAITING = int(ProcessState.WAITING)
@@ -76,6 +79,13 @@ async def stopped_running(tx: Tx, process: Process, *, release: bool = True) -> 
         return []
     await tx.execute(FREE_SLOT, {"colonyname": process.colonyname, "key": key})
     return await release_held(tx, process.colonyname, key) if release else []
+
+
+def with_released(result: FinishResult, unheld: list[Process]) -> FinishResult:
+    """`result` with the processes a freed slot released among its released ones."""
+    if not unheld:
+        return result
+    return dataclasses.replace(result, released=[*result.released, *unheld])
 
 
 async def release_held(tx: Tx, colonyname: str, key: str) -> list[Process]:

@@ -5,14 +5,15 @@ read in, so two servers -- or a close racing a deadline -- never both win.
 
 The claim is four steps in one transaction: check that the executor is
 still approved, that assignment is not paused for it, take the best queued
-process (the dialect's `pick`), assign it. PostgreSQL runs the same steps as
-one statement built from the fragments below (postgres.py, CLAIM); so does
-the first step of its finish.
+process it can run (the dialect's `pick`: the best head among the queue's
+shapes of needs it fits; a process whose concurrency key is at its limit is
+held back and the next one taken), assign it. PostgreSQL runs the same steps
+as one statement built from the fragments below and concurrency.py's
+(postgres.py, CLAIM); so does the first step of its finish.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +28,7 @@ from pycolonies_like.core.rules import NS_PER_SECOND, Lease, deadline_sql, execu
 from server.store import concurrency, functions, graphs, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
-from server.store.db import Database, Tx
+from server.store.db import Tx
 
 WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
@@ -46,6 +47,22 @@ NOT_PAUSED = (
     "NOT EXISTS (SELECT 1 FROM pauses WHERE colonyname = :colonyname "
     "AND executortype IN ('', :executortype))"
 )
+# The shapes of needs (processes.enqueue) the claiming executor fits, besides
+# "" (needs nothing), which fits every executor: its location, if one is asked
+# for, and one of its hardware entries has every amount asked for.
+# (:colonyname, :executortype, :executorname)
+FITTING_SHAPES = """
+SELECT s.shape FROM shapes s, executors e
+WHERE e.colonyname = :colonyname AND e.executorname = :executorname
+AND s.colonyname = :colonyname AND s.executortype = :executortype
+AND (s.locationname = '' OR s.locationname = lower(trim(e.locationname)))
+AND (s.hardware = 0 OR EXISTS (
+    SELECT 1 FROM executorhardware h
+    WHERE h.colonyname = e.colonyname AND h.executorname = e.executorname
+    AND s.cpu <= h.cpu AND s.mem <= h.mem AND s.storage <= h.storage AND s.gpus <= h.gpus
+    AND s.gpumem <= h.gpumem AND (s.gpuname = '' OR s.gpuname = h.gpuname)
+    AND s.nodes <= h.nodes))
+"""
 # Assigns a process to the claiming executor, unconfirmed until :lease.
 # (:executorid, :executorname, :now, :lease)
 ASSIGN = (
@@ -72,16 +89,6 @@ def start_graph(processgraphid: str) -> str:
         f"UPDATE processgraphs SET state = {RUNNING}, starttime = :now "
         f"WHERE processgraphid = {processgraphid} AND state = {WAITING}"
     )
-
-
-async def ended(tx: Tx, process: Process, now_ns: int) -> FinishResult:
-    """After a running process ended: its concurrency slot is freed (held
-    processes of its key may be released) and its workflow moves on."""
-    unheld = await concurrency.stopped_running(tx, process)
-    result = await graphs.after_end(tx, process, now_ns)
-    if not unheld:
-        return result
-    return dataclasses.replace(result, released=[*result.released, *unheld])
 
 
 def claim_params(executor: Executor, now_ns: int, lease_ns: int = 0) -> dict[str, Any]:
@@ -161,7 +168,7 @@ async def requeue_running_of(tx: Tx, executor: Executor, now_ns: int) -> list[Pr
     return requeued
 
 
-class Queue(Database):
+class Queue(graphs.Graphs):
     def __init__(self) -> None:
         super().__init__()
         # When each executor last had its "last heard from" time recorded.
@@ -241,7 +248,9 @@ class Queue(Database):
             process = await procs.load(tx, row)
             if state == ProcessState.SUCCESSFUL:
                 await functions.count_run(tx, process, await functions.function_of(tx, process))
-            return await ended(tx, process, now_ns)
+            unheld = await concurrency.stopped_running(tx, process)
+            result = await self._moving_on(tx, process, now_ns)
+        return concurrency.with_released(await self._moved_on(result, now_ns), unheld)
 
     async def release_held(self, limit: int) -> list[Process]:
         released: list[Process] = []
@@ -426,4 +435,5 @@ class Queue(Database):
                 return None
             process = await procs.load(tx, row)
             await procs.dequeue(tx, [process])
-            return await graphs.after_end(tx, process, now_ns)
+            result = await self._moving_on(tx, process, now_ns)
+        return await self._moved_on(result, now_ns)

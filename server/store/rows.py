@@ -18,7 +18,9 @@ from pycolonies_like.core.flow import key_of
 from pycolonies_like.core.models import (
     AttemptRecord,
     Attribute,
+    Capabilities,
     Colony,
+    Conditions,
     Cron,
     Executor,
     ExecutorState,
@@ -63,10 +65,19 @@ def load_list(text: str) -> list[Any]:
 # ---------------------------------------------------------------- specs --
 
 
+# Resource conditions are stored only when asked for: most specs ask for none.
+_CONDITIONS_ALWAYS = ("colonyname", "executortype", "executornames", "dependencies")
+_CONDITIONS_UNSET = Conditions().to_dict()
+
+
 def spec_json(spec: FuncSpec) -> str:
     data = spec.to_dict()
     if data.get("retrypolicy") is None:
         del data["retrypolicy"]  # specs without one are stored as they always were
+    data["conditions"] = {
+        k: v for k, v in data["conditions"].items()
+        if k in _CONDITIONS_ALWAYS or v != _CONDITIONS_UNSET[k]
+    }  # fmt: skip
     return encode_json(data)
 
 
@@ -218,9 +229,19 @@ def colony_from_row(row: Row, pausedtypes: Sequence[str] = ()) -> Colony:
     return Colony(**{c: row[c] for c in COLONY}, paused="" in pausedtypes, pausedtypes=types)
 
 
+def executor_values(e: Executor) -> dict[str, Any]:
+    """The values of EXECUTOR (capabilities as JSON, "" when there are none)."""
+    found = values(e, [c for c in EXECUTOR if c != "capabilities"])
+    caps = e.capabilities
+    found["capabilities"] = encode_json(caps.to_dict()) if caps.hardware or caps.software else ""
+    return found
+
+
 def executor_from_row(row: Row) -> Executor:
     found = {c: row[c] for c in EXECUTOR}
     found["state"] = ExecutorState(found["state"])
+    text = found["capabilities"]
+    found["capabilities"] = Capabilities.from_dict(json.loads(text)) if text else Capabilities()
     return Executor(**found)
 
 

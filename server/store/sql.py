@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from server.store.blueprints import Blueprints
 from server.store.channels import Channels
+from server.store.files import Files
 from server.store.functions import Functions
 from server.store.graphs import Graphs
 from server.store.logs import Logs
@@ -37,16 +38,7 @@ from server.store.schedules import Schedules
 
 
 class SqlStore(
-    Nonces,
-    Members,
-    Functions,
-    Processes,
-    Queue,
-    Graphs,
-    Schedules,
-    Logs,
-    Channels,
-    Blueprints,
-    Retention,
-):
+    Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Channels, Blueprints,
+    Files, Retention,
+):  # fmt: skip
     """Every part of the store over one database (see the dialects for open/close)."""

@@ -21,6 +21,7 @@ from pycolonies_like.core.models import (
     Blueprint,
     BlueprintDefinition,
     EventKind,
+    File,
     Location,
     ProcessState,
 )
@@ -71,6 +72,7 @@ class GrpcApi:
         self.channels = services.channels
         self.locations = services.locations
         self.blueprints = services.blueprints
+        self.files = services.files
         self.verifier = verifier
         self.info = info
 
@@ -552,6 +554,55 @@ class GrpcApi:
     async def PackGenerator(self, caller: str, req: pb.PackGeneratorRequest) -> pb.Empty:
         await self.schedules.pack_generator(caller, req.generatorid, req.arg)
         return pb.Empty()
+
+    # ---------------------------------------------------------- ColonyFS --
+
+    async def AddFile(self, caller: str, req: pb.AddFileRequest) -> pb.File:
+        added = await self.files.add_file(caller, convert.from_pb(File, req.file))
+        return convert.to_pb(added)  # type: ignore[no-any-return]
+
+    async def GetFile(self, caller: str, req: pb.GetFileRequest) -> pb.ListFilesReply:
+        found = await self.files.get_file(
+            caller, req.colonyname, req.fileid, req.label, req.name, req.latest
+        )
+        return pb.ListFilesReply(files=[convert.to_pb(f) for f in found])
+
+    async def GetFiles(self, caller: str, req: pb.GetFilesRequest) -> pb.GetFilesReply:
+        found = await self.files.get_files(caller, req.colonyname, req.label)
+        return pb.GetFilesReply(files=[convert.to_pb(f) for f in found])
+
+    async def GetFileLabels(
+        self, caller: str, req: pb.GetFileLabelsRequest
+    ) -> pb.GetFileLabelsReply:
+        found = await self.files.get_file_labels(caller, req.colonyname, req.name, req.exact)
+        return pb.GetFileLabelsReply(labels=[convert.to_pb(label) for label in found])
+
+    async def RemoveFile(self, caller: str, req: pb.RemoveFileRequest) -> pb.RemovedReply:
+        removed = await self.files.remove_file(
+            caller, req.colonyname, req.fileid, req.label, req.name
+        )
+        return pb.RemovedReply(removed=removed)
+
+    async def CreateSnapshot(self, caller: str, req: pb.CreateSnapshotRequest) -> pb.Snapshot:
+        taken = await self.files.create_snapshot(caller, req.colonyname, req.label, req.name)
+        return convert.to_pb(taken)  # type: ignore[no-any-return]
+
+    async def GetSnapshot(self, caller: str, req: pb.SnapshotRequest) -> pb.Snapshot:
+        found = await self.files.get_snapshot(caller, req.colonyname, req.snapshotid, req.name)
+        return convert.to_pb(found)  # type: ignore[no-any-return]
+
+    async def ListSnapshots(self, caller: str, req: pb.ColonyNameRequest) -> pb.ListSnapshotsReply:
+        found = await self.files.list_snapshots(caller, req.colonyname)
+        return pb.ListSnapshotsReply(snapshots=[convert.to_pb(s) for s in found])
+
+    async def RemoveSnapshot(self, caller: str, req: pb.SnapshotRequest) -> pb.Empty:
+        await self.files.remove_snapshot(caller, req.colonyname, req.snapshotid, req.name)
+        return pb.Empty()
+
+    async def RemoveAllSnapshots(self, caller: str, req: pb.ColonyNameRequest) -> pb.RemovedReply:
+        return pb.RemovedReply(
+            removed=await self.files.remove_all_snapshots(caller, req.colonyname)
+        )
 
     # ------------------------------------------------------------ events --
 

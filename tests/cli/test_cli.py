@@ -399,3 +399,51 @@ def test_process_get_shows_attempts_and_rerun(dev: Dev) -> None:
     result = dev.run("process", "rerun", "-p", p.processid, check=False)
     assert result.returncode == 1
     assert result.stderr.strip().endswith("only a failed or cancelled process can be rerun")
+
+
+def test_process_get_says_why_a_process_waits(dev: Dev, tmp_path: Path) -> None:
+    spec = tmp_path / "gpu.json"
+    spec.write_text(json.dumps({
+        "funcname": "train", "conditions": {
+            "colonyname": "dev", "executortype": "cli",
+            "cpu": "64", "mem": "256Gi", "gpu": {"name": "a100", "count": 4}},
+    }))  # fmt: skip
+    submitted = json.loads(dev.run("--json", "function", "submit", "--spec", str(spec)).stdout)
+    got = json.loads(dev.run("--json", "process", "get", "-p", submitted["processid"]).stdout)
+    assert got["spec"]["conditions"]["gpu"]["count"] == 4
+    assert got["waiting"] == (
+        "no approved executor of type 'cli' satisfies its conditions "
+        "(1 checked; closest, dev: no hardware declared)"
+    )
+    shown = dev.run("process", "get", "-p", submitted["processid"]).stdout
+    assert "cpu 64000m, mem 256Gi, 4 gpu a100" in shown and "waiting" in shown
+    dev.run("process", "remove", "-p", submitted["processid"])
+    spec.write_text(json.dumps({"funcname": "x", "conditions": {
+        "colonyname": "dev", "executortype": "dev", "mem": "lots"}}))  # fmt: skip
+    refused = dev.run("function", "submit", "--spec", str(spec), check=False)
+    assert refused.returncode != 0
+    assert "conditions.mem: 'lots' is not a quantity" in refused.stderr
+
+
+def test_executor_start_registers_what_it_is_told_it_has(dev: Dev, tmp_path: Path) -> None:
+    refused = dev.run("executor", "start", "helloworld", "--cpu", "fast", check=False)
+    assert refused.returncode != 0
+    assert refused.stderr.strip() == (
+        "error: capabilities.hardware[0].cpu: 'fast' is not a quantity (a number with an "
+        "optional unit, e.g. '4', '500m', '16Gi', '500M')"
+    )
+    bad = tmp_path / "caps.json"
+    bad.write_text('{"hardware": [{"gpu": {"count": "two"}}]}')
+    refused = dev.run("executor", "start", "helloworld", "--capabilities", str(bad), check=False)
+    assert refused.returncode != 0 and "hardware" in refused.stderr
+    child = dev.spawn("executor", "start", "helloworld", "--executor-name", "gpu-hello",
+                      "--gpus", "2", "--gpu-name", "t4", "--mem", "8Gi", "--location", "lab")  # fmt: skip
+    assert child.stdout is not None
+    assert "registered" in child.stdout.readline()
+    listing = json.loads(dev.run("--json", "executor", "ls").stdout)
+    (mine,) = [e for e in listing if e["executorname"] == "gpu-hello"]
+    (hw,) = mine["capabilities"]["hardware"]
+    assert (hw["gpu"]["count"], hw["gpu"]["name"], hw["mem"]) == (2, "t4", "8Gi")
+    assert mine["locationname"] == "lab"
+    child.send_signal(signal.SIGINT)
+    child.wait(15)

@@ -37,6 +37,14 @@ GENERIC = (m.Location, m.BlueprintMetadata, m.BlueprintNames, m.BlueprintHandler
            m.BlueprintHistory)  # fmt: skip
 
 PROTO = {
+    m.GPU: (convert.to_pb, lambda msg: convert.from_pb(m.GPU, msg)),
+    m.Hardware: (convert.to_pb, lambda msg: convert.from_pb(m.Hardware, msg)),
+    m.Software: (convert.to_pb, lambda msg: convert.from_pb(m.Software, msg)),
+    m.Capabilities: (convert.to_pb, lambda msg: convert.from_pb(m.Capabilities, msg)),
+    **{
+        cls: (convert.to_pb, lambda msg, cls=cls: convert.from_pb(cls, msg))
+        for cls in (m.S3Object, m.FileRef, m.File, m.FileData, m.FileLabel, m.Snapshot)
+    },
     m.Conditions: (convert.conditions_to_pb, convert.conditions_from_pb),
     m.FuncSpec: (convert.funcspec_to_pb, convert.funcspec_from_pb),
     m.Concurrency: (convert.concurrency_to_pb, convert.concurrency_from_pb),
@@ -68,6 +76,14 @@ COLONYOS = {
     m.User: cj.user_json,
     m.Attribute: cj.attribute_json,
     m.Conditions: cj.to_json,  # only inside a spec
+    m.GPU: cj.to_json,  # inside conditions and hardware
+    m.Hardware: cj.to_json,  # inside capabilities
+    m.Software: cj.to_json,
+    m.Capabilities: cj.to_json,  # inside an executor
+    **{
+        cls: cj.to_json
+        for cls in (m.S3Object, m.FileRef, m.File, m.FileData, m.FileLabel, m.Snapshot)
+    },
     m.FuncSpec: cj.funcspec_json,
     m.Workflow: lambda w: json.loads(cj.workflow_json_text(w)),
     m.Process: cj.process_json,
@@ -242,11 +258,23 @@ def test_colonyos_keys_we_do_not_model_may_only_hold_zero_values_when_strict() -
     )
     spec = dict(recorded)
     assert cj.from_json(m.FuncSpec, spec, strict=True) == cj.funcspec_from_json(recorded)
-    spec["conditions"] = {**spec["conditions"], "gpu": {"count": 2, "mem": ""}}
-    with pytest.raises(InvalidArgument, match=r"^conditions\.gpu\.count: 2 is not supported"):
+    spec["fs"] = {"mount": "/data", "snapshots": None, "dirs": None}
+    with pytest.raises(InvalidArgument, match=r'^fs\.mount: "/data" is not supported'):
         cj.from_json(m.FuncSpec, spec, strict=True)
-    # The wire stays lenient: resource conditions are dropped, as they always were.
+    # The wire stays lenient: what is not modelled is dropped.
     assert cj.funcspec_from_json(spec) == cj.funcspec_from_json(recorded)
+
+
+def test_resource_conditions_are_read_from_colonyos_json() -> None:
+    spec = {"funcname": "train", "conditions": {
+        "colonyname": "c", "executortype": "t", "nodes": 2, "cpu": "4000m", "mem": "16Gi",
+        "storage": "500M", "processes": 4, "processespernode": 2, "walltime": 60,
+        "gpu": {"name": "nvidia-a100", "mem": "40Gi", "count": 2, "nodecount": 1},
+    }}  # fmt: skip
+    c = cj.from_json(m.FuncSpec, spec, strict=True).conditions
+    assert (c.cpu, c.mem, c.storage, c.nodes, c.walltime) == ("4000m", "16Gi", "500M", 2, 60)
+    assert c.gpu == m.GPU(name="nvidia-a100", mem="40Gi", count=2, nodecount=1)
+    assert cj.funcspec_json(cj.funcspec_from_json(spec))["conditions"]["gpu"]["count"] == 2
 
 
 def test_integers_stay_exact_and_bools_stay_bools() -> None:
@@ -324,18 +352,21 @@ def test_lenient_mode_reads_what_colonyos_clients_send() -> None:
 
 
 def test_a_new_model_field_needs_no_codec_edit_or_is_refused_loudly() -> None:
-    @dataclasses.dataclass
-    class Wider(m.Conditions):
-        cpu: str = ""
+    @dataclasses.dataclass(frozen=True)
+    class Wider(m.Executor):
+        requirefuncreg: bool = False
 
-    wider = Wider(colonyname="c", executortype="t", cpu="500m")
-    assert wider.to_dict()["cpu"] == "500m"
+    wider = Wider(executorid="a", executortype="t", executorname="n", colonyname="c",
+                  requirefuncreg=True)  # fmt: skip
+    assert wider.to_dict()["requirefuncreg"] is True
     assert Wider.from_dict(wider.to_dict(), strict=True) == wider
-    shape = cj.Shape(Wider, layout=cj.SHAPES[m.Conditions].layout,
-                     constants=cj.SHAPES[m.Conditions].constants)  # fmt: skip
-    assert shape.encode(wider)["cpu"] == "500m"  # the field wins over ColonyOS' constant "0m"
-    with pytest.raises(TypeError, match=r"Wider\.cpu has no field 'cpu' in the protobuf message"):
-        convert._Pairing(Wider, pb.Conditions)
+    base = cj.SHAPES[m.Executor]
+    shape = cj.Shape(Wider, layout=base.layout, constants=base.constants, times=base.times)
+    assert shape.encode(wider)["requirefuncreg"] is True  # the field wins over the constant
+    with pytest.raises(
+        TypeError, match=r"Wider\.requirefuncreg has no field 'requirefuncreg' in the protobuf"
+    ):
+        convert._Pairing(Wider, pb.Executor)
 
 
 def test_models_read_as_dicts_with_the_colonyos_keys() -> None:

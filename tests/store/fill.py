@@ -11,6 +11,8 @@ from enum import IntEnum
 from typing import Any
 
 _n = itertools.count(1)
+# Fields holding resource quantities, with the unit of their samples.
+QUANTITIES = {"cpu": "m", "mem": "Mi", "storage": "Gi"}
 
 
 def filled(model: type, **given: Any) -> Any:
@@ -44,6 +46,8 @@ def sample(tp: Any, name: str) -> Any:
         return 1000 + next(_n)
     if tp is float:
         return 0.25 + next(_n)
+    if tp is str and name in QUANTITIES:  # the store reads these
+        return f"{next(_n)}{QUANTITIES[name]}"
     if tp is str:
         return f"{name}-{next(_n)}"
     if tp is bytes:

@@ -13,7 +13,14 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import FINAL_STATES, ProcessState
 from server.service import Services
 from server.transport import colonyos_json as cj
-from server.transport.http_gateway import blueprints, channels, colonies, processes, workflows
+from server.transport.http_gateway import (
+    blueprints,
+    channels,
+    colonies,
+    files,
+    processes,
+    workflows,
+)
 from server.transport.http_gateway.wire import (
     Message,
     decode,
@@ -31,7 +38,7 @@ log = logging.getLogger(__name__)
 _BIG_REPLIES = frozenset({"getlogsmsg", "getprocessesmsg", "getprocessgraphsmsg"})
 
 # The handlers register themselves on import.
-_HANDLER_MODULES = (blueprints, channels, colonies, processes, workflows)
+_HANDLER_MODULES = (blueprints, channels, colonies, files, processes, workflows)
 # ColonyOS ends a channel subscription without a timeout after 30 s.
 _CHANNEL_TIMEOUT_S = 30.0
 
