@@ -28,6 +28,7 @@ from pycolonies_like.core.errors import (
 from pycolonies_like.core.models import (
     Attribute,
     Colony,
+    Concurrency,
     Conditions,
     Cron,
     Event,
@@ -81,6 +82,7 @@ __all__ = [
     "ColoniesConnectionError",
     "ColoniesError",
     "Colony",
+    "Concurrency",
     "Conditions",
     "Cron",
     "Crypto",

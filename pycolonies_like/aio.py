@@ -143,6 +143,18 @@ class AsyncColonies(Endpoint):
         request = pb.ColonyNameRequest(colonyname=colonyname)
         return convert.stats_from_pb(await self.rpc.GetColonyStatistics(request, prvkey))
 
+    async def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
+        request = pb.SetRetentionRequest(colonyname=colonyname, retention=retention_s)
+        return convert.colony_from_pb(await self.rpc.SetRetention(request, prvkey))
+
+    async def pause(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
+        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
+        return convert.colony_from_pb(await self.rpc.PauseAssignment(request, prvkey))
+
+    async def resume(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
+        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
+        return convert.colony_from_pb(await self.rpc.ResumeAssignment(request, prvkey))
+
     # ------------------------------------------------------- executors --
 
     async def add_executor(self, executor: Any, prvkey: str) -> Executor:

@@ -175,6 +175,22 @@ class Colonies(Endpoint):
         request = pb.ColonyNameRequest(colonyname=colonyname)
         return convert.stats_from_pb(self.rpc.GetColonyStatistics(request, prvkey))
 
+    def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
+        """Keeps the colony's finished processes and workflows `retention_s`
+        seconds after they end (0: for ever). Colony owner."""
+        request = pb.SetRetentionRequest(colonyname=colonyname, retention=retention_s)
+        return convert.colony_from_pb(self.rpc.SetRetention(request, prvkey))
+
+    def pause(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
+        """Stops assigning the colony's processes (or one executor type's); running
+        ones go on. Colony owner."""
+        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
+        return convert.colony_from_pb(self.rpc.PauseAssignment(request, prvkey))
+
+    def resume(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
+        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
+        return convert.colony_from_pb(self.rpc.ResumeAssignment(request, prvkey))
+
     # ------------------------------------------------------- executors --
 
     def add_executor(self, executor: Any, prvkey: str) -> Executor:

@@ -130,6 +130,7 @@ _hardware = _Pairing(m.Hardware, pb.Hardware)
 _software = _Pairing(m.Software, pb.Software)
 _capabilities = _Pairing(m.Capabilities, pb.Capabilities)
 _conditions = _Pairing(m.Conditions, pb.Conditions)
+_concurrency = _Pairing(m.Concurrency, pb.Concurrency)
 _retrypolicy = _Pairing(m.RetryPolicy, pb.RetryPolicy)
 _funcspec = _Pairing(m.FuncSpec, pb.FuncSpec)
 _workflow = _Pairing(m.Workflow, pb.WorkflowSpec)
@@ -171,6 +172,14 @@ def conditions_to_pb(c: m.Conditions) -> pb.Conditions:
 
 def conditions_from_pb(c: pb.Conditions) -> m.Conditions:
     return _conditions.from_pb(c)
+
+
+def concurrency_to_pb(c: m.Concurrency) -> pb.Concurrency:
+    return _concurrency.to_pb(c)
+
+
+def concurrency_from_pb(c: pb.Concurrency) -> m.Concurrency:
+    return _concurrency.from_pb(c)
 
 
 def funcspec_to_pb(s: m.FuncSpec) -> pb.FuncSpec:

@@ -135,6 +135,7 @@ class ColoniesServer:
             Loop("channels", durably(services.channels.purge), max(s.sweep_interval_s, 1.0)),
             Loop("crons", durably(services.schedules.run_due_crons), s.cron_interval_s),
             Loop("generators", durably(services.schedules.run_generators), s.generator_interval_s),
+            Loop("retention", durably(services.retention.purge), s.retention_interval_s),
             Loop("nonces", durably(nonces), 1.0),
             Loop("health", self._check_health, 1.0),
         ]

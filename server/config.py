@@ -32,6 +32,7 @@ class ServerSettings:
     cron_interval_s: float = 1.0
     generator_interval_s: float = 1.0
     nonce_purge_interval_s: float = 60.0
+    retention_interval_s: float = 10.0
     grace_s: float = 5.0
     tls_cert: str | None = None
     tls_key: str | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from pycolonies_like.core.requirements import Requirement, fits, requirement_of
 log = logging.getLogger(__name__)
 
 _ids = itertools.count()
+WAKE_ALL = 1 << 30  # a wake-up count meaning "every waiter"
 
 
 class Waiter:
@@ -276,6 +277,14 @@ class Hub:
             self.local_ready(colonyname, executortype, names, count, shape)
             if self.relay is not None:
                 self.relay.process_ready(colonyname, executortype, names, count, shape)
+
+    def wake_types(self, colonyname: str, executortypes: Iterable[str]) -> None:
+        """Wakes every parked executor of these types, here and on the other
+        servers (assignment was resumed: each of them may now find work)."""
+        for executortype in sorted(set(executortypes)):
+            self.local_ready(colonyname, executortype, (), WAKE_ALL)
+            if self.relay is not None:
+                self.relay.process_ready(colonyname, executortype, (), WAKE_ALL, "")
 
     def signal(self, key: str) -> None:
         self.local_signal(key)

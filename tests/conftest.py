@@ -83,6 +83,7 @@ def clocked(clock: ManualClock) -> Iterator[ThreadedServer]:
         sweep_interval_s=3600,
         cron_interval_s=3600,
         generator_interval_s=3600,
+        retention_interval_s=3600,
     ) as srv:
         yield srv
 

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import click
 
-from pycolonies_like.cli.context import Settings, emit, fields, pass_settings, table, when
+from pycolonies_like.cli.common import CliError
+from pycolonies_like.cli.context import (
+    Settings,
+    assignment,
+    emit,
+    fields,
+    pass_settings,
+    table,
+    when,
+)
 from pycolonies_like.cli.ids import short, wide_option
 from pycolonies_like.cli.plugins import PluginGroup
-from pycolonies_like.core.models import Executor, ExecutorState
+from pycolonies_like.core.errors import InvalidArgument, PermissionDenied
+from pycolonies_like.core.flow import parse_duration
+from pycolonies_like.core.models import Colony, Executor, ExecutorState
 from pycolonies_like.crypto import id_of
 
 # ----------------------------------------------------------------- colony --
@@ -45,8 +56,10 @@ def colony_remove(s: Settings, name: str) -> None:
 def colony_ls(s: Settings) -> None:
     """List colonies (server owner)."""
     colonies = s.client().list_colonies(s.key("server_prvkey"))
-    emit(s, colonies, lambda: table("Colonies", ("name", "colonyid"),
-                                    [(c.name, c.colonyid) for c in colonies]))  # fmt: skip
+    emit(s, colonies, lambda: table(
+        "Colonies", ("name", "colonyid", "assignment"),
+        [(c.name, c.colonyid, assignment(c)) for c in colonies],
+    ))  # fmt: skip
 
 
 @colony.command("get")
@@ -55,7 +68,55 @@ def colony_ls(s: Settings) -> None:
 def colony_get(s: Settings, name: str | None) -> None:
     """Show a colony."""
     c = s.client().get_colony(name or s.colony(), s.key())
-    emit(s, c, lambda: fields("Colony", [("name", c.name), ("colonyid", c.colonyid)]))
+    emit(s, c, lambda: fields("Colony", [("name", c.name), ("colonyid", c.colonyid),
+                                         ("assignment", assignment(c)),
+                                         ("retention", retention(c))]))  # fmt: skip
+
+
+def retention(c: Colony) -> str:
+    return f"{c.retention} s" if c.retention else "for ever"
+
+
+@colony.command("retention")
+@click.argument("period")
+@pass_settings
+def colony_retention(s: Settings, period: str) -> None:
+    """Keep finished processes and workflows PERIOD after they end, e.g. 3600, 12h,
+    30d; 0 keeps them for ever (colony owner)."""
+    try:
+        seconds = parse_duration(period)
+    except InvalidArgument as err:
+        raise CliError(str(err)) from None
+    c = s.client().set_retention(s.colony(), seconds, s.key("colony_prvkey"))
+    kept = f"for {c.retention} s" if c.retention else "for ever"
+    emit(s, c, lambda: click.echo(f"Colony {c.name} keeps finished work {kept}"))
+
+
+def _pause(s: Settings, executortype: str, paused: bool) -> None:
+    client, key = s.client(), s.key("colony_prvkey")
+    if paused:
+        c = client.pause(s.colony(), key, executortype)
+    else:
+        c = client.resume(s.colony(), key, executortype)
+    what = f"executor type {executortype}" if executortype else f"colony {c.name}"
+    verb = "paused" if paused else "resumed"
+    emit(s, c, lambda: click.echo(f"Assignment {verb} for {what} ({assignment(c)})"))
+
+
+@colony.command("pause")
+@click.option("--type", "executortype", default="", help="Only this executor type.")
+@pass_settings
+def colony_pause(s: Settings, executortype: str) -> None:
+    """Stop assigning processes (colony owner); running ones go on."""
+    _pause(s, executortype, True)
+
+
+@colony.command("resume")
+@click.option("--type", "executortype", default="", help="Only this executor type.")
+@pass_settings
+def colony_resume(s: Settings, executortype: str) -> None:
+    """Assign processes again (colony owner)."""
+    _pause(s, executortype, False)
 
 
 @colony.command("stats")
@@ -75,11 +136,12 @@ def executor() -> None:
     """Executors (the colony owner's key registers and approves them)."""
 
 
-def _show_executors(s: Settings, executors: list[Executor]) -> None:
+def _show_executors(s: Settings, executors: list[Executor], colony: Colony | None) -> None:
     emit(s, executors, lambda: table(
-        "Executors", ("name", "type", "state", "id", "last heard from"),
+        "Executors", ("name", "type", "state", "id", "last heard from", "assignment"),
         [(e.executorname, e.executortype, ExecutorState(e.state).name.lower(),
-          short(s, e.executorid), when(e.lastheardfromtime)) for e in executors],
+          short(s, e.executorid), when(e.lastheardfromtime),
+          assignment(colony, e.executortype) if colony else "-") for e in executors],
     ))  # fmt: skip
 
 
@@ -144,7 +206,13 @@ def executor_remove(s: Settings, name: str) -> None:
 @pass_settings
 def executor_ls(s: Settings) -> None:
     """List the executors of the colony."""
-    _show_executors(s, s.client().list_executors(s.colony(), s.key()))
+    client = s.client()
+    executors = client.list_executors(s.colony(), s.key())
+    try:
+        colony: Colony | None = client.get_colony(s.colony(), s.key())
+    except PermissionDenied:  # a pending executor may list, but not read the colony
+        colony = None
+    _show_executors(s, executors, colony)
 
 
 @executor.command("get")

@@ -14,7 +14,7 @@ import click
 
 from pycolonies_like.cli.common import CliError
 from pycolonies_like.client import DEFAULT_PORT, Colonies
-from pycolonies_like.core.models import Subscriptable
+from pycolonies_like.core.models import Colony, Subscriptable
 from pycolonies_like.core.rules import env_int
 
 
@@ -145,3 +145,14 @@ def accept_json_anywhere(command: click.Command) -> None:
     option = click.Option(["--json", "json_after"], is_flag=True, expose_value=False,
                           callback=_json_flag, help="Print JSON, for scripts.")  # fmt: skip
     command.params.append(option)
+
+
+def assignment(c: Colony, executortype: str | None = None) -> str:
+    """Whether the colony (or one executor type of it) is assigned work."""
+    if c.paused:
+        return "paused (colony)"
+    if executortype is None and c.pausedtypes:
+        return "paused for " + ", ".join(c.pausedtypes)
+    if executortype in c.pausedtypes:
+        return f"paused ({executortype})"
+    return "on"

@@ -12,7 +12,16 @@ from typing import Any
 import click
 
 from pycolonies_like.cli.common import CliError
-from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
+from pycolonies_like.cli.context import (
+    Settings,
+    assignment,
+    emit,
+    fields,
+    info,
+    pass_settings,
+    table,
+    when,
+)
 from pycolonies_like.cli.ids import short, takes_id, wide_option
 from pycolonies_like.client import Colonies
 from pycolonies_like.core.errors import ColoniesError, PermissionDenied
@@ -283,9 +292,14 @@ def process_get(s: Settings, processid: str) -> None:
             reason = why_waiting(p, client.list_executors(p.colonyname, s.key()))
         except PermissionDenied:
             pass  # the caller may read the process but not the colony's executors
+    paused = "-"
+    if p.state == ProcessState.WAITING:
+        paused = assignment(
+            client.get_colony(p.colonyname, s.key()), p.spec.conditions.executortype
+        )
     shown = {**p.to_dict(), "waiting": reason} if reason else p
     emit(s, shown, lambda: fields("Process", [
-        ("processid", p.processid), ("state", p.state.name.lower()),
+        ("processid", p.processid), ("state", p.state.name.lower()), ("assignment", paused),
         *([("waiting", reason)] if reason else []),
         ("function", p.spec.funcname), ("args", json.dumps(p.spec.args)),
         ("kwargs", json.dumps(p.spec.kwargs)), ("executortype", p.spec.conditions.executortype),

@@ -145,6 +145,23 @@ class Conditions(Subscriptable):
 
 
 @dataclass
+class Concurrency(Subscriptable):
+    """At most `limit` processes with the same key run at once, across servers.
+
+    The key is `key` itself, or (with `kwarg`) the name and value of that
+    keyword argument, e.g. kwarg="customer_id" -> "customer_id=42". What a
+    process beyond the limit does is the strategy: "queue" (wait its turn, in
+    priority order), "cancel_newest" (a process submitted while the limit is
+    reached is cancelled) or "cancel_in_progress" (it cancels the oldest
+    running ones to start in their place)."""
+
+    key: str = ""
+    kwarg: str = ""
+    limit: int = 0
+    strategy: str = "queue"
+
+
+@dataclass
 class RetryPolicy(Subscriptable):
     """How a process that fails is retried (each retry is a new attempt).
 
@@ -180,6 +197,7 @@ class FuncSpec(Subscriptable):
     retrypolicy: RetryPolicy | None = None
     # Channels the process gets: live messages between its submitter and its executor.
     channels: list[str] = field(default_factory=list)
+    concurrency: Concurrency = field(default_factory=Concurrency)
 
     def __post_init__(self) -> None:
         if isinstance(self.retrypolicy, dict):
@@ -194,6 +212,10 @@ class FuncSpec(Subscriptable):
             self.env = {}
         if isinstance(self.conditions, dict):
             self.conditions = Conditions(**self.conditions)
+        if self.concurrency is None:
+            self.concurrency = Concurrency()
+        elif isinstance(self.concurrency, dict):
+            self.concurrency = Concurrency(**self.concurrency)
 
 
 @dataclass
@@ -211,6 +233,15 @@ WorkflowSpec = Workflow
 class Colony(Subscriptable):
     colonyid: str
     name: str
+    # Assignment is paused for the whole colony, or for these executor types:
+    # nothing new starts there; what already runs goes on.
+    paused: bool = False
+    pausedtypes: tuple[str, ...] = ()
+    # Seconds finished processes and workflows are kept; 0: for ever.
+    retention: int = 0
+
+    def assignment_paused(self, executortype: str) -> bool:
+        return self.paused or executortype in self.pausedtypes
 
 
 @dataclass(frozen=True)

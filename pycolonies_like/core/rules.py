@@ -15,6 +15,7 @@ from enum import IntEnum
 from typing import Any
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from pycolonies_like.core.flow import concurrency_key
 from pycolonies_like.core.models import FuncSpec, LogEntry, ProcessState, RetryPolicy
 from pycolonies_like.core.requirements import requirement_of
 
@@ -151,6 +152,7 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in spec.env.items()):
         raise InvalidArgument("env must map strings to strings")
     check_channel_names(spec.channels)
+    concurrency_key(spec)
     return spec
 
 

@@ -59,12 +59,18 @@ EVENT_CURRENT: EventKind
 EVENT_SUBSCRIBED: EventKind
 
 class Colony(_message.Message):
-    __slots__ = ("colonyid", "name")
+    __slots__ = ("colonyid", "name", "paused", "pausedtypes", "retention")
     COLONYID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    PAUSEDTYPES_FIELD_NUMBER: _ClassVar[int]
+    RETENTION_FIELD_NUMBER: _ClassVar[int]
     colonyid: str
     name: str
-    def __init__(self, colonyid: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+    paused: bool
+    pausedtypes: _containers.RepeatedScalarFieldContainer[str]
+    retention: int
+    def __init__(self, colonyid: _Optional[str] = ..., name: _Optional[str] = ..., paused: _Optional[bool] = ..., pausedtypes: _Optional[_Iterable[str]] = ..., retention: _Optional[int] = ...) -> None: ...
 
 class GPU(_message.Message):
     __slots__ = ("name", "mem", "count", "nodecount")
@@ -217,7 +223,7 @@ class Conditions(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ..., locationname: _Optional[str] = ..., nodes: _Optional[int] = ..., cpu: _Optional[str] = ..., processes: _Optional[int] = ..., processespernode: _Optional[int] = ..., mem: _Optional[str] = ..., storage: _Optional[str] = ..., gpu: _Optional[_Union[GPU, _Mapping]] = ..., walltime: _Optional[int] = ...) -> None: ...
 
 class FuncSpec(_message.Message):
-    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy", "channels")
+    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy", "channels", "concurrency")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -238,6 +244,7 @@ class FuncSpec(_message.Message):
     ENV_FIELD_NUMBER: _ClassVar[int]
     RETRYPOLICY_FIELD_NUMBER: _ClassVar[int]
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
     nodename: str
     funcname: str
     args_json: str
@@ -251,7 +258,8 @@ class FuncSpec(_message.Message):
     env: _containers.ScalarMap[str, str]
     retrypolicy: RetryPolicy
     channels: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., retrypolicy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ...) -> None: ...
+    concurrency: Concurrency
+    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., retrypolicy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., concurrency: _Optional[_Union[Concurrency, _Mapping]] = ...) -> None: ...
 
 class RetryPolicy(_message.Message):
     __slots__ = ("maxretries", "initialinterval", "backoffcoefficient", "maximuminterval", "jitter", "nonretryableerrors")
@@ -284,6 +292,18 @@ class AttemptRecord(_message.Message):
     outcome: str
     errors: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, attempt: _Optional[int] = ..., executorname: _Optional[str] = ..., starttime: _Optional[int] = ..., endtime: _Optional[int] = ..., outcome: _Optional[str] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Concurrency(_message.Message):
+    __slots__ = ("key", "kwarg", "limit", "strategy")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    KWARG_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    kwarg: str
+    limit: int
+    strategy: str
+    def __init__(self, key: _Optional[str] = ..., kwarg: _Optional[str] = ..., limit: _Optional[int] = ..., strategy: _Optional[str] = ...) -> None: ...
 
 class Attribute(_message.Message):
     __slots__ = ("attributeid", "targetid", "targetcolonyname", "targetprocessgraphid", "attributetype", "key", "value")
@@ -676,6 +696,22 @@ class ListColoniesReply(_message.Message):
     COLONIES_FIELD_NUMBER: _ClassVar[int]
     colonies: _containers.RepeatedCompositeFieldContainer[Colony]
     def __init__(self, colonies: _Optional[_Iterable[_Union[Colony, _Mapping]]] = ...) -> None: ...
+
+class SetRetentionRequest(_message.Message):
+    __slots__ = ("colonyname", "retention")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    RETENTION_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    retention: int
+    def __init__(self, colonyname: _Optional[str] = ..., retention: _Optional[int] = ...) -> None: ...
+
+class PauseRequest(_message.Message):
+    __slots__ = ("colonyname", "executortype")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    EXECUTORTYPE_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    executortype: str
+    def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ...) -> None: ...
 
 class AddExecutorRequest(_message.Message):
     __slots__ = ("executor",)

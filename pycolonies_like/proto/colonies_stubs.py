@@ -134,6 +134,25 @@ class ColoniesStub:
             "GetColonyStatistics", request, pb.Statistics.FromString, prvkey, timeout
         )
 
+    def PauseAssignment(
+        self, request: pb.PauseRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return self._transport.unary(
+            "PauseAssignment", request, pb.Colony.FromString, prvkey, timeout
+        )
+
+    def ResumeAssignment(
+        self, request: pb.PauseRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return self._transport.unary(
+            "ResumeAssignment", request, pb.Colony.FromString, prvkey, timeout
+        )
+
+    def SetRetention(
+        self, request: pb.SetRetentionRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return self._transport.unary("SetRetention", request, pb.Colony.FromString, prvkey, timeout)
+
     def AddExecutor(
         self, request: pb.AddExecutorRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Executor:
@@ -724,6 +743,27 @@ class AsyncColoniesStub:
     ) -> pb.Statistics:
         return await self._transport.unary(
             "GetColonyStatistics", request, pb.Statistics.FromString, prvkey, timeout
+        )
+
+    async def PauseAssignment(
+        self, request: pb.PauseRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return await self._transport.unary(
+            "PauseAssignment", request, pb.Colony.FromString, prvkey, timeout
+        )
+
+    async def ResumeAssignment(
+        self, request: pb.PauseRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return await self._transport.unary(
+            "ResumeAssignment", request, pb.Colony.FromString, prvkey, timeout
+        )
+
+    async def SetRetention(
+        self, request: pb.SetRetentionRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Colony:
+        return await self._transport.unary(
+            "SetRetention", request, pb.Colony.FromString, prvkey, timeout
         )
 
     async def AddExecutor(

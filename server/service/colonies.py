@@ -6,6 +6,7 @@ import dataclasses
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import InvalidArgument, NotFound, PermissionDenied
+from pycolonies_like.core.flow import check_retention
 from pycolonies_like.core.models import (
     Colony,
     Executor,
@@ -45,7 +46,11 @@ class ColonyService:
             raise NotFound(f"colony {colonyname!r} does not exist")
 
     async def get_colony(self, caller: str, colonyname: str) -> Colony:
-        return (await self.guard.reader(caller, colonyname)).colony
+        await self.guard.reader(caller, colonyname)
+        colony = await self.store.get_colony(colonyname)
+        if colony is None:  # removed meanwhile
+            raise NotFound(f"colony {colonyname!r} does not exist")
+        return colony
 
     async def list_colonies(self, caller: str) -> list[Colony]:
         self.guard.server_owner(caller)
@@ -70,6 +75,39 @@ class ColonyService:
     async def statistics(self, caller: str) -> Statistics:
         self.guard.server_owner(caller)
         return await self.store.statistics()
+
+    async def set_retention(self, caller: str, colonyname: str, retention_s: int) -> Colony:
+        """How long the colony keeps finished processes and workflows (0: for ever)."""
+        await self.guard.colony_owner(caller, colonyname)
+        colony = await self.store.set_retention(colonyname, check_retention(retention_s))
+        if colony is None:
+            raise NotFound(f"colony {colonyname!r} does not exist")
+        return colony
+
+    async def pause(self, caller: str, colonyname: str, executortype: str = "") -> Colony:
+        """Stops assigning processes of the colony (or of one executor type of
+        it); what already runs goes on, and may still close, fail or log."""
+        return await self._set_paused(caller, colonyname, executortype, True)
+
+    async def resume(self, caller: str, colonyname: str, executortype: str = "") -> Colony:
+        colony = await self._set_paused(caller, colonyname, executortype, False)
+        if not colony.assignment_paused(executortype):
+            types = [executortype] if executortype else [
+                e.executortype for e in await self.store.list_executors(colonyname)
+            ]  # fmt: skip
+            self.emitter.resumed(colonyname, types)
+        return colony
+
+    async def _set_paused(
+        self, caller: str, colonyname: str, executortype: str, paused: bool
+    ) -> Colony:
+        await self.guard.colony_owner(caller, colonyname)
+        if executortype:
+            check_name("executortype", executortype)
+        colony = await self.store.set_paused(colonyname, executortype, paused, self.clock.now_ns())
+        if colony is None:
+            raise NotFound(f"colony {colonyname!r} does not exist")
+        return colony
 
     # ------------------------------------------------------- executors --
 

@@ -10,7 +10,7 @@ an event stream), so no service reaches into the hub itself.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from pycolonies_like import tracing
@@ -129,6 +129,14 @@ class EventEmitter:
         self._hub.ready([p for p in processes if not p.notbefore])
         for p in processes:
             self.process_event(EventKind.SUBMITTED, p)
+
+    def resumed(self, colonyname: str, executortypes: Iterable[str]) -> None:
+        """Assignment resumed: the parked executors of these types try again."""
+        self._hub.wake_types(colonyname, executortypes)
+
+    def released(self, processes: Sequence[Process]) -> None:
+        """Waiting processes became assignable (no event: their state is unchanged)."""
+        self._hub.ready(processes)
 
     def assigned(self, p: Process) -> None:
         self.counters.assigned(

@@ -16,6 +16,7 @@ from pycolonies_like.core.errors import (
     StaleAttempt,
     Unavailable,
 )
+from pycolonies_like.core.flow import key_of, on_arrival
 from pycolonies_like.core.models import (
     Executor,
     FuncSpec,
@@ -93,6 +94,7 @@ class ProcessService:
         stored = (await self.store.add_processes([process], idempotency_key))[0]
         if stored is process:
             self.emitter.submitted([process])
+            return (await self._arrived([process]))[0]
         return stored
 
     async def submit_batch(self, caller: str, specs: Sequence[FuncSpec]) -> list[Process]:
@@ -113,7 +115,31 @@ class ProcessService:
         processes = [self._new_process(actor, spec, now) for spec in specs]
         await self.store.add_processes(processes)
         self.emitter.submitted(processes)
-        return processes
+        return await self._arrived(processes)
+
+    async def _arrived(self, processes: list[Process]) -> list[Process]:
+        """Applies the concurrency strategies that cancel: a new process of a
+        key at its limit is cancelled (cancel_newest) or cancels the oldest
+        running ones (cancel_in_progress). Returns the processes as they are
+        now. Queueing needs nothing here: the claim holds processes back."""
+        now = []
+        for p in processes:
+            c = p.spec.concurrency
+            key = key_of(p.spec)
+            if not key or c.strategy in ("", "queue"):
+                now.append(p)
+                continue
+            running = await self.store.running_with_key(p.colonyname, key)
+            arrival = on_arrival(c.strategy, len(running), c.limit)
+            victims = [p.processid] if arrival.cancel_new else running[: arrival.cancel_running]
+            for processid in victims:
+                result = await self.store.cancel_process(processid, self.clock.now_ns())
+                if result is not None:
+                    self.emitter.finished(result)
+                    if processid == p.processid:
+                        p = result.process
+            now.append(p)
+        return now
 
     # ---------------------------------------------------------- assign --
 
@@ -431,6 +457,11 @@ class ProcessService:
         for result in await self.store.settle_unsettled(now - UNSETTLED_AFTER_NS, limit):
             changed += 1
             self.emitter.moved_on(result)
+        # Processes held back by a concurrency key whose slots were freed
+        # where nothing released them (a requeued process that never ran again).
+        released = await self.store.release_held(limit)
+        self.emitter.released(released)
+        changed += len(released)
         return changed
 
     # ------------------------------------------------------------ read --

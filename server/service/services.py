@@ -25,6 +25,7 @@ from server.service.guard import AccessGuard
 from server.service.locations import LocationService
 from server.service.logs import LogService
 from server.service.processes import ProcessService
+from server.service.retention import RetentionService
 from server.service.schedules import ScheduleService
 from server.service.subscriptions import SubscriptionService
 from server.service.workflows import WorkflowService
@@ -48,6 +49,7 @@ class Services:
         locations: LocationService,
         blueprints: BlueprintService,
         files: FileService,
+        retention: RetentionService,
     ) -> None:
         self.colonies = colonies  # colonies, executors, users, functions, statistics
         self.processes = processes  # submit, assign, close, fail, deadlines, reads
@@ -59,6 +61,7 @@ class Services:
         self.locations = locations  # named places of a colony
         self.blueprints = blueprints  # declarative desired state, and its reconciliation
         self.files = files  # ColonyFS metadata and snapshots
+        self.retention = retention  # removing finished work past its colony's period
         self._emitter = emitter
         self.counters: ServerCounters = emitter.counters  # what the request path counted
         # Bound straight to the store and the clock, as they are called on every
@@ -107,4 +110,5 @@ def build_services(
         locations=LocationService(store, guard),
         blueprints=BlueprintService(store, guard, clock, processes, schedules),
         files=FileService(store, guard, clock),
+        retention=RetentionService(store, clock),
     )

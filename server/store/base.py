@@ -140,6 +140,12 @@ class Store(Protocol):
     async def get_colony(self, name: str) -> Colony | None: ...
     async def list_colonies(self) -> list[Colony]: ...
     async def remove_colony(self, name: str) -> bool: ...
+    async def set_paused(
+        self, colonyname: str, executortype: str, paused: bool, now_ns: int
+    ) -> Colony | None:
+        """Pauses (or resumes) assignment for an executor type of the colony, or
+        ('') the whole colony; claims then skip it. None: no such colony."""
+        ...
 
     # -- executors and users
     async def add_executor(self, executor: Executor) -> None: ...
@@ -227,6 +233,15 @@ class Store(Protocol):
         ...
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool: ...
+    async def release_held(self, limit: int) -> list[Process]:
+        """Puts back in the queue processes held by a concurrency key whose
+        slots are free (up to `limit` keys); returns them."""
+        ...
+
+    async def running_with_key(self, colonyname: str, key: str) -> list[str]:
+        """The running processes of a concurrency key, oldest first."""
+        ...
+
     async def requeue_process(
         self, processid: str, attempt: int, now_ns: int, *, count_retry: bool,
         outcome: str = "released", errors: Sequence[str] = (), notbefore: int = 0,
@@ -422,6 +437,23 @@ class Store(Protocol):
         """Moves on the workflows of processes that ended before `ended_before_ns`
         whose server stopped before it moved their graph on (what each end
         changed, without the end itself)."""
+        ...
+
+    # -- retention
+    async def set_retention(self, colonyname: str, retention_s: int) -> Colony | None:
+        """Sets how long the colony's finished work is kept (0: for ever)."""
+        ...
+
+    async def colonies_with_retention(self) -> list[tuple[str, int]]:
+        """(colonyname, retention in seconds) of the colonies that have one."""
+        ...
+
+    async def purge_finished(self, colonyname: str, before_ns: int, limit: int) -> int:
+        """Removes up to `limit` processes (with their logs and attributes) that
+        ended before `before_ns`, and the finished workflows that ended then
+        with all their processes, keeping their counts in the statistics;
+        returns how many processes it removed. 0 also when another server is
+        purging at the same moment."""
         ...
 
     # -- crons and generators

@@ -50,6 +50,11 @@ class Dialect:
     def bind_many(self, sql: str, rows: Iterable[Params]) -> tuple[str, list[Params]]:
         return sql, list(rows)
 
+    async def try_lock(self, tx: Tx, key: int) -> bool:
+        """Takes a lock named by `key` for the rest of the transaction, if no
+        other server holds it (False then). One database, one server: always."""
+        return True
+
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
         """The claim's choice: the id of the best queued process for `executor`
         (lowest prioritytime among rows for any executor of its type or for it

@@ -20,8 +20,8 @@ from pycolonies_like.core.errors import FailedPrecondition, StorageError
 from pycolonies_like.core.models import Process, ProcessGraph, ProcessState
 from pycolonies_like.core.progress import child_input, descendant_end
 from pycolonies_like.core.rules import wait_deadline
+from server.store import concurrency, rows
 from server.store import processes as procs
-from server.store import rows
 from server.store.base import FinishResult
 from server.store.db import Database, Tx, marks
 
@@ -374,8 +374,9 @@ class Graphs(Database):
                 return None
             process = await procs.load(tx, row)
             await procs.dequeue(tx, [process])
+            unheld = await concurrency.stopped_running(tx, process) if process.isassigned else []
             result = await self._moving_on(tx, process, now_ns)
-        return await self._moved_on(result, now_ns)
+        return concurrency.with_released(await self._moved_on(result, now_ns), unheld)
 
     async def cancel_graph(
         self, processgraphid: str, now_ns: int
@@ -393,6 +394,9 @@ class Graphs(Database):
             )
             cancelled = [rows.process_from_row(r) for r in found]
             await procs.dequeue(tx, cancelled)
+            for p in cancelled:
+                if p.isassigned:  # was running; held ones of its key wait for the sweeper
+                    await concurrency.stopped_running(tx, p, release=False)
             return cancelled, await settle_graph(tx, processgraphid, now_ns)
 
 

@@ -11,6 +11,7 @@ from pycolonies_like.core.requirements import Capacity, capacities_of
 from server.store import rows
 from server.store.base import Member
 from server.store.db import Database, Row, Tx, UniqueViolation
+from server.store.pauses import load_colony, pauses_of, set_pause
 from server.store.queue import requeue_running_of
 
 _EXECUTOR = rows.select(rows.EXECUTOR)
@@ -58,6 +59,10 @@ class Members(Database):
                 await tx.execute(
                     rows.insert("colonies", rows.COLONY), rows.values(colony, rows.COLONY)
                 )
+                for executortype in ("",) if colony.paused else ():
+                    await set_pause(tx, colony.name, executortype, True, 0)
+                for executortype in colony.pausedtypes:
+                    await set_pause(tx, colony.name, executortype, True, 0)
         except UniqueViolation:
             raise AlreadyExists(f"a colony named {colony.name!r} already exists") from None
 
@@ -66,19 +71,35 @@ class Members(Database):
             row = await tx.fetchone(
                 f"SELECT {rows.select(rows.COLONY)} FROM colonies WHERE name = ?", (name,)
             )
-        return rows.colony_from_row(row) if row else None
+            return await load_colony(tx, row) if row else None
 
     async def list_colonies(self) -> list[Colony]:
         async with self._read() as tx:
             found = await tx.fetchall(
                 f"SELECT {rows.select(rows.COLONY)} FROM colonies ORDER BY name"
             )
-        return [rows.colony_from_row(r) for r in found]
+            pauses = await pauses_of(tx)
+        return [rows.colony_from_row(r, pauses.get(r["name"], ())) for r in found]
+
+    async def set_paused(
+        self, colonyname: str, executortype: str, paused: bool, now_ns: int
+    ) -> Colony | None:
+        async with self._tx() as tx:
+            row = await tx.fetchone(
+                f"SELECT {rows.select(rows.COLONY)} FROM colonies WHERE name = ?", (colonyname,)
+            )
+            if row is None:
+                return None
+            await set_pause(tx, colonyname, executortype, paused, now_ns)
+            return await load_colony(tx, row)
 
     async def remove_colony(self, name: str) -> bool:
         async with self._tx() as tx:
             # Children first: PostgreSQL cascades would do it too, but this keeps
             # the lock order the same as everywhere else.
+            await tx.execute("DELETE FROM pauses WHERE colonyname = ?", (name,))
+            await tx.execute("DELETE FROM retired WHERE colonyname = ?", (name,))
+            await tx.execute("DELETE FROM concurrency WHERE colonyname = ?", (name,))
             await tx.execute("DELETE FROM queue WHERE colonyname = ?", (name,))
             await tx.execute("DELETE FROM processes WHERE colonyname = ?", (name,))
             return await tx.execute("DELETE FROM colonies WHERE name = ?", (name,)) > 0

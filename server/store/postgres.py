@@ -41,7 +41,7 @@ from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
 from pycolonies_like.core.rules import executor_not_approved
 from server.hub import Hub
-from server.store import functions, queue, rows
+from server.store import concurrency, functions, queue, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
@@ -91,6 +91,10 @@ class PostgresDialect(Dialect):
     def bind_many(self, sql: str, rows: Iterable[Params]) -> tuple[str, list[Params]]:
         return _pyformat(sql), list(rows)
 
+    async def try_lock(self, tx: Tx, key: int) -> bool:
+        row = await tx.fetchone("SELECT pg_try_advisory_xact_lock(?) AS ok", (key,))
+        return bool(row and row["ok"])
+
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
         row = await tx.fetchone(f"{_HEADS} {_BEST}", queue.claim_params(executor, 0))
         return row["processid"] if row else None
@@ -98,15 +102,27 @@ class PostgresDialect(Dialect):
 
 DIALECT = PostgresDialect()
 
-# The claim in one statement: check approval, take the head of the queue,
-# remove it from the queue, assign it, start its graph. The later steps read
+# The claim in one statement: check approval and pauses, take the head of the
+# queue, remove it from the queue, take a slot of its concurrency key (or hold
+# it back when there is none), assign it, start its graph. The later steps read
 # `pick` and `upd` through scalar subqueries, which pins them to index
 # lookups: a join there may be planned as a scan of the whole queue.
+_TAKE_SLOT = concurrency.take_slot_sql(
+    "(SELECT concurrencykey FROM keyed)", "(SELECT concurrencylimit FROM keyed)"
+)
 CLAIM = f"""
 WITH ok AS (
     SELECT 1 FROM executors WHERE {queue.IS_APPROVED}
 ), pick AS (
-    {_HEADS} WHERE EXISTS (SELECT 1 FROM ok) {_BEST}
+    {_HEADS} WHERE EXISTS (SELECT 1 FROM ok) AND {queue.NOT_PAUSED} {_BEST}
+), keyed AS (
+    {concurrency.key_of("(SELECT processid FROM pick)")}
+), slot AS (
+    {_TAKE_SLOT}
+    RETURNING 1 AS x
+), may_run AS (
+    SELECT 1 AS x WHERE COALESCE((SELECT concurrencykey FROM keyed), '') = ''
+    OR EXISTS (SELECT 1 FROM slot)
 ), taken AS (
     DELETE FROM queue WHERE colonyname = :colonyname AND executortype = :executortype
     AND shape = (SELECT shape FROM pick) AND prioritytime = (SELECT prioritytime FROM pick)
@@ -114,11 +130,16 @@ WITH ok AS (
 ), upd AS (
     UPDATE processes SET {queue.ASSIGN}
     WHERE processid = (SELECT processid FROM pick) AND state = {queue.WAITING}
+    AND EXISTS (SELECT 1 FROM may_run)
     RETURNING {procs.COLUMNS}
+), held AS (
+    {concurrency.hold_sql("(SELECT processid FROM pick)")} AND NOT EXISTS (SELECT 1 FROM may_run)
+    RETURNING 1 AS x
 ), graph AS (
     {queue.start_graph("(SELECT processgraphid FROM upd)")}
 )
-SELECT (SELECT count(*) FROM ok) AS approved, upd.* FROM (SELECT 1) AS one LEFT JOIN upd ON true
+SELECT (SELECT count(*) FROM ok) AS approved, (SELECT count(*) FROM held) AS held, upd.*
+FROM (SELECT 1) AS one LEFT JOIN upd ON true
 """
 
 # The first step of a finish in one statement: end the process and read (and
@@ -436,13 +457,17 @@ class PostgresStore(SqlStore):
                     f"UPDATE executors SET lastheardfromtime = :now WHERE {queue.IS_APPROVED}",
                     params,
                 )
-            row = await tx.fetchone(CLAIM, params)
-            assert row is not None
-            if not row["approved"]:
-                raise executor_not_approved(executor.executorname, executor.colonyname)
-            if row["processid"] is None:
-                return None
-            return await procs.load(tx, row)
+            for _ in range(concurrency.MAX_HELD_PER_CLAIM):
+                row = await tx.fetchone(CLAIM, params)
+                assert row is not None
+                if not row["approved"]:
+                    raise executor_not_approved(executor.executorname, executor.colonyname)
+                if row["processid"] is not None:
+                    return await procs.load(tx, row)
+                if not row["held"]:
+                    return None
+                # The head's key was at its limit: it is held back; try the next.
+            return None
 
     @retrying
     async def finish_process(
@@ -466,8 +491,9 @@ class PostgresStore(SqlStore):
             if row[f"{_FN}functionid"] is not None:
                 function = {c: row[_FN + c] for c in rows.FUNCTION}
                 await functions.count_run(tx, process, function)
+            unheld = await concurrency.stopped_running(tx, process)
             result = await self._moving_on(tx, process, now_ns)
-        return await self._moved_on(result, now_ns)
+        return concurrency.with_released(await self._moved_on(result, now_ns), unheld)
 
     # Transactions that lock several rows can lose a deadlock race against
     # another server's; PostgreSQL then aborts one of them, which runs again.
@@ -496,3 +522,5 @@ class PostgresStore(SqlStore):
     pack_generator = retrying(SqlStore.pack_generator)
     start_generator_run = retrying(SqlStore.start_generator_run)
     settle_process = retrying(SqlStore.settle_process)
+    purge_finished = retrying(SqlStore.purge_finished)
+    release_held = retrying(SqlStore.release_held)

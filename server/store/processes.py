@@ -14,6 +14,7 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from pycolonies_like.core.errors import AlreadyExists
+from pycolonies_like.core.flow import key_of
 from pycolonies_like.core.models import ExecutorState, Process, ProcessState, Statistics
 from pycolonies_like.core.requirements import Requirement, requirement_of
 from pycolonies_like.core.rules import MAX_REPLY_BYTES
@@ -21,6 +22,7 @@ from server.store import rows
 from server.store.base import ProcessBrief
 from server.store.db import Database, Row, Tx, UniqueViolation, marks
 from server.store.logs import attributes_of
+from server.store.retention import retired_counts
 
 WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
@@ -107,6 +109,12 @@ async def insert(
             for i, p in enumerate(processes)
         ],
     )  # fmt: skip
+    keys = sorted({(p.colonyname, key_of(p.spec)) for p in processes if key_of(p.spec)})
+    await tx.executemany(
+        "INSERT INTO concurrency (colonyname, key, running) VALUES (?, ?, 0) "
+        "ON CONFLICT (colonyname, key) DO NOTHING",
+        keys,
+    )
     ready = [
         p for p in processes
         if p.state == ProcessState.WAITING and not p.waitforparents and not p.notbefore
@@ -287,6 +295,10 @@ class Processes(Database):
                 )
                 procs[int(state)] = row["n"] if row else 0
             graphs = await _count_by_state(tx, "processgraphs", colonyname)
+            # What retention removed still counts.
+            for (kind, ended), n in (await retired_counts(tx, colonyname)).items():
+                counts = procs if kind == "process" else graphs
+                counts[ended] = counts.get(ended, 0) + n
             executors = await _count_by_state(tx, "executors", colonyname)
             if colonyname is None:
                 row = await tx.fetchone("SELECT COUNT(*) AS n FROM colonies")

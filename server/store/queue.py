@@ -3,11 +3,13 @@
 Every change to a process is conditional on the state (and attempt) it was
 read in, so two servers -- or a close racing a deadline -- never both win.
 
-The claim is three steps in one transaction: check that the executor is
-still approved, take the best queued process it can run (the dialect's
-`pick`: the best head among the queue's shapes of needs it fits), assign
-it. PostgreSQL runs the same steps as one statement built from the fragments
-below (postgres.py, CLAIM); so does the first step of its finish.
+The claim is four steps in one transaction: check that the executor is
+still approved, that assignment is not paused for it, take the best queued
+process it can run (the dialect's `pick`: the best head among the queue's
+shapes of needs it fits; a process whose concurrency key is at its limit is
+held back and the next one taken), assign it. PostgreSQL runs the same steps
+as one statement built from the fragments below and concurrency.py's
+(postgres.py, CLAIM); so does the first step of its finish.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pycolonies_like.core.models import (
     ProcessState,
 )
 from pycolonies_like.core.rules import NS_PER_SECOND, Lease, deadline_sql, executor_not_approved
-from server.store import functions, graphs, rows
+from server.store import concurrency, functions, graphs, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import Tx
@@ -38,6 +40,12 @@ P = procs.COLUMNS
 IS_APPROVED = (
     "colonyname = :colonyname AND executorname = :executorname AND executorid = :executorid "
     f"AND state = {int(ExecutorState.APPROVED)}"
+)
+# Assignment is not paused, for the colony or the executor's type.
+# (:colonyname, :executortype)
+NOT_PAUSED = (
+    "NOT EXISTS (SELECT 1 FROM pauses WHERE colonyname = :colonyname "
+    "AND executortype IN ('', :executortype))"
 )
 # The shapes of needs (processes.enqueue) the claiming executor fits, besides
 # "" (needs nothing), which fits every executor: its location, if one is asked
@@ -135,6 +143,9 @@ async def requeue(
     if row is None:
         return None
     process = await procs.load(tx, row)
+    # It waits for a slot again; held processes of its key stay held (the
+    # sweeper releases them if it never runs).
+    await concurrency.stopped_running(tx, process, release=False)
     if not parked:
         await procs.enqueue(tx, process)
     return process
@@ -187,8 +198,18 @@ class Queue(graphs.Graphs):
                 approved = await tx.fetchone(sql, params) is not None
             if not approved:
                 raise executor_not_approved(executor.executorname, executor.colonyname)
-            processid = await tx.dialect.pick(tx, executor)
-            if processid is None:
+            if await tx.fetchone(f"SELECT 1 AS x WHERE {NOT_PAUSED}", params) is None:
+                return None
+            # A process whose concurrency key is at its limit is held back
+            # and the next one picked.
+            for _ in range(concurrency.MAX_HELD_PER_CLAIM):
+                processid = await tx.dialect.pick(tx, executor)
+                if processid is None:
+                    return None
+                if await concurrency.take_slot(tx, executor.colonyname, processid):
+                    break
+                await concurrency.hold(tx, processid)
+            else:
                 return None
             row = await tx.fetchone(
                 f"UPDATE processes SET {ASSIGN} "
@@ -227,8 +248,20 @@ class Queue(graphs.Graphs):
             process = await procs.load(tx, row)
             if state == ProcessState.SUCCESSFUL:
                 await functions.count_run(tx, process, await functions.function_of(tx, process))
+            unheld = await concurrency.stopped_running(tx, process)
             result = await self._moving_on(tx, process, now_ns)
-        return await self._moved_on(result, now_ns)
+        return concurrency.with_released(await self._moved_on(result, now_ns), unheld)
+
+    async def release_held(self, limit: int) -> list[Process]:
+        released: list[Process] = []
+        async with self._tx() as tx:
+            for colonyname, key in await concurrency.held_keys(tx, limit):
+                released += await concurrency.release_held(tx, colonyname, key)
+        return released
+
+    async def running_with_key(self, colonyname: str, key: str) -> list[str]:
+        async with self._read() as tx:
+            return await concurrency.running_with_key(tx, colonyname, key)
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool:
         async with self._write1() as tx:
@@ -301,7 +334,7 @@ class Queue(graphs.Graphs):
                 f"UPDATE processes SET state = {WAITING}, assignedexecutorid = '', "
                 "assignedexecutorname = '', starttime = 0, endtime = 0, execdeadline = 0, "
                 "retries = 0, lease = 0, leasedeadline = 0, errors = '', output = '', "
-                "history = :history, notbefore = 0, "
+                "history = :history, notbefore = 0, held = 0, "
                 f"waitdeadline = {deadline_sql(':now', 'maxwaittime')} "
                 "WHERE processid = :processid AND state = :state AND attempt = :attempt "
                 f"RETURNING {P}",

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
+from pycolonies_like.core.flow import key_of
 from pycolonies_like.core.models import (
     AttemptRecord,
     Attribute,
@@ -110,7 +111,7 @@ PROCESS_INSERT = (
     "priority", "maxwaittime", "maxexectime", "maxretries", "prioritytime", "submissiontime",
     "starttime", "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
     "processgraphid", "waitforparents", "parents", "children", "graphpos", "pendingparents",
-    "idempotencykey", "history", "notbefore",
+    "idempotencykey", "history", "notbefore", "concurrencykey", "concurrencylimit",
 )  # fmt: skip
 
 
@@ -155,6 +156,8 @@ def process_values(
         "idempotencykey": idempotencykey,
         "history": history_json(p.history),
         "notbefore": p.notbefore,
+        "concurrencykey": key_of(s),
+        "concurrencylimit": s.concurrency.limit if key_of(s) else 0,
     }
 
 
@@ -198,7 +201,8 @@ def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
 
 # ---------------------------------------------- tables that mirror a model --
 
-COLONY = _fields(Colony)
+# The colonies table; a colony's pauses are rows of their own (pauses).
+COLONY = ("colonyid", "name", "retention")
 EXECUTOR = _fields(Executor)
 USER = _fields(User)
 FUNCTION = _fields(Function)
@@ -219,8 +223,10 @@ def values(obj: Any, columns: Sequence[str]) -> dict[str, Any]:
     return found
 
 
-def colony_from_row(row: Row) -> Colony:
-    return Colony(**{c: row[c] for c in COLONY})
+def colony_from_row(row: Row, pausedtypes: Sequence[str] = ()) -> Colony:
+    """A colony with its pauses ('' in `pausedtypes`: the whole colony)."""
+    types = tuple(sorted(t for t in pausedtypes if t))
+    return Colony(**{c: row[c] for c in COLONY}, paused="" in pausedtypes, pausedtypes=types)
 
 
 def executor_values(e: Executor) -> dict[str, Any]:

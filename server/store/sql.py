@@ -15,6 +15,7 @@ the transaction. Where to look:
     logs.py       attributes and logs
     channels.py   the entries of the channels of processes
     blueprints.py locations; blueprint definitions, blueprints and their history
+    retention.py  removing finished work past a colony's retention period
 
 A dialect (sqlite.py, postgres.py) provides transactions and the little SQL
 that differs (db.Dialect).
@@ -32,11 +33,12 @@ from server.store.members import Members
 from server.store.nonces import Nonces
 from server.store.processes import Processes
 from server.store.queue import Queue
+from server.store.retention import Retention
 from server.store.schedules import Schedules
 
 
 class SqlStore(
     Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Channels, Blueprints,
-    Files,
+    Files, Retention,
 ):  # fmt: skip
     """Every part of the store over one database (see the dialects for open/close)."""

@@ -303,7 +303,9 @@ def _attributes_back(value: Any, process: Mapping[str, Any], strict: bool) -> An
 _TIMES = frozenset({"submissiontime", "starttime", "endtime"})
 # fmt: off
 SHAPES: dict[type, Shape] = {shape.model: shape for shape in [
-    Shape(Colony),
+    Shape(Colony, not_sent={"paused": "ColonyOS cannot pause assignment",
+                             "pausedtypes": "ColonyOS cannot pause assignment",
+                             "retention": "ColonyOS keeps processes until removed"}),
     Shape(Executor,
           layout=("executorid", "executortype", "executorname", "colonyname", "state",
                   "requirefuncreg", "commissiontime", "lastheardfromtime"),

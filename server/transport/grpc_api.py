@@ -186,6 +186,18 @@ class GrpcApi:
     async def GetColonyStatistics(self, caller: str, req: pb.ColonyNameRequest) -> pb.Statistics:
         return convert.stats_to_pb(await self.colonies.colony_statistics(caller, req.colonyname))
 
+    async def SetRetention(self, caller: str, req: pb.SetRetentionRequest) -> pb.Colony:
+        colony = await self.colonies.set_retention(caller, req.colonyname, req.retention)
+        return convert.colony_to_pb(colony)
+
+    async def PauseAssignment(self, caller: str, req: pb.PauseRequest) -> pb.Colony:
+        colony = await self.colonies.pause(caller, req.colonyname, req.executortype)
+        return convert.colony_to_pb(colony)
+
+    async def ResumeAssignment(self, caller: str, req: pb.PauseRequest) -> pb.Colony:
+        colony = await self.colonies.resume(caller, req.colonyname, req.executortype)
+        return convert.colony_to_pb(colony)
+
     # --------------------------------------------------------- executors --
 
     async def AddExecutor(self, caller: str, req: pb.AddExecutorRequest) -> pb.Executor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -319,6 +320,54 @@ def test_a_second_dev_run_reuses_data_and_keys(tmp_path: Path) -> None:
         assert [p["spec"]["funcname"] for p in waiting] == ["f"]
     finally:
         second.stop()
+
+
+def test_pausing_and_resuming_assignment(dev: Dev) -> None:
+    from pycolonies_like.crypto import generate_private_key
+
+    submitted = json.loads(
+        dev.run("--json", "function", "exec", "--func", "f", "--targettype", "idle").stdout
+    )
+    processid = submitted["processid"]
+    try:
+        assert "Assignment paused for colony dev" in dev.run("colony", "pause").stdout
+        assert "paused (colony)" in dev.run("process", "get", "-p", processid).stdout
+        assert "paused (colony)" in dev.run("colony", "get").stdout
+        assert json.loads(dev.run("--json", "colony", "get").stdout)["paused"] is True
+        dev.run("colony", "resume")
+        dev.run("colony", "pause", "--type", "idle")
+        assert "paused (idle)" in dev.run("process", "get", "-p", processid).stdout
+        listing = dev.run("executor", "ls").stdout
+        assert "paused" not in listing  # the dev executors are of other types
+        assert "paused for idle" in dev.run("colony", "ls").stdout
+        # Refusals: one line, non-zero.
+        bad = dev.run("colony", "pause", "--type", "bad type", check=False)
+        assert bad.returncode == 1 and bad.stderr.startswith("error: executortype 'bad type'")
+        dev.env, env = {**dev.env, "COLONIES_COLONY_PRVKEY": generate_private_key()}, dev.env
+        try:
+            denied = dev.run("colony", "resume", "--type", "idle", check=False)
+        finally:
+            dev.env = env
+        assert denied.returncode == 1 and "Access denied" in denied.stderr
+        assert denied.stderr.count("\n") == 1
+    finally:
+        dev.run("colony", "resume")
+        dev.run("colony", "resume", "--type", "idle")
+    shown = dev.run("process", "get", "-p", processid).stdout
+    assert re.search(r"assignment\s+│\s+on\s", shown), shown
+    dev.run("process", "remove", "-p", processid)
+
+
+def test_setting_the_retention_period(dev: Dev) -> None:
+    assert (
+        dev.run("colony", "retention", "30d").stdout
+        == "Colony dev keeps finished work for 2592000 s\n"
+    )
+    assert json.loads(dev.run("--json", "colony", "get").stdout)["retention"] == 2_592_000
+    bad = dev.run("colony", "retention", "soon", check=False)
+    assert bad.returncode == 1
+    assert bad.stderr == "error: 'soon' is not a duration: use e.g. 3600, 90m, 12h or 30d\n"
+    assert dev.run("colony", "retention", "0").stdout == "Colony dev keeps finished work for ever\n"
 
 
 def test_process_get_shows_attempts_and_rerun(dev: Dev) -> None:

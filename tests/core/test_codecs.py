@@ -47,6 +47,7 @@ PROTO = {
     },
     m.Conditions: (convert.conditions_to_pb, convert.conditions_from_pb),
     m.FuncSpec: (convert.funcspec_to_pb, convert.funcspec_from_pb),
+    m.Concurrency: (convert.concurrency_to_pb, convert.concurrency_from_pb),
     m.Workflow: (convert.workflow_to_pb, convert.workflow_from_pb),
     m.Colony: (convert.colony_to_pb, convert.colony_from_pb),
     m.Executor: (convert.executor_to_pb, convert.executor_from_pb),
@@ -105,6 +106,7 @@ NO_COLONYOS = {
     m.Event: "ColonyOS has no event object: subscribers receive the process",
     m.RetryPolicy: "ColonyOS has no retry policies (gRPC API only)",
     m.AttemptRecord: "ColonyOS keeps no attempt history (gRPC API only)",
+    m.Concurrency: "ColonyOS has no concurrency keys",
 }
 # Fields ColonyOS has no key for; they come back as their defaults.
 COLONYOS_NOT_SENT = {
@@ -115,6 +117,9 @@ COLONYOS_NOT_SENT = {
     (m.FuncSpec, "retrypolicy"),
     (m.LogEntry, "seq"),
     (m.ChannelEntry, "index"),
+    (m.Colony, "paused"),
+    (m.Colony, "pausedtypes"),
+    (m.Colony, "retention"),
 }
 
 BIG = 2**53 + 1  # not a float: a codec passing ints through floats changes it

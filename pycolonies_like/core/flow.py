@@ -1,0 +1,115 @@
+"""Flow-control rules: how long finished work is kept, concurrency keys.
+
+Pure functions, fed by the services and the store; no I/O here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pycolonies_like.core.errors import InvalidArgument
+from pycolonies_like.core.models import FuncSpec
+
+NS_PER_SECOND = 1_000_000_000
+
+# Ten years: a longer retention is a mistake, not a policy.
+MAX_RETENTION_S = 10 * 366 * 86_400
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3_600, "d": 86_400}
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+
+
+def check_retention(seconds: int) -> int:
+    """A colony's retention period in seconds; 0 keeps finished work for ever."""
+    if not 0 <= seconds <= MAX_RETENTION_S:
+        raise InvalidArgument(
+            f"retention must be between 0 (keep for ever) and {MAX_RETENTION_S} seconds, "
+            f"got {seconds}"
+        )
+    return seconds
+
+
+def parse_duration(text: str) -> int:
+    """Seconds of a duration written as a number with an optional unit: 90, 15m, 12h, 30d."""
+    found = _DURATION.match(text)
+    if found is None:
+        raise InvalidArgument(f"{text!r} is not a duration: use e.g. 3600, 90m, 12h or 30d")
+    return int(found.group(1)) * _UNITS[found.group(2)]
+
+
+def retention_cutoff(now_ns: int, retention_s: int) -> int:
+    """Finished work that ended before this time is removed (0: nothing is)."""
+    if retention_s <= 0:
+        return 0
+    return max(now_ns - retention_s * NS_PER_SECOND, 0)
+
+
+# -------------------------------------------------------- concurrency keys --
+
+STRATEGIES = ("queue", "cancel_newest", "cancel_in_progress")
+MAX_CONCURRENCY_LIMIT = 100_000
+MAX_KEY_LENGTH = 256
+
+
+def key_of(spec: FuncSpec) -> str:
+    """The key of a spec already checked by concurrency_key ('' for none)."""
+    c = spec.concurrency
+    if c.kwarg:
+        return f"{c.kwarg}={spec.kwargs.get(c.kwarg)}"
+    return c.key
+
+
+def concurrency_key(spec: FuncSpec) -> str:
+    """The key a process counts under ('' for none): the literal key, or
+    `kwarg=value` of the named keyword argument. Raises InvalidArgument when
+    the spec's concurrency cannot be honoured."""
+    c = spec.concurrency
+    if not c.key and not c.kwarg:
+        if c.limit:
+            raise InvalidArgument("concurrency.limit needs a concurrency.key or concurrency.kwarg")
+        return ""
+    if c.key and c.kwarg:
+        raise InvalidArgument("give concurrency.key or concurrency.kwarg, not both")
+    if (
+        isinstance(c.limit, bool)
+        or not isinstance(c.limit, int)
+        or not (1 <= c.limit <= MAX_CONCURRENCY_LIMIT)
+    ):
+        raise InvalidArgument(
+            f"concurrency.limit must be between 1 and {MAX_CONCURRENCY_LIMIT}, got {c.limit!r}"
+        )
+    if (c.strategy or "queue") not in STRATEGIES:
+        raise InvalidArgument(
+            f"concurrency.strategy must be one of {', '.join(STRATEGIES)}, got {c.strategy!r}"
+        )
+    if c.kwarg:
+        if c.kwarg not in spec.kwargs:
+            raise InvalidArgument(f"concurrency.kwarg {c.kwarg!r} is not among the kwargs")
+        value = spec.kwargs[c.kwarg]
+        if isinstance(value, (dict, list)) or value is None:
+            raise InvalidArgument(
+                f"kwarg {c.kwarg!r} must be a string, number or boolean to be a concurrency key"
+            )
+    key = key_of(spec)
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidArgument(f"the concurrency key is longer than {MAX_KEY_LENGTH} characters")
+    return key
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a new process of a key does to the processes of that key."""
+
+    cancel_new: bool = False  # it is cancelled before it waits
+    cancel_running: int = 0  # this many of the oldest running ones are cancelled
+
+
+def on_arrival(strategy: str, running: int, limit: int) -> Arrival:
+    """The strategy's decision when a process of a key that has `running`
+    running processes (of at most `limit`) is submitted. Processes that wait
+    their turn ("queue") are held back by the claim instead."""
+    if running < limit or strategy in ("", "queue"):
+        return Arrival()
+    if strategy == "cancel_newest":
+        return Arrival(cancel_new=True)
+    return Arrival(cancel_running=running - limit + 1)
