@@ -17,6 +17,7 @@ from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.config import ServerSettings
 from server.hub import Hub
+from server.limits import Limits, RepeatedErrors, connection_limit, raise_descriptor_limit
 from server.loops import Loop, LoopState
 from server.service import Services, build_services
 from server.store import Store, open_store
@@ -37,6 +38,7 @@ class ColoniesServer:
         self.hub = Hub()
         self.services: Services | None = None
         self.verifier: RequestVerifier | None = None
+        self.limits = Limits(0, 1, 0, 0)
         self.port = 0
         self.http_port = 0
         self.loops: list[Loop] = []
@@ -68,9 +70,19 @@ class ColoniesServer:
             ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.so_reuseport", 0),
+            # Slow and idle clients: a connection has this long for its TLS handshake,
+            # one with no call in progress is closed, and there are only so many.
+            ("grpc.server_handshake_timeout_ms", int(s.handshake_timeout_s * 1000)),
+            ("grpc.max_connection_idle_ms", int(s.idle_timeout_s * 1000)),
+            ("grpc.max_allowed_incoming_connections", connection_limit(s.max_connections)),
+            ("grpc.max_metadata_size", 16 * 1024),
         ]
+        self.limits = Limits(
+            s.rate_limit, s.rate_burst, s.max_inflight_per_identity, s.max_inflight
+        )
         server = grpc.aio.server(options=options)
-        server.add_generic_rpc_handlers((GrpcApi(services, verifier, info).handler(),))
+        api = GrpcApi(services, verifier, info, self.limits)
+        server.add_generic_rpc_handlers((api.handler(),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         address = f"{s.host}:{s.port}"
         if s.tls_cert and s.tls_key:
@@ -174,6 +186,8 @@ async def serve(
     settings: ServerSettings, ready: Callable[[ColoniesServer], None] | None = None
 ) -> None:
     """Runs until SIGTERM or SIGINT, then stops gracefully."""
+    raise_descriptor_limit()
+    asyncio.get_running_loop().set_exception_handler(RepeatedErrors())
     server = ColoniesServer(settings)
     await server.start()
     if settings.http_port:

@@ -29,6 +29,15 @@ class ServerSettings:
     tls_cert: str | None = None
     tls_key: str | None = None
     db_pool_size: int = 10
+    # Load shedding (server/limits.py); 0 turns a limit off.
+    rate_limit: float = 1000.0  # calls per second per identity
+    rate_burst: float = 2000.0
+    max_inflight_per_identity: int = 256
+    max_inflight: int = 4096
+    # Slow and idle connections.
+    handshake_timeout_s: float = 10.0  # TLS and HTTP/2 preface, HTTP request headers
+    idle_timeout_s: float = 600.0  # a connection with no call in progress
+    max_connections: int = 4096  # per listener, kept below the descriptor limit
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from typing import Any
 
 import click
 
 from pycolonies_like.cli.common import CliError
+from server.cli.limits import limit_options, limit_settings
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -68,12 +70,13 @@ def server() -> None:
     type=click.IntRange(1, 1000),
     help="PostgreSQL connections per server (or COLONIES_DB_POOL_SIZE; 10).",
 )
+@limit_options
 @click.option("-v", "--verbose", is_flag=True)
 def start(
     host: str, port: int | None, http_port: int | None, data_dir: str | None, db_url: str | None,
     server_id: str | None, sqlite_sync: str | None, tls_cert: str | None, tls_key: str | None,
     systemd: bool, port_file: str | None, signature_window: float | None,
-    max_message_size: int | None, db_pool_size: int | None, verbose: bool,
+    max_message_size: int | None, db_pool_size: int | None, verbose: bool, **limits: Any,
 ) -> None:  # fmt: skip
     """Start a server (SQLite in the data dir unless a database is given)."""
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
@@ -87,6 +90,7 @@ def start(
         server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
         tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
         max_message_bytes=max_message_size, db_pool_size=db_pool_size,
+        **limit_settings(limits),
     )  # fmt: skip
     if settings.server_id:
         try:
