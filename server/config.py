@@ -47,7 +47,8 @@ class ServerSettings:
         if env.get("COLONIES_SERVER_ID"):
             values["server_id"] = env["COLONIES_SERVER_ID"]
         values["port"] = env_int(env, "COLONIES_SERVER_PORT", 50070)
-        values["http_port"] = env_int(env, "COLONIES_SERVER_HTTP_PORT", 50080)
+        # The ColonyOS HTTP API cannot refuse replays: off unless asked for.
+        values["http_port"] = env_int(env, "COLONIES_SERVER_HTTP_PORT", 0)
         if env.get("COLONIES_DATA_DIR"):
             values["data_dir"] = env["COLONIES_DATA_DIR"]
         db_url = db_url_from_env(env)

@@ -31,7 +31,7 @@ def server() -> None:
 @click.option(
     "--http-port",
     type=int,
-    help="ColonyOS-compatible HTTP port (COLONIES_SERVER_HTTP_PORT, default 50080); 0 = off.",
+    help="Also serve the ColonyOS HTTP API on this port (COLONIES_SERVER_HTTP_PORT; 0 = off).",
 )
 @click.option(
     "--data-dir", help="Directory of the SQLite database (or COLONIES_DATA_DIR; default ./data)."
