@@ -31,7 +31,25 @@ def server() -> None:
 @click.option(
     "--http-port",
     type=int,
-    help="Also serve the ColonyOS HTTP API on this port (COLONIES_SERVER_HTTP_PORT; 0 = off).",
+    help="HTTP port: health, /metrics, the dashboard and the ColonyOS-compatible API "
+    "(COLONIES_SERVER_HTTP_PORT, default 50080); 0 = off.",
+)
+@click.option(
+    "--colonyos-api/--no-colonyos-api",
+    default=None,
+    help="Serve the ColonyOS-compatible API on the HTTP port; its requests can be "
+    "replayed (COLONIES_COLONYOS_API; off).",
+)
+@click.option(
+    "--metrics/--no-metrics",
+    "metrics",
+    default=None,
+    help="Serve Prometheus metrics at /metrics on the HTTP port (COLONIES_METRICS; on).",
+)
+@click.option(
+    "--dashboard/--no-dashboard",
+    default=None,
+    help="Serve the web dashboard under /ui on the HTTP port (COLONIES_DASHBOARD; on).",
 )
 @click.option(
     "--data-dir", help="Directory of the SQLite database (or COLONIES_DATA_DIR; default ./data)."
@@ -71,27 +89,46 @@ def server() -> None:
     help="PostgreSQL connections per server (or COLONIES_DB_POOL_SIZE; 10).",
 )
 @limit_options
+@click.option(
+    "--lease-timeout",
+    type=float,
+    help="Seconds an executor may stay silent (no session, no heartbeat) before its work "
+    "goes back to the queue (or COLONIES_LEASE_TIMEOUT; 30).",
+)
+@click.option(
+    "--assign-ack-timeout",
+    type=float,
+    help="Seconds an assignment may stay unconfirmed by its executor before it goes back "
+    "to the queue (or COLONIES_ASSIGN_ACK_TIMEOUT; 10).",
+)
 @click.option("-v", "--verbose", is_flag=True)
 def start(
-    host: str, port: int | None, http_port: int | None, data_dir: str | None, db_url: str | None,
+    host: str, port: int | None, http_port: int | None, colonyos_api: bool | None,
+    metrics: bool | None, dashboard: bool | None, data_dir: str | None, db_url: str | None,
     server_id: str | None, sqlite_sync: str | None, tls_cert: str | None, tls_key: str | None,
     systemd: bool, port_file: str | None, signature_window: float | None,
-    max_message_size: int | None, db_pool_size: int | None, verbose: bool, **limits: Any,
+    max_message_size: int | None, db_pool_size: int | None, lease_timeout: float | None,
+    assign_ack_timeout: float | None, verbose: bool, **limits: Any,
 ) -> None:  # fmt: skip
     """Start a server (SQLite in the data dir unless a database is given)."""
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
     from pycolonies_like.core.rules import check_id
     from server.app import ColoniesServer, serve
-    from server.config import ServerSettings
+    from server.config import PortUnavailable, ServerSettings
     from server.loops import LoopState
 
-    settings = ServerSettings.from_env(
-        host=host, port=port, http_port=http_port, data_dir=data_dir, db_url=db_url,
-        server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
-        tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
-        max_message_bytes=max_message_size, db_pool_size=db_pool_size,
-        **limit_settings(limits),
-    )  # fmt: skip
+    try:
+        settings = ServerSettings.from_env(
+            host=host, port=port, http_port=http_port, colonyos_api=colonyos_api,
+            metrics=metrics, dashboard=dashboard, data_dir=data_dir, db_url=db_url,
+            server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
+            tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
+            max_message_bytes=max_message_size, db_pool_size=db_pool_size,
+            lease_timeout_s=lease_timeout, assign_ack_timeout_s=assign_ack_timeout,
+            **limit_settings(limits),
+        )  # fmt: skip
+    except ColoniesError as err:
+        raise CliError(str(err)) from None
     if settings.server_id:
         try:
             check_id("server id", settings.server_id)
@@ -118,7 +155,7 @@ def start(
 
     try:
         asyncio.run(serve(settings, ready=ready))
-    except ColoniesError as err:
+    except (ColoniesError, PortUnavailable) as err:
         raise CliError(str(err)) from None
     except OSError as err:
         raise CliError(f"cannot start the server: {err}") from None
@@ -153,7 +190,7 @@ def alive(settings: object, timeout: float) -> None:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    from pycolonies_like.cli.context import Settings
+    from pycolonies_like.cli.context import Settings, emit
 
     assert isinstance(settings, Settings)
     target = f"{settings.host}:{settings.port}"
@@ -172,4 +209,4 @@ def alive(settings: object, timeout: float) -> None:
         channel.close()
     if reply.status != health_pb2.HealthCheckResponse.SERVING:
         raise CliError(f"server {target} is not serving")
-    click.echo("alive")
+    emit(settings, {"alive": True, "server": target}, lambda: click.echo("alive"))

@@ -14,6 +14,7 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
+from pycolonies_like.core.requirements import capacities_of
 from pycolonies_like.core.rules import MAX_NAME_LENGTH, check_id, check_name
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id, short
@@ -50,6 +51,18 @@ class ColonyService:
         self.guard.server_owner(caller)
         return await self.store.list_colonies()
 
+    async def readable_colonies(self, caller: str) -> list[Colony]:
+        """The colonies whose contents the caller may read (as colony owner or
+        approved member); the server owner manages colonies but reads none."""
+        readable = []
+        for colony in await self.store.list_colonies():
+            try:
+                await self.guard.reader(caller, colony.name)
+            except (PermissionDenied, NotFound):
+                continue
+            readable.append(colony)
+        return readable
+
     async def colony_statistics(self, caller: str, colonyname: str) -> Statistics:
         await self.guard.reader(caller, colonyname)
         return await self.store.colony_statistics(colonyname)
@@ -65,6 +78,9 @@ class ColonyService:
         check_name("executorname", executor.executorname)
         check_name("executortype", executor.executortype)
         check_id("executorid", executor.executorid)
+        if len(executor.locationname) > MAX_NAME_LENGTH:
+            raise InvalidArgument(f"locationname is longer than {MAX_NAME_LENGTH} characters")
+        capacities_of(executor.capabilities)  # every quantity can be read
         stored = dataclasses.replace(
             executor,
             state=ExecutorState.PENDING,

@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from pycolonies_like.core.models import Executor
+from server.counters import CommitCounters
 from server.hub import Hub, Relay
 
 Params = Sequence[Any] | Mapping[str, Any]
@@ -80,6 +81,13 @@ class Database:
 
     kind = "sql"
     shared = False
+
+    def __init__(self) -> None:
+        self.commits = CommitCounters()  # commit latency and batch size, for /metrics
+
+    def pool_usage(self) -> tuple[int, int] | None:
+        """(connections in use, pool size), for stores with a connection pool."""
+        return None
 
     def _tx(self) -> AbstractAsyncContextManager[Tx]:
         raise NotImplementedError

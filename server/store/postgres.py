@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -63,14 +64,19 @@ def _pyformat(sql: str) -> str:
     return NAMED.sub(r"%(\1)s", sql.replace("?", "%s"))
 
 
-# The head of the queue for an executor: the rows for any executor of its type
-# and for it by name, in claim order (the queue's key is ordered for this).
-_PICK = (
-    "SELECT processid, prioritytime FROM queue WHERE colonyname = :colonyname "
-    "AND executortype = :executortype AND executorname IN ('', :executorname)"
-)
-# Skipping rows that concurrent claims hold: they never wait for each other.
-_HEAD = "ORDER BY prioritytime LIMIT 1 FOR UPDATE SKIP LOCKED"
+# The head of the queue for an executor: in each shape of needs it fits, the
+# first of the rows for any executor of its type and for it by name (the
+# queue's key is ordered for this), skipping rows that concurrent claims hold,
+# so that they never wait for each other; then the best of those heads.
+_HEADS = f"""
+SELECT q.processid, q.prioritytime, q.shape
+FROM (SELECT '' AS shape UNION ALL {queue.FITTING_SHAPES}) AS fit, LATERAL (
+    SELECT processid, prioritytime, shape FROM queue
+    WHERE colonyname = :colonyname AND executortype = :executortype AND shape = fit.shape
+    AND executorname IN ('', :executorname)
+    ORDER BY prioritytime LIMIT 1 FOR UPDATE SKIP LOCKED
+) AS q"""
+_BEST = "ORDER BY prioritytime LIMIT 1"
 
 
 class PostgresDialect(Dialect):
@@ -84,7 +90,7 @@ class PostgresDialect(Dialect):
         return _pyformat(sql), list(rows)
 
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
-        row = await tx.fetchone(f"{_PICK} {_HEAD}", queue.claim_params(executor, 0))
+        row = await tx.fetchone(f"{_HEADS} {_BEST}", queue.claim_params(executor, 0))
         return row["processid"] if row else None
 
 
@@ -98,10 +104,11 @@ CLAIM = f"""
 WITH ok AS (
     SELECT 1 FROM executors WHERE {queue.IS_APPROVED}
 ), pick AS (
-    {_PICK} AND EXISTS (SELECT 1 FROM ok) {_HEAD}
+    {_HEADS} WHERE EXISTS (SELECT 1 FROM ok) {_BEST}
 ), taken AS (
     DELETE FROM queue WHERE colonyname = :colonyname AND executortype = :executortype
-    AND prioritytime = (SELECT prioritytime FROM pick) AND processid = (SELECT processid FROM pick)
+    AND shape = (SELECT shape FROM pick) AND prioritytime = (SELECT prioritytime FROM pick)
+    AND processid = (SELECT processid FROM pick)
 ), upd AS (
     UPDATE processes SET {queue.ASSIGN}
     WHERE processid = (SELECT processid FROM pick) AND state = {queue.WAITING}
@@ -227,12 +234,30 @@ class PostgresStore(SqlStore):
             reconnect_timeout=0,  # never give up reconnecting
             name="colonies",
         )
+        last = await self._probe()
         try:
             await self._pool.open(wait=True, timeout=10)
         except Exception as err:
             await self._pool.close()
-            raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+            why = _first_line(last) if last is not None else _first_line(err)
+            raise StorageError(f"cannot connect to PostgreSQL: {why}") from None
         await self._migrate()
+
+    async def _probe(self) -> Exception | None:
+        """One connection before the pool's: a refusal that waiting will not cure (no such
+        database or role, a bad password, a malformed URL) fails at once, in the server's
+        words; an error that may pass (the server is starting) is returned for the pool's
+        own wait to report if it persists."""
+        try:
+            conn = await psycopg.AsyncConnection.connect(self.url, connect_timeout=5)
+        except psycopg.ProgrammingError as err:
+            raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+        except psycopg.OperationalError as err:
+            if "FATAL:" in str(err):  # the server answered, and said no
+                raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+            return err
+        await conn.close()
+        return None
 
     async def start_relay(self, hub: Hub) -> PgRelay:
         """LISTEN/NOTIFY between the servers sharing this database, feeding `hub`."""
@@ -317,14 +342,25 @@ class PostgresStore(SqlStore):
             row = await cursor.fetchone()
         return (row["version"] if row else 0) or 0
 
+    def pool_usage(self) -> tuple[int, int] | None:
+        if self._pool is None:
+            return None
+        stats = self._pool.get_stats()
+        return stats.get("pool_size", 0) - stats.get("pool_available", 0), self._pool.max_size
+
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[Tx]:
+        commits = self.commits
         async with self._connection() as conn:
+            started = time.perf_counter()
             try:
                 async with conn.transaction():
                     yield PgTx(conn)
             except psycopg.Error as err:
+                commits.failed += 1
                 raise _translate(err) from None
+            commits.seconds.observe(time.perf_counter() - started)
+            commits.batch.observe(1)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[Tx]:
@@ -342,10 +378,12 @@ class PostgresStore(SqlStore):
     # -- The two hot paths, PostgreSQL's way.
 
     @retrying
-    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
+    async def claim_process(
+        self, executor: Executor, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
         """queue.Queue.claim_process in one statement (one round trip), plus
         one more at most once a second to record "last heard from"."""
-        params = queue.claim_params(executor, now_ns)
+        params = queue.claim_params(executor, now_ns, lease_ns)
         async with self._write1() as tx:
             if self._heard_from(executor, now_ns):
                 await tx.execute(
@@ -395,6 +433,9 @@ class PostgresStore(SqlStore):
     remove_process = retrying(SqlStore.remove_process)
     remove_all_processes = retrying(SqlStore.remove_all_processes)
     requeue_process = retrying(SqlStore.requeue_process)
+    acknowledge = retrying(SqlStore.acknowledge)
+    rerun_process = retrying(SqlStore.rerun_process)
+    renew_leases = retrying(SqlStore.renew_leases)
     fail_waiting = retrying(SqlStore.fail_waiting)
     add_attribute = retrying(SqlStore.add_attribute)
     add_graph = retrying(SqlStore.add_graph)

@@ -17,6 +17,7 @@ import functools
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any, cast
 
 from pycolonies_like.core.errors import StorageError
 from pycolonies_like.core.models import Executor
+from server.store import queue
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
 from server.store.sql import SqlStore
@@ -56,18 +58,23 @@ class SqliteDialect(Dialect):
         return sql, rows
 
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
-        # The queue's key starts (colonyname, executortype, executorname,
-        # prioritytime): the heads of the two ranges an executor may take from
-        # (any executor of its type, and it by name) are one lookup each.
+        # The queue's key starts (colonyname, executortype, executorname, shape,
+        # prioritytime): the head of each range an executor may take from (any
+        # executor of its type, or it by name; each shape of needs it fits) is
+        # one lookup. Shapes it does not fit are never read.
+        params = queue.claim_params(executor, 0)
+        shapes = [""] + [r["shape"] for r in await tx.fetchall(queue.FITTING_SHAPES, params)]
         best: tuple[int, str] | None = None
         for name in ("", executor.executorname):
-            row = await tx.fetchone(
-                "SELECT prioritytime, processid FROM queue WHERE colonyname = ? "
-                "AND executortype = ? AND executorname = ? ORDER BY prioritytime LIMIT 1",
-                (executor.colonyname, executor.executortype, name),
-            )
-            if row is not None and (best is None or row["prioritytime"] < best[0]):
-                best = (row["prioritytime"], row["processid"])
+            for shape in shapes:
+                row = await tx.fetchone(
+                    "SELECT prioritytime, processid FROM queue WHERE colonyname = ? "
+                    "AND executortype = ? AND executorname = ? AND shape = ? "
+                    "ORDER BY prioritytime LIMIT 1",
+                    (executor.colonyname, executor.executortype, name, shape),
+                )
+                if row is not None and (best is None or row["prioritytime"] < best[0]):
+                    best = (row["prioritytime"], row["processid"])
         return best[1] if best else None
 
 
@@ -136,6 +143,7 @@ class SqliteStore(SqlStore):
         self.synchronous = synchronous.upper()
         self._db: sqlite3.Connection | None = None
         self._batch: asyncio.Future[None] | None = None
+        self._batch_size = 0  # changes in the open batch
 
     async def open(self) -> None:
         if self.path != ":memory:":
@@ -236,6 +244,8 @@ class SqliteStore(SqlStore):
             loop = asyncio.get_running_loop()
             self._batch = loop.create_future()
             loop.call_soon(self._commit)
+            self._batch_size = 0
+        self._batch_size += 1
         db.execute("SAVEPOINT op")
         try:
             yield SqliteTx(db)
@@ -249,9 +259,12 @@ class SqliteStore(SqlStore):
         batch, self._batch = self._batch, None
         if batch is None:
             return
+        commits = self.commits
+        started = time.perf_counter()
         try:
             self._conn.execute("COMMIT")
         except sqlite3.Error as err:
+            commits.failed += 1
             try:
                 self._conn.execute("ROLLBACK")
             except sqlite3.Error:
@@ -260,6 +273,8 @@ class SqliteStore(SqlStore):
             batch.set_exception(StorageError(f"database error: {err}"))
             batch.exception()  # retrieved: a batch nobody waits for must not warn
             return
+        commits.seconds.observe(time.perf_counter() - started)
+        commits.batch.observe(self._batch_size)
         batch.set_result(None)
 
     async def durable(self) -> None:

@@ -111,10 +111,12 @@ def test_the_gateway_answers_429_with_retry_after(
             with urllib.request.urlopen(request, timeout=10) as reply:
                 statuses.append(reply.status)
         except urllib.error.HTTPError as err:
-            statuses.append(err.code)
+            with err:
+                statuses.append(err.code)
+                text = err.read()
             if err.code == 429:
                 assert int(err.headers["Retry-After"]) >= 1
-                envelope = json.loads(err.read())
+                envelope = json.loads(text)
                 assert envelope["error"] is True and envelope["payloadtype"] == "error"
                 inner = json.loads(base64.b64decode(envelope["payload"]))
                 assert inner["status"] == 429 and inner["message"].startswith("rate limit: ")

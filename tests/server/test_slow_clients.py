@@ -75,7 +75,8 @@ def test_a_body_over_the_limit_gets_413(strict: ThreadedServer) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(request, timeout=30)
     assert err.value.code == 413
-    envelope = json.loads(err.value.read())
+    with err.value:
+        envelope = json.loads(err.value.read())
     assert json.loads(base64.b64decode(envelope["payload"])) == {
         "status": 413, "message": "the request body is larger than 4194304 bytes",
     }  # fmt: skip

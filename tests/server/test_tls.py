@@ -11,6 +11,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,5 +113,11 @@ def test_the_cli_and_an_executor_connect_with_tls(
 def test_the_colonyos_http_api_is_off_unless_asked_for() -> None:
     from server.config import ServerSettings
 
-    assert ServerSettings.from_env({}).http_port == 0
-    assert ServerSettings.from_env({"COLONIES_SERVER_HTTP_PORT": "50080"}).http_port == 50080
+    assert ServerSettings.from_env({}).colonyos_api is False
+    assert ServerSettings.from_env({"COLONIES_COLONYOS_API": "true"}).colonyos_api is True
+    with ThreadedServer(http=True, colonyos_api=False) as srv:
+        request = urllib.request.Request(f"http://127.0.0.1:{srv.http_port}/api", data=b"{}")
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(request, timeout=10)
+        err.value.close()
+        assert err.value.code == 404  # health, metrics and the dashboard only
