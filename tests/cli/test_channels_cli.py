@@ -27,7 +27,11 @@ def running(dev: Dev, tmp_path: Path) -> str:
     pid = dev.run("function", "submit", "--spec", str(spec)).stdout.strip()
     client = Colonies("127.0.0.1", int(dev.env["COLONIES_SERVER_PORT"]))
     try:
-        assert client.assign("dev", 5, dev.env["COLONIES_PRVKEY"]).processid == pid
+        process = client.assign("dev", 5, dev.env["COLONIES_PRVKEY"])
+        assert process.processid == pid
+        # Confirmed now, not after the SDK's short delay: the channel closes at once, and an
+        # unconfirmed assignment would go back to the queue (and to the next test's assign).
+        client.acknowledge(process.processid, dev.env["COLONIES_PRVKEY"])
     finally:
         client.close_channel()
     return pid
