@@ -95,15 +95,19 @@ class ExecutorSession:
     async def aclose(self) -> None:
         if self._confirming is not None:
             self._confirming.cancel()
-        if self._call is not None:
-            with contextlib.suppress(Exception):
-                await self._call.done_writing()
-            self._call.cancel()
-        for task in (self._writer, self._reader):
-            if task is not None:
+        try:
+            if self._call is not None:
+                with contextlib.suppress(Exception):
+                    await self._call.done_writing()
+        finally:
+            # Even when the closing task is cancelled while it waits above:
+            # the stream's tasks must never be left pending.
+            if self._call is not None:
+                self._call.cancel()
+            tasks = [t for t in (self._writer, self._reader) if t is not None]
+            for task in tasks:
                 task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def _send(self, request: pb.SessionRequest) -> asyncio.Future[None]:
         if self._error is not None:

@@ -79,7 +79,7 @@ class ColoniesServer:
             ("grpc.keepalive_timeout_ms", 10_000),
             ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
             ("grpc.keepalive_permit_without_calls", 1),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", int(s.reuse_port)),
             # Slow and idle clients: a connection has this long for its TLS handshake,
             # one with no call in progress is closed, and there are only so many.
             ("grpc.server_handshake_timeout_ms", int(s.handshake_timeout_s * 1000)),
@@ -97,7 +97,7 @@ class ColoniesServer:
         address = f"{s.host}:{s.port}"
         self._grpc = server
         try:
-            check_port_free(s.host, s.port, "gRPC", "--port")
+            check_port_free(s.host, s.port, "gRPC", "--port", s.reuse_port)
             if s.tls_cert and s.tls_key:
                 with open(s.tls_cert, "rb") as cert, open(s.tls_key, "rb") as key:
                     credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])

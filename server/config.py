@@ -52,6 +52,7 @@ class ServerSettings:
     # lease_timeout_s, goes back to the queue, whatever maxexectime is.
     assign_ack_timeout_s: float = 10.0
     lease_timeout_s: float = 30.0
+    reuse_port: bool = False  # share the ports with other server processes (--workers)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:
@@ -146,9 +147,10 @@ def bind_reason(err: BaseException | None) -> str:
     return "the port is in use"
 
 
-def check_port_free(host: str, port: int, what: str, flag: str) -> None:
+def check_port_free(host: str, port: int, what: str, flag: str, reuse_port: bool = False) -> None:
     """Binds the address for a moment, as the server will, so that a port in use is
-    reported in one line before gRPC's own log line about it."""
+    reported in one line before gRPC's own log line about it. `reuse_port`: the
+    port is shared with the other workers of a server (SO_REUSEPORT)."""
     import socket
 
     if port == 0:
@@ -160,6 +162,8 @@ def check_port_free(host: str, port: int, what: str, flag: str) -> None:
     for family, kind, proto, _, address in infos:
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             try:
                 probe.bind(address)
             except OSError as err:

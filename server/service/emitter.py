@@ -155,14 +155,18 @@ class EventEmitter:
         """A process ended: its event and those of the descendants it ended,
         the children it released, and its workflow's end if it was the last."""
         p = result.process
-        kind = _ENDED[p.state]
-        self.process_event(kind, p)
+        self.process_event(_ENDED[p.state], p)
+        self.moved_on(result)
+        self.log_written(p.processid)
+
+    def moved_on(self, result: FinishResult) -> None:
+        """What a process's end changed in its workflow (not the end itself)."""
+        kind = _ENDED[result.process.state]
         for ended in result.ended:
             self.process_event(kind, ended)
         self._hub.ready(result.released)
         if result.graph is not None:
             self.graph_changed(result.graph)
-        self.log_written(p.processid)
         for ended in result.ended:
             self.log_written(ended.processid)
 

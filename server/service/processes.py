@@ -43,6 +43,8 @@ from server.service.guard import AccessGuard, Actor, new_id
 from server.store.base import Store
 
 MAX_BATCH = 10_000
+# An end left unsettled this long was left by a server that stopped.
+UNSETTLED_AFTER_NS = 5 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
 
 
@@ -398,6 +400,11 @@ class ProcessService:
             if result is not None:
                 changed += 1
                 self.emitter.finished(result)
+        # Workflows that a server stopped moving on between committing an end
+        # and settling its graph (PostgreSQL settles after the commit).
+        for result in await self.store.settle_unsettled(now - UNSETTLED_AFTER_NS, limit):
+            changed += 1
+            self.emitter.moved_on(result)
         return changed
 
     # ------------------------------------------------------------ read --

@@ -26,7 +26,7 @@ from pycolonies_like.core.rules import NS_PER_SECOND, Lease, deadline_sql, execu
 from server.store import functions, graphs, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
-from server.store.db import Database, Tx
+from server.store.db import Tx
 
 WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
@@ -157,7 +157,7 @@ async def requeue_running_of(tx: Tx, executor: Executor, now_ns: int) -> list[Pr
     return requeued
 
 
-class Queue(Database):
+class Queue(graphs.Graphs):
     def __init__(self) -> None:
         super().__init__()
         # When each executor last had its "last heard from" time recorded.
@@ -227,7 +227,8 @@ class Queue(Database):
             process = await procs.load(tx, row)
             if state == ProcessState.SUCCESSFUL:
                 await functions.count_run(tx, process, await functions.function_of(tx, process))
-            return await graphs.after_end(tx, process, now_ns)
+            result = await self._moving_on(tx, process, now_ns)
+        return await self._moved_on(result, now_ns)
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool:
         async with self._write1() as tx:
@@ -401,4 +402,5 @@ class Queue(Database):
                 return None
             process = await procs.load(tx, row)
             await procs.dequeue(tx, [process])
-            return await graphs.after_end(tx, process, now_ns)
+            result = await self._moving_on(tx, process, now_ns)
+        return await self._moved_on(result, now_ns)

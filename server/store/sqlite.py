@@ -96,6 +96,9 @@ class SqliteTx:
         except sqlite3.Error as err:
             raise StorageError(f"database error: {err}") from None
 
+    async def send(self, sql: str, params: Params = ()) -> None:
+        await self.execute(sql, params)
+
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         try:
             self._db.executemany(*self.dialect.bind_many(sql, rows))

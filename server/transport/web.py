@@ -78,7 +78,7 @@ async def start_http(server: Any, port: int) -> int:
     if settings.tls_cert and settings.tls_key:
         context = tls_context(settings.tls_cert, settings.tls_key)
     try:
-        listener = await listen(runner, guard, settings.host, port, context)
+        listener = await listen(runner, guard, settings.host, port, context, settings.reuse_port)
     except OSError as err:
         await runner.cleanup()
         raise PortUnavailable(

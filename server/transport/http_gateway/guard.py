@@ -113,7 +113,7 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
 
 async def listen(
     runner: web.AppRunner, guard: ConnectionGuard, host: str, port: int,
-    context: ssl.SSLContext | None,
+    context: ssl.SSLContext | None, reuse_port: bool = False,
 ) -> asyncio.base_events.Server:  # fmt: skip
     loop = asyncio.get_running_loop()
     server = runner.server
@@ -121,4 +121,5 @@ async def listen(
     return await loop.create_server(
         lambda: _Guarded(server(), guard), host, port, ssl=context,
         ssl_handshake_timeout=guard.handshake_timeout_s if context else None, backlog=512,
+        reuse_port=reuse_port or None,
     )  # fmt: skip
