@@ -40,9 +40,11 @@ COPY --from=build /opt/colonies /opt/colonies
 COPY docker/entrypoint.sh /usr/local/bin/docker-entrypoint
 COPY docker/healthcheck.py /usr/local/bin/colonies-healthcheck
 COPY docker/stack.py /usr/local/bin/colonies-stack
-# COLONIES_SERVER_HTTP_PORT=0: the HTTP port carries only the ColonyOS API,
-# which cannot refuse replayed requests; it is served only when asked for
-# (-e COLONIES_SERVER_HTTP_PORT=50080). Python writes no bytecode at run time:
+# COLONIES_SERVER_HTTP_PORT=0: no HTTP port unless asked for (health, metrics,
+# the dashboard: -e COLONIES_SERVER_HTTP_PORT=50080; the ColonyOS API, which
+# cannot refuse replayed requests, also -e COLONIES_COLONYOS_API=true). The
+# server raises its descriptor limit to the container's hard limit (Docker's
+# default is large; `--ulimit nofile=65536` sets it). Python writes no bytecode at run time:
 # the root filesystem may be read-only, and the packages are compiled already.
 ENV PATH=/opt/colonies/bin:$PATH \
     PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \

@@ -220,6 +220,7 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="colonies-bench-") as tmp:
         server_key = generate_private_key()
         server_args = ["--db", args.db] if args.db else []
+        server_args += ["--rate-limit", "0"]  # capacity, not the per-identity limit
         if args.workers > 1:
             server_args += ["--workers", str(args.workers)]
         if args.sqlite_sync:

@@ -54,6 +54,7 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="colonies-bench-") as tmp:
         server_key = generate_private_key()
         server_args = ["--db", args.db] if args.db else []
+        server_args += ["--rate-limit", "0"]  # capacity, not the per-identity limit
         server_args += ["--max-message-size", str(64 * 1024 * 1024)]
         srv = ServerProcess(os.path.join(tmp, "s"), server_key=server_key, args=server_args).start()
         big = [("grpc.max_send_message_length", 64 * 1024 * 1024)]

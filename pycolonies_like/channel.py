@@ -9,6 +9,9 @@ one table of the client side.
 
 from __future__ import annotations
 
+import asyncio
+import random
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -41,15 +44,32 @@ def error_from_rpc(err: grpc.RpcError, target: str = "") -> errors.ColoniesError
     """The typed error for a failed call (the one table of the client side)."""
     code = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN
     details = (err.details() if hasattr(err, "details") else None) or code.name.lower()
-    reason = ""
+    reason, retry_after_ms = "", ""
     trailing = err.trailing_metadata() if hasattr(err, "trailing_metadata") else None
     for key, value in trailing or ():
+        text = value.decode() if isinstance(value, bytes) else value
         if key == signing.ERROR_KEY:
-            reason = value.decode() if isinstance(value, bytes) else value
+            reason = text
+        elif key == signing.RETRY_AFTER_KEY:
+            retry_after_ms = text
     cls = errors.ERROR_CLASSES.get(reason) or _CODE_CLASSES.get(code, errors.ColoniesError)
     if not reason and code == grpc.StatusCode.UNAVAILABLE:
         return errors.Unavailable(f"cannot reach the server at {target}: {details}")
+    if cls is errors.RateLimited:
+        try:
+            return errors.RateLimited(details, int(retry_after_ms) / 1000)
+        except ValueError:
+            return errors.RateLimited(details)
     return cls(details)
+
+
+RATE_LIMIT_RETRIES = 6
+
+
+def backoff(err: errors.RateLimited, attempt: int) -> float:
+    """Seconds to wait before retrying a rate-limited call: the server's hint, growing
+    with each attempt, jittered so that refused clients do not return together."""
+    return min(err.retry_after_s * (1.5**attempt), 5.0) * random.uniform(1.0, 1.5)
 
 
 def open_channel(
@@ -91,14 +111,19 @@ class SignedChannel(_Calls):
         timeout: float | None,
     ) -> _Reply:  # fmt: skip
         payload = request.SerializeToString()
-        metadata = signing.sign_call(prvkey, SERVICE + method, payload)
-        try:
-            reply: _Reply = self._call(method, deserialize, "unary_unary")(
-                payload, metadata=metadata, timeout=timeout or self.timeout
-            )
-        except grpc.RpcError as err:
-            raise error_from_rpc(err, self.target) from None
-        return reply
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            metadata = signing.sign_call(prvkey, SERVICE + method, payload)
+            try:
+                reply: _Reply = self._call(method, deserialize, "unary_unary")(
+                    payload, metadata=metadata, timeout=timeout or self.timeout
+                )
+                return reply
+            except grpc.RpcError as err:
+                error = error_from_rpc(err, self.target)
+            if not isinstance(error, errors.RateLimited) or attempt == RATE_LIMIT_RETRIES:
+                raise error
+            time.sleep(backoff(error, attempt))
+        raise AssertionError("unreachable")
 
     def unary_stream(
         self, method: str, request: Any, deserialize: Callable[[bytes], _Reply], prvkey: str,
@@ -139,14 +164,19 @@ class AsyncSignedChannel(_Calls):
         timeout: float | None,
     ) -> _Reply:  # fmt: skip
         payload = request.SerializeToString()
-        metadata = signing.sign_call(prvkey, SERVICE + method, payload)
-        try:
-            reply: _Reply = await self._call(method, deserialize, "unary_unary")(
-                payload, metadata=metadata, timeout=timeout or self.timeout
-            )
-        except grpc.RpcError as err:
-            raise error_from_rpc(err, self.target) from None
-        return reply
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            metadata = signing.sign_call(prvkey, SERVICE + method, payload)
+            try:
+                reply: _Reply = await self._call(method, deserialize, "unary_unary")(
+                    payload, metadata=metadata, timeout=timeout or self.timeout
+                )
+                return reply
+            except grpc.RpcError as err:
+                error = error_from_rpc(err, self.target)
+            if not isinstance(error, errors.RateLimited) or attempt == RATE_LIMIT_RETRIES:
+                raise error
+            await asyncio.sleep(backoff(error, attempt))
+        raise AssertionError("unreachable")
 
     async def unary_stream(
         self, method: str, request: Any, deserialize: Callable[[bytes], _Reply], prvkey: str,

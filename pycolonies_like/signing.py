@@ -22,6 +22,7 @@ TIMESTAMP_KEY = "x-colonies-timestamp"
 NONCE_KEY = "x-colonies-nonce"
 SIGNATURE_KEY = "x-colonies-signature"
 ERROR_KEY = "x-colonies-error"
+RETRY_AFTER_KEY = "x-colonies-retry-after-ms"  # with RateLimited: when to try again
 
 
 def digest(tag: bytes, method: str, timestamp_ms: int, nonce: str, payload: bytes) -> bytes:

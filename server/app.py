@@ -20,6 +20,7 @@ from server.auth import RequestVerifier
 from server.config import PortUnavailable, ServerSettings, bind_reason, check_port_free
 from server.counters import ServerCounters
 from server.hub import Hub
+from server.limits import Limits, RepeatedErrors, connection_limit, raise_descriptor_limit
 from server.loops import Loop, LoopState
 from server.metrics import ServerMetrics, StatisticsHistory
 from server.service import Services, build_services
@@ -45,6 +46,7 @@ class ColoniesServer:
         self.history: StatisticsHistory | None = None
         self.dashboard: Any = None  # set when the HTTP port serves the dashboard
         self.verifier: RequestVerifier | None = None
+        self.limits = Limits(0, 1, 0, 0)
         self.port = 0
         self.http_port = 0
         self.loops: list[Loop] = []
@@ -78,9 +80,19 @@ class ColoniesServer:
             ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.so_reuseport", int(s.reuse_port)),
+            # Slow and idle clients: a connection has this long for its TLS handshake,
+            # one with no call in progress is closed, and there are only so many.
+            ("grpc.server_handshake_timeout_ms", int(s.handshake_timeout_s * 1000)),
+            ("grpc.max_connection_idle_ms", int(s.idle_timeout_s * 1000)),
+            ("grpc.max_allowed_incoming_connections", connection_limit(s.max_connections)),
+            ("grpc.max_metadata_size", 16 * 1024),
         ]
+        self.limits = Limits(
+            s.rate_limit, s.rate_burst, s.max_inflight_per_identity, s.max_inflight
+        )
         server = grpc.aio.server(options=options)
-        server.add_generic_rpc_handlers((GrpcApi(services, verifier, info).handler(),))
+        api = GrpcApi(services, verifier, info, self.limits)
+        server.add_generic_rpc_handlers((api.handler(),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         address = f"{s.host}:{s.port}"
         self._grpc = server
@@ -199,6 +211,8 @@ async def serve(
     settings: ServerSettings, ready: Callable[[ColoniesServer], None] | None = None
 ) -> None:
     """Runs until SIGTERM or SIGINT, then stops gracefully."""
+    raise_descriptor_limit()
+    asyncio.get_running_loop().set_exception_handler(RepeatedErrors())
     tracing.configure("colonies-server")  # OTLP when OTEL_EXPORTER_OTLP_* ask for it
     server = ColoniesServer(settings)
     await server.start()

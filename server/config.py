@@ -17,7 +17,9 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 50070
     http_port: int = 0  # health, /metrics, the dashboard and the ColonyOS API; 0 = off
-    colonyos_api: bool = True  # serve the ColonyOS-compatible API on the HTTP port
+    # Serve the ColonyOS-compatible API on the HTTP port: only when asked for, as its
+    # requests carry no timestamp or nonce (a captured request can be replayed).
+    colonyos_api: bool = False
     metrics: bool = True  # serve /metrics on the HTTP port
     dashboard: bool = True  # serve the web dashboard under /ui on the HTTP port
     history_interval_s: float = 10.0  # how often colony statistics are sampled; 0 = never
@@ -37,6 +39,15 @@ class ServerSettings:
     tls_cert: str | None = None
     tls_key: str | None = None
     db_pool_size: int = 10
+    # Load shedding (server/limits.py); 0 turns a limit off.
+    rate_limit: float = 1000.0  # calls per second per identity
+    rate_burst: float = 2000.0
+    max_inflight_per_identity: int = 256
+    max_inflight: int = 4096
+    # Slow and idle connections.
+    handshake_timeout_s: float = 10.0  # TLS and HTTP/2 preface, HTTP request headers
+    idle_timeout_s: float = 600.0  # a connection with no call in progress
+    max_connections: int = 4096  # per listener, kept below the descriptor limit
     # An assignment not confirmed by its executor within assign_ack_timeout_s,
     # or whose executor is silent (no session, no heartbeat) for
     # lease_timeout_s, goes back to the queue, whatever maxexectime is.

@@ -94,6 +94,8 @@ class ThreadedServer:
         self.server_key = server_key or generate_private_key()
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="colonies-")
         self.data_dir = data_dir or self._tmp.name  # type: ignore[union-attr]
+        if http:
+            settings.setdefault("colonyos_api", True)  # what http=True is mostly for
         self.settings = ServerSettings(
             server_id=id_of(self.server_key), port=0, data_dir=self.data_dir, **settings
         )

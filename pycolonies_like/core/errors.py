@@ -55,6 +55,15 @@ class ResourceExhausted(ColoniesError):
     """A size or count limit was exceeded."""
 
 
+class RateLimited(ResourceExhausted):
+    """Too many requests from one identity, or in flight at once: retry after `retry_after_s`
+    (the SDK does, with backoff)."""
+
+    def __init__(self, message: str = "", retry_after_s: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class Unavailable(ColoniesError):
     """The server cannot be reached, or cannot serve now; retry later."""
 
@@ -89,6 +98,7 @@ ERROR_CLASSES: dict[str, type[ColoniesError]] = {
         FailedPrecondition,
         StaleAttempt,
         ResourceExhausted,
+        RateLimited,
         StorageError,
         Unavailable,
         WaitTimeout,

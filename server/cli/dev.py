@@ -99,7 +99,7 @@ async def _run(data_dir: Path, host: str, port: int, http_port: int) -> None:
     state.save(state_path)
     settings = ServerSettings(
         server_id=id_of(state.server_prvkey), host=host, port=port, http_port=http_port,
-        data_dir=str(data_dir),
+        data_dir=str(data_dir), colonyos_api=True,  # on loopback, for pycolonies scripts
     )  # fmt: skip
     server = ColoniesServer(settings)
     try:

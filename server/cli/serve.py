@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from typing import Any
 
 import click
 
 from pycolonies_like.cli.common import CliError
+from server.cli.limits import limit_options, limit_settings
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -35,7 +37,8 @@ def server() -> None:
 @click.option(
     "--colonyos-api/--no-colonyos-api",
     default=None,
-    help="Serve the ColonyOS-compatible API on the HTTP port (COLONIES_COLONYOS_API; on).",
+    help="Serve the ColonyOS-compatible API on the HTTP port; its requests can be "
+    "replayed (COLONIES_COLONYOS_API; off).",
 )
 @click.option(
     "--metrics/--no-metrics",
@@ -85,6 +88,7 @@ def server() -> None:
     type=click.IntRange(1, 1000),
     help="PostgreSQL connections per server (or COLONIES_DB_POOL_SIZE; 10).",
 )
+@limit_options
 @click.option(
     "--lease-timeout",
     type=float,
@@ -113,6 +117,7 @@ def start(
     systemd: bool, port_file: str | None, signature_window: float | None,
     max_message_size: int | None, db_pool_size: int | None, lease_timeout: float | None,
     assign_ack_timeout: float | None, workers: int, reuse_port: bool, verbose: bool,
+    **limits: Any,
 ) -> None:  # fmt: skip
     """Start a server (SQLite in the data dir unless a database is given)."""
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
@@ -130,6 +135,7 @@ def start(
             max_message_bytes=max_message_size, db_pool_size=db_pool_size,
             lease_timeout_s=lease_timeout, assign_ack_timeout_s=assign_ack_timeout,
             reuse_port=reuse_port,
+            **limit_settings(limits),
         )  # fmt: skip
     except ColoniesError as err:
         raise CliError(str(err)) from None

@@ -74,10 +74,15 @@ class AccessGuard:
             raise PermissionDenied("Access denied, not the server owner")
 
     async def actor(self, caller: str, colonyname: str) -> Actor:
-        """Who the caller is in the colony (maybe nobody); NotFound without the colony."""
+        """Who the caller is in the colony (maybe nobody). Without the colony: NotFound for
+        the server owner, and for anyone else nobody in a colony owned by nobody, so that
+        every check answers as for a colony that is not theirs (whether a colony exists
+        cannot be learnt with any key)."""
         found = await self._store.get_actor(colonyname, caller)
         if found is None:
-            raise NotFound(f"colony {colonyname!r} does not exist")
+            if self._server_id and caller == self._server_id:
+                raise NotFound(f"colony {colonyname!r} does not exist")
+            return Actor(caller, Colony("", colonyname), False, None)
         colony, member = found
         return Actor(caller, colony, caller == colony.colonyid, member)
 

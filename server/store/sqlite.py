@@ -150,7 +150,7 @@ class SqliteStore(SqlStore):
 
     async def open(self) -> None:
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _private_directory(Path(self.path).parent)
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -290,6 +290,16 @@ class SqliteStore(SqlStore):
         # One connection, one thread, no awaits inside a store method: nothing
         # writes between our statements, so reads need no transaction.
         yield SqliteTx(self._conn)
+
+
+def _private_directory(directory: Path) -> None:
+    """Makes the data directory, or makes an existing one of ours private (0700)."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = directory.stat()
+    if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+        log.warning("making the data directory %s private (it was %o)", directory,
+                    info.st_mode & 0o777)  # fmt: skip
+        os.chmod(directory, 0o700)
 
 
 def _statements(sql: str) -> list[str]:

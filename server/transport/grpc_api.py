@@ -28,6 +28,7 @@ from pycolonies_like.core.models import (
 from pycolonies_like.core.rules import decode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
+from server.limits import Limits
 from server.service import Services
 from server.transport.session import ExecutorSession
 from server.transport.status import abort, status_of
@@ -61,7 +62,10 @@ def _optional_state(all_states: bool, value: int) -> ProcessState | None:
 
 
 class GrpcApi:
-    def __init__(self, services: Services, verifier: RequestVerifier, info: pb.ServerInfo) -> None:
+    def __init__(
+        self, services: Services, verifier: RequestVerifier, info: pb.ServerInfo, limits: Limits
+    ) -> None:
+        self.limits = limits
         self.services = services
         self.colonies = services.colonies
         self.processes = services.processes
@@ -116,12 +120,18 @@ class GrpcApi:
         method = path.rsplit("/", 1)[-1]
         clock = time.perf_counter
 
+        limits = self.limits
+
         async def handle(raw: bytes, context: grpc.aio.ServicerContext) -> Any:
             started = clock()
             code = "OK"
             try:
                 caller, request = await self._authenticate(path, raw, context, request_type)
-                reply = await impl(caller, request)
+                limits.admit(caller)
+                try:
+                    reply = await impl(caller, request)
+                finally:
+                    limits.release(caller)
                 await durable()
                 return reply
             except errors.ColoniesError as err:
@@ -141,9 +151,13 @@ class GrpcApi:
     ) -> Callable[[bytes, Any], AsyncIterator[Any]]:
         durable = self.services.durable
 
+        limits = self.limits
+
         async def handle(raw: bytes, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             try:
                 caller, request = await self._authenticate(path, raw, context, request_type)
+                limits.admit(caller)  # opening a stream costs a call; it then runs freely
+                limits.release(caller)
                 async for item in impl(caller, request):
                     await durable()
                     yield item

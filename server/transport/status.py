@@ -37,7 +37,9 @@ def code_number(err: errors.ColoniesError) -> int:
 
 
 async def abort(context: grpc.aio.ServicerContext, err: errors.ColoniesError) -> None:
-    """Ends the call with the error's status; the class name travels as metadata."""
-    await context.abort(
-        status_of(err), err.message, trailing_metadata=((signing.ERROR_KEY, type(err).__name__),)
-    )
+    """Ends the call with the error's status; the class name travels as metadata (and,
+    for a rate limit, when to retry)."""
+    trailing: tuple[tuple[str, str], ...] = ((signing.ERROR_KEY, type(err).__name__),)
+    if isinstance(err, errors.RateLimited):
+        trailing += ((signing.RETRY_AFTER_KEY, str(max(1, round(err.retry_after_s * 1000)))),)
+    await context.abort(status_of(err), err.message, trailing_metadata=trailing)

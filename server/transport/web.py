@@ -3,11 +3,12 @@
     GET  /health    200 while the store answers
     GET  /metrics   Prometheus' text format (unless --no-metrics)
     /ui ...         the web dashboard (server/transport/dashboard.py; unless --no-dashboard)
-    POST /api       ColonyOS' RPC envelope   } unless --no-colonyos-api
+    POST /api       ColonyOS' RPC envelope   } with --colonyos-api
     GET  /pubsub    ColonyOS' subscriptions  }
 
-The ColonyOS-compatible API can be turned off on its own (its requests carry
-no timestamp or nonce), leaving health, metrics and the dashboard served.
+The ColonyOS-compatible API is served only when asked for (its requests carry
+no timestamp or nonce). With the server's certificate the port speaks TLS;
+slow and excess connections are cut (http_gateway/guard.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from aiohttp import web
 
 from pycolonies_like.core import errors
 from server.config import PortUnavailable, bind_reason
+from server.limits import connection_limit
 from server.metrics import CONTENT_TYPE
+from server.transport.http_gateway.guard import ConnectionGuard, listen, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,12 @@ async def start_http(server: Any, port: int) -> int:
     """Serves the HTTP port next to a started ColoniesServer; returns its port."""
     settings = server.settings
     services = server.services
-    app = web.Application(client_max_size=settings.max_message_bytes)
+    guard = ConnectionGuard(
+        settings.handshake_timeout_s, connection_limit(settings.max_connections)
+    )
+    app = web.Application(
+        client_max_size=settings.max_message_bytes, middlewares=[guard.middleware]
+    )
 
     async def health(request: web.Request) -> web.Response:
         try:
@@ -60,24 +68,35 @@ async def start_http(server: Any, port: int) -> int:
         gateway = Gateway(services, server)
         app.router.add_post("/api", gateway.api)
         app.router.add_get("/pubsub", gateway.pubsub)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, shutdown_timeout=1.0,
+        keepalive_timeout=settings.idle_timeout_s, lingering_time=settings.handshake_timeout_s,
+    )  # fmt: skip
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, port, reuse_port=settings.reuse_port)
+    # TLS on this port too when the server has a certificate: every listener, one certificate.
+    context = None
+    if settings.tls_cert and settings.tls_key:
+        context = tls_context(settings.tls_cert, settings.tls_key)
     try:
-        await site.start()
+        listener = await listen(runner, guard, settings.host, port, context, settings.reuse_port)
     except OSError as err:
         await runner.cleanup()
         raise PortUnavailable(
             settings.host, port, "the HTTP API", "--http-port", bind_reason(err)
         ) from None
-    sockets = getattr(site._server, "sockets", None) or []
+    sockets = list(listener.sockets)
     server.http_port = sockets[0].getsockname()[1] if sockets else port
-    server.on_stop(runner.cleanup)
+
+    async def stop() -> None:
+        listener.close()
+        await runner.cleanup()
+
+    server.on_stop(stop)
     if settings.colonyos_api:
         log.warning(
             "ColonyOS-compatible HTTP API on %s:%d: its requests carry no timestamp or nonce and "
             "can be replayed; prefer the gRPC API, and keep this behind TLS "
-            "(--no-colonyos-api turns it off)",
+            "(it is on because --colonyos-api asked for it)",
             settings.host, server.http_port,
         )  # fmt: skip
     else:

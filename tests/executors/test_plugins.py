@@ -96,8 +96,8 @@ async def test_the_shell_executor_runs_commands_as_another_user(
                                args=["id -u; echo $HOME; cat /proc/$PPID/environ || echo no"]),
                           colony.user_key)  # fmt: skip
         done = await asyncio.to_thread(client.wait, p, 15, colony.user_key)
-    log = [e.message.strip() for e in
-           client.get_process_log(colony.colonyname, p.processid, 50, 0, colony.user_key)]  # fmt: skip
+    entries = client.get_process_log(colony.colonyname, p.processid, 50, 0, colony.user_key)
+    log = "".join(e.message for e in entries).splitlines()
     assert str(nobody.pw_uid) in log and nobody.pw_dir in log
     assert done.output == ["no"]  # the executor's environment is out of its reach
 

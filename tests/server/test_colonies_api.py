@@ -35,6 +35,9 @@ def test_only_the_server_owner_manages_colonies(server: ThreadedServer, client: 
     with pytest.raises(NotFound):
         client.del_colony(name, server.server_key)
     with pytest.raises(NotFound):
+        client.get_colony(name, server.server_key)
+    # Anyone else learns nothing of whether it exists: the answer for a colony not theirs.
+    with pytest.raises(PermissionDenied, match=f"is not a member of colony '{name}'"):
         client.get_colony(name, key)
 
 
@@ -91,14 +94,14 @@ def test_the_colony_owner_manages_executors(client: Colonies, colony: ColonyKeys
         ({"executorid": "nothex"}, "64 lowercase hex"),
         ({"executorname": "has space"}, "invalid"),
         ({"executortype": ""}, "executortype is required"),
-        ({"colonyname": "no-such-colony"}, "does not exist"),
+        ({"colonyname": "no-such-colony"}, "not the owner of colony 'no-such-colony'"),
     ],
 )
 def test_invalid_executors_are_refused(client: Colonies, colony: ColonyKeys,
                                        changes: dict[str, str], message: str) -> None:  # fmt: skip
     executor = {"executorid": id_of(generate_private_key()), "executortype": "t",
                 "executorname": "x", "colonyname": colony.colonyname, **changes}  # fmt: skip
-    with pytest.raises((InvalidArgument, NotFound), match=message):
+    with pytest.raises((InvalidArgument, PermissionDenied), match=message):
         client.add_executor(executor, colony.colony_key)
     assert "x" not in [
         e.executorname for e in client.list_executors(colony.colonyname, colony.colony_key)

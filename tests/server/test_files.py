@@ -172,8 +172,9 @@ def test_who_may_do_what(server: ThreadedServer, client: Colonies, colony: Colon
     for call in (calls[0], calls[4], calls[5], calls[8], calls[9]):
         with pytest.raises(PermissionDenied, match="Access denied"):
             call(colony.colony_key)
-    # Another colony's files are not reachable with this colony's name.
-    with pytest.raises(NotFound):
+    # Another colony's files are not reachable with this colony's name; whether that colony
+    # exists is not told.
+    with pytest.raises(PermissionDenied, match="is not a member of colony 'no-such-colony'"):
         client.get_files("/l", "no-such-colony", colony.user_key)
 
 

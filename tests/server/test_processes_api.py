@@ -72,8 +72,8 @@ def test_fail_records_errors(client: Colonies, colony: ColonyKeys) -> None:
         ({"conditions": Conditions(executortype="t")}, InvalidArgument, "colonyname is required"),
         (
             {"conditions": Conditions(colonyname="nowhere", executortype="t")},
-            NotFound,
-            "does not exist",
+            PermissionDenied,  # as for a colony not theirs: existence is not told
+            "is not a member of colony 'nowhere'",
         ),
     ],
 )

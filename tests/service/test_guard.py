@@ -35,6 +35,19 @@ async def test_an_unknown_colony_is_not_found_whoever_asks(guard: AccessGuard) -
             await check(SERVER, "nowhere")
 
 
+async def test_others_learn_nothing_of_whether_a_colony_exists(
+    world: World, guard: AccessGuard
+) -> None:
+    stranger = new_id()
+    for check in (guard.colony_owner, guard.reader, guard.member, guard.executor):
+        answers = []
+        for colonyname in (world.colony, "nowhere"):
+            with pytest.raises(PermissionDenied) as err:
+                await check(stranger, colonyname)
+            answers.append(err.value.message.replace(repr(colonyname), "COLONY"))
+        assert answers[0] == answers[1], check.__name__
+
+
 async def test_colony_owner(world: World, guard: AccessGuard) -> None:
     assert (await guard.colony_owner(world.owner, world.colony)).is_owner
     for caller in (SERVER, world.user, world.executors[0], new_id()):

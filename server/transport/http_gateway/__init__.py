@@ -16,7 +16,8 @@ call (ColonyOS JSON in -> service -> ColonyOS JSON out).
 ColonyOS signs only the base64 payload -- no timestamp, no nonce -- so a
 request captured on the wire can be replayed here. The gateway cannot fix
 that without breaking the clients it exists for: keep it off where that
-matters (--no-colonyos-api, or --http-port 0), put it behind TLS, and prefer the gRPC API.
+matters (it is off unless asked for with --colonyos-api), serve it with TLS, and prefer
+the gRPC API.
 """
 
 from __future__ import annotations

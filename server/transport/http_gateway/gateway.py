@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -68,11 +69,28 @@ class Gateway:
     async def api(self, request: web.Request) -> web.Response:
         payloadtype = "error"
         try:
-            body = await request.read()
+            # A body sent a byte at a time holds a connection no longer than this.
+            body_timeout = 3 * self.server.settings.handshake_timeout_s
+            try:
+                body = await asyncio.wait_for(request.read(), body_timeout)
+            except asyncio.TimeoutError:
+                late = f"the request body did not arrive within {body_timeout:g} s"
+                response = web.Response(status=408, text=error_envelope(408, late))
+                response.force_close()  # the rest of the body is not worth waiting for
+                return response
+            except web.HTTPRequestEntityTooLarge:
+                limit = self.server.settings.max_message_bytes
+                big = f"the request body is larger than {limit} bytes"
+                return web.Response(status=413, text=error_envelope(413, big))
             payloadtype, caller, msg = decode(body)
-            if payloadtype == "assignprocessmsg":
-                return await self._assign(request, caller, msg)
-            result = await self.call(payloadtype, caller, msg)
+            limits = self.server.limits
+            limits.admit(caller)
+            try:
+                if payloadtype == "assignprocessmsg":
+                    return await self._assign(request, caller, msg)
+                result = await self.call(payloadtype, caller, msg)
+            finally:
+                limits.release(caller)
             await self.services.durable()
             if payloadtype in _BIG_REPLIES:
                 text = await asyncio.to_thread(sliced_envelope, payloadtype, result)
@@ -80,7 +98,12 @@ class Gateway:
             return web.Response(text=envelope(payloadtype, result))
         except errors.ColoniesError as err:
             status = status_of(err)
-            return web.Response(status=status, text=error_envelope(status, err.message))
+            headers = {}
+            if isinstance(err, errors.RateLimited):
+                headers["Retry-After"] = str(max(1, math.ceil(err.retry_after_s)))
+            return web.Response(
+                status=status, text=error_envelope(status, err.message), headers=headers
+            )
         except Exception:
             log.exception("unexpected error in %s", payloadtype)
             return web.Response(status=500, text=error_envelope(500, "internal server error"))

@@ -34,6 +34,7 @@ HTTP_STATUS: dict[type[errors.ColoniesError], int] = {
     errors.Unauthenticated: 403,
     errors.PermissionDenied: 403,
     errors.FailedPrecondition: 400,
+    errors.RateLimited: 429,
     errors.ResourceExhausted: 413,
     errors.StorageError: 503,
     errors.Unavailable: 503,
