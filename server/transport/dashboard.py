@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import logging
 import secrets
@@ -31,7 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
-from pycolonies_like import signing
+from pycolonies_like import signing, tracing
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import EventKind, ProcessState
 from server.transport import colonyos_json as cj
@@ -119,6 +120,7 @@ class Dashboard:
         r.add_get("/ui/api/processes/{id}", self.api(self.process))
         r.add_get("/ui/api/workflows/{id}", self.api(self.workflow))
         r.add_post("/ui/api/processes/{id}/cancel", self.api(self.cancel_process, action=True))
+        r.add_post("/ui/api/processes/{id}/rerun", self.api(self.rerun_process, action=True))
         r.add_post("/ui/api/workflows/{id}/cancel", self.api(self.cancel_workflow, action=True))
         r.add_post(
             "/ui/api/colonies/{colony}/executors/{name}/{verdict:approve|reject}",
@@ -267,7 +269,8 @@ class Dashboard:
         processid = request.match_info["id"]
         p = await self.services.processes.get_process(caller, processid)
         logs = await self.services.logs.get_logs(caller, processid, 500, latest=True)
-        return {"process": cj.process_json(p), "logs": [cj.log_json(e) for e in logs]}
+        out = {**cj.process_json(p), "attempt": p.attempt}
+        return {"process": out, "logs": [cj.log_json(e) for e in logs]}
 
     async def workflow(self, request: web.Request, caller: str, token: str) -> Any:
         graphid = request.match_info["id"]
@@ -284,6 +287,19 @@ class Dashboard:
     async def cancel_process(self, request: web.Request, caller: str, token: str) -> Any:
         p = await self.services.processes.cancel_process(caller, request.match_info["id"])
         return cj.process_json(p)
+
+    async def rerun_process(self, request: web.Request, caller: str, token: str) -> Any:
+        """Submits the process' spec again, as the logged-in identity (who must be
+        allowed to submit), with a trace of its own."""
+        p = await self.services.processes.get_process(caller, request.match_info["id"])
+        if p.processgraphid:
+            raise errors.InvalidArgument(
+                "a process of a workflow cannot be rerun alone; submit the workflow again"
+            )
+        spec = copy.deepcopy(p.spec)
+        for key in (tracing.TRACEPARENT, tracing.TRACESTATE):
+            spec.env.pop(key, None)
+        return cj.process_json(await self.services.processes.submit(caller, spec))
 
     async def cancel_workflow(self, request: web.Request, caller: str, token: str) -> Any:
         g = await self.services.workflows.cancel_graph(caller, request.match_info["id"])
