@@ -83,6 +83,9 @@ def executor_start(
     )  # fmt: skip
     if not settings.colonyname:
         raise CliError("no colony: set COLONIES_COLONY_NAME or pass --colony")
+    from executors.confine import confine
+
+    confine()  # the keys are in `settings` now: out of the environment, out of /proc
     runtime = ExecutorRuntime(plugin.executortype, settings)
     try:
         plugin.setup(runtime, options)

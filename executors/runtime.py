@@ -206,6 +206,7 @@ class ExecutorRuntime:
                 mine = []
             if mine and mine[0].executortype == self.executortype and mine[0].state == 1:
                 self.name, self.key = mine[0].executorname, s.prvkey
+                s.colony_prvkey = ""  # not needed: keep no more keys than it must
                 return
         if not s.colony_prvkey:
             raise errors.PermissionDenied(

@@ -259,8 +259,7 @@ class AsyncColonies(Endpoint):
         latest: bool = False,
     ) -> list[LogEntry]:  # fmt: skip
         """Entries after `since` (Unix ns; 0 or -1 = from the start), oldest first."""
-        request = compat.process_logs(processid, count, since, latest)
-        return replies.logs(await self.rpc.GetLogs(request, prvkey))
+        return await self._logs(compat.process_logs(processid, count, since, latest), prvkey)
 
     async def get_executor_log(
         self, colonyname: str, executorname: str, count: int, since: int, prvkey: str,
@@ -268,7 +267,18 @@ class AsyncColonies(Endpoint):
     ) -> list[LogEntry]:  # fmt: skip
         """What an executor logged, over all its processes, oldest first."""
         request = compat.executor_logs(colonyname, executorname, count, since, latest)
-        return replies.logs(await self.rpc.GetLogs(request, prvkey))
+        return await self._logs(request, prvkey)
+
+    async def _logs(self, request: pb.GetLogsRequest, prvkey: str) -> list[LogEntry]:
+        """Reads page after page until `count` entries or the end: a reply stops at
+        the server's byte budget."""
+        pages = []
+        following: pb.GetLogsRequest | None = request
+        while following is not None:
+            reply = await self.rpc.GetLogs(following, prvkey)
+            pages.append(reply)
+            following = compat.next_log_page(following, reply)
+        return replies.logs(pages, request.latest)
 
     # ------------------------------------------------------- workflows --
 

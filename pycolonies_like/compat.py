@@ -241,6 +241,21 @@ def process_logs(processid: Any, count: int, since: int, latest: bool) -> pb.Get
     )
 
 
+def next_log_page(request: pb.GetLogsRequest, reply: pb.GetLogsReply) -> pb.GetLogsRequest | None:
+    """The request for the rest, when the server stopped a reply at its byte budget."""
+    wanted = request.count or 100
+    if not reply.more or not reply.logs or len(reply.logs) >= wanted:
+        return None
+    following = pb.GetLogsRequest()
+    following.CopyFrom(request)
+    following.count = wanted - len(reply.logs)
+    if request.latest:
+        following.before_seq = reply.logs[0].seq
+    else:
+        following.after_seq = reply.logs[-1].seq
+    return following
+
+
 def executor_logs(
     colonyname: str, executorname: str, count: int, since: int, latest: bool
 ) -> pb.GetLogsRequest:

@@ -46,8 +46,10 @@ def processes(reply: pb.ListProcessesReply | pb.SubmitBatchReply) -> list[Proces
     return [convert.process_from_pb(p) for p in reply.processes]
 
 
-def logs(reply: pb.GetLogsReply) -> list[LogEntry]:
-    return [convert.log_from_pb(e) for e in reply.logs]
+def logs(replies: list[pb.GetLogsReply], latest: bool = False) -> list[LogEntry]:
+    """The entries of the pages of one read, oldest first (`latest` pages go backwards)."""
+    ordered = replies[::-1] if latest else replies
+    return [convert.log_from_pb(e) for reply in ordered for e in reply.logs]
 
 
 def processgraphs(reply: pb.ListProcessGraphsReply) -> list[ProcessGraph]:

@@ -17,7 +17,7 @@ from pycolonies_like.core.clock import Clock, SystemClock
 from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
-from server.config import ServerSettings
+from server.config import PortUnavailable, ServerSettings, bind_reason, check_port_free
 from server.counters import ServerCounters
 from server.hub import Hub
 from server.loops import Loop, LoopState
@@ -81,16 +81,24 @@ class ColoniesServer:
         server.add_generic_rpc_handlers((GrpcApi(services, verifier, info).handler(),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         address = f"{s.host}:{s.port}"
-        if s.tls_cert and s.tls_key:
-            with open(s.tls_cert, "rb") as cert, open(s.tls_key, "rb") as key:
-                credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
-            self.port = server.add_secure_port(address, credentials)
-        else:
-            self.port = server.add_insecure_port(address)
-        if self.port == 0:
-            raise OSError(f"cannot listen on {address}")
-        await server.start()
         self._grpc = server
+        try:
+            check_port_free(s.host, s.port, "gRPC", "--port")
+            if s.tls_cert and s.tls_key:
+                with open(s.tls_cert, "rb") as cert, open(s.tls_key, "rb") as key:
+                    credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
+                self.port = server.add_secure_port(address, credentials)
+            else:
+                self.port = server.add_insecure_port(address)
+        except PortUnavailable:
+            await self.stop(0)
+            raise
+        except RuntimeError:  # grpc's "Failed to bind": it keeps the reason to itself
+            self.port = 0
+        if self.port == 0:
+            await self.stop(0)
+            raise PortUnavailable(s.host, s.port, "gRPC", "--port", bind_reason(None))
+        await server.start()
         await self._set_health(True)
         self.history = StatisticsHistory(self.store, self.clock.now_ns, s.history_size)
         self._start_loops(services, verifier)
@@ -123,7 +131,7 @@ class ColoniesServer:
             Loop("deadlines", durably(services.processes.sweep), s.sweep_interval_s),
             Loop("crons", durably(services.schedules.run_due_crons), s.cron_interval_s),
             Loop("generators", durably(services.schedules.run_generators), s.generator_interval_s),
-            Loop("nonces", durably(nonces), 0.2),
+            Loop("nonces", durably(nonces), 1.0),
             Loop("health", self._check_health, 1.0),
         ]
         if self.history is not None and s.history_interval_s > 0:
@@ -172,11 +180,6 @@ class ColoniesServer:
             await self._grpc.stop(grace)
         for loop in self.loops:
             await loop.stop()
-        if self.verifier is not None:
-            try:
-                await self.verifier.flush()
-            except Exception:
-                log.warning("could not save the last nonces")
         if self.hub.relay is not None:
             await self.hub.relay.stop()
         if self.store is not None:
@@ -197,7 +200,11 @@ async def serve(
     if settings.http_port:
         from server.transport.web import start_http
 
-        await start_http(server, settings.http_port)
+        try:
+            await start_http(server, settings.http_port)
+        except BaseException:
+            await server.stop(0)
+            raise
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

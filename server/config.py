@@ -91,3 +91,42 @@ def db_url_from_env(env: Mapping[str, str]) -> str | None:
         name = env.get("COLONIES_DB_NAME", "postgres")
         return f"postgresql://{auth}@{host}:{port}/{name}"
     return None
+
+
+class PortUnavailable(OSError):
+    """A port the server was told to listen on cannot be had: one line for the
+    operator, naming the port and the flag that changes it."""
+
+    def __init__(self, host: str, port: int, what: str, flag: str, reason: str) -> None:
+        super().__init__(
+            f"cannot serve {what} on {host}:{port}: {reason}; choose another port with {flag}"
+        )
+
+
+def bind_reason(err: BaseException | None) -> str:
+    """Why a bind failed, in words (grpc gives no errno: in use is by far the likeliest)."""
+    import errno
+
+    if isinstance(err, OSError) and err.errno not in (None, errno.EADDRINUSE):
+        return err.strerror or str(err)
+    return "the port is in use"
+
+
+def check_port_free(host: str, port: int, what: str, flag: str) -> None:
+    """Binds the address for a moment, as the server will, so that a port in use is
+    reported in one line before gRPC's own log line about it."""
+    import socket
+
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return  # the server reports a host it cannot resolve
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as err:
+                raise PortUnavailable(host, port, what, flag, bind_reason(err)) from None

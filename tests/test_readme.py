@@ -68,3 +68,56 @@ def test_the_tour_runs_as_written(tmp_path: Path) -> None:
     finally:
         dev.terminate()
         dev.wait(20)
+
+
+def test_the_python_snippet_runs_with_pycolonies_too(tmp_path: Path) -> None:
+    """With `colonies dev --http-port N`, `source .colonies/pycolonies.env` and the snippet's
+    import changed to pycolonies, the published client runs it against the HTTP API."""
+    import socket
+
+    import pytest
+
+    pytest.importorskip("pycolonies")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        http_port = probe.getsockname()[1]
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
+    data = tmp_path / ".colonies"
+    dev = subprocess.Popen(
+        [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir", str(data),
+         "--port", "0", "--http-port", str(http_port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (data / "pycolonies.env").exists():
+            assert time.monotonic() < deadline and dev.poll() is None
+            time.sleep(0.05)
+        snippet = blocks("python")[0]
+        ours = "from pycolonies_like import Conditions, FuncSpec, colonies_client"
+        assert ours in snippet
+        (tmp_path / "ours.py").write_text(snippet)
+        (tmp_path / "theirs.py").write_text(
+            snippet.replace(ours, "from pycolonies import Conditions, FuncSpec, colonies_client")
+        )
+        script = "\n".join([
+            "set -euo pipefail",
+            "source .colonies/dev.env",
+            "colonies executor start helloworld &",
+            'test "$(python ours.py)" = "helloworld"',
+            "source .colonies/pycolonies.env",
+            'test "$COLONIES_SERVER_PORT" = "' + str(http_port) + '"',
+            'test "$(python theirs.py)" = "helloworld"',
+            "kill -INT $(jobs -p)",
+            "wait",
+        ])  # fmt: skip
+        result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        dev.terminate()
+        banner = dev.communicate(timeout=20)[0]
+    assert f"source {data.resolve() / 'pycolonies.env'}" in banner
+    assert f'export PATH="{bindir}:$PATH"' in banner and "colonies process pss" in banner

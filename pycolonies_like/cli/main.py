@@ -14,7 +14,7 @@ import click
 
 from pycolonies_like.cli.admin import colony, executor, user
 from pycolonies_like.cli.common import CliError, cli_main
-from pycolonies_like.cli.context import Settings
+from pycolonies_like.cli.context import Settings, accept_json_anywhere
 from pycolonies_like.cli.dashboard import dashboard
 from pycolonies_like.cli.flows import cron, generator, workflow
 from pycolonies_like.cli.plugins import PluginGroup
@@ -44,6 +44,7 @@ def cli(
 for command in (security, colony, executor, user, function, process, log, attribute, workflow,
                 cron, generator, dashboard):  # fmt: skip
     cli.add_command(command)
+accept_json_anywhere(cli)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,10 @@ import click
 
 from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
+from pycolonies_like.cli.ids import short, takes_id, wide_option
 from pycolonies_like.client import Colonies
 from pycolonies_like.core.models import Conditions, FuncSpec, Process, ProcessState
+from pycolonies_like.specfile import func_spec_from_data
 
 
 def load_json(path: str) -> Any:
@@ -28,10 +30,7 @@ def load_json(path: str) -> Any:
 
 
 def spec_from_file(s: Settings, path: str) -> FuncSpec:
-    data = load_json(path)
-    if not isinstance(data, dict):
-        raise CliError(f"{path} must hold a JSON object (a function spec)")
-    spec = FuncSpec.from_dict(data)
+    spec = func_spec_from_data(load_json(path), "stdin" if path == "-" else path)
     if not spec.conditions.colonyname:
         spec.conditions.colonyname = s.colony()
     return spec
@@ -193,14 +192,15 @@ def _list(s: Settings, states: list[ProcessState], count: int) -> None:
     found = [p for state in states for p in client.list_processes(s.colony(), count, state, key)]
     emit(s, found, lambda: table(
         "Processes", ("id", "function", "type", "state", "submitted", "executor", "graph"),
-        [(p.processid[:16], p.spec.funcname, p.spec.conditions.executortype,
+        [(short(s, p.processid), p.spec.funcname, p.spec.conditions.executortype,
           p.state.name.lower(), when(p.submissiontime), p.assignedexecutorname or "-",
-          (p.processgraphid[:12] or "-")) for p in found],
+          (short(s, p.processgraphid) or "-")) for p in found],
     ))  # fmt: skip
 
 
 def _ps(name: str, state: ProcessState, doc: str) -> click.Command:
     @click.option("--count", type=int, default=20, show_default=True)
+    @wide_option
     @pass_settings
     def command(s: Settings, /, count: int, **kw: bool) -> None:
         _list(s, list(ProcessState) if kw.get("all_states") else [state], count)
@@ -219,7 +219,7 @@ _ps("psc", ProcessState.CANCELLED, "List cancelled processes.")
 
 
 @process.command("get")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def process_get(s: Settings, processid: str) -> None:
     """Show a process."""
@@ -237,7 +237,7 @@ def process_get(s: Settings, processid: str) -> None:
 
 
 @process.command("cancel")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def process_cancel(s: Settings, processid: str) -> None:
     """Cancel a waiting or running process (its executor is told to stop)."""
@@ -246,7 +246,7 @@ def process_cancel(s: Settings, processid: str) -> None:
 
 
 @process.command("remove")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def process_remove(s: Settings, processid: str) -> None:
     """Remove a process that is not running."""
@@ -274,7 +274,7 @@ def log() -> None:
 
 
 @log.command("get")
-@click.option("-p", "--processid", help="The log of this process.")
+@takes_id("process", "processid", "-p", "--processid", required=False)
 @click.option("-e", "--executorname", help="What this executor logged, over all its processes.")
 @click.option("--count", type=int, default=100, show_default=True)
 @click.option("--since", type=int, default=0, help="Only entries after this time (Unix ns).")
@@ -297,7 +297,7 @@ def log_get(
 
 
 @log.command("follow")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def log_follow(s: Settings, processid: str) -> None:
     """Print the log of a process as it grows, until the process ends."""
@@ -314,7 +314,7 @@ def attribute() -> None:
 
 
 @attribute.command("add")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid")
 @click.option("--key", "name", required=True)
 @click.option("--value", required=True)
 @pass_settings

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from pycolonies_like.core.models import FuncSpec, ProcessState
+from pycolonies_like.core.models import FuncSpec, LogEntry, ProcessState
 
 NS_PER_SECOND = 1_000_000_000
 NS_PER_DAY = 86_400 * NS_PER_SECOND
@@ -23,6 +23,9 @@ MAX_LIST_COUNT = 1_000
 MAX_LOG_COUNT = 10_000
 MAX_LOG_MESSAGE = 256 * 1024
 MAX_ATTRIBUTE_VALUE = 64 * 1024
+# What one reply to a read carries at most, counted over its variable-size
+# fields: a read stops there (saying so) instead of building a reply of any size.
+MAX_REPLY_BYTES = 3 * 1024 * 1024
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+=-]*$")
 _ID = re.compile(r"^[0-9a-f]{64}$")
@@ -189,3 +192,16 @@ def decode_json(what: str, text: str, default: Any, expected: type) -> Any:
     if not isinstance(value, expected):
         raise InvalidArgument(f"{what} must be a JSON {expected.__name__}")
     return value
+
+
+def text_size(text: str) -> int:
+    """Bytes of `text` in UTF-8 (without a copy for ASCII)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def log_size(entry: LogEntry) -> int:
+    """What a log entry weighs in a reply, near enough."""
+    return (
+        text_size(entry.message) + len(entry.processid) + len(entry.colonyname)
+        + len(entry.executorname) + 32
+    )  # fmt: skip

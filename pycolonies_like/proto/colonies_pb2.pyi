@@ -670,26 +670,32 @@ class AddLogRequest(_message.Message):
     def __init__(self, processid: _Optional[str] = ..., attempt: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
 
 class GetLogsRequest(_message.Message):
-    __slots__ = ("processid", "count", "since", "latest", "colonyname", "executorname")
+    __slots__ = ("processid", "count", "since", "latest", "colonyname", "executorname", "after_seq", "before_seq")
     PROCESSID_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     SINCE_FIELD_NUMBER: _ClassVar[int]
     LATEST_FIELD_NUMBER: _ClassVar[int]
     COLONYNAME_FIELD_NUMBER: _ClassVar[int]
     EXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_SEQ_FIELD_NUMBER: _ClassVar[int]
     processid: str
     count: int
     since: int
     latest: bool
     colonyname: str
     executorname: str
-    def __init__(self, processid: _Optional[str] = ..., count: _Optional[int] = ..., since: _Optional[int] = ..., latest: _Optional[bool] = ..., colonyname: _Optional[str] = ..., executorname: _Optional[str] = ...) -> None: ...
+    after_seq: int
+    before_seq: int
+    def __init__(self, processid: _Optional[str] = ..., count: _Optional[int] = ..., since: _Optional[int] = ..., latest: _Optional[bool] = ..., colonyname: _Optional[str] = ..., executorname: _Optional[str] = ..., after_seq: _Optional[int] = ..., before_seq: _Optional[int] = ...) -> None: ...
 
 class GetLogsReply(_message.Message):
-    __slots__ = ("logs",)
+    __slots__ = ("logs", "more")
     LOGS_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
     logs: _containers.RepeatedCompositeFieldContainer[LogEntry]
-    def __init__(self, logs: _Optional[_Iterable[_Union[LogEntry, _Mapping]]] = ...) -> None: ...
+    more: bool
+    def __init__(self, logs: _Optional[_Iterable[_Union[LogEntry, _Mapping]]] = ..., more: _Optional[bool] = ...) -> None: ...
 
 class FollowLogsRequest(_message.Message):
     __slots__ = ("processid", "after_seq")

@@ -97,7 +97,7 @@ def start(
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
     from pycolonies_like.core.rules import check_id
     from server.app import ColoniesServer, serve
-    from server.config import ServerSettings
+    from server.config import PortUnavailable, ServerSettings
     from server.loops import LoopState
 
     settings = ServerSettings.from_env(
@@ -133,7 +133,7 @@ def start(
 
     try:
         asyncio.run(serve(settings, ready=ready))
-    except ColoniesError as err:
+    except (ColoniesError, PortUnavailable) as err:
         raise CliError(str(err)) from None
     except OSError as err:
         raise CliError(f"cannot start the server: {err}") from None
@@ -168,7 +168,7 @@ def alive(settings: object, timeout: float) -> None:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    from pycolonies_like.cli.context import Settings
+    from pycolonies_like.cli.context import Settings, emit
 
     assert isinstance(settings, Settings)
     target = f"{settings.host}:{settings.port}"
@@ -187,4 +187,4 @@ def alive(settings: object, timeout: float) -> None:
         channel.close()
     if reply.status != health_pb2.HealthCheckResponse.SERVING:
         raise CliError(f"server {target} is not serving")
-    click.echo("alive")
+    emit(settings, {"alive": True, "server": target}, lambda: click.echo("alive"))

@@ -42,6 +42,7 @@ class Member:
     name: str
     approved: bool
     executortype: str = ""
+    pending: bool = False  # an executor waiting for approval (not a rejected one)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,12 @@ class Requeued:
 
     result: FinishResult
     requeued: bool
+
+
+@dataclass(frozen=True)
+class LogPage:
+    entries: list[LogEntry]
+    more: bool  # stopped at the byte budget, before `count`
 
 
 class Store(Protocol):
@@ -181,6 +188,7 @@ class Store(Protocol):
         executortype: str = "",
         label: str = "",
         initiatorname: str = "",
+        max_bytes: int = ...,
     ) -> list[Process]: ...
 
     async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
@@ -233,11 +241,13 @@ class Store(Protocol):
         since_ns: int = 0,
         latest: bool = False,
         after_seq: int = 0,
-    ) -> list[LogEntry]: ...
+        before_seq: int = 0,
+        max_bytes: int = ...,
+    ) -> LogPage: ...
     async def get_executor_logs(
         self, colonyname: str, executorname: str, count: int, *, since_ns: int = 0,
-        latest: bool = False,
-    ) -> list[LogEntry]: ...  # fmt: skip
+        latest: bool = False, after_seq: int = 0, before_seq: int = 0, max_bytes: int = ...,
+    ) -> LogPage: ...  # fmt: skip
 
     # -- workflows
     async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None: ...

@@ -29,7 +29,8 @@ async def _id_taken(tx: Tx, colonyname: str, memberid: str) -> str | None:
 
 def _executor_member(row: Row) -> Member:
     approved = row["state"] == ExecutorState.APPROVED
-    return Member("executor", row["executorname"], approved, row["executortype"])
+    pending = row["state"] == ExecutorState.PENDING
+    return Member("executor", row["executorname"], approved, row["executortype"], pending)
 
 
 class Members(Database):

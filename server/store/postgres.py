@@ -228,12 +228,30 @@ class PostgresStore(SqlStore):
             reconnect_timeout=0,  # never give up reconnecting
             name="colonies",
         )
+        last = await self._probe()
         try:
             await self._pool.open(wait=True, timeout=10)
         except Exception as err:
             await self._pool.close()
-            raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+            why = _first_line(last) if last is not None else _first_line(err)
+            raise StorageError(f"cannot connect to PostgreSQL: {why}") from None
         await self._migrate()
+
+    async def _probe(self) -> Exception | None:
+        """One connection before the pool's: a refusal that waiting will not cure (no such
+        database or role, a bad password, a malformed URL) fails at once, in the server's
+        words; an error that may pass (the server is starting) is returned for the pool's
+        own wait to report if it persists."""
+        try:
+            conn = await psycopg.AsyncConnection.connect(self.url, connect_timeout=5)
+        except psycopg.ProgrammingError as err:
+            raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+        except psycopg.OperationalError as err:
+            if "FATAL:" in str(err):  # the server answered, and said no
+                raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+            return err
+        await conn.close()
+        return None
 
     async def start_relay(self, hub: Hub) -> PgRelay:
         """LISTEN/NOTIFY between the servers sharing this database, feeding `hub`."""

@@ -14,15 +14,19 @@ from typing import Any
 
 from pycolonies_like.core.errors import AlreadyExists
 from pycolonies_like.core.models import ExecutorState, Process, ProcessState, Statistics
+from pycolonies_like.core.rules import MAX_REPLY_BYTES
 from server.store import rows
 from server.store.base import ProcessBrief
-from server.store.db import Database, Row, Tx, UniqueViolation
+from server.store.db import Database, Row, Tx, UniqueViolation, marks
 from server.store.logs import attributes_of
 
 WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
 
 COLUMNS = rows.select(rows.PROCESS)
+# What a process weighs in a reply, near enough: its variable-size columns.
+_SIZE = "length(spec) + length(input) + length(output) + length(errors) + 512"
+_CHUNK = 100
 _INSERT = rows.insert("processes", rows.PROCESS_INSERT)
 _QUEUE = ("colonyname", "executortype", "executorname", "prioritytime", "processid")
 _ENQUEUE = rows.insert("queue", _QUEUE)
@@ -149,6 +153,7 @@ class Processes(Database):
         executortype: str = "",
         label: str = "",
         initiatorname: str = "",
+        max_bytes: int = MAX_REPLY_BYTES,
     ) -> list[Process]:
         # The state is a literal so that SQLite picks that state's partial index.
         sql = f"SELECT {COLUMNS} FROM processes WHERE colonyname = ? AND state = {int(state)}"
@@ -165,8 +170,27 @@ class Processes(Database):
             ProcessState.WAITING: "prioritytime ASC",
             ProcessState.RUNNING: "starttime ASC",
         }.get(state, "endtime DESC")
+        # First the ids and sizes, then the rows that fit in one reply: a list
+        # over processes with megabytes of kwargs or output stays near the budget.
+        sizes = sql.replace(f"SELECT {COLUMNS}", f"SELECT processid, {_SIZE} AS size", 1)
         async with self._read() as tx:
-            found = await tx.fetchall(f"{sql} ORDER BY {order} LIMIT ?", (*params, count))
+            listed = await tx.fetchall(f"{sizes} ORDER BY {order} LIMIT ?", (*params, count))
+            chosen: list[str] = []
+            used = 0
+            for row in listed:
+                if chosen and used + row["size"] > max_bytes:
+                    break
+                chosen.append(row["processid"])
+                used += row["size"]
+            found: list[Row] = []
+            for start in range(0, len(chosen), _CHUNK):
+                ids = chosen[start : start + _CHUNK]
+                found += await tx.fetchall(
+                    f"SELECT {COLUMNS} FROM processes WHERE processid IN ({marks(ids)})",
+                    tuple(ids),
+                )
+            rank = {pid: i for i, pid in enumerate(chosen)}
+            found.sort(key=lambda r: rank[r["processid"]])
             return await load_all(tx, found)
 
     async def remove_process(self, processid: str) -> bool:

@@ -35,6 +35,9 @@ from aiohttp import web
 from pycolonies_like import signing, tracing
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import EventKind, ProcessState
+from server.auth import RequestVerifier
+from server.metrics import StatisticsHistory
+from server.service import Services
 from server.transport import colonyos_json as cj
 from server.transport.http_gateway.wire import status_of
 
@@ -97,9 +100,9 @@ def _state(request: web.Request) -> ProcessState:
 class Dashboard:
     def __init__(self, server: Any) -> None:
         self.server = server
-        self.services = server.services
-        self.verifier = server.verifier
-        self.history = server.history
+        self.services: Services = server.services
+        self.verifier: RequestVerifier = server.verifier
+        self.history: StatisticsHistory | None = server.history
         self.sessions: dict[str, Session] = {}
         self.session_s = SESSION_S
 
@@ -268,9 +271,9 @@ class Dashboard:
     async def process(self, request: web.Request, caller: str, token: str) -> Any:
         processid = request.match_info["id"]
         p = await self.services.processes.get_process(caller, processid)
-        logs = await self.services.logs.get_logs(caller, processid, 500, latest=True)
+        page = await self.services.logs.get_logs(caller, processid, 500, latest=True)
         out = {**cj.process_json(p), "attempt": p.attempt}
-        return {"process": out, "logs": [cj.log_json(e) for e in logs]}
+        return {"process": out, "logs": [cj.log_json(e) for e in page.entries]}
 
     async def workflow(self, request: web.Request, caller: str, token: str) -> Any:
         graphid = request.match_info["id"]

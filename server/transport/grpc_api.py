@@ -313,11 +313,12 @@ class GrpcApi:
         return pb.Empty()
 
     async def GetLogs(self, caller: str, req: pb.GetLogsRequest) -> pb.GetLogsReply:
-        logs = await self.logs.get_logs(
+        page = await self.logs.get_logs(
             caller, req.processid, req.count, req.since, req.latest,
             colonyname=req.colonyname, executorname=req.executorname,
+            after_seq=req.after_seq, before_seq=req.before_seq,
         )  # fmt: skip
-        return pb.GetLogsReply(logs=[convert.log_to_pb(e) for e in logs])
+        return pb.GetLogsReply(logs=[convert.log_to_pb(e) for e in page.entries], more=page.more)
 
     async def FollowLogs(
         self, caller: str, req: pb.FollowLogsRequest

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from pycolonies_like.core import errors
+from server.config import PortUnavailable, bind_reason
 from server.metrics import CONTENT_TYPE
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,13 @@ async def start_http(server: Any, port: int) -> int:
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as err:
+        await runner.cleanup()
+        raise PortUnavailable(
+            settings.host, port, "the HTTP API", "--http-port", bind_reason(err)
+        ) from None
     sockets = getattr(site._server, "sockets", None) or []
     server.http_port = sockets[0].getsockname()[1] if sockets else port
     server.on_stop(runner.cleanup)

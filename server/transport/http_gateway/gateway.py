@@ -19,10 +19,14 @@ from server.transport.http_gateway.wire import (
     envelope,
     error_envelope,
     handler_of,
+    sliced_envelope,
     status_of,
 )
 
 log = logging.getLogger(__name__)
+
+# Replies that may carry megabytes: encoded off the event loop.
+_BIG_REPLIES = frozenset({"getlogsmsg", "getprocessesmsg", "getprocessgraphsmsg"})
 
 # The handlers register themselves on import.
 _HANDLER_MODULES = (colonies, processes, workflows)
@@ -48,6 +52,9 @@ class Gateway:
             payloadtype, caller, msg = decode(body)
             result = await self.call(payloadtype, caller, msg)
             await self.services.durable()
+            if payloadtype in _BIG_REPLIES:
+                text = await asyncio.to_thread(sliced_envelope, payloadtype, result)
+                return web.Response(text=text)
             return web.Response(text=envelope(payloadtype, result))
         except errors.ColoniesError as err:
             status = status_of(err)

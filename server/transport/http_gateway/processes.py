@@ -122,9 +122,11 @@ async def _add_log(gw: Gateway, caller: str, msg: Message) -> Any:
 
 @handles("getlogsmsg")
 async def _logs(gw: Gateway, caller: str, msg: Message) -> Any:
-    logs = await gw.services.logs.get_logs(
+    # A reply stops at MAX_REPLY_BYTES of log text; ColonyOS clients continue
+    # with `since` = the timestamp of the last entry they got.
+    page = await gw.services.logs.get_logs(
         caller, text(msg, "processid"), number(msg, "count", 100), max(number(msg, "since"), 0),
         bool(msg.get("latest")), colonyname=text(msg, "colonyname"),
         executorname=text(msg, "executorname"),
     )  # fmt: skip
-    return [cj.log_json(e) for e in logs]
+    return [cj.log_json(e) for e in page.entries]
