@@ -105,6 +105,7 @@ class Dashboard:
         self.history: StatisticsHistory | None = server.history
         self.sessions: dict[str, Session] = {}
         self.session_s = SESSION_S
+        self.keepalive_s = KEEPALIVE_S
 
     def routes(self, app: web.Application) -> None:
         r = app.router
@@ -364,8 +365,12 @@ class Dashboard:
             await response.write(b": subscribed\n\n")
             while not pumping.done():
                 # A comment now and then: a page that went away shows up as a failed write.
-                await asyncio.wait([pumping], timeout=KEEPALIVE_S)
+                # The session and the identity's access are checked again each time: a
+                # logout, an expiry or a removal ends the stream too.
+                await asyncio.wait([pumping], timeout=self.keepalive_s)
                 if not pumping.done():
+                    self.session(request)
+                    await self.services.colonies.get_colony(s.identity, colony)
                     await response.write(b": ping\n\n")
             pumping.result()
         except (ConnectionError, errors.ColoniesError):

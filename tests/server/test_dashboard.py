@@ -304,3 +304,30 @@ def test_rerun_submits_the_spec_again_as_the_logged_in_identity(web: ThreadedSer
     member = client.get_processes_for_workflow(graph.processgraphid, c, keys.user_key)[0]
     error = user.json("POST", f"/ui/api/processes/{member.processid}/rerun", expect=400)["error"]
     assert error == "a process of a workflow cannot be rerun alone; submit the workflow again"
+
+
+@pytest.mark.parametrize("how", ["logout", "removed"])
+def test_the_live_stream_ends_with_the_session_or_the_access(web: ThreadedServer, how: str) -> None:
+    client = web.client()
+    keys = bootstrap(client, web.server_key, colonyname=unique(), executors=1)
+    user = Browser(web.http_port)
+    user.login(keys.user_key)
+    dashboard = web.server.dashboard
+    dashboard.keepalive_s = 0.2
+    conn = http.client.HTTPConnection("127.0.0.1", web.http_port, timeout=10)
+    try:
+        conn.request("GET", f"/ui/api/colonies/{keys.colonyname}/events",
+                     headers={"Cookie": user.cookie})  # fmt: skip
+        reply = conn.getresponse()
+        assert reply.readline() == b": subscribed\n"
+        if how == "logout":
+            user.json("POST", "/ui/logout")
+        else:
+            client.remove_user(keys.colonyname, "user", keys.colony_key)
+        started = time.monotonic()
+        rest = reply.read()  # returns once the server ends the stream
+        assert time.monotonic() - started < 5
+        assert b"data:" not in rest
+    finally:
+        conn.close()
+        dashboard.keepalive_s = 15.0

@@ -187,8 +187,8 @@ async function process(id) {
     final ? null : action("Cancel", `/ui/api/processes/${p.processid}/cancel`, () => route()),
     final && !p.processgraphid ? action("Rerun", `/ui/api/processes/${p.processid}/rerun`,
       (copy) => { location.hash = "#/process/" + copy.processid; }) : null,
-    h("h2", {}, "Spec"), h("pre", {}, JSON.stringify(p.spec, null, 2)),
-    h("h2", {}, "Log"), h("pre", { id: "log" }, logs.map((e) => e.message).join("")));
+    h("h2", {}, "Log"), h("pre", { id: "log" }, logs.map((e) => e.message).join("")),
+    h("h2", {}, "Spec"), h("pre", {}, JSON.stringify(p.spec, null, 2)));
   if (!final) refresh = setTimeout(route, 1000);
 }
 
