@@ -9,10 +9,13 @@ given), registers E executors, then measures:
   full lifecycle   processes/s with submitters and E executors running at once
   latency          submit -> assign for an idle, long-polling executor (p50/p99),
                    for a unary Assign and for a session
-  queue depth      assign cost with 10 and with 100,000 waiting processes
+  queue depth      assign cost with 10 and with 100,000 waiting processes, of a mix
+                   of requirement shapes (--shapes): half of them ask for more than
+                   the measuring executor has (GPUs, more CPUs, another location)
+                   and wait ahead of the rest in priority
 
     python bench/lifecycle.py [--processes 20000] [--executors 8] [--db postgresql://...]
-                              [--replicas 2]
+                              [--replicas 2] [--workers 2] [--depth-only] [--shapes 8]
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.core.errors import NoProcessAvailable
-from pycolonies_like.core.models import Conditions, FuncSpec
+from pycolonies_like.core.models import GPU, Conditions, FuncSpec
 from pycolonies_like.crypto import generate_private_key, id_of
 from server.testing import ServerProcess
 
@@ -76,17 +80,69 @@ async def submit_single(client: AsyncColonies, key: str, n: int, concurrency: in
     return n / (time.perf_counter() - t0)
 
 
-async def submit_batches(client: AsyncColonies, key: str, n: int, batch: int = 200) -> float:
+async def submit_batches(
+    client: AsyncColonies, key: str, n: int, batch: int = 200,
+    make: Callable[[int], FuncSpec] | None = None,
+) -> float:  # fmt: skip
     t0 = time.perf_counter()
-    sizes = [batch] * (n // batch) + ([n % batch] if n % batch else [])
+    starts = range(0, n, batch)
     in_flight = asyncio.Semaphore(8)  # as a well-behaved submitter would
 
-    async def one(size: int) -> None:
+    async def one(start: int) -> None:
+        size = min(batch, n - start)
+        specs = [make(start + i) for i in range(size)] if make else [spec()] * size
         async with in_flight:
-            await client.submit_batch([spec()] * size, key)
+            await client.submit_batch(specs, key)
 
-    await asyncio.gather(*(one(size) for size in sizes))
+    await asyncio.gather(*(one(start) for start in starts))
     return n / (time.perf_counter() - t0)
+
+
+# The measuring executor of the depth test has these; half the shapes ask for more.
+DEEP_HARDWARE = {"hardware": [{"cpu": "64", "mem": "256Gi", "storage": "1Ti"}]}
+RUNNABLE = [{}, {"cpu": "1"}, {"cpu": "2", "mem": "4Gi"}, {"cpu": "8", "mem": "32Gi"},
+            {"cpu": "500m", "storage": "100Gi"}, {"mem": "128Gi"}, {"cpu": "64", "mem": "1Gi"},
+            {"cpu": "3"}]  # fmt: skip
+UNRUNNABLE = [{"gpu": {"count": 1}}, {"cpu": "128"}, {"locationname": "elsewhere"},
+              {"gpu": {"name": "a100", "count": 4}}, {"mem": "1Ti"}, {"storage": "10Ti"},
+              {"nodes": 4}, {"cpu": "65", "mem": "1Gi"}]  # fmt: skip
+
+
+def shaped(shapes: int) -> Callable[[int], FuncSpec]:
+    """Specs cycling over `shapes` requirement shapes; the unrunnable half come
+    first in priority, so that a claim that scanned would read them all."""
+    runnable = RUNNABLE[: max(1, shapes // 2)]
+    unrunnable = UNRUNNABLE[: shapes - len(runnable)]
+    cycle = [(c, 0) for c in runnable] + [(c, 1) for c in unrunnable]
+
+    def make(i: int) -> FuncSpec:
+        conditions, priority = cycle[i % len(cycle)]
+        s = spec()
+        s.priority = priority
+        for key, value in conditions.items():
+            setattr(s.conditions, key, GPU(**value) if key == "gpu" else value)
+        return s
+
+    return make
+
+
+def runnable_only(shapes: int) -> Callable[[int], FuncSpec]:
+    """The runnable shapes of `shaped` (the first of its cycle), in turn."""
+    make, n = shaped(shapes), max(1, shapes // 2)
+    return lambda i: make(i % n)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children that are still running (a
+    server's workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    return total + sum(cpu_seconds(int(c)) for c in children)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -135,11 +191,37 @@ async def assign_cost(client: AsyncColonies, key: str, user_key: str, rounds: in
     return statistics.median(costs)
 
 
+async def depth(
+    client: AsyncColonies, colony_key: str, user_key: str, args: argparse.Namespace
+) -> None:
+    """Assign cost with 10 waiting, then with args.deep waiting, of mixed shapes."""
+    key = generate_private_key()
+    await client.add_executor(
+        {"executorid": id_of(key), "executortype": TYPE, "executorname": "deep",
+         "colonyname": COLONY, "capabilities": DEEP_HARDWARE}, colony_key,
+    )  # fmt: skip
+    await client.approve_executor(COLONY, "deep", colony_key)
+    mixed, runnable = shaped(args.shapes), runnable_only(args.shapes)
+    await submit_batches(client, user_key, 10, make=mixed)
+    await submit_batches(client, user_key, args.rounds, make=runnable)
+    shallow = await assign_cost(client, key, user_key, args.rounds)
+    await submit_batches(client, user_key, args.deep, batch=1000, make=mixed)
+    await submit_batches(client, user_key, args.rounds, make=runnable)
+    deep = await assign_cost(client, key, user_key, args.rounds)
+    print(
+        f"assign+close with 10 waiting {shallow * 1e3:6.2f} ms, with {args.deep:,} waiting "
+        f"{deep * 1e3:6.2f} ms (ratio {deep / shallow:.2f}; {args.shapes} requirement shapes, "
+        "half of them beyond the executor and ahead in priority)"
+    )
+
+
 async def run(args: argparse.Namespace) -> None:
     n, e = args.processes, args.executors
     with tempfile.TemporaryDirectory(prefix="colonies-bench-") as tmp:
         server_key = generate_private_key()
         server_args = ["--db", args.db] if args.db else []
+        if args.workers > 1:
+            server_args += ["--workers", str(args.workers)]
         if args.sqlite_sync:
             server_args += ["--sqlite-sync", args.sqlite_sync]
         servers = [
@@ -148,7 +230,10 @@ async def run(args: argparse.Namespace) -> None:
             ).start()
             for i in range(args.replicas)
         ]
-        clients = [AsyncColonies("127.0.0.1", s.port) for s in servers]
+        # One channel is one connection, and the workers of a server share
+        # connections out as they come: a few channels per worker.
+        channels = 1 if args.workers == 1 else 4 * args.workers
+        clients = [AsyncColonies("127.0.0.1", s.port) for s in servers for _ in range(channels)]
         try:
             client = clients[0]
             colony_key, keys = await setup(client, server_key, e)
@@ -164,8 +249,12 @@ async def run(args: argparse.Namespace) -> None:
             store = (
                 args.db.split("://")[0] if args.db else f"sqlite ({args.sqlite_sync or 'normal'})"
             )
-            print(f"store: {store}; replicas: {args.replicas}; executors: {e}; processes: {n}")
+            print(f"store: {store}; replicas: {args.replicas}; workers: {args.workers}; "
+                  f"executors: {e}; processes: {n}")  # fmt: skip
 
+            if args.depth_only:
+                await depth(client, colony_key, user_key, args)
+                return
             rate = await submit_single(client, user_key, n // 4)
             print(f"submit, one call each     {rate:8.0f} processes/s")
             rate = await drain_sessions_multi(pick, keys, n // 4)
@@ -177,11 +266,16 @@ async def run(args: argparse.Namespace) -> None:
             rate = await drain_unary_multi(pick, keys, n // 4)
             print(f"assign+close, unary calls {rate:8.0f} processes/s")
 
+            pids = [s.proc.pid for s in servers if s.proc is not None]
+            cpu0 = sum(cpu_seconds(pid) for pid in pids)
             t0 = time.perf_counter()
             submitter = asyncio.create_task(submit_batches(client, user_key, n, batch=50))
             await drain_sessions_multi(pick, keys, n)
             await submitter
-            print(f"full lifecycle, sessions  {n / (time.perf_counter() - t0):8.0f} processes/s")
+            wall = time.perf_counter() - t0
+            cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0
+            print(f"full lifecycle, sessions  {n / wall:8.0f} processes/s; server CPU "
+                  f"{cpu / n * 1e6:.0f} us per process ({cpu / wall:.2f} cores busy)")  # fmt: skip
 
             lat = await latency_unary(client, user_key, keys[0], args.samples)
             print(
@@ -194,15 +288,7 @@ async def run(args: argparse.Namespace) -> None:
                 f"p99 {percentile(lat, 99) * 1e3:6.2f} ms"
             )
 
-            await submit_batches(client, user_key, 10 + args.rounds)
-            shallow = await assign_cost(client, keys[0], user_key, args.rounds)
-            await drain_unary_multi(lambda i: client, keys, 10)
-            await submit_batches(client, user_key, args.deep + args.rounds, batch=1000)
-            deep = await assign_cost(client, keys[0], user_key, args.rounds)
-            print(
-                f"assign+close with 10 waiting {shallow * 1e3:6.2f} ms, with {args.deep:,} waiting "
-                f"{deep * 1e3:6.2f} ms (ratio {deep / shallow:.2f})"
-            )
+            await depth(client, colony_key, user_key, args)
         finally:
             for c in clients:
                 await c.close_channel()
@@ -264,8 +350,13 @@ def main() -> None:
     parser.add_argument(
         "--deep", type=int, default=100_000, help="waiting processes for the depth test"
     )
+    parser.add_argument(
+        "--shapes", type=int, default=8, help="requirement shapes in the depth test (2-16)"
+    )
+    parser.add_argument("--depth-only", action="store_true", help="only the queue depth test")
     parser.add_argument("--db", help="postgresql://... (default: SQLite)")
     parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     parser.add_argument("--sqlite-sync", choices=["normal", "full"])
     asyncio.run(run(parser.parse_args()))
 

@@ -7,11 +7,13 @@ The commands join the `colonies executor` group through the
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import click
 
 from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import Settings, emit, pass_settings, table
+from pycolonies_like.core.errors import InvalidArgument
 
 
 @click.command("types")
@@ -53,14 +55,28 @@ def executor_types(s: Settings) -> None:
 @click.option(
     "--metrics-host", default="127.0.0.1", show_default=True, help="Address of the metrics port."
 )
+@click.option("--location", help="Where it runs (processes may ask for a location).")
+@click.option("--cpu", help="CPUs to offer, e.g. 4 or 3500m (default: detected).")
+@click.option("--mem", help="Memory to offer, e.g. 16Gi (default: detected).")
+@click.option("--storage", help="Storage to offer, e.g. 500Gi (default: none).")
+@click.option("--gpus", "gpu_count", type=click.IntRange(min=0), help="GPUs (default: nvidia-smi).")
+@click.option("--gpu-name", help="GPU model name (default: nvidia-smi).")
+@click.option("--gpu-mem", help="Memory per GPU, e.g. 40Gi (default: nvidia-smi).")
+@click.option(
+    "--capabilities", "capabilities_file", type=click.Path(dir_okay=False),
+    help="ColonyOS capabilities JSON ({hardware: [...], software: [...]}); no detection.",
+)  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True)
 @pass_settings
 def executor_start(
     s: Settings, name: str, executor_name: str | None, concurrency: int | None, grace: float,
     args: tuple[str, ...], systemd: bool, metrics_port: int | None, metrics_host: str,
-    verbose: bool,
+    location: str | None, cpu: str | None, mem: str | None, storage: str | None,
+    gpu_count: int | None, gpu_name: str | None, gpu_mem: str | None,
+    capabilities_file: str | None, verbose: bool,
 ) -> None:  # fmt: skip
     """Run a ready-made executor (see `colonies executor types`) until Ctrl+C."""
+    from executors import machine
     from executors.plugins import discover
     from executors.runtime import ExecutorRuntime, ExecutorSettings
 
@@ -76,11 +92,24 @@ def executor_start(
         if not sep:
             raise CliError(f"--arg must be key=value, got {item!r}")
         options[key] = value
-    settings = ExecutorSettings.from_env(
-        host=s.host, port=s.port, tls=s.tls, colonyname=s.colonyname or None,
-        name=executor_name, concurrency=concurrency, grace_s=grace, systemd=systemd,
-        metrics_port=metrics_port, metrics_host=metrics_host,
-    )  # fmt: skip
+    try:
+        settings = ExecutorSettings.from_env(
+            host=s.host, port=s.port, tls=s.tls, colonyname=s.colonyname or None,
+            name=executor_name, concurrency=concurrency, grace_s=grace, systemd=systemd,
+            metrics_port=metrics_port, metrics_host=metrics_host, locationname=location,
+        )  # fmt: skip
+        given = machine.Overrides(cpu=cpu, mem=mem, storage=storage, gpu_count=gpu_count,
+                                  gpu_name=gpu_name, gpu_mem=gpu_mem)  # fmt: skip
+        if capabilities_file:
+            try:
+                text = Path(capabilities_file).read_text()
+            except OSError as err:
+                raise CliError(f"cannot read {capabilities_file}: {err.strerror}") from None
+            given.capabilities = machine.parse_capabilities(text, capabilities_file)
+        settings.machine = settings.machine.merged(given)
+        machine.capabilities(settings.machine)  # every quantity is checked before anything runs
+    except InvalidArgument as err:
+        raise CliError(str(err)) from None
     if not settings.colonyname:
         raise CliError("no colony: set COLONIES_COLONY_NAME or pass --colony")
     from executors.confine import confine

@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from executors import machine
 from executors.context import ProcessContext
 from executors.functions import (
     CallError,
@@ -64,6 +65,7 @@ from executors.functions import (
 )
 from executors.metrics import RuntimeMetrics
 from executors.outbox import Outbox
+from executors.reconcilers import CLEANUP, Cleanup, Reconcile, Reconcilers
 from executors.settings import ExecutorSettings
 from pycolonies_like import tracing
 from pycolonies_like.client import AsyncColonies
@@ -92,6 +94,7 @@ class ExecutorRuntime:
         self.executortype = executortype
         self.settings = settings or ExecutorSettings.from_env()
         self.functions: dict[str, ServedFunction] = {}
+        self.reconcilers = Reconcilers(self)
         self.client: Any = None
         self.session: ExecutorSession | None = None
         self.name = ""
@@ -122,6 +125,35 @@ class ExecutorRuntime:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             summary = description or (fn.__doc__ or "").strip().split("\n")[0]
             self.functions[name or fn.__name__] = ServedFunction.of(fn, summary)
+            return fn
+
+        return register
+
+    def reconciler(
+        self, kind: str, function: str = "reconcile"
+    ) -> Callable[[Reconcile], Reconcile]:
+        """Registers `fn(blueprint, ctx) -> status | None` for blueprints of `kind`,
+        served as `function` (the definition's handler functionName) and, for
+        removed blueprints, as "cleanup" (see executors/reconcilers.py)."""
+
+        def register(fn: Reconcile) -> Reconcile:
+            self.reconcilers.kinds[kind] = fn
+            kinds = ", ".join(sorted(self.reconcilers.kinds))
+            self.functions[function] = ServedFunction.of(
+                self.reconcilers.reconcile, f"reconciles blueprints of {kinds}"
+            )
+            self.functions.setdefault(
+                CLEANUP, ServedFunction.of(self.reconcilers.cleanup, "cleans up after blueprints")
+            )
+            return fn
+
+        return register
+
+    def cleanup(self, kind: str) -> Callable[[Cleanup], Cleanup]:
+        """Registers `fn(blueprint_name, ctx)`, run when a blueprint of `kind` is removed."""
+
+        def register(fn: Cleanup) -> Cleanup:
+            self.reconcilers.cleanups[kind] = fn
             return fn
 
         return register
@@ -217,9 +249,11 @@ class ExecutorRuntime:
         self.name = s.name or (
             f"{self.executortype}-{_safe_name(socket.gethostname())}-{secrets.token_hex(3)}"
         )
+        caps = machine.capabilities(s.machine)
         await client.add_executor(
             {"executorid": id_of(self.key), "executortype": self.executortype,
-             "executorname": self.name, "colonyname": s.colonyname}, s.colony_prvkey,
+             "executorname": self.name, "colonyname": s.colonyname,
+             "locationname": s.locationname, "capabilities": caps.to_dict()}, s.colony_prvkey,
         )  # fmt: skip
         await client.approve_executor(s.colonyname, self.name, s.colony_prvkey)
         self.registered_self = True

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from executors.machine import Overrides
 from pycolonies_like.core.rules import env_int
 
 
@@ -29,6 +30,10 @@ class ExecutorSettings:
     # Serve Prometheus metrics on this port (0: any free port); None: no metrics.
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    # What it registers itself with: where it is, and what the machine has
+    # (detected, with these overrides; see executors/machine.py).
+    locationname: str = ""
+    machine: Overrides = field(default_factory=Overrides)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ExecutorSettings:
@@ -40,6 +45,8 @@ class ExecutorSettings:
             "colonyname": env.get("COLONIES_COLONY_NAME", ""),
             "prvkey": env.get("COLONIES_EXECUTOR_PRVKEY", "") or env.get("COLONIES_PRVKEY", ""),
             "colony_prvkey": env.get("COLONIES_COLONY_PRVKEY", ""),
+            "locationname": env.get("COLONIES_EXECUTOR_LOCATION", ""),
+            "machine": Overrides.from_env(env),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -12,11 +12,25 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 from pycolonies_like import convert
 from pycolonies_like.core import errors
-from pycolonies_like.core.models import Conditions, FuncSpec, Process, Workflow
+from pycolonies_like.core.colonyfs import check_file_name, check_label
+from pycolonies_like.core.models import (
+    Blueprint,
+    BlueprintDefinition,
+    Conditions,
+    Executor,
+    File,
+    FileRef,
+    FuncSpec,
+    Location,
+    Process,
+    S3Object,
+    Workflow,
+)
 from pycolonies_like.core.rules import encode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 
@@ -135,13 +149,17 @@ def add_colony(colony: Any) -> pb.AddColonyRequest:
 
 
 def add_executor(executor: Any) -> pb.AddExecutorRequest:
+    """From an Executor or its dict form (ColonyOS' keys; state and times are
+    the server's to set, capabilities and locationname are kept)."""
     e = as_dict(executor)
-    return pb.AddExecutorRequest(
-        executor=pb.Executor(
-            executorid=e.get("executorid", ""), executortype=e.get("executortype", ""),
-            executorname=e.get("executorname", ""), colonyname=e.get("colonyname", ""),
-        )
-    )  # fmt: skip
+    given = {k: e[k] for k in _EXECUTOR_GIVEN if e.get(k) is not None}
+    for k in _EXECUTOR_GIVEN[:4]:
+        given.setdefault(k, "")
+    return pb.AddExecutorRequest(executor=convert.executor_to_pb(Executor.from_dict(given)))
+
+
+_EXECUTOR_GIVEN = ("executorid", "executortype", "executorname", "colonyname", "locationname",
+                   "capabilities")  # fmt: skip
 
 
 def add_user(user: Any) -> pb.AddUserRequest:
@@ -154,10 +172,13 @@ def add_user(user: Any) -> pb.AddUserRequest:
     )  # fmt: skip
 
 
-def submit(spec: Any, idempotency_key: str) -> pb.SubmitRequest:
+def submit(
+    spec: Any, idempotency_key: str, notbefore: int = 0, delay: float = 0.0
+) -> pb.SubmitRequest:
     return pb.SubmitRequest(
-        spec=convert.funcspec_to_pb(funcspec(spec)), idempotency_key=idempotency_key
-    )
+        spec=convert.funcspec_to_pb(funcspec(spec)), idempotency_key=idempotency_key,
+        notbefore=notbefore, delay=delay,
+    )  # fmt: skip
 
 
 def submit_batch(specs: Sequence[Any]) -> pb.SubmitBatchRequest:
@@ -187,6 +208,18 @@ def set_output(processid: Any, output: Sequence[Any], attempt: int | None) -> pb
 
 def release(processid: Any, attempt: int | None) -> pb.ReleaseRequest:
     return pb.ReleaseRequest(processid=pid_of(processid), attempt=attempt_of(processid, attempt))
+
+
+# How long after receiving an assignment the SDK confirms it, unless it has
+# already said something about it (a close, a heartbeat...). Well below the
+# server's smallest confirmation timeout.
+ACK_DELAY_S = 0.5
+
+
+def acknowledge(processid: Any, attempt: int | None) -> pb.AcknowledgeRequest:
+    return pb.AcknowledgeRequest(
+        processid=pid_of(processid), attempt=attempt_of(processid, attempt)
+    )
 
 
 def heartbeat(processid: Any, attempt: int | None) -> pb.HeartbeatRequest:
@@ -316,3 +349,134 @@ def events(
         kinds=[cast("pb.EventKind", int(k)) for k in kinds],
         include_current=include_current, timeout=timeout,
     )  # fmt: skip
+
+
+# ------------------------------------------------------------- channels --
+
+
+def payload_bytes(payload: Any) -> bytes:
+    """A channel payload: bytes as they are, text as UTF-8."""
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        return bytes(payload)
+    raise TypeError(f"a channel payload is bytes or text, got {type(payload).__name__}")
+
+
+def channel_append(
+    processid: Any, name: str, sequence: int, payload: Any, in_reply_to: int, payload_type: str
+) -> pb.ChannelAppendRequest:
+    return pb.ChannelAppendRequest(
+        processid=pid_of(processid), name=name, sequence=sequence,
+        payload=payload_bytes(payload), type=payload_type, inreplyto=in_reply_to,
+    )  # fmt: skip
+
+
+def channel_read(processid: Any, name: str, after: int, limit: int) -> pb.ChannelReadRequest:
+    return pb.ChannelReadRequest(processid=pid_of(processid), name=name, after=after, limit=limit)
+
+
+def subscribe_channel(
+    processid: Any, name: str, after: int, timeout: float
+) -> pb.SubscribeChannelRequest:
+    return pb.SubscribeChannelRequest(
+        processid=pid_of(processid), name=name, after=after, timeout=timeout
+    )
+
+
+# ------------------------------------------------- locations, blueprints --
+
+
+def location(value: Any) -> pb.Location:
+    found = value if isinstance(value, Location) else Location.from_dict(as_dict(value))
+    return convert.to_pb(found)  # type: ignore[no-any-return]
+
+
+def blueprint_definition(value: Any) -> pb.BlueprintDefinition:
+    found = (
+        value
+        if isinstance(value, BlueprintDefinition)
+        else BlueprintDefinition.from_dict(as_dict(value))
+    )
+    return convert.to_pb(found)  # type: ignore[no-any-return]
+
+
+def blueprint(value: Any) -> pb.Blueprint:
+    """A blueprint from a model or pycolonies' dict (extra keys, e.g. "handler", are ignored)."""
+    found = value if isinstance(value, Blueprint) else Blueprint.from_dict(as_dict(value))
+    return convert.to_pb(found)  # type: ignore[no-any-return]
+
+
+def blueprint_status(colonyname: str, name: str, status: Any) -> pb.UpdateBlueprintStatusRequest:
+    if not isinstance(status, Mapping):
+        raise errors.InvalidArgument("a blueprint's status must be a dict")
+    return pb.UpdateBlueprintStatusRequest(
+        colonyname=colonyname, name=name, status_json=encode_json(dict(status))
+    )
+
+
+# ---------------------------------------------------------------- ColonyFS --
+
+
+def file_selector(
+    colonyname: str, label: str | None, fileid: str | None, filename: str | None
+) -> dict[str, str]:
+    """A file by id, or by label and name (pycolonies refuses both at once)."""
+    if fileid and filename:
+        raise errors.InvalidArgument(
+            "Both 'fileid' and 'filename' cannot be set at the same time. Please provide only one."
+        )
+    return {"colonyname": colonyname, "fileid": fileid or "", "label": label or "",
+            "name": filename or ""}  # fmt: skip
+
+
+def get_file(
+    colonyname: str, label: str | None, fileid: str | None, filename: str | None, latest: bool
+) -> pb.GetFileRequest:
+    return pb.GetFileRequest(**file_selector(colonyname, label, fileid, filename), latest=latest)
+
+
+def remove_file(
+    colonyname: str, label: str | None, fileid: str | None, filename: str | None
+) -> pb.RemoveFileRequest:
+    return pb.RemoveFileRequest(**file_selector(colonyname, label, fileid, filename))
+
+
+def add_file(file: Any) -> pb.AddFileRequest:
+    f = file if isinstance(file, File) else File.from_dict(as_dict(file))
+    return pb.AddFileRequest(file=convert.to_pb(f))
+
+
+def staged_upload(
+    label: str | None, filepath: Any, filename: str | None, data: bytes | None
+) -> tuple[str, str, Path | None]:
+    """(label, name, path) of an upload, checked before any byte moves."""
+    if not label:
+        raise errors.InvalidArgument("label is required")
+    check_label(label)
+    if data is None:
+        if filepath is None:
+            raise errors.InvalidArgument("give a filepath, or a filename and data")
+        path = Path(filepath)
+        if not path.is_file():
+            raise errors.InvalidArgument(f"{path} is not a file")
+        return label, check_file_name(path.name), path
+    if not isinstance(data, (bytes, bytearray)):
+        raise errors.InvalidArgument("data must be bytes")
+    return label, check_file_name(filename or ""), None
+
+
+def new_file(
+    colonyname: str, label: str, name: str, size: int, checksum: str, ref: S3Object
+) -> File:
+    return File(fileid="", colonyname=colonyname, label=label, name=name, size=size,
+                checksum=checksum, checksumalg="SHA256", ref=FileRef("s3", ref))  # fmt: skip
+
+
+def download_target(dst: Any, name: str) -> Path:
+    """Where a download goes: into the directory `dst` (default: here), under
+    the file's own name, which the server checked is a plain name."""
+    folder = Path(dst) if dst else Path.cwd()
+    if not folder.is_dir():
+        raise errors.InvalidArgument(f"{folder} is not a directory")
+    return folder / check_file_name(name)

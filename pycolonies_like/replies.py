@@ -7,6 +7,7 @@ import dataclasses
 from pycolonies_like import convert
 from pycolonies_like.compat import ProcessId
 from pycolonies_like.core.models import (
+    ChannelEntry,
     Colony,
     Cron,
     Executor,
@@ -62,3 +63,7 @@ def crons(reply: pb.ListCronsReply) -> list[Cron]:
 
 def generators(reply: pb.ListGeneratorsReply) -> list[Generator]:
     return [convert.generator_from_pb(g) for g in reply.generators]
+
+
+def channel_entries(reply: pb.ChannelEntries) -> list[ChannelEntry]:
+    return [convert.channel_entry_from_pb(e) for e in reply.entries]

@@ -58,7 +58,9 @@ class ColoniesServer:
         if self.store is None:
             self.store = await open_store(s.db_url, s.data_dir, **self._store_options())
         self.hub.relay = await self.store.start_relay(self.hub)
-        services = build_services(self.store, self.hub, self.clock, s.server_id, self.counters)
+        services = build_services(
+            self.store, self.hub, self.clock, s.server_id, self.counters, s.lease_policy()
+        )
         self.services = services
         verifier = RequestVerifier(self.store, self.clock, s.signature_window_s)
         await verifier.load()
@@ -75,7 +77,7 @@ class ColoniesServer:
             ("grpc.keepalive_timeout_ms", 10_000),
             ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
             ("grpc.keepalive_permit_without_calls", 1),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", int(s.reuse_port)),
         ]
         server = grpc.aio.server(options=options)
         server.add_generic_rpc_handlers((GrpcApi(services, verifier, info).handler(),))
@@ -83,7 +85,7 @@ class ColoniesServer:
         address = f"{s.host}:{s.port}"
         self._grpc = server
         try:
-            check_port_free(s.host, s.port, "gRPC", "--port")
+            check_port_free(s.host, s.port, "gRPC", "--port", s.reuse_port)
             if s.tls_cert and s.tls_key:
                 with open(s.tls_cert, "rb") as cert, open(s.tls_key, "rb") as key:
                     credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
@@ -129,6 +131,8 @@ class ColoniesServer:
 
         self.loops = [
             Loop("deadlines", durably(services.processes.sweep), s.sweep_interval_s),
+            Loop("ready", durably(services.processes.wake_due), s.ready_interval_s),
+            Loop("channels", durably(services.channels.purge), max(s.sweep_interval_s, 1.0)),
             Loop("crons", durably(services.schedules.run_due_crons), s.cron_interval_s),
             Loop("generators", durably(services.schedules.run_generators), s.generator_interval_s),
             Loop("nonces", durably(nonces), 1.0),

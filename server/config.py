@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from pycolonies_like.core.errors import InvalidArgument
-from pycolonies_like.core.rules import env_int
+from pycolonies_like.core.rules import LeasePolicy, env_int
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class ServerSettings:
     signature_window_s: float = 300.0
     max_message_bytes: int = 4 * 1024 * 1024
     sweep_interval_s: float = 1.0
+    ready_interval_s: float = 0.1  # how often delayed runs and retries are woken
     cron_interval_s: float = 1.0
     generator_interval_s: float = 1.0
     nonce_purge_interval_s: float = 60.0
@@ -35,6 +36,12 @@ class ServerSettings:
     tls_cert: str | None = None
     tls_key: str | None = None
     db_pool_size: int = 10
+    # An assignment not confirmed by its executor within assign_ack_timeout_s,
+    # or whose executor is silent (no session, no heartbeat) for
+    # lease_timeout_s, goes back to the queue, whatever maxexectime is.
+    assign_ack_timeout_s: float = 10.0
+    lease_timeout_s: float = 30.0
+    reuse_port: bool = False  # share the ports with other server processes (--workers)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:
@@ -57,12 +64,29 @@ class ServerSettings:
             values["metrics"] = env_bool(env, "COLONIES_METRICS")
         if env.get("COLONIES_DASHBOARD"):
             values["dashboard"] = env_bool(env, "COLONIES_DASHBOARD")
+        for var, name in (("COLONIES_ASSIGN_ACK_TIMEOUT", "assign_ack_timeout_s"),
+                          ("COLONIES_LEASE_TIMEOUT", "lease_timeout_s")):  # fmt: skip
+            if env.get(var, "").strip():
+                values[name] = env_seconds(env, var)
         if env.get("COLONIES_TLSCERT"):
             values["tls_cert"] = env["COLONIES_TLSCERT"]
         if env.get("COLONIES_TLSKEY"):
             values["tls_key"] = env["COLONIES_TLSKEY"]
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **values)  # type: ignore[arg-type]
+        settings = replace(cls(), **values)  # type: ignore[arg-type]
+        settings.lease_policy()  # refuses impossible timeouts now
+        return settings
+
+    def lease_policy(self) -> LeasePolicy:
+        return LeasePolicy(self.assign_ack_timeout_s, self.lease_timeout_s)
+
+
+def env_seconds(env: Mapping[str, str], name: str) -> float:
+    text = env[name].strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidArgument(f"{name} must be a number of seconds, got {text!r}") from None
 
 
 def env_bool(env: Mapping[str, str], name: str) -> bool:
@@ -112,9 +136,10 @@ def bind_reason(err: BaseException | None) -> str:
     return "the port is in use"
 
 
-def check_port_free(host: str, port: int, what: str, flag: str) -> None:
+def check_port_free(host: str, port: int, what: str, flag: str, reuse_port: bool = False) -> None:
     """Binds the address for a moment, as the server will, so that a port in use is
-    reported in one line before gRPC's own log line about it."""
+    reported in one line before gRPC's own log line about it. `reuse_port`: the
+    port is shared with the other workers of a server (SO_REUSEPORT)."""
     import socket
 
     if port == 0:
@@ -126,6 +151,8 @@ def check_port_free(host: str, port: int, what: str, flag: str) -> None:
     for family, kind, proto, _, address in infos:
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             try:
                 probe.bind(address)
             except OSError as err:

@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from pycolonies_like.core.models import Event, Process, ProcessState
+from pycolonies_like.core.models import Event, Executor, Process, ProcessState
+from pycolonies_like.core.requirements import Requirement, fits, requirement_of
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +28,33 @@ _ids = itertools.count()
 
 
 class Waiter:
-    __slots__ = ("_future", "executorname", "key", "names", "serial", "woken")
+    __slots__ = ("_fits", "_future", "executor", "key", "names", "serial", "shape", "woken")
 
-    def __init__(self, key: tuple[str, str], executorname: str) -> None:
-        self.key = key
-        self.executorname = executorname
+    def __init__(self, executor: Executor) -> None:
+        self.key = (executor.colonyname, executor.executortype)
+        self.executor = executor
         self.serial = next(_ids)
         self.woken = False
         self.names: tuple[str, ...] = ()
+        self.shape = ""
+        self._fits: dict[str, bool] = {"": True}
         self._future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    def wake(self, names: tuple[str, ...]) -> None:
+    @property
+    def executorname(self) -> str:
+        return self.executor.executorname
+
+    def fits(self, shape: str) -> bool:
+        """Whether the executor can run processes of this shape of needs."""
+        found = self._fits.get(shape)
+        if found is None:
+            found = self._fits[shape] = fits(Requirement.from_key(shape), self.executor)
+        return found
+
+    def wake(self, names: tuple[str, ...], shape: str = "") -> None:
         if not self.woken:
             self.woken = True
-            self.names = names
+            self.names, self.shape = names, shape
             self._future.set_result(None)
 
     async def wait(self, timeout: float) -> bool:
@@ -58,8 +72,8 @@ class Dispatcher:
     def __init__(self) -> None:
         self._parked: dict[tuple[str, str], dict[int, Waiter]] = {}
 
-    def park(self, colonyname: str, executortype: str, executorname: str) -> Waiter:
-        waiter = Waiter((colonyname, executortype), executorname)
+    def park(self, executor: Executor) -> Waiter:
+        waiter = Waiter(executor)
         self._parked.setdefault(waiter.key, {})[waiter.serial] = waiter
         return waiter
 
@@ -72,12 +86,14 @@ class Dispatcher:
             if not parked:
                 del self._parked[waiter.key]
         if waiter.woken and not consumed:
-            self.wake(waiter.key[0], waiter.key[1], waiter.names)
+            self.wake(waiter.key[0], waiter.key[1], waiter.names, shape=waiter.shape)
 
     def wake(
-        self, colonyname: str, executortype: str, executornames: Sequence[str], count: int = 1
-    ) -> int:
-        """Wakes the `count` longest-parked waiters that may take such processes."""
+        self, colonyname: str, executortype: str, executornames: Sequence[str], count: int = 1,
+        shape: str = "",
+    ) -> int:  # fmt: skip
+        """Wakes the `count` longest-parked waiters that may take such processes
+        (named by them, if names are given; fitting their needs, `shape`)."""
         parked = self._parked.get((colonyname, executortype))
         if not parked:
             return 0
@@ -86,8 +102,9 @@ class Dispatcher:
         for waiter in parked.values():
             if woken >= count:
                 break
-            if not waiter.woken and (not names or waiter.executorname in names):
-                waiter.wake(names)
+            if (not waiter.woken and (not names or waiter.executorname in names)
+                    and waiter.fits(shape)):  # fmt: skip
+                waiter.wake(names, shape)
                 woken += 1
         return woken
 
@@ -106,8 +123,9 @@ class Signals:
     def __init__(self) -> None:
         self._events: dict[str, set[asyncio.Event]] = {}
 
-    def listen(self, key: str) -> asyncio.Event:
-        event = asyncio.Event()
+    def listen(self, key: str, event: asyncio.Event | None = None) -> asyncio.Event:
+        """An event set when `key` fires (the one given, or a new one)."""
+        event = event or asyncio.Event()
         self._events.setdefault(key, set()).add(event)
         return event
 
@@ -200,7 +218,7 @@ class Relay(Protocol):
     only queue; the relay sends in the background, in order."""
 
     def process_ready(
-        self, colonyname: str, executortype: str, names: Sequence[str], count: int
+        self, colonyname: str, executortype: str, names: Sequence[str], count: int, shape: str
     ) -> None: ...
 
     def signal(self, key: str) -> None: ...
@@ -232,9 +250,10 @@ class Hub:
 
     # Local effects, also applied when a relay delivers a remote wake-up.
     def local_ready(
-        self, colonyname: str, executortype: str, names: Sequence[str], count: int = 1
-    ) -> None:
-        self.dispatcher.wake(colonyname, executortype, names, count)
+        self, colonyname: str, executortype: str, names: Sequence[str], count: int = 1,
+        shape: str = "",
+    ) -> None:  # fmt: skip
+        self.dispatcher.wake(colonyname, executortype, names, count, shape)
 
     def local_signal(self, key: str) -> None:
         self.signals.fire(key)
@@ -246,17 +265,17 @@ class Hub:
 
     # What the service calls after a committed change.
     def ready(self, processes: Sequence[Process]) -> None:
-        counts: dict[tuple[str, str, tuple[str, ...]], int] = {}
+        counts: dict[tuple[str, str, tuple[str, ...], str], int] = {}
         for p in processes:
             if p.state != ProcessState.WAITING or p.waitforparents:
                 continue
             c = p.spec.conditions
-            key = (c.colonyname, c.executortype, tuple(c.executornames))
+            key = (c.colonyname, c.executortype, tuple(c.executornames), requirement_of(c).key)
             counts[key] = counts.get(key, 0) + 1
-        for (colonyname, executortype, names), count in counts.items():
-            self.local_ready(colonyname, executortype, names, count)
+        for (colonyname, executortype, names, shape), count in counts.items():
+            self.local_ready(colonyname, executortype, names, count, shape)
             if self.relay is not None:
-                self.relay.process_ready(colonyname, executortype, names, count)
+                self.relay.process_ready(colonyname, executortype, names, count, shape)
 
     def signal(self, key: str) -> None:
         self.local_signal(key)

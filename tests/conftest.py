@@ -13,6 +13,7 @@ from pycolonies_like.client import Colonies
 from pycolonies_like.core.clock import ManualClock
 from pycolonies_like.core.models import Conditions, FuncSpec
 from server.testing import ColonyKeys, ThreadedServer, bootstrap
+from tests.s3 import S3Endpoint, moto_server
 
 _names = itertools.count()
 
@@ -84,3 +85,19 @@ def clocked(clock: ManualClock) -> Iterator[ThreadedServer]:
         generator_interval_s=3600,
     ) as srv:
         yield srv
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Endpoint]:
+    """An S3-compatible server (moto) on a free port of 127.0.0.1."""
+    pytest.importorskip("moto.server")
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_env(s3: S3Endpoint, monkeypatch: pytest.MonkeyPatch) -> S3Endpoint:
+    """The AWS_S3_* variables set for the test, as clients read them."""
+    for key, value in s3.env().items():
+        monkeypatch.setenv(key, value)
+    return s3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -42,7 +43,7 @@ def test_the_tour_runs_as_written(tmp_path: Path) -> None:
             time.sleep(0.05)
         shell_blocks = blocks("bash")[1:]
         python_blocks = blocks("python")
-        assert len(shell_blocks) == 3 and len(python_blocks) == 2
+        assert len(shell_blocks) == 4 and len(python_blocks) == 2
         (tmp_path / "submit.py").write_text(python_blocks[0])
         (tmp_path / "greeter.py").write_text(python_blocks[1])
         script = "\n".join([
@@ -61,6 +62,7 @@ def test_the_tour_runs_as_written(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Hello from executor" in result.stdout
         assert "tick 3" in result.stdout
+        assert "helloworld\n" in result.stdout  # the GPU process, on the executor with GPUs
         assert "successful" in result.stderr  # the workflow's final state
         assert "Traceback" not in result.stderr
         listing = (tmp_path / "listing.txt").read_text()
@@ -121,3 +123,81 @@ def test_the_python_snippet_runs_with_pycolonies_too(tmp_path: Path) -> None:
         banner = dev.communicate(timeout=20)[0]
     assert f"source {data.resolve() / 'pycolonies.env'}" in banner
     assert f'export PATH="{bindir}:$PATH"' in banner and "colonies process pss" in banner
+
+
+def test_the_channel_example_runs_as_written(tmp_path: Path) -> None:
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
+    [executor] = blocks("python chat-executor")
+    [client] = blocks("python chat-client")
+    (tmp_path / "chatter.py").write_text(executor)
+    (tmp_path / "chat.py").write_text(client)
+    dev = subprocess.Popen(
+        [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir",
+         str(tmp_path / ".colonies"), "--port", "0"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        env_file = tmp_path / ".colonies" / "dev.env"
+        deadline = time.monotonic() + 30
+        while not env_file.exists():
+            assert time.monotonic() < deadline and dev.poll() is None
+            time.sleep(0.05)
+        script = "\n".join([
+            "set -euo pipefail",
+            "source .colonies/dev.env",
+            "python chatter.py &",
+            "python chat.py",
+            "kill -INT $(jobs -p)",
+            "wait",
+        ])  # fmt: skip
+        result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        printed = [line for line in result.stdout.splitlines() if not line.startswith("Executor ")]
+        assert printed == ["HELLO", "HOW ARE YOU?"]  # the executor says when it (un)registers
+        assert "Traceback" not in result.stderr
+    finally:
+        dev.terminate()
+        dev.wait(20)
+
+
+def test_the_blueprint_example_runs_as_written(tmp_path: Path) -> None:
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
+    [reconciler] = blocks("python greeting-reconciler")
+    [shell] = blocks("bash greeting")
+    (tmp_path / "reconciler.py").write_text(reconciler)
+    dev = subprocess.Popen(
+        [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir",
+         str(tmp_path / ".colonies"), "--port", "0"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        env_file = tmp_path / ".colonies" / "dev.env"
+        deadline = time.monotonic() + 30
+        while not env_file.exists():
+            assert time.monotonic() < deadline and dev.poll() is None
+            time.sleep(0.05)
+        script = "\n".join([
+            "set -euo pipefail",
+            "source .colonies/dev.env",
+            "python reconciler.py &",
+            shell,
+            "for i in $(seq 100); do",
+            "  colonies --json blueprint get hello > hello.json",
+            "  grep -q 'Hello, world!' hello.json && break",
+            "  sleep 0.2",
+            "done",
+            "kill -INT $(jobs -p)",
+            "wait",
+        ])  # fmt: skip
+        result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        got = json.loads((tmp_path / "hello.json").read_text())
+        assert got["status"] == {"said": "Hello, world!", "generation": 1}
+        assert "Traceback" not in result.stderr
+    finally:
+        dev.terminate()
+        dev.wait(20)

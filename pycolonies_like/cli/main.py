@@ -13,6 +13,8 @@ import sys
 import click
 
 from pycolonies_like.cli.admin import colony, executor, user
+from pycolonies_like.cli.blueprints import blueprint, location
+from pycolonies_like.cli.channels import channel
 from pycolonies_like.cli.common import CliError, cli_main
 from pycolonies_like.cli.context import Settings, accept_json_anywhere
 from pycolonies_like.cli.dashboard import dashboard
@@ -41,8 +43,8 @@ def cli(
     )
 
 
-for command in (security, colony, executor, user, function, process, log, attribute, workflow,
-                cron, generator, dashboard):  # fmt: skip
+for command in (security, colony, executor, user, function, process, log, attribute, channel,
+                workflow, cron, generator, blueprint, location, dashboard):  # fmt: skip
     cli.add_command(command)
 accept_json_anywhere(cli)
 

@@ -14,7 +14,9 @@ from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
 from pycolonies_like.cli.ids import short, takes_id, wide_option
 from pycolonies_like.client import Colonies
-from pycolonies_like.core.models import Conditions, FuncSpec, Process, ProcessState
+from pycolonies_like.core.errors import PermissionDenied
+from pycolonies_like.core.models import AttemptRecord, Conditions, FuncSpec, Process, ProcessState
+from pycolonies_like.core.requirements import describe, requirement_of, why_waiting
 from pycolonies_like.specfile import func_spec_from_data
 
 
@@ -222,18 +224,48 @@ _ps("psc", ProcessState.CANCELLED, "List cancelled processes.")
 @takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def process_get(s: Settings, processid: str) -> None:
-    """Show a process."""
-    p = s.client().get_process(processid, s.key())
-    emit(s, p, lambda: fields("Process", [
+    """Show a process (and, while it waits, why)."""
+    client = s.client()
+    p = client.get_process(processid, s.key())
+    needs = ", ".join(describe(requirement_of(p.spec.conditions))) or "-"
+
+    reason = ""
+    if p.state == ProcessState.WAITING:
+        try:
+            reason = why_waiting(p, client.list_executors(p.colonyname, s.key()))
+        except PermissionDenied:
+            pass  # the caller may read the process but not the colony's executors
+    shown = {**p.to_dict(), "waiting": reason} if reason else p
+    emit(s, shown, lambda: fields("Process", [
         ("processid", p.processid), ("state", p.state.name.lower()),
+        *([("waiting", reason)] if reason else []),
         ("function", p.spec.funcname), ("args", json.dumps(p.spec.args)),
         ("kwargs", json.dumps(p.spec.kwargs)), ("executortype", p.spec.conditions.executortype),
+        ("needs", needs),
         ("initiator", p.initiatorname), ("executor", p.assignedexecutorname or "-"),
         ("submitted", when(p.submissiontime)), ("started", when(p.starttime)),
         ("ended", when(p.endtime)), ("attempt", p.attempt), ("retries", p.retries),
         ("input", json.dumps(p.input)), ("output", json.dumps(p.output)),
         ("errors", "; ".join(p.errors) or "-"), ("workflow", p.processgraphid or "-"),
+        *([("not before", when(p.notbefore))] if p.notbefore else []),
+        *[(f"attempt {h.attempt}", _attempt_line(h)) for h in p.history],
     ]))  # fmt: skip
+
+
+def _attempt_line(h: AttemptRecord) -> str:
+    """A past attempt, on one line: how it ended, who ran it, when, why."""
+    who = f" on {h.executorname}" if h.executorname else ""
+    why = f": {'; '.join(h.errors)}" if h.errors else ""
+    return f"{h.outcome}{who}, {when(h.starttime)} - {when(h.endtime)}{why}"
+
+
+@process.command("rerun")
+@click.option("-p", "--processid", required=True)
+@pass_settings
+def process_rerun(s: Settings, processid: str) -> None:
+    """Run a failed or cancelled process again, as a new attempt."""
+    p = s.client().rerun(processid, s.key())
+    emit(s, p, lambda: click.echo(f"Process {processid} waits again (attempt {p.attempt + 1})"))
 
 
 @process.command("cancel")

@@ -103,11 +103,34 @@ class Subscriptable:
 
 
 @dataclass
+class GPU(Subscriptable):
+    """GPUs asked for (in Conditions) or present (in an executor's Hardware)."""
+
+    name: str = ""
+    mem: str = ""  # per GPU, a quantity such as "40Gi"
+    count: int = 0
+    nodecount: int = 0
+
+
+@dataclass
 class Conditions(Subscriptable):
+    """Who may run a process, and what it needs. Quantities are text as
+    ColonyOS writes them (cpu "4" or "4000m", mem and storage "16Gi"), kept as
+    given; core/requirements.py reads them."""
+
     colonyname: str = ""
     executortype: str = ""
     executornames: list[str] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)
+    locationname: str = ""
+    nodes: int = 0
+    cpu: str = ""
+    processes: int = 0
+    processespernode: int = 0
+    mem: str = ""
+    storage: str = ""
+    gpu: GPU = field(default_factory=GPU)
+    walltime: int = 0
 
     def __post_init__(self) -> None:
         # pycolonies sends None for "no names"; normalise once, here.
@@ -115,6 +138,30 @@ class Conditions(Subscriptable):
             self.executornames = []
         if self.dependencies is None:
             self.dependencies = []
+        if self.gpu is None:
+            self.gpu = GPU()
+        elif isinstance(self.gpu, dict):
+            self.gpu = GPU(**self.gpu)
+
+
+@dataclass
+class RetryPolicy(Subscriptable):
+    """How a process that fails is retried (each retry is a new attempt).
+
+    Without a policy a failed process stays failed, and `maxretries` counts
+    requeues after exec timeouts, as in ColonyOS. With one, a failure is
+    retried up to `maxretries` times (-1: for ever), the n-th retry waiting
+    initialinterval * backoffcoefficient**(n-1) seconds, at most
+    maximuminterval, give or take `jitter` (a fraction of it); a failure whose
+    kind (the text of its first error up to the first ':') is listed in
+    `nonretryableerrors`, or is "NonRetryable", is final."""
+
+    maxretries: int = 3
+    initialinterval: float = 1.0
+    backoffcoefficient: float = 2.0
+    maximuminterval: float = 100.0
+    jitter: float = 0.0
+    nonretryableerrors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -130,8 +177,15 @@ class FuncSpec(Subscriptable):
     conditions: Conditions = field(default_factory=Conditions)
     label: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    retrypolicy: RetryPolicy | None = None
+    # Channels the process gets: live messages between its submitter and its executor.
+    channels: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if isinstance(self.retrypolicy, dict):
+            self.retrypolicy = RetryPolicy(**self.retrypolicy)
+        if self.channels is None:
+            self.channels = []
         if self.args is None:
             self.args = []
         if self.kwargs is None:
@@ -160,6 +214,37 @@ class Colony(Subscriptable):
 
 
 @dataclass(frozen=True)
+class Hardware(Subscriptable):
+    """One machine (or a group of `nodes` alike) an executor runs on."""
+
+    model: str = ""
+    nodes: int = 0  # 0 means one
+    cpu: str = ""  # a quantity: "8" or "8000m"
+    cores: int = 0
+    mem: str = ""  # a quantity: "32Gi"
+    storage: str = ""
+    gpu: GPU = field(default_factory=GPU)
+    platform: str = ""
+    architecture: str = ""
+    network: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Software(Subscriptable):
+    name: str = ""
+    type: str = ""
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class Capabilities(Subscriptable):
+    """What an executor has; a process' conditions are matched against it."""
+
+    hardware: tuple[Hardware, ...] = ()
+    software: tuple[Software, ...] = ()
+
+
+@dataclass(frozen=True)
 class Executor(Subscriptable):
     executorid: str
     executortype: str
@@ -168,6 +253,8 @@ class Executor(Subscriptable):
     state: ExecutorState = ExecutorState.PENDING
     commissiontime: int = 0
     lastheardfromtime: int = 0
+    locationname: str = ""
+    capabilities: Capabilities = field(default_factory=Capabilities)
 
 
 @dataclass(frozen=True)
@@ -208,6 +295,19 @@ class Attribute(Subscriptable):
 
 
 @dataclass(frozen=True)
+class AttemptRecord(Subscriptable):
+    """One past attempt of a process: who ran it, when, and how it ended
+    (`outcome`: failed, maxexectime, lease, released, cancelled, rerun)."""
+
+    attempt: int
+    executorname: str = ""
+    starttime: int = 0
+    endtime: int = 0
+    outcome: str = ""
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Process(Subscriptable):
     processid: str
     spec: FuncSpec
@@ -232,6 +332,9 @@ class Process(Subscriptable):
     input: list[Any] = field(default_factory=list, metadata={"key": "in"})
     output: list[Any] = field(default_factory=list, metadata={"key": "out"})
     errors: tuple[str, ...] = ()
+    # Past attempts, oldest first; and when a waiting process may run (0: now).
+    history: tuple[AttemptRecord, ...] = ()
+    notbefore: int = 0
 
     derived_keys = ("isassigned",)
 
@@ -266,6 +369,31 @@ class LogEntry(Subscriptable):
     message: str
     timestamp: int
     seq: int = 0
+
+
+class ChannelEntryType:
+    """The kinds of channel entries: data, the end of the stream, an error."""
+
+    DATA = "data"
+    END = "end"
+    ERROR = "error"
+    ALL = (DATA, END, ERROR)
+
+
+@dataclass(frozen=True)
+class ChannelEntry(Subscriptable):
+    """One message on a channel of a process (ColonyOS' MsgEntry). `sequence` is
+    the sender's own number (unique per sender); `index` is the entry's place
+    in the channel, from 1 (reads resume after an index)."""
+
+    sequence: int
+    senderid: str
+    payload: bytes = b""
+    type: str = ChannelEntryType.DATA
+    inreplyto: int = 0
+    timestamp: int = 0
+    error: str = ""
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -317,6 +445,78 @@ class Generator(Subscriptable):
     initiatorname: str = ""
 
 
+# -------------------------------------------------------------- ColonyFS --
+
+
+@dataclass(frozen=True)
+class S3Object(Subscriptable):
+    """Where a file's bytes are: an object in an S3-compatible store. The
+    server keeps no credentials: accesskey and secretkey stay empty."""
+
+    server: str = ""
+    port: int = 0
+    tls: bool = False
+    accesskey: str = ""
+    secretkey: str = ""
+    region: str = ""
+    encryptionkey: str = ""
+    encryptionalg: str = ""
+    object: str = ""
+    bucket: str = ""
+
+
+@dataclass(frozen=True)
+class FileRef(Subscriptable):
+    protocol: str = "s3"
+    s3object: S3Object = field(default_factory=S3Object)
+
+
+@dataclass(frozen=True)
+class File(Subscriptable):
+    """One revision of a file: its metadata (the bytes are in object storage).
+    Revisions of a name under a label are ordered by `sequencenr`."""
+
+    fileid: str
+    colonyname: str
+    label: str
+    name: str
+    size: int = 0
+    sequencenr: int = 0
+    checksum: str = ""
+    checksumalg: str = "SHA256"
+    ref: FileRef = field(default_factory=FileRef)
+    added: int = 0
+
+
+@dataclass(frozen=True)
+class FileData(Subscriptable):
+    """The newest revision of a file, as listed under a label."""
+
+    name: str
+    checksum: str = ""
+    size: int = 0
+    s3filename: str = ""
+
+
+@dataclass(frozen=True)
+class FileLabel(Subscriptable):
+    name: str
+    files: int = 0
+
+
+@dataclass(frozen=True)
+class Snapshot(Subscriptable):
+    """The newest revision of every file under a label (and its sub-labels),
+    at the time it was taken."""
+
+    snapshotid: str
+    colonyname: str
+    label: str
+    name: str
+    fileids: tuple[str, ...] = ()
+    added: int = 0
+
+
 class EventKind(IntEnum):
     UNSPECIFIED = 0
     SUBMITTED = 1
@@ -346,3 +546,126 @@ class Event(Subscriptable):
     processgraph: ProcessGraph | None = None
     message: str = ""
     attempt: int = 0  # of the process, at the time of the event
+
+
+# ------------------------------------------------------------- locations --
+
+
+@dataclass(frozen=True)
+class Location(Subscriptable):
+    """A named place of a colony, where blueprints and executors may be."""
+
+    name: str
+    colonyname: str
+    locationid: str = ""
+    description: str = ""
+    long: float = 0.0
+    lat: float = 0.0
+
+
+# ------------------------------------------------------------ blueprints --
+# Declarative desired state (ColonyOS' blueprints): a definition names a kind,
+# the JSON schema of its specs and the executor type and function that
+# reconcile it; a blueprint of that kind holds a desired spec and the status
+# its reconciler reports. Keys are ColonyOS' (camelCase where it has them).
+
+
+@dataclass
+class BlueprintMetadata(Subscriptable):
+    name: str = ""
+    colonyname: str = ""
+    locationname: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    generation: int = 0  # bumped by each change of the spec
+    created: int = field(default=0, metadata={"key": "createdAt"})
+    updated: int = field(default=0, metadata={"key": "updatedAt"})
+    lastreconciliationprocess: str = field(
+        default="", metadata={"key": "lastReconciliationProcess"}
+    )
+    lastreconciliationtime: int = field(default=0, metadata={"key": "lastReconciliationTime"})
+
+    def __post_init__(self) -> None:
+        if self.labels is None:
+            self.labels = {}
+        if self.annotations is None:
+            self.annotations = {}
+
+
+@dataclass
+class BlueprintNames(Subscriptable):
+    kind: str = ""
+    listkind: str = field(default="", metadata={"key": "listKind"})
+    singular: str = ""
+    plural: str = ""
+    shortnames: list[str] = field(default_factory=list, metadata={"key": "shortNames"})
+
+    def __post_init__(self) -> None:
+        if self.shortnames is None:
+            self.shortnames = []
+
+
+@dataclass
+class BlueprintHandler(Subscriptable):
+    """Who reconciles blueprints of a kind: processes of `functionname` for
+    executors of `executortype`, on each change and every `reconcileinterval`
+    seconds (0: the server's default)."""
+
+    executortype: str = field(default="", metadata={"key": "executorType"})
+    functionname: str = field(default="", metadata={"key": "functionName"})
+    reconcileinterval: int = field(default=0, metadata={"key": "reconcileInterval"})
+
+
+@dataclass
+class BlueprintDefinitionSpec(Subscriptable):
+    group: str = ""
+    version: str = ""
+    names: BlueprintNames = field(default_factory=BlueprintNames)
+    scope: str = ""
+    schema: Any = None  # a JSON Schema that blueprints' specs must meet; None: any
+    handler: BlueprintHandler = field(default_factory=BlueprintHandler)
+
+
+@dataclass
+class BlueprintDefinition(Subscriptable):
+    kind: str = ""
+    metadata: BlueprintMetadata = field(default_factory=BlueprintMetadata)
+    spec: BlueprintDefinitionSpec = field(default_factory=BlueprintDefinitionSpec)
+    blueprintdefinitionid: str = ""
+
+    @property
+    def defines(self) -> str:
+        """The kind of the blueprints it defines."""
+        return self.spec.names.kind or self.kind
+
+
+@dataclass
+class Blueprint(Subscriptable):
+    kind: str = ""
+    metadata: BlueprintMetadata = field(default_factory=BlueprintMetadata)
+    spec: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)
+    blueprintid: str = ""
+
+    def __post_init__(self) -> None:
+        if self.spec is None:
+            self.spec = {}
+        if self.status is None:
+            self.status = {}
+
+
+@dataclass(frozen=True)
+class BlueprintHistory(Subscriptable):
+    """A blueprint as it was after a change ("create", "update", "delete")."""
+
+    historyid: str
+    blueprintid: str
+    kind: str
+    namespace: str
+    name: str
+    generation: int
+    changetype: str
+    changedby: str
+    timestamp: int = 0
+    spec: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)

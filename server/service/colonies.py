@@ -14,6 +14,7 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
+from pycolonies_like.core.requirements import capacities_of
 from pycolonies_like.core.rules import MAX_NAME_LENGTH, check_id, check_name
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id, short
@@ -77,6 +78,9 @@ class ColonyService:
         check_name("executorname", executor.executorname)
         check_name("executortype", executor.executortype)
         check_id("executorid", executor.executorid)
+        if len(executor.locationname) > MAX_NAME_LENGTH:
+            raise InvalidArgument(f"locationname is longer than {MAX_NAME_LENGTH} characters")
+        capacities_of(executor.capabilities)  # every quantity can be read
         stored = dataclasses.replace(
             executor,
             state=ExecutorState.PENDING,

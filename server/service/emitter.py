@@ -15,7 +15,14 @@ from contextlib import contextmanager
 
 from pycolonies_like import tracing
 from pycolonies_like.core.clock import Clock
-from pycolonies_like.core.models import Event, EventKind, Process, ProcessGraph, ProcessState
+from pycolonies_like.core.models import (
+    Event,
+    EventKind,
+    Executor,
+    Process,
+    ProcessGraph,
+    ProcessState,
+)
 from server.counters import ServerCounters
 from server.hub import EventBus, Hub, Waiter
 from server.store.base import FinishResult
@@ -34,6 +41,10 @@ _GRAPH_ENDED = {
 
 def _log_key(processid: str) -> str:
     return f"log:{processid}"
+
+
+def _channel_key(processid: str, name: str) -> str:
+    return f"channel:{processid}:{name}"
 
 
 class EventStream:
@@ -115,7 +126,7 @@ class EventEmitter:
 
     def submitted(self, processes: Sequence[Process]) -> None:
         """New processes are in the queue: wake executors, tell subscribers."""
-        self._hub.ready(processes)
+        self._hub.ready([p for p in processes if not p.notbefore])
         for p in processes:
             self.process_event(EventKind.SUBMITTED, p)
 
@@ -126,25 +137,36 @@ class EventEmitter:
         )  # fmt: skip
         self.process_event(EventKind.ASSIGNED, p)
 
-    def requeued(self, processes: Sequence[Process], why: str) -> None:
-        """Running processes went back to the queue (released, expired, executor gone)."""
+    def requeued(self, processes: Sequence[Process], why: str, *, ready: bool = True) -> None:
+        """Running processes went back to the queue (released, expired, executor
+        gone, retried); `ready`: claimable now, not after a backoff."""
         if processes:
-            self._hub.ready(processes)
+            if ready:
+                self._hub.ready(processes)
             for p in processes:
                 self.process_event(EventKind.RETRIED, p, why)
+
+    def woken(self, processes: Sequence[Process]) -> None:
+        """Waiting processes whose time has come are claimable: wake executors."""
+        if processes:
+            self._hub.ready(processes)
 
     def finished(self, result: FinishResult) -> None:
         """A process ended: its event and those of the descendants it ended,
         the children it released, and its workflow's end if it was the last."""
         p = result.process
-        kind = _ENDED[p.state]
-        self.process_event(kind, p)
+        self.process_event(_ENDED[p.state], p)
+        self.moved_on(result)
+        self.log_written(p.processid)
+
+    def moved_on(self, result: FinishResult) -> None:
+        """What a process's end changed in its workflow (not the end itself)."""
+        kind = _ENDED[result.process.state]
         for ended in result.ended:
             self.process_event(kind, ended)
         self._hub.ready(result.released)
         if result.graph is not None:
             self.graph_changed(result.graph)
-        self.log_written(p.processid)
         for ended in result.ended:
             self.log_written(ended.processid)
 
@@ -180,6 +202,10 @@ class EventEmitter:
         """Wakes the followers of the process' log (also when it ends)."""
         self._hub.signal(_log_key(processid))
 
+    def channel_written(self, processid: str, name: str) -> None:
+        """Wakes the subscribers of a channel."""
+        self._hub.signal(_channel_key(processid, name))
+
     # ----------------------------------------------------------- wait --
 
     @property
@@ -187,9 +213,9 @@ class EventEmitter:
         """The server is stopping: waits end early."""
         return self._hub.closing
 
-    def park(self, colonyname: str, executortype: str, executorname: str) -> Waiter:
-        """Waits for a process such an executor may take (see Dispatcher)."""
-        return self._hub.dispatcher.park(colonyname, executortype, executorname)
+    def park(self, executor: Executor) -> Waiter:
+        """Waits for a process the executor may take (see Dispatcher)."""
+        return self._hub.dispatcher.park(executor)
 
     def unpark(self, waiter: Waiter, *, consumed: bool) -> None:
         self._hub.dispatcher.unpark(waiter, consumed=consumed)
@@ -203,6 +229,20 @@ class EventEmitter:
             yield event
         finally:
             self._hub.signals.forget(key, event)
+
+    @contextmanager
+    def channel_signal(self, processid: str, name: str) -> Iterator[asyncio.Event]:
+        """An event set whenever the channel grows or the process ends (its log's
+        signal, which every end of a process sends)."""
+        keys = (_channel_key(processid, name), _log_key(processid))
+        event = asyncio.Event()
+        for key in keys:
+            self._hub.signals.listen(key, event)
+        try:
+            yield event
+        finally:
+            for key in keys:
+                self._hub.signals.forget(key, event)
 
     def stream(self, colonyname: str, accepts: Callable[[Event], bool]) -> EventStream:
         return EventStream(self._hub.bus, colonyname, accepts)

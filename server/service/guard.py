@@ -15,11 +15,13 @@ the wrong caller, StaleAttempt for a former assignee calling late).
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 
 from pycolonies_like.core.errors import NotFound, PermissionDenied, StaleAttempt
 from pycolonies_like.core.models import (
+    Capabilities,
     Colony,
     Executor,
     ExecutorState,
@@ -122,12 +124,15 @@ class AccessGuard:
             raise PermissionDenied(
                 f"Access denied, executor {member.name!r} is not approved in colony {colonyname!r}"
             )
+        caps = member.capabilities
         return Executor(
             executorid=caller,
             executortype=member.executortype,
             executorname=member.name,
             colonyname=colonyname,
             state=ExecutorState.APPROVED,
+            locationname=member.locationname,
+            capabilities=Capabilities.from_dict(json.loads(caps)) if caps else Capabilities(),
         )
 
     async def initiator_or_owner(self, caller: str, colonyname: str, initiatorid: str) -> None:

@@ -45,7 +45,9 @@ class ScheduleService:
 
     # ------------------------------------------------------------ crons --
 
-    async def add_cron(self, caller: str, cron: Cron) -> Cron:
+    async def add_cron(self, caller: str, cron: Cron, *, cronid: str = "") -> Cron:
+        """Stores a new cron; with a `cronid` of the caller's choosing, a second
+        cron of that id is AlreadyExists (one schedule, however many servers)."""
         check_name("cron name", cron.name)
         interval = cron.interval if cron.interval > 0 else -1
         validate_schedule(cron.cronexpression, interval, cron.random)
@@ -55,7 +57,7 @@ class ScheduleService:
         now = self.clock.now_ns()
         stored = dataclasses.replace(
             cron,
-            cronid=new_id(),
+            cronid=cronid or new_id(),
             interval=interval,
             workflowspec=workflow,
             nextrun=next_run(cron.cronexpression, interval, cron.random, now),

@@ -17,19 +17,28 @@ from typing import Any, Protocol
 
 from pycolonies_like.core.models import (
     Attribute,
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintHistory,
+    ChannelEntry,
     Colony,
     Cron,
     Executor,
     ExecutorState,
+    File,
+    FileLabel,
     Function,
     Generator,
+    Location,
     LogEntry,
     Process,
     ProcessGraph,
     ProcessState,
+    Snapshot,
     Statistics,
     User,
 )
+from pycolonies_like.core.rules import Lease
 from server.counters import CommitCounters
 from server.hub import Hub, Relay
 
@@ -43,6 +52,8 @@ class Member:
     approved: bool
     executortype: str = ""
     pending: bool = False  # an executor waiting for approval (not a rejected one)
+    locationname: str = ""
+    capabilities: str = ""  # an executor's, as JSON ("" when it declared none)
 
 
 @dataclass(frozen=True)
@@ -191,9 +202,12 @@ class Store(Protocol):
         max_bytes: int = ...,
     ) -> list[Process]: ...
 
-    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
+    async def claim_process(
+        self, executor: Executor, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
         """Assigns the best assignable process (highest priority, then oldest)
-        matching the executor's colony, type and name; None when there is none."""
+        matching the executor's colony, type and name, unconfirmed until
+        `lease_ns` (0: no lease); None when there is none."""
         ...
 
     async def finish_process(
@@ -214,13 +228,42 @@ class Store(Protocol):
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool: ...
     async def requeue_process(
-        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool
-    ) -> Process | None:
-        """Puts a running attempt back in the queue; None when not that attempt."""
+        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool,
+        outcome: str = "released", errors: Sequence[str] = (), notbefore: int = 0,
+        executorid: str = "",
+    ) -> Process | None:  # fmt: skip
+        """Puts a running attempt back in the queue (not claimable before
+        `notbefore`), recording it in the history as `outcome`; None when it
+        is not that attempt (of `executorid`, when given)."""
         ...
 
-    async def extend_deadline(self, processid: str, attempt: int, now_ns: int) -> Process | None:
-        """Heartbeat: moves the exec deadline to now + maxexectime."""
+    async def wake_due(self, now_ns: int, limit: int) -> list[Process]:
+        """Makes claimable the waiting processes whose `notbefore` has come."""
+        ...
+
+    async def rerun_process(self, processid: str, now_ns: int) -> Process | None:
+        """FAILED or CANCELLED (standalone) -> WAITING as a new attempt; None
+        when it is not such a process (any more)."""
+        ...
+
+    async def extend_deadline(
+        self, processid: str, attempt: int, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
+        """Heartbeat: moves the exec deadline to now + maxexectime, and keeps the
+        assignment's lease until `lease_ns`."""
+        ...
+
+    async def acknowledge(
+        self, executorid: str, assignments: Sequence[tuple[str, int]], lease: Lease,
+        lease_ns: int,
+    ) -> int:  # fmt: skip
+        """Confirms unconfirmed assignments (process id, attempt) of the executor."""
+        ...
+
+    async def renew_leases(
+        self, colonyname: str, executorname: str, executorid: str, now_ns: int, lease_ns: int
+    ) -> int:
+        """Renews the executor's kept leases and its "last heard from" time."""
         ...
 
     async def remove_process(self, processid: str) -> bool: ...
@@ -232,6 +275,26 @@ class Store(Protocol):
     # -- attributes and logs
     async def add_attribute(self, attribute: Attribute, now_ns: int) -> None: ...
     async def get_attribute(self, attributeid: str) -> Attribute | None: ...
+
+    # ColonyFS (store/files.py)
+    async def add_file(self, file: File) -> File: ...
+    async def get_file_by_id(self, colonyname: str, fileid: str) -> File | None: ...
+    async def get_file_revisions(
+        self, colonyname: str, label: str, name: str, limit: int
+    ) -> list[File]: ...
+    async def newest_files(self, colonyname: str, label: str, limit: int) -> list[File]: ...
+    async def file_labels(
+        self, colonyname: str, name: str, exact: bool, limit: int
+    ) -> list[FileLabel]: ...
+    async def remove_file_by_id(self, colonyname: str, fileid: str) -> int: ...
+    async def remove_file_by_name(self, colonyname: str, label: str, name: str) -> int: ...
+    async def create_snapshot(self, snapshot: Snapshot, limit: int) -> Snapshot | None: ...
+    async def get_snapshot(
+        self, colonyname: str, snapshotid: str, name: str
+    ) -> Snapshot | None: ...
+    async def list_snapshots(self, colonyname: str, limit: int) -> list[Snapshot]: ...
+    async def remove_snapshot(self, colonyname: str, snapshotid: str, name: str) -> int: ...
+    async def remove_all_snapshots(self, colonyname: str) -> int: ...
     async def add_log(self, entry: LogEntry) -> LogEntry: ...
     async def get_logs(
         self,
@@ -248,6 +311,72 @@ class Store(Protocol):
         self, colonyname: str, executorname: str, count: int, *, since_ns: int = 0,
         latest: bool = False, after_seq: int = 0, before_seq: int = 0, max_bytes: int = ...,
     ) -> LogPage: ...  # fmt: skip
+
+    # -- channels
+    async def append_channel_entry(
+        self, processid: str, name: str, entry: ChannelEntry, max_entries: int
+    ) -> ChannelEntry | None:
+        """Appends after the channel's last entry (returned with its index); None
+        when the process has ended or is gone. AlreadyExists when the sender
+        used the sequence number before, ResourceExhausted when full."""
+        ...
+
+    async def read_channel(
+        self, processid: str, name: str, after: int, limit: int, max_bytes: int = ...
+    ) -> list[ChannelEntry]:
+        """Up to `limit` entries after the index `after` and, beyond the first, at
+        most `max_bytes` of payload (MAX_REPLY_BYTES by default)."""
+        ...
+
+    async def purge_channels(self, ended_before_ns: int, limit: int) -> int:
+        """Removes the entries of processes that ended before the given time."""
+        ...
+
+    # -- locations
+    async def add_location(self, location: Location) -> None: ...
+    async def get_location(self, colonyname: str, name: str) -> Location | None: ...
+    async def list_locations(self, colonyname: str) -> list[Location]: ...
+    async def remove_location(self, colonyname: str, name: str) -> bool: ...
+
+    # -- blueprints
+    async def add_blueprint_definition(self, d: BlueprintDefinition) -> None:
+        """AlreadyExists when the colony has one of that name or kind."""
+        ...
+
+    async def get_blueprint_definition(
+        self, colonyname: str, name: str = "", *, kind: str = ""
+    ) -> BlueprintDefinition | None: ...
+    async def list_blueprint_definitions(self, colonyname: str) -> list[BlueprintDefinition]: ...
+    async def remove_blueprint_definition(self, colonyname: str, name: str) -> bool:
+        """False when there is none; FailedPrecondition while blueprints of its kind exist."""
+        ...
+
+    async def add_blueprint(
+        self, b: Blueprint, history: BlueprintHistory, locationid: str
+    ) -> None: ...
+    async def get_blueprint(self, colonyname: str, name: str) -> Blueprint | None: ...
+    async def list_blueprints(
+        self, colonyname: str, kind: str = "", locationname: str = ""
+    ) -> list[Blueprint]: ...
+    async def update_blueprint(
+        self, b: Blueprint, expected_generation: int, history: BlueprintHistory | None
+    ) -> bool:
+        """False when the blueprint is no longer at `expected_generation`."""
+        ...
+
+    async def set_blueprint_status(
+        self, colonyname: str, name: str, status: dict[str, Any], now_ns: int
+    ) -> Blueprint | None: ...
+    async def note_reconciliation(
+        self, colonyname: str, name: str, processid: str, now_ns: int
+    ) -> None: ...
+    async def remove_blueprint(
+        self, colonyname: str, name: str, history: BlueprintHistory
+    ) -> tuple[Blueprint, int] | None:
+        """The removed blueprint and how many of its kind remain at its location."""
+        ...
+
+    async def blueprint_history(self, blueprintid: str, limit: int) -> list[BlueprintHistory]: ...
 
     # -- workflows
     async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None: ...
@@ -283,9 +412,16 @@ class Store(Protocol):
 
     # -- deadlines
     async def expired_running(self, now_ns: int, limit: int) -> list[Process]: ...
+    async def expired_leases(self, now_ns: int, limit: int) -> list[Process]: ...
     async def expired_waiting(self, now_ns: int, limit: int) -> list[Process]: ...
     async def fail_waiting(self, processid: str, now_ns: int, error: str) -> FinishResult | None:
         """Fails a process that waited too long; None when it is no longer waiting."""
+        ...
+
+    async def settle_unsettled(self, ended_before_ns: int, limit: int) -> list[FinishResult]:
+        """Moves on the workflows of processes that ended before `ended_before_ns`
+        whose server stopped before it moved their graph on (what each end
+        changed, without the end itself)."""
         ...
 
     # -- crons and generators

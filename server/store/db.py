@@ -67,6 +67,12 @@ class Tx(Protocol):
         """Runs a statement; returns the number of rows it changed."""
         ...
 
+    async def send(self, sql: str, params: Params = ()) -> None:
+        """Runs a write whose row count nobody reads. It may travel to the
+        database with the next statement (PostgreSQL); its errors surface
+        there, or at the commit."""
+        ...
+
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
@@ -96,6 +102,12 @@ class Database:
         raise NotImplementedError
 
     def _write1(self) -> AbstractAsyncContextManager[Tx]:
+        return self._tx()
+
+    def _tx_unflushed(self) -> AbstractAsyncContextManager[Tx]:
+        """A transaction whose commit need not wait for the disk: a later
+        commit that does flushes it too (the log is written in order). Only
+        for work that is redone if it is lost (see Graphs.settle_process)."""
         return self._tx()
 
     async def durable(self) -> None:

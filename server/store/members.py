@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, fields
+from typing import Any
+
 from pycolonies_like.core.errors import AlreadyExists
 from pycolonies_like.core.models import Colony, Executor, ExecutorState, Process, User
+from pycolonies_like.core.requirements import Capacity, capacities_of
 from server.store import rows
 from server.store.base import Member
 from server.store.db import Database, Row, Tx, UniqueViolation
@@ -11,6 +15,17 @@ from server.store.queue import requeue_running_of
 
 _EXECUTOR = rows.select(rows.EXECUTOR)
 _USER = rows.select(rows.USER)
+_HARDWARE = ("colonyname", "executorname", "position", *(f.name for f in fields(Capacity)))
+_HARDWARE_INSERT = rows.insert("executorhardware", _HARDWARE)
+
+
+def hardware_rows(e: Executor) -> list[dict[str, Any]]:
+    """The executorhardware rows of an executor: its capacities, in plain units."""
+    return [
+        {"colonyname": e.colonyname, "executorname": e.executorname, "position": i,
+         **asdict(capacity)}
+        for i, capacity in enumerate(capacities_of(e.capabilities))
+    ]  # fmt: skip
 
 
 async def _id_taken(tx: Tx, colonyname: str, memberid: str) -> str | None:
@@ -30,7 +45,8 @@ async def _id_taken(tx: Tx, colonyname: str, memberid: str) -> str | None:
 def _executor_member(row: Row) -> Member:
     approved = row["state"] == ExecutorState.APPROVED
     pending = row["state"] == ExecutorState.PENDING
-    return Member("executor", row["executorname"], approved, row["executortype"], pending)
+    return Member("executor", row["executorname"], approved, row["executortype"], pending,
+                  row["locationname"], row["capabilities"])  # fmt: skip
 
 
 class Members(Database):
@@ -87,9 +103,8 @@ class Members(Database):
                         f"id {e.executorid} is already registered in colony {e.colonyname!r} "
                         f"as {taken}"
                     )
-                await tx.execute(
-                    rows.insert("executors", rows.EXECUTOR), rows.values(e, rows.EXECUTOR)
-                )
+                await tx.execute(rows.insert("executors", rows.EXECUTOR), rows.executor_values(e))
+                await tx.executemany(_HARDWARE_INSERT, hardware_rows(e))
         except UniqueViolation:
             raise AlreadyExists(f"executor {e.executorname!r} already exists") from None
 
@@ -149,7 +164,8 @@ class Members(Database):
         """The colony and who `memberid` is in it, in one query."""
         async with self._read() as tx:
             row = await tx.fetchone(
-                "SELECT c.colonyid, e.executorname, e.state, e.executortype, u.name "
+                "SELECT c.colonyid, e.executorname, e.state, e.executortype, e.locationname, "
+                "e.capabilities, u.name "
                 "FROM colonies c "
                 "LEFT JOIN executors e ON e.colonyname = c.name AND e.executorid = ? "
                 "LEFT JOIN users u ON u.colonyname = c.name AND u.userid = ? "
@@ -168,7 +184,8 @@ class Members(Database):
     async def get_member(self, colonyname: str, memberid: str) -> Member | None:
         async with self._read() as tx:
             row = await tx.fetchone(
-                "SELECT executorname, state, executortype FROM executors "
+                "SELECT executorname, state, executortype, locationname, capabilities "
+                "FROM executors "
                 "WHERE colonyname = ? AND executorid = ?",
                 (colonyname, memberid),
             )

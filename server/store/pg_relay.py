@@ -73,9 +73,11 @@ class PgRelay:
             self._wake.set()
 
     def process_ready(
-        self, colonyname: str, executortype: str, names: Sequence[str], count: int
+        self, colonyname: str, executortype: str, names: Sequence[str], count: int, shape: str
     ) -> None:
-        self._queue({"k": "r", "c": colonyname, "t": executortype, "n": list(names), "x": count})
+        self._queue(
+            {"k": "r", "c": colonyname, "t": executortype, "n": list(names), "x": count, "q": shape}
+        )
 
     def signal(self, key: str) -> None:
         self._queue({"k": "s", "s": key})
@@ -148,7 +150,7 @@ class PgRelay:
             return
         kind = m.get("k")
         if kind == "r":
-            self.hub.local_ready(m["c"], m["t"], m["n"], m.get("x", 1))
+            self.hub.local_ready(m["c"], m["t"], m["n"], m.get("x", 1), m.get("q", ""))
         elif kind == "s":
             self.hub.local_signal(m["s"])
         elif kind == "e":

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict, fields
 from typing import Any
 
 from pycolonies_like.core.errors import AlreadyExists
 from pycolonies_like.core.models import ExecutorState, Process, ProcessState, Statistics
+from pycolonies_like.core.requirements import Requirement, requirement_of
 from pycolonies_like.core.rules import MAX_REPLY_BYTES
 from server.store import rows
 from server.store.base import ProcessBrief
@@ -28,23 +30,61 @@ COLUMNS = rows.select(rows.PROCESS)
 _SIZE = "length(spec) + length(input) + length(output) + length(errors) + 512"
 _CHUNK = 100
 _INSERT = rows.insert("processes", rows.PROCESS_INSERT)
-_QUEUE = ("colonyname", "executortype", "executorname", "prioritytime", "processid")
+_QUEUE = ("colonyname", "executortype", "executorname", "shape", "prioritytime", "processid")
 _ENQUEUE = rows.insert("queue", _QUEUE)
 _DEQUEUE = "DELETE FROM queue WHERE " + " AND ".join(f"{c} = :{c}" for c in _QUEUE)
+_SHAPE = ("colonyname", "executortype", "shape", *(f.name for f in fields(Requirement)),
+          "hardware")  # fmt: skip
+_ADD_SHAPE = rows.insert("shapes", _SHAPE) + " ON CONFLICT DO NOTHING"
 
 
 def _queue_rows(processes: Iterable[Process]) -> list[dict[str, Any]]:
     return [
         {"colonyname": p.colonyname, "executortype": p.spec.conditions.executortype,
-         "executorname": name, "prioritytime": p.prioritytime, "processid": p.processid}
+         "executorname": name, "shape": requirement_of(p.spec.conditions).key,
+         "prioritytime": p.prioritytime, "processid": p.processid}
         for p in processes
         for name in (p.spec.conditions.executornames or [""])
     ]  # fmt: skip
 
 
 async def enqueue(tx: Tx, process: Process) -> None:
-    """Makes a waiting process claimable."""
-    await tx.executemany(_ENQUEUE, _queue_rows([process]))
+    """Makes a waiting process claimable (under the shape of its needs)."""
+    await enqueue_all(tx, [process])
+
+
+async def enqueue_all(tx: Tx, processes: Sequence[Process]) -> None:
+    await _add_shapes(tx, processes)
+    await tx.executemany(_ENQUEUE, _queue_rows(processes))
+
+
+async def _add_shapes(tx: Tx, processes: Iterable[Process]) -> None:
+    """Records the shapes of needs of `processes` that are new to their colony
+    and executor type. The shape "" (needs nothing) fits every executor and
+    has no row. Shapes are few and long-lived, so this is mostly one read; new
+    ones are inserted in key order, so concurrent submits cannot deadlock."""
+    wanted: dict[tuple[str, str, str], Requirement] = {}
+    for p in processes:
+        c = p.spec.conditions
+        need = requirement_of(c)
+        if need.key:
+            wanted[(c.colonyname, c.executortype, need.key)] = need
+    for colonyname, executortype in sorted({(c, t) for c, t, _ in wanted}):
+        keys = sorted(k for c, t, k in wanted if (c, t) == (colonyname, executortype))
+        found = await tx.fetchall(
+            f"SELECT shape FROM shapes WHERE colonyname = ? AND executortype = ? "
+            f"AND shape IN ({marks(keys)})",
+            (colonyname, executortype, *keys),
+        )
+        known = {r["shape"] for r in found}
+        for key in keys:
+            if key not in known:
+                need = wanted[(colonyname, executortype, key)]
+                await tx.execute(
+                    _ADD_SHAPE,
+                    {"colonyname": colonyname, "executortype": executortype, "shape": key,
+                     **asdict(need), "hardware": int(need.needs_hardware)},
+                )  # fmt: skip
 
 
 async def dequeue(tx: Tx, processes: Iterable[Process]) -> None:
@@ -67,9 +107,12 @@ async def insert(
             for i, p in enumerate(processes)
         ],
     )  # fmt: skip
-    for p in processes:
-        if p.state == ProcessState.WAITING and not p.waitforparents:
-            await enqueue(tx, p)
+    ready = [
+        p for p in processes
+        if p.state == ProcessState.WAITING and not p.waitforparents and not p.notbefore
+    ]  # fmt: skip
+    if ready:
+        await enqueue_all(tx, ready)
 
 
 async def load(tx: Tx, row: Row) -> Process:

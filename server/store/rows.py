@@ -15,8 +15,11 @@ from enum import IntEnum
 from typing import Any
 
 from pycolonies_like.core.models import (
+    AttemptRecord,
     Attribute,
+    Capabilities,
     Colony,
+    Conditions,
     Cron,
     Executor,
     ExecutorState,
@@ -61,8 +64,20 @@ def load_list(text: str) -> list[Any]:
 # ---------------------------------------------------------------- specs --
 
 
+# Resource conditions are stored only when asked for: most specs ask for none.
+_CONDITIONS_ALWAYS = ("colonyname", "executortype", "executornames", "dependencies")
+_CONDITIONS_UNSET = Conditions().to_dict()
+
+
 def spec_json(spec: FuncSpec) -> str:
-    return encode_json(spec.to_dict())
+    data = spec.to_dict()
+    if data.get("retrypolicy") is None:
+        del data["retrypolicy"]  # specs without one are stored as they always were
+    data["conditions"] = {
+        k: v for k, v in data["conditions"].items()
+        if k in _CONDITIONS_ALWAYS or v != _CONDITIONS_UNSET[k]
+    }  # fmt: skip
+    return encode_json(data)
 
 
 def spec_from_json(text: str) -> FuncSpec:
@@ -84,7 +99,8 @@ PROCESS = (
     "processid", "state", "initiatorid", "initiatorname", "assignedexecutorid",
     "assignedexecutorname", "attempt", "retries", "prioritytime", "submissiontime", "starttime",
     "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
-    "processgraphid", "waitforparents", "parents", "children", "nattributes",
+    "processgraphid", "waitforparents", "parents", "children", "nattributes", "history",
+    "notbefore",
 )  # fmt: skip
 
 # What is written: the spec's columns the queries filter on, then the rest.
@@ -94,7 +110,7 @@ PROCESS_INSERT = (
     "priority", "maxwaittime", "maxexectime", "maxretries", "prioritytime", "submissiontime",
     "starttime", "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
     "processgraphid", "waitforparents", "parents", "children", "graphpos", "pendingparents",
-    "idempotencykey",
+    "idempotencykey", "history", "notbefore",
 )  # fmt: skip
 
 
@@ -137,7 +153,17 @@ def process_values(
         "graphpos": graphpos,
         "pendingparents": pendingparents,
         "idempotencykey": idempotencykey,
+        "history": history_json(p.history),
+        "notbefore": p.notbefore,
     }
+
+
+def history_json(history: Sequence[AttemptRecord]) -> str:
+    return encode_json([h.to_dict() for h in history]) if history else ""
+
+
+def history_from_json(text: str) -> tuple[AttemptRecord, ...]:
+    return tuple(AttemptRecord.from_dict(h) for h in json.loads(text)) if text else ()
 
 
 def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
@@ -165,6 +191,8 @@ def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
         parents=tuple(load_list(row["parents"])),
         children=tuple(load_list(row["children"])),
         attributes=tuple(attributes),
+        history=history_from_json(row["history"]),
+        notbefore=row["notbefore"],
     )
 
 
@@ -195,9 +223,19 @@ def colony_from_row(row: Row) -> Colony:
     return Colony(**{c: row[c] for c in COLONY})
 
 
+def executor_values(e: Executor) -> dict[str, Any]:
+    """The values of EXECUTOR (capabilities as JSON, "" when there are none)."""
+    found = values(e, [c for c in EXECUTOR if c != "capabilities"])
+    caps = e.capabilities
+    found["capabilities"] = encode_json(caps.to_dict()) if caps.hardware or caps.software else ""
+    return found
+
+
 def executor_from_row(row: Row) -> Executor:
     found = {c: row[c] for c in EXECUTOR}
     found["state"] = ExecutorState(found["state"])
+    text = found["capabilities"]
+    found["capabilities"] = Capabilities.from_dict(json.loads(text)) if text else Capabilities()
     return Executor(**found)
 
 

@@ -25,6 +25,7 @@ from typing import Any, cast
 
 from pycolonies_like.core.errors import StorageError
 from pycolonies_like.core.models import Executor
+from server.store import queue
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
 from server.store.sql import SqlStore
@@ -57,18 +58,23 @@ class SqliteDialect(Dialect):
         return sql, rows
 
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
-        # The queue's key starts (colonyname, executortype, executorname,
-        # prioritytime): the heads of the two ranges an executor may take from
-        # (any executor of its type, and it by name) are one lookup each.
+        # The queue's key starts (colonyname, executortype, executorname, shape,
+        # prioritytime): the head of each range an executor may take from (any
+        # executor of its type, or it by name; each shape of needs it fits) is
+        # one lookup. Shapes it does not fit are never read.
+        params = queue.claim_params(executor, 0)
+        shapes = [""] + [r["shape"] for r in await tx.fetchall(queue.FITTING_SHAPES, params)]
         best: tuple[int, str] | None = None
         for name in ("", executor.executorname):
-            row = await tx.fetchone(
-                "SELECT prioritytime, processid FROM queue WHERE colonyname = ? "
-                "AND executortype = ? AND executorname = ? ORDER BY prioritytime LIMIT 1",
-                (executor.colonyname, executor.executortype, name),
-            )
-            if row is not None and (best is None or row["prioritytime"] < best[0]):
-                best = (row["prioritytime"], row["processid"])
+            for shape in shapes:
+                row = await tx.fetchone(
+                    "SELECT prioritytime, processid FROM queue WHERE colonyname = ? "
+                    "AND executortype = ? AND executorname = ? AND shape = ? "
+                    "ORDER BY prioritytime LIMIT 1",
+                    (executor.colonyname, executor.executortype, name, shape),
+                )
+                if row is not None and (best is None or row["prioritytime"] < best[0]):
+                    best = (row["prioritytime"], row["processid"])
         return best[1] if best else None
 
 
@@ -89,6 +95,9 @@ class SqliteTx:
             raise _integrity(err) from None
         except sqlite3.Error as err:
             raise StorageError(f"database error: {err}") from None
+
+    async def send(self, sql: str, params: Params = ()) -> None:
+        await self.execute(sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         try:

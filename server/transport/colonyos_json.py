@@ -29,19 +29,38 @@ from pycolonies_like.core.codec import Mismatch, refuse
 from pycolonies_like.core.errors import InvalidArgument
 from pycolonies_like.core.fields import Source, derived_keys, encode_expr, fields_of
 from pycolonies_like.core.models import (
+    GPU,
     Attribute,
     AttributeType,
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintDefinitionSpec,
+    BlueprintHandler,
+    BlueprintHistory,
+    BlueprintMetadata,
+    BlueprintNames,
+    Capabilities,
+    ChannelEntry,
     Colony,
     Conditions,
     Cron,
     Executor,
+    File,
+    FileData,
+    FileLabel,
+    FileRef,
     FuncSpec,
     Function,
     Generator,
+    Hardware,
+    Location,
     LogEntry,
     Process,
     ProcessGraph,
     ProcessState,
+    S3Object,
+    Snapshot,
+    Software,
     Statistics,
     User,
     Workflow,
@@ -289,9 +308,12 @@ SHAPES: dict[type, Shape] = {shape.model: shape for shape in [
           layout=("executorid", "executortype", "executorname", "colonyname", "state",
                   "requirefuncreg", "commissiontime", "lastheardfromtime"),
           times=frozenset({"commissiontime", "lastheardfromtime"}),
-          constants={"requirefuncreg": False,
-                     "capabilities": {"hardware": None, "software": None},
-                     "allocations": {"projects": None}}),
+          constants={"requirefuncreg": False, "allocations": {"projects": None}},
+          only_if_set=frozenset({"locationname"})),
+    Shape(GPU, layout=("name", "mem", "count", "nodecount")),
+    Shape(Hardware, null_if_empty=frozenset({"network"})),
+    Shape(Software),
+    Shape(Capabilities, null_if_empty=frozenset({"hardware", "software"})),
     Shape(Function,
           layout=("functionid", "executorname", "executortype", "colonyname", "funcname",
                   "counter"),
@@ -299,16 +321,15 @@ SHAPES: dict[type, Shape] = {shape.model: shape for shape in [
     Shape(User),
     Shape(Attribute, added=frozenset({"state"})),
     Shape(Conditions,
-          layout=("colonyname", "executornames", "executortype", "dependencies"),
-          constants={"nodes": 0, "cpu": "0m", "processes": 0, "processespernode": 0,
-                     "mem": "0Mi", "storage": "0Mi",
-                     "gpu": {"name": "", "mem": "0Mi", "count": 0, "nodecount": 0},
-                     "walltime": 0},
-          null_if_empty=frozenset({"executornames"})),
+          layout=("colonyname", "executornames", "executortype", "locationname",
+                  "dependencies", "nodes", "cpu", "processes", "processespernode", "mem",
+                  "storage", "gpu", "walltime"),
+          null_if_empty=frozenset({"executornames"}), only_if_set=frozenset({"locationname"})),
     Shape(FuncSpec,
           layout=("nodename", "funcname", "args", "kwargs", "priority", "maxwaittime",
                   "maxexectime", "maxretries", "conditions", "label", "fs", "env"),
-          constants={"fs": {"mount": "", "snapshots": None, "dirs": None}}),
+          constants={"fs": {"mount": "", "snapshots": None, "dirs": None}},
+          not_sent={"retrypolicy": "ColonyOS has no retry policies (gRPC API only)"}),
     Shape(Workflow),
     Shape(Process,
           layout=("processid", "initiatorid", "initiatorname", "assignedexecutorid",
@@ -316,13 +337,40 @@ SHAPES: dict[type, Shape] = {shape.model: shape for shape in [
                   "endtime", "waitdeadline", "execdeadline", "retries", "attributes", "spec"),
           times=_TIMES | {"waitdeadline", "execdeadline"},
           not_sent={"assignedexecutorname": "ColonyOS processes name no executor",
-                    "attempt": "ColonyOS has no fencing attempts"},
+                    "attempt": "ColonyOS has no fencing attempts",
+                    "history": "ColonyOS keeps no attempt history (gRPC API only)",
+                    "notbefore": "ColonyOS has no delayed runs (gRPC API only)"},
           special={"attributes": (_process_attributes, _attributes_back)}),
     Shape(ProcessGraph,
           layout=("processgraphid", "initiatorid", "initiatorname", "colonyname"),
           times=_TIMES, added=frozenset({"nodes", "edges"})),
     Shape(LogEntry, not_sent={"seq": "ColonyOS logs have no sequence number"}),
     Shape(Statistics, constants={"unregisteredexecutors": 0}),
+    Shape(ChannelEntry,
+          layout=("sequence", "inreplyto", "timestamp", "senderid", "payload", "type", "error"),
+          times=frozenset({"timestamp"}), only_if_set=frozenset({"inreplyto", "error"}),
+          not_sent={"index": "ColonyOS entries carry no index: reads resume after a count"}),
+    Shape(Location, layout=("locationid", "name", "colonyname", "description", "long", "lat")),
+    Shape(BlueprintMetadata,
+          times=frozenset({"created", "updated", "lastreconciliationtime"}),
+          only_if_set=frozenset({"locationname", "labels", "annotations", "generation",
+                                 "lastreconciliationprocess"})),
+    Shape(BlueprintNames, only_if_set=frozenset({"shortnames"})),
+    Shape(BlueprintHandler, only_if_set=frozenset({"reconcileinterval"})),
+    Shape(BlueprintDefinitionSpec, only_if_set=frozenset({"schema"})),
+    Shape(BlueprintDefinition, layout=("blueprintdefinitionid", "kind", "metadata", "spec")),
+    Shape(Blueprint, layout=("blueprintid", "kind", "metadata", "spec", "status"),
+          only_if_set=frozenset({"status"})),
+    Shape(BlueprintHistory,
+          layout=("historyid", "blueprintid", "kind", "namespace", "name", "generation", "spec",
+                  "status", "timestamp", "changedby", "changetype"),
+          times=frozenset({"timestamp"}), only_if_set=frozenset({"status"})),
+    Shape(S3Object),
+    Shape(FileRef),
+    Shape(File, times=frozenset({"added"})),
+    Shape(FileData),
+    Shape(FileLabel),
+    Shape(Snapshot, times=frozenset({"added"}), null_if_empty=frozenset({"fileids"})),
     Shape(Cron,
           layout=("cronid", "initiatorid", "initiatorname", "colonyname", "name",
                   "cronexpression", "interval", "random", "nextrun", "lastrun"),
@@ -457,6 +505,26 @@ def generator_json(g: Generator, checkerperiod: int = 1000) -> dict[str, Any]:
 
 def log_json(e: LogEntry) -> dict[str, Any]:
     return SHAPES[LogEntry].encode(e)
+
+
+def channel_entry_json(e: ChannelEntry) -> dict[str, Any]:
+    return SHAPES[ChannelEntry].encode(e)
+
+
+def location_json(loc: Location) -> dict[str, Any]:
+    return SHAPES[Location].encode(loc)
+
+
+def blueprint_definition_json(d: BlueprintDefinition) -> dict[str, Any]:
+    return SHAPES[BlueprintDefinition].encode(d)
+
+
+def blueprint_json(b: Blueprint) -> dict[str, Any]:
+    return SHAPES[Blueprint].encode(b)
+
+
+def blueprint_history_json(h: BlueprintHistory) -> dict[str, Any]:
+    return SHAPES[BlueprintHistory].encode(h)
 
 
 def stats_json(s: Statistics) -> dict[str, Any]:

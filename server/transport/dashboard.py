@@ -273,8 +273,11 @@ class Dashboard:
         processid = request.match_info["id"]
         p = await self.services.processes.get_process(caller, processid)
         page = await self.services.logs.get_logs(caller, processid, 500, latest=True)
-        out = {**cj.process_json(p), "attempt": p.attempt}
-        return {"process": out, "logs": [cj.log_json(e) for e in page.entries]}
+        return {
+            "process": {**cj.process_json(p), "attempt": p.attempt},
+            "logs": [cj.log_json(e) for e in page.entries],
+            "more": page.more,
+        }
 
     async def workflow(self, request: web.Request, caller: str, token: str) -> Any:
         graphid = request.match_info["id"]

@@ -62,7 +62,7 @@ async def start_http(server: Any, port: int) -> int:
         app.router.add_get("/pubsub", gateway.pubsub)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, port)
+    site = web.TCPSite(runner, settings.host, port, reuse_port=settings.reuse_port)
     try:
         await site.start()
     except OSError as err:

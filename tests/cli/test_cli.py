@@ -214,6 +214,19 @@ def test_errors_are_one_line_and_non_zero(dev: Dev, tmp_path: Path) -> None:
             f"{1 if variable == 'COLONIES_DB_POOL_SIZE' else 0} to "
             f"{1000 if variable == 'COLONIES_DB_POOL_SIZE' else 65535}, got {value!r}"
         )
+    for env, args, message in (
+        ({"COLONIES_LEASE_TIMEOUT": "soon"}, [],
+         "error: COLONIES_LEASE_TIMEOUT must be a number of seconds, got 'soon'"),
+        ({}, ["--lease-timeout", "0.5"],
+         "error: lease_timeout_s must be at least 2 seconds, got 0.5"),
+        ({}, ["--assign-ack-timeout", "nan"],
+         "error: ack_timeout_s must be a number of seconds, got nan"),
+    ):  # fmt: skip
+        result = subprocess.run(
+            [*COLONIES, "server", "start", "--data-dir", str(tmp_path), *args],
+            env={**dev.env, **env}, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert result.returncode == 1 and result.stderr.strip() == message, result.stderr
 
 
 def test_admin_commands(dev: Dev) -> None:
@@ -306,3 +319,82 @@ def test_a_second_dev_run_reuses_data_and_keys(tmp_path: Path) -> None:
         assert [p["spec"]["funcname"] for p in waiting] == ["f"]
     finally:
         second.stop()
+
+
+def test_process_get_shows_attempts_and_rerun(dev: Dev) -> None:
+    from pycolonies_like import Colonies
+    from pycolonies_like.core.models import Conditions, FuncSpec, RetryPolicy
+    from pycolonies_like.crypto import generate_private_key, id_of
+
+    env = dev.env
+    colony, colony_key = env["COLONIES_COLONY_NAME"], env["COLONIES_COLONY_PRVKEY"]
+    client = Colonies("127.0.0.1", int(env["COLONIES_SERVER_PORT"]))
+    key = generate_private_key()
+    client.add_executor({"executorid": id_of(key), "executortype": "retrier",
+                         "executorname": "retrier", "colonyname": colony}, colony_key)  # fmt: skip
+    client.approve_executor(colony, "retrier", colony_key)
+    spec = FuncSpec(funcname="flaky", conditions=Conditions(colonyname=colony,
+                    executortype="retrier"), retrypolicy=RetryPolicy(maxretries=1,
+                    initialinterval=0))  # fmt: skip
+    p = client.submit_func_spec(spec, env["COLONIES_PRVKEY"])  # as the CLI is
+    for error in ("IOError: first", "IOError: second"):
+        client.fail(client.assign(colony, 5, key)["processid"], [error], key)
+    shown = dev.run("process", "get", "-p", p.processid).stdout
+    assert "failed" in shown and "attempt 1" in shown and "IOError: first" in shown
+    assert "IOError: second" in shown  # the last failure is the process' own error
+    as_json = json.loads(dev.run("--json", "process", "get", "-p", p.processid).stdout)
+    assert [h["errors"] for h in as_json["history"]] == [["IOError: first"]]
+    result = dev.run("process", "rerun", "-p", p.processid)
+    assert result.stdout.strip() == f"Process {p.processid} waits again (attempt 3)"
+    assert client.assign(colony, 5, key).attempt == 3
+    result = dev.run("process", "rerun", "-p", p.processid, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("only a failed or cancelled process can be rerun")
+
+
+def test_process_get_says_why_a_process_waits(dev: Dev, tmp_path: Path) -> None:
+    spec = tmp_path / "gpu.json"
+    spec.write_text(json.dumps({
+        "funcname": "train", "conditions": {
+            "colonyname": "dev", "executortype": "cli",
+            "cpu": "64", "mem": "256Gi", "gpu": {"name": "a100", "count": 4}},
+    }))  # fmt: skip
+    submitted = json.loads(dev.run("--json", "function", "submit", "--spec", str(spec)).stdout)
+    got = json.loads(dev.run("--json", "process", "get", "-p", submitted["processid"]).stdout)
+    assert got["spec"]["conditions"]["gpu"]["count"] == 4
+    assert got["waiting"] == (
+        "no approved executor of type 'cli' satisfies its conditions "
+        "(1 checked; closest, dev: no hardware declared)"
+    )
+    shown = dev.run("process", "get", "-p", submitted["processid"]).stdout
+    assert "cpu 64000m, mem 256Gi, 4 gpu a100" in shown and "waiting" in shown
+    dev.run("process", "remove", "-p", submitted["processid"])
+    spec.write_text(json.dumps({"funcname": "x", "conditions": {
+        "colonyname": "dev", "executortype": "dev", "mem": "lots"}}))  # fmt: skip
+    refused = dev.run("function", "submit", "--spec", str(spec), check=False)
+    assert refused.returncode != 0
+    assert "conditions.mem: 'lots' is not a quantity" in refused.stderr
+
+
+def test_executor_start_registers_what_it_is_told_it_has(dev: Dev, tmp_path: Path) -> None:
+    refused = dev.run("executor", "start", "helloworld", "--cpu", "fast", check=False)
+    assert refused.returncode != 0
+    assert refused.stderr.strip() == (
+        "error: capabilities.hardware[0].cpu: 'fast' is not a quantity (a number with an "
+        "optional unit, e.g. '4', '500m', '16Gi', '500M')"
+    )
+    bad = tmp_path / "caps.json"
+    bad.write_text('{"hardware": [{"gpu": {"count": "two"}}]}')
+    refused = dev.run("executor", "start", "helloworld", "--capabilities", str(bad), check=False)
+    assert refused.returncode != 0 and "hardware" in refused.stderr
+    child = dev.spawn("executor", "start", "helloworld", "--executor-name", "gpu-hello",
+                      "--gpus", "2", "--gpu-name", "t4", "--mem", "8Gi", "--location", "lab")  # fmt: skip
+    assert child.stdout is not None
+    assert "registered" in child.stdout.readline()
+    listing = json.loads(dev.run("--json", "executor", "ls").stdout)
+    (mine,) = [e for e in listing if e["executorname"] == "gpu-hello"]
+    (hw,) = mine["capabilities"]["hardware"]
+    assert (hw["gpu"]["count"], hw["gpu"]["name"], hw["mem"]) == (2, "t4", "8Gi")
+    assert mine["locationname"] == "lab"
+    child.send_signal(signal.SIGINT)
+    child.wait(15)

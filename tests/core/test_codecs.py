@@ -31,7 +31,20 @@ MODELS = sorted(
     key=lambda cls: cls.__name__,
 )  # fmt: skip
 
+# Models converted by the generic convert.to_pb / convert.from_pb only.
+GENERIC = (m.Location, m.BlueprintMetadata, m.BlueprintNames, m.BlueprintHandler,
+           m.BlueprintDefinitionSpec, m.BlueprintDefinition, m.Blueprint,
+           m.BlueprintHistory)  # fmt: skip
+
 PROTO = {
+    m.GPU: (convert.to_pb, lambda msg: convert.from_pb(m.GPU, msg)),
+    m.Hardware: (convert.to_pb, lambda msg: convert.from_pb(m.Hardware, msg)),
+    m.Software: (convert.to_pb, lambda msg: convert.from_pb(m.Software, msg)),
+    m.Capabilities: (convert.to_pb, lambda msg: convert.from_pb(m.Capabilities, msg)),
+    **{
+        cls: (convert.to_pb, lambda msg, cls=cls: convert.from_pb(cls, msg))
+        for cls in (m.S3Object, m.FileRef, m.File, m.FileData, m.FileLabel, m.Snapshot)
+    },
     m.Conditions: (convert.conditions_to_pb, convert.conditions_from_pb),
     m.FuncSpec: (convert.funcspec_to_pb, convert.funcspec_from_pb),
     m.Workflow: (convert.workflow_to_pb, convert.workflow_from_pb),
@@ -43,10 +56,14 @@ PROTO = {
     m.Process: (convert.process_to_pb, convert.process_from_pb),
     m.ProcessGraph: (convert.graph_to_pb, convert.graph_from_pb),
     m.LogEntry: (convert.log_to_pb, convert.log_from_pb),
+    m.ChannelEntry: (convert.channel_entry_to_pb, convert.channel_entry_from_pb),
+    **{cls: (convert.to_pb, lambda msg, cls=cls: convert.from_pb(cls, msg)) for cls in GENERIC},
     m.Statistics: (convert.stats_to_pb, convert.stats_from_pb),
     m.Cron: (convert.cron_to_pb, convert.cron_from_pb),
     m.Generator: (convert.generator_to_pb, convert.generator_from_pb),
     m.Event: (convert.event_to_pb, convert.event_from_pb),
+    m.RetryPolicy: (convert.to_pb, lambda msg: convert.from_pb(m.RetryPolicy, msg)),
+    m.AttemptRecord: (convert.to_pb, lambda msg: convert.from_pb(m.AttemptRecord, msg)),
 }
 NO_PROTO: dict[type, str] = {}  # every model has a message
 
@@ -58,21 +75,46 @@ COLONYOS = {
     m.User: cj.user_json,
     m.Attribute: cj.attribute_json,
     m.Conditions: cj.to_json,  # only inside a spec
+    m.GPU: cj.to_json,  # inside conditions and hardware
+    m.Hardware: cj.to_json,  # inside capabilities
+    m.Software: cj.to_json,
+    m.Capabilities: cj.to_json,  # inside an executor
+    **{
+        cls: cj.to_json
+        for cls in (m.S3Object, m.FileRef, m.File, m.FileData, m.FileLabel, m.Snapshot)
+    },
     m.FuncSpec: cj.funcspec_json,
     m.Workflow: lambda w: json.loads(cj.workflow_json_text(w)),
     m.Process: cj.process_json,
     m.ProcessGraph: cj.graph_json,
     m.LogEntry: cj.log_json,
+    m.ChannelEntry: cj.channel_entry_json,
+    m.Location: cj.location_json,
+    m.BlueprintMetadata: cj.to_json,  # inside blueprints and definitions
+    m.BlueprintNames: cj.to_json,
+    m.BlueprintHandler: cj.to_json,
+    m.BlueprintDefinitionSpec: cj.to_json,
+    m.BlueprintDefinition: cj.blueprint_definition_json,
+    m.Blueprint: cj.blueprint_json,
+    m.BlueprintHistory: cj.blueprint_history_json,
     m.Statistics: cj.stats_json,
     m.Cron: cj.cron_json,
     m.Generator: cj.generator_json,
 }
-NO_COLONYOS = {m.Event: "ColonyOS has no event object: subscribers receive the process"}
+NO_COLONYOS = {
+    m.Event: "ColonyOS has no event object: subscribers receive the process",
+    m.RetryPolicy: "ColonyOS has no retry policies (gRPC API only)",
+    m.AttemptRecord: "ColonyOS keeps no attempt history (gRPC API only)",
+}
 # Fields ColonyOS has no key for; they come back as their defaults.
 COLONYOS_NOT_SENT = {
     (m.Process, "assignedexecutorname"),
     (m.Process, "attempt"),
+    (m.Process, "history"),
+    (m.Process, "notbefore"),
+    (m.FuncSpec, "retrypolicy"),
     (m.LogEntry, "seq"),
+    (m.ChannelEntry, "index"),
 }
 
 BIG = 2**53 + 1  # not a float: a codec passing ints through floats changes it
@@ -107,6 +149,8 @@ def _value(ft: FieldType, name: str, salt: int) -> Any:
         return 0.25 + len(name) + salt
     if ft.kind == "bool":
         return salt % 2 == 0
+    if ft.kind == "bytes":
+        return f"{name}-\u00e9".encode() + bytes([0, 255, salt])
     if ft.kind == "enum":
         members = list(ft.cls)
         return members[-1 - salt % len(members)]
@@ -166,8 +210,25 @@ def test_protobuf_round_trip(cls: type) -> None:
 def test_colonyos_json_round_trip(cls: type) -> None:
     obj = filled(cls)
     data = json.loads(json.dumps(COLONYOS[cls](obj)))
-    unsent = {name: getattr(filled_default(cls), name) for c, name in COLONYOS_NOT_SENT if c is cls}
-    assert cj.from_json(cls, data, strict=True) == dataclasses.replace(obj, **unsent)
+    assert cj.from_json(cls, data, strict=True) == without_unsent(obj)
+
+
+def without_unsent(obj: Any) -> Any:
+    """The object with the fields ColonyOS has no key for set to their defaults,
+    in nested models too (a workflow's specs)."""
+    if isinstance(obj, list):
+        return [without_unsent(x) for x in obj]
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        return obj
+    cls = type(obj)
+    changes = {name: getattr(filled_default(cls), name)
+               for c, name in COLONYOS_NOT_SENT if c is cls}  # fmt: skip
+    for f in dataclasses.fields(obj):
+        if f.name not in changes:
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value) or isinstance(value, list):
+                changes[f.name] = without_unsent(value)
+    return dataclasses.replace(obj, **changes)
 
 
 def filled_default(cls: type) -> Any:
@@ -177,7 +238,7 @@ def filled_default(cls: type) -> Any:
 
 
 def test_the_gateway_reads_back_the_specs_it_sends() -> None:
-    spec, workflow = filled(m.FuncSpec), filled(m.Workflow)
+    spec, workflow = without_unsent(filled(m.FuncSpec)), without_unsent(filled(m.Workflow))
     assert cj.funcspec_from_json(cj.funcspec_json(spec)) == spec
     assert cj.workflow_from_json(cj.workflow_json_text(workflow)) == workflow
     assert cj.workflow_from_json(json.loads(cj.workflow_json_text(workflow))) == workflow
@@ -190,13 +251,25 @@ def test_colonyos_keys_we_do_not_model_may_only_hold_zero_values_when_strict() -
         for record in map(json.loads, exchanges.read_text().splitlines())
         if record.get("payloadtype") == "submitfuncspecmsg"
     )
-    spec = {k: v for k, v in recorded.items() if k != "channels"}  # channels: not modelled yet
+    spec = dict(recorded)
     assert cj.from_json(m.FuncSpec, spec, strict=True) == cj.funcspec_from_json(recorded)
-    spec["conditions"] = {**spec["conditions"], "gpu": {"count": 2, "mem": ""}}
-    with pytest.raises(InvalidArgument, match=r"^conditions\.gpu\.count: 2 is not supported"):
+    spec["fs"] = {"mount": "/data", "snapshots": None, "dirs": None}
+    with pytest.raises(InvalidArgument, match=r'^fs\.mount: "/data" is not supported'):
         cj.from_json(m.FuncSpec, spec, strict=True)
-    # The wire stays lenient: resource conditions are dropped, as they always were.
+    # The wire stays lenient: what is not modelled is dropped.
     assert cj.funcspec_from_json(spec) == cj.funcspec_from_json(recorded)
+
+
+def test_resource_conditions_are_read_from_colonyos_json() -> None:
+    spec = {"funcname": "train", "conditions": {
+        "colonyname": "c", "executortype": "t", "nodes": 2, "cpu": "4000m", "mem": "16Gi",
+        "storage": "500M", "processes": 4, "processespernode": 2, "walltime": 60,
+        "gpu": {"name": "nvidia-a100", "mem": "40Gi", "count": 2, "nodecount": 1},
+    }}  # fmt: skip
+    c = cj.from_json(m.FuncSpec, spec, strict=True).conditions
+    assert (c.cpu, c.mem, c.storage, c.nodes, c.walltime) == ("4000m", "16Gi", "500M", 2, 60)
+    assert c.gpu == m.GPU(name="nvidia-a100", mem="40Gi", count=2, nodecount=1)
+    assert cj.funcspec_json(cj.funcspec_from_json(spec))["conditions"]["gpu"]["count"] == 2
 
 
 def test_integers_stay_exact_and_bools_stay_bools() -> None:
@@ -274,22 +347,32 @@ def test_lenient_mode_reads_what_colonyos_clients_send() -> None:
 
 
 def test_a_new_model_field_needs_no_codec_edit_or_is_refused_loudly() -> None:
-    @dataclasses.dataclass
-    class Wider(m.Conditions):
-        cpu: str = ""
+    @dataclasses.dataclass(frozen=True)
+    class Wider(m.Executor):
+        requirefuncreg: bool = False
 
-    wider = Wider(colonyname="c", executortype="t", cpu="500m")
-    assert wider.to_dict()["cpu"] == "500m"
+    wider = Wider(executorid="a", executortype="t", executorname="n", colonyname="c",
+                  requirefuncreg=True)  # fmt: skip
+    assert wider.to_dict()["requirefuncreg"] is True
     assert Wider.from_dict(wider.to_dict(), strict=True) == wider
-    shape = cj.Shape(Wider, layout=cj.SHAPES[m.Conditions].layout,
-                     constants=cj.SHAPES[m.Conditions].constants)  # fmt: skip
-    assert shape.encode(wider)["cpu"] == "500m"  # the field wins over ColonyOS' constant "0m"
-    with pytest.raises(TypeError, match=r"Wider\.cpu has no field 'cpu' in the protobuf message"):
-        convert._Pairing(Wider, pb.Conditions)
+    base = cj.SHAPES[m.Executor]
+    shape = cj.Shape(Wider, layout=base.layout, constants=base.constants, times=base.times)
+    assert shape.encode(wider)["requirefuncreg"] is True  # the field wins over the constant
+    with pytest.raises(
+        TypeError, match=r"Wider\.requirefuncreg has no field 'requirefuncreg' in the protobuf"
+    ):
+        convert._Pairing(Wider, pb.Executor)
 
 
 def test_models_read_as_dicts_with_the_colonyos_keys() -> None:
     process = filled(m.Process)
-    assert list(process.keys())[-4:] == ["in", "out", "errors", "isassigned"]
+    assert list(process.keys())[-6:] == [
+        "in",
+        "out",
+        "errors",
+        "history",
+        "notbefore",
+        "isassigned",
+    ]
     assert process["in"] is process.input and "out" in process and "input" not in process
     assert codec.to_dict(process) == process.to_dict() == process.model_dump()

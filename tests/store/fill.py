@@ -11,6 +11,8 @@ from enum import IntEnum
 from typing import Any
 
 _n = itertools.count(1)
+# Fields holding resource quantities, with the unit of their samples.
+QUANTITIES = {"cpu": "m", "mem": "Mi", "storage": "Gi"}
 
 
 def filled(model: type, **given: Any) -> Any:
@@ -44,8 +46,12 @@ def sample(tp: Any, name: str) -> Any:
         return 1000 + next(_n)
     if tp is float:
         return 0.25 + next(_n)
+    if tp is str and name in QUANTITIES:  # the store reads these
+        return f"{next(_n)}{QUANTITIES[name]}"
     if tp is str:
         return f"{name}-{next(_n)}"
+    if tp is bytes:
+        return f"{name}-{next(_n)}".encode() + b"\x00\xff"
     if dataclasses.is_dataclass(tp):
         return filled(tp)  # type: ignore[arg-type]
     raise TypeError(f"no sample for {tp!r} ({name})")

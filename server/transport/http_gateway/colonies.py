@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pycolonies_like
 from pycolonies_like.core import errors
-from pycolonies_like.core.models import Colony, Executor, Function, User
+from pycolonies_like.core.models import Capabilities, Colony, Executor, Function, User
 from server.transport import colonyos_json as cj
 from server.transport.http_gateway.wire import Message, handles, text
 
@@ -66,9 +66,13 @@ async def _colony_stats(gw: Gateway, caller: str, msg: Message) -> Any:
 @handles("addexecutormsg")
 async def _add_executor(gw: Gateway, caller: str, msg: Message) -> Any:
     e = msg.get("executor") or {}
+    caps = e.get("capabilities") if isinstance(e, dict) else None
     executor = Executor(
         executorid=text(e, "executorid"), executortype=text(e, "executortype"),
         executorname=text(e, "executorname"), colonyname=text(e, "colonyname"),
+        locationname=text(e, "locationname"),
+        capabilities=cj.from_json(Capabilities, caps, path="executor.capabilities")
+        if caps else Capabilities(),
     )  # fmt: skip
     return cj.executor_json(await gw.services.colonies.add_executor(caller, executor))
 

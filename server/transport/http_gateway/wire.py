@@ -41,7 +41,7 @@ HTTP_STATUS: dict[type[errors.ColoniesError], int] = {
 }
 
 UNSUPPORTED = (
-    "channel", "snapshot", "file", "blueprint", "location", "pause", "resume", "changeid",
+    "pause", "resume", "changeid",
     "reportallocation", "updateexecutor", "executorlog", "searchlogs", "processhist", "cluster",
 )  # fmt: skip
 
@@ -71,7 +71,7 @@ def handler_of(payloadtype: str) -> Handler:
             raise errors.InvalidArgument(
                 f"{payloadtype} is not supported by this server (it implements colonies, "
                 "executors, users, functions, processes, workflows, logs, attributes, "
-                "crons and generators)"
+                "crons, generators, channels, locations, blueprints, files and snapshots)"
             )
         raise errors.PermissionDenied(f"invalid rpcMsg.PayloadType: {payloadtype}")
     return handler

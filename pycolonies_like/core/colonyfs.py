@@ -1,0 +1,87 @@
+"""ColonyFS rules: which labels, file names and references are acceptable.
+
+A label names a folder of files ("/results/run-1"); its sub-labels start with
+it and a "/". A file name is one path segment. Neither may climb out of where
+it is put ("..", "."), and a file name may not be a path at all, so that
+syncing a label into a directory never writes outside it.
+"""
+
+from __future__ import annotations
+
+from pycolonies_like.core.errors import InvalidArgument
+from pycolonies_like.core.models import File
+
+MAX_LABEL = 1024
+MAX_FILE_NAME = 255
+MAX_FILE_SIZE = 5 * 2**40  # S3's largest object
+MAX_LISTED = 10_000  # files or labels in one reply
+MAX_REVISIONS = 1_000
+MAX_SNAPSHOT_FILES = 100_000
+CHECKSUM_ALGORITHMS = ("SHA256",)
+
+
+def _printable(text: str, what: str) -> None:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise InvalidArgument(f"{what} must not contain control characters")
+
+
+def check_label(label: str) -> str:
+    if not label:
+        raise InvalidArgument("label is required")
+    if len(label) > MAX_LABEL:
+        raise InvalidArgument(f"label is longer than {MAX_LABEL} characters")
+    _printable(label, "label")
+    segments = label.strip("/").split("/")
+    if any(s in ("", ".", "..") for s in segments) and label.strip("/"):
+        raise InvalidArgument(f"label {label!r} has an empty, '.' or '..' part")
+    if "\\" in label:
+        raise InvalidArgument(f"label {label!r} contains a backslash")
+    return label
+
+
+def check_file_name(name: str) -> str:
+    if not name:
+        raise InvalidArgument("file name is required")
+    if len(name) > MAX_FILE_NAME:
+        raise InvalidArgument(f"file name is longer than {MAX_FILE_NAME} characters")
+    _printable(name, "file name")
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise InvalidArgument(
+            f"file name {name!r} must be a plain name: no '/', no '..', not absolute"
+        )
+    return name
+
+
+def check_snapshot_name(name: str) -> str:
+    if not name:
+        raise InvalidArgument("snapshot name is required")
+    if len(name) > MAX_FILE_NAME:
+        raise InvalidArgument(f"snapshot name is longer than {MAX_FILE_NAME} characters")
+    _printable(name, "snapshot name")
+    return name
+
+
+def check_file(f: File) -> File:
+    """A file revision before it is stored; raises InvalidArgument."""
+    check_label(f.label)
+    check_file_name(f.name)
+    if not 0 <= f.size <= MAX_FILE_SIZE:
+        raise InvalidArgument(f"size must be between 0 and {MAX_FILE_SIZE}, got {f.size}")
+    if f.checksumalg.upper() not in CHECKSUM_ALGORITHMS:
+        raise InvalidArgument(f"checksumalg must be SHA256, got {f.checksumalg!r}")
+    if len(f.checksum) != 64 or any(c not in "0123456789abcdef" for c in f.checksum.lower()):
+        raise InvalidArgument("checksum must be a SHA256 digest: 64 hex characters")
+    if f.ref.protocol != "s3":
+        raise InvalidArgument(f"ref.protocol must be 's3', got {f.ref.protocol!r}")
+    o = f.ref.s3object
+    if o.accesskey or o.secretkey or o.encryptionkey:
+        raise InvalidArgument(
+            "ref.s3object must not carry credentials or keys: the server does not keep them"
+        )
+    if not o.bucket or not o.object:
+        raise InvalidArgument("ref.s3object needs a bucket and an object")
+    if len(o.bucket) > 63 or len(o.object) > 1024 or len(o.server) > 255 or len(o.region) > 64:
+        raise InvalidArgument("ref.s3object has a field that is too long")
+    if not 0 <= o.port <= 65535:
+        raise InvalidArgument(f"ref.s3object.port must be a port number, got {o.port}")
+    return f

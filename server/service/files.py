@@ -1,0 +1,139 @@
+"""ColonyFS: file metadata and snapshots, for members of a colony.
+
+The server keeps what ColonyOS keeps (labels, names, sizes, checksums, where
+the bytes are); clients move the bytes to and from object storage themselves.
+Members (approved executors and users) may add and remove; the colony owner
+may also read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pycolonies_like.core.clock import Clock
+from pycolonies_like.core.colonyfs import (
+    MAX_LISTED,
+    MAX_REVISIONS,
+    MAX_SNAPSHOT_FILES,
+    check_file,
+    check_file_name,
+    check_label,
+    check_snapshot_name,
+)
+from pycolonies_like.core.errors import InvalidArgument, NotFound, ResourceExhausted
+from pycolonies_like.core.models import File, FileData, FileLabel, Snapshot
+from server.service.guard import AccessGuard, new_id
+from server.store.base import Store
+
+
+class FileService:
+    def __init__(self, store: Store, guard: AccessGuard, clock: Clock) -> None:
+        self.store = store
+        self.guard = guard
+        self.clock = clock
+
+    async def add_file(self, caller: str, file: File) -> File:
+        await self.guard.member(caller, file.colonyname)
+        check_file(file)
+        stored = dataclasses.replace(file, fileid=new_id(), added=self.clock.now_ns())
+        return await self.store.add_file(stored)
+
+    async def get_file(
+        self, caller: str, colonyname: str, fileid: str, label: str, name: str, latest: bool
+    ) -> list[File]:
+        await self.guard.reader(caller, colonyname)
+        if fileid:
+            found = await self.store.get_file_by_id(colonyname, fileid)
+            if found is None:
+                raise NotFound(f"file {fileid!r} does not exist in colony {colonyname!r}")
+            return [found]
+        if not (label and name):
+            raise InvalidArgument("give a fileid, or a label and a name")
+        check_label(label)
+        check_file_name(name)
+        revisions = await self.store.get_file_revisions(
+            colonyname, label, name, 1 if latest else MAX_REVISIONS
+        )
+        if not revisions:
+            raise NotFound(f"no file {name!r} under label {label!r}")
+        return revisions
+
+    async def get_files(self, caller: str, colonyname: str, label: str) -> list[FileData]:
+        await self.guard.reader(caller, colonyname)
+        check_label(label)
+        files = await self.store.newest_files(colonyname, label, MAX_LISTED + 1)
+        if len(files) > MAX_LISTED:
+            raise ResourceExhausted(
+                f"more than {MAX_LISTED} files under label {label!r}: use narrower labels"
+            )
+        return [FileData(f.name, f.checksum, f.size, f.ref.s3object.object) for f in files]
+
+    async def get_file_labels(
+        self, caller: str, colonyname: str, name: str, exact: bool
+    ) -> list[FileLabel]:
+        await self.guard.reader(caller, colonyname)
+        if name:
+            check_label(name)
+        return await self.store.file_labels(colonyname, name, exact, MAX_LISTED)
+
+    async def remove_file(
+        self, caller: str, colonyname: str, fileid: str, label: str, name: str
+    ) -> int:
+        """Removes one revision (by id) or every revision of a name; the bytes
+        in object storage are the caller's to remove."""
+        await self.guard.member(caller, colonyname)
+        if fileid:
+            removed = await self.store.remove_file_by_id(colonyname, fileid)
+        elif label and name:
+            removed = await self.store.remove_file_by_name(
+                colonyname, check_label(label), check_file_name(name)
+            )
+        else:
+            raise InvalidArgument("give a fileid, or a label and a name")
+        if not removed:
+            raise NotFound(f"no such file in colony {colonyname!r}")
+        return removed
+
+    # --------------------------------------------------------- snapshots --
+
+    async def create_snapshot(
+        self, caller: str, colonyname: str, label: str, name: str
+    ) -> Snapshot:
+        await self.guard.member(caller, colonyname)
+        wanted = Snapshot(new_id(), colonyname, check_label(label), check_snapshot_name(name),
+                          added=self.clock.now_ns())  # fmt: skip
+        taken = await self.store.create_snapshot(wanted, MAX_SNAPSHOT_FILES)
+        if taken is None:
+            raise ResourceExhausted(
+                f"more than {MAX_SNAPSHOT_FILES} files under label {label!r}: snapshot a "
+                "narrower label"
+            )
+        return taken
+
+    async def get_snapshot(
+        self, caller: str, colonyname: str, snapshotid: str, name: str
+    ) -> Snapshot:
+        await self.guard.reader(caller, colonyname)
+        if not (snapshotid or name):
+            raise InvalidArgument("give a snapshotid or a name")
+        found = await self.store.get_snapshot(colonyname, snapshotid, name)
+        if found is None:
+            raise NotFound(f"snapshot {snapshotid or name!r} does not exist in {colonyname!r}")
+        return found
+
+    async def list_snapshots(self, caller: str, colonyname: str) -> list[Snapshot]:
+        await self.guard.reader(caller, colonyname)
+        return await self.store.list_snapshots(colonyname, MAX_LISTED)
+
+    async def remove_snapshot(
+        self, caller: str, colonyname: str, snapshotid: str, name: str
+    ) -> None:
+        await self.guard.member(caller, colonyname)
+        if not (snapshotid or name):
+            raise InvalidArgument("give a snapshotid or a name")
+        if not await self.store.remove_snapshot(colonyname, snapshotid, name):
+            raise NotFound(f"snapshot {snapshotid or name!r} does not exist in {colonyname!r}")
+
+    async def remove_all_snapshots(self, caller: str, colonyname: str) -> int:
+        await self.guard.member(caller, colonyname)
+        return await self.store.remove_all_snapshots(colonyname)
