@@ -26,6 +26,7 @@ from server.service.locations import LocationService
 from server.service.logs import LogService
 from server.service.processes import ProcessService
 from server.service.schedules import ScheduleService
+from server.service.sessions import SessionService
 from server.service.subscriptions import SubscriptionService
 from server.service.workflows import WorkflowService
 from server.store.base import Store
@@ -48,6 +49,7 @@ class Services:
         locations: LocationService,
         blueprints: BlueprintService,
         files: FileService,
+        sessions: SessionService,
     ) -> None:
         self.colonies = colonies  # colonies, executors, users, functions, statistics
         self.processes = processes  # submit, assign, close, fail, deadlines, reads
@@ -55,6 +57,7 @@ class Services:
         self.workflows = workflows  # process graphs and dynamic children
         self.schedules = schedules  # crons and generators
         self.subscriptions = subscriptions  # event streams
+        self.sessions = sessions  # dashboard sessions
         self.channels = channels  # live messages between a submitter and its executor
         self.locations = locations  # named places of a colony
         self.blueprints = blueprints  # declarative desired state, and its reconciliation
@@ -107,4 +110,5 @@ def build_services(
         locations=LocationService(store, guard),
         blueprints=BlueprintService(store, guard, clock, processes, schedules),
         files=FileService(store, guard, clock),
+        sessions=SessionService(store, clock),
     )

@@ -33,10 +33,11 @@ from server.store.nonces import Nonces
 from server.store.processes import Processes
 from server.store.queue import Queue
 from server.store.schedules import Schedules
+from server.store.sessions import Sessions
 
 
 class SqlStore(
     Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Channels, Blueprints,
-    Files,
+    Files, Sessions,
 ):  # fmt: skip
     """Every part of the store over one database (see the dialects for open/close)."""

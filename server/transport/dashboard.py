@@ -10,7 +10,8 @@ services as that identity, so it sees and does only what the identity's key
 could through the API (a removed executor or user loses access at once).
 Actions (POST) also need the session's CSRF token in `X-CSRF-Token`.
 
-Sessions live in this server's memory: a restart, logout or expiry ends them.
+Sessions are kept in the database (only a hash of their token), so every
+server on it, and every worker of one, knows them; logout or expiry ends them.
 
 Live updates: `/ui/api/colonies/{colony}/events` is a server-sent event
 stream. Events are gathered for BATCH_S and sent as one message holding the
@@ -26,7 +27,6 @@ import copy
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -38,6 +38,7 @@ from pycolonies_like.core.models import EventKind, ProcessState
 from server.auth import RequestVerifier
 from server.metrics import StatisticsHistory
 from server.service import Services
+from server.service.sessions import Session
 from server.transport import colonyos_json as cj
 from server.transport.http_gateway.wire import status_of
 
@@ -47,7 +48,6 @@ COOKIE = "colonies_session"
 SESSION_S = 8 * 3600.0
 BATCH_S = 0.25
 KEEPALIVE_S = 15.0
-MAX_SESSIONS = 10_000
 STATIC = {
     "app.js": "text/javascript",
     "style.css": "text/css",
@@ -61,13 +61,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-@dataclass
-class Session:
-    identity: str
-    expires_ns: int
-    csrf: str
 
 
 def _static(name: str) -> bytes:
@@ -103,7 +96,6 @@ class Dashboard:
         self.services: Services = server.services
         self.verifier: RequestVerifier = server.verifier
         self.history: StatisticsHistory | None = server.history
-        self.sessions: dict[str, Session] = {}
         self.session_s = SESSION_S
         self.keepalive_s = KEEPALIVE_S
 
@@ -160,14 +152,11 @@ class Dashboard:
                 "Ask `colonies dashboard` for a new one.\n"
             )
             return web.Response(status=401, text=text, headers=SECURITY_HEADERS)
-        now = self.services.now_ns()
-        self._prune(now)
-        if len(self.sessions) >= MAX_SESSIONS:
-            return web.Response(status=503, text="Too many dashboard sessions; try later.\n")
-        token = secrets.token_urlsafe(32)
-        self.sessions[token] = Session(
-            identity, now + int(self.session_s * 1e9), secrets.token_urlsafe(24)
-        )
+        try:
+            token, _ = await self.services.sessions.open(identity, self.session_s)
+            await self.services.durable()
+        except errors.ColoniesError as err:
+            return web.Response(status=status_of(err), text=f"{err.message}\n")
         response = web.HTTPSeeOther("/ui/", headers=SECURITY_HEADERS)
         response.set_cookie(
             COOKIE, token, max_age=int(self.session_s), path="/ui", httponly=True,
@@ -176,18 +165,9 @@ class Dashboard:
         log.info("dashboard login by %s...", identity[:12])
         raise response
 
-    def _prune(self, now: int) -> None:
-        for token in [t for t, s in self.sessions.items() if s.expires_ns <= now]:
-            del self.sessions[token]
-
-    def session(self, request: web.Request, *, action: bool = False) -> tuple[str, Session]:
+    async def session(self, request: web.Request, *, action: bool = False) -> tuple[str, Session]:
         token = request.cookies.get(COOKIE, "")
-        s = self.sessions.get(token)
-        if s is None:
-            raise errors.Unauthenticated("not logged in: open a link from `colonies dashboard`")
-        if s.expires_ns <= self.services.now_ns():
-            del self.sessions[token]
-            raise errors.Unauthenticated("the session has expired: log in again")
+        s = await self.services.sessions.get(token)
         if action and not secrets.compare_digest(request.headers.get("X-CSRF-Token", ""), s.csrf):
             raise errors.PermissionDenied("missing or wrong X-CSRF-Token")
         return token, s
@@ -195,7 +175,7 @@ class Dashboard:
     def api(self, handler: Any, *, action: bool = False) -> Any:
         async def handle(request: web.Request) -> web.Response:
             try:
-                token, s = self.session(request, action=action)
+                token, s = await self.session(request, action=action)
                 result = await handler(request, s.identity, token)
                 await self.services.durable()
             except errors.ColoniesError as err:
@@ -210,7 +190,7 @@ class Dashboard:
         return handle
 
     async def logout(self, request: web.Request, caller: str, token: str) -> Any:
-        self.sessions.pop(token, None)
+        await self.services.sessions.close(token)
         return {"loggedout": True}
 
     # ------------------------------------------------------------- reads --
@@ -219,7 +199,7 @@ class Dashboard:
         colonies = await self.services.colonies.readable_colonies(caller)
         return {
             "id": caller,
-            "csrf": self.sessions[token].csrf,
+            "csrf": (await self.services.sessions.get(token)).csrf,
             "colonies": [c.name for c in colonies],
         }
 
@@ -326,7 +306,7 @@ class Dashboard:
     async def events(self, request: web.Request) -> web.StreamResponse:
         colony = request.match_info["colony"]
         try:
-            _, s = self.session(request)
+            _, s = await self.session(request)
             stream = self.services.subscriptions.subscribe_events(s.identity, colony)
             first = await anext(stream)  # SUBSCRIBED, once the guard has let the caller in
         except errors.ColoniesError as err:
@@ -372,7 +352,7 @@ class Dashboard:
                 # logout, an expiry or a removal ends the stream too.
                 await asyncio.wait([pumping], timeout=self.keepalive_s)
                 if not pumping.done():
-                    self.session(request)
+                    await self.session(request)
                     await self.services.colonies.get_colony(s.identity, colony)
                     await response.write(b": ping\n\n")
             pumping.result()

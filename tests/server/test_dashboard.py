@@ -331,3 +331,19 @@ def test_the_live_stream_ends_with_the_session_or_the_access(web: ThreadedServer
     finally:
         conn.close()
         dashboard.keepalive_s = 15.0
+
+
+def test_a_session_works_on_every_server_of_the_database() -> None:
+    """Sessions live in the database: a second server (or worker) knows them."""
+    from tests.pg import database
+
+    with database(need_pg()) as url, ThreadedServer(http=True, db_url=url) as one, \
+            ThreadedServer(http=True, db_url=url, server_key=one.server_key) as two:  # fmt: skip
+        keys = bootstrap(one.client(), one.server_key, colonyname=unique(), executors=1)
+        user = Browser(one.http_port)
+        user.login(keys.user_key)
+        elsewhere = Browser(two.http_port)
+        elsewhere.cookie, elsewhere.csrf = user.cookie, user.csrf
+        assert elsewhere.json("GET", "/ui/api/me")["colonies"] == [keys.colonyname]
+        elsewhere.json("POST", "/ui/logout")
+        user.json("GET", "/ui/api/me", expect=401)
