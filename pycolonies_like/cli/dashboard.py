@@ -16,7 +16,8 @@ from pycolonies_like.signing import LOGIN_PATH, login_query
 @click.command()
 @click.option(
     "--url",
-    help="The server's HTTP address (default: http(s)://HOST:COLONIES_SERVER_HTTP_PORT, 50080).",
+    help="The server's HTTP address, e.g. https://... behind a TLS proxy "
+    "(default: http://HOST:COLONIES_SERVER_HTTP_PORT, 50080).",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the link in a browser.")
 @pass_settings
@@ -28,7 +29,7 @@ def dashboard(s: Settings, url: str | None, open_browser: bool) -> None:
     """
     if url is None:
         port = env_int(os.environ, "COLONIES_SERVER_HTTP_PORT", 50080)
-        url = f"{'https' if s.tls else 'http'}://{s.host}:{port}"
+        url = f"http://{s.host}:{port}"
     if not url.startswith(("http://", "https://")):
         raise CliError(f"--url must start with http:// or https://, got {url!r}")
     link = f"{url.rstrip('/')}{LOGIN_PATH}?{login_query(s.key())}"

@@ -27,6 +27,7 @@ from server.service.logs import LogService
 from server.service.processes import ProcessService
 from server.service.retention import RetentionService
 from server.service.schedules import ScheduleService
+from server.service.sessions import SessionService
 from server.service.subscriptions import SubscriptionService
 from server.service.workflows import WorkflowService
 from server.store.base import Store
@@ -50,6 +51,7 @@ class Services:
         blueprints: BlueprintService,
         files: FileService,
         retention: RetentionService,
+        sessions: SessionService,
     ) -> None:
         self.colonies = colonies  # colonies, executors, users, functions, statistics
         self.processes = processes  # submit, assign, close, fail, deadlines, reads
@@ -57,6 +59,7 @@ class Services:
         self.workflows = workflows  # process graphs and dynamic children
         self.schedules = schedules  # crons and generators
         self.subscriptions = subscriptions  # event streams
+        self.sessions = sessions  # dashboard sessions
         self.channels = channels  # live messages between a submitter and its executor
         self.locations = locations  # named places of a colony
         self.blueprints = blueprints  # declarative desired state, and its reconciliation
@@ -111,4 +114,5 @@ def build_services(
         blueprints=BlueprintService(store, guard, clock, processes, schedules),
         files=FileService(store, guard, clock),
         retention=RetentionService(store, clock),
+        sessions=SessionService(store, clock),
     )

@@ -35,10 +35,11 @@ from server.store.processes import Processes
 from server.store.queue import Queue
 from server.store.retention import Retention
 from server.store.schedules import Schedules
+from server.store.sessions import Sessions
 
 
 class SqlStore(
     Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Channels, Blueprints,
-    Files, Retention,
+    Files, Retention, Sessions,
 ):  # fmt: skip
     """Every part of the store over one database (see the dialects for open/close)."""

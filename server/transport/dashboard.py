@@ -10,7 +10,8 @@ services as that identity, so it sees and does only what the identity's key
 could through the API (a removed executor or user loses access at once).
 Actions (POST) also need the session's CSRF token in `X-CSRF-Token`.
 
-Sessions live in this server's memory: a restart, logout or expiry ends them.
+Sessions are kept in the database (only a hash of their token), so every
+server on it, and every worker of one, knows them; logout or expiry ends them.
 
 Live updates: `/ui/api/colonies/{colony}/events` is a server-sent event
 stream. Events are gathered for BATCH_S and sent as one message holding the
@@ -22,18 +23,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from aiohttp import web
 
-from pycolonies_like import signing
+from pycolonies_like import signing, tracing
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import EventKind, ProcessState
+from server.auth import RequestVerifier
+from server.metrics import StatisticsHistory
+from server.service import Services
+from server.service.sessions import Session
 from server.transport import colonyos_json as cj
 from server.transport.http_gateway.wire import status_of
 
@@ -43,7 +48,6 @@ COOKIE = "colonies_session"
 SESSION_S = 8 * 3600.0
 BATCH_S = 0.25
 KEEPALIVE_S = 15.0
-MAX_SESSIONS = 10_000
 STATIC = {
     "app.js": "text/javascript",
     "style.css": "text/css",
@@ -57,13 +61,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-@dataclass
-class Session:
-    identity: str
-    expires_ns: int
-    csrf: str
 
 
 def _static(name: str) -> bytes:
@@ -96,11 +93,11 @@ def _state(request: web.Request) -> ProcessState:
 class Dashboard:
     def __init__(self, server: Any) -> None:
         self.server = server
-        self.services = server.services
-        self.verifier = server.verifier
-        self.history = server.history
-        self.sessions: dict[str, Session] = {}
+        self.services: Services = server.services
+        self.verifier: RequestVerifier = server.verifier
+        self.history: StatisticsHistory | None = server.history
         self.session_s = SESSION_S
+        self.keepalive_s = KEEPALIVE_S
 
     def routes(self, app: web.Application) -> None:
         r = app.router
@@ -119,6 +116,7 @@ class Dashboard:
         r.add_get("/ui/api/processes/{id}", self.api(self.process))
         r.add_get("/ui/api/workflows/{id}", self.api(self.workflow))
         r.add_post("/ui/api/processes/{id}/cancel", self.api(self.cancel_process, action=True))
+        r.add_post("/ui/api/processes/{id}/rerun", self.api(self.rerun_process, action=True))
         r.add_post("/ui/api/workflows/{id}/cancel", self.api(self.cancel_workflow, action=True))
         r.add_post(
             "/ui/api/colonies/{colony}/executors/{name}/{verdict:approve|reject}",
@@ -154,14 +152,11 @@ class Dashboard:
                 "Ask `colonies dashboard` for a new one.\n"
             )
             return web.Response(status=401, text=text, headers=SECURITY_HEADERS)
-        now = self.services.now_ns()
-        self._prune(now)
-        if len(self.sessions) >= MAX_SESSIONS:
-            return web.Response(status=503, text="Too many dashboard sessions; try later.\n")
-        token = secrets.token_urlsafe(32)
-        self.sessions[token] = Session(
-            identity, now + int(self.session_s * 1e9), secrets.token_urlsafe(24)
-        )
+        try:
+            token, _ = await self.services.sessions.open(identity, self.session_s)
+            await self.services.durable()
+        except errors.ColoniesError as err:
+            return web.Response(status=status_of(err), text=f"{err.message}\n")
         response = web.HTTPSeeOther("/ui/", headers=SECURITY_HEADERS)
         response.set_cookie(
             COOKIE, token, max_age=int(self.session_s), path="/ui", httponly=True,
@@ -170,18 +165,9 @@ class Dashboard:
         log.info("dashboard login by %s...", identity[:12])
         raise response
 
-    def _prune(self, now: int) -> None:
-        for token in [t for t, s in self.sessions.items() if s.expires_ns <= now]:
-            del self.sessions[token]
-
-    def session(self, request: web.Request, *, action: bool = False) -> tuple[str, Session]:
+    async def session(self, request: web.Request, *, action: bool = False) -> tuple[str, Session]:
         token = request.cookies.get(COOKIE, "")
-        s = self.sessions.get(token)
-        if s is None:
-            raise errors.Unauthenticated("not logged in: open a link from `colonies dashboard`")
-        if s.expires_ns <= self.services.now_ns():
-            del self.sessions[token]
-            raise errors.Unauthenticated("the session has expired: log in again")
+        s = await self.services.sessions.get(token)
         if action and not secrets.compare_digest(request.headers.get("X-CSRF-Token", ""), s.csrf):
             raise errors.PermissionDenied("missing or wrong X-CSRF-Token")
         return token, s
@@ -189,7 +175,7 @@ class Dashboard:
     def api(self, handler: Any, *, action: bool = False) -> Any:
         async def handle(request: web.Request) -> web.Response:
             try:
-                token, s = self.session(request, action=action)
+                token, s = await self.session(request, action=action)
                 result = await handler(request, s.identity, token)
                 await self.services.durable()
             except errors.ColoniesError as err:
@@ -204,7 +190,7 @@ class Dashboard:
         return handle
 
     async def logout(self, request: web.Request, caller: str, token: str) -> Any:
-        self.sessions.pop(token, None)
+        await self.services.sessions.close(token)
         return {"loggedout": True}
 
     # ------------------------------------------------------------- reads --
@@ -213,7 +199,7 @@ class Dashboard:
         colonies = await self.services.colonies.readable_colonies(caller)
         return {
             "id": caller,
-            "csrf": self.sessions[token].csrf,
+            "csrf": (await self.services.sessions.get(token)).csrf,
             "colonies": [c.name for c in colonies],
         }
 
@@ -268,7 +254,7 @@ class Dashboard:
         p = await self.services.processes.get_process(caller, processid)
         page = await self.services.logs.get_logs(caller, processid, 500, latest=True)
         return {
-            "process": cj.process_json(p),
+            "process": {**cj.process_json(p), "attempt": p.attempt},
             "logs": [cj.log_json(e) for e in page.entries],
             "more": page.more,
         }
@@ -289,6 +275,19 @@ class Dashboard:
         p = await self.services.processes.cancel_process(caller, request.match_info["id"])
         return cj.process_json(p)
 
+    async def rerun_process(self, request: web.Request, caller: str, token: str) -> Any:
+        """Submits the process' spec again, as the logged-in identity (who must be
+        allowed to submit), with a trace of its own."""
+        p = await self.services.processes.get_process(caller, request.match_info["id"])
+        if p.processgraphid:
+            raise errors.InvalidArgument(
+                "a process of a workflow cannot be rerun alone; submit the workflow again"
+            )
+        spec = copy.deepcopy(p.spec)
+        for key in (tracing.TRACEPARENT, tracing.TRACESTATE):
+            spec.env.pop(key, None)
+        return cj.process_json(await self.services.processes.submit(caller, spec))
+
     async def cancel_workflow(self, request: web.Request, caller: str, token: str) -> Any:
         g = await self.services.workflows.cancel_graph(caller, request.match_info["id"])
         return cj.graph_json(g)
@@ -307,7 +306,7 @@ class Dashboard:
     async def events(self, request: web.Request) -> web.StreamResponse:
         colony = request.match_info["colony"]
         try:
-            _, s = self.session(request)
+            _, s = await self.session(request)
             stream = self.services.subscriptions.subscribe_events(s.identity, colony)
             first = await anext(stream)  # SUBSCRIBED, once the guard has let the caller in
         except errors.ColoniesError as err:
@@ -349,8 +348,12 @@ class Dashboard:
             await response.write(b": subscribed\n\n")
             while not pumping.done():
                 # A comment now and then: a page that went away shows up as a failed write.
-                await asyncio.wait([pumping], timeout=KEEPALIVE_S)
+                # The session and the identity's access are checked again each time: a
+                # logout, an expiry or a removal ends the stream too.
+                await asyncio.wait([pumping], timeout=self.keepalive_s)
                 if not pumping.done():
+                    await self.session(request)
+                    await self.services.colonies.get_colony(s.identity, colony)
                     await response.write(b": ping\n\n")
             pumping.result()
         except (ConnectionError, errors.ColoniesError):

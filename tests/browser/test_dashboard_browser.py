@@ -121,6 +121,13 @@ def test_login_watch_a_workflow_finish_follow_a_log_and_cancel(
     page.click('button[data-action="cancel"]')
     page.wait_for_selector('#process [data-state="4"]')
     assert client.get_process(pid, keys.user_key).state == ProcessState.CANCELLED
+    page.click('button[data-action="rerun"]')
+    page.wait_for_function(
+        f"() => location.hash.startsWith('#/process/') && !location.hash.includes('{pid}')"
+    )
+    page.wait_for_selector('#process [data-state="0"]')
+    copy = page.evaluate("location.hash").split("/")[-1]
+    assert client.get_process(copy, keys.user_key).spec.funcname == "work"
 
     # Logging out ends the session for every later request.
     page.click("#logout")

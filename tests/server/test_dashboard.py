@@ -271,3 +271,79 @@ def test_the_dashboard_can_be_turned_off() -> None:
     with ThreadedServer(http=True, dashboard=False) as srv:
         assert Browser(srv.http_port).request("GET", "/ui/")[0] == 404
         assert Browser(srv.http_port).request("GET", "/metrics")[0] == 200
+
+
+def test_rerun_submits_the_spec_again_as_the_logged_in_identity(web: ThreadedServer) -> None:
+    client = web.client()
+    keys = bootstrap(client, web.server_key, colonyname=unique(), executors=1)
+    c = keys.colonyname
+    s = spec(
+        c,
+        args=[1, 2],
+        env={"TRACEPARENT": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "MODE": "x"},
+    )
+    p = client.submit_func_spec(s, keys.user_key)
+    client.close(client.assign(c, 5, keys.executor_key).processid, [3], keys.executor_key)
+    user = Browser(web.http_port)
+    user.login(keys.user_key)
+    copy = user.json("POST", f"/ui/api/processes/{p.processid}/rerun")
+    assert copy["processid"] != p.processid and copy["state"] == ProcessState.WAITING
+    again = client.get_process(copy["processid"], keys.user_key)
+    assert again.spec.args == [1, 2] and again.spec.env == {"MODE": "x"}
+    assert again.initiatorname == "user"
+    # The colony owner may read but not submit: the same rule as the API.
+    owner = Browser(web.http_port)
+    owner.login(keys.colony_key)
+    assert (
+        "cannot submit work"
+        in owner.json("POST", f"/ui/api/processes/{p.processid}/rerun", expect=403)["error"]
+    )
+    graph = client.submit_workflow(
+        {"colonyname": c, "functionspecs": [{"nodename": "a", "funcname": "f", "conditions": {
+            "colonyname": c, "executortype": keys.executortype}}]}, keys.user_key)  # fmt: skip
+    member = client.get_processes_for_workflow(graph.processgraphid, c, keys.user_key)[0]
+    error = user.json("POST", f"/ui/api/processes/{member.processid}/rerun", expect=400)["error"]
+    assert error == "a process of a workflow cannot be rerun alone; submit the workflow again"
+
+
+@pytest.mark.parametrize("how", ["logout", "removed"])
+def test_the_live_stream_ends_with_the_session_or_the_access(web: ThreadedServer, how: str) -> None:
+    client = web.client()
+    keys = bootstrap(client, web.server_key, colonyname=unique(), executors=1)
+    user = Browser(web.http_port)
+    user.login(keys.user_key)
+    dashboard = web.server.dashboard
+    dashboard.keepalive_s = 0.2
+    conn = http.client.HTTPConnection("127.0.0.1", web.http_port, timeout=10)
+    try:
+        conn.request("GET", f"/ui/api/colonies/{keys.colonyname}/events",
+                     headers={"Cookie": user.cookie})  # fmt: skip
+        reply = conn.getresponse()
+        assert reply.readline() == b": subscribed\n"
+        if how == "logout":
+            user.json("POST", "/ui/logout")
+        else:
+            client.remove_user(keys.colonyname, "user", keys.colony_key)
+        started = time.monotonic()
+        rest = reply.read()  # returns once the server ends the stream
+        assert time.monotonic() - started < 5
+        assert b"data:" not in rest
+    finally:
+        conn.close()
+        dashboard.keepalive_s = 15.0
+
+
+def test_a_session_works_on_every_server_of_the_database() -> None:
+    """Sessions live in the database: a second server (or worker) knows them."""
+    from tests.pg import database
+
+    with database(need_pg()) as url, ThreadedServer(http=True, db_url=url) as one, \
+            ThreadedServer(http=True, db_url=url, server_key=one.server_key) as two:  # fmt: skip
+        keys = bootstrap(one.client(), one.server_key, colonyname=unique(), executors=1)
+        user = Browser(one.http_port)
+        user.login(keys.user_key)
+        elsewhere = Browser(two.http_port)
+        elsewhere.cookie, elsewhere.csrf = user.cookie, user.csrf
+        assert elsewhere.json("GET", "/ui/api/me")["colonies"] == [keys.colonyname]
+        elsewhere.json("POST", "/ui/logout")
+        user.json("GET", "/ui/api/me", expect=401)

@@ -58,8 +58,8 @@ function action(label, path, done) {
     onclick: async (ev) => {
       ev.target.disabled = true;
       try {
-        await api(path, "POST");
-        if (done) done();
+        const result = await api(path, "POST");
+        if (done) done(result);
       } catch (err) {
         alert(err.message);
       } finally {
@@ -179,14 +179,16 @@ async function process(id) {
       [["id", h("span", { class: "mono" }, p.processid)], ["state", stateName(p.state)],
         ["function", p.spec.funcname], ["executor type", p.spec.conditions.executortype],
         ["submitted", when(p.submissiontime)], ["started", when(p.starttime)],
-        ["ended", when(p.endtime)], ["retries", p.retries],
+        ["ended", when(p.endtime)], ["attempt", p.attempt], ["retries", p.retries],
         ["workflow", p.processgraphid ? h("a", { href: "#/workflow/" + p.processgraphid }, short(p.processgraphid)) : "-"],
         ["output", h("span", { class: "mono" }, JSON.stringify(p.out))],
         ["errors", h("span", { class: "error" }, p.errors.join("; "))]]
         .map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, v)))),
-    final ? null : action("Cancel", `/ui/api/processes/${p.processid}/cancel`, route),
-    h("h2", {}, "Spec"), h("pre", {}, JSON.stringify(p.spec, null, 2)),
-    h("h2", {}, "Log"), h("pre", { id: "log" }, logs.map((e) => e.message).join("")));
+    final ? null : action("Cancel", `/ui/api/processes/${p.processid}/cancel`, () => route()),
+    final && !p.processgraphid ? action("Rerun", `/ui/api/processes/${p.processid}/rerun`,
+      (copy) => { location.hash = "#/process/" + copy.processid; }) : null,
+    h("h2", {}, "Log"), h("pre", { id: "log" }, logs.map((e) => e.message).join("")),
+    h("h2", {}, "Spec"), h("pre", {}, JSON.stringify(p.spec, null, 2)));
   if (!final) refresh = setTimeout(route, 1000);
 }
 
@@ -227,7 +229,7 @@ async function workflow(id) {
   const stateCell = h("span", { id: "graph-state" }, stateName(g.state));
   show(h("h1", {}, "Workflow ", h("span", { class: "mono" }, short(g.processgraphid)), " ", stateCell),
     colonyNav(g.colonyname),
-    g.state >= 2 ? null : action("Cancel", `/ui/api/workflows/${g.processgraphid}/cancel`, route),
+    g.state >= 2 ? null : action("Cancel", `/ui/api/workflows/${g.processgraphid}/cancel`, () => route()),
     h("p", {}, g.nodes.length, " processes"), drawGraph(g));
   const rects = new Map();
   for (const r of document.querySelectorAll("#graph rect")) rects.set(r.dataset.node, r);
