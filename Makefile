@@ -50,6 +50,7 @@ check-protos: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/lifecycle.py
 	$(PY) bench/workflow.py
+	$(PY) bench/channels.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

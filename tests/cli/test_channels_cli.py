@@ -43,7 +43,8 @@ def running(dev: Dev, tmp_path: Path) -> str:
     pid = dev.run("function", "submit", "--spec", str(spec)).stdout.strip()
     client = Colonies("127.0.0.1", int(dev.env["COLONIES_SERVER_PORT"]))
     try:
-        assert client.assign("dev", 5, dev.env["COLONIES_PRVKEY"]).processid == pid
+        process = client.assign("dev", 5, dev.env["COLONIES_PRVKEY"])
+        assert process.processid == pid
         _taken.append(pid)
     finally:
         client.close_channel()
