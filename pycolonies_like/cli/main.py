@@ -16,6 +16,7 @@ from pycolonies_like.cli.admin import colony, executor, user
 from pycolonies_like.cli.common import CliError, cli_main
 from pycolonies_like.cli.context import Settings
 from pycolonies_like.cli.flows import cron, generator, workflow
+from pycolonies_like.cli.fs import fs, snapshot
 from pycolonies_like.cli.plugins import PluginGroup
 from pycolonies_like.cli.security import security
 from pycolonies_like.cli.work import attribute, function, log, process
@@ -41,7 +42,7 @@ def cli(
 
 
 for command in (security, colony, executor, user, function, process, log, attribute, workflow,
-                cron, generator):  # fmt: skip
+                cron, generator, fs, snapshot):  # fmt: skip
     cli.add_command(command)
 
 
