@@ -15,7 +15,7 @@ given), registers E executors, then measures:
                    and wait ahead of the rest in priority
 
     python bench/lifecycle.py [--processes 20000] [--executors 8] [--db postgresql://...]
-                              [--replicas 2] [--depth-only] [--shapes 8]
+                              [--replicas 2] [--workers 2] [--depth-only] [--shapes 8]
 """
 
 from __future__ import annotations
@@ -132,6 +132,19 @@ def runnable_only(shapes: int) -> Callable[[int], FuncSpec]:
     return lambda i: make(i % n)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children that are still running (a
+    server's workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    return total + sum(cpu_seconds(int(c)) for c in children)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -207,6 +220,8 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="colonies-bench-") as tmp:
         server_key = generate_private_key()
         server_args = ["--db", args.db] if args.db else []
+        if args.workers > 1:
+            server_args += ["--workers", str(args.workers)]
         if args.sqlite_sync:
             server_args += ["--sqlite-sync", args.sqlite_sync]
         servers = [
@@ -215,7 +230,10 @@ async def run(args: argparse.Namespace) -> None:
             ).start()
             for i in range(args.replicas)
         ]
-        clients = [AsyncColonies("127.0.0.1", s.port) for s in servers]
+        # One channel is one connection, and the workers of a server share
+        # connections out as they come: a few channels per worker.
+        channels = 1 if args.workers == 1 else 4 * args.workers
+        clients = [AsyncColonies("127.0.0.1", s.port) for s in servers for _ in range(channels)]
         try:
             client = clients[0]
             colony_key, keys = await setup(client, server_key, e)
@@ -231,7 +249,8 @@ async def run(args: argparse.Namespace) -> None:
             store = (
                 args.db.split("://")[0] if args.db else f"sqlite ({args.sqlite_sync or 'normal'})"
             )
-            print(f"store: {store}; replicas: {args.replicas}; executors: {e}; processes: {n}")
+            print(f"store: {store}; replicas: {args.replicas}; workers: {args.workers}; "
+                  f"executors: {e}; processes: {n}")  # fmt: skip
 
             if args.depth_only:
                 await depth(client, colony_key, user_key, args)
@@ -247,11 +266,16 @@ async def run(args: argparse.Namespace) -> None:
             rate = await drain_unary_multi(pick, keys, n // 4)
             print(f"assign+close, unary calls {rate:8.0f} processes/s")
 
+            pids = [s.proc.pid for s in servers if s.proc is not None]
+            cpu0 = sum(cpu_seconds(pid) for pid in pids)
             t0 = time.perf_counter()
             submitter = asyncio.create_task(submit_batches(client, user_key, n, batch=50))
             await drain_sessions_multi(pick, keys, n)
             await submitter
-            print(f"full lifecycle, sessions  {n / (time.perf_counter() - t0):8.0f} processes/s")
+            wall = time.perf_counter() - t0
+            cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0
+            print(f"full lifecycle, sessions  {n / wall:8.0f} processes/s; server CPU "
+                  f"{cpu / n * 1e6:.0f} us per process ({cpu / wall:.2f} cores busy)")  # fmt: skip
 
             lat = await latency_unary(client, user_key, keys[0], args.samples)
             print(
@@ -332,6 +356,7 @@ def main() -> None:
     parser.add_argument("--depth-only", action="store_true", help="only the queue depth test")
     parser.add_argument("--db", help="postgresql://... (default: SQLite)")
     parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     parser.add_argument("--sqlite-sync", choices=["normal", "full"])
     asyncio.run(run(parser.parse_args()))
 

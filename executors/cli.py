@@ -47,6 +47,14 @@ def executor_types(s: Settings) -> None:
     "--arg", "args", multiple=True, help="key=value option for the executor (repeatable)."
 )
 @click.option("--systemd", is_flag=True, help="Speak the sd_notify protocol (READY, WATCHDOG).")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    help="Serve Prometheus metrics on this port (0: any free port; default: none).",
+)
+@click.option(
+    "--metrics-host", default="127.0.0.1", show_default=True, help="Address of the metrics port."
+)
 @click.option("--location", help="Where it runs (processes may ask for a location).")
 @click.option("--cpu", help="CPUs to offer, e.g. 4 or 3500m (default: detected).")
 @click.option("--mem", help="Memory to offer, e.g. 16Gi (default: detected).")
@@ -62,9 +70,10 @@ def executor_types(s: Settings) -> None:
 @pass_settings
 def executor_start(
     s: Settings, name: str, executor_name: str | None, concurrency: int | None, grace: float,
-    args: tuple[str, ...], systemd: bool, location: str | None, cpu: str | None,
-    mem: str | None, storage: str | None, gpu_count: int | None, gpu_name: str | None,
-    gpu_mem: str | None, capabilities_file: str | None, verbose: bool,
+    args: tuple[str, ...], systemd: bool, metrics_port: int | None, metrics_host: str,
+    location: str | None, cpu: str | None, mem: str | None, storage: str | None,
+    gpu_count: int | None, gpu_name: str | None, gpu_mem: str | None,
+    capabilities_file: str | None, verbose: bool,
 ) -> None:  # fmt: skip
     """Run a ready-made executor (see `colonies executor types`) until Ctrl+C."""
     from executors import machine
@@ -87,7 +96,7 @@ def executor_start(
         settings = ExecutorSettings.from_env(
             host=s.host, port=s.port, tls=s.tls, colonyname=s.colonyname or None,
             name=executor_name, concurrency=concurrency, grace_s=grace, systemd=systemd,
-            locationname=location,
+            metrics_port=metrics_port, metrics_host=metrics_host, locationname=location,
         )  # fmt: skip
         given = machine.Overrides(cpu=cpu, mem=mem, storage=storage, gpu_count=gpu_count,
                                   gpu_name=gpu_name, gpu_mem=gpu_mem)  # fmt: skip
@@ -103,6 +112,9 @@ def executor_start(
         raise CliError(str(err)) from None
     if not settings.colonyname:
         raise CliError("no colony: set COLONIES_COLONY_NAME or pass --colony")
+    from executors.confine import confine
+
+    confine()  # the keys are in `settings` now: out of the environment, out of /proc
     runtime = ExecutorRuntime(plugin.executortype, settings)
     try:
         plugin.setup(runtime, options)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
+from executors.channels import ProcessChannel
 from pycolonies_like.core.models import Process
 
 
 class Reports(Protocol):
-    """Where a context's log lines and heartbeats go (the runtime)."""
+    """Where a context's log lines and heartbeats go (the runtime), and its client."""
+
+    client: Any
+    key: str
 
     def _queue_log(self, process: Process, message: str) -> None: ...
     def _queue_heartbeat(self, process: Process) -> None: ...
@@ -24,6 +28,7 @@ class ProcessContext:
         self._loop = asyncio.get_running_loop()
         self.process = process
         self.cancelled = asyncio.Event()
+        self._channels: dict[str, ProcessChannel] = {}
 
     @property
     def is_cancelled(self) -> bool:
@@ -51,3 +56,12 @@ class ProcessContext:
     def heartbeat(self) -> None:
         """Moves the process' deadline to now + maxexectime (for long work)."""
         self._call(self._runtime._queue_heartbeat)
+
+    def channel(self, name: str) -> ProcessChannel:
+        """A channel of the process (declared in its spec), to talk with its submitter."""
+        found = self._channels.get(name)
+        if found is None:
+            found = self._channels[name] = ProcessChannel(
+                self._runtime.client, self._loop, self.process, name, self._runtime.key
+            )
+        return found

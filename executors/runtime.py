@@ -63,8 +63,11 @@ from executors.functions import (
     call_function,
     user_traceback,
 )
+from executors.metrics import RuntimeMetrics
 from executors.outbox import Outbox
+from executors.reconcilers import CLEANUP, Cleanup, Reconcile, Reconcilers
 from executors.settings import ExecutorSettings
+from pycolonies_like import tracing
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import Process
@@ -74,6 +77,7 @@ from pycolonies_like.session import ExecutorSession
 from pycolonies_like.systemd import SystemdNotifier
 
 log = logging.getLogger("colonies.executor")
+_OUTCOME = {"close": "closed", "fail": "failed"}
 
 MAX_BACKOFF = 30.0
 # Errors after which a report may still get through later: the server is away (Unavailable,
@@ -90,6 +94,7 @@ class ExecutorRuntime:
         self.executortype = executortype
         self.settings = settings or ExecutorSettings.from_env()
         self.functions: dict[str, ServedFunction] = {}
+        self.reconcilers = Reconcilers(self)
         self.client: Any = None
         self.session: ExecutorSession | None = None
         self.name = ""
@@ -107,6 +112,8 @@ class ExecutorRuntime:
         self._flush_by: float | None = None  # on shutdown: when undelivered reports give up
         self._drained = False
         self._may_release = asyncio.Event()  # set on shutdown once the session is closed
+        self.metrics: RuntimeMetrics | None = None
+        self.metrics_port = 0  # bound once serving, when metrics are on
 
     # ------------------------------------------------------------ setup --
 
@@ -118,6 +125,35 @@ class ExecutorRuntime:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             summary = description or (fn.__doc__ or "").strip().split("\n")[0]
             self.functions[name or fn.__name__] = ServedFunction.of(fn, summary)
+            return fn
+
+        return register
+
+    def reconciler(
+        self, kind: str, function: str = "reconcile"
+    ) -> Callable[[Reconcile], Reconcile]:
+        """Registers `fn(blueprint, ctx) -> status | None` for blueprints of `kind`,
+        served as `function` (the definition's handler functionName) and, for
+        removed blueprints, as "cleanup" (see executors/reconcilers.py)."""
+
+        def register(fn: Reconcile) -> Reconcile:
+            self.reconcilers.kinds[kind] = fn
+            kinds = ", ".join(sorted(self.reconcilers.kinds))
+            self.functions[function] = ServedFunction.of(
+                self.reconcilers.reconcile, f"reconciles blueprints of {kinds}"
+            )
+            self.functions.setdefault(
+                CLEANUP, ServedFunction.of(self.reconcilers.cleanup, "cleans up after blueprints")
+            )
+            return fn
+
+        return register
+
+    def cleanup(self, kind: str) -> Callable[[Cleanup], Cleanup]:
+        """Registers `fn(blueprint_name, ctx)`, run when a blueprint of `kind` is removed."""
+
+        def register(fn: Cleanup) -> Cleanup:
+            self.reconcilers.cleanups[kind] = fn
             return fn
 
         return register
@@ -139,6 +175,11 @@ class ExecutorRuntime:
             raise errors.InvalidArgument("no colony: set COLONIES_COLONY_NAME")
         self._pool = ThreadPoolExecutor(max_workers=s.concurrency, thread_name_prefix="function")
         self.client = AsyncColonies(s.host, s.port, s.tls)
+        traced_here = not tracing.enabled() and tracing.configure("colonies-executor")
+        if s.metrics_port is not None:
+            self.metrics = RuntimeMetrics(lambda: list(self.functions), self._running_functions)
+            self.metrics_port = self.metrics.serve(s.metrics_port, s.metrics_host)
+            log.info("metrics on http://%s:%d/metrics", s.metrics_host, self.metrics_port)
         try:
             await self._identify()
             for fname, f in self.functions.items():
@@ -163,6 +204,15 @@ class ExecutorRuntime:
             await self._unregister()
             await self.client.close_channel()
             self._pool.shutdown(wait=False, cancel_futures=True)
+            if self.metrics is not None:
+                self.metrics.stop()
+            if traced_here:
+                tracing.shutdown()
+
+    def _running_functions(self) -> list[str]:
+        assert self.metrics is not None
+        label = self.metrics.label
+        return [label(ctx.process.spec.funcname) for _, ctx in list(self.running.values())]
 
     def _on_signal(self) -> None:
         assert self.stopping is not None
@@ -188,6 +238,7 @@ class ExecutorRuntime:
                 mine = []
             if mine and mine[0].executortype == self.executortype and mine[0].state == 1:
                 self.name, self.key = mine[0].executorname, s.prvkey
+                s.colony_prvkey = ""  # not needed: keep no more keys than it must
                 return
         if not s.colony_prvkey:
             raise errors.PermissionDenied(
@@ -362,11 +413,24 @@ class ExecutorRuntime:
 
     async def _run(self, process: Process, ctx: ProcessContext) -> None:
         ending: tuple[str, list[Any]] | None = None
+        started = time.monotonic()
+        attributes = {
+            "colonies.process_id": process.processid,
+            "colonies.executor": self.name,
+            "colonies.attempt": process.attempt,
+        }
         try:
-            ending = await self._call(process, ctx)
+            name = f"colonies run {process.spec.funcname}"
+            with tracing.running(name, process.spec.env, attributes) as traced:
+                ending = await self._call(process, ctx)
+                if ending is not None and ending[0] == "fail":
+                    traced("; ".join(str(e) for e in ending[1]) or "failed")
         except asyncio.CancelledError:
             pass  # taken back, or handed back on shutdown: nothing to report
         finally:
+            if self.metrics is not None:
+                outcome = "cancelled" if ending is None else _OUTCOME[ending[0]]
+                self.metrics.ended_call(process.spec.funcname, outcome, time.monotonic() - started)
             if ending is None:
                 self._finish(process, None)
             else:

@@ -27,6 +27,9 @@ class ExecutorSettings:
     log_buffer_chars: int = 16 * 1024 * 1024
     # On shutdown, after the grace period: how long undelivered reports may wait.
     flush_s: float = 5.0
+    # Serve Prometheus metrics on this port (0: any free port); None: no metrics.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
     # What it registers itself with: where it is, and what the machine has
     # (detected, with these overrides; see executors/machine.py).
     locationname: str = ""

@@ -10,8 +10,10 @@ maxexectime has passed. A zero exit status closes the process with the last
 output line; any other fails it with the exit status and that line.
 
 Anyone who may submit to the colony may run any command as the user of this
-executor: run it only where that is intended. The executor's own keys are
-removed from the child's environment.
+executor: run it only where that is intended. The executor's keys are out of
+the commands' reach (see executors/confine.py): key variables are not passed
+on and the executor is non-dumpable. `--arg run-as=USER` (the executor running
+as root) runs the commands as that user, with its home and no other groups.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import pwd
 import shlex
 import signal
 import time
@@ -56,15 +59,33 @@ async def _kill(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
+def run_as(name: str) -> pwd.struct_passwd:
+    """The user commands run as; ValueError when that cannot be."""
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        raise ValueError(f"run-as: no user {name!r} on this machine") from None
+    if os.geteuid() != 0 and user.pw_uid != os.geteuid():
+        raise ValueError("run-as needs the executor to run as root (to switch to that user)")
+    if user.pw_uid == 0:
+        raise ValueError("run-as must name an unprivileged user, not root")
+    return user
+
+
 async def run_command(
-    command: str, ctx: ProcessContext, cwd: str | None = None
-) -> tuple[int | None, list[str]]:
+    command: str, ctx: ProcessContext, cwd: str | None = None,
+    user: pwd.struct_passwd | None = None,
+) -> tuple[int | None, list[str]]:  # fmt: skip
     """Runs the command; returns (exit status or None if killed at the deadline, last lines)."""
-    env = {k: v for k, v in os.environ.items() if "PRVKEY" not in k}
+    env = {k: v for k, v in os.environ.items() if "PRVKEY" not in k.upper()}
+    as_user: dict[str, Any] = {}
+    if user is not None:
+        env.update(HOME=user.pw_dir, USER=user.pw_name, LOGNAME=user.pw_name)
+        as_user = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
     env.update(ctx.process.spec.env)
     proc = await asyncio.create_subprocess_shell(
         command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        stdin=asyncio.subprocess.DEVNULL, cwd=cwd, env=env, start_new_session=True,
+        stdin=asyncio.subprocess.DEVNULL, cwd=cwd, env=env, start_new_session=True, **as_user,
     )  # fmt: skip
     tail: deque[str] = deque(maxlen=20)
 
@@ -94,13 +115,15 @@ async def run_command(
 
 
 def setup(runtime: ExecutorRuntime, options: Mapping[str, str]) -> None:
+    user = run_as(options["run-as"]) if options.get("run-as") else None
+
     @runtime.function("shell")
     async def shell(*args: Any, ctx: ProcessContext, cmd: str | None = None,
                     cwd: str | None = None) -> list[str]:  # fmt: skip
         """Runs a shell command line."""
         command = _command(args, cmd)
         ctx.log(f"$ {command}")
-        status, tail = await run_command(command, ctx, cwd or options.get("cwd"))
+        status, tail = await run_command(command, ctx, cwd or options.get("cwd"), user)
         last = tail[-1] if tail else ""
         if status is None:
             raise TimeoutError(f"the command ran past maxexectime and was killed: {last}")

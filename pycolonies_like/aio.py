@@ -19,12 +19,16 @@ from typing import Any
 
 import grpc
 
-from pycolonies_like import compat, convert, objects, replies
+from pycolonies_like import compat, convert, objects, replies, tracing
 from pycolonies_like.channel import DEFAULT_PORT, AsyncSignedChannel, Endpoint, open_channel
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
     FINAL_STATES,
     Attribute,
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintHistory,
+    ChannelEntry,
     Colony,
     Cron,
     Event,
@@ -34,6 +38,7 @@ from pycolonies_like.core.models import (
     FileLabel,
     Function,
     Generator,
+    Location,
     LogEntry,
     Process,
     ProcessGraph,
@@ -41,6 +46,7 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
+from pycolonies_like.core.rules import check_timeout
 from pycolonies_like.proto import colonies_pb2 as pb
 from pycolonies_like.proto.colonies_stubs import AsyncColoniesStub
 from pycolonies_like.session import ExecutorSession
@@ -62,9 +68,40 @@ class AsyncColonies(Endpoint):
         super().__init__(host, port, tls, timeout)
         self.channel = open_channel(grpc.aio, self.target, tls, root_certificates, options)
         self.rpc = AsyncColoniesStub(AsyncSignedChannel(self.channel, self.target, timeout))
+        # Assignments of unary `assign` not yet confirmed (see compat.ACK_DELAY_S).
+        self._acks: dict[str, asyncio.TimerHandle] = {}
+        self._acking: set[asyncio.Task[None]] = set()
 
     async def close_channel(self) -> None:
+        for handle in self._acks.values():
+            handle.cancel()
+        self._acks.clear()
         await self.channel.close()
+
+    def _ack_later(self, process: Process, prvkey: str) -> None:
+        request = compat.acknowledge(process.processid, process.attempt)
+        self._said(process.processid)
+        self._acks[process.processid] = asyncio.get_running_loop().call_later(
+            compat.ACK_DELAY_S, self._ack_now, process.processid, request, prvkey
+        )
+
+    def _ack_now(self, pid: str, request: pb.AcknowledgeRequest, prvkey: str) -> None:
+        self._acks.pop(pid, None)
+        task = asyncio.ensure_future(self._send_ack(request, prvkey))
+        self._acking.add(task)
+        task.add_done_callback(self._acking.discard)
+
+    async def _send_ack(self, request: pb.AcknowledgeRequest, prvkey: str) -> None:
+        try:
+            await self.rpc.Acknowledge(request, prvkey)
+        except Exception:  # closed meanwhile, or the client is gone: the lease decides
+            pass
+
+    def _said(self, processid: Any) -> None:
+        if self._acks:
+            handle = self._acks.pop(compat.pid_of(processid), None)
+            if handle is not None:
+                handle.cancel()
 
     async def __aenter__(self) -> AsyncColonies:
         return self
@@ -172,30 +209,54 @@ class AsyncColonies(Endpoint):
 
     # ------------------------------------------------------- processes --
 
-    async def submit_func_spec(self, spec: Any, prvkey: str, idempotency_key: str = "") -> Process:
-        reply = await self.rpc.Submit(compat.submit(spec, idempotency_key), prvkey)
+    async def submit_func_spec(
+        self, spec: Any, prvkey: str, idempotency_key: str = "", *, notbefore: int = 0,
+        delay: float = 0.0,
+    ) -> Process:  # fmt: skip
+        """Submits a process; it may not run before `notbefore` (unix ns) or
+        `delay` seconds from now, when given."""
+        request = compat.submit(spec, idempotency_key, notbefore, delay)
+        with tracing.submitting(f"colonies submit {request.spec.funcname}", [request.spec.env]):
+            reply = await self.rpc.Submit(request, prvkey)
+        return convert.process_from_pb(reply)
+
+    async def rerun(self, processid: Any, prvkey: str) -> Process:
+        """Runs a failed or cancelled process again, as a new attempt."""
+        reply = await self.rpc.RerunProcess(compat.process_id(processid), prvkey)
         return convert.process_from_pb(reply)
 
     # The seed tutorial calls it `submit`.
     submit = submit_func_spec
 
     async def submit_batch(self, specs: Sequence[Any], prvkey: str) -> list[Process]:
-        return replies.processes(await self.rpc.SubmitBatch(compat.submit_batch(specs), prvkey))
+        request = compat.submit_batch(specs)
+        with tracing.submitting("colonies submit batch", [s.env for s in request.specs]):
+            return replies.processes(await self.rpc.SubmitBatch(request, prvkey))
 
     async def assign(self, colonyname: str, timeout: float, prvkey: str) -> Process:
         """Waits up to `timeout` seconds for a process; raises NoProcessAvailable."""
+        check_timeout(timeout, float("inf"))  # the server says the same, but the call needs one
         request = pb.AssignRequest(colonyname=colonyname, timeout=timeout)
         reply = await self.rpc.Assign(request, prvkey, timeout=max(timeout, 0) + 30)
-        return replies.assigned(reply)
+        process = replies.assigned(reply)
+        self._ack_later(process, prvkey)  # the server takes back what nobody confirms
+        return process
+
+    async def acknowledge(self, processid: Any, prvkey: str, attempt: int | None = None) -> None:
+        """Confirms that an assignment arrived (`assign` does it by itself)."""
+        self._said(processid)
+        await self.rpc.Acknowledge(compat.acknowledge(processid, attempt), prvkey)
 
     async def close(
         self, processid: Any, output: Sequence[Any] | None, prvkey: str, attempt: int | None = None
     ) -> None:
+        self._said(processid)
         await self.rpc.Close(compat.close(processid, output, attempt), prvkey)
 
     async def fail(
         self, processid: Any, errors: Sequence[str] | None, prvkey: str, attempt: int | None = None
     ) -> None:
+        self._said(processid)
         await self.rpc.Fail(compat.fail(processid, errors, attempt), prvkey)
 
     async def set_output(
@@ -205,12 +266,15 @@ class AsyncColonies(Endpoint):
 
     async def release(self, processid: Any, prvkey: str, attempt: int | None = None) -> None:
         """Hands a running process back to the queue (its retry count is kept)."""
+        self._said(processid)
         await self.rpc.Release(compat.release(processid, attempt), prvkey)
 
     async def heartbeat(
         self, processid: Any, prvkey: str, attempt: int | None = None
     ) -> pb.HeartbeatReply:
-        """Extends the deadline of a long process; `.cancelled` tells if it should stop."""
+        """Extends the deadline of a long process and keeps its lease (the
+        executor is alive); `.cancelled` tells if it should stop."""
+        self._said(processid)
         return await self.rpc.Heartbeat(compat.heartbeat(processid, attempt), prvkey)
 
     async def get_process(self, processid: Any, prvkey: str) -> Process:
@@ -386,8 +450,7 @@ class AsyncColonies(Endpoint):
         latest: bool = False,
     ) -> list[LogEntry]:  # fmt: skip
         """Entries after `since` (Unix ns; 0 or -1 = from the start), oldest first."""
-        request = compat.process_logs(processid, count, since, latest)
-        return replies.logs(await self.rpc.GetLogs(request, prvkey))
+        return await self._logs(compat.process_logs(processid, count, since, latest), prvkey)
 
     async def get_executor_log(
         self, colonyname: str, executorname: str, count: int, since: int, prvkey: str,
@@ -395,12 +458,26 @@ class AsyncColonies(Endpoint):
     ) -> list[LogEntry]:  # fmt: skip
         """What an executor logged, over all its processes, oldest first."""
         request = compat.executor_logs(colonyname, executorname, count, since, latest)
-        return replies.logs(await self.rpc.GetLogs(request, prvkey))
+        return await self._logs(request, prvkey)
+
+    async def _logs(self, request: pb.GetLogsRequest, prvkey: str) -> list[LogEntry]:
+        """Reads page after page until `count` entries or the end: a reply stops at
+        the server's byte budget."""
+        pages = []
+        following: pb.GetLogsRequest | None = request
+        while following is not None:
+            reply = await self.rpc.GetLogs(following, prvkey)
+            pages.append(reply)
+            following = compat.next_log_page(following, reply)
+        return replies.logs(pages, request.latest)
 
     # ------------------------------------------------------- workflows --
 
     async def submit_workflow(self, workflow: Any, prvkey: str) -> ProcessGraph:
-        reply = await self.rpc.SubmitWorkflow(compat.submit_workflow(workflow), prvkey)
+        request = compat.submit_workflow(workflow)
+        envs = [s.env for s in request.spec.functionspecs]
+        with tracing.submitting("colonies submit workflow", envs):
+            reply = await self.rpc.SubmitWorkflow(request, prvkey)
         return convert.graph_from_pb(reply)
 
     async def get_processgraph(self, processgraphid: str, prvkey: str) -> ProcessGraph:
@@ -492,6 +569,136 @@ class AsyncColonies(Endpoint):
         await self.rpc.PackGenerator(
             pb.PackGeneratorRequest(generatorid=generatorid, arg=arg), prvkey
         )
+
+    # --------------------------------------------------------- locations --
+
+    async def add_location(self, location: Any, prvkey: str) -> Location:
+        """Adds a location to a colony (the colony owner's key)."""
+        return convert.from_pb(
+            Location, await self.rpc.AddLocation(compat.location(location), prvkey)
+        )
+
+    async def get_location(self, colony_name: str, name: str, prvkey: str) -> Location:
+        request = pb.LocationRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(Location, await self.rpc.GetLocation(request, prvkey))
+
+    async def get_locations(self, colony_name: str, prvkey: str) -> list[Location]:
+        reply = await self.rpc.ListLocations(pb.ColonyNameRequest(colonyname=colony_name), prvkey)
+        return [convert.from_pb(Location, loc) for loc in reply.locations]
+
+    async def remove_location(self, colony_name: str, name: str, prvkey: str) -> None:
+        await self.rpc.RemoveLocation(pb.LocationRequest(colonyname=colony_name, name=name), prvkey)
+
+    # -------------------------------------------------------- blueprints --
+
+    async def add_blueprint_definition(self, definition: Any, prvkey: str) -> BlueprintDefinition:
+        """Defines a kind of blueprints (the colony owner's key)."""
+        request = compat.blueprint_definition(definition)
+        return convert.from_pb(
+            BlueprintDefinition, await self.rpc.AddBlueprintDefinition(request, prvkey)
+        )
+
+    async def get_blueprint_definition(
+        self, colony_name: str, name: str, prvkey: str
+    ) -> BlueprintDefinition:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(
+            BlueprintDefinition, await self.rpc.GetBlueprintDefinition(request, prvkey)
+        )
+
+    async def get_blueprint_definitions(
+        self, colony_name: str, prvkey: str
+    ) -> list[BlueprintDefinition]:
+        request = pb.ColonyNameRequest(colonyname=colony_name)
+        reply = await self.rpc.ListBlueprintDefinitions(request, prvkey)
+        return [convert.from_pb(BlueprintDefinition, d) for d in reply.definitions]
+
+    async def remove_blueprint_definition(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        await self.rpc.RemoveBlueprintDefinition(request, prvkey)
+
+    async def add_blueprint(self, blueprint: Any, prvkey: str) -> Blueprint:
+        """Adds a blueprint (a dict or a Blueprint); its kind must be defined."""
+        return convert.from_pb(
+            Blueprint, await self.rpc.AddBlueprint(compat.blueprint(blueprint), prvkey)
+        )
+
+    async def get_blueprint(self, colony_name: str, name: str, prvkey: str) -> Blueprint:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(Blueprint, await self.rpc.GetBlueprint(request, prvkey))
+
+    async def get_blueprints(
+        self, colony_name: str, prvkey: str, kind: str | None = None, location: str | None = None
+    ) -> list[Blueprint]:
+        request = pb.ListBlueprintsRequest(
+            colonyname=colony_name, kind=kind or "", locationname=location or ""
+        )
+        reply = await self.rpc.ListBlueprints(request, prvkey)
+        return [convert.from_pb(Blueprint, b) for b in reply.blueprints]
+
+    async def update_blueprint(
+        self, blueprint: Any, prvkey: str, force_generation: bool = False
+    ) -> Blueprint:
+        """Replaces the spec (a new generation, reconciled, when it changed)."""
+        request = pb.UpdateBlueprintRequest(
+            blueprint=compat.blueprint(blueprint), force_generation=force_generation
+        )
+        return convert.from_pb(Blueprint, await self.rpc.UpdateBlueprint(request, prvkey))
+
+    async def remove_blueprint(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        await self.rpc.RemoveBlueprint(request, prvkey)
+
+    async def update_blueprint_status(
+        self, colony_name: str, name: str, status: Any, prvkey: str
+    ) -> Blueprint:
+        """Replaces the status only (what a reconciler found)."""
+        request = compat.blueprint_status(colony_name, name, status)
+        return convert.from_pb(Blueprint, await self.rpc.UpdateBlueprintStatus(request, prvkey))
+
+    async def reconcile_blueprint(
+        self, colony_name: str, name: str, prvkey: str, force: bool = False
+    ) -> Process:
+        """Submits a reconciliation process for the blueprint now; returns it."""
+        request = pb.ReconcileBlueprintRequest(colonyname=colony_name, name=name, force=force)
+        return convert.process_from_pb(await self.rpc.ReconcileBlueprint(request, prvkey))
+
+    async def get_blueprint_history(
+        self, blueprint_id: str, prvkey: str, limit: int | None = None
+    ) -> list[BlueprintHistory]:
+        """The latest changes, newest first."""
+        request = pb.BlueprintHistoryRequest(blueprintid=blueprint_id, limit=limit or 0)
+        reply = await self.rpc.GetBlueprintHistory(request, prvkey)
+        return [convert.from_pb(BlueprintHistory, h) for h in reply.history]
+
+    # -------------------------------------------------------- channels --
+
+    async def channel_append(
+        self, processid: Any, channel_name: str, sequence: int, payload: bytes | str,
+        prvkey: str, in_reply_to: int = 0, payload_type: str = "",
+    ) -> ChannelEntry:  # fmt: skip
+        request = compat.channel_append(
+            processid, channel_name, sequence, payload, in_reply_to, payload_type
+        )
+        return convert.channel_entry_from_pb(await self.rpc.ChannelAppend(request, prvkey))
+
+    async def channel_read(
+        self, processid: Any, channel_name: str, after_seq: int, limit: int, prvkey: str
+    ) -> list[ChannelEntry]:
+        request = compat.channel_read(processid, channel_name, after_seq, limit)
+        return replies.channel_entries(await self.rpc.ChannelRead(request, prvkey))
+
+    async def follow_channel(
+        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
+        timeout: float = 0.0,
+    ) -> AsyncIterator[ChannelEntry]:  # fmt: skip
+        """Yields the entries after the first `after_seq`, then each new one as it
+        is appended, until the process ends or `timeout` seconds (0: no limit)."""
+        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
+        deadline = timeout + 30 if timeout > 0 else None
+        async for batch in self.rpc.SubscribeChannel(request, prvkey, timeout=deadline):
+            for entry in replies.channel_entries(batch):
+                yield entry
 
     # ------------------------------------------------------- streaming --
 

@@ -15,12 +15,14 @@ coroutines. Each method builds its request (`compat`), makes one typed call
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import grpc
 
-from pycolonies_like import compat, convert, objects, replies
+from pycolonies_like import compat, convert, objects, replies, tracing
 from pycolonies_like.aio import AsyncColonies
 from pycolonies_like.channel import (
     DEFAULT_PORT,
@@ -35,6 +37,10 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
     FINAL_STATES,
     Attribute,
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintHistory,
+    ChannelEntry,
     Colony,
     Cron,
     Executor,
@@ -43,6 +49,7 @@ from pycolonies_like.core.models import (
     FileLabel,
     Function,
     Generator,
+    Location,
     LogEntry,
     Process,
     ProcessGraph,
@@ -51,10 +58,53 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
-from pycolonies_like.core.rules import env_int
+from pycolonies_like.core.rules import check_timeout, env_int
 from pycolonies_like.events import GRAPH_ENDS, EventHandler, EventStream, run_workflow
 from pycolonies_like.proto import colonies_pb2 as pb
 from pycolonies_like.proto.colonies_stubs import ColoniesStub
+
+
+class _DelayedAcks:
+    """Confirms assignments received by unary `assign` shortly after they
+    arrive (compat.ACK_DELAY_S), unless the executor has said something about
+    them first; one daemon thread, started on first use."""
+
+    def __init__(self, send: Callable[[pb.AcknowledgeRequest, str], object]) -> None:
+        self._send = send
+        self._due: dict[str, tuple[float, pb.AcknowledgeRequest, str]] = {}
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, process: Process, prvkey: str) -> None:
+        request = compat.acknowledge(process.processid, process.attempt)
+        with self._cond:
+            self._due[process.processid] = (time.monotonic() + compat.ACK_DELAY_S, request, prvkey)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="colonies-acks", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def said(self, processid: Any) -> None:
+        """The executor spoke about the process: no confirmation needed."""
+        if self._due:
+            with self._cond:
+                self._due.pop(compat.pid_of(processid), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._due:
+                    self._cond.wait()
+                pid, (when, request, prvkey) = min(self._due.items(), key=lambda kv: kv[1][0])
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                del self._due[pid]
+            try:
+                self._send(request, prvkey)
+            except Exception:  # closed meanwhile, or the client is gone: the lease decides
+                pass
 
 
 class Colonies(Endpoint):
@@ -74,6 +124,7 @@ class Colonies(Endpoint):
         super().__init__(host, port, tls, timeout)
         self._channel = open_channel(grpc, self.target, tls, root_certificates, options)
         self.rpc = ColoniesStub(SignedChannel(self._channel, self.target, timeout))
+        self._acks = _DelayedAcks(self.rpc.Acknowledge)
 
     def close_channel(self) -> None:
         self._channel.close()
@@ -182,30 +233,54 @@ class Colonies(Endpoint):
 
     # ------------------------------------------------------- processes --
 
-    def submit_func_spec(self, spec: Any, prvkey: str, idempotency_key: str = "") -> Process:
-        reply = self.rpc.Submit(compat.submit(spec, idempotency_key), prvkey)
+    def submit_func_spec(
+        self, spec: Any, prvkey: str, idempotency_key: str = "", *, notbefore: int = 0,
+        delay: float = 0.0,
+    ) -> Process:  # fmt: skip
+        """Submits a process; it may not run before `notbefore` (unix ns) or
+        `delay` seconds from now, when given."""
+        request = compat.submit(spec, idempotency_key, notbefore, delay)
+        with tracing.submitting(f"colonies submit {request.spec.funcname}", [request.spec.env]):
+            reply = self.rpc.Submit(request, prvkey)
+        return convert.process_from_pb(reply)
+
+    def rerun(self, processid: Any, prvkey: str) -> Process:
+        """Runs a failed or cancelled process again, as a new attempt."""
+        reply = self.rpc.RerunProcess(compat.process_id(processid), prvkey)
         return convert.process_from_pb(reply)
 
     # The seed tutorial calls it `submit`.
     submit = submit_func_spec
 
     def submit_batch(self, specs: Sequence[Any], prvkey: str) -> list[Process]:
-        return replies.processes(self.rpc.SubmitBatch(compat.submit_batch(specs), prvkey))
+        request = compat.submit_batch(specs)
+        with tracing.submitting("colonies submit batch", [s.env for s in request.specs]):
+            return replies.processes(self.rpc.SubmitBatch(request, prvkey))
 
     def assign(self, colonyname: str, timeout: float, prvkey: str) -> Process:
         """Waits up to `timeout` seconds for a process; raises NoProcessAvailable."""
+        check_timeout(timeout, float("inf"))  # the server says the same, but the call needs one
         request = pb.AssignRequest(colonyname=colonyname, timeout=timeout)
         reply = self.rpc.Assign(request, prvkey, timeout=max(timeout, 0) + 30)
-        return replies.assigned(reply)
+        process = replies.assigned(reply)
+        self._acks.add(process, prvkey)  # the server takes back what nobody confirms
+        return process
+
+    def acknowledge(self, processid: Any, prvkey: str, attempt: int | None = None) -> None:
+        """Confirms that an assignment arrived (`assign` does it by itself)."""
+        self._acks.said(processid)
+        self.rpc.Acknowledge(compat.acknowledge(processid, attempt), prvkey)
 
     def close(
         self, processid: Any, output: Sequence[Any] | None, prvkey: str, attempt: int | None = None
     ) -> None:
+        self._acks.said(processid)
         self.rpc.Close(compat.close(processid, output, attempt), prvkey)
 
     def fail(
         self, processid: Any, errors: Sequence[str] | None, prvkey: str, attempt: int | None = None
     ) -> None:
+        self._acks.said(processid)
         self.rpc.Fail(compat.fail(processid, errors, attempt), prvkey)
 
     def set_output(
@@ -215,12 +290,15 @@ class Colonies(Endpoint):
 
     def release(self, processid: Any, prvkey: str, attempt: int | None = None) -> None:
         """Hands a running process back to the queue (its retry count is kept)."""
+        self._acks.said(processid)
         self.rpc.Release(compat.release(processid, attempt), prvkey)
 
     def heartbeat(
         self, processid: Any, prvkey: str, attempt: int | None = None
     ) -> pb.HeartbeatReply:
-        """Extends the deadline of a long process; `.cancelled` tells if it should stop."""
+        """Extends the deadline of a long process and keeps its lease (the
+        executor is alive); `.cancelled` tells if it should stop."""
+        self._acks.said(processid)
         return self.rpc.Heartbeat(compat.heartbeat(processid, attempt), prvkey)
 
     def get_process(self, processid: Any, prvkey: str) -> Process:
@@ -379,8 +457,7 @@ class Colonies(Endpoint):
         latest: bool = False,
     ) -> list[LogEntry]:  # fmt: skip
         """Entries after `since` (Unix ns; 0 or -1 = from the start), oldest first."""
-        request = compat.process_logs(processid, count, since, latest)
-        return replies.logs(self.rpc.GetLogs(request, prvkey))
+        return self._logs(compat.process_logs(processid, count, since, latest), prvkey)
 
     def get_executor_log(
         self, colonyname: str, executorname: str, count: int, since: int, prvkey: str,
@@ -388,12 +465,26 @@ class Colonies(Endpoint):
     ) -> list[LogEntry]:  # fmt: skip
         """What an executor logged, over all its processes, oldest first."""
         request = compat.executor_logs(colonyname, executorname, count, since, latest)
-        return replies.logs(self.rpc.GetLogs(request, prvkey))
+        return self._logs(request, prvkey)
+
+    def _logs(self, request: pb.GetLogsRequest, prvkey: str) -> list[LogEntry]:
+        """Reads page after page until `count` entries or the end: a reply stops at
+        the server's byte budget."""
+        pages = []
+        following: pb.GetLogsRequest | None = request
+        while following is not None:
+            reply = self.rpc.GetLogs(following, prvkey)
+            pages.append(reply)
+            following = compat.next_log_page(following, reply)
+        return replies.logs(pages, request.latest)
 
     # ------------------------------------------------------- workflows --
 
     def submit_workflow(self, workflow: Any, prvkey: str) -> ProcessGraph:
-        reply = self.rpc.SubmitWorkflow(compat.submit_workflow(workflow), prvkey)
+        request = compat.submit_workflow(workflow)
+        envs = [s.env for s in request.spec.functionspecs]
+        with tracing.submitting("colonies submit workflow", envs):
+            reply = self.rpc.SubmitWorkflow(request, prvkey)
         return convert.graph_from_pb(reply)
 
     def get_processgraph(self, processgraphid: str, prvkey: str) -> ProcessGraph:
@@ -489,6 +580,158 @@ class Colonies(Endpoint):
         request = pb.FollowLogsRequest(processid=compat.pid_of(processid), after_seq=after_seq)
         for entry in self.rpc.FollowLogs(request, prvkey):
             yield convert.log_from_pb(entry)
+
+    # --------------------------------------------------------- locations --
+
+    def add_location(self, location: Any, prvkey: str) -> Location:
+        """Adds a location to a colony (the colony owner's key)."""
+        return convert.from_pb(Location, self.rpc.AddLocation(compat.location(location), prvkey))
+
+    def get_location(self, colony_name: str, name: str, prvkey: str) -> Location:
+        request = pb.LocationRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(Location, self.rpc.GetLocation(request, prvkey))
+
+    def get_locations(self, colony_name: str, prvkey: str) -> list[Location]:
+        reply = self.rpc.ListLocations(pb.ColonyNameRequest(colonyname=colony_name), prvkey)
+        return [convert.from_pb(Location, loc) for loc in reply.locations]
+
+    def remove_location(self, colony_name: str, name: str, prvkey: str) -> None:
+        self.rpc.RemoveLocation(pb.LocationRequest(colonyname=colony_name, name=name), prvkey)
+
+    # -------------------------------------------------------- blueprints --
+
+    def add_blueprint_definition(self, definition: Any, prvkey: str) -> BlueprintDefinition:
+        """Defines a kind of blueprints (the colony owner's key)."""
+        request = compat.blueprint_definition(definition)
+        return convert.from_pb(
+            BlueprintDefinition, self.rpc.AddBlueprintDefinition(request, prvkey)
+        )
+
+    def get_blueprint_definition(
+        self, colony_name: str, name: str, prvkey: str
+    ) -> BlueprintDefinition:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(
+            BlueprintDefinition, self.rpc.GetBlueprintDefinition(request, prvkey)
+        )
+
+    def get_blueprint_definitions(self, colony_name: str, prvkey: str) -> list[BlueprintDefinition]:
+        request = pb.ColonyNameRequest(colonyname=colony_name)
+        reply = self.rpc.ListBlueprintDefinitions(request, prvkey)
+        return [convert.from_pb(BlueprintDefinition, d) for d in reply.definitions]
+
+    def remove_blueprint_definition(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        self.rpc.RemoveBlueprintDefinition(request, prvkey)
+
+    def add_blueprint(self, blueprint: Any, prvkey: str) -> Blueprint:
+        """Adds a blueprint (a dict or a Blueprint); its kind must be defined."""
+        return convert.from_pb(
+            Blueprint, self.rpc.AddBlueprint(compat.blueprint(blueprint), prvkey)
+        )
+
+    def get_blueprint(self, colony_name: str, name: str, prvkey: str) -> Blueprint:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(Blueprint, self.rpc.GetBlueprint(request, prvkey))
+
+    def get_blueprints(
+        self, colony_name: str, prvkey: str, kind: str | None = None, location: str | None = None
+    ) -> list[Blueprint]:
+        request = pb.ListBlueprintsRequest(
+            colonyname=colony_name, kind=kind or "", locationname=location or ""
+        )
+        reply = self.rpc.ListBlueprints(request, prvkey)
+        return [convert.from_pb(Blueprint, b) for b in reply.blueprints]
+
+    def update_blueprint(
+        self, blueprint: Any, prvkey: str, force_generation: bool = False
+    ) -> Blueprint:
+        """Replaces the spec (a new generation, reconciled, when it changed)."""
+        request = pb.UpdateBlueprintRequest(
+            blueprint=compat.blueprint(blueprint), force_generation=force_generation
+        )
+        return convert.from_pb(Blueprint, self.rpc.UpdateBlueprint(request, prvkey))
+
+    def remove_blueprint(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
+        self.rpc.RemoveBlueprint(request, prvkey)
+
+    def update_blueprint_status(
+        self, colony_name: str, name: str, status: Any, prvkey: str
+    ) -> Blueprint:
+        """Replaces the status only (what a reconciler found)."""
+        request = compat.blueprint_status(colony_name, name, status)
+        return convert.from_pb(Blueprint, self.rpc.UpdateBlueprintStatus(request, prvkey))
+
+    def reconcile_blueprint(
+        self, colony_name: str, name: str, prvkey: str, force: bool = False
+    ) -> Process:
+        """Submits a reconciliation process for the blueprint now; returns it."""
+        request = pb.ReconcileBlueprintRequest(colonyname=colony_name, name=name, force=force)
+        return convert.process_from_pb(self.rpc.ReconcileBlueprint(request, prvkey))
+
+    def get_blueprint_history(
+        self, blueprint_id: str, prvkey: str, limit: int | None = None
+    ) -> list[BlueprintHistory]:
+        """The latest changes, newest first."""
+        request = pb.BlueprintHistoryRequest(blueprintid=blueprint_id, limit=limit or 0)
+        reply = self.rpc.GetBlueprintHistory(request, prvkey)
+        return [convert.from_pb(BlueprintHistory, h) for h in reply.history]
+
+    # ------------------------------------------------------------ channels --
+
+    def channel_append(
+        self, processid: Any, channel_name: str, sequence: int, payload: bytes | str,
+        prvkey: str, in_reply_to: int = 0, payload_type: str = "",
+    ) -> ChannelEntry:  # fmt: skip
+        """Appends to a channel of the process (text is sent as UTF-8); `sequence`
+        is the sender's own number, never used twice; `payload_type` is "data"
+        (the default), "end" or "error". Returns the entry with its index."""
+        request = compat.channel_append(
+            processid, channel_name, sequence, payload, in_reply_to, payload_type
+        )
+        return convert.channel_entry_from_pb(self.rpc.ChannelAppend(request, prvkey))
+
+    def channel_read(
+        self, processid: Any, channel_name: str, after_seq: int, limit: int, prvkey: str
+    ) -> list[ChannelEntry]:
+        """Up to `limit` entries (0: all) after the first `after_seq` entries."""
+        request = compat.channel_read(processid, channel_name, after_seq, limit)
+        return replies.channel_entries(self.rpc.ChannelRead(request, prvkey))
+
+    def follow_channel(
+        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
+        timeout: float = 0.0,
+    ) -> Iterator[ChannelEntry]:  # fmt: skip
+        """Yields the entries after the first `after_seq`, then each new one as it
+        is appended, until the process ends or `timeout` seconds (0: no limit)."""
+        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
+        deadline = timeout + 30 if timeout > 0 else None
+        for batch in self.rpc.SubscribeChannel(request, prvkey, timeout=deadline):
+            yield from replies.channel_entries(batch)
+
+    def subscribe_channel(
+        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
+        timeout: float = 30, callback: Any = None,
+    ) -> list[ChannelEntry] | None:  # fmt: skip
+        """pycolonies' form: calls `callback(entries)` for each batch until it
+        returns False; without a callback, returns every entry received before
+        the timeout (or the end of the process)."""
+        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
+        received: list[ChannelEntry] = []
+        stream = self.rpc.SubscribeChannel(request, prvkey, timeout=timeout + 30)
+        try:
+            for batch in stream:
+                entries = replies.channel_entries(batch)
+                if callback is None:
+                    received += entries
+                elif callback(entries) is False:
+                    break
+        finally:
+            stream.close()  # type: ignore[attr-defined]  # a generator: ends the call
+        return received if callback is None else None
+
+    # ------------------------------------------------------------ streaming --
 
     def events(
         self, colonyname: str, prvkey: str, *, processid: str = "", processgraphid: str = "",

@@ -19,11 +19,14 @@ from pycolonies_like import convert
 from pycolonies_like.core import errors
 from pycolonies_like.core.colonyfs import check_file_name, check_label
 from pycolonies_like.core.models import (
+    Blueprint,
+    BlueprintDefinition,
     Conditions,
     Executor,
     File,
     FileRef,
     FuncSpec,
+    Location,
     Process,
     S3Object,
     Workflow,
@@ -169,10 +172,13 @@ def add_user(user: Any) -> pb.AddUserRequest:
     )  # fmt: skip
 
 
-def submit(spec: Any, idempotency_key: str) -> pb.SubmitRequest:
+def submit(
+    spec: Any, idempotency_key: str, notbefore: int = 0, delay: float = 0.0
+) -> pb.SubmitRequest:
     return pb.SubmitRequest(
-        spec=convert.funcspec_to_pb(funcspec(spec)), idempotency_key=idempotency_key
-    )
+        spec=convert.funcspec_to_pb(funcspec(spec)), idempotency_key=idempotency_key,
+        notbefore=notbefore, delay=delay,
+    )  # fmt: skip
 
 
 def submit_batch(specs: Sequence[Any]) -> pb.SubmitBatchRequest:
@@ -202,6 +208,18 @@ def set_output(processid: Any, output: Sequence[Any], attempt: int | None) -> pb
 
 def release(processid: Any, attempt: int | None) -> pb.ReleaseRequest:
     return pb.ReleaseRequest(processid=pid_of(processid), attempt=attempt_of(processid, attempt))
+
+
+# How long after receiving an assignment the SDK confirms it, unless it has
+# already said something about it (a close, a heartbeat...). Well below the
+# server's smallest confirmation timeout.
+ACK_DELAY_S = 0.5
+
+
+def acknowledge(processid: Any, attempt: int | None) -> pb.AcknowledgeRequest:
+    return pb.AcknowledgeRequest(
+        processid=pid_of(processid), attempt=attempt_of(processid, attempt)
+    )
 
 
 def heartbeat(processid: Any, attempt: int | None) -> pb.HeartbeatRequest:
@@ -254,6 +272,21 @@ def process_logs(processid: Any, count: int, since: int, latest: bool) -> pb.Get
     return pb.GetLogsRequest(
         processid=pid_of(processid), count=count, since=max(since, 0), latest=latest
     )
+
+
+def next_log_page(request: pb.GetLogsRequest, reply: pb.GetLogsReply) -> pb.GetLogsRequest | None:
+    """The request for the rest, when the server stopped a reply at its byte budget."""
+    wanted = request.count or 100
+    if not reply.more or not reply.logs or len(reply.logs) >= wanted:
+        return None
+    following = pb.GetLogsRequest()
+    following.CopyFrom(request)
+    following.count = wanted - len(reply.logs)
+    if request.latest:
+        following.before_seq = reply.logs[0].seq
+    else:
+        following.after_seq = reply.logs[-1].seq
+    return following
 
 
 def executor_logs(
@@ -316,6 +349,70 @@ def events(
         kinds=[cast("pb.EventKind", int(k)) for k in kinds],
         include_current=include_current, timeout=timeout,
     )  # fmt: skip
+
+
+# ------------------------------------------------------------- channels --
+
+
+def payload_bytes(payload: Any) -> bytes:
+    """A channel payload: bytes as they are, text as UTF-8."""
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        return bytes(payload)
+    raise TypeError(f"a channel payload is bytes or text, got {type(payload).__name__}")
+
+
+def channel_append(
+    processid: Any, name: str, sequence: int, payload: Any, in_reply_to: int, payload_type: str
+) -> pb.ChannelAppendRequest:
+    return pb.ChannelAppendRequest(
+        processid=pid_of(processid), name=name, sequence=sequence,
+        payload=payload_bytes(payload), type=payload_type, inreplyto=in_reply_to,
+    )  # fmt: skip
+
+
+def channel_read(processid: Any, name: str, after: int, limit: int) -> pb.ChannelReadRequest:
+    return pb.ChannelReadRequest(processid=pid_of(processid), name=name, after=after, limit=limit)
+
+
+def subscribe_channel(
+    processid: Any, name: str, after: int, timeout: float
+) -> pb.SubscribeChannelRequest:
+    return pb.SubscribeChannelRequest(
+        processid=pid_of(processid), name=name, after=after, timeout=timeout
+    )
+
+
+# ------------------------------------------------- locations, blueprints --
+
+
+def location(value: Any) -> pb.Location:
+    found = value if isinstance(value, Location) else Location.from_dict(as_dict(value))
+    return convert.to_pb(found)  # type: ignore[no-any-return]
+
+
+def blueprint_definition(value: Any) -> pb.BlueprintDefinition:
+    found = (
+        value
+        if isinstance(value, BlueprintDefinition)
+        else BlueprintDefinition.from_dict(as_dict(value))
+    )
+    return convert.to_pb(found)  # type: ignore[no-any-return]
+
+
+def blueprint(value: Any) -> pb.Blueprint:
+    """A blueprint from a model or pycolonies' dict (extra keys, e.g. "handler", are ignored)."""
+    found = value if isinstance(value, Blueprint) else Blueprint.from_dict(as_dict(value))
+    return convert.to_pb(found)  # type: ignore[no-any-return]
+
+
+def blueprint_status(colonyname: str, name: str, status: Any) -> pb.UpdateBlueprintStatusRequest:
+    if not isinstance(status, Mapping):
+        raise errors.InvalidArgument("a blueprint's status must be a dict")
+    return pb.UpdateBlueprintStatusRequest(
+        colonyname=colonyname, name=name, status_json=encode_json(dict(status))
+    )
 
 
 # ---------------------------------------------------------------- ColonyFS --

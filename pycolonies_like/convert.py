@@ -74,6 +74,8 @@ class _Pairing(Generic[ModelT, MessageT]):
 def _to_expr(ft: FieldType, expr: str, src: Source) -> str:
     if ft.holds_json:
         return f"json_text({expr})"
+    if ft.kind == "bytes":
+        return expr  # a bytes field
     if ft.kind == "list" and ft.model is None:
         return expr  # repeated scalars take any sequence
     if ft.kind == "dict" and not ft.holds_json:
@@ -128,6 +130,7 @@ _hardware = _Pairing(m.Hardware, pb.Hardware)
 _software = _Pairing(m.Software, pb.Software)
 _capabilities = _Pairing(m.Capabilities, pb.Capabilities)
 _conditions = _Pairing(m.Conditions, pb.Conditions)
+_retrypolicy = _Pairing(m.RetryPolicy, pb.RetryPolicy)
 _funcspec = _Pairing(m.FuncSpec, pb.FuncSpec)
 _workflow = _Pairing(m.Workflow, pb.WorkflowSpec)
 _colony = _Pairing(m.Colony, pb.Colony)
@@ -135,9 +138,19 @@ _executor = _Pairing(m.Executor, pb.Executor)
 _function = _Pairing(m.Function, pb.Function)
 _user = _Pairing(m.User, pb.User)
 _attribute = _Pairing(m.Attribute, pb.Attribute)
+_attemptrecord = _Pairing(m.AttemptRecord, pb.AttemptRecord)
 _process = _Pairing(m.Process, pb.Process)
 _graph = _Pairing(m.ProcessGraph, pb.ProcessGraph)
 _log = _Pairing(m.LogEntry, pb.LogEntry)
+_channel_entry = _Pairing(m.ChannelEntry, pb.ChannelEntry)
+_location = _Pairing(m.Location, pb.Location)
+_bp_metadata = _Pairing(m.BlueprintMetadata, pb.BlueprintMetadata)
+_bp_names = _Pairing(m.BlueprintNames, pb.BlueprintNames)
+_bp_handler = _Pairing(m.BlueprintHandler, pb.BlueprintHandler)
+_bp_definition_spec = _Pairing(m.BlueprintDefinitionSpec, pb.BlueprintDefinitionSpec)
+_bp_definition = _Pairing(m.BlueprintDefinition, pb.BlueprintDefinition)
+_blueprint = _Pairing(m.Blueprint, pb.Blueprint)
+_bp_history = _Pairing(m.BlueprintHistory, pb.BlueprintHistory)
 _stats = _Pairing(m.Statistics, pb.Statistics)
 _cron = _Pairing(m.Cron, pb.Cron)
 _generator = _Pairing(m.Generator, pb.Generator)
@@ -238,6 +251,14 @@ def log_to_pb(entry: m.LogEntry) -> pb.LogEntry:
 
 def log_from_pb(entry: pb.LogEntry) -> m.LogEntry:
     return _log.from_pb(entry)
+
+
+def channel_entry_to_pb(entry: m.ChannelEntry) -> pb.ChannelEntry:
+    return _channel_entry.to_pb(entry)
+
+
+def channel_entry_from_pb(entry: pb.ChannelEntry) -> m.ChannelEntry:
+    return _channel_entry.from_pb(entry)
 
 
 def stats_to_pb(s: m.Statistics) -> pb.Statistics:

@@ -51,6 +51,12 @@ def _nonce(digest: bytes, secret: bytes) -> bytes:
 
 @lru_cache(maxsize=256)
 def _private_key(prvkey: str) -> coincurve.PrivateKey:
+    if not prvkey:
+        raise InvalidArgument(
+            "no private key to sign with (it is empty): colonies_client() reads it from "
+            "COLONIES_PRVKEY (the colony's from COLONIES_COLONY_PRVKEY); `source` the env file "
+            "of `colonies dev` or set them"
+        )
     try:
         secret = bytes.fromhex(prvkey)
     except (ValueError, TypeError):

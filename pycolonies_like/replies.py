@@ -7,6 +7,7 @@ import dataclasses
 from pycolonies_like import convert
 from pycolonies_like.compat import ProcessId
 from pycolonies_like.core.models import (
+    ChannelEntry,
     Colony,
     Cron,
     Executor,
@@ -46,8 +47,10 @@ def processes(reply: pb.ListProcessesReply | pb.SubmitBatchReply) -> list[Proces
     return [convert.process_from_pb(p) for p in reply.processes]
 
 
-def logs(reply: pb.GetLogsReply) -> list[LogEntry]:
-    return [convert.log_from_pb(e) for e in reply.logs]
+def logs(replies: list[pb.GetLogsReply], latest: bool = False) -> list[LogEntry]:
+    """The entries of the pages of one read, oldest first (`latest` pages go backwards)."""
+    ordered = replies[::-1] if latest else replies
+    return [convert.log_from_pb(e) for reply in ordered for e in reply.logs]
 
 
 def processgraphs(reply: pb.ListProcessGraphsReply) -> list[ProcessGraph]:
@@ -60,3 +63,7 @@ def crons(reply: pb.ListCronsReply) -> list[Cron]:
 
 def generators(reply: pb.ListGeneratorsReply) -> list[Generator]:
     return [convert.generator_from_pb(g) for g in reply.generators]
+
+
+def channel_entries(reply: pb.ChannelEntries) -> list[ChannelEntry]:
+    return [convert.channel_entry_from_pb(e) for e in reply.entries]

@@ -37,6 +37,11 @@ class SessionClient(Protocol):
     target: str
 
 
+def _ignore_result(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved: a failed confirmation is the lease's business
+
+
 class SessionClosed(errors.Unavailable):
     """The session ended (the server went away or ended it)."""
 
@@ -58,6 +63,12 @@ class ExecutorSession:
         self._writer: asyncio.Task[None] | None = None
         self._outbox: asyncio.Queue[pb.SignedMessage] = asyncio.Queue()
         self._error: errors.ColoniesError | None = None
+        # Replies read so far, and as last told to the server: every message
+        # says how many replies were read, which confirms the assignments
+        # they carried; when there is nothing to say soon, a `confirm` does.
+        self._read_count = 0
+        self._told = 0
+        self._confirming: asyncio.TimerHandle | None = None
 
     async def __aenter__(self) -> ExecutorSession:
         await self.open()
@@ -82,20 +93,27 @@ class ExecutorSession:
             raise
 
     async def aclose(self) -> None:
-        if self._call is not None:
-            with contextlib.suppress(Exception):
-                await self._call.done_writing()
-            self._call.cancel()
-        for task in (self._writer, self._reader):
-            if task is not None:
+        if self._confirming is not None:
+            self._confirming.cancel()
+        try:
+            if self._call is not None:
+                with contextlib.suppress(Exception):
+                    await self._call.done_writing()
+        finally:
+            # Even when the closing task is cancelled while it waits above:
+            # the stream's tasks must never be left pending.
+            if self._call is not None:
+                self._call.cancel()
+            tasks = [t for t in (self._writer, self._reader) if t is not None]
+            for task in tasks:
                 task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def _send(self, request: pb.SessionRequest) -> asyncio.Future[None]:
         if self._error is not None:
             raise self._error
         request.request_id = next(self._ids)
+        request.received = self._told = self._read_count
         payload = request.SerializeToString()
         ts, nonce, signature = signing.sign_session_message(self.prvkey, PATH, payload)
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -118,6 +136,11 @@ class ExecutorSession:
     async def _read(self, call: StreamCall[pb.SignedMessage, pb.SessionReply]) -> None:
         try:
             async for reply in call:
+                self._read_count += 1
+                if reply.assignments and self._confirming is None:
+                    self._confirming = asyncio.get_running_loop().call_later(
+                        compat.ACK_DELAY_S, self._confirm
+                    )
                 for ack in reply.acks:
                     self._acked(ack)
                 for assignment in reply.assignments:
@@ -130,6 +153,12 @@ class ExecutorSession:
         except asyncio.CancelledError:
             self._end(SessionClosed("the session was closed"))
             raise
+
+    def _confirm(self) -> None:
+        self._confirming = None
+        if self._told < self._read_count and self._error is None:
+            future = self._send(pb.SessionRequest(confirm=pb.SessionConfirm()))
+            future.add_done_callback(_ignore_result)
 
     def _acked(self, ack: pb.SessionAck) -> None:
         future = self._pending.pop(ack.request_id, None)

@@ -15,6 +15,8 @@ from pycolonies_like import crypto
 
 RPC_TAG = b"colonies-rpc-v1"
 SESSION_TAG = b"colonies-session-v1"
+LOGIN_TAG = b"colonies-dashboard-login-v1"
+LOGIN_PATH = "/ui/login"
 
 TIMESTAMP_KEY = "x-colonies-timestamp"
 NONCE_KEY = "x-colonies-nonce"
@@ -51,3 +53,13 @@ def sign_session_message(prvkey: str, method: str, payload: bytes) -> tuple[int,
         digest(SESSION_TAG, method, timestamp_ms, nonce, payload), prvkey
     )
     return timestamp_ms, nonce, signature.hex()
+
+
+def login_query(prvkey: str) -> str:
+    """The query string of a one-time dashboard login link signed with `prvkey`:
+    the server checks it as it checks a call (time window, unused nonce) and
+    turns it into a session cookie for the signer. The key never leaves here."""
+    timestamp_ms = time.time_ns() // 1_000_000
+    nonce = new_nonce()
+    signature = crypto.sign_digest(digest(LOGIN_TAG, LOGIN_PATH, timestamp_ms, nonce, b""), prvkey)
+    return f"t={timestamp_ms}&n={nonce}&s={signature.hex()}"

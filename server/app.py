@@ -6,18 +6,22 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 import pycolonies_like
+from pycolonies_like import tracing
 from pycolonies_like.core.clock import Clock, SystemClock
 from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
-from server.config import ServerSettings
+from server.config import PortUnavailable, ServerSettings, bind_reason, check_port_free
+from server.counters import ServerCounters
 from server.hub import Hub
 from server.loops import Loop, LoopState
+from server.metrics import ServerMetrics, StatisticsHistory
 from server.service import Services, build_services
 from server.store import Store, open_store
 from server.transport.grpc_api import SERVICE_NAME, GrpcApi
@@ -35,7 +39,11 @@ class ColoniesServer:
         self.clock = clock or SystemClock()
         self.store: Store | None = store
         self.hub = Hub()
+        self.counters = ServerCounters()
         self.services: Services | None = None
+        self.metrics: ServerMetrics | None = None
+        self.history: StatisticsHistory | None = None
+        self.dashboard: Any = None  # set when the HTTP port serves the dashboard
         self.verifier: RequestVerifier | None = None
         self.port = 0
         self.http_port = 0
@@ -50,7 +58,9 @@ class ColoniesServer:
         if self.store is None:
             self.store = await open_store(s.db_url, s.data_dir, **self._store_options())
         self.hub.relay = await self.store.start_relay(self.hub)
-        services = build_services(self.store, self.hub, self.clock, s.server_id)
+        services = build_services(
+            self.store, self.hub, self.clock, s.server_id, self.counters, s.lease_policy()
+        )
         self.services = services
         verifier = RequestVerifier(self.store, self.clock, s.signature_window_s)
         await verifier.load()
@@ -67,24 +77,34 @@ class ColoniesServer:
             ("grpc.keepalive_timeout_ms", 10_000),
             ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
             ("grpc.keepalive_permit_without_calls", 1),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", int(s.reuse_port)),
         ]
         server = grpc.aio.server(options=options)
         server.add_generic_rpc_handlers((GrpcApi(services, verifier, info).handler(),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         address = f"{s.host}:{s.port}"
-        if s.tls_cert and s.tls_key:
-            with open(s.tls_cert, "rb") as cert, open(s.tls_key, "rb") as key:
-                credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
-            self.port = server.add_secure_port(address, credentials)
-        else:
-            self.port = server.add_insecure_port(address)
-        if self.port == 0:
-            raise OSError(f"cannot listen on {address}")
-        await server.start()
         self._grpc = server
+        try:
+            check_port_free(s.host, s.port, "gRPC", "--port", s.reuse_port)
+            if s.tls_cert and s.tls_key:
+                with open(s.tls_cert, "rb") as cert, open(s.tls_key, "rb") as key:
+                    credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
+                self.port = server.add_secure_port(address, credentials)
+            else:
+                self.port = server.add_insecure_port(address)
+        except PortUnavailable:
+            await self.stop(0)
+            raise
+        except RuntimeError:  # grpc's "Failed to bind": it keeps the reason to itself
+            self.port = 0
+        if self.port == 0:
+            await self.stop(0)
+            raise PortUnavailable(s.host, s.port, "gRPC", "--port", bind_reason(None))
+        await server.start()
         await self._set_health(True)
+        self.history = StatisticsHistory(self.store, self.clock.now_ns, s.history_size)
         self._start_loops(services, verifier)
+        self.metrics = ServerMetrics(services, self.store, self.hub, self.loops)
         if not s.server_id:
             log.warning("no server id given: nobody can add colonies (set COLONIES_SERVER_ID)")
         log.info("serving gRPC on %s:%d (store: %s)", s.host, self.port, self.store.kind)
@@ -111,11 +131,15 @@ class ColoniesServer:
 
         self.loops = [
             Loop("deadlines", durably(services.processes.sweep), s.sweep_interval_s),
+            Loop("ready", durably(services.processes.wake_due), s.ready_interval_s),
+            Loop("channels", durably(services.channels.purge), max(s.sweep_interval_s, 1.0)),
             Loop("crons", durably(services.schedules.run_due_crons), s.cron_interval_s),
             Loop("generators", durably(services.schedules.run_generators), s.generator_interval_s),
-            Loop("nonces", durably(nonces), 0.2),
+            Loop("nonces", durably(nonces), 1.0),
             Loop("health", self._check_health, 1.0),
         ]
+        if self.history is not None and s.history_interval_s > 0:
+            self.loops.append(Loop("statistics", self.history.sample, s.history_interval_s))
         for loop in self.loops:
             loop.start()
 
@@ -160,11 +184,6 @@ class ColoniesServer:
             await self._grpc.stop(grace)
         for loop in self.loops:
             await loop.stop()
-        if self.verifier is not None:
-            try:
-                await self.verifier.flush()
-            except Exception:
-                log.warning("could not save the last nonces")
         if self.hub.relay is not None:
             await self.hub.relay.stop()
         if self.store is not None:
@@ -179,12 +198,17 @@ async def serve(
     settings: ServerSettings, ready: Callable[[ColoniesServer], None] | None = None
 ) -> None:
     """Runs until SIGTERM or SIGINT, then stops gracefully."""
+    tracing.configure("colonies-server")  # OTLP when OTEL_EXPORTER_OTLP_* ask for it
     server = ColoniesServer(settings)
     await server.start()
     if settings.http_port:
-        from server.transport.http_gateway import start_gateway
+        from server.transport.web import start_http
 
-        await start_gateway(server, settings.http_port)
+        try:
+            await start_http(server, settings.http_port)
+        except BaseException:
+            await server.stop(0)
+            raise
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -194,3 +218,4 @@ async def serve(
     await stopping.wait()
     log.info("stopping (grace %.0f s)", settings.grace_s)
     await server.stop()
+    tracing.shutdown()

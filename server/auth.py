@@ -3,8 +3,9 @@
 A request is accepted once: its nonce is remembered until its timestamp leaves
 the window, and after that the timestamp check refuses it. When several
 servers share the store (PostgreSQL), every nonce is checked in the store.
-A server alone on its store (SQLite) checks them in memory and saves them to
-the store several times a second, so a restart does not forget them.
+A server alone on its store (SQLite) checks them in memory and writes each one
+in the same commit as the change it guards: the reply waits for that commit,
+so a request acknowledged before a crash is still refused after the restart.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ class RequestVerifier:
         self.clock = clock
         self.window_ms = int(window_s * 1000)
         self._seen: dict[str, int] = {}
-        self._unsaved: list[tuple[str, int]] = []
         self._last_purge = 0
 
     async def load(self) -> None:
@@ -35,14 +35,7 @@ class RequestVerifier:
             self._seen = dict(await self.store.load_nonces(self.clock.now_ns()))
 
     async def flush(self, purge_every_s: float = 60.0) -> None:
-        """Saves the nonces seen since the last call; purges expired ones now and then."""
-        if self._unsaved:
-            batch, self._unsaved = self._unsaved, []
-            try:
-                await self.store.save_nonces(batch)
-            except Exception:
-                self._unsaved[:0] = batch  # keep them for the next try
-                raise
+        """Purges expired nonces now and then."""
         now = self.clock.now_ns()
         if now - self._last_purge >= purge_every_s * 1e9:
             self._last_purge = now
@@ -56,8 +49,10 @@ class RequestVerifier:
         known = self._seen.get(nonce)
         if known is not None and known >= now:
             return False
+        # Written in the group commit the request's own changes join; the
+        # transport awaits that commit before the reply leaves.
+        await self.store.save_nonces([(nonce, expires_ns)])
         self._seen[nonce] = expires_ns
-        self._unsaved.append((nonce, expires_ns))
         return True
 
     async def verify(

@@ -7,7 +7,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from pycolonies_like.core.rules import env_int
+from pycolonies_like.core.errors import InvalidArgument
+from pycolonies_like.core.rules import LeasePolicy, env_int
 
 
 @dataclass(frozen=True)
@@ -15,13 +16,19 @@ class ServerSettings:
     server_id: str = ""
     host: str = "127.0.0.1"
     port: int = 50070
-    http_port: int = 0  # the ColonyOS-compatible HTTP gateway; 0 = off
+    http_port: int = 0  # health, /metrics, the dashboard and the ColonyOS API; 0 = off
+    colonyos_api: bool = True  # serve the ColonyOS-compatible API on the HTTP port
+    metrics: bool = True  # serve /metrics on the HTTP port
+    dashboard: bool = True  # serve the web dashboard under /ui on the HTTP port
+    history_interval_s: float = 10.0  # how often colony statistics are sampled; 0 = never
+    history_size: int = 360  # samples kept per colony
     data_dir: str = "./data"
     db_url: str | None = None  # postgresql://...; None = SQLite in data_dir
     sqlite_sync: str = "NORMAL"
     signature_window_s: float = 300.0
     max_message_bytes: int = 4 * 1024 * 1024
     sweep_interval_s: float = 1.0
+    ready_interval_s: float = 0.1  # how often delayed runs and retries are woken
     cron_interval_s: float = 1.0
     generator_interval_s: float = 1.0
     nonce_purge_interval_s: float = 60.0
@@ -29,6 +36,12 @@ class ServerSettings:
     tls_cert: str | None = None
     tls_key: str | None = None
     db_pool_size: int = 10
+    # An assignment not confirmed by its executor within assign_ack_timeout_s,
+    # or whose executor is silent (no session, no heartbeat) for
+    # lease_timeout_s, goes back to the queue, whatever maxexectime is.
+    assign_ack_timeout_s: float = 10.0
+    lease_timeout_s: float = 30.0
+    reuse_port: bool = False  # share the ports with other server processes (--workers)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> ServerSettings:
@@ -45,12 +58,44 @@ class ServerSettings:
         if db_url:
             values["db_url"] = db_url
         values["db_pool_size"] = env_int(env, "COLONIES_DB_POOL_SIZE", 10, 1, 1000)
+        if env.get("COLONIES_COLONYOS_API"):
+            values["colonyos_api"] = env_bool(env, "COLONIES_COLONYOS_API")
+        if env.get("COLONIES_METRICS"):
+            values["metrics"] = env_bool(env, "COLONIES_METRICS")
+        if env.get("COLONIES_DASHBOARD"):
+            values["dashboard"] = env_bool(env, "COLONIES_DASHBOARD")
+        for var, name in (("COLONIES_ASSIGN_ACK_TIMEOUT", "assign_ack_timeout_s"),
+                          ("COLONIES_LEASE_TIMEOUT", "lease_timeout_s")):  # fmt: skip
+            if env.get(var, "").strip():
+                values[name] = env_seconds(env, var)
         if env.get("COLONIES_TLSCERT"):
             values["tls_cert"] = env["COLONIES_TLSCERT"]
         if env.get("COLONIES_TLSKEY"):
             values["tls_key"] = env["COLONIES_TLSKEY"]
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **values)  # type: ignore[arg-type]
+        settings = replace(cls(), **values)  # type: ignore[arg-type]
+        settings.lease_policy()  # refuses impossible timeouts now
+        return settings
+
+    def lease_policy(self) -> LeasePolicy:
+        return LeasePolicy(self.assign_ack_timeout_s, self.lease_timeout_s)
+
+
+def env_seconds(env: Mapping[str, str], name: str) -> float:
+    text = env[name].strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidArgument(f"{name} must be a number of seconds, got {text!r}") from None
+
+
+def env_bool(env: Mapping[str, str], name: str) -> bool:
+    value = env[name].strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise InvalidArgument(f"{name} must be true or false, got {env[name]!r}")
 
 
 def db_url_from_env(env: Mapping[str, str]) -> str | None:
@@ -70,3 +115,45 @@ def db_url_from_env(env: Mapping[str, str]) -> str | None:
         name = env.get("COLONIES_DB_NAME", "postgres")
         return f"postgresql://{auth}@{host}:{port}/{name}"
     return None
+
+
+class PortUnavailable(OSError):
+    """A port the server was told to listen on cannot be had: one line for the
+    operator, naming the port and the flag that changes it."""
+
+    def __init__(self, host: str, port: int, what: str, flag: str, reason: str) -> None:
+        super().__init__(
+            f"cannot serve {what} on {host}:{port}: {reason}; choose another port with {flag}"
+        )
+
+
+def bind_reason(err: BaseException | None) -> str:
+    """Why a bind failed, in words (grpc gives no errno: in use is by far the likeliest)."""
+    import errno
+
+    if isinstance(err, OSError) and err.errno not in (None, errno.EADDRINUSE):
+        return err.strerror or str(err)
+    return "the port is in use"
+
+
+def check_port_free(host: str, port: int, what: str, flag: str, reuse_port: bool = False) -> None:
+    """Binds the address for a moment, as the server will, so that a port in use is
+    reported in one line before gRPC's own log line about it. `reuse_port`: the
+    port is shared with the other workers of a server (SO_REUSEPORT)."""
+    import socket
+
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return  # the server reports a host it cannot resolve
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            try:
+                probe.bind(address)
+            except OSError as err:
+                raise PortUnavailable(host, port, what, flag, bind_reason(err)) from None

@@ -123,8 +123,9 @@ class Signals:
     def __init__(self) -> None:
         self._events: dict[str, set[asyncio.Event]] = {}
 
-    def listen(self, key: str) -> asyncio.Event:
-        event = asyncio.Event()
+    def listen(self, key: str, event: asyncio.Event | None = None) -> asyncio.Event:
+        """An event set when `key` fires (the one given, or a new one)."""
+        event = event or asyncio.Event()
         self._events.setdefault(key, set()).add(event)
         return event
 

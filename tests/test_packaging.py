@@ -26,7 +26,10 @@ def test_the_wheel_carries_migrations_protos_and_plugins(tmp_path: Path) -> None
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("server/store/migrations/sqlite/0001_init.sql",
                    "server/store/migrations/sqlite/0002_workflows.sql",
-                   "pycolonies_like/proto/colonies_pb2.py", "executors/shell.py"):  # fmt: skip
+                   "pycolonies_like/proto/colonies_pb2.py", "executors/shell.py",
+                   "server/transport/dashboard_static/index.html",
+                   "server/transport/dashboard_static/app.js",
+                   "server/transport/dashboard_static/style.css"):  # fmt: skip
         assert needed in names, needed
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -70,6 +71,137 @@ def test_the_tour_runs_as_written(tmp_path: Path, s3: S3Endpoint) -> None:
         assert (tmp_path / "copy" / "results.txt").read_text() == "accuracy 0.93\n"
         listing = (tmp_path / "listing.txt").read_text()
         assert "greet" in listing and "helloworld" in listing and "shell" in listing
+    finally:
+        dev.terminate()
+        dev.wait(20)
+
+
+def test_the_python_snippet_runs_with_pycolonies_too(tmp_path: Path) -> None:
+    """With `colonies dev --http-port N`, `source .colonies/pycolonies.env` and the snippet's
+    import changed to pycolonies, the published client runs it against the HTTP API."""
+    import socket
+
+    import pytest
+
+    pytest.importorskip("pycolonies")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        http_port = probe.getsockname()[1]
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
+    data = tmp_path / ".colonies"
+    dev = subprocess.Popen(
+        [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir", str(data),
+         "--port", "0", "--http-port", str(http_port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (data / "pycolonies.env").exists():
+            assert time.monotonic() < deadline and dev.poll() is None
+            time.sleep(0.05)
+        snippet = blocks("python")[0]
+        ours = "from pycolonies_like import Conditions, FuncSpec, colonies_client"
+        assert ours in snippet
+        (tmp_path / "ours.py").write_text(snippet)
+        (tmp_path / "theirs.py").write_text(
+            snippet.replace(ours, "from pycolonies import Conditions, FuncSpec, colonies_client")
+        )
+        script = "\n".join([
+            "set -euo pipefail",
+            "source .colonies/dev.env",
+            "colonies executor start helloworld &",
+            'test "$(python ours.py)" = "helloworld"',
+            "source .colonies/pycolonies.env",
+            'test "$COLONIES_SERVER_PORT" = "' + str(http_port) + '"',
+            'test "$(python theirs.py)" = "helloworld"',
+            "kill -INT $(jobs -p)",
+            "wait",
+        ])  # fmt: skip
+        result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        dev.terminate()
+        banner = dev.communicate(timeout=20)[0]
+    assert f"source {data.resolve() / 'pycolonies.env'}" in banner
+    assert f'export PATH="{bindir}:$PATH"' in banner and "colonies process pss" in banner
+
+
+def test_the_channel_example_runs_as_written(tmp_path: Path) -> None:
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
+    [executor] = blocks("python chat-executor")
+    [client] = blocks("python chat-client")
+    (tmp_path / "chatter.py").write_text(executor)
+    (tmp_path / "chat.py").write_text(client)
+    dev = subprocess.Popen(
+        [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir",
+         str(tmp_path / ".colonies"), "--port", "0"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        env_file = tmp_path / ".colonies" / "dev.env"
+        deadline = time.monotonic() + 30
+        while not env_file.exists():
+            assert time.monotonic() < deadline and dev.poll() is None
+            time.sleep(0.05)
+        script = "\n".join([
+            "set -euo pipefail",
+            "source .colonies/dev.env",
+            "python chatter.py &",
+            "python chat.py",
+            "kill -INT $(jobs -p)",
+            "wait",
+        ])  # fmt: skip
+        result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        printed = [line for line in result.stdout.splitlines() if not line.startswith("Executor ")]
+        assert printed == ["HELLO", "HOW ARE YOU?"]  # the executor says when it (un)registers
+        assert "Traceback" not in result.stderr
+    finally:
+        dev.terminate()
+        dev.wait(20)
+
+
+def test_the_blueprint_example_runs_as_written(tmp_path: Path) -> None:
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
+    [reconciler] = blocks("python greeting-reconciler")
+    [shell] = blocks("bash greeting")
+    (tmp_path / "reconciler.py").write_text(reconciler)
+    dev = subprocess.Popen(
+        [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir",
+         str(tmp_path / ".colonies"), "--port", "0"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        env_file = tmp_path / ".colonies" / "dev.env"
+        deadline = time.monotonic() + 30
+        while not env_file.exists():
+            assert time.monotonic() < deadline and dev.poll() is None
+            time.sleep(0.05)
+        script = "\n".join([
+            "set -euo pipefail",
+            "source .colonies/dev.env",
+            "python reconciler.py &",
+            shell,
+            "for i in $(seq 100); do",
+            "  colonies --json blueprint get hello > hello.json",
+            "  grep -q 'Hello, world!' hello.json && break",
+            "  sleep 0.2",
+            "done",
+            "kill -INT $(jobs -p)",
+            "wait",
+        ])  # fmt: skip
+        result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        got = json.loads((tmp_path / "hello.json").read_text())
+        assert got["status"] == {"said": "Hello, world!", "generation": 1}
+        assert "Traceback" not in result.stderr
     finally:
         dev.terminate()
         dev.wait(20)

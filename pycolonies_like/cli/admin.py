@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pycolonies_like.cli.context import Settings, emit, fields, pass_settings, table, when
+from pycolonies_like.cli.ids import short, wide_option
 from pycolonies_like.cli.plugins import PluginGroup
 from pycolonies_like.core.models import Executor, ExecutorState
 from pycolonies_like.crypto import id_of
@@ -77,8 +78,8 @@ def executor() -> None:
 def _show_executors(s: Settings, executors: list[Executor]) -> None:
     emit(s, executors, lambda: table(
         "Executors", ("name", "type", "state", "id", "last heard from"),
-        [(e.executorname, e.executortype, ExecutorState(e.state).name.lower(), e.executorid[:16],
-          when(e.lastheardfromtime)) for e in executors],
+        [(e.executorname, e.executortype, ExecutorState(e.state).name.lower(),
+          short(s, e.executorid), when(e.lastheardfromtime)) for e in executors],
     ))  # fmt: skip
 
 
@@ -139,6 +140,7 @@ def executor_remove(s: Settings, name: str) -> None:
 
 
 @executor.command("ls")
+@wide_option
 @pass_settings
 def executor_ls(s: Settings) -> None:
     """List the executors of the colony."""
@@ -178,11 +180,12 @@ def user_add(s: Settings, name: str, userid: str, email: str, phone: str) -> Non
 
 
 @user.command("ls")
+@wide_option
 @pass_settings
 def user_ls(s: Settings) -> None:
     """List the users of the colony."""
     users = s.client().get_users(s.colony(), s.key())
-    rows = [(u.name, u.userid[:16], u.email, u.phone) for u in users]
+    rows = [(u.name, short(s, u.userid), u.email, u.phone) for u in users]
     emit(s, users, lambda: table("Users", ("name", "userid", "email", "phone"), rows))
 
 

@@ -28,6 +28,7 @@ class Settings:
     colony_prvkey: str = ""
     server_prvkey: str = ""
     as_json: bool = False
+    wide: bool = False
     _client: Colonies | None = field(default=None, repr=False)
 
     @classmethod
@@ -123,3 +124,24 @@ def fields(title: str, pairs: Sequence[tuple[str, Any]]) -> None:
 def info(message: str) -> None:
     """Status lines go to stderr so that stdout stays clean for output and logs."""
     click.echo(message, err=True)
+
+
+def _json_flag(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        settings = ctx.find_object(Settings)
+        if settings is not None:
+            settings.as_json = True
+
+
+def accept_json_anywhere(command: click.Command) -> None:
+    """Gives every command under `command` its own `--json`, so that it may follow the
+    subcommand (`colonies process pss --json`) as well as precede it."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_json_anywhere(sub)
+        return
+    if any("--json" in p.opts for p in command.params if isinstance(p, click.Option)):
+        return
+    option = click.Option(["--json", "json_after"], is_flag=True, expose_value=False,
+                          callback=_json_flag, help="Print JSON, for scripts.")  # fmt: skip
+    command.params.append(option)

@@ -9,17 +9,14 @@ import click
 
 from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
+from pycolonies_like.cli.ids import short, takes_id, wide_option
 from pycolonies_like.cli.work import load_json
 from pycolonies_like.core.models import EventKind, ProcessState, Workflow
+from pycolonies_like.specfile import workflow_from_data
 
 
 def workflow_from_file(s: Settings, path: str) -> Workflow:
-    data = load_json(path)
-    if isinstance(data, list):  # a bare list of function specs
-        data = {"functionspecs": data}
-    if not isinstance(data, dict):
-        raise CliError(f'{path} must hold a workflow: {{"functionspecs": [...]}} or a list')
-    wf = Workflow.from_dict(data)
+    wf = workflow_from_data(load_json(path), "stdin" if path == "-" else path)
     if not wf.colonyname:
         wf.colonyname = s.colony()
     for spec in wf.functionspecs:
@@ -92,11 +89,17 @@ def _follow(s: Settings, wf: Workflow) -> int:
         finally:
             events.close()
     info(f"Workflow {graph.processgraphid} {final.state.name.lower()}")
+    if s.as_json:
+        processes = client.get_processes_for_workflow(
+            final.processgraphid, final.colonyname, key, 10**6
+        )
+        emit(s, {"workflow": final, "processes": processes}, lambda: None)
     return 0 if final.state == ProcessState.SUCCESSFUL else 1
 
 
 @workflow.command("get")
-@click.option("--workflowid", required=True)
+@takes_id("workflow", "workflowid", "-w", "--workflowid")
+@wide_option
 @pass_settings
 def workflow_get(s: Settings, workflowid: str) -> None:
     """Show a workflow and its processes."""
@@ -117,7 +120,7 @@ def workflow_get(s: Settings, workflowid: str) -> None:
         )
         table("Processes", ("node", "function", "state", "depends on", "id"),
               [(p.spec.nodename, p.spec.funcname, p.state.name.lower(),
-                ", ".join(p.spec.conditions.dependencies) or "-", p.processid[:16])
+                ", ".join(p.spec.conditions.dependencies) or "-", short(s, p.processid))
                for p in processes])  # fmt: skip
 
     emit(s, {"workflow": graph, "processes": processes}, render)
@@ -127,6 +130,7 @@ def workflow_get(s: Settings, workflowid: str) -> None:
 @click.option("--state", type=click.Choice(["waiting", "running", "successful", "failed",
                                             "cancelled", "all"]), default="all")  # fmt: skip
 @click.option("--count", type=int, default=20, show_default=True)
+@wide_option
 @pass_settings
 def workflow_ps(s: Settings, state: str, count: int) -> None:
     """List workflows."""
@@ -134,13 +138,13 @@ def workflow_ps(s: Settings, state: str, count: int) -> None:
     graphs = s.client().get_processgraphs(s.colony(), count, s.key(), state=value)
     emit(s, graphs, lambda: table(
         "Workflows", ("id", "state", "processes", "submitted", "ended"),
-        [(g.processgraphid[:16], g.state.name.lower(), len(g.processids),
+        [(short(s, g.processgraphid), g.state.name.lower(), len(g.processids),
           when(g.submissiontime), when(g.endtime)) for g in graphs],
     ))  # fmt: skip
 
 
 @workflow.command("cancel")
-@click.option("--workflowid", required=True)
+@takes_id("workflow", "workflowid", "-w", "--workflowid")
 @pass_settings
 def workflow_cancel(s: Settings, workflowid: str) -> None:
     """Cancel a workflow: its waiting and running processes are cancelled."""
@@ -149,7 +153,7 @@ def workflow_cancel(s: Settings, workflowid: str) -> None:
 
 
 @workflow.command("remove")
-@click.option("--workflowid", required=True)
+@takes_id("workflow", "workflowid", "-w", "--workflowid")
 @pass_settings
 def workflow_remove(s: Settings, workflowid: str) -> None:
     """Remove a workflow and its processes (none may be running)."""
@@ -186,19 +190,20 @@ def cron_add(s: Settings, name: str, expression: str | None, interval: int | Non
 
 @cron.command("ls")
 @click.option("--count", type=int, default=100)
+@wide_option
 @pass_settings
 def cron_ls(s: Settings, count: int) -> None:
     """List crons."""
     crons = s.client().get_crons(s.colony(), count, s.key())
     emit(s, crons, lambda: table(
         "Crons", ("id", "name", "schedule", "next run", "last run"),
-        [(c.cronid[:16], c.name, c.cronexpression or f"every {c.interval} s", when(c.nextrun),
+        [(short(s, c.cronid), c.name, c.cronexpression or f"every {c.interval} s", when(c.nextrun),
           when(c.lastrun)) for c in crons],
     ))  # fmt: skip
 
 
 @cron.command("get")
-@click.option("--cronid", required=True)
+@takes_id("cron", "cronid", "--cronid")
 @pass_settings
 def cron_get(s: Settings, cronid: str) -> None:
     """Show a cron."""
@@ -212,7 +217,7 @@ def cron_get(s: Settings, cronid: str) -> None:
 
 
 @cron.command("run")
-@click.option("--cronid", required=True)
+@takes_id("cron", "cronid", "--cronid")
 @pass_settings
 def cron_run(s: Settings, cronid: str) -> None:
     """Start a run now."""
@@ -221,7 +226,7 @@ def cron_run(s: Settings, cronid: str) -> None:
 
 
 @cron.command("remove")
-@click.option("--cronid", required=True)
+@takes_id("cron", "cronid", "--cronid")
 @pass_settings
 def cron_remove(s: Settings, cronid: str) -> None:
     """Remove a cron."""
@@ -254,19 +259,20 @@ def generator_add(s: Settings, name: str, path: str, trigger: int, timeout: int)
 
 @generator.command("ls")
 @click.option("--count", type=int, default=100)
+@wide_option
 @pass_settings
 def generator_ls(s: Settings, count: int) -> None:
     """List generators."""
     gs = s.client().get_generators(s.colony(), s.key(), count)
     emit(s, gs, lambda: table(
         "Generators", ("id", "name", "trigger", "timeout", "packed", "last run"),
-        [(g.generatorid[:16], g.name, g.trigger, g.timeout, g.queuesize, when(g.lastrun))
+        [(short(s, g.generatorid), g.name, g.trigger, g.timeout, g.queuesize, when(g.lastrun))
          for g in gs],
     ))  # fmt: skip
 
 
 @generator.command("get")
-@click.option("--generatorid", required=True)
+@takes_id("generator", "generatorid", "--generatorid")
 @pass_settings
 def generator_get(s: Settings, generatorid: str) -> None:
     """Show a generator."""
@@ -278,7 +284,7 @@ def generator_get(s: Settings, generatorid: str) -> None:
 
 
 @generator.command("pack")
-@click.option("--generatorid", required=True)
+@takes_id("generator", "generatorid", "--generatorid")
 @click.option("--arg", "arg", required=True)
 @pass_settings
 def generator_pack(s: Settings, generatorid: str, arg: str) -> None:
@@ -288,7 +294,7 @@ def generator_pack(s: Settings, generatorid: str, arg: str) -> None:
 
 
 @generator.command("remove")
-@click.option("--generatorid", required=True)
+@takes_id("generator", "generatorid", "--generatorid")
 @pass_settings
 def generator_remove(s: Settings, generatorid: str) -> None:
     """Remove a generator."""

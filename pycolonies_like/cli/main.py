@@ -13,8 +13,11 @@ import sys
 import click
 
 from pycolonies_like.cli.admin import colony, executor, user
+from pycolonies_like.cli.blueprints import blueprint, location
+from pycolonies_like.cli.channels import channel
 from pycolonies_like.cli.common import CliError, cli_main
-from pycolonies_like.cli.context import Settings
+from pycolonies_like.cli.context import Settings, accept_json_anywhere
+from pycolonies_like.cli.dashboard import dashboard
 from pycolonies_like.cli.flows import cron, generator, workflow
 from pycolonies_like.cli.fs import fs, snapshot
 from pycolonies_like.cli.plugins import PluginGroup
@@ -41,9 +44,11 @@ def cli(
     )
 
 
-for command in (security, colony, executor, user, function, process, log, attribute, workflow,
-                cron, generator, fs, snapshot):  # fmt: skip
+for command in (security, colony, executor, user, function, process, log, attribute, channel,
+                workflow, cron, generator, blueprint, location, dashboard, fs,
+                snapshot):  # fmt: skip
     cli.add_command(command)
+accept_json_anywhere(cli)
 
 
 def main(argv: list[str] | None = None) -> int:

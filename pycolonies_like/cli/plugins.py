@@ -88,6 +88,9 @@ def add_plugin_commands(root: click.Group, entries: Iterable[EntryPoint] | None 
         except Exception as err:  # any error of a plug-in's import: report it, go on
             group.add_command(_unavailable(name, entry, err), name)
         else:
+            from pycolonies_like.cli.context import accept_json_anywhere
+
+            accept_json_anywhere(command)
             group.add_command(command, name)
 
 

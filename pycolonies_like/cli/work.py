@@ -12,10 +12,12 @@ import click
 
 from pycolonies_like.cli.common import CliError
 from pycolonies_like.cli.context import Settings, emit, fields, info, pass_settings, table, when
+from pycolonies_like.cli.ids import short, takes_id, wide_option
 from pycolonies_like.client import Colonies
 from pycolonies_like.core.errors import PermissionDenied
-from pycolonies_like.core.models import Conditions, FuncSpec, Process, ProcessState
+from pycolonies_like.core.models import AttemptRecord, Conditions, FuncSpec, Process, ProcessState
 from pycolonies_like.core.requirements import describe, requirement_of, why_waiting
+from pycolonies_like.specfile import func_spec_from_data
 
 
 def load_json(path: str) -> Any:
@@ -30,10 +32,7 @@ def load_json(path: str) -> Any:
 
 
 def spec_from_file(s: Settings, path: str) -> FuncSpec:
-    data = load_json(path)
-    if not isinstance(data, dict):
-        raise CliError(f"{path} must hold a JSON object (a function spec)")
-    spec = FuncSpec.from_dict(data)
+    spec = func_spec_from_data(load_json(path), "stdin" if path == "-" else path)
     if not spec.conditions.colonyname:
         spec.conditions.colonyname = s.colony()
     return spec
@@ -195,14 +194,15 @@ def _list(s: Settings, states: list[ProcessState], count: int) -> None:
     found = [p for state in states for p in client.list_processes(s.colony(), count, state, key)]
     emit(s, found, lambda: table(
         "Processes", ("id", "function", "type", "state", "submitted", "executor", "graph"),
-        [(p.processid[:16], p.spec.funcname, p.spec.conditions.executortype,
+        [(short(s, p.processid), p.spec.funcname, p.spec.conditions.executortype,
           p.state.name.lower(), when(p.submissiontime), p.assignedexecutorname or "-",
-          (p.processgraphid[:12] or "-")) for p in found],
+          (short(s, p.processgraphid) or "-")) for p in found],
     ))  # fmt: skip
 
 
 def _ps(name: str, state: ProcessState, doc: str) -> click.Command:
     @click.option("--count", type=int, default=20, show_default=True)
+    @wide_option
     @pass_settings
     def command(s: Settings, /, count: int, **kw: bool) -> None:
         _list(s, list(ProcessState) if kw.get("all_states") else [state], count)
@@ -221,7 +221,7 @@ _ps("psc", ProcessState.CANCELLED, "List cancelled processes.")
 
 
 @process.command("get")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def process_get(s: Settings, processid: str) -> None:
     """Show a process (and, while it waits, why)."""
@@ -247,11 +247,29 @@ def process_get(s: Settings, processid: str) -> None:
         ("ended", when(p.endtime)), ("attempt", p.attempt), ("retries", p.retries),
         ("input", json.dumps(p.input)), ("output", json.dumps(p.output)),
         ("errors", "; ".join(p.errors) or "-"), ("workflow", p.processgraphid or "-"),
+        *([("not before", when(p.notbefore))] if p.notbefore else []),
+        *[(f"attempt {h.attempt}", _attempt_line(h)) for h in p.history],
     ]))  # fmt: skip
 
 
-@process.command("cancel")
+def _attempt_line(h: AttemptRecord) -> str:
+    """A past attempt, on one line: how it ended, who ran it, when, why."""
+    who = f" on {h.executorname}" if h.executorname else ""
+    why = f": {'; '.join(h.errors)}" if h.errors else ""
+    return f"{h.outcome}{who}, {when(h.starttime)} - {when(h.endtime)}{why}"
+
+
+@process.command("rerun")
 @click.option("-p", "--processid", required=True)
+@pass_settings
+def process_rerun(s: Settings, processid: str) -> None:
+    """Run a failed or cancelled process again, as a new attempt."""
+    p = s.client().rerun(processid, s.key())
+    emit(s, p, lambda: click.echo(f"Process {processid} waits again (attempt {p.attempt + 1})"))
+
+
+@process.command("cancel")
+@takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def process_cancel(s: Settings, processid: str) -> None:
     """Cancel a waiting or running process (its executor is told to stop)."""
@@ -260,7 +278,7 @@ def process_cancel(s: Settings, processid: str) -> None:
 
 
 @process.command("remove")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def process_remove(s: Settings, processid: str) -> None:
     """Remove a process that is not running."""
@@ -288,7 +306,7 @@ def log() -> None:
 
 
 @log.command("get")
-@click.option("-p", "--processid", help="The log of this process.")
+@takes_id("process", "processid", "-p", "--processid", required=False)
 @click.option("-e", "--executorname", help="What this executor logged, over all its processes.")
 @click.option("--count", type=int, default=100, show_default=True)
 @click.option("--since", type=int, default=0, help="Only entries after this time (Unix ns).")
@@ -311,7 +329,7 @@ def log_get(
 
 
 @log.command("follow")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid")
 @pass_settings
 def log_follow(s: Settings, processid: str) -> None:
     """Print the log of a process as it grows, until the process ends."""
@@ -328,7 +346,7 @@ def attribute() -> None:
 
 
 @attribute.command("add")
-@click.option("-p", "--processid", required=True)
+@takes_id("process", "processid", "-p", "--processid")
 @click.option("--key", "name", required=True)
 @click.option("--value", required=True)
 @pass_settings

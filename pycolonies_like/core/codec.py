@@ -19,6 +19,8 @@ JSON types. Errors are InvalidArgument naming the field's path:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import difflib
 import json
@@ -156,6 +158,20 @@ def _strict_bool(v: Any) -> Any:
     raise refuse("a boolean", v)
 
 
+def json_bytes(v: Any) -> Any:
+    """Go's []byte in JSON: base64 text, or (as pycolonies sends it) a list of ints."""
+    if isinstance(v, (bytes, bytearray)):
+        return bytes(v)
+    if isinstance(v, str):
+        try:
+            return base64.b64decode(v, validate=True)
+        except (binascii.Error, ValueError):
+            raise refuse("base64 text", v) from None
+    if isinstance(v, list) and all(type(x) is int and 0 <= x < 256 for x in v):
+        return bytes(v)
+    raise refuse("base64 text or a list of bytes", v, kind_of)
+
+
 def _enum_decoder(cls: Any) -> Convert:
     members = {m.value: m for m in cls}
     expected = "one of " + ", ".join(str(v) for v in members)
@@ -220,6 +236,8 @@ def decoder(ft: FieldType, strict: bool) -> Convert | None:
         dec = _strict_float if strict else _lenient_float
     elif ft.kind == "bool":
         dec = _strict_bool if strict else None
+    elif ft.kind == "bytes":
+        dec = json_bytes
     elif ft.kind == "enum":
         dec = _enum_decoder(ft.cls)
     elif ft.kind == "model":
@@ -240,6 +258,7 @@ def decoder(ft: FieldType, strict: bool) -> Convert | None:
 
 _EXPECTED = {
     "str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean",
+    "bytes": "base64 text",
     "model": "an object", "dict": "an object", "list": "a list",
 }  # fmt: skip
 

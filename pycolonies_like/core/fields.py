@@ -13,6 +13,7 @@ a hand-written converter, and a traceback shows the generated line.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import enum
 import itertools
@@ -23,14 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Union
 
-_SCALARS = (str, int, float, bool)
+_SCALARS = (str, int, float, bool, bytes)
 
 
 @dataclass(frozen=True)
 class FieldType:
     """What a field holds, as far as a codec cares."""
 
-    kind: str  # "str" "int" "float" "bool" "enum" "model" "list" "dict" "json"
+    kind: str  # "str" "int" "float" "bool" "bytes" "enum" "model" "list" "dict" "json"
     cls: Any = None  # the scalar type, enum class or model class
     item: FieldType | None = None  # of a list, or of a dict's values
     container: type = list  # list or tuple, for "list"
@@ -144,6 +145,10 @@ class Source:
         return function
 
 
+def base64_text(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
 def encode_expr(
     ft: FieldType, expr: str, src: Source, model: Callable[[type], Callable[[Any], Any]],
     depth: int = 0,
@@ -156,6 +161,8 @@ def encode_expr(
         return expr if inner == expr else f"(None if {expr} is None else {inner})"
     if ft.kind == "json":
         return expr  # JSON data is plain already
+    if ft.kind == "bytes":  # as ColonyOS sends Go's []byte: base64 text
+        return f"{src.ref(base64_text, 'b64')}({expr})"
     if ft.kind == "enum":
         return f"int({expr})"
     if ft.kind == "model":

@@ -145,6 +145,26 @@ class Conditions(Subscriptable):
 
 
 @dataclass
+class RetryPolicy(Subscriptable):
+    """How a process that fails is retried (each retry is a new attempt).
+
+    Without a policy a failed process stays failed, and `maxretries` counts
+    requeues after exec timeouts, as in ColonyOS. With one, a failure is
+    retried up to `maxretries` times (-1: for ever), the n-th retry waiting
+    initialinterval * backoffcoefficient**(n-1) seconds, at most
+    maximuminterval, give or take `jitter` (a fraction of it); a failure whose
+    kind (the text of its first error up to the first ':') is listed in
+    `nonretryableerrors`, or is "NonRetryable", is final."""
+
+    maxretries: int = 3
+    initialinterval: float = 1.0
+    backoffcoefficient: float = 2.0
+    maximuminterval: float = 100.0
+    jitter: float = 0.0
+    nonretryableerrors: list[str] = field(default_factory=list)
+
+
+@dataclass
 class FuncSpec(Subscriptable):
     nodename: str = ""
     funcname: str = ""
@@ -157,8 +177,15 @@ class FuncSpec(Subscriptable):
     conditions: Conditions = field(default_factory=Conditions)
     label: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    retrypolicy: RetryPolicy | None = None
+    # Channels the process gets: live messages between its submitter and its executor.
+    channels: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if isinstance(self.retrypolicy, dict):
+            self.retrypolicy = RetryPolicy(**self.retrypolicy)
+        if self.channels is None:
+            self.channels = []
         if self.args is None:
             self.args = []
         if self.kwargs is None:
@@ -268,6 +295,19 @@ class Attribute(Subscriptable):
 
 
 @dataclass(frozen=True)
+class AttemptRecord(Subscriptable):
+    """One past attempt of a process: who ran it, when, and how it ended
+    (`outcome`: failed, maxexectime, lease, released, cancelled, rerun)."""
+
+    attempt: int
+    executorname: str = ""
+    starttime: int = 0
+    endtime: int = 0
+    outcome: str = ""
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Process(Subscriptable):
     processid: str
     spec: FuncSpec
@@ -292,6 +332,9 @@ class Process(Subscriptable):
     input: list[Any] = field(default_factory=list, metadata={"key": "in"})
     output: list[Any] = field(default_factory=list, metadata={"key": "out"})
     errors: tuple[str, ...] = ()
+    # Past attempts, oldest first; and when a waiting process may run (0: now).
+    history: tuple[AttemptRecord, ...] = ()
+    notbefore: int = 0
 
     derived_keys = ("isassigned",)
 
@@ -326,6 +369,31 @@ class LogEntry(Subscriptable):
     message: str
     timestamp: int
     seq: int = 0
+
+
+class ChannelEntryType:
+    """The kinds of channel entries: data, the end of the stream, an error."""
+
+    DATA = "data"
+    END = "end"
+    ERROR = "error"
+    ALL = (DATA, END, ERROR)
+
+
+@dataclass(frozen=True)
+class ChannelEntry(Subscriptable):
+    """One message on a channel of a process (ColonyOS' MsgEntry). `sequence` is
+    the sender's own number (unique per sender); `index` is the entry's place
+    in the channel, from 1 (reads resume after an index)."""
+
+    sequence: int
+    senderid: str
+    payload: bytes = b""
+    type: str = ChannelEntryType.DATA
+    inreplyto: int = 0
+    timestamp: int = 0
+    error: str = ""
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -478,3 +546,126 @@ class Event(Subscriptable):
     processgraph: ProcessGraph | None = None
     message: str = ""
     attempt: int = 0  # of the process, at the time of the event
+
+
+# ------------------------------------------------------------- locations --
+
+
+@dataclass(frozen=True)
+class Location(Subscriptable):
+    """A named place of a colony, where blueprints and executors may be."""
+
+    name: str
+    colonyname: str
+    locationid: str = ""
+    description: str = ""
+    long: float = 0.0
+    lat: float = 0.0
+
+
+# ------------------------------------------------------------ blueprints --
+# Declarative desired state (ColonyOS' blueprints): a definition names a kind,
+# the JSON schema of its specs and the executor type and function that
+# reconcile it; a blueprint of that kind holds a desired spec and the status
+# its reconciler reports. Keys are ColonyOS' (camelCase where it has them).
+
+
+@dataclass
+class BlueprintMetadata(Subscriptable):
+    name: str = ""
+    colonyname: str = ""
+    locationname: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    generation: int = 0  # bumped by each change of the spec
+    created: int = field(default=0, metadata={"key": "createdAt"})
+    updated: int = field(default=0, metadata={"key": "updatedAt"})
+    lastreconciliationprocess: str = field(
+        default="", metadata={"key": "lastReconciliationProcess"}
+    )
+    lastreconciliationtime: int = field(default=0, metadata={"key": "lastReconciliationTime"})
+
+    def __post_init__(self) -> None:
+        if self.labels is None:
+            self.labels = {}
+        if self.annotations is None:
+            self.annotations = {}
+
+
+@dataclass
+class BlueprintNames(Subscriptable):
+    kind: str = ""
+    listkind: str = field(default="", metadata={"key": "listKind"})
+    singular: str = ""
+    plural: str = ""
+    shortnames: list[str] = field(default_factory=list, metadata={"key": "shortNames"})
+
+    def __post_init__(self) -> None:
+        if self.shortnames is None:
+            self.shortnames = []
+
+
+@dataclass
+class BlueprintHandler(Subscriptable):
+    """Who reconciles blueprints of a kind: processes of `functionname` for
+    executors of `executortype`, on each change and every `reconcileinterval`
+    seconds (0: the server's default)."""
+
+    executortype: str = field(default="", metadata={"key": "executorType"})
+    functionname: str = field(default="", metadata={"key": "functionName"})
+    reconcileinterval: int = field(default=0, metadata={"key": "reconcileInterval"})
+
+
+@dataclass
+class BlueprintDefinitionSpec(Subscriptable):
+    group: str = ""
+    version: str = ""
+    names: BlueprintNames = field(default_factory=BlueprintNames)
+    scope: str = ""
+    schema: Any = None  # a JSON Schema that blueprints' specs must meet; None: any
+    handler: BlueprintHandler = field(default_factory=BlueprintHandler)
+
+
+@dataclass
+class BlueprintDefinition(Subscriptable):
+    kind: str = ""
+    metadata: BlueprintMetadata = field(default_factory=BlueprintMetadata)
+    spec: BlueprintDefinitionSpec = field(default_factory=BlueprintDefinitionSpec)
+    blueprintdefinitionid: str = ""
+
+    @property
+    def defines(self) -> str:
+        """The kind of the blueprints it defines."""
+        return self.spec.names.kind or self.kind
+
+
+@dataclass
+class Blueprint(Subscriptable):
+    kind: str = ""
+    metadata: BlueprintMetadata = field(default_factory=BlueprintMetadata)
+    spec: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)
+    blueprintid: str = ""
+
+    def __post_init__(self) -> None:
+        if self.spec is None:
+            self.spec = {}
+        if self.status is None:
+            self.status = {}
+
+
+@dataclass(frozen=True)
+class BlueprintHistory(Subscriptable):
+    """A blueprint as it was after a change ("create", "update", "delete")."""
+
+    historyid: str
+    blueprintid: str
+    kind: str
+    namespace: str
+    name: str
+    generation: int
+    changetype: str
+    changedby: str
+    timestamp: int = 0
+    spec: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)

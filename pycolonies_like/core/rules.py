@@ -7,12 +7,15 @@ the tests can rely on exactly the same rules.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from pycolonies_like.core.models import FuncSpec, ProcessState
+from pycolonies_like.core.models import FuncSpec, LogEntry, ProcessState, RetryPolicy
 from pycolonies_like.core.requirements import requirement_of
 
 NS_PER_SECOND = 1_000_000_000
@@ -24,6 +27,18 @@ MAX_LIST_COUNT = 1_000
 MAX_LOG_COUNT = 10_000
 MAX_LOG_MESSAGE = 256 * 1024
 MAX_ATTRIBUTE_VALUE = 64 * 1024
+# Channels (ColonyOS' limits, pkg/constants): per process, per channel, per entry.
+MAX_CHANNELS_PER_PROCESS = 100
+MAX_CHANNEL_ENTRIES = 10_000
+MAX_CHANNEL_PAYLOAD = 1024 * 1024
+# Appends to the channels of one process, per second, and the burst allowed.
+CHANNEL_RATE = 100.0
+CHANNEL_BURST = 500
+# How long the entries of a channel stay readable after its process ended.
+CHANNEL_RETENTION_S = 60
+# What one reply to a read carries at most, counted over its variable-size
+# fields: a read stops there (saying so) instead of building a reply of any size.
+MAX_REPLY_BYTES = 3 * 1024 * 1024
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+=-]*$")
 _ID = re.compile(r"^[0-9a-f]{64}$")
@@ -125,6 +140,8 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
             raise InvalidArgument(f"{name} must be an integer, got {value!r}")
         if value < -1:
             raise InvalidArgument(f"{name} must be -1 (no limit) or more, got {value}")
+    if spec.retrypolicy is not None:
+        validate_retry_policy(spec.retrypolicy)
     if not isinstance(spec.args, list):
         raise InvalidArgument("args must be a list")
     if not isinstance(spec.kwargs, dict) or not all(isinstance(k, str) for k in spec.kwargs):
@@ -133,7 +150,107 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
     _check_json_value("kwargs", spec.kwargs)
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in spec.env.items()):
         raise InvalidArgument("env must map strings to strings")
+    check_channel_names(spec.channels)
     return spec
+
+
+MAX_RETRY_INTERVAL_S = 7 * 86_400.0
+NON_RETRYABLE = "NonRetryable"
+
+
+def validate_retry_policy(policy: RetryPolicy) -> RetryPolicy:
+    p = policy
+    if not isinstance(p.maxretries, int) or isinstance(p.maxretries, bool) or p.maxretries < -1:
+        raise InvalidArgument(
+            f"retrypolicy.maxretries must be -1 (for ever) or more, got {p.maxretries!r}"
+        )
+    for name, low in (("initialinterval", 0.0), ("backoffcoefficient", 1.0),
+                      ("maximuminterval", 0.0), ("jitter", 0.0)):  # fmt: skip
+        value = getattr(p, name)
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value) or value < low):  # fmt: skip
+            raise InvalidArgument(f"retrypolicy.{name} must be a number >= {low:g}, got {value!r}")
+    if p.jitter > 1:
+        raise InvalidArgument(f"retrypolicy.jitter must be at most 1, got {p.jitter!r}")
+    if p.initialinterval > MAX_RETRY_INTERVAL_S or p.maximuminterval > MAX_RETRY_INTERVAL_S:
+        raise InvalidArgument(
+            f"retrypolicy intervals must be at most {MAX_RETRY_INTERVAL_S:g} seconds"
+        )
+    if not all(isinstance(k, str) and k for k in p.nonretryableerrors):
+        raise InvalidArgument("retrypolicy.nonretryableerrors must be non-empty strings")
+    return policy
+
+
+def error_kind(errors: tuple[str, ...] | list[str]) -> str:
+    """The kind of a failure: its first error up to the first ':' (e.g.
+    "ValueError: bad input" -> "ValueError")."""
+    return errors[0].split(":", 1)[0].strip() if errors else ""
+
+
+def retry_after_failure(
+    policy: RetryPolicy | None, retries: int, errors: tuple[str, ...] | list[str]
+) -> bool:
+    """A failed attempt: retry it (True) or fail the process for good."""
+    if policy is None:
+        return False
+    kind = error_kind(errors)
+    if kind == NON_RETRYABLE or kind in policy.nonretryableerrors:
+        return False
+    return policy.maxretries == -1 or retries < policy.maxretries
+
+
+def retry_delay_s(policy: RetryPolicy, retry: int, rand: float = 0.0) -> float:
+    """Seconds the `retry`-th retry (1, 2, ...) waits. `rand` in [-1, 1] picks
+    where in the jitter band it lands."""
+    n = max(retry, 1) - 1
+    try:
+        interval = policy.initialinterval * policy.backoffcoefficient**n
+    except OverflowError:
+        interval = policy.maximuminterval
+    interval = min(interval, policy.maximuminterval)
+    return max(0.0, interval * (1 + policy.jitter * max(-1.0, min(1.0, rand))))
+
+
+def not_before(now_ns: int, delay_s: float) -> int:
+    """When a process waiting `delay_s` seconds may run (0: now)."""
+    return now_ns + int(delay_s * NS_PER_SECOND) if delay_s > 0 else 0
+
+
+MAX_DELAY_S = 366 * 86_400.0
+
+
+def check_not_before(now_ns: int, notbefore_ns: int, delay_s: float) -> int:
+    """When a submitted process may first run (0: now), from a time or a delay
+    (not both); a time in the past means now."""
+    if notbefore_ns and delay_s:
+        raise InvalidArgument("give a time to run at or a delay, not both")
+    if (
+        isinstance(delay_s, bool)
+        or not isinstance(delay_s, (int, float))
+        or not (math.isfinite(delay_s) and 0 <= delay_s <= MAX_DELAY_S)
+    ):
+        raise InvalidArgument(f"delay must be 0 to {MAX_DELAY_S:g} seconds, got {delay_s!r}")
+    if notbefore_ns < 0 or notbefore_ns > now_ns + int(MAX_DELAY_S * NS_PER_SECOND):
+        raise InvalidArgument(
+            f"the time to run at must be within {MAX_DELAY_S / 86_400:g} days from now"
+        )
+    if delay_s:
+        return not_before(now_ns, delay_s)
+    return notbefore_ns if notbefore_ns > now_ns else 0
+
+
+def check_channel_names(names: Any) -> None:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InvalidArgument("channels must be a list of names")
+    if len(names) > MAX_CHANNELS_PER_PROCESS:
+        raise InvalidArgument(
+            f"a process may have at most {MAX_CHANNELS_PER_PROCESS} channels, got {len(names)}"
+        )
+    for name in names:
+        if not name or len(name) > MAX_NAME_LENGTH:
+            raise InvalidArgument(f"a channel name must have 1 to {MAX_NAME_LENGTH} characters")
+    if len(set(names)) != len(names):
+        raise InvalidArgument("channels must not name a channel twice")
 
 
 def priority_time(submission_ns: int, priority: int) -> int:
@@ -158,6 +275,65 @@ def deadline_sql(now: str, limit_s: str) -> str:
     set a deadline from a row's own limit column. `now` and `limit_s` are SQL
     (a parameter and a column); tests hold the two forms equal."""
     return f"CASE WHEN {limit_s} > 0 THEN {now} + {limit_s} * {NS_PER_SECOND} ELSE 0 END"
+
+
+class Lease(IntEnum):
+    """How an assignment is held (the `lease` column of a running process).
+
+    ASSIGNED: sent, not yet confirmed by the executor; it goes back to the
+    queue after the (short) confirmation timeout. KEPT: confirmed, and kept
+    alive by the executor's session or heartbeats; it goes back to the queue
+    when the executor is silent for the lease timeout. DELIVERED: confirmed by
+    a client that sends no heartbeats (the ColonyOS protocol, a unary client
+    that never sent one); only maxexectime applies, as in ColonyOS."""
+
+    ASSIGNED = 0
+    KEPT = 1
+    DELIVERED = 2
+
+
+MIN_ACK_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class LeasePolicy:
+    """The server's lease timeouts, in seconds (see `Lease`)."""
+
+    ack_timeout_s: float = 10.0
+    lease_timeout_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("ack_timeout_s", "lease_timeout_s"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InvalidArgument(f"{name} must be a number of seconds, got {value!r}")
+            if value < MIN_ACK_TIMEOUT_S:
+                raise InvalidArgument(
+                    f"{name} must be at least {MIN_ACK_TIMEOUT_S:g} seconds, got {value:g}"
+                )
+
+    def ack_deadline(self, now_ns: int) -> int:
+        """When an unconfirmed assignment goes back to the queue."""
+        return now_ns + int(self.ack_timeout_s * NS_PER_SECOND)
+
+    def lease_deadline(self, now_ns: int) -> int:
+        """When a kept assignment whose executor stays silent goes back."""
+        return now_ns + int(self.lease_timeout_s * NS_PER_SECOND)
+
+    @property
+    def renew_interval_s(self) -> float:
+        """How often a live session renews its leases: well within both timeouts."""
+        return min(self.ack_timeout_s, self.lease_timeout_s) / 4
+
+
+def check_timeout(value: float, maximum: float) -> float:
+    """A long-poll timeout in seconds: a finite number, capped at `maximum`;
+    negative means "do not wait"."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidArgument(f"timeout must be a finite number of seconds, got {value!r}")
+    if math.isinf(maximum):
+        return float(value)
+    return min(max(float(value), 0.0), maximum)
 
 
 def executor_not_approved(executorname: str, colonyname: str) -> PermissionDenied:
@@ -195,3 +371,16 @@ def decode_json(what: str, text: str, default: Any, expected: type) -> Any:
     if not isinstance(value, expected):
         raise InvalidArgument(f"{what} must be a JSON {expected.__name__}")
     return value
+
+
+def text_size(text: str) -> int:
+    """Bytes of `text` in UTF-8 (without a copy for ASCII)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def log_size(entry: LogEntry) -> int:
+    """What a log entry weighs in a reply, near enough."""
+    return (
+        text_size(entry.message) + len(entry.processid) + len(entry.colonyname)
+        + len(entry.executorname) + 32
+    )  # fmt: skip

@@ -217,7 +217,7 @@ class Conditions(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ..., locationname: _Optional[str] = ..., nodes: _Optional[int] = ..., cpu: _Optional[str] = ..., processes: _Optional[int] = ..., processespernode: _Optional[int] = ..., mem: _Optional[str] = ..., storage: _Optional[str] = ..., gpu: _Optional[_Union[GPU, _Mapping]] = ..., walltime: _Optional[int] = ...) -> None: ...
 
 class FuncSpec(_message.Message):
-    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env")
+    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy", "channels")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -236,6 +236,8 @@ class FuncSpec(_message.Message):
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
+    RETRYPOLICY_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
     nodename: str
     funcname: str
     args_json: str
@@ -247,7 +249,41 @@ class FuncSpec(_message.Message):
     conditions: Conditions
     label: str
     env: _containers.ScalarMap[str, str]
-    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    retrypolicy: RetryPolicy
+    channels: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., retrypolicy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RetryPolicy(_message.Message):
+    __slots__ = ("maxretries", "initialinterval", "backoffcoefficient", "maximuminterval", "jitter", "nonretryableerrors")
+    MAXRETRIES_FIELD_NUMBER: _ClassVar[int]
+    INITIALINTERVAL_FIELD_NUMBER: _ClassVar[int]
+    BACKOFFCOEFFICIENT_FIELD_NUMBER: _ClassVar[int]
+    MAXIMUMINTERVAL_FIELD_NUMBER: _ClassVar[int]
+    JITTER_FIELD_NUMBER: _ClassVar[int]
+    NONRETRYABLEERRORS_FIELD_NUMBER: _ClassVar[int]
+    maxretries: int
+    initialinterval: float
+    backoffcoefficient: float
+    maximuminterval: float
+    jitter: float
+    nonretryableerrors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, maxretries: _Optional[int] = ..., initialinterval: _Optional[float] = ..., backoffcoefficient: _Optional[float] = ..., maximuminterval: _Optional[float] = ..., jitter: _Optional[float] = ..., nonretryableerrors: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AttemptRecord(_message.Message):
+    __slots__ = ("attempt", "executorname", "starttime", "endtime", "outcome", "errors")
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    EXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
+    STARTTIME_FIELD_NUMBER: _ClassVar[int]
+    ENDTIME_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    executorname: str
+    starttime: int
+    endtime: int
+    outcome: str
+    errors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, attempt: _Optional[int] = ..., executorname: _Optional[str] = ..., starttime: _Optional[int] = ..., endtime: _Optional[int] = ..., outcome: _Optional[str] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Attribute(_message.Message):
     __slots__ = ("attributeid", "targetid", "targetcolonyname", "targetprocessgraphid", "attributetype", "key", "value")
@@ -268,7 +304,7 @@ class Attribute(_message.Message):
     def __init__(self, attributeid: _Optional[str] = ..., targetid: _Optional[str] = ..., targetcolonyname: _Optional[str] = ..., targetprocessgraphid: _Optional[str] = ..., attributetype: _Optional[int] = ..., key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class Process(_message.Message):
-    __slots__ = ("processid", "initiatorid", "initiatorname", "assignedexecutorid", "isassigned", "state", "prioritytime", "submissiontime", "starttime", "endtime", "waitdeadline", "execdeadline", "retries", "attempt", "attributes", "spec", "waitforparents", "parents", "children", "processgraphid", "in_json", "out_json", "errors", "assignedexecutorname")
+    __slots__ = ("processid", "initiatorid", "initiatorname", "assignedexecutorid", "isassigned", "state", "prioritytime", "submissiontime", "starttime", "endtime", "waitdeadline", "execdeadline", "retries", "attempt", "attributes", "spec", "waitforparents", "parents", "children", "processgraphid", "in_json", "out_json", "errors", "assignedexecutorname", "history", "notbefore")
     PROCESSID_FIELD_NUMBER: _ClassVar[int]
     INITIATORID_FIELD_NUMBER: _ClassVar[int]
     INITIATORNAME_FIELD_NUMBER: _ClassVar[int]
@@ -293,6 +329,8 @@ class Process(_message.Message):
     OUT_JSON_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEDEXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    NOTBEFORE_FIELD_NUMBER: _ClassVar[int]
     processid: str
     initiatorid: str
     initiatorname: str
@@ -317,7 +355,9 @@ class Process(_message.Message):
     out_json: str
     errors: _containers.RepeatedScalarFieldContainer[str]
     assignedexecutorname: str
-    def __init__(self, processid: _Optional[str] = ..., initiatorid: _Optional[str] = ..., initiatorname: _Optional[str] = ..., assignedexecutorid: _Optional[str] = ..., isassigned: _Optional[bool] = ..., state: _Optional[_Union[ProcessState, str]] = ..., prioritytime: _Optional[int] = ..., submissiontime: _Optional[int] = ..., starttime: _Optional[int] = ..., endtime: _Optional[int] = ..., waitdeadline: _Optional[int] = ..., execdeadline: _Optional[int] = ..., retries: _Optional[int] = ..., attempt: _Optional[int] = ..., attributes: _Optional[_Iterable[_Union[Attribute, _Mapping]]] = ..., spec: _Optional[_Union[FuncSpec, _Mapping]] = ..., waitforparents: _Optional[bool] = ..., parents: _Optional[_Iterable[str]] = ..., children: _Optional[_Iterable[str]] = ..., processgraphid: _Optional[str] = ..., in_json: _Optional[str] = ..., out_json: _Optional[str] = ..., errors: _Optional[_Iterable[str]] = ..., assignedexecutorname: _Optional[str] = ...) -> None: ...
+    history: _containers.RepeatedCompositeFieldContainer[AttemptRecord]
+    notbefore: int
+    def __init__(self, processid: _Optional[str] = ..., initiatorid: _Optional[str] = ..., initiatorname: _Optional[str] = ..., assignedexecutorid: _Optional[str] = ..., isassigned: _Optional[bool] = ..., state: _Optional[_Union[ProcessState, str]] = ..., prioritytime: _Optional[int] = ..., submissiontime: _Optional[int] = ..., starttime: _Optional[int] = ..., endtime: _Optional[int] = ..., waitdeadline: _Optional[int] = ..., execdeadline: _Optional[int] = ..., retries: _Optional[int] = ..., attempt: _Optional[int] = ..., attributes: _Optional[_Iterable[_Union[Attribute, _Mapping]]] = ..., spec: _Optional[_Union[FuncSpec, _Mapping]] = ..., waitforparents: _Optional[bool] = ..., parents: _Optional[_Iterable[str]] = ..., children: _Optional[_Iterable[str]] = ..., processgraphid: _Optional[str] = ..., in_json: _Optional[str] = ..., out_json: _Optional[str] = ..., errors: _Optional[_Iterable[str]] = ..., assignedexecutorname: _Optional[str] = ..., history: _Optional[_Iterable[_Union[AttemptRecord, _Mapping]]] = ..., notbefore: _Optional[int] = ...) -> None: ...
 
 class ProcessGraph(_message.Message):
     __slots__ = ("processgraphid", "initiatorid", "initiatorname", "colonyname", "rootprocessids", "state", "submissiontime", "starttime", "endtime", "processids")
@@ -366,6 +406,26 @@ class LogEntry(_message.Message):
     timestamp: int
     seq: int
     def __init__(self, processid: _Optional[str] = ..., colonyname: _Optional[str] = ..., executorname: _Optional[str] = ..., message: _Optional[str] = ..., timestamp: _Optional[int] = ..., seq: _Optional[int] = ...) -> None: ...
+
+class ChannelEntry(_message.Message):
+    __slots__ = ("sequence", "senderid", "payload", "type", "inreplyto", "timestamp", "error", "index")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    SENDERID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    INREPLYTO_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    senderid: str
+    payload: bytes
+    type: str
+    inreplyto: int
+    timestamp: int
+    error: str
+    index: int
+    def __init__(self, sequence: _Optional[int] = ..., senderid: _Optional[str] = ..., payload: _Optional[bytes] = ..., type: _Optional[str] = ..., inreplyto: _Optional[int] = ..., timestamp: _Optional[int] = ..., error: _Optional[str] = ..., index: _Optional[int] = ...) -> None: ...
 
 class Statistics(_message.Message):
     __slots__ = ("colonies", "executors", "activeexecutors", "waitingprocesses", "runningprocesses", "successfulprocesses", "failedprocesses", "cancelledprocesses", "waitingworkflows", "runningworkflows", "successfulworkflows", "failedworkflows", "cancelledworkflows")
@@ -684,12 +744,16 @@ class ListUsersReply(_message.Message):
     def __init__(self, users: _Optional[_Iterable[_Union[User, _Mapping]]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("spec", "idempotency_key")
+    __slots__ = ("spec", "idempotency_key", "notbefore", "delay")
     SPEC_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    NOTBEFORE_FIELD_NUMBER: _ClassVar[int]
+    DELAY_FIELD_NUMBER: _ClassVar[int]
     spec: FuncSpec
     idempotency_key: str
-    def __init__(self, spec: _Optional[_Union[FuncSpec, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    notbefore: int
+    delay: float
+    def __init__(self, spec: _Optional[_Union[FuncSpec, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., notbefore: _Optional[int] = ..., delay: _Optional[float] = ...) -> None: ...
 
 class SubmitBatchRequest(_message.Message):
     __slots__ = ("specs",)
@@ -750,6 +814,14 @@ class ReleaseRequest(_message.Message):
     def __init__(self, processid: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
 
 class HeartbeatRequest(_message.Message):
+    __slots__ = ("processid", "attempt")
+    PROCESSID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    processid: str
+    attempt: int
+    def __init__(self, processid: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
+
+class AcknowledgeRequest(_message.Message):
     __slots__ = ("processid", "attempt")
     PROCESSID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
@@ -838,26 +910,32 @@ class AddLogRequest(_message.Message):
     def __init__(self, processid: _Optional[str] = ..., attempt: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
 
 class GetLogsRequest(_message.Message):
-    __slots__ = ("processid", "count", "since", "latest", "colonyname", "executorname")
+    __slots__ = ("processid", "count", "since", "latest", "colonyname", "executorname", "after_seq", "before_seq")
     PROCESSID_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     SINCE_FIELD_NUMBER: _ClassVar[int]
     LATEST_FIELD_NUMBER: _ClassVar[int]
     COLONYNAME_FIELD_NUMBER: _ClassVar[int]
     EXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_SEQ_FIELD_NUMBER: _ClassVar[int]
     processid: str
     count: int
     since: int
     latest: bool
     colonyname: str
     executorname: str
-    def __init__(self, processid: _Optional[str] = ..., count: _Optional[int] = ..., since: _Optional[int] = ..., latest: _Optional[bool] = ..., colonyname: _Optional[str] = ..., executorname: _Optional[str] = ...) -> None: ...
+    after_seq: int
+    before_seq: int
+    def __init__(self, processid: _Optional[str] = ..., count: _Optional[int] = ..., since: _Optional[int] = ..., latest: _Optional[bool] = ..., colonyname: _Optional[str] = ..., executorname: _Optional[str] = ..., after_seq: _Optional[int] = ..., before_seq: _Optional[int] = ...) -> None: ...
 
 class GetLogsReply(_message.Message):
-    __slots__ = ("logs",)
+    __slots__ = ("logs", "more")
     LOGS_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
     logs: _containers.RepeatedCompositeFieldContainer[LogEntry]
-    def __init__(self, logs: _Optional[_Iterable[_Union[LogEntry, _Mapping]]] = ...) -> None: ...
+    more: bool
+    def __init__(self, logs: _Optional[_Iterable[_Union[LogEntry, _Mapping]]] = ..., more: _Optional[bool] = ...) -> None: ...
 
 class FollowLogsRequest(_message.Message):
     __slots__ = ("processid", "after_seq")
@@ -866,6 +944,284 @@ class FollowLogsRequest(_message.Message):
     processid: str
     after_seq: int
     def __init__(self, processid: _Optional[str] = ..., after_seq: _Optional[int] = ...) -> None: ...
+
+class ChannelAppendRequest(_message.Message):
+    __slots__ = ("processid", "name", "sequence", "payload", "type", "inreplyto")
+    PROCESSID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    INREPLYTO_FIELD_NUMBER: _ClassVar[int]
+    processid: str
+    name: str
+    sequence: int
+    payload: bytes
+    type: str
+    inreplyto: int
+    def __init__(self, processid: _Optional[str] = ..., name: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., type: _Optional[str] = ..., inreplyto: _Optional[int] = ...) -> None: ...
+
+class ChannelReadRequest(_message.Message):
+    __slots__ = ("processid", "name", "after", "limit")
+    PROCESSID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    processid: str
+    name: str
+    after: int
+    limit: int
+    def __init__(self, processid: _Optional[str] = ..., name: _Optional[str] = ..., after: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ChannelEntries(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[ChannelEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[ChannelEntry, _Mapping]]] = ...) -> None: ...
+
+class SubscribeChannelRequest(_message.Message):
+    __slots__ = ("processid", "name", "after", "timeout")
+    PROCESSID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    processid: str
+    name: str
+    after: int
+    timeout: float
+    def __init__(self, processid: _Optional[str] = ..., name: _Optional[str] = ..., after: _Optional[int] = ..., timeout: _Optional[float] = ...) -> None: ...
+
+class Location(_message.Message):
+    __slots__ = ("name", "colonyname", "locationid", "description", "long", "lat")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    LOCATIONID_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LONG_FIELD_NUMBER: _ClassVar[int]
+    LAT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    colonyname: str
+    locationid: str
+    description: str
+    long: float
+    lat: float
+    def __init__(self, name: _Optional[str] = ..., colonyname: _Optional[str] = ..., locationid: _Optional[str] = ..., description: _Optional[str] = ..., long: _Optional[float] = ..., lat: _Optional[float] = ...) -> None: ...
+
+class BlueprintMetadata(_message.Message):
+    __slots__ = ("name", "colonyname", "locationname", "labels", "annotations", "generation", "created", "updated", "lastreconciliationprocess", "lastreconciliationtime")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class AnnotationsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    LOCATIONNAME_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    ANNOTATIONS_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    LASTRECONCILIATIONPROCESS_FIELD_NUMBER: _ClassVar[int]
+    LASTRECONCILIATIONTIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    colonyname: str
+    locationname: str
+    labels: _containers.ScalarMap[str, str]
+    annotations: _containers.ScalarMap[str, str]
+    generation: int
+    created: int
+    updated: int
+    lastreconciliationprocess: str
+    lastreconciliationtime: int
+    def __init__(self, name: _Optional[str] = ..., colonyname: _Optional[str] = ..., locationname: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., annotations: _Optional[_Mapping[str, str]] = ..., generation: _Optional[int] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., lastreconciliationprocess: _Optional[str] = ..., lastreconciliationtime: _Optional[int] = ...) -> None: ...
+
+class BlueprintNames(_message.Message):
+    __slots__ = ("kind", "listkind", "singular", "plural", "shortnames")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LISTKIND_FIELD_NUMBER: _ClassVar[int]
+    SINGULAR_FIELD_NUMBER: _ClassVar[int]
+    PLURAL_FIELD_NUMBER: _ClassVar[int]
+    SHORTNAMES_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    listkind: str
+    singular: str
+    plural: str
+    shortnames: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, kind: _Optional[str] = ..., listkind: _Optional[str] = ..., singular: _Optional[str] = ..., plural: _Optional[str] = ..., shortnames: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BlueprintHandler(_message.Message):
+    __slots__ = ("executortype", "functionname", "reconcileinterval")
+    EXECUTORTYPE_FIELD_NUMBER: _ClassVar[int]
+    FUNCTIONNAME_FIELD_NUMBER: _ClassVar[int]
+    RECONCILEINTERVAL_FIELD_NUMBER: _ClassVar[int]
+    executortype: str
+    functionname: str
+    reconcileinterval: int
+    def __init__(self, executortype: _Optional[str] = ..., functionname: _Optional[str] = ..., reconcileinterval: _Optional[int] = ...) -> None: ...
+
+class BlueprintDefinitionSpec(_message.Message):
+    __slots__ = ("group", "version", "names", "scope", "schema_json", "handler")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_JSON_FIELD_NUMBER: _ClassVar[int]
+    HANDLER_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    version: str
+    names: BlueprintNames
+    scope: str
+    schema_json: str
+    handler: BlueprintHandler
+    def __init__(self, group: _Optional[str] = ..., version: _Optional[str] = ..., names: _Optional[_Union[BlueprintNames, _Mapping]] = ..., scope: _Optional[str] = ..., schema_json: _Optional[str] = ..., handler: _Optional[_Union[BlueprintHandler, _Mapping]] = ...) -> None: ...
+
+class BlueprintDefinition(_message.Message):
+    __slots__ = ("kind", "metadata", "spec", "blueprintdefinitionid")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    BLUEPRINTDEFINITIONID_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    metadata: BlueprintMetadata
+    spec: BlueprintDefinitionSpec
+    blueprintdefinitionid: str
+    def __init__(self, kind: _Optional[str] = ..., metadata: _Optional[_Union[BlueprintMetadata, _Mapping]] = ..., spec: _Optional[_Union[BlueprintDefinitionSpec, _Mapping]] = ..., blueprintdefinitionid: _Optional[str] = ...) -> None: ...
+
+class Blueprint(_message.Message):
+    __slots__ = ("kind", "metadata", "spec_json", "status_json", "blueprintid")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SPEC_JSON_FIELD_NUMBER: _ClassVar[int]
+    STATUS_JSON_FIELD_NUMBER: _ClassVar[int]
+    BLUEPRINTID_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    metadata: BlueprintMetadata
+    spec_json: str
+    status_json: str
+    blueprintid: str
+    def __init__(self, kind: _Optional[str] = ..., metadata: _Optional[_Union[BlueprintMetadata, _Mapping]] = ..., spec_json: _Optional[str] = ..., status_json: _Optional[str] = ..., blueprintid: _Optional[str] = ...) -> None: ...
+
+class BlueprintHistory(_message.Message):
+    __slots__ = ("historyid", "blueprintid", "kind", "namespace", "name", "generation", "changetype", "changedby", "timestamp", "spec_json", "status_json")
+    HISTORYID_FIELD_NUMBER: _ClassVar[int]
+    BLUEPRINTID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    CHANGETYPE_FIELD_NUMBER: _ClassVar[int]
+    CHANGEDBY_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    SPEC_JSON_FIELD_NUMBER: _ClassVar[int]
+    STATUS_JSON_FIELD_NUMBER: _ClassVar[int]
+    historyid: str
+    blueprintid: str
+    kind: str
+    namespace: str
+    name: str
+    generation: int
+    changetype: str
+    changedby: str
+    timestamp: int
+    spec_json: str
+    status_json: str
+    def __init__(self, historyid: _Optional[str] = ..., blueprintid: _Optional[str] = ..., kind: _Optional[str] = ..., namespace: _Optional[str] = ..., name: _Optional[str] = ..., generation: _Optional[int] = ..., changetype: _Optional[str] = ..., changedby: _Optional[str] = ..., timestamp: _Optional[int] = ..., spec_json: _Optional[str] = ..., status_json: _Optional[str] = ...) -> None: ...
+
+class LocationRequest(_message.Message):
+    __slots__ = ("colonyname", "name")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    name: str
+    def __init__(self, colonyname: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ListLocationsReply(_message.Message):
+    __slots__ = ("locations",)
+    LOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    locations: _containers.RepeatedCompositeFieldContainer[Location]
+    def __init__(self, locations: _Optional[_Iterable[_Union[Location, _Mapping]]] = ...) -> None: ...
+
+class BlueprintNameRequest(_message.Message):
+    __slots__ = ("colonyname", "name")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    name: str
+    def __init__(self, colonyname: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ListBlueprintDefinitionsReply(_message.Message):
+    __slots__ = ("definitions",)
+    DEFINITIONS_FIELD_NUMBER: _ClassVar[int]
+    definitions: _containers.RepeatedCompositeFieldContainer[BlueprintDefinition]
+    def __init__(self, definitions: _Optional[_Iterable[_Union[BlueprintDefinition, _Mapping]]] = ...) -> None: ...
+
+class ListBlueprintsRequest(_message.Message):
+    __slots__ = ("colonyname", "kind", "locationname")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LOCATIONNAME_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    kind: str
+    locationname: str
+    def __init__(self, colonyname: _Optional[str] = ..., kind: _Optional[str] = ..., locationname: _Optional[str] = ...) -> None: ...
+
+class ListBlueprintsReply(_message.Message):
+    __slots__ = ("blueprints",)
+    BLUEPRINTS_FIELD_NUMBER: _ClassVar[int]
+    blueprints: _containers.RepeatedCompositeFieldContainer[Blueprint]
+    def __init__(self, blueprints: _Optional[_Iterable[_Union[Blueprint, _Mapping]]] = ...) -> None: ...
+
+class UpdateBlueprintRequest(_message.Message):
+    __slots__ = ("blueprint", "force_generation")
+    BLUEPRINT_FIELD_NUMBER: _ClassVar[int]
+    FORCE_GENERATION_FIELD_NUMBER: _ClassVar[int]
+    blueprint: Blueprint
+    force_generation: bool
+    def __init__(self, blueprint: _Optional[_Union[Blueprint, _Mapping]] = ..., force_generation: _Optional[bool] = ...) -> None: ...
+
+class UpdateBlueprintStatusRequest(_message.Message):
+    __slots__ = ("colonyname", "name", "status_json")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_JSON_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    name: str
+    status_json: str
+    def __init__(self, colonyname: _Optional[str] = ..., name: _Optional[str] = ..., status_json: _Optional[str] = ...) -> None: ...
+
+class ReconcileBlueprintRequest(_message.Message):
+    __slots__ = ("colonyname", "name", "force")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    name: str
+    force: bool
+    def __init__(self, colonyname: _Optional[str] = ..., name: _Optional[str] = ..., force: _Optional[bool] = ...) -> None: ...
+
+class BlueprintHistoryRequest(_message.Message):
+    __slots__ = ("blueprintid", "limit")
+    BLUEPRINTID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    blueprintid: str
+    limit: int
+    def __init__(self, blueprintid: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class BlueprintHistoryReply(_message.Message):
+    __slots__ = ("history",)
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    history: _containers.RepeatedCompositeFieldContainer[BlueprintHistory]
+    def __init__(self, history: _Optional[_Iterable[_Union[BlueprintHistory, _Mapping]]] = ...) -> None: ...
 
 class SubmitWorkflowRequest(_message.Message):
     __slots__ = ("spec",)
@@ -1014,7 +1370,7 @@ class SessionOpen(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., capacity: _Optional[int] = ...) -> None: ...
 
 class SessionRequest(_message.Message):
-    __slots__ = ("request_id", "open", "close", "fail", "log", "set_output", "heartbeat", "release")
+    __slots__ = ("request_id", "open", "close", "fail", "log", "set_output", "heartbeat", "release", "confirm", "received")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     OPEN_FIELD_NUMBER: _ClassVar[int]
     CLOSE_FIELD_NUMBER: _ClassVar[int]
@@ -1023,6 +1379,8 @@ class SessionRequest(_message.Message):
     SET_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     RELEASE_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_FIELD_NUMBER: _ClassVar[int]
     request_id: int
     open: SessionOpen
     close: CloseRequest
@@ -1031,7 +1389,13 @@ class SessionRequest(_message.Message):
     set_output: SetOutputRequest
     heartbeat: HeartbeatRequest
     release: ReleaseRequest
-    def __init__(self, request_id: _Optional[int] = ..., open: _Optional[_Union[SessionOpen, _Mapping]] = ..., close: _Optional[_Union[CloseRequest, _Mapping]] = ..., fail: _Optional[_Union[FailRequest, _Mapping]] = ..., log: _Optional[_Union[AddLogRequest, _Mapping]] = ..., set_output: _Optional[_Union[SetOutputRequest, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatRequest, _Mapping]] = ..., release: _Optional[_Union[ReleaseRequest, _Mapping]] = ...) -> None: ...
+    confirm: SessionConfirm
+    received: int
+    def __init__(self, request_id: _Optional[int] = ..., open: _Optional[_Union[SessionOpen, _Mapping]] = ..., close: _Optional[_Union[CloseRequest, _Mapping]] = ..., fail: _Optional[_Union[FailRequest, _Mapping]] = ..., log: _Optional[_Union[AddLogRequest, _Mapping]] = ..., set_output: _Optional[_Union[SetOutputRequest, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatRequest, _Mapping]] = ..., release: _Optional[_Union[ReleaseRequest, _Mapping]] = ..., confirm: _Optional[_Union[SessionConfirm, _Mapping]] = ..., received: _Optional[int] = ...) -> None: ...
+
+class SessionConfirm(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class SessionAck(_message.Message):
     __slots__ = ("request_id", "code", "reason", "message")

@@ -263,6 +263,11 @@ class ColoniesStub:
             "Heartbeat", request, pb.HeartbeatReply.FromString, prvkey, timeout
         )
 
+    def Acknowledge(
+        self, request: pb.AcknowledgeRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return self._transport.unary("Acknowledge", request, pb.Empty.FromString, prvkey, timeout)
+
     def GetProcess(
         self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Process:
@@ -292,6 +297,13 @@ class ColoniesStub:
     ) -> pb.Process:
         return self._transport.unary(
             "CancelProcess", request, pb.Process.FromString, prvkey, timeout
+        )
+
+    def RerunProcess(
+        self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Process:
+        return self._transport.unary(
+            "RerunProcess", request, pb.Process.FromString, prvkey, timeout
         )
 
     def AddAttribute(
@@ -325,6 +337,139 @@ class ColoniesStub:
     ) -> Iterator[pb.LogEntry]:
         return self._transport.unary_stream(
             "FollowLogs", request, pb.LogEntry.FromString, prvkey, timeout
+        )
+
+    def ChannelAppend(
+        self, request: pb.ChannelAppendRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ChannelEntry:
+        return self._transport.unary(
+            "ChannelAppend", request, pb.ChannelEntry.FromString, prvkey, timeout
+        )
+
+    def ChannelRead(
+        self, request: pb.ChannelReadRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ChannelEntries:
+        return self._transport.unary(
+            "ChannelRead", request, pb.ChannelEntries.FromString, prvkey, timeout
+        )
+
+    def SubscribeChannel(
+        self, request: pb.SubscribeChannelRequest, prvkey: str, *, timeout: float | None = None
+    ) -> Iterator[pb.ChannelEntries]:
+        return self._transport.unary_stream(
+            "SubscribeChannel", request, pb.ChannelEntries.FromString, prvkey, timeout
+        )
+
+    def AddLocation(
+        self, request: pb.Location, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Location:
+        return self._transport.unary(
+            "AddLocation", request, pb.Location.FromString, prvkey, timeout
+        )
+
+    def GetLocation(
+        self, request: pb.LocationRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Location:
+        return self._transport.unary(
+            "GetLocation", request, pb.Location.FromString, prvkey, timeout
+        )
+
+    def ListLocations(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListLocationsReply:
+        return self._transport.unary(
+            "ListLocations", request, pb.ListLocationsReply.FromString, prvkey, timeout
+        )
+
+    def RemoveLocation(
+        self, request: pb.LocationRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return self._transport.unary(
+            "RemoveLocation", request, pb.Empty.FromString, prvkey, timeout
+        )
+
+    def AddBlueprintDefinition(
+        self, request: pb.BlueprintDefinition, prvkey: str, *, timeout: float | None = None
+    ) -> pb.BlueprintDefinition:
+        return self._transport.unary(
+            "AddBlueprintDefinition", request, pb.BlueprintDefinition.FromString, prvkey, timeout
+        )
+
+    def GetBlueprintDefinition(
+        self, request: pb.BlueprintNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.BlueprintDefinition:
+        return self._transport.unary(
+            "GetBlueprintDefinition", request, pb.BlueprintDefinition.FromString, prvkey, timeout
+        )
+
+    def ListBlueprintDefinitions(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListBlueprintDefinitionsReply:
+        return self._transport.unary(
+            "ListBlueprintDefinitions", request, pb.ListBlueprintDefinitionsReply.FromString, prvkey, timeout
+        )
+
+    def RemoveBlueprintDefinition(
+        self, request: pb.BlueprintNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return self._transport.unary(
+            "RemoveBlueprintDefinition", request, pb.Empty.FromString, prvkey, timeout
+        )
+
+    def AddBlueprint(
+        self, request: pb.Blueprint, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Blueprint:
+        return self._transport.unary(
+            "AddBlueprint", request, pb.Blueprint.FromString, prvkey, timeout
+        )
+
+    def GetBlueprint(
+        self, request: pb.BlueprintNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Blueprint:
+        return self._transport.unary(
+            "GetBlueprint", request, pb.Blueprint.FromString, prvkey, timeout
+        )
+
+    def ListBlueprints(
+        self, request: pb.ListBlueprintsRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListBlueprintsReply:
+        return self._transport.unary(
+            "ListBlueprints", request, pb.ListBlueprintsReply.FromString, prvkey, timeout
+        )
+
+    def UpdateBlueprint(
+        self, request: pb.UpdateBlueprintRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Blueprint:
+        return self._transport.unary(
+            "UpdateBlueprint", request, pb.Blueprint.FromString, prvkey, timeout
+        )
+
+    def UpdateBlueprintStatus(
+        self, request: pb.UpdateBlueprintStatusRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Blueprint:
+        return self._transport.unary(
+            "UpdateBlueprintStatus", request, pb.Blueprint.FromString, prvkey, timeout
+        )
+
+    def RemoveBlueprint(
+        self, request: pb.BlueprintNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return self._transport.unary(
+            "RemoveBlueprint", request, pb.Empty.FromString, prvkey, timeout
+        )
+
+    def ReconcileBlueprint(
+        self, request: pb.ReconcileBlueprintRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Process:
+        return self._transport.unary(
+            "ReconcileBlueprint", request, pb.Process.FromString, prvkey, timeout
+        )
+
+    def GetBlueprintHistory(
+        self, request: pb.BlueprintHistoryRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.BlueprintHistoryReply:
+        return self._transport.unary(
+            "GetBlueprintHistory", request, pb.BlueprintHistoryReply.FromString, prvkey, timeout
         )
 
     def SubmitWorkflow(
@@ -718,6 +863,13 @@ class AsyncColoniesStub:
             "Heartbeat", request, pb.HeartbeatReply.FromString, prvkey, timeout
         )
 
+    async def Acknowledge(
+        self, request: pb.AcknowledgeRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return await self._transport.unary(
+            "Acknowledge", request, pb.Empty.FromString, prvkey, timeout
+        )
+
     async def GetProcess(
         self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Process:
@@ -753,6 +905,13 @@ class AsyncColoniesStub:
             "CancelProcess", request, pb.Process.FromString, prvkey, timeout
         )
 
+    async def RerunProcess(
+        self, request: pb.ProcessIdRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Process:
+        return await self._transport.unary(
+            "RerunProcess", request, pb.Process.FromString, prvkey, timeout
+        )
+
     async def AddAttribute(
         self, request: pb.AddAttributeRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Attribute:
@@ -784,6 +943,139 @@ class AsyncColoniesStub:
     ) -> AsyncIterator[pb.LogEntry]:
         return self._transport.unary_stream(
             "FollowLogs", request, pb.LogEntry.FromString, prvkey, timeout
+        )
+
+    async def ChannelAppend(
+        self, request: pb.ChannelAppendRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ChannelEntry:
+        return await self._transport.unary(
+            "ChannelAppend", request, pb.ChannelEntry.FromString, prvkey, timeout
+        )
+
+    async def ChannelRead(
+        self, request: pb.ChannelReadRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ChannelEntries:
+        return await self._transport.unary(
+            "ChannelRead", request, pb.ChannelEntries.FromString, prvkey, timeout
+        )
+
+    def SubscribeChannel(
+        self, request: pb.SubscribeChannelRequest, prvkey: str, *, timeout: float | None = None
+    ) -> AsyncIterator[pb.ChannelEntries]:
+        return self._transport.unary_stream(
+            "SubscribeChannel", request, pb.ChannelEntries.FromString, prvkey, timeout
+        )
+
+    async def AddLocation(
+        self, request: pb.Location, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Location:
+        return await self._transport.unary(
+            "AddLocation", request, pb.Location.FromString, prvkey, timeout
+        )
+
+    async def GetLocation(
+        self, request: pb.LocationRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Location:
+        return await self._transport.unary(
+            "GetLocation", request, pb.Location.FromString, prvkey, timeout
+        )
+
+    async def ListLocations(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListLocationsReply:
+        return await self._transport.unary(
+            "ListLocations", request, pb.ListLocationsReply.FromString, prvkey, timeout
+        )
+
+    async def RemoveLocation(
+        self, request: pb.LocationRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return await self._transport.unary(
+            "RemoveLocation", request, pb.Empty.FromString, prvkey, timeout
+        )
+
+    async def AddBlueprintDefinition(
+        self, request: pb.BlueprintDefinition, prvkey: str, *, timeout: float | None = None
+    ) -> pb.BlueprintDefinition:
+        return await self._transport.unary(
+            "AddBlueprintDefinition", request, pb.BlueprintDefinition.FromString, prvkey, timeout
+        )
+
+    async def GetBlueprintDefinition(
+        self, request: pb.BlueprintNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.BlueprintDefinition:
+        return await self._transport.unary(
+            "GetBlueprintDefinition", request, pb.BlueprintDefinition.FromString, prvkey, timeout
+        )
+
+    async def ListBlueprintDefinitions(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListBlueprintDefinitionsReply:
+        return await self._transport.unary(
+            "ListBlueprintDefinitions", request, pb.ListBlueprintDefinitionsReply.FromString, prvkey, timeout
+        )
+
+    async def RemoveBlueprintDefinition(
+        self, request: pb.BlueprintNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return await self._transport.unary(
+            "RemoveBlueprintDefinition", request, pb.Empty.FromString, prvkey, timeout
+        )
+
+    async def AddBlueprint(
+        self, request: pb.Blueprint, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Blueprint:
+        return await self._transport.unary(
+            "AddBlueprint", request, pb.Blueprint.FromString, prvkey, timeout
+        )
+
+    async def GetBlueprint(
+        self, request: pb.BlueprintNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Blueprint:
+        return await self._transport.unary(
+            "GetBlueprint", request, pb.Blueprint.FromString, prvkey, timeout
+        )
+
+    async def ListBlueprints(
+        self, request: pb.ListBlueprintsRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListBlueprintsReply:
+        return await self._transport.unary(
+            "ListBlueprints", request, pb.ListBlueprintsReply.FromString, prvkey, timeout
+        )
+
+    async def UpdateBlueprint(
+        self, request: pb.UpdateBlueprintRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Blueprint:
+        return await self._transport.unary(
+            "UpdateBlueprint", request, pb.Blueprint.FromString, prvkey, timeout
+        )
+
+    async def UpdateBlueprintStatus(
+        self, request: pb.UpdateBlueprintStatusRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Blueprint:
+        return await self._transport.unary(
+            "UpdateBlueprintStatus", request, pb.Blueprint.FromString, prvkey, timeout
+        )
+
+    async def RemoveBlueprint(
+        self, request: pb.BlueprintNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return await self._transport.unary(
+            "RemoveBlueprint", request, pb.Empty.FromString, prvkey, timeout
+        )
+
+    async def ReconcileBlueprint(
+        self, request: pb.ReconcileBlueprintRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Process:
+        return await self._transport.unary(
+            "ReconcileBlueprint", request, pb.Process.FromString, prvkey, timeout
+        )
+
+    async def GetBlueprintHistory(
+        self, request: pb.BlueprintHistoryRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.BlueprintHistoryReply:
+        return await self._transport.unary(
+            "GetBlueprintHistory", request, pb.BlueprintHistoryReply.FromString, prvkey, timeout
         )
 
     async def SubmitWorkflow(

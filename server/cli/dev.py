@@ -12,7 +12,9 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import signal
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -61,8 +63,13 @@ class DevState:
         }
 
 
-def write_env(path: Path, env: dict[str, str]) -> None:
-    lines = ["# Written by `colonies dev`. Load it with: source " + str(path)]
+PYCOLONIES_ENV = "pycolonies.env"
+
+
+def write_env(
+    path: Path, env: dict[str, str], what: str = "for `colonies` and pycolonies_like"
+) -> None:
+    lines = [f"# Written by `colonies dev`, {what}. Load it with: source {path}"]
     lines += [f"export {key}={value}" for key, value in env.items()]
     write_secret(str(path), "\n".join(lines) + "\n")
 
@@ -85,7 +92,7 @@ async def _bootstrap(state: DevState, port: int) -> None:
 
 async def _run(data_dir: Path, host: str, port: int, http_port: int) -> None:
     from server.app import ColoniesServer
-    from server.config import ServerSettings
+    from server.config import PortUnavailable, ServerSettings
 
     state_path = data_dir / "dev.json"
     state = DevState.load_or_create(state_path)
@@ -97,19 +104,31 @@ async def _run(data_dir: Path, host: str, port: int, http_port: int) -> None:
     server = ColoniesServer(settings)
     try:
         bound = await server.start()
+    except PortUnavailable as err:
+        raise CliError(str(err)) from None
     except OSError as err:
         raise CliError(f"cannot start the server on {host}:{port}: {err}") from None
     try:
         if settings.http_port:
             from server.transport.http_gateway import start_gateway
 
-            await start_gateway(server, settings.http_port)
+            try:
+                await start_gateway(server, settings.http_port)
+            except PortUnavailable as err:
+                raise CliError(str(err)) from None
         if not state.bootstrapped:
             await _bootstrap(state, bound)
             state.bootstrapped = True
             state.save(state_path)
         env_path = data_dir / "dev.env"
-        write_env(env_path, state.env(host, bound, server.http_port))
+        env = state.env(host, bound, server.http_port)
+        write_env(env_path, env)
+        py_env_path = data_dir / PYCOLONIES_ENV
+        if server.http_port:  # the published pycolonies reads its HTTP port from SERVER_PORT
+            write_env(py_env_path, {**env, "COLONIES_SERVER_PORT": str(server.http_port)},
+                      "for the published pycolonies client (HTTP API)")  # fmt: skip
+        elif py_env_path.exists():
+            py_env_path.unlink()  # from a run with the HTTP API: it would point at nothing
         _banner(env_path, host, bound, server.http_port, state)
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -122,7 +141,18 @@ async def _run(data_dir: Path, host: str, port: int, http_port: int) -> None:
 
 
 def _banner(env_path: Path, host: str, port: int, http_port: int, state: DevState) -> None:
+    env_path = env_path.resolve()
     http = f" and ColonyOS HTTP on {host}:{http_port}" if http_port else ""
+    found = shutil.which("colonies")
+    bindir = Path(found).parent if found else Path(sys.executable).parent
+    pycolonies = (
+        f"""
+For scripts using the published pycolonies client (it reads COLONIES_SERVER_PORT as the HTTP
+port): source {env_path.parent / PYCOLONIES_ENV}
+"""
+        if http_port
+        else ""
+    )
     click.echo(
         f"""
 Colonies dev server: gRPC on {host}:{port}{http}, data in {env_path.parent}
@@ -130,10 +160,11 @@ Colony {state.colonyname!r} with executor {state.executorname!r}; keys are in {e
 
 In another shell:
   source {env_path}
+  export PATH="{bindir}:$PATH"
   colonies executor start helloworld &              # run an executor
   colonies function exec --func helloworld --targettype helloworld-executor --follow
-  colonies process ps --all                         # see what ran
-
+  colonies process pss                              # see what ran
+{pycolonies}
 Press Ctrl+C to stop; the next `colonies dev` reuses the same data and keys.
 """
     )

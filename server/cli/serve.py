@@ -29,7 +29,24 @@ def server() -> None:
 @click.option(
     "--http-port",
     type=int,
-    help="ColonyOS-compatible HTTP port (COLONIES_SERVER_HTTP_PORT, default 50080); 0 = off.",
+    help="HTTP port: health, /metrics, the dashboard and the ColonyOS-compatible API "
+    "(COLONIES_SERVER_HTTP_PORT, default 50080); 0 = off.",
+)
+@click.option(
+    "--colonyos-api/--no-colonyos-api",
+    default=None,
+    help="Serve the ColonyOS-compatible API on the HTTP port (COLONIES_COLONYOS_API; on).",
+)
+@click.option(
+    "--metrics/--no-metrics",
+    "metrics",
+    default=None,
+    help="Serve Prometheus metrics at /metrics on the HTTP port (COLONIES_METRICS; on).",
+)
+@click.option(
+    "--dashboard/--no-dashboard",
+    default=None,
+    help="Serve the web dashboard under /ui on the HTTP port (COLONIES_DASHBOARD; on).",
 )
 @click.option(
     "--data-dir", help="Directory of the SQLite database (or COLONIES_DATA_DIR; default ./data)."
@@ -68,32 +85,82 @@ def server() -> None:
     type=click.IntRange(1, 1000),
     help="PostgreSQL connections per server (or COLONIES_DB_POOL_SIZE; 10).",
 )
+@click.option(
+    "--lease-timeout",
+    type=float,
+    help="Seconds an executor may stay silent (no session, no heartbeat) before its work "
+    "goes back to the queue (or COLONIES_LEASE_TIMEOUT; 30).",
+)
+@click.option(
+    "--assign-ack-timeout",
+    type=float,
+    help="Seconds an assignment may stay unconfirmed by its executor before it goes back "
+    "to the queue (or COLONIES_ASSIGN_ACK_TIMEOUT; 10).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 1024),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the ports, one core each (PostgreSQL only).",
+)
+@click.option("--reuse-port", is_flag=True, hidden=True)  # set by --workers for each worker
 @click.option("-v", "--verbose", is_flag=True)
 def start(
-    host: str, port: int | None, http_port: int | None, data_dir: str | None, db_url: str | None,
+    host: str, port: int | None, http_port: int | None, colonyos_api: bool | None,
+    metrics: bool | None, dashboard: bool | None, data_dir: str | None, db_url: str | None,
     server_id: str | None, sqlite_sync: str | None, tls_cert: str | None, tls_key: str | None,
     systemd: bool, port_file: str | None, signature_window: float | None,
-    max_message_size: int | None, db_pool_size: int | None, verbose: bool,
+    max_message_size: int | None, db_pool_size: int | None, lease_timeout: float | None,
+    assign_ack_timeout: float | None, workers: int, reuse_port: bool, verbose: bool,
 ) -> None:  # fmt: skip
     """Start a server (SQLite in the data dir unless a database is given)."""
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
     from pycolonies_like.core.rules import check_id
     from server.app import ColoniesServer, serve
-    from server.config import ServerSettings
+    from server.config import PortUnavailable, ServerSettings
     from server.loops import LoopState
 
-    settings = ServerSettings.from_env(
-        host=host, port=port, http_port=http_port, data_dir=data_dir, db_url=db_url,
-        server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
-        tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
-        max_message_bytes=max_message_size, db_pool_size=db_pool_size,
-    )  # fmt: skip
+    try:
+        settings = ServerSettings.from_env(
+            host=host, port=port, http_port=http_port, colonyos_api=colonyos_api,
+            metrics=metrics, dashboard=dashboard, data_dir=data_dir, db_url=db_url,
+            server_id=server_id, sqlite_sync=sqlite_sync.upper() if sqlite_sync else None,
+            tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
+            max_message_bytes=max_message_size, db_pool_size=db_pool_size,
+            lease_timeout_s=lease_timeout, assign_ack_timeout_s=assign_ack_timeout,
+            reuse_port=reuse_port,
+        )  # fmt: skip
+    except ColoniesError as err:
+        raise CliError(str(err)) from None
     if settings.server_id:
         try:
             check_id("server id", settings.server_id)
         except InvalidArgument as err:
             raise CliError(str(err)) from None
     _setup_logging(verbose)
+    if workers > 1:
+        from server.cli.workers import Supervisor, refusal
+
+        why = refusal(settings, workers)
+        if why is None and systemd:
+            why = "--systemd is not supported with --workers"
+        if why:
+            raise CliError(why)
+        worker_args = [f"--data-dir={settings.data_dir}"]
+        for flag, value in (("--tls-cert", tls_cert), ("--tls-key", tls_key),
+                            ("--signature-window", signature_window),
+                            ("--max-message-size", max_message_size),
+                            ("--db-pool-size", db_pool_size)):  # fmt: skip
+            if value is not None:
+                worker_args.append(f"{flag}={value}")
+        if verbose:
+            worker_args.append("--verbose")
+        try:
+            code = Supervisor(settings, workers, worker_args, port_file or "").run()
+        except OSError as err:
+            raise CliError(f"cannot start the server: {err}") from None
+        raise SystemExit(code)
     notifier = None
     if systemd:
         from pycolonies_like.systemd import SystemdNotifier
@@ -114,7 +181,7 @@ def start(
 
     try:
         asyncio.run(serve(settings, ready=ready))
-    except ColoniesError as err:
+    except (ColoniesError, PortUnavailable) as err:
         raise CliError(str(err)) from None
     except OSError as err:
         raise CliError(f"cannot start the server: {err}") from None
@@ -149,7 +216,7 @@ def alive(settings: object, timeout: float) -> None:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    from pycolonies_like.cli.context import Settings
+    from pycolonies_like.cli.context import Settings, emit
 
     assert isinstance(settings, Settings)
     target = f"{settings.host}:{settings.port}"
@@ -168,4 +235,4 @@ def alive(settings: object, timeout: float) -> None:
         channel.close()
     if reply.status != health_pb2.HealthCheckResponse.SERVING:
         raise CliError(f"server {target} is not serving")
-    click.echo("alive")
+    emit(settings, {"alive": True, "server": target}, lambda: click.echo("alive"))

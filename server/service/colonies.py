@@ -51,6 +51,18 @@ class ColonyService:
         self.guard.server_owner(caller)
         return await self.store.list_colonies()
 
+    async def readable_colonies(self, caller: str) -> list[Colony]:
+        """The colonies whose contents the caller may read (as colony owner or
+        approved member); the server owner manages colonies but reads none."""
+        readable = []
+        for colony in await self.store.list_colonies():
+            try:
+                await self.guard.reader(caller, colony.name)
+            except (PermissionDenied, NotFound):
+                continue
+            readable.append(colony)
+        return readable
+
     async def colony_statistics(self, caller: str, colonyname: str) -> Statistics:
         await self.guard.reader(caller, colonyname)
         return await self.store.colony_statistics(colonyname)

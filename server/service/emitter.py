@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from pycolonies_like import tracing
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.models import (
     Event,
@@ -22,6 +23,7 @@ from pycolonies_like.core.models import (
     ProcessGraph,
     ProcessState,
 )
+from server.counters import ServerCounters
 from server.hub import EventBus, Hub, Waiter
 from server.store.base import FinishResult
 
@@ -39,6 +41,10 @@ _GRAPH_ENDED = {
 
 def _log_key(processid: str) -> str:
     return f"log:{processid}"
+
+
+def _channel_key(processid: str, name: str) -> str:
+    return f"channel:{processid}:{name}"
 
 
 class EventStream:
@@ -66,13 +72,17 @@ class EventStream:
 
 
 class EventEmitter:
-    def __init__(self, hub: Hub, clock: Clock) -> None:
+    def __init__(self, hub: Hub, clock: Clock, counters: ServerCounters | None = None) -> None:
         self._hub = hub
         self._clock = clock
+        self.counters = counters or ServerCounters()
 
     # ----------------------------------------------------------- emit --
 
     def process_event(self, kind: EventKind, p: Process, message: str = "") -> None:
+        self.counters.process_event(kind.name, p.colonyname, p.spec.conditions.executortype)
+        if tracing.enabled() and tracing.TRACEPARENT in p.spec.env:
+            self._trace(kind, p, message)
         self._hub.emit(
             Event(
                 kind=kind,
@@ -88,34 +98,75 @@ class EventEmitter:
             )
         )
 
+    def _trace(self, kind: EventKind, p: Process, message: str) -> None:
+        """The server's spans in the trace the process carries: its time in the
+        queue (on assignment), its run (when it ends), a requeue."""
+        attributes = {
+            "colonies.process_id": p.processid, "colonies.colony": p.colonyname,
+            "colonies.executor_type": p.spec.conditions.executortype,
+            "colonies.function": p.spec.funcname, "colonies.attempt": p.attempt,
+        }  # fmt: skip
+        if p.processgraphid:
+            attributes["colonies.workflow_id"] = p.processgraphid
+        now = self._clock.now_ns()
+        env = p.spec.env
+        if kind == EventKind.ASSIGNED:
+            tracing.record("colonies queued", env, p.submissiontime, p.starttime, attributes)
+        elif kind in _ENDED.values():
+            attributes["colonies.state"] = p.state.name.lower()
+            error = "; ".join(p.errors) or "failed" if kind == EventKind.FAILED else ""
+            if p.starttime:
+                tracing.record("colonies run", env, p.starttime, p.endtime or now, attributes,
+                               error)  # fmt: skip
+            else:
+                tracing.record("colonies ended", env, now, now, attributes, error)
+        elif kind == EventKind.RETRIED:
+            attributes["colonies.reason"] = message
+            tracing.record("colonies requeued", env, now, now, attributes)
+
     def submitted(self, processes: Sequence[Process]) -> None:
         """New processes are in the queue: wake executors, tell subscribers."""
-        self._hub.ready(processes)
+        self._hub.ready([p for p in processes if not p.notbefore])
         for p in processes:
             self.process_event(EventKind.SUBMITTED, p)
 
     def assigned(self, p: Process) -> None:
+        self.counters.assigned(
+            p.colonyname, p.spec.conditions.executortype,
+            max(p.starttime - p.submissiontime, 0) / 1e9,
+        )  # fmt: skip
         self.process_event(EventKind.ASSIGNED, p)
 
-    def requeued(self, processes: Sequence[Process], why: str) -> None:
-        """Running processes went back to the queue (released, expired, executor gone)."""
+    def requeued(self, processes: Sequence[Process], why: str, *, ready: bool = True) -> None:
+        """Running processes went back to the queue (released, expired, executor
+        gone, retried); `ready`: claimable now, not after a backoff."""
         if processes:
-            self._hub.ready(processes)
+            if ready:
+                self._hub.ready(processes)
             for p in processes:
                 self.process_event(EventKind.RETRIED, p, why)
+
+    def woken(self, processes: Sequence[Process]) -> None:
+        """Waiting processes whose time has come are claimable: wake executors."""
+        if processes:
+            self._hub.ready(processes)
 
     def finished(self, result: FinishResult) -> None:
         """A process ended: its event and those of the descendants it ended,
         the children it released, and its workflow's end if it was the last."""
         p = result.process
-        kind = _ENDED[p.state]
-        self.process_event(kind, p)
+        self.process_event(_ENDED[p.state], p)
+        self.moved_on(result)
+        self.log_written(p.processid)
+
+    def moved_on(self, result: FinishResult) -> None:
+        """What a process's end changed in its workflow (not the end itself)."""
+        kind = _ENDED[result.process.state]
         for ended in result.ended:
             self.process_event(kind, ended)
         self._hub.ready(result.released)
         if result.graph is not None:
             self.graph_changed(result.graph)
-        self.log_written(p.processid)
         for ended in result.ended:
             self.log_written(ended.processid)
 
@@ -151,6 +202,10 @@ class EventEmitter:
         """Wakes the followers of the process' log (also when it ends)."""
         self._hub.signal(_log_key(processid))
 
+    def channel_written(self, processid: str, name: str) -> None:
+        """Wakes the subscribers of a channel."""
+        self._hub.signal(_channel_key(processid, name))
+
     # ----------------------------------------------------------- wait --
 
     @property
@@ -174,6 +229,20 @@ class EventEmitter:
             yield event
         finally:
             self._hub.signals.forget(key, event)
+
+    @contextmanager
+    def channel_signal(self, processid: str, name: str) -> Iterator[asyncio.Event]:
+        """An event set whenever the channel grows or the process ends (its log's
+        signal, which every end of a process sends)."""
+        keys = (_channel_key(processid, name), _log_key(processid))
+        event = asyncio.Event()
+        for key in keys:
+            self._hub.signals.listen(key, event)
+        try:
+            yield event
+        finally:
+            for key in keys:
+                self._hub.signals.forget(key, event)
 
     def stream(self, colonyname: str, accepts: Callable[[Event], bool]) -> EventStream:
         return EventStream(self._hub.bus, colonyname, accepts)

@@ -93,7 +93,7 @@ class AccessGuard:
         if actor.is_owner:
             return actor
         m = actor.member
-        if m is None or not (m.approved or (pending_ok and m.kind == "executor")):
+        if m is None or not (m.approved or (pending_ok and m.pending)):
             raise PermissionDenied(
                 f"Access denied, {short(caller)} is not a member of colony {colonyname!r}"
             )
@@ -138,17 +138,29 @@ class AccessGuard:
     async def initiator_or_owner(self, caller: str, colonyname: str, initiatorid: str) -> None:
         """Who submitted the object (process, workflow, cron...), or the colony owner."""
         actor = await self.actor(caller, colonyname)
-        if not actor.is_owner and caller != initiatorid:
+        if actor.is_owner:
+            return
+        if caller != initiatorid:
             raise PermissionDenied(
                 "Access denied, only the submitter or the colony owner may do this"
             )
+        if actor.member is None or not actor.member.approved:
+            # Removed or rejected: what it submitted is no longer its to manage.
+            raise PermissionDenied(
+                f"Access denied, {short(caller)} is not a member of colony {colonyname!r}"
+            )
+
+    async def still_member(self, colonyname: str, memberid: str) -> bool:
+        """Whether the identity is still an approved member (a schedule's owner, say)."""
+        member = await self._store.get_member(colonyname, memberid)
+        return member is not None and member.approved
 
     async def registrant_or_owner(self, caller: str, function: Function) -> None:
         """The executor that registered the function, or the colony owner."""
         actor = await self.actor(caller, function.colonyname)
         m = actor.member
         if not actor.is_owner and not (
-            m and m.kind == "executor" and m.name == function.executorname
+            m and m.kind == "executor" and m.approved and m.name == function.executorname
         ):
             raise PermissionDenied(
                 "Access denied, only the executor that registered a function, or the colony "

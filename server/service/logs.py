@@ -18,7 +18,9 @@ from pycolonies_like.core.rules import (
 from server.service import lookup
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id
-from server.store.base import Store
+from server.store.base import LogPage, Store
+
+MAX_CONCURRENT_BIG_READS = 8
 
 
 class LogService:
@@ -29,6 +31,9 @@ class LogService:
         self.guard = guard
         self.emitter = emitter
         self.clock = clock
+        # Big reads at once: each holds up to MAX_REPLY_BYTES until its reply is
+        # sent, so this bounds the memory they take together.
+        self._reading = asyncio.Semaphore(MAX_CONCURRENT_BIG_READS)
 
     # ------------------------------------------------------ attributes --
 
@@ -75,21 +80,30 @@ class LogService:
 
     async def get_logs(
         self, caller: str, processid: str, count: int, since_ns: int = 0, latest: bool = False,
-        *, colonyname: str = "", executorname: str = "",
-    ) -> list[LogEntry]:  # fmt: skip
+        *, colonyname: str = "", executorname: str = "", after_seq: int = 0, before_seq: int = 0,
+    ) -> LogPage:  # fmt: skip
         """The log of a process or, without a processid, what an executor logged across
-        its processes (it may since have been removed)."""
+        its processes (it may since have been removed). A page holds at most `count`
+        entries and MAX_REPLY_BYTES of them; `more` says it stopped at the bytes."""
         count = check_count(count, default=100, maximum=MAX_LOG_COUNT)
+        if after_seq < 0 or before_seq < 0:
+            raise InvalidArgument("after_seq and before_seq must not be negative")
         if processid:
             p = await lookup.brief(self.store, processid)
             await self.guard.reader(caller, p.colonyname)
-            return await self.store.get_logs(processid, count, since_ns=since_ns, latest=latest)
+            async with self._reading:
+                return await self.store.get_logs(
+                    processid, count, since_ns=since_ns, latest=latest, after_seq=after_seq,
+                    before_seq=before_seq,
+                )  # fmt: skip
         if not colonyname or not executorname:
             raise InvalidArgument("logs are read by processid, or by colonyname and executorname")
         await self.guard.reader(caller, colonyname)
-        return await self.store.get_executor_logs(
-            colonyname, executorname, count, since_ns=since_ns, latest=latest
-        )
+        async with self._reading:
+            return await self.store.get_executor_logs(
+                colonyname, executorname, count, since_ns=since_ns, latest=latest,
+                after_seq=after_seq, before_seq=before_seq,
+            )  # fmt: skip
 
     async def follow_logs(
         self, caller: str, processid: str, after_seq: int = 0, poll: float = 10.0
@@ -102,11 +116,12 @@ class LogService:
                 written.clear()
                 state = (await lookup.brief(self.store, processid)).state
                 while True:
-                    entries = await self.store.get_logs(processid, 500, after_seq=after_seq)
-                    for entry in entries:
+                    async with self._reading:
+                        page = await self.store.get_logs(processid, 500, after_seq=after_seq)
+                    for entry in page.entries:
                         yield entry
                         after_seq = entry.seq
-                    if len(entries) < 500:
+                    if not page.more and len(page.entries) < 500:
                         break
                 if state.is_final or self.emitter.closing:
                     return

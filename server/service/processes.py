@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +13,6 @@ from pycolonies_like.core.errors import (
     FailedPrecondition,
     InvalidArgument,
     NoProcessAvailable,
-    PermissionDenied,
     StaleAttempt,
 )
 from pycolonies_like.core.models import (
@@ -22,9 +23,17 @@ from pycolonies_like.core.models import (
 )
 from pycolonies_like.core.rules import (
     MAX_NAME_LENGTH,
+    Lease,
+    LeasePolicy,
     check_count,
+    check_not_before,
+    check_timeout,
+    error_kind,
+    not_before,
     priority_time,
     retries_left,
+    retry_after_failure,
+    retry_delay_s,
     validate_funcspec,
     wait_deadline,
 )
@@ -34,17 +43,22 @@ from server.service.guard import AccessGuard, Actor, new_id
 from server.store.base import Store
 
 MAX_BATCH = 10_000
+# An end left unsettled this long was left by a server that stopped.
+UNSETTLED_AFTER_NS = 5 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
 
 
 class ProcessService:
     def __init__(
-        self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock
-    ) -> None:
+        self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock,
+        leases: LeasePolicy | None = None,
+    ) -> None:  # fmt: skip
         self.store = store
         self.guard = guard
         self.emitter = emitter
         self.clock = clock
+        self.leases = leases or LeasePolicy()
+        self._giving_back: set[asyncio.Future[bool]] = set()
 
     # ---------------------------------------------------------- submit --
 
@@ -59,12 +73,22 @@ class ProcessService:
             waitdeadline=wait_deadline(now_ns, spec.maxwaittime),
         )
 
-    async def submit(self, caller: str, spec: FuncSpec, idempotency_key: str = "") -> Process:
+    async def submit(
+        self, caller: str, spec: FuncSpec, idempotency_key: str = "", *, notbefore: int = 0,
+        delay_s: float = 0.0,
+    ) -> Process:  # fmt: skip
+        """`notbefore` (unix ns) or `delay_s`: the process may not run before then."""
         validate_funcspec(spec)
         if len(idempotency_key) > MAX_NAME_LENGTH:
             raise InvalidArgument(f"idempotency_key is longer than {MAX_NAME_LENGTH} characters")
+        now = self.clock.now_ns()
+        ready = check_not_before(now, notbefore, delay_s)
         actor = await self.guard.member(caller, spec.conditions.colonyname)
-        process = self._new_process(actor, spec, self.clock.now_ns())
+        process = self._new_process(actor, spec, now)
+        if ready:
+            process = dataclasses.replace(
+                process, notbefore=ready, waitdeadline=wait_deadline(ready, spec.maxwaittime)
+            )
         stored = (await self.store.add_processes([process], idempotency_key))[0]
         if stored is process:
             self.emitter.submitted([process])
@@ -93,8 +117,9 @@ class ProcessService:
     # ---------------------------------------------------------- assign --
 
     async def assign(self, caller: str, colonyname: str, timeout: float) -> Process:
+        timeout = check_timeout(timeout, MAX_ASSIGN_TIMEOUT)
         executor = await self.guard.executor(caller, colonyname)
-        process = await self.next_assignment(executor, min(timeout, MAX_ASSIGN_TIMEOUT))
+        process = await self.next_assignment(executor, timeout)
         if process is None:
             raise NoProcessAvailable("No process available for assignment")
         return process
@@ -115,7 +140,7 @@ class ProcessService:
             waiter = emitter.park(executor)
             claim_again = False
             try:
-                process = await self.store.claim_process(executor, self.clock.now_ns())
+                process = await self._claim(executor)
                 if process is not None:
                     emitter.assigned(process)
                     return process
@@ -129,6 +154,76 @@ class ProcessService:
             finally:
                 emitter.unpark(waiter, consumed=claim_again)
         return None
+
+    async def _claim(self, executor: Executor) -> Process | None:
+        """Claims one process, unconfirmed for the lease's short confirmation
+        time. A poll abandoned while its claim commits never keeps what it
+        took: the process goes straight back to the queue."""
+        now = self.clock.now_ns()
+        claim = asyncio.ensure_future(
+            self.store.claim_process(executor, now, self.leases.ack_deadline(now))
+        )
+        try:
+            return await asyncio.shield(claim)
+        except asyncio.CancelledError:
+            claim.add_done_callback(self._give_back_claimed)
+            raise
+
+    def _give_back_claimed(self, claim: asyncio.Future[Process | None]) -> None:
+        if claim.cancelled() or claim.exception() is not None or claim.result() is None:
+            return
+        process = claim.result()
+        assert process is not None
+        task = asyncio.ensure_future(self.give_back(process, "the poll that claimed it ended"))
+        self._giving_back.add(task)
+        task.add_done_callback(self._giving_back.discard)
+
+    async def give_back(self, process: Process, why: str) -> bool:
+        """Puts an assignment that never reached its executor back in the queue
+        (its retry count is kept); False when it changed meanwhile."""
+        requeued = await self.store.requeue_process(
+            process.processid, process.attempt, self.clock.now_ns(), count_retry=False,
+            outcome="undelivered",
+        )  # fmt: skip
+        if requeued is None:
+            return False
+        self.emitter.requeued([requeued], why)
+        return True
+
+    # ---------------------------------------------------------- leases --
+
+    async def acknowledge(
+        self, caller: str, processid: str, attempt: int, *, kept: bool = False
+    ) -> None:
+        """The executor confirms that it received an assignment. `kept`: it
+        will keep the lease alive (session, heartbeats); otherwise only
+        maxexectime applies to it, as in ColonyOS."""
+        if not attempt:
+            p = await self.guard.assigned(caller, processid, 0, "acknowledge it")
+            attempt = p.attempt
+        if not await self.acknowledge_many(caller, [(processid, attempt)], kept=kept):
+            # Refused unless it is the caller's current attempt (then it was
+            # confirmed before: nothing to do).
+            await self.guard.assigned(caller, processid, attempt, "acknowledge it")
+
+    async def acknowledge_many(
+        self, caller: str, assignments: Sequence[tuple[str, int]], *, kept: bool
+    ) -> int:
+        if not assignments:
+            return 0
+        now = self.clock.now_ns()
+        lease = Lease.KEPT if kept else Lease.DELIVERED
+        return await self.store.acknowledge(
+            caller, assignments, lease, self.leases.lease_deadline(now)
+        )
+
+    async def renew(self, executor: Executor) -> int:
+        """A live session keeps its executor's leases (and says it was seen)."""
+        now = self.clock.now_ns()
+        return await self.store.renew_leases(
+            executor.colonyname, executor.executorname, executor.executorid, now,
+            self.leases.lease_deadline(now),
+        )  # fmt: skip
 
     # ----------------------------------------------------------- close --
 
@@ -167,9 +262,63 @@ class ProcessService:
     ) -> Process:
         if any(not isinstance(e, str) for e in errors):
             raise InvalidArgument("errors must be strings")
+        retried = await self._retry(caller, processid, attempt, list(errors))
+        if retried is not None:
+            return retried
         return await self._finish(
             caller, processid, attempt, ProcessState.FAILED, "fail it", errors=list(errors)
         )
+
+    async def _retry(
+        self, caller: str, processid: str, attempt: int, errors: list[str]
+    ) -> Process | None:
+        """A failure its spec's retry policy retries: the attempt goes back to
+        the queue, claimable after its backoff; None when it is not retried."""
+        p = await self.store.get_process(processid)
+        if p is None or p.spec.retrypolicy is None or p.state != ProcessState.RUNNING:
+            return None
+        if p.assignedexecutorid != caller or (attempt and attempt != p.attempt):
+            return None  # the finish refuses it precisely
+        policy = p.spec.retrypolicy
+        if not retry_after_failure(policy, p.retries, errors):
+            return None
+        now = self.clock.now_ns()
+        delay = retry_delay_s(policy, p.retries + 1, random.uniform(-1.0, 1.0))
+        requeued = await self.store.requeue_process(
+            processid, p.attempt, now, count_retry=True, outcome="failed", errors=errors,
+            notbefore=not_before(now, delay), executorid=caller,
+        )  # fmt: skip
+        if requeued is None:
+            return None
+        why = f"failed ({error_kind(errors) or 'no error given'}); retry {requeued.retries}"
+        self.emitter.requeued([requeued], why, ready=not requeued.notbefore)
+        return requeued
+
+    async def rerun(self, caller: str, processid: str) -> Process:
+        """A failed or cancelled process runs again, as a new attempt."""
+        p = await lookup.process(self.store, processid)
+        await self.guard.initiator_or_owner(caller, p.colonyname, p.initiatorid)
+        if p.processgraphid:
+            raise FailedPrecondition(
+                f"process {processid} is part of workflow {p.processgraphid}; "
+                "only a standalone process can be rerun"
+            )
+        if p.state not in (ProcessState.FAILED, ProcessState.CANCELLED):
+            raise FailedPrecondition(
+                f"process {processid} is {p.state.name.lower()}; only a failed or cancelled "
+                "process can be rerun"
+            )
+        rerun = await self.store.rerun_process(processid, self.clock.now_ns())
+        if rerun is None:
+            raise FailedPrecondition(f"process {processid} changed meanwhile; try again")
+        self.emitter.submitted([rerun])
+        return rerun
+
+    async def wake_due(self, limit: int = 500) -> int:
+        """Delayed runs and retries whose time has come become claimable."""
+        woken = await self.store.wake_due(self.clock.now_ns(), limit)
+        self.emitter.woken(woken)
+        return len(woken)
 
     async def set_output(
         self, caller: str, processid: str, attempt: int, output: list[Any]
@@ -192,20 +341,16 @@ class ProcessService:
         return requeued
 
     async def heartbeat(self, caller: str, processid: str, attempt: int) -> tuple[int, bool]:
-        """Extends the exec deadline; tells whether the process was cancelled."""
+        """Extends the exec deadline and keeps the assignment's lease (the
+        executor is alive); tells whether the process was cancelled."""
         p = await lookup.brief(self.store, processid)
-        if caller != p.assignedexecutorid:
-            raise PermissionDenied(
-                f"Access denied, only the executor assigned to process {processid} may send "
-                "heartbeats for it"
-            )
-        if p.state == ProcessState.CANCELLED:
+        if p.state == ProcessState.CANCELLED and caller == p.assignedexecutorid:
             return 0, True
-        if attempt and attempt != p.attempt:
-            raise StaleAttempt(f"attempt {attempt} of process {processid} is over")
-        if p.state != ProcessState.RUNNING:
-            raise FailedPrecondition(f"process {processid} is {p.state.name.lower()}")
-        extended = await self.store.extend_deadline(processid, p.attempt, self.clock.now_ns())
+        p = await self.guard.assigned(caller, processid, attempt, "send heartbeats for it")
+        now = self.clock.now_ns()
+        extended = await self.store.extend_deadline(
+            processid, p.attempt, now, self.leases.lease_deadline(now)
+        )
         if extended is None:
             latest = await lookup.brief(self.store, processid)
             if latest.state == ProcessState.CANCELLED:
@@ -225,7 +370,7 @@ class ProcessService:
         for p in await self.store.expired_running(now, limit):
             if retries_left(p.retries, p.spec.maxretries):
                 requeued = await self.store.requeue_process(
-                    p.processid, p.attempt, now, count_retry=True
+                    p.processid, p.attempt, now, count_retry=True, outcome="maxexectime"
                 )
                 if requeued is not None:
                     changed += 1
@@ -239,6 +384,15 @@ class ProcessService:
                 if result is not None:
                     changed += 1
                     self.emitter.finished(result)
+        for p in await self.store.expired_leases(now, limit):
+            requeued = await self.store.requeue_process(
+                p.processid, p.attempt, now, count_retry=False, outcome="lease"
+            )
+            if requeued is not None:
+                changed += 1
+                self.emitter.requeued(
+                    [requeued], f"executor {p.assignedexecutorname} did not keep its lease"
+                )
         for p in await self.store.expired_waiting(now, limit):
             result = await self.store.fail_waiting(
                 p.processid, now, "Maximum waiting time limit exceeded"
@@ -246,6 +400,11 @@ class ProcessService:
             if result is not None:
                 changed += 1
                 self.emitter.finished(result)
+        # Workflows that a server stopped moving on between committing an end
+        # and settling its graph (PostgreSQL settles after the commit).
+        for result in await self.store.settle_unsettled(now - UNSETTLED_AFTER_NS, limit):
+            changed += 1
+            self.emitter.moved_on(result)
         return changed
 
     # ------------------------------------------------------------ read --

@@ -45,7 +45,9 @@ class ScheduleService:
 
     # ------------------------------------------------------------ crons --
 
-    async def add_cron(self, caller: str, cron: Cron) -> Cron:
+    async def add_cron(self, caller: str, cron: Cron, *, cronid: str = "") -> Cron:
+        """Stores a new cron; with a `cronid` of the caller's choosing, a second
+        cron of that id is AlreadyExists (one schedule, however many servers)."""
         check_name("cron name", cron.name)
         interval = cron.interval if cron.interval > 0 else -1
         validate_schedule(cron.cronexpression, interval, cron.random)
@@ -55,7 +57,7 @@ class ScheduleService:
         now = self.clock.now_ns()
         stored = dataclasses.replace(
             cron,
-            cronid=new_id(),
+            cronid=cronid or new_id(),
             interval=interval,
             workflowspec=workflow,
             nextrun=next_run(cron.cronexpression, interval, cron.random, now),
@@ -92,6 +94,11 @@ class ScheduleService:
         """Starts a run now (the schedule then continues from now)."""
         cron = await self._cron(cronid)
         await self.guard.member(caller, cron.colonyname)
+        if not await self._owner_remains(cron):
+            raise FailedPrecondition(
+                f"cron {cron.name!r} belonged to {cron.initiatorname!r}, who is no longer a "
+                f"member of colony {cron.colonyname!r}; the cron has been removed"
+            )
         if not await self._previous_done(cron):
             raise FailedPrecondition(
                 f"cron {cron.name!r} waits for its previous workflow "
@@ -100,6 +107,23 @@ class ScheduleService:
         if not await self._start_cron(cron, self.clock.now_ns()):
             raise FailedPrecondition(f"cron {cron.name!r} was started meanwhile; try again")
         return await self._cron(cronid)
+
+    async def _owner_remains(self, schedule: Cron | Generator) -> bool:
+        """A schedule runs as whoever made it: when they are removed or rejected, it stops
+        for good (it is removed) instead of starting work in the name of a non-member."""
+        if await self.guard.still_member(schedule.colonyname, schedule.initiatorid):
+            return True
+        if isinstance(schedule, Cron):
+            await self.store.remove_cron(schedule.cronid)
+            what = f"cron {schedule.name!r} ({schedule.cronid})"
+        else:
+            await self.store.remove_generator(schedule.generatorid)
+            what = f"generator {schedule.name!r} ({schedule.generatorid})"
+        log.warning(
+            "%s removed: its owner %r is no longer a member of colony %r",
+            what, schedule.initiatorname, schedule.colonyname,
+        )  # fmt: skip
+        return False
 
     async def _previous_done(self, cron: Cron) -> bool:
         if not cron.waitforprevprocessgraph or not cron.prevprocessgraphid:
@@ -126,6 +150,8 @@ class ScheduleService:
         now = self.clock.now_ns()
         started = 0
         for cron in await self.store.due_crons(now, limit):
+            if not await self._owner_remains(cron):
+                continue
             if not await self._previous_done(cron):
                 continue  # checked again next pass: starts as soon as it is done
             try:
@@ -216,6 +242,8 @@ class ScheduleService:
         return True
 
     async def _run_generator(self, generator: Generator, now: int) -> int:
+        if not await self._owner_remains(generator):
+            return 0
         started = 0
         size = generator.queuesize
         while size >= generator.trigger:

@@ -13,11 +13,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from pycolonies_like.core.clock import Clock
+from pycolonies_like.core.rules import LeasePolicy
+from server.counters import ServerCounters
 from server.hub import Hub
+from server.service.blueprints import BlueprintService
+from server.service.channels import ChannelService
 from server.service.colonies import ColonyService
 from server.service.emitter import EventEmitter
 from server.service.files import FileService
 from server.service.guard import AccessGuard
+from server.service.locations import LocationService
 from server.service.logs import LogService
 from server.service.processes import ProcessService
 from server.service.schedules import ScheduleService
@@ -39,6 +44,9 @@ class Services:
         workflows: WorkflowService,
         schedules: ScheduleService,
         subscriptions: SubscriptionService,
+        channels: ChannelService,
+        locations: LocationService,
+        blueprints: BlueprintService,
         files: FileService,
     ) -> None:
         self.colonies = colonies  # colonies, executors, users, functions, statistics
@@ -47,8 +55,12 @@ class Services:
         self.workflows = workflows  # process graphs and dynamic children
         self.schedules = schedules  # crons and generators
         self.subscriptions = subscriptions  # event streams
+        self.channels = channels  # live messages between a submitter and its executor
+        self.locations = locations  # named places of a colony
+        self.blueprints = blueprints  # declarative desired state, and its reconciliation
         self.files = files  # ColonyFS metadata and snapshots
         self._emitter = emitter
+        self.counters: ServerCounters = emitter.counters  # what the request path counted
         # Bound straight to the store and the clock, as they are called on every
         # request. durable(): returns once every change so far is committed
         # (StorageError if it could not be); transports await it before replying.
@@ -68,19 +80,31 @@ class Services:
         self._emitter.close()
 
 
-def build_services(store: Store, hub: Hub, clock: Clock, server_id: str) -> Services:
+def build_services(
+    store: Store,
+    hub: Hub,
+    clock: Clock,
+    server_id: str,
+    counters: ServerCounters | None = None,
+    leases: LeasePolicy | None = None,
+) -> Services:
     guard = AccessGuard(store, server_id)
-    emitter = EventEmitter(hub, clock)
+    emitter = EventEmitter(hub, clock, counters)
     workflows = WorkflowService(store, guard, emitter, clock)
+    processes = ProcessService(store, guard, emitter, clock, leases)
+    schedules = ScheduleService(store, guard, clock, workflows)
     return Services(
         store=store,
         clock=clock,
         emitter=emitter,
         colonies=ColonyService(store, guard, emitter, clock),
-        processes=ProcessService(store, guard, emitter, clock),
+        processes=processes,
         logs=LogService(store, guard, emitter, clock),
         workflows=workflows,
-        schedules=ScheduleService(store, guard, clock, workflows),
+        schedules=schedules,
         subscriptions=SubscriptionService(store, guard, emitter, clock),
+        channels=ChannelService(store, guard, emitter, clock),
+        locations=LocationService(store, guard),
+        blueprints=BlueprintService(store, guard, clock, processes, schedules),
         files=FileService(store, guard, clock),
     )

@@ -17,6 +17,10 @@ from typing import Any, Protocol
 
 from pycolonies_like.core.models import (
     Attribute,
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintHistory,
+    ChannelEntry,
     Colony,
     Cron,
     Executor,
@@ -25,6 +29,7 @@ from pycolonies_like.core.models import (
     FileLabel,
     Function,
     Generator,
+    Location,
     LogEntry,
     Process,
     ProcessGraph,
@@ -33,6 +38,8 @@ from pycolonies_like.core.models import (
     Statistics,
     User,
 )
+from pycolonies_like.core.rules import Lease
+from server.counters import CommitCounters
 from server.hub import Hub, Relay
 
 
@@ -44,6 +51,7 @@ class Member:
     name: str
     approved: bool
     executortype: str = ""
+    pending: bool = False  # an executor waiting for approval (not a rejected one)
     locationname: str = ""
     capabilities: str = ""  # an executor's, as JSON ("" when it declared none)
 
@@ -83,8 +91,17 @@ class Requeued:
     requeued: bool
 
 
+@dataclass(frozen=True)
+class LogPage:
+    entries: list[LogEntry]
+    more: bool  # stopped at the byte budget, before `count`
+
+
 class Store(Protocol):
     kind: str
+    commits: CommitCounters
+
+    def pool_usage(self) -> tuple[int, int] | None: ...
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...
@@ -182,11 +199,15 @@ class Store(Protocol):
         executortype: str = "",
         label: str = "",
         initiatorname: str = "",
+        max_bytes: int = ...,
     ) -> list[Process]: ...
 
-    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
+    async def claim_process(
+        self, executor: Executor, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
         """Assigns the best assignable process (highest priority, then oldest)
-        matching the executor's colony, type and name; None when there is none."""
+        matching the executor's colony, type and name, unconfirmed until
+        `lease_ns` (0: no lease); None when there is none."""
         ...
 
     async def finish_process(
@@ -207,17 +228,47 @@ class Store(Protocol):
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool: ...
     async def requeue_process(
-        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool
-    ) -> Process | None:
-        """Puts a running attempt back in the queue; None when not that attempt."""
+        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool,
+        outcome: str = "released", errors: Sequence[str] = (), notbefore: int = 0,
+        executorid: str = "",
+    ) -> Process | None:  # fmt: skip
+        """Puts a running attempt back in the queue (not claimable before
+        `notbefore`), recording it in the history as `outcome`; None when it
+        is not that attempt (of `executorid`, when given)."""
         ...
 
-    async def extend_deadline(self, processid: str, attempt: int, now_ns: int) -> Process | None:
-        """Heartbeat: moves the exec deadline to now + maxexectime."""
+    async def wake_due(self, now_ns: int, limit: int) -> list[Process]:
+        """Makes claimable the waiting processes whose `notbefore` has come."""
+        ...
+
+    async def rerun_process(self, processid: str, now_ns: int) -> Process | None:
+        """FAILED or CANCELLED (standalone) -> WAITING as a new attempt; None
+        when it is not such a process (any more)."""
+        ...
+
+    async def extend_deadline(
+        self, processid: str, attempt: int, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
+        """Heartbeat: moves the exec deadline to now + maxexectime, and keeps the
+        assignment's lease until `lease_ns`."""
+        ...
+
+    async def acknowledge(
+        self, executorid: str, assignments: Sequence[tuple[str, int]], lease: Lease,
+        lease_ns: int,
+    ) -> int:  # fmt: skip
+        """Confirms unconfirmed assignments (process id, attempt) of the executor."""
+        ...
+
+    async def renew_leases(
+        self, colonyname: str, executorname: str, executorid: str, now_ns: int, lease_ns: int
+    ) -> int:
+        """Renews the executor's kept leases and its "last heard from" time."""
         ...
 
     async def remove_process(self, processid: str) -> bool: ...
     async def remove_all_processes(self, colonyname: str, state: ProcessState | None) -> int: ...
+    async def waiting_summary(self) -> list[tuple[str, str, int, int]]: ...
     async def colony_statistics(self, colonyname: str) -> Statistics: ...
     async def statistics(self) -> Statistics: ...
 
@@ -253,11 +304,79 @@ class Store(Protocol):
         since_ns: int = 0,
         latest: bool = False,
         after_seq: int = 0,
-    ) -> list[LogEntry]: ...
+        before_seq: int = 0,
+        max_bytes: int = ...,
+    ) -> LogPage: ...
     async def get_executor_logs(
         self, colonyname: str, executorname: str, count: int, *, since_ns: int = 0,
-        latest: bool = False,
-    ) -> list[LogEntry]: ...  # fmt: skip
+        latest: bool = False, after_seq: int = 0, before_seq: int = 0, max_bytes: int = ...,
+    ) -> LogPage: ...  # fmt: skip
+
+    # -- channels
+    async def append_channel_entry(
+        self, processid: str, name: str, entry: ChannelEntry, max_entries: int
+    ) -> ChannelEntry | None:
+        """Appends after the channel's last entry (returned with its index); None
+        when the process has ended or is gone. AlreadyExists when the sender
+        used the sequence number before, ResourceExhausted when full."""
+        ...
+
+    async def read_channel(
+        self, processid: str, name: str, after: int, limit: int, max_bytes: int = ...
+    ) -> list[ChannelEntry]:
+        """Up to `limit` entries after the index `after` and, beyond the first, at
+        most `max_bytes` of payload (MAX_REPLY_BYTES by default)."""
+        ...
+
+    async def purge_channels(self, ended_before_ns: int, limit: int) -> int:
+        """Removes the entries of processes that ended before the given time."""
+        ...
+
+    # -- locations
+    async def add_location(self, location: Location) -> None: ...
+    async def get_location(self, colonyname: str, name: str) -> Location | None: ...
+    async def list_locations(self, colonyname: str) -> list[Location]: ...
+    async def remove_location(self, colonyname: str, name: str) -> bool: ...
+
+    # -- blueprints
+    async def add_blueprint_definition(self, d: BlueprintDefinition) -> None:
+        """AlreadyExists when the colony has one of that name or kind."""
+        ...
+
+    async def get_blueprint_definition(
+        self, colonyname: str, name: str = "", *, kind: str = ""
+    ) -> BlueprintDefinition | None: ...
+    async def list_blueprint_definitions(self, colonyname: str) -> list[BlueprintDefinition]: ...
+    async def remove_blueprint_definition(self, colonyname: str, name: str) -> bool:
+        """False when there is none; FailedPrecondition while blueprints of its kind exist."""
+        ...
+
+    async def add_blueprint(
+        self, b: Blueprint, history: BlueprintHistory, locationid: str
+    ) -> None: ...
+    async def get_blueprint(self, colonyname: str, name: str) -> Blueprint | None: ...
+    async def list_blueprints(
+        self, colonyname: str, kind: str = "", locationname: str = ""
+    ) -> list[Blueprint]: ...
+    async def update_blueprint(
+        self, b: Blueprint, expected_generation: int, history: BlueprintHistory | None
+    ) -> bool:
+        """False when the blueprint is no longer at `expected_generation`."""
+        ...
+
+    async def set_blueprint_status(
+        self, colonyname: str, name: str, status: dict[str, Any], now_ns: int
+    ) -> Blueprint | None: ...
+    async def note_reconciliation(
+        self, colonyname: str, name: str, processid: str, now_ns: int
+    ) -> None: ...
+    async def remove_blueprint(
+        self, colonyname: str, name: str, history: BlueprintHistory
+    ) -> tuple[Blueprint, int] | None:
+        """The removed blueprint and how many of its kind remain at its location."""
+        ...
+
+    async def blueprint_history(self, blueprintid: str, limit: int) -> list[BlueprintHistory]: ...
 
     # -- workflows
     async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None: ...
@@ -293,9 +412,16 @@ class Store(Protocol):
 
     # -- deadlines
     async def expired_running(self, now_ns: int, limit: int) -> list[Process]: ...
+    async def expired_leases(self, now_ns: int, limit: int) -> list[Process]: ...
     async def expired_waiting(self, now_ns: int, limit: int) -> list[Process]: ...
     async def fail_waiting(self, processid: str, now_ns: int, error: str) -> FinishResult | None:
         """Fails a process that waited too long; None when it is no longer waiting."""
+        ...
+
+    async def settle_unsettled(self, ended_before_ns: int, limit: int) -> list[FinishResult]:
+        """Moves on the workflows of processes that ended before `ended_before_ns`
+        whose server stopped before it moved their graph on (what each end
+        changed, without the end itself)."""
         ...
 
     # -- crons and generators

@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from pycolonies_like.core.models import Executor
+from server.counters import CommitCounters
 from server.hub import Hub, Relay
 
 Params = Sequence[Any] | Mapping[str, Any]
@@ -66,6 +67,12 @@ class Tx(Protocol):
         """Runs a statement; returns the number of rows it changed."""
         ...
 
+    async def send(self, sql: str, params: Params = ()) -> None:
+        """Runs a write whose row count nobody reads. It may travel to the
+        database with the next statement (PostgreSQL); its errors surface
+        there, or at the commit."""
+        ...
+
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
@@ -81,6 +88,13 @@ class Database:
     kind = "sql"
     shared = False
 
+    def __init__(self) -> None:
+        self.commits = CommitCounters()  # commit latency and batch size, for /metrics
+
+    def pool_usage(self) -> tuple[int, int] | None:
+        """(connections in use, pool size), for stores with a connection pool."""
+        return None
+
     def _tx(self) -> AbstractAsyncContextManager[Tx]:
         raise NotImplementedError
 
@@ -88,6 +102,12 @@ class Database:
         raise NotImplementedError
 
     def _write1(self) -> AbstractAsyncContextManager[Tx]:
+        return self._tx()
+
+    def _tx_unflushed(self) -> AbstractAsyncContextManager[Tx]:
+        """A transaction whose commit need not wait for the disk: a later
+        commit that does flushes it too (the log is written in order). Only
+        for work that is redone if it is lost (see Graphs.settle_process)."""
         return self._tx()
 
     async def durable(self) -> None:

@@ -38,7 +38,7 @@ async def count_run(tx: Tx, process: Process, function: Row | None) -> None:
     if function is None:
         return
     counted = function_stats.count_run(rows.function_from_row(function), process)
-    await tx.execute(_WRITE_STATS, rows.values(counted, (*rows.FUNCTION_STATS, "functionid")))
+    await tx.send(_WRITE_STATS, rows.values(counted, (*rows.FUNCTION_STATS, "functionid")))
 
 
 class Functions(Database):

@@ -1,8 +1,8 @@
 """Process graphs (workflows): storing them, and moving them on as processes end.
 
-Progress is kept with counters (`pendingparents` on a process, the n*
-counters on a graph) so that ending a process costs O(children), never
-O(graph). Rows are always locked in the same order (the process, its
+Progress is decided from process states (see after_end), so that ending a
+process costs O(children x parents) index lookups, never O(graph), and no
+row is written by every end of a graph. Rows are always locked in the same order (the process, its
 children sorted by id, then the graph row) so that concurrent ends on several
 servers cannot deadlock each other. What a released child receives and why
 descendants end is decided in pycolonies_like.core.progress.
@@ -55,50 +55,81 @@ async def _processids(tx: Tx, processgraphid: str) -> list[str]:
 
 
 async def after_end(tx: Tx, process: Process, now_ns: int) -> FinishResult:
-    """Moves on the graph of a process that just ended (in `process.state`)."""
+    """Moves on the graph of a process that just ended (in `process.state`).
+
+    Everything is decided from process states, never from counters: a child
+    is released when all of its parents succeeded, a graph ends when none of
+    its processes is open. So no row is shared by every end of a graph. The
+    changes are conditional (only one of two concurrent deciders wins), and a
+    decision sees the ends committed before it: run after the end committed
+    (PostgreSQL, see Graphs._settled) or in the transaction of every write
+    (SQLite), the last of two concurrent ends always sees the other."""
     if not process.processgraphid:
         return FinishResult(process)
     released: list[Process] = []
     ended: list[Process] = []
-    counts = {SUCCESSFUL: 0, FAILED: 0, CANCELLED: 0}
-    counts[int(process.state)] += 1
     if process.state == ProcessState.SUCCESSFUL:
-        for childid in sorted(process.children):
-            child = await _release_child(tx, childid, now_ns)
-            if child is not None:
-                released.append(child)
+        if process.children:
+            released = await _release_children(tx, process.children, now_ns)
     else:
         ended = await _end_descendants(tx, process, now_ns)
-        counts[int(process.state)] += len(ended)
-    graph = await count_ends(tx, process.processgraphid, counts, now_ns)
+    graph = await settle_graph(tx, process.processgraphid, now_ns,
+                               any_open=process.state == ProcessState.SUCCESSFUL)  # fmt: skip
     return FinishResult(process, released, ended, graph)
 
 
-async def _release_child(tx: Tx, childid: str, now_ns: int) -> Process | None:
-    """One parent of `childid` is done; queues the child when it was the last."""
-    row = await tx.fetchone(
-        "UPDATE processes SET pendingparents = pendingparents - 1 "
-        "WHERE processid = ? AND state = ? RETURNING pendingparents, parents, maxwaittime",
-        (childid, WAITING),
+async def _release_children(tx: Tx, childids: Sequence[str], now_ns: int) -> list[Process]:
+    """Queues those of `childids` that wait for parents that have all
+    succeeded: three statements however many children there are."""
+    waiting = await tx.fetchall(
+        "SELECT processid, parents, maxwaittime FROM processes WHERE state = ? "
+        f"AND waitforparents = 1 AND processid IN ({marks(childids)}) ORDER BY processid",
+        (WAITING, *childids),
     )
-    if row is None or row["pendingparents"] > 0:
-        return None
-    parents = rows.load_list(row["parents"])
+    if not waiting:
+        return []
+    parents = {c["processid"]: rows.load_list(c["parents"]) for c in waiting}
+    every = sorted({p for ps in parents.values() for p in ps})
+    # The parents still open, ids only: while a join waits for many parents,
+    # one of them is enough to know (the common case: one waiting child).
+    one = " LIMIT 1" if len(waiting) == 1 else ""
+    blocked = await tx.fetchall(
+        f"SELECT processid FROM processes WHERE processid IN ({marks(every)}) "
+        f"AND state != {SUCCESSFUL}{one}",
+        tuple(every),
+    )
+    open_ = {r["processid"] for r in blocked}
+    ready = [c for c in waiting if not open_.intersection(parents[c["processid"]])]
+    if not ready:
+        return []
+    needed = sorted({p for c in ready for p in parents[c["processid"]]})
     found = await tx.fetchall(
-        f"SELECT processid, output FROM processes WHERE processid IN ({marks(parents)})",
-        tuple(parents),
+        f"SELECT processid, state, output FROM processes WHERE processid IN ({marks(needed)})",
+        tuple(needed),
     )
-    outputs = {r["processid"]: rows.load_list(r["output"]) for r in found}
-    released = await tx.fetchone(
-        "UPDATE processes SET waitforparents = 0, input = ?, waitdeadline = ? "
-        f"WHERE processid = ? RETURNING {P}",
-        (rows.dump_list(child_input(parents, outputs)),
-         wait_deadline(now_ns, row["maxwaittime"]), childid),
-    )  # fmt: skip
-    assert released is not None
-    child = rows.process_from_row(released)
-    await procs.enqueue(tx, child)
-    return child
+    done = {r["processid"]: r["output"] for r in found if r["state"] == SUCCESSFUL}
+    ready = [c for c in ready if all(p in done for p in parents[c["processid"]])]
+    if not ready:
+        return []
+    values: list[Any] = []
+    for c in ready:
+        ps = parents[c["processid"]]
+        outputs = {p: rows.load_list(done[p]) for p in ps}
+        values += [c["processid"], rows.dump_list(child_input(ps, outputs)),
+                   wait_deadline(now_ns, c["maxwaittime"])]  # fmt: skip
+    # Conditional: of two ends releasing the same child at once, one wins.
+    found = await tx.fetchall(
+        "WITH v(vid, vinput, vdeadline) AS (VALUES "
+        + ", ".join(["(?, ?, CAST(? AS BIGINT))"] * len(ready))
+        + ") UPDATE processes SET waitforparents = 0, pendingparents = 0, input = v.vinput, "
+        f"waitdeadline = v.vdeadline FROM v WHERE processid = v.vid AND state = {WAITING} "
+        f"AND waitforparents = 1 RETURNING {rows.select(rows.PROCESS, 'processes')}",
+        values,
+    )
+    released = sorted((rows.process_from_row(r) for r in found), key=lambda p: p.processid)
+    for child in released:
+        await procs.enqueue(tx, child)
+    return released
 
 
 async def _end_descendants(tx: Tx, process: Process, now_ns: int) -> list[Process]:
@@ -125,28 +156,38 @@ async def _end_descendants(tx: Tx, process: Process, now_ns: int) -> list[Proces
     return ended
 
 
-async def count_ends(
-    tx: Tx, processgraphid: str, counts: dict[int, int], now_ns: int
+async def settle_graph(
+    tx: Tx, processgraphid: str, now_ns: int, *, any_open: bool = False
 ) -> ProcessGraph | None:
-    """Adds ended processes to the graph's counters; returns the graph if its state changed."""
-    row = await tx.fetchone(
-        "UPDATE processgraphs SET nsuccessful = nsuccessful + ?, nfailed = nfailed + ?, "
-        "ncancelled = ncancelled + ? WHERE processgraphid = ? "
-        "RETURNING state, nprocesses, nsuccessful, nfailed, ncancelled, starttime",
-        (counts[SUCCESSFUL], counts[FAILED], counts[CANCELLED], processgraphid),
-    )
-    if row is None:
+    """Sets a graph's state from the states of its processes; returns the
+    graph if its state changed. `any_open`: the graph changes only if none of
+    its processes is open any more (after a success), checked first by index."""
+    if any_open and await tx.fetchone(
+        "SELECT 1 AS x FROM processes WHERE processgraphid = ? "
+        f"AND state IN ({WAITING}, {RUNNING}) AND processgraphid <> '' LIMIT 1",
+        (processgraphid,),
+    ):
         return None
-    new = graph_state(row["nprocesses"], row["nsuccessful"], row["nfailed"], row["ncancelled"],
-                      row["starttime"] > 0)  # fmt: skip
+    row = await tx.fetchone(
+        "SELECT state, starttime FROM processgraphs WHERE processgraphid = ?", (processgraphid,)
+    )
+    if row is None or ProcessState(row["state"]).is_final:
+        return None
+    found = await tx.fetchall(
+        "SELECT state, COUNT(*) AS n FROM processes WHERE processgraphid = ? GROUP BY state",
+        (processgraphid,),
+    )
+    n = {r["state"]: r["n"] for r in found}
+    counts = (n.get(SUCCESSFUL, 0), n.get(FAILED, 0), n.get(CANCELLED, 0))
+    new = graph_state(sum(n.values()), *counts, row["starttime"] > 0)
     if new == row["state"]:
         return None
-    await tx.execute(
-        "UPDATE processgraphs SET state = ?, endtime = CASE WHEN ? = 1 THEN ? ELSE endtime END "
-        "WHERE processgraphid = ?",
-        (int(new), int(new.is_final), now_ns, processgraphid),
+    changed = await tx.execute(
+        "UPDATE processgraphs SET state = ?, endtime = CASE WHEN ? = 1 THEN ? ELSE endtime END, "
+        "nsuccessful = ?, nfailed = ?, ncancelled = ? WHERE processgraphid = ? AND state = ?",
+        (int(new), int(new.is_final), now_ns, *counts, processgraphid, row["state"]),
     )
-    return await load_graph(tx, processgraphid)
+    return await load_graph(tx, processgraphid) if changed else None
 
 
 async def _delete_graphs(tx: Tx, graphids: Sequence[str]) -> int:
@@ -166,6 +207,47 @@ async def _delete_graphs(tx: Tx, graphids: Sequence[str]) -> int:
 
 
 class Graphs(Database):
+    # Whether a graph moves on after the end of one of its processes is
+    # committed (PostgreSQL: concurrent ends do not see each other's changes
+    # before they commit) or inside the same transaction (SQLite: one writer).
+    settle_after_commit = False
+
+    async def _moving_on(self, tx: Tx, process: Process, now_ns: int) -> FinishResult:
+        """Inside the transaction that ended `process`: moves its graph on, or
+        marks it `settling` for _moved_on (and for settle_unsettled after a crash)."""
+        if not self.settle_after_commit or not process.processgraphid:
+            return await after_end(tx, process, now_ns)
+        await tx.send("UPDATE processes SET settling = 1 WHERE processid = ?", (process.processid,))
+        return FinishResult(process)
+
+    async def _moved_on(self, result: FinishResult, now_ns: int) -> FinishResult:
+        """After that transaction committed."""
+        if not self.settle_after_commit or not result.process.processgraphid:
+            return result
+        return await self.settle_process(result.process, now_ns)
+
+    async def settle_process(self, process: Process, now_ns: int) -> FinishResult:
+        """Moves on the graph of an ended `process` marked `settling`. Nothing
+        here waits for its own flush: until a later commit flushes it, the
+        mark stays, and a crash meanwhile leaves the work to settle_unsettled."""
+        async with self._tx_unflushed() as tx:
+            result = await after_end(tx, process, now_ns)
+            await tx.send(
+                "UPDATE processes SET settling = 0 WHERE processid = ?", (process.processid,)
+            )
+        return result
+
+    async def settle_unsettled(self, ended_before_ns: int, limit: int) -> list[FinishResult]:
+        """Moves on the graphs of processes that ended before `ended_before_ns`
+        and were left `settling` (their server stopped in between)."""
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                f"SELECT {P} FROM processes WHERE settling = 1 AND endtime < ? "
+                "ORDER BY endtime LIMIT ?",
+                (ended_before_ns, limit),
+            )
+        return [await self.settle_process(rows.process_from_row(r), r["endtime"]) for r in found]
+
     async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None:
         async with self._tx() as tx:
             await insert_graph(tx, graph, processes)
@@ -285,7 +367,8 @@ class Graphs(Database):
                 return None
             process = await procs.load(tx, row)
             await procs.dequeue(tx, [process])
-            return await after_end(tx, process, now_ns)
+            result = await self._moving_on(tx, process, now_ns)
+        return await self._moved_on(result, now_ns)
 
     async def cancel_graph(
         self, processgraphid: str, now_ns: int
@@ -303,8 +386,7 @@ class Graphs(Database):
             )
             cancelled = [rows.process_from_row(r) for r in found]
             await procs.dequeue(tx, cancelled)
-            counts = {SUCCESSFUL: 0, FAILED: 0, CANCELLED: len(cancelled)}
-            return cancelled, await count_ends(tx, processgraphid, counts, now_ns)
+            return cancelled, await settle_graph(tx, processgraphid, now_ns)
 
 
 async def _add_parent(tx: Tx, processid: str, parentid: str, graphid: str) -> None:

@@ -44,7 +44,8 @@ async def _id_taken(tx: Tx, colonyname: str, memberid: str) -> str | None:
 
 def _executor_member(row: Row) -> Member:
     approved = row["state"] == ExecutorState.APPROVED
-    return Member("executor", row["executorname"], approved, row["executortype"],
+    pending = row["state"] == ExecutorState.PENDING
+    return Member("executor", row["executorname"], approved, row["executortype"], pending,
                   row["locationname"], row["capabilities"])  # fmt: skip
 
 

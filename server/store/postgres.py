@@ -26,12 +26,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import psycopg
 from psycopg import errors as pgerrors
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
@@ -39,7 +41,7 @@ from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
 from pycolonies_like.core.rules import executor_not_approved
 from server.hub import Hub
-from server.store import functions, graphs, queue, rows
+from server.store import functions, queue, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Args = ParamSpec("Args")
 
+_OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 MIGRATION_LOCK = 7_461_726  # pg_advisory_lock key: one server migrates at a time
 RETRIES = 5
 
@@ -134,6 +137,14 @@ WITH upd AS (
 SELECT upd.*, fn.* FROM upd LEFT JOIN fn ON true
 """
 
+# nonces.py's upsert, in a transaction that commits without waiting for the
+# WAL flush (set_config(..., true) lasts until the statement's own commit).
+REMEMBER_NONCE = (
+    "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)) "
+    "INSERT INTO nonces (nonce, expires) SELECT ?, ? FROM unflushed ON CONFLICT (nonce) "
+    "DO UPDATE SET expires = excluded.expires WHERE nonces.expires < ?"
+)
+
 
 class Retry(Exception):
     """A transaction lost a deadlock or serialization race; run it again."""
@@ -154,18 +165,29 @@ def _first_line(err: Exception) -> str:
 
 
 class PgTx:
-    __slots__ = ("_conn",)
+    __slots__ = ("_conn", "_pipeline")
     dialect = DIALECT
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    def __init__(
+        self, conn: psycopg.AsyncConnection[Any], pipeline: psycopg.AsyncPipeline | None = None
+    ) -> None:
         self._conn = conn
+        self._pipeline = pipeline
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
             cursor = await self._conn.execute(*self.dialect.bind(sql, params))
+            if self._pipeline is not None:
+                await self._pipeline.sync()  # the row count is known once the results are in
         except psycopg.Error as err:
             raise _translate(err) from None
         return cursor.rowcount
+
+    async def send(self, sql: str, params: Params = ()) -> None:
+        try:
+            await self._conn.execute(*self.dialect.bind(sql, params))
+        except psycopg.Error as err:
+            raise _translate(err) from None
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         sql, rows = self.dialect.bind_many(sql, rows)
@@ -214,6 +236,7 @@ def retrying(
 class PostgresStore(SqlStore):
     kind = "postgresql"
     shared = True
+    settle_after_commit = True
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
         super().__init__()
@@ -233,12 +256,30 @@ class PostgresStore(SqlStore):
             reconnect_timeout=0,  # never give up reconnecting
             name="colonies",
         )
+        last = await self._probe()
         try:
             await self._pool.open(wait=True, timeout=10)
         except Exception as err:
             await self._pool.close()
-            raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+            why = _first_line(last) if last is not None else _first_line(err)
+            raise StorageError(f"cannot connect to PostgreSQL: {why}") from None
         await self._migrate()
+
+    async def _probe(self) -> Exception | None:
+        """One connection before the pool's: a refusal that waiting will not cure (no such
+        database or role, a bad password, a malformed URL) fails at once, in the server's
+        words; an error that may pass (the server is starting) is returned for the pool's
+        own wait to report if it persists."""
+        try:
+            conn = await psycopg.AsyncConnection.connect(self.url, connect_timeout=5)
+        except psycopg.ProgrammingError as err:
+            raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+        except psycopg.OperationalError as err:
+            if "FATAL:" in str(err):  # the server answered, and said no
+                raise StorageError(f"cannot connect to PostgreSQL: {_first_line(err)}") from None
+            return err
+        await conn.close()
+        return None
 
     async def start_relay(self, hub: Hub) -> PgRelay:
         """LISTEN/NOTIFY between the servers sharing this database, feeding `hub`."""
@@ -323,14 +364,41 @@ class PostgresStore(SqlStore):
             row = await cursor.fetchone()
         return (row["version"] if row else 0) or 0
 
+    def pool_usage(self) -> tuple[int, int] | None:
+        if self._pool is None:
+            return None
+        stats = self._pool.get_stats()
+        return stats.get("pool_size", 0) - stats.get("pool_available", 0), self._pool.max_size
+
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[Tx]:
+    async def _tx(self, flush: bool = True) -> AsyncIterator[Tx]:
+        # In pipeline mode, BEGIN travels with the first statement, writes
+        # whose results nobody reads travel with the next one, and COMMIT with
+        # the last: a transaction costs as many round trips as it has reads.
+        commits = self.commits
         async with self._connection() as conn:
+            started = time.perf_counter()
             try:
-                async with conn.transaction():
-                    yield PgTx(conn)
+                try:
+                    async with conn.pipeline() as pipeline:
+                        await conn.execute("BEGIN")
+                        if not flush:
+                            await conn.execute("SET LOCAL synchronous_commit = off")
+                        yield PgTx(conn, pipeline)
+                        await conn.execute("COMMIT")
+                finally:
+                    if conn.info.transaction_status in _OPEN:
+                        await conn.execute("ROLLBACK")
             except psycopg.Error as err:
+                commits.failed += 1
                 raise _translate(err) from None
+            commits.seconds.observe(time.perf_counter() - started)
+            commits.batch.observe(1)
+
+    @asynccontextmanager
+    async def _tx_unflushed(self) -> AsyncIterator[Tx]:
+        async with self._tx(flush=False) as tx:
+            yield tx
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[Tx]:
@@ -345,13 +413,23 @@ class PostgresStore(SqlStore):
         async with self._connection() as conn:
             yield PgTx(conn)
 
+    async def remember_nonce(self, nonce: str, expires_ns: int, now_ns: int) -> bool:
+        """nonces.Nonces.remember_nonce, without waiting for the disk: the WAL
+        is flushed in order, so the commit of whatever the request then
+        changes makes its nonce durable too (a request that changes nothing
+        has nothing to replay). One round trip and no flush of its own."""
+        async with self._write1() as tx:
+            return await tx.execute(REMEMBER_NONCE, (nonce, expires_ns, now_ns)) == 1
+
     # -- The two hot paths, PostgreSQL's way.
 
     @retrying
-    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
+    async def claim_process(
+        self, executor: Executor, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
         """queue.Queue.claim_process in one statement (one round trip), plus
         one more at most once a second to record "last heard from"."""
-        params = queue.claim_params(executor, now_ns)
+        params = queue.claim_params(executor, now_ns, lease_ns)
         async with self._write1() as tx:
             if self._heard_from(executor, now_ns):
                 await tx.execute(
@@ -388,7 +466,8 @@ class PostgresStore(SqlStore):
             if row[f"{_FN}functionid"] is not None:
                 function = {c: row[_FN + c] for c in rows.FUNCTION}
                 await functions.count_run(tx, process, function)
-            return await graphs.after_end(tx, process, now_ns)
+            result = await self._moving_on(tx, process, now_ns)
+        return await self._moved_on(result, now_ns)
 
     # Transactions that lock several rows can lose a deadlock race against
     # another server's; PostgreSQL then aborts one of them, which runs again.
@@ -401,6 +480,9 @@ class PostgresStore(SqlStore):
     remove_process = retrying(SqlStore.remove_process)
     remove_all_processes = retrying(SqlStore.remove_all_processes)
     requeue_process = retrying(SqlStore.requeue_process)
+    acknowledge = retrying(SqlStore.acknowledge)
+    rerun_process = retrying(SqlStore.rerun_process)
+    renew_leases = retrying(SqlStore.renew_leases)
     fail_waiting = retrying(SqlStore.fail_waiting)
     add_attribute = retrying(SqlStore.add_attribute)
     add_graph = retrying(SqlStore.add_graph)
@@ -413,3 +495,4 @@ class PostgresStore(SqlStore):
     remove_generator = retrying(SqlStore.remove_generator)
     pack_generator = retrying(SqlStore.pack_generator)
     start_generator_run = retrying(SqlStore.start_generator_run)
+    settle_process = retrying(SqlStore.settle_process)

@@ -16,6 +16,7 @@ from typing import Any
 from pycolonies_like.core.errors import AlreadyExists
 from pycolonies_like.core.models import ExecutorState, Process, ProcessState, Statistics
 from pycolonies_like.core.requirements import Requirement, requirement_of
+from pycolonies_like.core.rules import MAX_REPLY_BYTES
 from server.store import rows
 from server.store.base import ProcessBrief
 from server.store.db import Database, Row, Tx, UniqueViolation, marks
@@ -25,6 +26,9 @@ WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
 
 COLUMNS = rows.select(rows.PROCESS)
+# What a process weighs in a reply, near enough: its variable-size columns.
+_SIZE = "length(spec) + length(input) + length(output) + length(errors) + 512"
+_CHUNK = 100
 _INSERT = rows.insert("processes", rows.PROCESS_INSERT)
 _QUEUE = ("colonyname", "executortype", "executorname", "shape", "prioritytime", "processid")
 _ENQUEUE = rows.insert("queue", _QUEUE)
@@ -103,7 +107,10 @@ async def insert(
             for i, p in enumerate(processes)
         ],
     )  # fmt: skip
-    ready = [p for p in processes if p.state == ProcessState.WAITING and not p.waitforparents]
+    ready = [
+        p for p in processes
+        if p.state == ProcessState.WAITING and not p.waitforparents and not p.notbefore
+    ]  # fmt: skip
     if ready:
         await enqueue_all(tx, ready)
 
@@ -189,6 +196,7 @@ class Processes(Database):
         executortype: str = "",
         label: str = "",
         initiatorname: str = "",
+        max_bytes: int = MAX_REPLY_BYTES,
     ) -> list[Process]:
         # The state is a literal so that SQLite picks that state's partial index.
         sql = f"SELECT {COLUMNS} FROM processes WHERE colonyname = ? AND state = {int(state)}"
@@ -205,8 +213,27 @@ class Processes(Database):
             ProcessState.WAITING: "prioritytime ASC",
             ProcessState.RUNNING: "starttime ASC",
         }.get(state, "endtime DESC")
+        # First the ids and sizes, then the rows that fit in one reply: a list
+        # over processes with megabytes of kwargs or output stays near the budget.
+        sizes = sql.replace(f"SELECT {COLUMNS}", f"SELECT processid, {_SIZE} AS size", 1)
         async with self._read() as tx:
-            found = await tx.fetchall(f"{sql} ORDER BY {order} LIMIT ?", (*params, count))
+            listed = await tx.fetchall(f"{sizes} ORDER BY {order} LIMIT ?", (*params, count))
+            chosen: list[str] = []
+            used = 0
+            for row in listed:
+                if chosen and used + row["size"] > max_bytes:
+                    break
+                chosen.append(row["processid"])
+                used += row["size"]
+            found: list[Row] = []
+            for start in range(0, len(chosen), _CHUNK):
+                ids = chosen[start : start + _CHUNK]
+                found += await tx.fetchall(
+                    f"SELECT {COLUMNS} FROM processes WHERE processid IN ({marks(ids)})",
+                    tuple(ids),
+                )
+            rank = {pid: i for i, pid in enumerate(chosen)}
+            found.sort(key=lambda r: rank[r["processid"]])
             return await load_all(tx, found)
 
     async def remove_process(self, processid: str) -> bool:
@@ -229,6 +256,17 @@ class Processes(Database):
                 ready = await claimable(tx, "colonyname = ? AND processgraphid = ''", (colonyname,))
                 await dequeue(tx, ready)
             return await tx.execute(sql, params)
+
+    async def waiting_summary(self) -> list[tuple[str, str, int, int]]:
+        """(colony, executor type, waiting processes, oldest submission time) for
+        each pair with processes in the queue; one pass over the waiting index."""
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                "SELECT colonyname, executortype, COUNT(*) AS n, MIN(submissiontime) AS oldest "
+                f"FROM processes WHERE state = {int(ProcessState.WAITING)} "
+                "GROUP BY colonyname, executortype"
+            )
+        return [(r["colonyname"], r["executortype"], r["n"], r["oldest"]) for r in found]
 
     async def colony_statistics(self, colonyname: str) -> Statistics:
         return await self._statistics(colonyname)

@@ -15,12 +15,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pycolonies_like.core.models import Executor, ExecutorState, Process, ProcessState
-from pycolonies_like.core.rules import NS_PER_SECOND, deadline_sql, executor_not_approved
+from pycolonies_like.core.models import (
+    AttemptRecord,
+    Executor,
+    ExecutorState,
+    Process,
+    ProcessState,
+)
+from pycolonies_like.core.rules import NS_PER_SECOND, Lease, deadline_sql, executor_not_approved
 from server.store import functions, graphs, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
-from server.store.db import Database, Tx
+from server.store.db import Tx
 
 WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
@@ -49,15 +55,18 @@ AND (s.hardware = 0 OR EXISTS (
     AND s.gpumem <= h.gpumem AND (s.gpuname = '' OR s.gpuname = h.gpuname)
     AND s.nodes <= h.nodes))
 """
-# Assigns a process to the claiming executor. (:executorid, :executorname, :now)
+# Assigns a process to the claiming executor, unconfirmed until :lease.
+# (:executorid, :executorname, :now, :lease)
 ASSIGN = (
     f"state = {RUNNING}, assignedexecutorid = :executorid, assignedexecutorname = :executorname, "
-    f"attempt = attempt + 1, starttime = :now, execdeadline = {deadline_sql(':now', 'maxexectime')}"
+    f"attempt = attempt + 1, starttime = :now, "
+    f"execdeadline = {deadline_sql(':now', 'maxexectime')}, "
+    f"lease = {int(Lease.ASSIGNED)}, leasedeadline = :lease"
 )
 # Ends a running process. (:state, :now, :has_output, :output, :errors)
 FINISH = (
     "state = :state, endtime = :now, output = CASE WHEN :has_output = 1 THEN :output "
-    "ELSE output END, errors = :errors"
+    "ELSE output END, errors = :errors, leasedeadline = 0"
 )
 # ... if it is the given attempt (0: any) of the given executor ('': any). (:processid, ...)
 FINISHABLE = (
@@ -74,10 +83,11 @@ def start_graph(processgraphid: str) -> str:
     )
 
 
-def claim_params(executor: Executor, now_ns: int) -> dict[str, Any]:
+def claim_params(executor: Executor, now_ns: int, lease_ns: int = 0) -> dict[str, Any]:
     e = executor
     return {"colonyname": e.colonyname, "executortype": e.executortype,
-            "executorname": e.executorname, "executorid": e.executorid, "now": now_ns}  # fmt: skip
+            "executorname": e.executorname, "executorid": e.executorid, "now": now_ns,
+            "lease": lease_ns}  # fmt: skip
 
 
 def finish_params(
@@ -93,20 +103,40 @@ def finish_params(
 
 
 async def requeue(
-    tx: Tx, processid: str, attempt: int, now_ns: int, *, count_retry: bool
-) -> Process | None:
-    """Puts a running attempt back in the queue; its wait clock starts again."""
+    tx: Tx, processid: str, attempt: int, now_ns: int, *, count_retry: bool,
+    outcome: str = "released", errors: Sequence[str] = (), notbefore: int = 0,
+) -> Process | None:  # fmt: skip
+    """Puts a running attempt back in the queue, recording it in the process'
+    history; its wait clock starts again (from `notbefore`, if later: until
+    then it has no queue row)."""
+    found = await tx.fetchone(
+        "SELECT assignedexecutorname, starttime, history FROM processes "
+        f"WHERE processid = ? AND state = {RUNNING} AND attempt = ?",
+        (processid, attempt),
+    )
+    if found is None:
+        return None
+    record = AttemptRecord(
+        attempt=attempt, executorname=found["assignedexecutorname"],
+        starttime=found["starttime"], endtime=now_ns, outcome=outcome, errors=tuple(errors),
+    )  # fmt: skip
+    history = (*rows.history_from_json(found["history"]), record)
+    parked = notbefore > now_ns
     row = await tx.fetchone(
         f"UPDATE processes SET state = {WAITING}, assignedexecutorid = '', "
         "assignedexecutorname = '', starttime = 0, execdeadline = 0, retries = retries + :retry, "
-        f"waitdeadline = {deadline_sql(':now', 'maxwaittime')} "
+        "lease = 0, leasedeadline = 0, history = :history, notbefore = :notbefore, "
+        f"waitdeadline = {deadline_sql(':ready', 'maxwaittime')} "
         f"WHERE processid = :processid AND state = {RUNNING} AND attempt = :attempt RETURNING {P}",
-        {"retry": int(count_retry), "now": now_ns, "processid": processid, "attempt": attempt},
-    )
+        {"retry": int(count_retry), "ready": max(now_ns, notbefore), "processid": processid,
+         "attempt": attempt, "history": rows.history_json(history),
+         "notbefore": notbefore if parked else 0},
+    )  # fmt: skip
     if row is None:
         return None
     process = await procs.load(tx, row)
-    await procs.enqueue(tx, process)
+    if not parked:
+        await procs.enqueue(tx, process)
     return process
 
 
@@ -119,13 +149,15 @@ async def requeue_running_of(tx: Tx, executor: Executor, now_ns: int) -> list[Pr
     )
     requeued = []
     for r in found:
-        p = await requeue(tx, r["processid"], r["attempt"], now_ns, count_retry=False)
+        p = await requeue(
+            tx, r["processid"], r["attempt"], now_ns, count_retry=False, outcome="executor left"
+        )
         if p:
             requeued.append(p)
     return requeued
 
 
-class Queue(Database):
+class Queue(graphs.Graphs):
     def __init__(self) -> None:
         super().__init__()
         # When each executor last had its "last heard from" time recorded.
@@ -140,8 +172,10 @@ class Queue(Database):
         self._heard[key] = now_ns
         return True
 
-    async def claim_process(self, executor: Executor, now_ns: int) -> Process | None:
-        params = claim_params(executor, now_ns)
+    async def claim_process(
+        self, executor: Executor, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
+        params = claim_params(executor, now_ns, lease_ns)
         async with self._tx() as tx:
             # Also the last word on approval: a rejected or removed executor,
             # even one holding an open session, gets nothing.
@@ -193,7 +227,8 @@ class Queue(Database):
             process = await procs.load(tx, row)
             if state == ProcessState.SUCCESSFUL:
                 await functions.count_run(tx, process, await functions.function_of(tx, process))
-            return await graphs.after_end(tx, process, now_ns)
+            result = await self._moving_on(tx, process, now_ns)
+        return await self._moved_on(result, now_ns)
 
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool:
         async with self._write1() as tx:
@@ -204,20 +239,139 @@ class Queue(Database):
         return changed == 1
 
     async def requeue_process(
-        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool
-    ) -> Process | None:
+        self, processid: str, attempt: int, now_ns: int, *, count_retry: bool,
+        outcome: str = "released", errors: Sequence[str] = (), notbefore: int = 0,
+        executorid: str = "",
+    ) -> Process | None:  # fmt: skip
         async with self._tx() as tx:
-            return await requeue(tx, processid, attempt, now_ns, count_retry=count_retry)
+            if executorid:  # only if it is still that executor's
+                row = await tx.fetchone(
+                    "SELECT 1 AS x FROM processes WHERE processid = ? AND assignedexecutorid = ?",
+                    (processid, executorid),
+                )
+                if row is None:
+                    return None
+            return await requeue(
+                tx, processid, attempt, now_ns, count_retry=count_retry, outcome=outcome,
+                errors=errors, notbefore=notbefore,
+            )  # fmt: skip
 
-    async def extend_deadline(self, processid: str, attempt: int, now_ns: int) -> Process | None:
+    async def wake_due(self, now_ns: int, limit: int) -> list[Process]:
+        """Queues the waiting processes whose time has come."""
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                f"SELECT processid FROM processes WHERE state = {WAITING} AND notbefore > 0 "
+                "AND notbefore <= ? ORDER BY notbefore LIMIT ?",
+                (now_ns, limit),
+            )
+        woken = []
+        for r in found:
+            async with self._tx() as tx:
+                row = await tx.fetchone(
+                    f"UPDATE processes SET notbefore = 0 WHERE processid = ? AND state = {WAITING} "
+                    f"AND notbefore > 0 RETURNING {P}",
+                    (r["processid"],),
+                )
+                if row is None:
+                    continue  # another server woke it, or it was cancelled
+                process = await procs.load(tx, row)
+                if not process.waitforparents:
+                    await procs.enqueue(tx, process)
+                woken.append(process)
+        return woken
+
+    async def rerun_process(self, processid: str, now_ns: int) -> Process | None:
+        """A failed or cancelled process (not in a workflow) waits again, as a
+        new attempt; the attempt that ended is kept in its history."""
+        async with self._tx() as tx:
+            found = await tx.fetchone(
+                f"SELECT {P} FROM processes WHERE processid = ? AND state IN (?, ?) "
+                "AND processgraphid = ''",
+                (processid, int(ProcessState.FAILED), int(ProcessState.CANCELLED)),
+            )
+            if found is None:
+                return None
+            old = rows.process_from_row(found)
+            record = AttemptRecord(
+                attempt=old.attempt, executorname=old.assignedexecutorname,
+                starttime=old.starttime, endtime=old.endtime,
+                outcome=old.state.name.lower(), errors=old.errors,
+            )  # fmt: skip
+            row = await tx.fetchone(
+                f"UPDATE processes SET state = {WAITING}, assignedexecutorid = '', "
+                "assignedexecutorname = '', starttime = 0, endtime = 0, execdeadline = 0, "
+                "retries = 0, lease = 0, leasedeadline = 0, errors = '', output = '', "
+                "history = :history, notbefore = 0, "
+                f"waitdeadline = {deadline_sql(':now', 'maxwaittime')} "
+                "WHERE processid = :processid AND state = :state AND attempt = :attempt "
+                f"RETURNING {P}",
+                {"history": rows.history_json((*old.history, record)), "now": now_ns,
+                 "processid": processid, "state": int(old.state), "attempt": old.attempt},
+            )  # fmt: skip
+            if row is None:
+                return None
+            process = await procs.load(tx, row)
+            await procs.enqueue(tx, process)
+            return process
+
+    async def extend_deadline(
+        self, processid: str, attempt: int, now_ns: int, lease_ns: int = 0
+    ) -> Process | None:
         async with self._write1() as tx:
             row = await tx.fetchone(
-                f"UPDATE processes SET execdeadline = {deadline_sql(':now', 'maxexectime')} "
+                f"UPDATE processes SET execdeadline = {deadline_sql(':now', 'maxexectime')}, "
+                f"lease = {int(Lease.KEPT)}, leasedeadline = :lease "
                 f"WHERE processid = :processid AND state = {RUNNING} AND attempt = :attempt "
                 f"RETURNING {P}",
-                {"now": now_ns, "processid": processid, "attempt": attempt},
+                {"now": now_ns, "processid": processid, "attempt": attempt, "lease": lease_ns},
             )
             return await procs.load(tx, row) if row else None
+
+    async def acknowledge(
+        self, executorid: str, assignments: Sequence[tuple[str, int]], lease: Lease,
+        lease_ns: int,
+    ) -> int:  # fmt: skip
+        """Confirms the executor's unconfirmed assignments (process id, attempt):
+        KEPT until `lease_ns`, or DELIVERED (no lease). Returns how many."""
+        deadline = lease_ns if lease == Lease.KEPT else 0
+        changed = 0
+        async with self._tx() as tx:
+            for processid, attempt in assignments:
+                changed += await tx.execute(
+                    "UPDATE processes SET lease = :lease, leasedeadline = :deadline "
+                    f"WHERE processid = :processid AND state = {RUNNING} AND attempt = :attempt "
+                    f"AND assignedexecutorid = :executorid AND lease = {int(Lease.ASSIGNED)}",
+                    {"lease": int(lease), "deadline": deadline, "processid": processid,
+                     "attempt": attempt, "executorid": executorid},
+                )  # fmt: skip
+        return changed
+
+    async def renew_leases(
+        self, colonyname: str, executorname: str, executorid: str, now_ns: int, lease_ns: int
+    ) -> int:
+        """The executor is alive: its kept leases run until `lease_ns`, and its
+        record says when it was last heard from. Returns the leases renewed."""
+        params = {"colonyname": colonyname, "executorname": executorname,
+                  "executorid": executorid, "now": now_ns, "lease": lease_ns}  # fmt: skip
+        async with self._tx() as tx:
+            await tx.execute(
+                f"UPDATE executors SET lastheardfromtime = :now WHERE {IS_APPROVED}", params
+            )
+            return await tx.execute(
+                f"UPDATE processes SET leasedeadline = :lease WHERE assignedexecutorid = "
+                f":executorid AND state = {RUNNING} AND colonyname = :colonyname "
+                f"AND lease = {int(Lease.KEPT)}",
+                params,
+            )
+
+    async def expired_leases(self, now_ns: int, limit: int) -> list[Process]:
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                f"SELECT {P} FROM processes WHERE state = {RUNNING} AND leasedeadline > 0 "
+                "AND leasedeadline < ? ORDER BY leasedeadline LIMIT ?",
+                (now_ns, limit),
+            )
+        return [rows.process_from_row(r) for r in found]
 
     async def expired_running(self, now_ns: int, limit: int) -> list[Process]:
         async with self._read() as tx:
@@ -248,4 +402,5 @@ class Queue(Database):
                 return None
             process = await procs.load(tx, row)
             await procs.dequeue(tx, [process])
-            return await graphs.after_end(tx, process, now_ns)
+            result = await self._moving_on(tx, process, now_ns)
+        return await self._moved_on(result, now_ns)

@@ -15,6 +15,7 @@ from enum import IntEnum
 from typing import Any
 
 from pycolonies_like.core.models import (
+    AttemptRecord,
     Attribute,
     Capabilities,
     Colony,
@@ -70,6 +71,8 @@ _CONDITIONS_UNSET = Conditions().to_dict()
 
 def spec_json(spec: FuncSpec) -> str:
     data = spec.to_dict()
+    if data.get("retrypolicy") is None:
+        del data["retrypolicy"]  # specs without one are stored as they always were
     data["conditions"] = {
         k: v for k, v in data["conditions"].items()
         if k in _CONDITIONS_ALWAYS or v != _CONDITIONS_UNSET[k]
@@ -96,7 +99,8 @@ PROCESS = (
     "processid", "state", "initiatorid", "initiatorname", "assignedexecutorid",
     "assignedexecutorname", "attempt", "retries", "prioritytime", "submissiontime", "starttime",
     "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
-    "processgraphid", "waitforparents", "parents", "children", "nattributes",
+    "processgraphid", "waitforparents", "parents", "children", "nattributes", "history",
+    "notbefore",
 )  # fmt: skip
 
 # What is written: the spec's columns the queries filter on, then the rest.
@@ -106,7 +110,7 @@ PROCESS_INSERT = (
     "priority", "maxwaittime", "maxexectime", "maxretries", "prioritytime", "submissiontime",
     "starttime", "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
     "processgraphid", "waitforparents", "parents", "children", "graphpos", "pendingparents",
-    "idempotencykey",
+    "idempotencykey", "history", "notbefore",
 )  # fmt: skip
 
 
@@ -149,7 +153,17 @@ def process_values(
         "graphpos": graphpos,
         "pendingparents": pendingparents,
         "idempotencykey": idempotencykey,
+        "history": history_json(p.history),
+        "notbefore": p.notbefore,
     }
+
+
+def history_json(history: Sequence[AttemptRecord]) -> str:
+    return encode_json([h.to_dict() for h in history]) if history else ""
+
+
+def history_from_json(text: str) -> tuple[AttemptRecord, ...]:
+    return tuple(AttemptRecord.from_dict(h) for h in json.loads(text)) if text else ()
 
 
 def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
@@ -177,6 +191,8 @@ def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
         parents=tuple(load_list(row["parents"])),
         children=tuple(load_list(row["children"])),
         attributes=tuple(attributes),
+        history=history_from_json(row["history"]),
+        notbefore=row["notbefore"],
     )
 
 

@@ -13,6 +13,8 @@ the transaction. Where to look:
     graphs.py     workflows: storing them and moving them on; cancelling
     schedules.py  crons and generators
     logs.py       attributes and logs
+    channels.py   the entries of the channels of processes
+    blueprints.py locations; blueprint definitions, blueprints and their history
 
 A dialect (sqlite.py, postgres.py) provides transactions and the little SQL
 that differs (db.Dialect).
@@ -20,6 +22,8 @@ that differs (db.Dialect).
 
 from __future__ import annotations
 
+from server.store.blueprints import Blueprints
+from server.store.channels import Channels
 from server.store.files import Files
 from server.store.functions import Functions
 from server.store.graphs import Graphs
@@ -31,5 +35,8 @@ from server.store.queue import Queue
 from server.store.schedules import Schedules
 
 
-class SqlStore(Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Files):
+class SqlStore(
+    Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Channels, Blueprints,
+    Files,
+):  # fmt: skip
     """Every part of the store over one database (see the dialects for open/close)."""

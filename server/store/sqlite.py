@@ -17,6 +17,7 @@ import functools
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -95,6 +96,9 @@ class SqliteTx:
         except sqlite3.Error as err:
             raise StorageError(f"database error: {err}") from None
 
+    async def send(self, sql: str, params: Params = ()) -> None:
+        await self.execute(sql, params)
+
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         try:
             self._db.executemany(*self.dialect.bind_many(sql, rows))
@@ -142,6 +146,7 @@ class SqliteStore(SqlStore):
         self.synchronous = synchronous.upper()
         self._db: sqlite3.Connection | None = None
         self._batch: asyncio.Future[None] | None = None
+        self._batch_size = 0  # changes in the open batch
 
     async def open(self) -> None:
         if self.path != ":memory:":
@@ -242,6 +247,8 @@ class SqliteStore(SqlStore):
             loop = asyncio.get_running_loop()
             self._batch = loop.create_future()
             loop.call_soon(self._commit)
+            self._batch_size = 0
+        self._batch_size += 1
         db.execute("SAVEPOINT op")
         try:
             yield SqliteTx(db)
@@ -255,9 +262,12 @@ class SqliteStore(SqlStore):
         batch, self._batch = self._batch, None
         if batch is None:
             return
+        commits = self.commits
+        started = time.perf_counter()
         try:
             self._conn.execute("COMMIT")
         except sqlite3.Error as err:
+            commits.failed += 1
             try:
                 self._conn.execute("ROLLBACK")
             except sqlite3.Error:
@@ -266,6 +276,8 @@ class SqliteStore(SqlStore):
             batch.set_exception(StorageError(f"database error: {err}"))
             batch.exception()  # retrieved: a batch nobody waits for must not warn
             return
+        commits.seconds.observe(time.perf_counter() - started)
+        commits.batch.observe(self._batch_size)
         batch.set_result(None)
 
     async def durable(self) -> None:

@@ -32,7 +32,15 @@ from pycolonies_like.core.models import (
     GPU,
     Attribute,
     AttributeType,
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintDefinitionSpec,
+    BlueprintHandler,
+    BlueprintHistory,
+    BlueprintMetadata,
+    BlueprintNames,
     Capabilities,
+    ChannelEntry,
     Colony,
     Conditions,
     Cron,
@@ -45,6 +53,7 @@ from pycolonies_like.core.models import (
     Function,
     Generator,
     Hardware,
+    Location,
     LogEntry,
     Process,
     ProcessGraph,
@@ -319,7 +328,8 @@ SHAPES: dict[type, Shape] = {shape.model: shape for shape in [
     Shape(FuncSpec,
           layout=("nodename", "funcname", "args", "kwargs", "priority", "maxwaittime",
                   "maxexectime", "maxretries", "conditions", "label", "fs", "env"),
-          constants={"fs": {"mount": "", "snapshots": None, "dirs": None}}),
+          constants={"fs": {"mount": "", "snapshots": None, "dirs": None}},
+          not_sent={"retrypolicy": "ColonyOS has no retry policies (gRPC API only)"}),
     Shape(Workflow),
     Shape(Process,
           layout=("processid", "initiatorid", "initiatorname", "assignedexecutorid",
@@ -327,13 +337,34 @@ SHAPES: dict[type, Shape] = {shape.model: shape for shape in [
                   "endtime", "waitdeadline", "execdeadline", "retries", "attributes", "spec"),
           times=_TIMES | {"waitdeadline", "execdeadline"},
           not_sent={"assignedexecutorname": "ColonyOS processes name no executor",
-                    "attempt": "ColonyOS has no fencing attempts"},
+                    "attempt": "ColonyOS has no fencing attempts",
+                    "history": "ColonyOS keeps no attempt history (gRPC API only)",
+                    "notbefore": "ColonyOS has no delayed runs (gRPC API only)"},
           special={"attributes": (_process_attributes, _attributes_back)}),
     Shape(ProcessGraph,
           layout=("processgraphid", "initiatorid", "initiatorname", "colonyname"),
           times=_TIMES, added=frozenset({"nodes", "edges"})),
     Shape(LogEntry, not_sent={"seq": "ColonyOS logs have no sequence number"}),
     Shape(Statistics, constants={"unregisteredexecutors": 0}),
+    Shape(ChannelEntry,
+          layout=("sequence", "inreplyto", "timestamp", "senderid", "payload", "type", "error"),
+          times=frozenset({"timestamp"}), only_if_set=frozenset({"inreplyto", "error"}),
+          not_sent={"index": "ColonyOS entries carry no index: reads resume after a count"}),
+    Shape(Location, layout=("locationid", "name", "colonyname", "description", "long", "lat")),
+    Shape(BlueprintMetadata,
+          times=frozenset({"created", "updated", "lastreconciliationtime"}),
+          only_if_set=frozenset({"locationname", "labels", "annotations", "generation",
+                                 "lastreconciliationprocess"})),
+    Shape(BlueprintNames, only_if_set=frozenset({"shortnames"})),
+    Shape(BlueprintHandler, only_if_set=frozenset({"reconcileinterval"})),
+    Shape(BlueprintDefinitionSpec, only_if_set=frozenset({"schema"})),
+    Shape(BlueprintDefinition, layout=("blueprintdefinitionid", "kind", "metadata", "spec")),
+    Shape(Blueprint, layout=("blueprintid", "kind", "metadata", "spec", "status"),
+          only_if_set=frozenset({"status"})),
+    Shape(BlueprintHistory,
+          layout=("historyid", "blueprintid", "kind", "namespace", "name", "generation", "spec",
+                  "status", "timestamp", "changedby", "changetype"),
+          times=frozenset({"timestamp"}), only_if_set=frozenset({"status"})),
     Shape(S3Object),
     Shape(FileRef),
     Shape(File, times=frozenset({"added"})),
@@ -474,6 +505,26 @@ def generator_json(g: Generator, checkerperiod: int = 1000) -> dict[str, Any]:
 
 def log_json(e: LogEntry) -> dict[str, Any]:
     return SHAPES[LogEntry].encode(e)
+
+
+def channel_entry_json(e: ChannelEntry) -> dict[str, Any]:
+    return SHAPES[ChannelEntry].encode(e)
+
+
+def location_json(loc: Location) -> dict[str, Any]:
+    return SHAPES[Location].encode(loc)
+
+
+def blueprint_definition_json(d: BlueprintDefinition) -> dict[str, Any]:
+    return SHAPES[BlueprintDefinition].encode(d)
+
+
+def blueprint_json(b: Blueprint) -> dict[str, Any]:
+    return SHAPES[Blueprint].encode(b)
+
+
+def blueprint_history_json(h: BlueprintHistory) -> dict[str, Any]:
+    return SHAPES[BlueprintHistory].encode(h)
 
 
 def stats_json(s: Statistics) -> dict[str, Any]:

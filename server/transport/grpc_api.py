@@ -8,6 +8,7 @@ identity -> convert -> service -> convert.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -16,13 +17,20 @@ from google.protobuf.message import DecodeError
 
 from pycolonies_like import convert
 from pycolonies_like.core import errors
-from pycolonies_like.core.models import EventKind, File, ProcessState
+from pycolonies_like.core.models import (
+    Blueprint,
+    BlueprintDefinition,
+    EventKind,
+    File,
+    Location,
+    ProcessState,
+)
 from pycolonies_like.core.rules import decode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.service import Services
 from server.transport.session import ExecutorSession
-from server.transport.status import abort
+from server.transport.status import abort, status_of
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +69,9 @@ class GrpcApi:
         self.workflows = services.workflows
         self.schedules = services.schedules
         self.subscriptions = services.subscriptions
+        self.channels = services.channels
+        self.locations = services.locations
+        self.blueprints = services.blueprints
         self.files = services.files
         self.verifier = verifier
         self.info = info
@@ -101,18 +112,27 @@ class GrpcApi:
         self, path: str, request_type: Any, impl: Callable[[str, Any], Awaitable[Any]]
     ) -> Callable[[bytes, Any], Awaitable[Any]]:
         durable = self.services.durable
+        done = self.services.counters.rpc_done
+        method = path.rsplit("/", 1)[-1]
+        clock = time.perf_counter
 
         async def handle(raw: bytes, context: grpc.aio.ServicerContext) -> Any:
+            started = clock()
+            code = "OK"
             try:
                 caller, request = await self._authenticate(path, raw, context, request_type)
                 reply = await impl(caller, request)
                 await durable()
                 return reply
             except errors.ColoniesError as err:
+                code = status_of(err).name
                 await abort(context, err)
             except Exception:
+                code = "INTERNAL"
                 log.exception("unexpected error in %s", path)
                 await context.abort(grpc.StatusCode.INTERNAL, "internal server error")
+            finally:
+                done(method, code, clock() - started)
 
         return handle
 
@@ -230,7 +250,10 @@ class GrpcApi:
 
     async def Submit(self, caller: str, req: pb.SubmitRequest) -> pb.Process:
         spec = convert.funcspec_from_pb(req.spec)
-        return convert.process_to_pb(await self.processes.submit(caller, spec, req.idempotency_key))
+        process = await self.processes.submit(
+            caller, spec, req.idempotency_key, notbefore=req.notbefore, delay_s=req.delay
+        )
+        return convert.process_to_pb(process)
 
     async def SubmitBatch(self, caller: str, req: pb.SubmitBatchRequest) -> pb.SubmitBatchReply:
         specs = [convert.funcspec_from_pb(s) for s in req.specs]
@@ -262,6 +285,13 @@ class GrpcApi:
     async def Heartbeat(self, caller: str, req: pb.HeartbeatRequest) -> pb.HeartbeatReply:
         deadline, cancelled = await self.processes.heartbeat(caller, req.processid, req.attempt)
         return pb.HeartbeatReply(execdeadline=deadline, cancelled=cancelled)
+
+    async def RerunProcess(self, caller: str, req: pb.ProcessIdRequest) -> pb.Process:
+        return convert.process_to_pb(await self.processes.rerun(caller, req.processid))
+
+    async def Acknowledge(self, caller: str, req: pb.AcknowledgeRequest) -> pb.Empty:
+        await self.processes.acknowledge(caller, req.processid, req.attempt)
+        return pb.Empty()
 
     async def GetProcess(self, caller: str, req: pb.ProcessIdRequest) -> pb.Process:
         return convert.process_to_pb(await self.processes.get_process(caller, req.processid))
@@ -304,17 +334,124 @@ class GrpcApi:
         return pb.Empty()
 
     async def GetLogs(self, caller: str, req: pb.GetLogsRequest) -> pb.GetLogsReply:
-        logs = await self.logs.get_logs(
+        page = await self.logs.get_logs(
             caller, req.processid, req.count, req.since, req.latest,
             colonyname=req.colonyname, executorname=req.executorname,
+            after_seq=req.after_seq, before_seq=req.before_seq,
         )  # fmt: skip
-        return pb.GetLogsReply(logs=[convert.log_to_pb(e) for e in logs])
+        return pb.GetLogsReply(logs=[convert.log_to_pb(e) for e in page.entries], more=page.more)
 
     async def FollowLogs(
         self, caller: str, req: pb.FollowLogsRequest
     ) -> AsyncIterator[pb.LogEntry]:
         async for entry in self.logs.follow_logs(caller, req.processid, req.after_seq):
             yield convert.log_to_pb(entry)
+
+    # ---------------------------------------------------------- channels --
+
+    async def ChannelAppend(self, caller: str, req: pb.ChannelAppendRequest) -> pb.ChannelEntry:
+        entry = await self.channels.append(
+            caller, req.processid, req.name, req.sequence, req.payload, req.type, req.inreplyto
+        )
+        return convert.channel_entry_to_pb(entry)
+
+    async def ChannelRead(self, caller: str, req: pb.ChannelReadRequest) -> pb.ChannelEntries:
+        entries = await self.channels.read(caller, req.processid, req.name, req.after, req.limit)
+        return pb.ChannelEntries(entries=[convert.channel_entry_to_pb(e) for e in entries])
+
+    async def SubscribeChannel(
+        self, caller: str, req: pb.SubscribeChannelRequest
+    ) -> AsyncIterator[pb.ChannelEntries]:
+        batches = self.channels.subscribe(caller, req.processid, req.name, req.after, req.timeout)
+        async for entries in batches:
+            yield pb.ChannelEntries(entries=[convert.channel_entry_to_pb(e) for e in entries])
+
+    # --------------------------------------------------------- locations --
+
+    async def AddLocation(self, caller: str, req: pb.Location) -> pb.Location:
+        location = convert.from_pb(Location, req)
+        return convert.to_pb(await self.locations.add_location(caller, location))
+
+    async def GetLocation(self, caller: str, req: pb.LocationRequest) -> pb.Location:
+        return convert.to_pb(await self.locations.get_location(caller, req.colonyname, req.name))
+
+    async def ListLocations(self, caller: str, req: pb.ColonyNameRequest) -> pb.ListLocationsReply:
+        found = await self.locations.list_locations(caller, req.colonyname)
+        return pb.ListLocationsReply(locations=[convert.to_pb(loc) for loc in found])
+
+    async def RemoveLocation(self, caller: str, req: pb.LocationRequest) -> pb.Empty:
+        await self.locations.remove_location(caller, req.colonyname, req.name)
+        return pb.Empty()
+
+    # -------------------------------------------------------- blueprints --
+
+    async def AddBlueprintDefinition(
+        self, caller: str, req: pb.BlueprintDefinition
+    ) -> pb.BlueprintDefinition:
+        d = convert.from_pb(BlueprintDefinition, req)
+        return convert.to_pb(await self.blueprints.add_definition(caller, d))
+
+    async def GetBlueprintDefinition(
+        self, caller: str, req: pb.BlueprintNameRequest
+    ) -> pb.BlueprintDefinition:
+        d = await self.blueprints.get_definition(caller, req.colonyname, req.name)
+        return convert.to_pb(d)
+
+    async def ListBlueprintDefinitions(
+        self, caller: str, req: pb.ColonyNameRequest
+    ) -> pb.ListBlueprintDefinitionsReply:
+        found = await self.blueprints.list_definitions(caller, req.colonyname)
+        return pb.ListBlueprintDefinitionsReply(definitions=[convert.to_pb(d) for d in found])
+
+    async def RemoveBlueprintDefinition(
+        self, caller: str, req: pb.BlueprintNameRequest
+    ) -> pb.Empty:
+        await self.blueprints.remove_definition(caller, req.colonyname, req.name)
+        return pb.Empty()
+
+    async def AddBlueprint(self, caller: str, req: pb.Blueprint) -> pb.Blueprint:
+        b = convert.from_pb(Blueprint, req)
+        return convert.to_pb(await self.blueprints.add_blueprint(caller, b))
+
+    async def GetBlueprint(self, caller: str, req: pb.BlueprintNameRequest) -> pb.Blueprint:
+        return convert.to_pb(await self.blueprints.get_blueprint(caller, req.colonyname, req.name))
+
+    async def ListBlueprints(
+        self, caller: str, req: pb.ListBlueprintsRequest
+    ) -> pb.ListBlueprintsReply:
+        found = await self.blueprints.list_blueprints(
+            caller, req.colonyname, req.kind, req.locationname
+        )
+        return pb.ListBlueprintsReply(blueprints=[convert.to_pb(b) for b in found])
+
+    async def UpdateBlueprint(self, caller: str, req: pb.UpdateBlueprintRequest) -> pb.Blueprint:
+        b = convert.from_pb(Blueprint, req.blueprint)
+        return convert.to_pb(
+            await self.blueprints.update_blueprint(caller, b, req.force_generation)
+        )
+
+    async def UpdateBlueprintStatus(
+        self, caller: str, req: pb.UpdateBlueprintStatusRequest
+    ) -> pb.Blueprint:
+        status = decode_json("status", req.status_json, {}, dict) if req.status_json else {}
+        b = await self.blueprints.update_status(caller, req.colonyname, req.name, status)
+        return convert.to_pb(b)
+
+    async def RemoveBlueprint(self, caller: str, req: pb.BlueprintNameRequest) -> pb.Empty:
+        await self.blueprints.remove_blueprint(caller, req.colonyname, req.name)
+        return pb.Empty()
+
+    async def ReconcileBlueprint(
+        self, caller: str, req: pb.ReconcileBlueprintRequest
+    ) -> pb.Process:
+        process = await self.blueprints.reconcile(caller, req.colonyname, req.name, req.force)
+        return convert.process_to_pb(process)
+
+    async def GetBlueprintHistory(
+        self, caller: str, req: pb.BlueprintHistoryRequest
+    ) -> pb.BlueprintHistoryReply:
+        found = await self.blueprints.history(caller, req.blueprintid, req.limit)
+        return pb.BlueprintHistoryReply(history=[convert.to_pb(h) for h in found])
 
     # --------------------------------------------------------- workflows --
 

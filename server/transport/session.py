@@ -40,6 +40,7 @@ _OVER = (EventKind.CANCELLED, EventKind.RETRIED, EventKind.FAILED, EventKind.SUC
 _END = object()
 
 Item = pb.SessionAck | pb.Process | str | object
+_CLEANUPS: set[asyncio.Future[None]] = set()
 
 
 class ExecutorSession:
@@ -55,6 +56,12 @@ class ExecutorSession:
         self.space = asyncio.Event()
         self.caller = ""
         self.executor: Executor | None = None
+        # Leases: replies sent so far; assignments sent but not yet confirmed
+        # (process id -> attempt, number of the reply that carried it); those
+        # confirmed but not yet recorded as such.
+        self.sent = 0
+        self.unconfirmed: dict[str, tuple[int, int]] = {}
+        self.confirmed: dict[str, int] = {}
 
     @staticmethod
     def handler(
@@ -64,11 +71,16 @@ class ExecutorSession:
             requests: AsyncIterator[pb.SignedMessage], context: grpc.aio.ServicerContext
         ) -> AsyncIterator[pb.SessionReply]:
             session = ExecutorSession(services, verifier, path)
+            counters = services.counters
+            counters.sessions_open += 1
+            counters.sessions_opened += 1
             try:
                 async for reply in session.run(requests):
                     yield reply
             except errors.ColoniesError as err:
                 await abort(context, err)
+            finally:
+                counters.sessions_open -= 1
 
         return handle
 
@@ -103,6 +115,7 @@ class ExecutorSession:
             asyncio.create_task(self._read(requests)),
             asyncio.create_task(self._dispatch()),
             asyncio.create_task(self._watch(stream.queue)),
+            asyncio.create_task(self._keep_leases()),
         ]
         try:
             while True:
@@ -111,6 +124,9 @@ class ExecutorSession:
                 await durable()
                 reply, ended = self._coalesce(item)
                 if reply is not None:
+                    self.sent += 1
+                    for a in reply.assignments:
+                        self.unconfirmed[a.processid] = (a.attempt, self.sent)
                     yield reply
                 if ended:
                     break
@@ -121,7 +137,12 @@ class ExecutorSession:
                 with contextlib.suppress(BaseException):
                     await task
             stream.close()
-            await self._release_unsent()
+            # The session's own task may be cancelled (the client went away):
+            # handing work back must not be.
+            cleanup = asyncio.ensure_future(self._release_unsent())
+            _CLEANUPS.add(cleanup)
+            cleanup.add_done_callback(_CLEANUPS.discard)
+            await asyncio.shield(cleanup)
 
     def _coalesce(self, first: Item) -> tuple[pb.SessionReply | None, bool]:
         """Everything ready now, as one reply; True when the session ends."""
@@ -144,12 +165,59 @@ class ExecutorSession:
         return event.processid in self.inflight and event.kind in _OVER
 
     async def _release_unsent(self) -> None:
-        """Assignments claimed but never handed to the stream go back to the queue."""
+        """Assignments claimed but never handed to the stream, or sent but never
+        confirmed by the executor, go back to the queue (a late close of one is
+        refused as stale: nothing runs to completion twice)."""
+        back = []
         while not self.out.empty():
             item = self.out.get_nowait()
             if isinstance(item, pb.Process):
-                with contextlib.suppress(errors.ColoniesError):
-                    await self.processes.release(self.caller, item.processid, item.attempt)
+                back.append((item.processid, item.attempt))
+        back.extend((pid, attempt) for pid, (attempt, _) in self.unconfirmed.items())
+        self.unconfirmed.clear()
+        for pid, attempt in back:
+            with contextlib.suppress(errors.ColoniesError):
+                await self.processes.release(self.caller, pid, attempt)
+        with contextlib.suppress(errors.ColoniesError):
+            await self._record_confirmed()
+
+    # ------------------------------------------------------------ leases --
+
+    def _received(self, received: int) -> None:
+        """The executor had read `received` replies: what they carried arrived."""
+        if not self.unconfirmed:
+            return
+        for pid, (attempt, reply_no) in list(self.unconfirmed.items()):
+            if reply_no <= received:
+                del self.unconfirmed[pid]
+                if self.inflight.get(pid) == attempt:
+                    self.confirmed[pid] = attempt
+
+    async def _record_confirmed(self) -> None:
+        if not self.confirmed:
+            return
+        # Only those still unfinished: a close already ended the others.
+        found = [(pid, a) for pid, a in self.confirmed.items() if self.inflight.get(pid) == a]
+        self.confirmed.clear()
+        await self.processes.acknowledge_many(self.caller, found, kept=True)
+
+    async def _keep_leases(self) -> None:
+        """While the session lives, its executor is alive: confirmations are
+        recorded and the executor's leases renewed, well within their timeouts."""
+        assert self.executor is not None
+        leases = self.processes.leases
+        interval = leases.renew_interval_s
+        renew_every = max(1, int(leases.lease_timeout_s / 3 / interval))
+        ticks = 0
+        while True:
+            try:
+                await self._record_confirmed()
+                if ticks % renew_every == 0:
+                    await self.processes.renew(self.executor)
+            except errors.ColoniesError as err:  # e.g. the database is away: try again
+                log.debug("could not renew the leases of a session: %s", err)
+            ticks += 1
+            await asyncio.sleep(interval)
 
     # ------------------------------------------------------- dispatching --
 
@@ -241,7 +309,10 @@ class ExecutorSession:
             request_id = request.request_id
             if caller != self.caller:
                 raise errors.PermissionDenied("Access denied, a session is bound to one signer")
-            await self._apply(request)
+            try:
+                await self._apply(request)
+            finally:
+                self._received(request.received)
             return pb.SessionAck(request_id=request_id)
         except errors.ColoniesError as err:
             return pb.SessionAck(
@@ -280,6 +351,8 @@ class ExecutorSession:
             _, cancelled = await processes.heartbeat(caller, hb.processid, hb.attempt)
             if cancelled:
                 self.out.put_nowait(hb.processid)
+        elif kind == "confirm":
+            pass  # `received` says it all
         else:
             raise errors.InvalidArgument(f"unexpected session message {kind!r}")
 

@@ -214,6 +214,19 @@ def test_errors_are_one_line_and_non_zero(dev: Dev, tmp_path: Path) -> None:
             f"{1 if variable == 'COLONIES_DB_POOL_SIZE' else 0} to "
             f"{1000 if variable == 'COLONIES_DB_POOL_SIZE' else 65535}, got {value!r}"
         )
+    for env, args, message in (
+        ({"COLONIES_LEASE_TIMEOUT": "soon"}, [],
+         "error: COLONIES_LEASE_TIMEOUT must be a number of seconds, got 'soon'"),
+        ({}, ["--lease-timeout", "0.5"],
+         "error: lease_timeout_s must be at least 2 seconds, got 0.5"),
+        ({}, ["--assign-ack-timeout", "nan"],
+         "error: ack_timeout_s must be a number of seconds, got nan"),
+    ):  # fmt: skip
+        result = subprocess.run(
+            [*COLONIES, "server", "start", "--data-dir", str(tmp_path), *args],
+            env={**dev.env, **env}, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert result.returncode == 1 and result.stderr.strip() == message, result.stderr
 
 
 def test_admin_commands(dev: Dev) -> None:
@@ -306,6 +319,37 @@ def test_a_second_dev_run_reuses_data_and_keys(tmp_path: Path) -> None:
         assert [p["spec"]["funcname"] for p in waiting] == ["f"]
     finally:
         second.stop()
+
+
+def test_process_get_shows_attempts_and_rerun(dev: Dev) -> None:
+    from pycolonies_like import Colonies
+    from pycolonies_like.core.models import Conditions, FuncSpec, RetryPolicy
+    from pycolonies_like.crypto import generate_private_key, id_of
+
+    env = dev.env
+    colony, colony_key = env["COLONIES_COLONY_NAME"], env["COLONIES_COLONY_PRVKEY"]
+    client = Colonies("127.0.0.1", int(env["COLONIES_SERVER_PORT"]))
+    key = generate_private_key()
+    client.add_executor({"executorid": id_of(key), "executortype": "retrier",
+                         "executorname": "retrier", "colonyname": colony}, colony_key)  # fmt: skip
+    client.approve_executor(colony, "retrier", colony_key)
+    spec = FuncSpec(funcname="flaky", conditions=Conditions(colonyname=colony,
+                    executortype="retrier"), retrypolicy=RetryPolicy(maxretries=1,
+                    initialinterval=0))  # fmt: skip
+    p = client.submit_func_spec(spec, env["COLONIES_PRVKEY"])  # as the CLI is
+    for error in ("IOError: first", "IOError: second"):
+        client.fail(client.assign(colony, 5, key)["processid"], [error], key)
+    shown = dev.run("process", "get", "-p", p.processid).stdout
+    assert "failed" in shown and "attempt 1" in shown and "IOError: first" in shown
+    assert "IOError: second" in shown  # the last failure is the process' own error
+    as_json = json.loads(dev.run("--json", "process", "get", "-p", p.processid).stdout)
+    assert [h["errors"] for h in as_json["history"]] == [["IOError: first"]]
+    result = dev.run("process", "rerun", "-p", p.processid)
+    assert result.stdout.strip() == f"Process {p.processid} waits again (attempt 3)"
+    assert client.assign(colony, 5, key).attempt == 3
+    result = dev.run("process", "rerun", "-p", p.processid, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("only a failed or cancelled process can be rerun")
 
 
 def test_process_get_says_why_a_process_waits(dev: Dev, tmp_path: Path) -> None:

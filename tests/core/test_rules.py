@@ -8,6 +8,7 @@ from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument
 from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState
 from pycolonies_like.core.rules import (
     NS_PER_DAY,
+    NS_PER_SECOND,
     check_can_finish,
     check_count,
     check_id,
@@ -127,3 +128,28 @@ def test_counts() -> None:
         check_count(-1)
     with pytest.raises(InvalidArgument):
         check_count(10**6)
+
+
+def test_lease_policy_deadlines_and_refusals() -> None:
+    from pycolonies_like.core.rules import LeasePolicy
+
+    policy = LeasePolicy(ack_timeout_s=2, lease_timeout_s=8)
+    assert policy.ack_deadline(10) == 10 + 2 * NS_PER_SECOND
+    assert policy.lease_deadline(10) == 10 + 8 * NS_PER_SECOND
+    assert policy.renew_interval_s == 0.5
+    for bad in (0, 1.5, -3, float("nan"), float("inf")):
+        with pytest.raises(InvalidArgument, match="lease_timeout_s must be"):
+            LeasePolicy(lease_timeout_s=bad)
+    with pytest.raises(InvalidArgument, match="ack_timeout_s must be at least 2 seconds"):
+        LeasePolicy(ack_timeout_s=1)
+
+
+def test_poll_timeouts_are_finite_and_capped() -> None:
+    from pycolonies_like.core.rules import check_timeout
+
+    assert check_timeout(5, 10) == 5.0
+    assert check_timeout(50, 10) == 10.0
+    assert check_timeout(-1, 10) == 0.0
+    for bad in (float("nan"), float("inf"), float("-inf"), True, "5"):
+        with pytest.raises(InvalidArgument, match="timeout must be a finite number"):
+            check_timeout(bad, 10)  # type: ignore[arg-type]

@@ -81,3 +81,35 @@ async def test_the_shell_executor_reports_exit_status_and_hides_keys(
     assert bad_done.state == ProcessState.FAILED and bad_done.errors == (
         "RuntimeError: exit status 3: oops",
     )
+
+
+async def test_the_shell_executor_runs_commands_as_another_user(
+    server: ThreadedServer, client: Colonies, colony: ColonyKeys
+) -> None:
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    runtime = ExecutorRuntime("shell", settings(server.port, colony))
+    discover()["shell"].setup(runtime, {"run-as": "nobody", "cwd": "/"})
+    async with Running(runtime):
+        p = client.submit(spec(colony.colonyname, "shell", executortype="shell",
+                               args=["id -u; echo $HOME; cat /proc/$PPID/environ || echo no"]),
+                          colony.user_key)  # fmt: skip
+        done = await asyncio.to_thread(client.wait, p, 15, colony.user_key)
+    log = [e.message.strip() for e in
+           client.get_process_log(colony.colonyname, p.processid, 50, 0, colony.user_key)]  # fmt: skip
+    assert str(nobody.pw_uid) in log and nobody.pw_dir in log
+    assert done.output == ["no"]  # the executor's environment is out of its reach
+
+
+def test_run_as_refuses_what_cannot_be() -> None:
+    import pytest
+
+    from executors.shell import run_as
+
+    with pytest.raises(ValueError) as err:
+        run_as("no-such-user-here")
+    assert str(err.value) == "run-as: no user 'no-such-user-here' on this machine"
+    with pytest.raises(ValueError) as err:
+        run_as("root")
+    assert str(err.value) == "run-as must name an unprivileged user, not root"

@@ -114,7 +114,7 @@ def test_msgtype_must_match_and_unknown_types_are_refused(gw: ThreadedServer) ->
     assert status == 400 and "does not match payloadType" in decoded(reply)["message"]
     status, reply = post(gw, signed("nosuchmsg", {}, gw.server_key))
     assert status == 403 and "invalid rpcMsg.PayloadType" in decoded(reply)["message"]
-    status, reply = post(gw, signed("channelappendmsg", {}, gw.server_key))
+    status, reply = post(gw, signed("getclustermsg", {}, gw.server_key))
     assert status == 400 and "not supported by this server" in decoded(reply)["message"]
 
 

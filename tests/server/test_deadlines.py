@@ -67,6 +67,7 @@ def test_zero_maxexectime_means_no_limit(
     cclient.submit(spec(ccolony.colonyname, maxexectime=0), ccolony.user_key)
     got = cclient.assign(ccolony.colonyname, 1, ccolony.executor_key)
     assert got.execdeadline == 0
+    cclient.acknowledge(got["processid"], ccolony.executor_key)  # received, sends no heartbeats
     clock.advance(10**6)
     assert sweep(clocked) == 0
 

@@ -44,6 +44,7 @@ def replicas(pg_url: str, tmp_path: Path) -> Iterator[list[ServerProcess]]:
         srv.kill()
 
 
+@pytest.mark.timeout(360)  # 10,000 processes through two servers: minutes on a loaded machine
 def test_ten_thousand_processes_over_two_servers_each_assigned_once(
     replicas: list[ServerProcess], pg_url: str
 ) -> None:

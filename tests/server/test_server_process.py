@@ -70,6 +70,43 @@ def test_nonces_are_remembered_across_a_restart(tmp_path: Path) -> None:
         second.kill()
 
 
+def test_a_submit_replayed_after_kill_9_is_refused(tmp_path: Path) -> None:
+    """The nonce is committed with the change it guards, before the reply."""
+    import grpc
+
+    from pycolonies_like import convert, signing
+    from pycolonies_like.proto import colonies_pb2 as pb
+
+    first = ServerProcess(str(tmp_path)).start()
+    keys = bootstrap(first.client(), first.server_key, executors=1)
+    first.terminate()
+    method = "/colonies.v1.Colonies/Submit"
+    refused = 0
+    for _ in range(5):
+        srv = ServerProcess(str(tmp_path), server_key=first.server_key).start()
+        request = pb.SubmitRequest(spec=convert.funcspec_to_pb(spec(keys.colonyname)))
+        payload = request.SerializeToString()
+        metadata = signing.sign_call(keys.user_key, method, payload)
+
+        def call(port: int) -> None:
+            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                channel.unary_unary(method)(payload, metadata=metadata, timeout=5)
+
+        call(srv.port)
+        srv.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+        srv.proc.wait(10)  # type: ignore[union-attr]
+        again = ServerProcess(str(tmp_path), server_key=first.server_key).start()
+        try:
+            with pytest.raises(grpc.RpcError) as err:
+                call(again.port)
+            assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            assert "replayed" in (err.value.details() or "")
+            refused += 1
+        finally:
+            again.terminate()
+    assert refused == 5
+
+
 def test_sigterm_stops_gracefully(tmp_path: Path) -> None:
     srv = ServerProcess(str(tmp_path)).start()
     client = srv.client()

@@ -131,3 +131,17 @@ async def test_rejecting_an_executor_ends_its_session(
         with pytest.raises(PermissionDenied, match="not an approved executor"):
             await session.next_assignment(5)
     assert client.stats(name, colony.user_key).waitingprocesses == 1
+
+
+async def test_a_close_interrupted_by_cancellation_leaves_no_task_behind(
+    aclient: AsyncColonies, colony: ColonyKeys
+) -> None:
+    session = aclient.session(colony.colonyname, colony.executor_key, capacity=1)
+    await session.open()
+    closing = asyncio.create_task(session.aclose())
+    await asyncio.sleep(0)  # closing now waits for the end of the outgoing stream
+    closing.cancel()  # as when the task owning the session is cancelled meanwhile
+    await asyncio.gather(closing, return_exceptions=True)
+    await asyncio.sleep(0.05)
+    assert session._writer is not None and session._writer.done()
+    assert session._reader is not None and session._reader.done()

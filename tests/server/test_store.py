@@ -348,22 +348,46 @@ async def test_attributes_and_logs(store: Store, dev: Executor) -> None:
     assert loaded is not None and loaded.attributes == (attribute,)
     for i in range(5):
         await store.add_log(LogEntry(p.processid, "dev", "e1", f"line {i}", NOW + i))
-    logs = await store.get_logs(p.processid, 10)
+    logs = (await store.get_logs(p.processid, 10)).entries
     assert [e.message for e in logs] == [f"line {i}" for i in range(5)]
-    assert [e.message for e in await store.get_logs(p.processid, 2, latest=True)] == [
+    assert [e.message for e in (await store.get_logs(p.processid, 2, latest=True)).entries] == [
         "line 3", "line 4",
     ]  # fmt: skip
-    assert [e.message for e in await store.get_logs(p.processid, 10, since_ns=NOW + 2)] == [
+    assert [e.message for e in (await store.get_logs(p.processid, 10, since_ns=NOW + 2)).entries] == [
         "line 3", "line 4",
     ]  # fmt: skip
-    after = await store.get_logs(p.processid, 10, after_seq=logs[1].seq)
+    after = (await store.get_logs(p.processid, 10, after_seq=logs[1].seq)).entries
     assert [e.message for e in after] == ["line 2", "line 3", "line 4"]
     await store.add_log(LogEntry(p.processid, "dev", "e2", "other executor", NOW + 9))
-    mine = await store.get_executor_logs("dev", "e1", 10, since_ns=NOW + 1)
+    mine = (await store.get_executor_logs("dev", "e1", 10, since_ns=NOW + 1)).entries
     assert [e.message for e in mine] == ["line 2", "line 3", "line 4"]
-    newest = await store.get_executor_logs("dev", "e2", 10, latest=True)
+    newest = (await store.get_executor_logs("dev", "e2", 10, latest=True)).entries
     assert [e.message for e in newest] == ["other executor"]
-    assert await store.get_executor_logs("other", "e1", 10) == []
+    assert (await store.get_executor_logs("other", "e1", 10)).entries == []
+
+
+async def test_a_log_read_stops_at_its_byte_budget_and_continues(
+    store: Store, dev: Executor
+) -> None:
+    (p,) = await put(store, make())
+    for i in range(10):
+        await store.add_log(LogEntry(p.processid, "dev", "e1", f"{i}" * 1000, NOW + i))
+    first = await store.get_logs(p.processid, 10, max_bytes=3500)
+    assert [e.message[0] for e in first.entries] == ["0", "1", "2"] and first.more
+    rest = await store.get_logs(p.processid, 10, after_seq=first.entries[-1].seq, max_bytes=3500)
+    assert [e.message[0] for e in rest.entries] == ["3", "4", "5"] and rest.more
+    newest = await store.get_logs(p.processid, 10, latest=True, max_bytes=3500)
+    assert [e.message[0] for e in newest.entries] == ["7", "8", "9"] and newest.more
+    older = await store.get_logs(
+        p.processid, 10, latest=True, before_seq=newest.entries[0].seq, max_bytes=2400
+    )
+    assert [e.message[0] for e in older.entries] == ["5", "6"] and older.more
+    # One entry always goes, however big; a read that ends by count is not cut.
+    assert len((await store.get_logs(p.processid, 10, max_bytes=10)).entries) == 1
+    whole = await store.get_logs(p.processid, 10)
+    assert len(whole.entries) == 10 and not whole.more
+    by_executor = await store.get_executor_logs("dev", "e1", 4, max_bytes=2500)
+    assert [e.message[0] for e in by_executor.entries] == ["0", "1"] and by_executor.more
 
 
 async def test_nonces(store: Store) -> None:

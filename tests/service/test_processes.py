@@ -184,10 +184,11 @@ async def test_logs_and_attributes_belong_to_the_assigned_executor(world: World)
         await logs.add_log(world.executors[1], p.processid, 1, "not mine")
     attribute = await logs.add_attribute(world.executors[0], p.processid, 1, "k", "v")
     assert (await logs.get_attribute(world.user, attribute.attributeid)).value == "v"
-    entries = await logs.get_logs(world.user, p.processid, 10)
+    entries = (await logs.get_logs(world.user, p.processid, 10)).entries
     assert [e.message for e in entries] == ["hello"]
-    assert [e.message for e in await logs.get_logs(world.user, "", 10, colonyname=world.colony,
-                                                   executorname="e0")] == ["hello"]  # fmt: skip
+    by_executor = await logs.get_logs(world.user, "", 10, colonyname=world.colony,
+                                      executorname="e0")  # fmt: skip
+    assert [e.message for e in by_executor.entries] == ["hello"]
 
 
 async def test_follow_logs_until_the_process_ends(world: World) -> None:

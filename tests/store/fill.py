@@ -50,6 +50,8 @@ def sample(tp: Any, name: str) -> Any:
         return f"{next(_n)}{QUANTITIES[name]}"
     if tp is str:
         return f"{name}-{next(_n)}"
+    if tp is bytes:
+        return f"{name}-{next(_n)}".encode() + b"\x00\xff"
     if dataclasses.is_dataclass(tp):
         return filled(tp)  # type: ignore[arg-type]
     raise TypeError(f"no sample for {tp!r} ({name})")

@@ -27,6 +27,7 @@ _TYPES = {
     "integer": "integer", "bigint": "integer", "smallint": "integer",
     "text": "text",
     "real": "real", "double precision": "real",
+    "blob": "bytes", "bytea": "bytes",
 }  # fmt: skip
 _ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 

@@ -95,5 +95,5 @@ async def test_logs(store: SqlStore) -> None:
     entry = filled(LogEntry, processid=process.processid, colonyname=COLONY)
     stored = await store.add_log(entry)
     await store.durable()
-    assert await store.get_logs(process.processid, 10) == [stored]
+    assert (await store.get_logs(process.processid, 10)).entries == [stored]
     assert dataclasses.replace(stored, seq=entry.seq) == entry

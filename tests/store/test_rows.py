@@ -48,7 +48,8 @@ def test_specs_stored_before_still_read() -> None:
     )
     spec = rows.spec_from_json(old)
     assert spec.conditions.executornames == ["e"] and spec.env == {"A": "B"}
-    assert rows.spec_json(spec) == old
+    # Written again, it only gains the fields added since (at their defaults).
+    assert rows.spec_json(spec) == old[:-1] + ',"channels":[]}'
 
 
 def test_a_process_keeps_every_field_through_its_row() -> None:

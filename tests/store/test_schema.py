@@ -68,7 +68,7 @@ async def schemas() -> tuple[dict[str, Table], dict[str, Table]]:
 async def test_both_migrations_build_the_same_schema() -> None:
     lite, pg = await schemas()
     assert len(lite) >= 12 and "processes" in lite  # the comparison is not vacuous
-    assert len(lite["processes"].indexes) == 9
+    assert len(lite["processes"].indexes) >= 11
     assert differences(lite, pg) == EXPECTED
 
 

@@ -3,7 +3,9 @@ pycolonies client work against this server unchanged.
 
     POST /api     ColonyOS' RPC envelope {payloadtype, payload, signature}
     GET  /pubsub  the websocket subscriptions pycolonies' wait() uses
-    GET  /health  200 while the store answers
+
+(served on the server's HTTP port by server/transport/web.py, beside
+/health, /metrics and the dashboard).
 
 It is an adapter over the same services as the gRPC API: objects made
 through one are seen through the other, with the same ids and keys.
@@ -14,41 +16,21 @@ call (ColonyOS JSON in -> service -> ColonyOS JSON out).
 ColonyOS signs only the base64 payload -- no timestamp, no nonce -- so a
 request captured on the wire can be replayed here. The gateway cannot fix
 that without breaking the clients it exists for: keep it off where that
-matters (--http-port 0), put it behind TLS, and prefer the gRPC API.
+matters (--no-colonyos-api, or --http-port 0), put it behind TLS, and prefer the gRPC API.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-from aiohttp import web
 
 from server.transport.http_gateway.gateway import Gateway
 
-log = logging.getLogger(__name__)
-
 
 async def start_gateway(server: Any, port: int) -> int:
-    """Serves the gateway next to a started ColoniesServer; returns its port."""
-    gateway = Gateway(server.services, server)
-    app = web.Application(client_max_size=server.settings.max_message_bytes)
-    app.router.add_post("/api", gateway.api)
-    app.router.add_get("/health", gateway.health)
-    app.router.add_get("/pubsub", gateway.pubsub)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, server.settings.host, port)
-    await site.start()
-    sockets = getattr(site._server, "sockets", None) or []
-    server.http_port = sockets[0].getsockname()[1] if sockets else port
-    server.on_stop(runner.cleanup)
-    log.warning(
-        "ColonyOS-compatible HTTP API on %s:%d: its requests carry no timestamp or nonce and can "
-        "be replayed; prefer the gRPC API, and keep this behind TLS (--http-port 0 turns it off)",
-        server.settings.host, server.http_port,
-    )  # fmt: skip
-    return int(server.http_port)
+    """Serves the server's HTTP port (this API among its routes); returns its port."""
+    from server.transport.web import start_http
+
+    return await start_http(server, port)
 
 
 __all__ = ["Gateway", "start_gateway"]

@@ -1,8 +1,9 @@
-"""The gateway's routes: the RPC envelope, websocket subscriptions, health."""
+"""The gateway's routes: the RPC envelope and websocket subscriptions."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -12,20 +13,43 @@ from pycolonies_like.core import errors
 from pycolonies_like.core.models import FINAL_STATES, ProcessState
 from server.service import Services
 from server.transport import colonyos_json as cj
-from server.transport.http_gateway import colonies, files, processes, workflows
+from server.transport.http_gateway import (
+    blueprints,
+    channels,
+    colonies,
+    files,
+    processes,
+    workflows,
+)
 from server.transport.http_gateway.wire import (
     Message,
     decode,
     envelope,
     error_envelope,
     handler_of,
+    number,
+    sliced_envelope,
     status_of,
 )
 
 log = logging.getLogger(__name__)
 
+# Replies that may carry megabytes: encoded off the event loop.
+_BIG_REPLIES = frozenset({"getlogsmsg", "getprocessesmsg", "getprocessgraphsmsg"})
+
 # The handlers register themselves on import.
-_HANDLER_MODULES = (colonies, files, processes, workflows)
+_HANDLER_MODULES = (blueprints, channels, colonies, files, processes, workflows)
+# ColonyOS ends a channel subscription without a timeout after 30 s.
+_CHANNEL_TIMEOUT_S = 30.0
+
+
+# How often a parked assignprocessmsg checks that its client is still there.
+CONNECTION_CHECK_S = 0.1
+
+
+def _gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 class Gateway:
@@ -46,8 +70,13 @@ class Gateway:
         try:
             body = await request.read()
             payloadtype, caller, msg = decode(body)
+            if payloadtype == "assignprocessmsg":
+                return await self._assign(request, caller, msg)
             result = await self.call(payloadtype, caller, msg)
             await self.services.durable()
+            if payloadtype in _BIG_REPLIES:
+                text = await asyncio.to_thread(sliced_envelope, payloadtype, result)
+                return web.Response(text=text)
             return web.Response(text=envelope(payloadtype, result))
         except errors.ColoniesError as err:
             status = status_of(err)
@@ -56,12 +85,41 @@ class Gateway:
             log.exception("unexpected error in %s", payloadtype)
             return web.Response(status=500, text=error_envelope(500, "internal server error"))
 
-    async def health(self, request: web.Request) -> web.Response:
+    async def _assign(self, request: web.Request, caller: str, msg: Message) -> web.Response:
+        """assignprocessmsg, for a client that may go away: a poll whose
+        client closed its connection stops (and claims nothing); a process
+        claimed for a client that is gone goes back to the queue; one written
+        to a live connection is confirmed (its lease then follows maxexectime,
+        as ColonyOS' protocol has no heartbeats). If the reply is lost after
+        all, the short confirmation timeout brings the process back."""
+        service = self.services.processes
+        poll = asyncio.ensure_future(processes.assign(self, caller, msg))
         try:
-            await self.services.ping()
-        except errors.StorageError:
-            return web.Response(status=503)
-        return web.Response(status=200)
+            while not poll.done():
+                await asyncio.wait([poll], timeout=CONNECTION_CHECK_S)
+                if not poll.done() and _gone(request):
+                    poll.cancel()
+                    with contextlib.suppress(BaseException):
+                        await poll
+                    return web.Response(status=499, text="")
+        except asyncio.CancelledError:
+            poll.cancel()
+            raise
+        process = poll.result()
+        await self.services.durable()
+        if _gone(request):
+            await service.give_back(process, "the client that polled for it went away")
+            return web.Response(status=499, text="")
+        response = web.Response(text=envelope("assignprocessmsg", cj.process_json(process)))
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except (ConnectionError, RuntimeError):
+            await service.give_back(process, "the client that polled for it went away")
+            return response
+        with contextlib.suppress(errors.ColoniesError):
+            await service.acknowledge(caller, process.processid, process.attempt)
+        return response
 
     async def pubsub(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=self.server.settings.max_message_bytes)
@@ -75,6 +133,8 @@ class Gateway:
                 await self._subscribe_process(ws, caller, msg)
             elif payloadtype == "subscribeprocessesmsg":
                 await self._subscribe_processes(ws, caller, msg)
+            elif payloadtype == "subscribechannelmsg":
+                await self._subscribe_channel(ws, caller, msg)
             else:
                 raise errors.InvalidArgument(f"{payloadtype} is not a subscription of this server")
         except errors.ColoniesError as err:
@@ -127,3 +187,22 @@ class Gateway:
             if event.process is not None:
                 await self.services.durable()
                 await ws.send_str(envelope("subscribeprocessesmsg", cj.process_json(event.process)))
+
+    async def _subscribe_channel(
+        self, ws: web.WebSocketResponse, caller: str, msg: Message
+    ) -> None:
+        """ColonyOS' framing: the entries after `afterseq` in one frame (if any),
+        then one frame per new entry, and an empty frame at the end (the
+        timeout, or here also the end of the process)."""
+        batches = self.services.channels.subscribe(
+            caller, str(msg.get("processid") or ""), str(msg.get("name") or ""),
+            number(msg, "afterseq"), float(msg.get("timeout") or 0) or _CHANNEL_TIMEOUT_S,
+        )  # fmt: skip
+        first = True
+        async for entries in batches:
+            frames = [entries] if first else [[e] for e in entries]
+            first = False
+            for frame in frames:
+                payload = [cj.channel_entry_json(e) for e in frame]
+                await ws.send_str(envelope("subscribechannelmsg", payload))
+        await ws.send_str(envelope("subscribechannelmsg", []))

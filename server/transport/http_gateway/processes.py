@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pycolonies_like.core import errors
-from pycolonies_like.core.models import ProcessState
+from pycolonies_like.core.models import Process, ProcessState
 from server.transport import colonyos_json as cj
 from server.transport.http_gateway.wire import Message, handles, number, state_or_all, text
 
@@ -19,13 +19,18 @@ async def _submit(gw: Gateway, caller: str, msg: Message) -> Any:
     return cj.process_json(process)
 
 
+async def assign(gw: Gateway, caller: str, msg: Message) -> Process:
+    raw = msg.get("timeout") or 0
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise errors.InvalidArgument(f"Invalid timeout value {raw!r}, timeout must be a number")
+    if raw == 0:
+        raise errors.InvalidArgument("Invalid timeout value, timeout cannot be zero")
+    return await gw.services.processes.assign(caller, text(msg, "colonyname"), raw)
+
+
 @handles("assignprocessmsg")
 async def _assign(gw: Gateway, caller: str, msg: Message) -> Any:
-    timeout = float(msg.get("timeout") or 0)
-    if timeout == 0:
-        raise errors.InvalidArgument("Invalid timeout value, timeout cannot be zero")
-    process = await gw.services.processes.assign(caller, text(msg, "colonyname"), max(timeout, 0))
-    return cj.process_json(process)
+    return cj.process_json(await assign(gw, caller, msg))
 
 
 @handles("getprocessesmsg")
@@ -122,9 +127,11 @@ async def _add_log(gw: Gateway, caller: str, msg: Message) -> Any:
 
 @handles("getlogsmsg")
 async def _logs(gw: Gateway, caller: str, msg: Message) -> Any:
-    logs = await gw.services.logs.get_logs(
+    # A reply stops at MAX_REPLY_BYTES of log text; ColonyOS clients continue
+    # with `since` = the timestamp of the last entry they got.
+    page = await gw.services.logs.get_logs(
         caller, text(msg, "processid"), number(msg, "count", 100), max(number(msg, "since"), 0),
         bool(msg.get("latest")), colonyname=text(msg, "colonyname"),
         executorname=text(msg, "executorname"),
     )  # fmt: skip
-    return [cj.log_json(e) for e in logs]
+    return [cj.log_json(e) for e in page.entries]

@@ -41,7 +41,7 @@ HTTP_STATUS: dict[type[errors.ColoniesError], int] = {
 }
 
 UNSUPPORTED = (
-    "channel", "blueprint", "location", "pause", "resume", "changeid",
+    "pause", "resume", "changeid",
     "reportallocation", "updateexecutor", "executorlog", "searchlogs", "processhist", "cluster",
 )  # fmt: skip
 
@@ -71,15 +71,37 @@ def handler_of(payloadtype: str) -> Handler:
             raise errors.InvalidArgument(
                 f"{payloadtype} is not supported by this server (it implements colonies, "
                 "executors, users, functions, processes, workflows, logs, attributes, "
-                "crons, generators, files and snapshots)"
+                "crons, generators, channels, locations, blueprints, files and snapshots)"
             )
         raise errors.PermissionDenied(f"invalid rpcMsg.PayloadType: {payloadtype}")
     return handler
 
 
 def envelope(payloadtype: str, payload: Any, error: bool = False) -> str:
-    data = base64.b64encode(json.dumps(payload).encode()).decode()
-    return json.dumps({"payloadtype": payloadtype, "payload": data, "error": error})
+    return _wrap(payloadtype, base64.b64encode(json.dumps(payload).encode()), error)
+
+
+def _wrap(payloadtype: str, data: bytes, error: bool) -> str:
+    # What json.dumps makes of the envelope; base64 needs no escaping.
+    return (
+        f'{{"payloadtype": {json.dumps(payloadtype)}, "payload": "{data.decode()}", '
+        f'"error": {"true" if error else "false"}}}'
+    )
+
+
+_SLICE = 3 * 16 * 1024  # a multiple of 3: base64 slices join without padding
+
+
+def sliced_envelope(payloadtype: str, payload: Any) -> str:
+    """The envelope of a reply that may be megabytes, encoded a slice at a time: run in a
+    worker thread, it hands the interpreter back to the event loop between slices."""
+    if isinstance(payload, list):
+        text = "[" + ", ".join(json.dumps(item) for item in payload) + "]"
+    else:
+        text = json.dumps(payload)
+    raw = text.encode()
+    data = b"".join(base64.b64encode(raw[i : i + _SLICE]) for i in range(0, len(raw), _SLICE))
+    return _wrap(payloadtype, data, False)
 
 
 def error_envelope(status: int, message: str) -> str:

@@ -1,0 +1,2 @@
+-- SQLite has no unlogged tables: its nonces are written in the same commit as
+-- the change each one guards. Nothing to change in the schema.

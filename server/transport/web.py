@@ -1,0 +1,85 @@
+"""The server's HTTP port: health, metrics, the dashboard, the ColonyOS API.
+
+    GET  /health    200 while the store answers
+    GET  /metrics   Prometheus' text format (unless --no-metrics)
+    /ui ...         the web dashboard (server/transport/dashboard.py; unless --no-dashboard)
+    POST /api       ColonyOS' RPC envelope   } unless --no-colonyos-api
+    GET  /pubsub    ColonyOS' subscriptions  }
+
+The ColonyOS-compatible API can be turned off on its own (its requests carry
+no timestamp or nonce), leaving health, metrics and the dashboard served.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from pycolonies_like.core import errors
+from server.config import PortUnavailable, bind_reason
+from server.metrics import CONTENT_TYPE
+
+log = logging.getLogger(__name__)
+
+
+async def start_http(server: Any, port: int) -> int:
+    """Serves the HTTP port next to a started ColoniesServer; returns its port."""
+    settings = server.settings
+    services = server.services
+    app = web.Application(client_max_size=settings.max_message_bytes)
+
+    async def health(request: web.Request) -> web.Response:
+        try:
+            await services.ping()
+        except errors.StorageError:
+            return web.Response(status=503)
+        return web.Response(status=200)
+
+    app.router.add_get("/health", health)
+    if settings.metrics and server.metrics is not None:
+        metrics = server.metrics
+
+        async def scrape(request: web.Request) -> web.Response:
+            try:
+                body = await metrics.render()
+            except errors.StorageError as err:
+                return web.Response(status=503, text=f"{err.message}\n")
+            return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+        app.router.add_get("/metrics", scrape)
+    if settings.dashboard:
+        from server.transport.dashboard import Dashboard
+
+        server.dashboard = Dashboard(server)
+        server.dashboard.routes(app)
+    if settings.colonyos_api:
+        from server.transport.http_gateway.gateway import Gateway
+
+        gateway = Gateway(services, server)
+        app.router.add_post("/api", gateway.api)
+        app.router.add_get("/pubsub", gateway.pubsub)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, port, reuse_port=settings.reuse_port)
+    try:
+        await site.start()
+    except OSError as err:
+        await runner.cleanup()
+        raise PortUnavailable(
+            settings.host, port, "the HTTP API", "--http-port", bind_reason(err)
+        ) from None
+    sockets = getattr(site._server, "sockets", None) or []
+    server.http_port = sockets[0].getsockname()[1] if sockets else port
+    server.on_stop(runner.cleanup)
+    if settings.colonyos_api:
+        log.warning(
+            "ColonyOS-compatible HTTP API on %s:%d: its requests carry no timestamp or nonce and "
+            "can be replayed; prefer the gRPC API, and keep this behind TLS "
+            "(--no-colonyos-api turns it off)",
+            settings.host, server.http_port,
+        )  # fmt: skip
+    else:
+        log.info("HTTP on %s:%d (health, metrics, dashboard)", settings.host, server.http_port)
+    return int(server.http_port)
