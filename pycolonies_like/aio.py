@@ -69,21 +69,24 @@ class AsyncColonies(Endpoint):
         self.channel = open_channel(grpc.aio, self.target, tls, root_certificates, options)
         self.rpc = AsyncColoniesStub(AsyncSignedChannel(self.channel, self.target, timeout))
         # Assignments of unary `assign` not yet confirmed (see compat.ACK_DELAY_S).
-        self._acks: dict[str, asyncio.TimerHandle] = {}
+        self._acks: dict[str, tuple[asyncio.TimerHandle, pb.AcknowledgeRequest, str]] = {}
         self._acking: set[asyncio.Task[None]] = set()
 
     async def close_channel(self) -> None:
-        for handle in self._acks.values():
+        # What `assign` returned was received: say so before going.
+        due, self._acks = list(self._acks.values()), {}
+        for handle, request, prvkey in due:
             handle.cancel()
-        self._acks.clear()
+            await self._send_ack(request, prvkey)
         await self.channel.close()
 
     def _ack_later(self, process: Process, prvkey: str) -> None:
         request = compat.acknowledge(process.processid, process.attempt)
         self._said(process.processid)
-        self._acks[process.processid] = asyncio.get_running_loop().call_later(
+        handle = asyncio.get_running_loop().call_later(
             compat.ACK_DELAY_S, self._ack_now, process.processid, request, prvkey
         )
+        self._acks[process.processid] = (handle, request, prvkey)
 
     def _ack_now(self, pid: str, request: pb.AcknowledgeRequest, prvkey: str) -> None:
         self._acks.pop(pid, None)
@@ -99,9 +102,9 @@ class AsyncColonies(Endpoint):
 
     def _said(self, processid: Any) -> None:
         if self._acks:
-            handle = self._acks.pop(compat.pid_of(processid), None)
-            if handle is not None:
-                handle.cancel()
+            due = self._acks.pop(compat.pid_of(processid), None)
+            if due is not None:
+                due[0].cancel()
 
     async def __aenter__(self) -> AsyncColonies:
         return self

@@ -90,6 +90,16 @@ class _DelayedAcks:
             with self._cond:
                 self._due.pop(compat.pid_of(processid), None)
 
+    def flush(self) -> None:
+        """Confirms now what is still due (the client is closing)."""
+        with self._cond:
+            due, self._due = list(self._due.values()), {}
+        for _, request, prvkey in due:
+            try:
+                self._send(request, prvkey)
+            except Exception:  # the server is gone: the lease decides
+                pass
+
     def _run(self) -> None:
         while True:
             with self._cond:
@@ -127,6 +137,7 @@ class Colonies(Endpoint):
         self._acks = _DelayedAcks(self.rpc.Acknowledge)
 
     def close_channel(self) -> None:
+        self._acks.flush()  # what `assign` returned was received: say so before going
         self._channel.close()
 
     def __enter__(self) -> Colonies:

@@ -19,6 +19,22 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
     d.stop()
 
 
+_taken: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def closes_what_it_took(dev: Dev) -> Iterator[None]:
+    """Closes the processes a test took, so that their leases do not bring
+    them back to the queue under a later test."""
+    yield
+    client = Colonies("127.0.0.1", int(dev.env["COLONIES_SERVER_PORT"]))
+    try:
+        while _taken:
+            client.close(_taken.pop(), [], dev.env["COLONIES_PRVKEY"])
+    finally:
+        client.close_channel()
+
+
 def running(dev: Dev, tmp_path: Path) -> str:
     """A process with a "chat" channel, submitted and taken by the dev executor."""
     spec = tmp_path / "chat.json"
@@ -28,6 +44,7 @@ def running(dev: Dev, tmp_path: Path) -> str:
     client = Colonies("127.0.0.1", int(dev.env["COLONIES_SERVER_PORT"]))
     try:
         assert client.assign("dev", 5, dev.env["COLONIES_PRVKEY"]).processid == pid
+        _taken.append(pid)
     finally:
         client.close_channel()
     return pid

@@ -80,6 +80,33 @@ def test_a_confirmed_assignment_is_kept_until_maxexectime_as_in_colonyos(
     assert ended.errors == ("Maximum execution time limit exceeded",)
 
 
+def test_a_client_closed_right_after_assign_still_confirms_it(
+    leased: ThreadedServer, clock: ManualClock, lclient: Colonies, lcolony: ColonyKeys
+) -> None:
+    name, key = lcolony.colonyname, lcolony.executor_key
+    p = lclient.submit(spec(name, maxexectime=100), lcolony.user_key)
+    quick = leased.client()
+    assert quick.assign(name, 1, key).processid == p.processid
+    quick.close_channel()  # before the delayed confirmation was due
+    clock.advance(ACK_S + 1)
+    assert sweep(leased) == 0
+    running = lclient.get_process(p.processid, lcolony.user_key)
+    assert running.state == ProcessState.RUNNING and running.attempt == 1
+
+
+async def test_an_async_client_closed_right_after_assign_still_confirms_it(
+    leased: ThreadedServer, clock: ManualClock, lclient: Colonies, lcolony: ColonyKeys
+) -> None:
+    name, key = lcolony.colonyname, lcolony.executor_key
+    p = lclient.submit(spec(name, maxexectime=100), lcolony.user_key)
+    quick = AsyncColonies("127.0.0.1", leased.port)
+    assert (await quick.assign(name, 1, key)).processid == p.processid
+    await quick.close_channel()
+    clock.advance(ACK_S + 1)
+    assert sweep(leased) == 0
+    assert lclient.get_process(p.processid, lcolony.user_key).state == ProcessState.RUNNING
+
+
 def test_acknowledge_refusals(
     leased: ThreadedServer, lclient: Colonies, lcolony: ColonyKeys
 ) -> None:
