@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.s3 import S3Endpoint
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
@@ -27,9 +29,10 @@ def test_the_two_commands_are_the_makefile_targets() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_the_tour_runs_as_written(tmp_path: Path) -> None:
+def test_the_tour_runs_as_written(tmp_path: Path, s3: S3Endpoint) -> None:
     bindir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1",
+           **s3.env()}  # fmt: skip
     dev = subprocess.Popen(
         [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir",
          str(tmp_path / ".colonies"), "--port", "0"],
@@ -43,7 +46,7 @@ def test_the_tour_runs_as_written(tmp_path: Path) -> None:
             time.sleep(0.05)
         shell_blocks = blocks("bash")[1:]
         python_blocks = blocks("python")
-        assert len(shell_blocks) == 4 and len(python_blocks) == 2
+        assert len(shell_blocks) == 5 and len(python_blocks) == 2
         (tmp_path / "submit.py").write_text(python_blocks[0])
         (tmp_path / "greeter.py").write_text(python_blocks[1])
         script = "\n".join([
@@ -65,6 +68,7 @@ def test_the_tour_runs_as_written(tmp_path: Path) -> None:
         assert "helloworld\n" in result.stdout  # the GPU process, on the executor with GPUs
         assert "successful" in result.stderr  # the workflow's final state
         assert "Traceback" not in result.stderr
+        assert (tmp_path / "copy" / "results.txt").read_text() == "accuracy 0.93\n"
         listing = (tmp_path / "listing.txt").read_text()
         assert "greet" in listing and "helloworld" in listing and "shell" in listing
     finally:

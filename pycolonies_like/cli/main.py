@@ -19,6 +19,7 @@ from pycolonies_like.cli.common import CliError, cli_main
 from pycolonies_like.cli.context import Settings, accept_json_anywhere
 from pycolonies_like.cli.dashboard import dashboard
 from pycolonies_like.cli.flows import cron, generator, workflow
+from pycolonies_like.cli.fs import fs, snapshot
 from pycolonies_like.cli.plugins import PluginGroup
 from pycolonies_like.cli.security import security
 from pycolonies_like.cli.work import attribute, function, log, process
@@ -44,7 +45,8 @@ def cli(
 
 
 for command in (security, colony, executor, user, function, process, log, attribute, channel,
-                workflow, cron, generator, blueprint, location, dashboard):  # fmt: skip
+                workflow, cron, generator, blueprint, location, dashboard, fs,
+                snapshot):  # fmt: skip
     cli.add_command(command)
 accept_json_anywhere(cli)
 
