@@ -107,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         http_port = free_port()
-        srv = ServerProcess(tmp, args=["--http-port", str(http_port)]).start()
+        srv = ServerProcess(tmp, args=["--http-port", str(http_port), "--colonyos-api"]).start()
         try:
             run(srv, http_port, args.lines, args.readers)
         finally:

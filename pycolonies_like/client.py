@@ -746,7 +746,8 @@ class Colonies(Endpoint):
         the timeout (or the end of the process)."""
         request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
         received: list[ChannelEntry] = []
-        stream = self.rpc.SubscribeChannel(request, prvkey, timeout=timeout + 30)
+        deadline = timeout + 30 if timeout > 0 else None
+        stream = self.rpc.SubscribeChannel(request, prvkey, timeout=deadline)
         try:
             for batch in stream:
                 entries = replies.channel_entries(batch)
