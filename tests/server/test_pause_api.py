@@ -10,7 +10,6 @@ from pycolonies_like import (
     Colonies,
     InvalidArgument,
     NoProcessAvailable,
-    NotFound,
     PermissionDenied,
 )
 from pycolonies_like.core.models import ProcessState
@@ -64,6 +63,7 @@ def test_pausing_is_refused_to_others_and_for_bad_input(
             client.resume(c, key)
     with pytest.raises(InvalidArgument, match="executortype 'bad type' is invalid"):
         client.pause(c, colony.colony_key, "bad type")
-    with pytest.raises(NotFound, match="does not exist"):
+    # An absent colony answers as one that is not yours: nothing is learnt of it.
+    with pytest.raises(PermissionDenied, match="not the owner of colony 'no-such-colony'"):
         client.pause("no-such-colony", colony.colony_key)
     assert not client.get_colony(c, colony.colony_key).paused

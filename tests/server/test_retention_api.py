@@ -82,6 +82,7 @@ def test_setting_retention_is_refused_to_others_and_for_bad_values(
     for bad in (-1, 10**12):
         with pytest.raises(InvalidArgument, match="retention must be between 0"):
             cclient.set_retention(c, bad, ccolony.colony_key)
-    with pytest.raises(NotFound, match="does not exist"):
+    # An absent colony answers as one that is not yours: nothing is learnt of it.
+    with pytest.raises(PermissionDenied, match="not the owner of colony 'no-such-colony'"):
         cclient.set_retention("no-such-colony", 60, ccolony.colony_key)
     assert cclient.get_colony(c, ccolony.colony_key).retention == 0
