@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,12 @@ UNSUPPORTED = (
 )  # fmt: skip
 
 UNSIGNED = ("versionmsg", "getserverinfomsg")
+
+# Keys whose value the handlers read as a JSON object (or leave out / null).
+OBJECT_KEYS = ("colony", "executor", "user", "fun", "attribute", "cron", "generator")
+# Deeper than this a message is refused before any handler (or the store) walks it.
+MAX_DEPTH = 100
+_INT64 = range(-(2**63), 2**63)
 
 
 def status_of(err: errors.ColoniesError) -> int:
@@ -113,11 +120,12 @@ def decode(body: bytes | str) -> tuple[str, str, Message]:
     """(payloadtype, caller id, message) from an envelope."""
     try:
         rpc = json.loads(body)
+        check_plain(rpc, "the envelope")
         payloadtype = rpc["payloadtype"]
         payload = rpc["payload"]
         if not isinstance(payloadtype, str) or not isinstance(payload, str):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise errors.InvalidArgument("the body is not a ColonyOS RPC envelope") from None
     caller = ""
     if payloadtype not in UNSIGNED:
@@ -130,8 +138,14 @@ def decode(body: bytes | str) -> tuple[str, str, Message]:
         msg = json.loads(base64.b64decode(payload, validate=True)) if payload else {}
     except (ValueError, binascii.Error):
         raise errors.InvalidArgument("the payload is not base64-encoded JSON") from None
+    except RecursionError:
+        raise errors.InvalidArgument(f"the payload nests deeper than {MAX_DEPTH} levels") from None
     if not isinstance(msg, dict):
         raise errors.InvalidArgument("the payload must be a JSON object")
+    check_plain(msg)
+    for key in OBJECT_KEYS:
+        if msg.get(key) is not None and not isinstance(msg[key], dict):
+            raise errors.InvalidArgument(f"{key} must be a JSON object, not {_kind(msg[key])}")
     if payloadtype not in UNSIGNED and msg.get("msgtype") != payloadtype:
         raise errors.InvalidArgument(
             f"Failed to parse {payloadtype}, msg.MsgType does not match payloadType"
@@ -139,11 +153,42 @@ def decode(body: bytes | str) -> tuple[str, str, Message]:
     return payloadtype, caller, msg
 
 
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number"
+    )
+
+
+def check_plain(value: Any, where: str = "") -> None:
+    """Refuses what no field takes: nesting deeper than MAX_DEPTH, integers
+    beyond 64 bits and NaN or infinite numbers (which JSON does not have),
+    naming the field. Iterative, so a deep value cannot exhaust the stack."""
+    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= MAX_DEPTH:
+                raise errors.InvalidArgument(
+                    f"{path or 'the payload'} nests deeper than {MAX_DEPTH} levels"
+                )
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, sub in pairs:
+                stack.append((sub, f"{path}.{key}" if path else str(key), depth + 1))
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int) and item not in _INT64:
+            raise errors.InvalidArgument(f"{path} is out of range (a 64-bit integer)")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise errors.InvalidArgument(f"{path} must be a finite number, got {item}")
+
+
 # ------------------------------------------------------ message fields --
 
 
 def text(msg: Message, key: str) -> str:
     value = msg.get(key)
+    if isinstance(value, (dict, list)):
+        raise errors.InvalidArgument(f"{key} must be a string, not {_kind(value)}")
     return "" if value is None else str(value)
 
 
