@@ -10,13 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from pycolonies_like import crypto
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import ProcessState
+from pycolonies_like.core.rules import MAX_JSON_DEPTH, check_json_data
 
 if TYPE_CHECKING:
     from server.transport.http_gateway.gateway import Gateway
@@ -51,9 +51,6 @@ UNSIGNED = ("versionmsg", "getserverinfomsg")
 
 # Keys whose value the handlers read as a JSON object (or leave out / null).
 OBJECT_KEYS = ("colony", "executor", "user", "fun", "attribute", "cron", "generator")
-# Deeper than this a message is refused before any handler (or the store) walks it.
-MAX_DEPTH = 100
-_INT64 = range(-(2**63), 2**63)
 
 
 def status_of(err: errors.ColoniesError) -> int:
@@ -120,7 +117,7 @@ def decode(body: bytes | str) -> tuple[str, str, Message]:
     """(payloadtype, caller id, message) from an envelope."""
     try:
         rpc = json.loads(body)
-        check_plain(rpc, "the envelope")
+        check_json_data(rpc, "the envelope")
         payloadtype = rpc["payloadtype"]
         payload = rpc["payload"]
         if not isinstance(payloadtype, str) or not isinstance(payload, str):
@@ -139,10 +136,12 @@ def decode(body: bytes | str) -> tuple[str, str, Message]:
     except (ValueError, binascii.Error):
         raise errors.InvalidArgument("the payload is not base64-encoded JSON") from None
     except RecursionError:
-        raise errors.InvalidArgument(f"the payload nests deeper than {MAX_DEPTH} levels") from None
+        raise errors.InvalidArgument(
+            f"the payload nests deeper than {MAX_JSON_DEPTH} levels"
+        ) from None
     if not isinstance(msg, dict):
         raise errors.InvalidArgument("the payload must be a JSON object")
-    check_plain(msg)
+    check_json_data(msg)
     for key in OBJECT_KEYS:
         if msg.get(key) is not None and not isinstance(msg[key], dict):
             raise errors.InvalidArgument(f"{key} must be a JSON object, not {_kind(msg[key])}")
@@ -157,29 +156,6 @@ def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), "a number"
     )
-
-
-def check_plain(value: Any, where: str = "") -> None:
-    """Refuses what no field takes: nesting deeper than MAX_DEPTH, integers
-    beyond 64 bits and NaN or infinite numbers (which JSON does not have),
-    naming the field. Iterative, so a deep value cannot exhaust the stack."""
-    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
-    while stack:
-        item, path, depth = stack.pop()
-        if isinstance(item, (dict, list)):
-            if depth >= MAX_DEPTH:
-                raise errors.InvalidArgument(
-                    f"{path or 'the payload'} nests deeper than {MAX_DEPTH} levels"
-                )
-            pairs = item.items() if isinstance(item, dict) else enumerate(item)
-            for key, sub in pairs:
-                stack.append((sub, f"{path}.{key}" if path else str(key), depth + 1))
-        elif isinstance(item, bool):
-            continue
-        elif isinstance(item, int) and item not in _INT64:
-            raise errors.InvalidArgument(f"{path} is out of range (a 64-bit integer)")
-        elif isinstance(item, float) and not math.isfinite(item):
-            raise errors.InvalidArgument(f"{path} must be a finite number, got {item}")
 
 
 # ------------------------------------------------------ message fields --
