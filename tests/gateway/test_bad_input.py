@@ -128,3 +128,39 @@ def test_null_is_the_zero_value_as_in_colonyos(gw: ThreadedServer) -> None:
     status, process = post(gw, "submitfuncspecmsg", {"spec": spec(label=None)}, EXECUTOR_KEY)
     assert status == 200 and process["spec"]["label"] == ""
     gw.client().remove_process(process["processid"], EXECUTOR_KEY)
+
+
+@pytest.mark.parametrize(
+    ("payloadtype", "msg", "words"),
+    [
+        ("subscribeprocessmsg", {"processid": "p", "state": 99, "timeout": 1}, "state"),
+        ("subscribeprocessmsg", {"processid": "p", "state": "x", "timeout": 1}, "state"),
+        ("subscribeprocessmsg", {"processid": "p", "state": 2, "timeout": "abc"}, "timeout"),
+        ("subscribeprocessmsg", {"processid": ["p"], "state": 2, "timeout": 1}, "processid"),
+        ("subscribeprocessesmsg", {"colonyname": COLONY, "state": 99, "timeout": 1}, "state"),
+        ("subscribeprocessesmsg", {"colonyname": COLONY, "state": 0, "timeout": "x"}, "timeout"),
+        ("subscribechannelmsg", {"processid": "p", "name": "c", "timeout": "abc"}, "timeout"),
+        ("subscribechannelmsg", {"processid": "p", "name": "c", "timeout": [1]}, "timeout"),
+    ],
+)
+def test_bad_subscriptions_get_an_error_frame(
+    gw: ThreadedServer, payloadtype: str, msg: dict[str, Any], words: str
+) -> None:
+    import asyncio
+
+    import aiohttp
+
+    payload = base64.b64encode(json.dumps({**msg, "msgtype": payloadtype}).encode()).decode()
+    envelope = {"payloadtype": payloadtype, "payload": payload,
+                "signature": Crypto().sign(payload, EXECUTOR_KEY)}  # fmt: skip
+
+    async def subscribe() -> aiohttp.WSMessage:
+        url = f"http://127.0.0.1:{gw.http_port}/pubsub"
+        async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+            await ws.send_str(json.dumps(envelope))
+            return await ws.receive(timeout=10)
+
+    frame = asyncio.run(subscribe())
+    assert frame.type == aiohttp.WSMsgType.TEXT, frame
+    error = json.loads(base64.b64decode(json.loads(frame.data)["payload"]))
+    assert error["status"] == 400 and words in error["message"], error

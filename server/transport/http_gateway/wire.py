@@ -176,6 +176,24 @@ def number(msg: Message, key: str, default: int = 0) -> int:
         raise errors.InvalidArgument(f"{key} must be a number") from None
 
 
+def seconds(msg: Message, key: str) -> float:
+    value = msg.get(key)
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise errors.InvalidArgument(f"{key} must be a number of seconds, not {_kind(value)}")
+    return float(value)
+
+
+def process_state(msg: Message, key: str, default: ProcessState) -> ProcessState:
+    if msg.get(key) is None:
+        return default
+    try:
+        return ProcessState(number(msg, key))
+    except ValueError:
+        raise errors.InvalidArgument(f"invalid {key} {msg[key]!r}") from None
+
+
 def state_or_all(msg: Message) -> ProcessState | None:
     if "state" not in msg or msg["state"] is None or number(msg, "state") == -1:
         return None
