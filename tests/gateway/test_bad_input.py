@@ -4,6 +4,7 @@ never a 500, and nothing of it is stored."""
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -164,3 +165,37 @@ def test_bad_subscriptions_get_an_error_frame(
     assert frame.type == aiohttp.WSMsgType.TEXT, frame
     error = json.loads(base64.b64decode(json.loads(frame.data)["payload"]))
     assert error["status"] == 400 and words in error["message"], error
+
+
+# Recorded requests with one field deep inside given the wrong type.
+@pytest.mark.parametrize(
+    ("payloadtype", "path", "value", "words"),
+    [
+        ("submitfuncspecmsg", "spec.priority", "x", "priority"),
+        ("submitfuncspecmsg", "spec.priority", {"a": 1}, "priority"),
+        ("submitfuncspecmsg", "spec.conditions.executortype", 5, "conditions.executortype"),
+        ("submitfuncspecmsg", "spec.conditions.colonyname", [1], "conditions.colonyname"),
+        ("submitfuncspecmsg", "spec.conditions.gpu.name", True, "gpu.name"),
+        ("addblueprintdefinitionmsg", "blueprintdefinition.metadata.name", 5, "metadata.name"),
+        ("addblueprintdefinitionmsg", "blueprintdefinition.spec.names.kind", [1], "names.kind"),
+        ("addblueprintmsg", "blueprint.metadata.name", {"a": 1}, "metadata.name"),
+        ("addblueprintmsg", "blueprint.metadata.colonyname", [1], "metadata.colonyname"),
+        ("updateblueprintmsg", "blueprint.metadata.name", -1, "metadata.name"),
+    ],
+)
+def test_wrong_types_deep_in_recorded_requests(
+    gw: ThreadedServer, payloadtype: str, path: str, value: Any, words: str
+) -> None:
+    from tests.gateway.test_wire import recorded
+
+    msg = copy.deepcopy(recorded(payloadtype)["request_payload"])
+    *parents, last = path.split(".")
+    target = msg
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    before = gw.client().list_processes(COLONY, 100, 0, EXECUTOR_KEY)
+    status, error = post(gw, payloadtype, msg, EXECUTOR_KEY)
+    assert (status, error["status"]) == (400, 400), error
+    assert words in error["message"], error
+    assert gw.client().list_processes(COLONY, 100, 0, EXECUTOR_KEY) == before
