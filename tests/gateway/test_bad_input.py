@@ -199,3 +199,44 @@ def test_wrong_types_deep_in_recorded_requests(
     assert (status, error["status"]) == (400, 400), error
     assert words in error["message"], error
     assert gw.client().list_processes(COLONY, 100, 0, EXECUTOR_KEY) == before
+
+
+WRONG = ["x", 5, -1, True, None, [1], {"a": 1}, 2**70, [{"a": []}]]
+
+
+def _variants(request: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The request with one field (at any depth) replaced by each wrong value."""
+    todo: list[list[str]] = [[k] for k in request if k != "msgtype"]
+    while todo:
+        path = todo.pop()
+        for value in WRONG:
+            msg = copy.deepcopy(request)
+            target = msg
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+            yield ".".join(path), msg
+        found: Any = request
+        for key in path:
+            found = found[key]
+        if isinstance(found, dict):
+            todo += [[*path, k] for k in found]
+
+
+def test_no_wrong_field_in_a_recorded_request_is_a_5xx(gw: ThreadedServer) -> None:
+    """Every field of one recorded request per message type, given each wrong JSON
+    type in turn, signed by each kind of caller: refusals are 4xx, never 5xx."""
+    from tests.gateway.test_wire import RECORDED
+
+    requests = {r["payloadtype"]: r["request_payload"] for r in RECORDED
+                if isinstance(r.get("request_payload"), dict) and r.get("payloadtype")
+                and r["payloadtype"] != "assignprocessmsg"}  # fmt: skip
+    assert len(requests) > 40
+    failures = []
+    for payloadtype, request in sorted(requests.items()):
+        for path, msg in _variants(request):
+            for key in KEYS.values():
+                status, reply = post(gw, payloadtype, msg, key)
+                if status >= 500:
+                    failures.append(f"{payloadtype} {path}: {status} {reply}")
+    assert failures == []
