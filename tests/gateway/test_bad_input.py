@@ -205,8 +205,8 @@ WRONG = ["x", 5, -1, True, None, [1], {"a": 1}, 2**70, [{"a": []}]]
 
 
 def _variants(request: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The request with one field (at any depth) replaced by each wrong value."""
-    todo: list[list[str]] = [[k] for k in request if k != "msgtype"]
+    """The request with one field (at any depth, in lists too) replaced by each wrong value."""
+    todo: list[list[Any]] = [[k] for k in request if k != "msgtype"]
     while todo:
         path = todo.pop()
         for value in WRONG:
@@ -215,12 +215,14 @@ def _variants(request: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             for key in path[:-1]:
                 target = target[key]
             target[path[-1]] = value
-            yield ".".join(path), msg
+            yield ".".join(map(str, path)), msg
         found: Any = request
         for key in path:
             found = found[key]
         if isinstance(found, dict):
             todo += [[*path, k] for k in found]
+        elif isinstance(found, list) and found and isinstance(found[0], dict):
+            todo.append([*path, 0])
 
 
 def test_no_wrong_field_in_a_recorded_request_is_a_5xx(gw: ThreadedServer) -> None:
