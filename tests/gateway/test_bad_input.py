@@ -225,7 +225,9 @@ def _variants(request: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             todo.append([*path, 0])
 
 
-def test_no_wrong_field_in_a_recorded_request_is_a_5xx(gw: ThreadedServer) -> None:
+def test_no_wrong_field_in_a_recorded_request_is_a_5xx(
+    gw: ThreadedServer, caplog: pytest.LogCaptureFixture
+) -> None:
     """Every field of one recorded request per message type, given each wrong JSON
     type in turn, signed by each kind of caller: refusals are 4xx, never 5xx."""
     from tests.gateway.test_wire import RECORDED
@@ -242,3 +244,4 @@ def test_no_wrong_field_in_a_recorded_request_is_a_5xx(gw: ThreadedServer) -> No
                 if status >= 500:
                     failures.append(f"{payloadtype} {path}: {status} {reply}")
     assert failures == []
+    assert [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= 40] == []
