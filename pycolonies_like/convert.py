@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pycolonies_like.core import models as m
+from pycolonies_like.core.errors import InvalidArgument
 from pycolonies_like.core.fields import (
     FieldInfo,
     FieldType,
@@ -89,9 +90,12 @@ def _from_expr(f: FieldInfo, wire: str, src: Source) -> str:
         expected, empty = ("list", "[]") if ft.kind == "list" else ("dict", "{}")
         parse = f"decode_json({f.key!r}, _{wire}, {empty}, {expected})"
         return f"({parse} if (_{wire} := {value}) else {empty})"
-    if ft.kind == "enum":  # an unknown number fails as the enum would
-        members, cls = src.ref(_members(ft.cls), "members"), src.ref(ft.cls, ft.cls.__name__)
-        return f"({members}[_{wire}] if (_{wire} := {value}) in {members} else {cls}(_{wire}))"
+    if ft.kind == "enum":  # an unknown number is an invalid argument, naming the field
+        members, unknown = src.ref(_members(ft.cls), "members"), src.ref(_unknown, "unknown")
+        return (
+            f"({members}[_{wire}] if (_{wire} := {value}) in {members} "
+            f"else {unknown}({f.key!r}, {members}, _{wire}))"
+        )
     if ft.model is not None:
         from_pb = src.ref(_PAIRINGS[ft.model].from_pb, ft.model.__name__)
         if ft.kind == "list":
@@ -108,6 +112,11 @@ def _from_expr(f: FieldInfo, wire: str, src: Source) -> str:
 
 def _members(cls: Any) -> dict[int, Any]:
     return {member.value: member for member in cls}
+
+
+def _unknown(key: str, members: dict[int, Any], value: int) -> Any:
+    known = ", ".join(f"{v} ({m.name.lower()})" for v, m in members.items())
+    raise InvalidArgument(f"{key} {value} is not one of {known}")
 
 
 def _json_text(value: Any) -> str:

@@ -363,6 +363,35 @@ def encode_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+# Deeper than this, JSON from a client is refused before anything walks it.
+MAX_JSON_DEPTH = 100
+_INT64 = range(-(2**63), 2**63)
+
+
+def check_json_data(value: Any, where: str = "") -> None:
+    """Refuses what no field takes: nesting deeper than MAX_JSON_DEPTH, integers
+    beyond 64 bits and NaN or infinite numbers (which JSON does not have),
+    naming the place (`where`.key.index). Iterative: a deep value cannot
+    exhaust the stack."""
+    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= MAX_JSON_DEPTH:
+                raise InvalidArgument(
+                    f"{path or 'the value'} nests deeper than {MAX_JSON_DEPTH} levels"
+                )
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, sub in pairs:
+                stack.append((sub, f"{path}.{key}" if path else str(key), depth + 1))
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int) and item not in _INT64:
+            raise InvalidArgument(f"{path} is out of range (a 64-bit integer)")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise InvalidArgument(f"{path} must be a finite number, got {item}")
+
+
 def decode_json(what: str, text: str, default: Any, expected: type) -> Any:
     if not text:
         return default
@@ -370,6 +399,9 @@ def decode_json(what: str, text: str, default: Any, expected: type) -> Any:
         value = json.loads(text)
     except ValueError as err:
         raise InvalidArgument(f"{what} is not valid JSON: {err}") from None
+    except RecursionError:
+        raise InvalidArgument(f"{what} nests deeper than {MAX_JSON_DEPTH} levels") from None
+    check_json_data(value, what)
     if not isinstance(value, expected):
         raise InvalidArgument(f"{what} must be a JSON {expected.__name__}")
     return value

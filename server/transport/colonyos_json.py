@@ -255,7 +255,11 @@ def from_json(cls: type[T], data: Any, *, strict: bool = False, path: str = "") 
         readable = _readable(SHAPES[cls], data, strict)
     except Mismatch as err:
         raise err.error(path) from None
-    return codec.from_dict(cls, readable, strict=strict, path=path)
+    obj = codec.from_dict(cls, readable, strict=strict, path=path)
+    if not strict:
+        # Lenient about keys, not about types: each field must hold its own type.
+        codec.from_dict(cls, codec.to_dict(obj), strict=True, path=path)
+    return obj
 
 
 def to_json(obj: Any) -> dict[str, Any]:

@@ -29,8 +29,11 @@ from server.transport.http_gateway.wire import (
     error_envelope,
     handler_of,
     number,
+    process_state,
+    seconds,
     sliced_envelope,
     status_of,
+    text,
 )
 
 log = logging.getLogger(__name__)
@@ -174,13 +177,13 @@ class Gateway:
         """Pushes the process when it reaches `state` (at once if it is there).
         Unlike ColonyOS, a process that ends in another state is reported too,
         as an error frame, instead of leaving the client waiting."""
-        processid = str(msg.get("processid") or "")
-        state = ProcessState(int(msg.get("state", ProcessState.SUCCESSFUL)))
+        processid = text(msg, "processid")
+        state = process_state(msg, "state", ProcessState.SUCCESSFUL)
+        timeout = seconds(msg, "timeout")
         process = await self.services.processes.get_process(caller, processid)
         events = self.services.subscriptions.subscribe_events(
             caller, process.colonyname, processid=processid,
-            states=sorted({state, *FINAL_STATES}), include_current=True,
-            timeout=float(msg.get("timeout") or 0),
+            states=sorted({state, *FINAL_STATES}), include_current=True, timeout=timeout,
         )  # fmt: skip
         async for event in events:
             if event.process is None:
@@ -198,13 +201,13 @@ class Gateway:
     async def _subscribe_processes(
         self, ws: web.WebSocketResponse, caller: str, msg: Message
     ) -> None:
-        colonyname = str(msg.get("colonyname") or "")
+        colonyname = text(msg, "colonyname")
         if not colonyname:
             raise errors.InvalidArgument("colonyname is required")
-        state = ProcessState(int(msg.get("state", 0)))
+        state = process_state(msg, "state", ProcessState.WAITING)
         events = self.services.subscriptions.subscribe_events(
-            caller, colonyname, executortype=str(msg.get("executortype") or ""),
-            states=[state], timeout=float(msg.get("timeout") or 0),
+            caller, colonyname, executortype=text(msg, "executortype"),
+            states=[state], timeout=seconds(msg, "timeout"),
         )  # fmt: skip
         async for event in events:
             if event.process is not None:
@@ -218,8 +221,8 @@ class Gateway:
         then one frame per new entry, and an empty frame at the end (the
         timeout, or here also the end of the process)."""
         batches = self.services.channels.subscribe(
-            caller, str(msg.get("processid") or ""), str(msg.get("name") or ""),
-            number(msg, "afterseq"), float(msg.get("timeout") or 0) or _CHANNEL_TIMEOUT_S,
+            caller, text(msg, "processid"), text(msg, "name"),
+            number(msg, "afterseq"), seconds(msg, "timeout") or _CHANNEL_TIMEOUT_S,
         )  # fmt: skip
         first = True
         async for entries in batches:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pycolonies_like import crypto
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import ProcessState
+from pycolonies_like.core.rules import MAX_JSON_DEPTH, check_json_data
 
 if TYPE_CHECKING:
     from server.transport.http_gateway.gateway import Gateway
@@ -47,6 +48,9 @@ UNSUPPORTED = (
 )  # fmt: skip
 
 UNSIGNED = ("versionmsg", "getserverinfomsg")
+
+# Keys whose value the handlers read as a JSON object (or leave out / null).
+OBJECT_KEYS = ("colony", "executor", "user", "fun", "attribute", "cron", "generator")
 
 
 def status_of(err: errors.ColoniesError) -> int:
@@ -113,11 +117,12 @@ def decode(body: bytes | str) -> tuple[str, str, Message]:
     """(payloadtype, caller id, message) from an envelope."""
     try:
         rpc = json.loads(body)
+        check_json_data(rpc, "the envelope")
         payloadtype = rpc["payloadtype"]
         payload = rpc["payload"]
         if not isinstance(payloadtype, str) or not isinstance(payload, str):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise errors.InvalidArgument("the body is not a ColonyOS RPC envelope") from None
     caller = ""
     if payloadtype not in UNSIGNED:
@@ -130,8 +135,16 @@ def decode(body: bytes | str) -> tuple[str, str, Message]:
         msg = json.loads(base64.b64decode(payload, validate=True)) if payload else {}
     except (ValueError, binascii.Error):
         raise errors.InvalidArgument("the payload is not base64-encoded JSON") from None
+    except RecursionError:
+        raise errors.InvalidArgument(
+            f"the payload nests deeper than {MAX_JSON_DEPTH} levels"
+        ) from None
     if not isinstance(msg, dict):
         raise errors.InvalidArgument("the payload must be a JSON object")
+    check_json_data(msg)
+    for key in OBJECT_KEYS:
+        if msg.get(key) is not None and not isinstance(msg[key], dict):
+            raise errors.InvalidArgument(f"{key} must be a JSON object, not {_kind(msg[key])}")
     if payloadtype not in UNSIGNED and msg.get("msgtype") != payloadtype:
         raise errors.InvalidArgument(
             f"Failed to parse {payloadtype}, msg.MsgType does not match payloadType"
@@ -139,11 +152,19 @@ def decode(body: bytes | str) -> tuple[str, str, Message]:
     return payloadtype, caller, msg
 
 
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number"
+    )
+
+
 # ------------------------------------------------------ message fields --
 
 
 def text(msg: Message, key: str) -> str:
     value = msg.get(key)
+    if isinstance(value, (dict, list)):
+        raise errors.InvalidArgument(f"{key} must be a string, not {_kind(value)}")
     return "" if value is None else str(value)
 
 
@@ -153,6 +174,24 @@ def number(msg: Message, key: str, default: int = 0) -> int:
         return int(value if value is not None else default)
     except (TypeError, ValueError):
         raise errors.InvalidArgument(f"{key} must be a number") from None
+
+
+def seconds(msg: Message, key: str) -> float:
+    value = msg.get(key)
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise errors.InvalidArgument(f"{key} must be a number of seconds, not {_kind(value)}")
+    return float(value)
+
+
+def process_state(msg: Message, key: str, default: ProcessState) -> ProcessState:
+    if msg.get(key) is None:
+        return default
+    try:
+        return ProcessState(number(msg, key))
+    except ValueError:
+        raise errors.InvalidArgument(f"invalid {key} {msg[key]!r}") from None
 
 
 def state_or_all(msg: Message) -> ProcessState | None:
