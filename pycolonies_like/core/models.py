@@ -328,7 +328,8 @@ class Attribute(Subscriptable):
 @dataclass(frozen=True)
 class AttemptRecord(Subscriptable):
     """One past attempt of a process: who ran it, when, and how it ended
-    (`outcome`: failed, maxexectime, lease, released, cancelled, rerun)."""
+    (`outcome`: failed, maxexectime, lease (its executor went silent),
+    unconfirmed (never confirmed by its executor), released, cancelled, rerun)."""
 
     attempt: int
     executorname: str = ""

@@ -351,6 +351,25 @@ def retries_left(retries: int, maxretries: int) -> bool:
     return maxretries == -1 or retries < maxretries
 
 
+def lease_retries_left(spec: FuncSpec, retries: int) -> bool:
+    """After the executor running a process went silent past its lease:
+    requeue (True) or fail for good. It counts like an exec timeout: against
+    the retry policy's `maxretries` when the spec has one, else against the
+    spec's `maxretries` (-1: for ever; 0: never requeued)."""
+    policy = spec.retrypolicy
+    return retries_left(retries, policy.maxretries if policy else spec.maxretries)
+
+
+def went_silent_error(times: int, executorname: str, lease_timeout_s: float) -> str:
+    """The error of a process failed because its executors kept going silent."""
+    plural = "time" if times == 1 else "times"
+    return (
+        f"the executor running it went silent {times} {plural} (last: {executorname}; "
+        f"no session or heartbeat for the {lease_timeout_s:g} s lease timeout) "
+        "and it has no retries left"
+    )
+
+
 def check_can_finish(state: ProcessState, action: str) -> None:
     if state == ProcessState.RUNNING:
         return

@@ -397,14 +397,14 @@ class Queue(graphs.Graphs):
                 params,
             )
 
-    async def expired_leases(self, now_ns: int, limit: int) -> list[Process]:
+    async def expired_leases(self, now_ns: int, limit: int) -> list[tuple[Process, Lease]]:
         async with self._read() as tx:
             found = await tx.fetchall(
-                f"SELECT {P} FROM processes WHERE state = {RUNNING} AND leasedeadline > 0 "
-                "AND leasedeadline < ? ORDER BY leasedeadline LIMIT ?",
+                f"SELECT {P}, lease AS leasekind FROM processes WHERE state = {RUNNING} "
+                "AND leasedeadline > 0 AND leasedeadline < ? ORDER BY leasedeadline LIMIT ?",
                 (now_ns, limit),
             )
-        return [rows.process_from_row(r) for r in found]
+        return [(rows.process_from_row(r), Lease(r["leasekind"])) for r in found]
 
     async def expired_running(self, now_ns: int, limit: int) -> list[Process]:
         async with self._read() as tx:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument
-from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState
+from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState, RetryPolicy
 from pycolonies_like.core.rules import (
     NS_PER_DAY,
     NS_PER_SECOND,
@@ -14,6 +14,7 @@ from pycolonies_like.core.rules import (
     check_id,
     check_name,
     exec_deadline,
+    lease_retries_left,
     priority_time,
     retries_left,
     validate_funcspec,
@@ -93,6 +94,15 @@ def test_retries() -> None:
     assert retries_left(0, 1) and not retries_left(1, 1)
     assert not retries_left(0, 0)
     assert retries_left(1000, -1)
+
+
+def test_a_silent_executor_counts_against_the_policy_or_maxretries() -> None:
+    plain = FuncSpec(funcname="f", maxretries=1)
+    assert lease_retries_left(plain, 0) and not lease_retries_left(plain, 1)
+    assert not lease_retries_left(FuncSpec(funcname="f"), 0)  # 0: never requeued
+    assert lease_retries_left(FuncSpec(funcname="f", maxretries=-1), 10**6)
+    policy = FuncSpec(funcname="f", maxretries=0, retrypolicy=RetryPolicy(maxretries=2))
+    assert lease_retries_left(policy, 1) and not lease_retries_left(policy, 2)
 
 
 def test_only_running_processes_can_finish() -> None:
