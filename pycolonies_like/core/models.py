@@ -286,6 +286,10 @@ class Executor(Subscriptable):
     lastheardfromtime: int = 0
     locationname: str = ""
     capabilities: Capabilities = field(default_factory=Capabilities)
+    # Worked out by the server when it is read (never stored): heard from once,
+    # then nothing (no poll, session renewal or heartbeat) for twice the lease
+    # timeout. It stays approved; its running work follows its leases.
+    silent: bool = False
 
 
 @dataclass(frozen=True)

@@ -322,6 +322,12 @@ class LeasePolicy:
         """When a kept assignment whose executor stays silent goes back."""
         return now_ns + int(self.lease_timeout_s * NS_PER_SECOND)
 
+    def silent(self, lastheardfromtime: int, now_ns: int) -> bool:
+        """An executor heard from once, then not for twice the lease timeout
+        (never heard from: not silent, it may not have started yet)."""
+        limit = int(2 * self.lease_timeout_s * NS_PER_SECOND)
+        return lastheardfromtime > 0 and now_ns - lastheardfromtime > limit
+
     @property
     def renew_interval_s(self) -> float:
         """How often a live session renews its leases: well within both timeouts."""

@@ -9,6 +9,7 @@ from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState, Retr
 from pycolonies_like.core.rules import (
     NS_PER_DAY,
     NS_PER_SECOND,
+    LeasePolicy,
     check_can_finish,
     check_count,
     check_id,
@@ -163,3 +164,10 @@ def test_poll_timeouts_are_finite_and_capped() -> None:
     for bad in (float("nan"), float("inf"), float("-inf"), True, "5"):
         with pytest.raises(InvalidArgument, match="timeout must be a finite number"):
             check_timeout(bad, 10)  # type: ignore[arg-type]
+
+
+def test_an_executor_is_silent_after_twice_the_lease_timeout() -> None:
+    policy, heard = LeasePolicy(lease_timeout_s=5), 100 * NS_PER_SECOND
+    assert not policy.silent(heard, heard + 10 * NS_PER_SECOND)
+    assert policy.silent(heard, heard + 10 * NS_PER_SECOND + 1)
+    assert not policy.silent(0, heard * 1000)  # never heard from: not marked

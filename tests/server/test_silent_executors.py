@@ -4,9 +4,14 @@ it fails once its retries are spent instead of going round for ever."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
-from pycolonies_like import Colonies, ProcessState, StaleAttempt
+from pycolonies_like import Colonies, ExecutorState, ProcessState, StaleAttempt
 from pycolonies_like.core.clock import ManualClock
 from pycolonies_like.core.models import FuncSpec, RetryPolicy
 from pycolonies_like.proto import colonies_pb2 as pb
@@ -117,3 +122,71 @@ def test_a_silent_executor_cannot_close_the_attempt_it_lost(
     lost = take_and_die(lclient, lcolony, lcolony.executor_key, leased, clock)
     with pytest.raises(StaleAttempt):
         lclient.close(pid, ["late"], lcolony.executor_key, attempt=lost.attempt)
+
+
+# ------------------------------------- executors that are not heard from --
+
+
+def silent_names(client: Colonies, colony: ColonyKeys) -> dict[str, bool]:
+    return {
+        e.executorname: e.silent
+        for e in client.list_executors(colony.colonyname, colony.colony_key)
+    }
+
+
+def test_an_executor_not_heard_from_for_twice_the_lease_timeout_is_listed_as_silent(
+    leased: ThreadedServer, clock: ManualClock, lclient: Colonies, lcolony: ColonyKeys
+) -> None:
+    name, (a, b) = lcolony.colonyname, lcolony.executor_names
+    assert silent_names(lclient, lcolony) == {a: False, b: False}  # never heard from: not marked
+    for key in lcolony.executor_keys:
+        with pytest.raises(Exception, match="No process"):
+            lclient.assign(name, 0.1, key)  # a poll is news from it
+    clock.advance(2 * LEASE_S)
+    assert silent_names(lclient, lcolony) == {a: False, b: False}
+    with pytest.raises(Exception, match="No process"):
+        lclient.assign(name, 0.1, lcolony.executor_keys[1])  # b is still around
+    clock.advance(0.1)
+    assert silent_names(lclient, lcolony) == {a: True, b: False}
+    silent = lclient.get_executor(name, a, lcolony.colony_key)
+    assert silent.silent and silent.state == ExecutorState.APPROVED  # still approved
+    # It comes back: it is no longer silent, and it can be given work.
+    pid = submit(lclient, lcolony)
+    got = lclient.assign(name, 1, lcolony.executor_key)
+    assert got.processid == pid and not silent_names(lclient, lcolony)[a]
+
+
+def test_heartbeats_are_news_from_an_executor(
+    leased: ThreadedServer, clock: ManualClock, lclient: Colonies, lcolony: ColonyKeys
+) -> None:
+    name, a = lcolony.colonyname, lcolony.executor_names[0]
+    submit(lclient, lcolony)
+    got = lclient.assign(name, 1, lcolony.executor_key)
+    for _ in range(4):  # a long process: no polls, only heartbeats
+        clock.advance(LEASE_S * 0.75)
+        lclient.heartbeat(got.processid, lcolony.executor_key, attempt=got.attempt)
+    assert not silent_names(lclient, lcolony)[a]
+    clock.advance(2 * LEASE_S + 0.1)
+    assert silent_names(lclient, lcolony)[a]
+
+
+def test_colonies_executor_ls_shows_silent_executors(
+    leased: ThreadedServer, clock: ManualClock, lclient: Colonies, lcolony: ColonyKeys
+) -> None:
+    name, (a, b) = lcolony.colonyname, lcolony.executor_names
+    with pytest.raises(Exception, match="No process"):
+        lclient.assign(name, 0.1, lcolony.executor_key)
+    clock.advance(2 * LEASE_S + 0.1)
+    env = {**os.environ, "COLONIES_SERVER_HOST": "127.0.0.1",
+           "COLONIES_SERVER_PORT": str(leased.port), "COLONIES_SERVER_TLS": "false",
+           "COLONIES_COLONY_NAME": name, "COLONIES_COLONY_PRVKEY": lcolony.colony_key,
+           "COLONIES_PRVKEY": lcolony.colony_key}  # fmt: skip
+    cli = [sys.executable, "-m", "pycolonies_like.cli.main"]
+    table = subprocess.run([*cli, "executor", "ls"], env=env, capture_output=True, text=True,
+                           timeout=60, check=True).stdout  # fmt: skip
+    cells = {c[0]: c for c in ([x.strip() for x in line.split("│")[1:-1]]
+                              for line in table.splitlines()) if c}  # fmt: skip
+    assert (cells[a][2], cells[b][2]) == ("approved, silent", "approved")
+    listing = subprocess.run([*cli, "--json", "executor", "ls"], env=env, capture_output=True,
+                             text=True, timeout=60, check=True).stdout  # fmt: skip
+    assert {e["executorname"]: e["silent"] for e in json.loads(listing)} == {a: True, b: False}
