@@ -13,36 +13,29 @@ generated stub) and reads the reply (`replies`).
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import grpc
 
-from pycolonies_like import compat, convert, objects, replies, tracing
+from pycolonies_like import compat, convert, replies, tracing
+from pycolonies_like.blueprints_api import AsyncBlueprintMethods
 from pycolonies_like.channel import DEFAULT_PORT, AsyncSignedChannel, Endpoint, open_channel
+from pycolonies_like.channels_api import AsyncChannelMethods
+from pycolonies_like.colonyfs_api import AsyncColonyFsMethods
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
     FINAL_STATES,
     Attribute,
-    Blueprint,
-    BlueprintDefinition,
-    BlueprintHistory,
-    ChannelEntry,
     Colony,
     Cron,
     Event,
     Executor,
-    File,
-    FileData,
-    FileLabel,
     Function,
     Generator,
-    Location,
     LogEntry,
     Process,
     ProcessGraph,
-    Snapshot,
     Statistics,
     User,
 )
@@ -52,7 +45,7 @@ from pycolonies_like.proto.colonies_stubs import AsyncColoniesStub
 from pycolonies_like.session import ExecutorSession
 
 
-class AsyncColonies(Endpoint):
+class AsyncColonies(Endpoint, AsyncColonyFsMethods, AsyncBlueprintMethods, AsyncChannelMethods):
     """The same API as `Colonies`, as coroutines, on grpc.aio."""
 
     def __init__(
@@ -328,131 +321,6 @@ class AsyncColonies(Endpoint):
         request = pb.GetAttributeRequest(attributeid=attributeid)
         return convert.attribute_from_pb(await self.rpc.GetAttribute(request, prvkey))
 
-    # ----------------------------------------------------------- files --
-    # Metadata on the server; the bytes in S3, moved by this client (the
-    # AWS_S3_* variables; see pycolonies_like/objects.py).
-
-    async def add_file(self, file: Any, prvkey: str) -> File:
-        return convert.from_pb(File, await self.rpc.AddFile(compat.add_file(file), prvkey))
-
-    async def get_file(
-        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
-        filename: str | None = None, latest: bool = True,
-    ) -> list[File]:  # fmt: skip
-        """A file by id, or the revisions of a name under a label (newest first)."""
-        request = compat.get_file(colonyname, label, fileid, filename, latest)
-        return [convert.from_pb(File, f) for f in (await self.rpc.GetFile(request, prvkey)).files]
-
-    async def get_files(self, label: str, colonyname: str, prvkey: str) -> list[FileData]:
-        request = pb.GetFilesRequest(colonyname=colonyname, label=label)
-        return [
-            convert.from_pb(FileData, f) for f in (await self.rpc.GetFiles(request, prvkey)).files
-        ]
-
-    async def get_file_labels(
-        self, colonyname: str, prvkey: str, name: str = "", exact: bool = False
-    ) -> list[FileLabel]:
-        request = pb.GetFileLabelsRequest(colonyname=colonyname, name=name, exact=exact)
-        reply = await self.rpc.GetFileLabels(request, prvkey)
-        return [convert.from_pb(FileLabel, x) for x in reply.labels]
-
-    async def remove_file(
-        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
-        filename: str | None = None,
-    ) -> int:  # fmt: skip
-        """Removes the metadata only (see delete_file)."""
-        request = compat.remove_file(colonyname, label, fileid, filename)
-        return (await self.rpc.RemoveFile(request, prvkey)).removed
-
-    async def upload_file(
-        self, colonyname: str, prvkey: str, filepath: Any = None, label: str | None = None,
-        progress: objects.Progress | None = None,
-    ) -> File:  # fmt: skip
-        label, name, path = compat.staged_upload(label, filepath, None, None)
-        assert path is not None
-        checksum, size = await asyncio.to_thread(objects.sha256_of_path, path), path.stat().st_size
-        ref = await asyncio.to_thread(
-            functools.partial(objects.put, objects.S3Settings.from_env(), path=path,
-                              progress=progress)
-        )  # fmt: skip
-        return await self.add_file(
-            compat.new_file(colonyname, label, name, size, checksum, ref), prvkey
-        )
-
-    async def upload_data(
-        self, colonyname: str, prvkey: str, filename: str | None = None,
-        data: bytes | None = None, label: str | None = None,
-    ) -> File:  # fmt: skip
-        label, name, _ = compat.staged_upload(label, None, filename, data or b"")
-        body = bytes(data or b"")
-        ref = await asyncio.to_thread(
-            functools.partial(objects.put, objects.S3Settings.from_env(), data=body)
-        )
-        f = compat.new_file(colonyname, label, name, len(body), objects.sha256_of(body), ref)
-        return await self.add_file(f, prvkey)
-
-    async def download_file(
-        self, colonyname: str, prvkey: str, dst: Any = None, label: str | None = None,
-        fileid: str | None = None, filename: str | None = None, latest: bool = True,
-        progress: objects.Progress | None = None,
-    ) -> str:  # fmt: skip
-        """Downloads the newest revision (or the one by id) into the directory
-        `dst`, checking its SHA256; returns its path."""
-        f = (await self.get_file(colonyname, prvkey, label, fileid, filename, latest))[0]
-        target = compat.download_target(dst, f.name)
-        s3 = objects.S3Settings.from_env()
-        got = await asyncio.to_thread(
-            objects.get_file, s3, f.ref.s3object, f.checksum, target, progress
-        )
-        return str(got)
-
-    async def download_data(
-        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
-        filename: str | None = None, latest: bool = True,
-    ) -> bytes:  # fmt: skip
-        f = (await self.get_file(colonyname, prvkey, label, fileid, filename, latest))[0]
-        s3 = objects.S3Settings.from_env()
-        return await asyncio.to_thread(objects.get_bytes, s3, f.ref.s3object, f.checksum)
-
-    async def delete_file(
-        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
-        filename: str | None = None,
-    ) -> int:  # fmt: skip
-        """Removes the objects of the file's revisions, then its metadata."""
-        revisions = await self.get_file(colonyname, prvkey, label, fileid, filename, latest=False)
-        s3 = objects.S3Settings.from_env()
-        for f in revisions:
-            await asyncio.to_thread(objects.delete, s3, f.ref.s3object)
-        return await self.remove_file(colonyname, prvkey, label, fileid, filename)
-
-    async def create_snapshot(
-        self, colonyname: str, label: str, name: str, prvkey: str
-    ) -> Snapshot:
-        request = pb.CreateSnapshotRequest(colonyname=colonyname, label=label, name=name)
-        return convert.from_pb(Snapshot, await self.rpc.CreateSnapshot(request, prvkey))
-
-    async def get_snapshots(self, colonyname: str, prvkey: str) -> list[Snapshot]:
-        reply = await self.rpc.ListSnapshots(pb.ColonyNameRequest(colonyname=colonyname), prvkey)
-        return [convert.from_pb(Snapshot, s) for s in reply.snapshots]
-
-    async def get_snapshot_by_name(self, colonyname: str, name: str, prvkey: str) -> Snapshot:
-        request = pb.SnapshotRequest(colonyname=colonyname, name=name)
-        return convert.from_pb(Snapshot, await self.rpc.GetSnapshot(request, prvkey))
-
-    async def get_snapshot_by_id(self, colonyname: str, snapshotid: str, prvkey: str) -> Snapshot:
-        request = pb.SnapshotRequest(colonyname=colonyname, snapshotid=snapshotid)
-        return convert.from_pb(Snapshot, await self.rpc.GetSnapshot(request, prvkey))
-
-    async def remove_snapshot(
-        self, colonyname: str, prvkey: str, snapshotid: str = "", name: str = ""
-    ) -> None:
-        request = pb.SnapshotRequest(colonyname=colonyname, snapshotid=snapshotid, name=name)
-        await self.rpc.RemoveSnapshot(request, prvkey)
-
-    async def remove_all_snapshots(self, colonyname: str, prvkey: str) -> int:
-        request = pb.ColonyNameRequest(colonyname=colonyname)
-        return (await self.rpc.RemoveAllSnapshots(request, prvkey)).removed
-
     # ------------------------------------------------------------ logs --
 
     async def add_log(
@@ -584,136 +452,6 @@ class AsyncColonies(Endpoint):
         await self.rpc.PackGenerator(
             pb.PackGeneratorRequest(generatorid=generatorid, arg=arg), prvkey
         )
-
-    # --------------------------------------------------------- locations --
-
-    async def add_location(self, location: Any, prvkey: str) -> Location:
-        """Adds a location to a colony (the colony owner's key)."""
-        return convert.from_pb(
-            Location, await self.rpc.AddLocation(compat.location(location), prvkey)
-        )
-
-    async def get_location(self, colony_name: str, name: str, prvkey: str) -> Location:
-        request = pb.LocationRequest(colonyname=colony_name, name=name)
-        return convert.from_pb(Location, await self.rpc.GetLocation(request, prvkey))
-
-    async def get_locations(self, colony_name: str, prvkey: str) -> list[Location]:
-        reply = await self.rpc.ListLocations(pb.ColonyNameRequest(colonyname=colony_name), prvkey)
-        return [convert.from_pb(Location, loc) for loc in reply.locations]
-
-    async def remove_location(self, colony_name: str, name: str, prvkey: str) -> None:
-        await self.rpc.RemoveLocation(pb.LocationRequest(colonyname=colony_name, name=name), prvkey)
-
-    # -------------------------------------------------------- blueprints --
-
-    async def add_blueprint_definition(self, definition: Any, prvkey: str) -> BlueprintDefinition:
-        """Defines a kind of blueprints (the colony owner's key)."""
-        request = compat.blueprint_definition(definition)
-        return convert.from_pb(
-            BlueprintDefinition, await self.rpc.AddBlueprintDefinition(request, prvkey)
-        )
-
-    async def get_blueprint_definition(
-        self, colony_name: str, name: str, prvkey: str
-    ) -> BlueprintDefinition:
-        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
-        return convert.from_pb(
-            BlueprintDefinition, await self.rpc.GetBlueprintDefinition(request, prvkey)
-        )
-
-    async def get_blueprint_definitions(
-        self, colony_name: str, prvkey: str
-    ) -> list[BlueprintDefinition]:
-        request = pb.ColonyNameRequest(colonyname=colony_name)
-        reply = await self.rpc.ListBlueprintDefinitions(request, prvkey)
-        return [convert.from_pb(BlueprintDefinition, d) for d in reply.definitions]
-
-    async def remove_blueprint_definition(self, colony_name: str, name: str, prvkey: str) -> None:
-        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
-        await self.rpc.RemoveBlueprintDefinition(request, prvkey)
-
-    async def add_blueprint(self, blueprint: Any, prvkey: str) -> Blueprint:
-        """Adds a blueprint (a dict or a Blueprint); its kind must be defined."""
-        return convert.from_pb(
-            Blueprint, await self.rpc.AddBlueprint(compat.blueprint(blueprint), prvkey)
-        )
-
-    async def get_blueprint(self, colony_name: str, name: str, prvkey: str) -> Blueprint:
-        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
-        return convert.from_pb(Blueprint, await self.rpc.GetBlueprint(request, prvkey))
-
-    async def get_blueprints(
-        self, colony_name: str, prvkey: str, kind: str | None = None, location: str | None = None
-    ) -> list[Blueprint]:
-        request = pb.ListBlueprintsRequest(
-            colonyname=colony_name, kind=kind or "", locationname=location or ""
-        )
-        reply = await self.rpc.ListBlueprints(request, prvkey)
-        return [convert.from_pb(Blueprint, b) for b in reply.blueprints]
-
-    async def update_blueprint(
-        self, blueprint: Any, prvkey: str, force_generation: bool = False
-    ) -> Blueprint:
-        """Replaces the spec (a new generation, reconciled, when it changed)."""
-        request = pb.UpdateBlueprintRequest(
-            blueprint=compat.blueprint(blueprint), force_generation=force_generation
-        )
-        return convert.from_pb(Blueprint, await self.rpc.UpdateBlueprint(request, prvkey))
-
-    async def remove_blueprint(self, colony_name: str, name: str, prvkey: str) -> None:
-        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
-        await self.rpc.RemoveBlueprint(request, prvkey)
-
-    async def update_blueprint_status(
-        self, colony_name: str, name: str, status: Any, prvkey: str
-    ) -> Blueprint:
-        """Replaces the status only (what a reconciler found)."""
-        request = compat.blueprint_status(colony_name, name, status)
-        return convert.from_pb(Blueprint, await self.rpc.UpdateBlueprintStatus(request, prvkey))
-
-    async def reconcile_blueprint(
-        self, colony_name: str, name: str, prvkey: str, force: bool = False
-    ) -> Process:
-        """Submits a reconciliation process for the blueprint now; returns it."""
-        request = pb.ReconcileBlueprintRequest(colonyname=colony_name, name=name, force=force)
-        return convert.process_from_pb(await self.rpc.ReconcileBlueprint(request, prvkey))
-
-    async def get_blueprint_history(
-        self, blueprint_id: str, prvkey: str, limit: int | None = None
-    ) -> list[BlueprintHistory]:
-        """The latest changes, newest first."""
-        request = pb.BlueprintHistoryRequest(blueprintid=blueprint_id, limit=limit or 0)
-        reply = await self.rpc.GetBlueprintHistory(request, prvkey)
-        return [convert.from_pb(BlueprintHistory, h) for h in reply.history]
-
-    # -------------------------------------------------------- channels --
-
-    async def channel_append(
-        self, processid: Any, channel_name: str, sequence: int, payload: bytes | str,
-        prvkey: str, in_reply_to: int = 0, payload_type: str = "",
-    ) -> ChannelEntry:  # fmt: skip
-        request = compat.channel_append(
-            processid, channel_name, sequence, payload, in_reply_to, payload_type
-        )
-        return convert.channel_entry_from_pb(await self.rpc.ChannelAppend(request, prvkey))
-
-    async def channel_read(
-        self, processid: Any, channel_name: str, after_seq: int, limit: int, prvkey: str
-    ) -> list[ChannelEntry]:
-        request = compat.channel_read(processid, channel_name, after_seq, limit)
-        return replies.channel_entries(await self.rpc.ChannelRead(request, prvkey))
-
-    async def follow_channel(
-        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
-        timeout: float = 0.0,
-    ) -> AsyncIterator[ChannelEntry]:  # fmt: skip
-        """Yields the entries after the first `after_seq`, then each new one as it
-        is appended, until the process ends or `timeout` seconds (0: no limit)."""
-        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
-        deadline = timeout + 30 if timeout > 0 else None
-        async for batch in self.rpc.SubscribeChannel(request, prvkey, timeout=deadline):
-            for entry in replies.channel_entries(batch):
-                yield entry
 
     # ------------------------------------------------------- streaming --
 

@@ -22,8 +22,9 @@ from typing import Any
 
 import grpc
 
-from pycolonies_like import compat, convert, objects, replies, tracing
+from pycolonies_like import compat, convert, replies, tracing
 from pycolonies_like.aio import AsyncColonies
+from pycolonies_like.blueprints_api import BlueprintMethods
 from pycolonies_like.channel import (
     DEFAULT_PORT,
     SERVICE,
@@ -32,29 +33,22 @@ from pycolonies_like.channel import (
     error_from_rpc,
     open_channel,
 )
+from pycolonies_like.channels_api import ChannelMethods
+from pycolonies_like.colonyfs_api import ColonyFsMethods
 from pycolonies_like.compat import ProcessId, func_spec
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
     FINAL_STATES,
     Attribute,
-    Blueprint,
-    BlueprintDefinition,
-    BlueprintHistory,
-    ChannelEntry,
     Colony,
     Cron,
     Executor,
-    File,
-    FileData,
-    FileLabel,
     Function,
     Generator,
-    Location,
     LogEntry,
     Process,
     ProcessGraph,
     ProcessState,
-    Snapshot,
     Statistics,
     User,
 )
@@ -117,7 +111,7 @@ class _DelayedAcks:
                 pass
 
 
-class Colonies(Endpoint):
+class Colonies(Endpoint, ColonyFsMethods, BlueprintMethods, ChannelMethods):
     """Synchronous client; thread-safe. `Colonies(host, port, tls=False)`."""
 
     def __init__(
@@ -364,116 +358,6 @@ class Colonies(Endpoint):
         request = pb.GetAttributeRequest(attributeid=attributeid)
         return convert.attribute_from_pb(self.rpc.GetAttribute(request, prvkey))
 
-    # ----------------------------------------------------------- files --
-    # Metadata on the server; the bytes in S3, moved by this client (the
-    # AWS_S3_* variables; see pycolonies_like/objects.py).
-
-    def add_file(self, file: Any, prvkey: str) -> File:
-        return convert.from_pb(File, self.rpc.AddFile(compat.add_file(file), prvkey))
-
-    def get_file(
-        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
-        filename: str | None = None, latest: bool = True,
-    ) -> list[File]:  # fmt: skip
-        """A file by id, or the revisions of a name under a label (newest first)."""
-        request = compat.get_file(colonyname, label, fileid, filename, latest)
-        return [convert.from_pb(File, f) for f in self.rpc.GetFile(request, prvkey).files]
-
-    def get_files(self, label: str, colonyname: str, prvkey: str) -> list[FileData]:
-        request = pb.GetFilesRequest(colonyname=colonyname, label=label)
-        return [convert.from_pb(FileData, f) for f in self.rpc.GetFiles(request, prvkey).files]
-
-    def get_file_labels(
-        self, colonyname: str, prvkey: str, name: str = "", exact: bool = False
-    ) -> list[FileLabel]:
-        request = pb.GetFileLabelsRequest(colonyname=colonyname, name=name, exact=exact)
-        reply = self.rpc.GetFileLabels(request, prvkey)
-        return [convert.from_pb(FileLabel, x) for x in reply.labels]
-
-    def remove_file(
-        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
-        filename: str | None = None,
-    ) -> int:  # fmt: skip
-        """Removes the metadata only (see delete_file)."""
-        request = compat.remove_file(colonyname, label, fileid, filename)
-        return self.rpc.RemoveFile(request, prvkey).removed
-
-    def upload_file(
-        self, colonyname: str, prvkey: str, filepath: Any = None, label: str | None = None,
-        progress: objects.Progress | None = None,
-    ) -> File:  # fmt: skip
-        label, name, path = compat.staged_upload(label, filepath, None, None)
-        assert path is not None
-        checksum, size = objects.sha256_of_path(path), path.stat().st_size
-        ref = objects.put(objects.S3Settings.from_env(), path=path, progress=progress)
-        return self.add_file(compat.new_file(colonyname, label, name, size, checksum, ref), prvkey)
-
-    def upload_data(
-        self, colonyname: str, prvkey: str, filename: str | None = None,
-        data: bytes | None = None, label: str | None = None,
-    ) -> File:  # fmt: skip
-        label, name, _ = compat.staged_upload(label, None, filename, data or b"")
-        body = bytes(data or b"")
-        ref = objects.put(objects.S3Settings.from_env(), data=body)
-        f = compat.new_file(colonyname, label, name, len(body), objects.sha256_of(body), ref)
-        return self.add_file(f, prvkey)
-
-    def download_file(
-        self, colonyname: str, prvkey: str, dst: Any = None, label: str | None = None,
-        fileid: str | None = None, filename: str | None = None, latest: bool = True,
-        progress: objects.Progress | None = None,
-    ) -> str:  # fmt: skip
-        """Downloads the newest revision (or the one by id) into the directory
-        `dst`, checking its SHA256; returns its path."""
-        f = self.get_file(colonyname, prvkey, label, fileid, filename, latest)[0]
-        target = compat.download_target(dst, f.name)
-        s3 = objects.S3Settings.from_env()
-        return str(objects.get_file(s3, f.ref.s3object, f.checksum, target, progress))
-
-    def download_data(
-        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
-        filename: str | None = None, latest: bool = True,
-    ) -> bytes:  # fmt: skip
-        f = self.get_file(colonyname, prvkey, label, fileid, filename, latest)[0]
-        return objects.get_bytes(objects.S3Settings.from_env(), f.ref.s3object, f.checksum)
-
-    def delete_file(
-        self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
-        filename: str | None = None,
-    ) -> int:  # fmt: skip
-        """Removes the objects of the file's revisions, then its metadata."""
-        revisions = self.get_file(colonyname, prvkey, label, fileid, filename, latest=False)
-        s3 = objects.S3Settings.from_env()
-        for f in revisions:
-            objects.delete(s3, f.ref.s3object)
-        return self.remove_file(colonyname, prvkey, label, fileid, filename)
-
-    def create_snapshot(self, colonyname: str, label: str, name: str, prvkey: str) -> Snapshot:
-        request = pb.CreateSnapshotRequest(colonyname=colonyname, label=label, name=name)
-        return convert.from_pb(Snapshot, self.rpc.CreateSnapshot(request, prvkey))
-
-    def get_snapshots(self, colonyname: str, prvkey: str) -> list[Snapshot]:
-        reply = self.rpc.ListSnapshots(pb.ColonyNameRequest(colonyname=colonyname), prvkey)
-        return [convert.from_pb(Snapshot, s) for s in reply.snapshots]
-
-    def get_snapshot_by_name(self, colonyname: str, name: str, prvkey: str) -> Snapshot:
-        request = pb.SnapshotRequest(colonyname=colonyname, name=name)
-        return convert.from_pb(Snapshot, self.rpc.GetSnapshot(request, prvkey))
-
-    def get_snapshot_by_id(self, colonyname: str, snapshotid: str, prvkey: str) -> Snapshot:
-        request = pb.SnapshotRequest(colonyname=colonyname, snapshotid=snapshotid)
-        return convert.from_pb(Snapshot, self.rpc.GetSnapshot(request, prvkey))
-
-    def remove_snapshot(
-        self, colonyname: str, prvkey: str, snapshotid: str = "", name: str = ""
-    ) -> None:
-        request = pb.SnapshotRequest(colonyname=colonyname, snapshotid=snapshotid, name=name)
-        self.rpc.RemoveSnapshot(request, prvkey)
-
-    def remove_all_snapshots(self, colonyname: str, prvkey: str) -> int:
-        request = pb.ColonyNameRequest(colonyname=colonyname)
-        return self.rpc.RemoveAllSnapshots(request, prvkey).removed
-
     # ------------------------------------------------------------ logs --
 
     def add_log(self, processid: Any, logmsg: str, prvkey: str, attempt: int | None = None) -> None:
@@ -607,157 +491,6 @@ class Colonies(Endpoint):
         request = pb.FollowLogsRequest(processid=compat.pid_of(processid), after_seq=after_seq)
         for entry in self.rpc.FollowLogs(request, prvkey):
             yield convert.log_from_pb(entry)
-
-    # --------------------------------------------------------- locations --
-
-    def add_location(self, location: Any, prvkey: str) -> Location:
-        """Adds a location to a colony (the colony owner's key)."""
-        return convert.from_pb(Location, self.rpc.AddLocation(compat.location(location), prvkey))
-
-    def get_location(self, colony_name: str, name: str, prvkey: str) -> Location:
-        request = pb.LocationRequest(colonyname=colony_name, name=name)
-        return convert.from_pb(Location, self.rpc.GetLocation(request, prvkey))
-
-    def get_locations(self, colony_name: str, prvkey: str) -> list[Location]:
-        reply = self.rpc.ListLocations(pb.ColonyNameRequest(colonyname=colony_name), prvkey)
-        return [convert.from_pb(Location, loc) for loc in reply.locations]
-
-    def remove_location(self, colony_name: str, name: str, prvkey: str) -> None:
-        self.rpc.RemoveLocation(pb.LocationRequest(colonyname=colony_name, name=name), prvkey)
-
-    # -------------------------------------------------------- blueprints --
-
-    def add_blueprint_definition(self, definition: Any, prvkey: str) -> BlueprintDefinition:
-        """Defines a kind of blueprints (the colony owner's key)."""
-        request = compat.blueprint_definition(definition)
-        return convert.from_pb(
-            BlueprintDefinition, self.rpc.AddBlueprintDefinition(request, prvkey)
-        )
-
-    def get_blueprint_definition(
-        self, colony_name: str, name: str, prvkey: str
-    ) -> BlueprintDefinition:
-        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
-        return convert.from_pb(
-            BlueprintDefinition, self.rpc.GetBlueprintDefinition(request, prvkey)
-        )
-
-    def get_blueprint_definitions(self, colony_name: str, prvkey: str) -> list[BlueprintDefinition]:
-        request = pb.ColonyNameRequest(colonyname=colony_name)
-        reply = self.rpc.ListBlueprintDefinitions(request, prvkey)
-        return [convert.from_pb(BlueprintDefinition, d) for d in reply.definitions]
-
-    def remove_blueprint_definition(self, colony_name: str, name: str, prvkey: str) -> None:
-        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
-        self.rpc.RemoveBlueprintDefinition(request, prvkey)
-
-    def add_blueprint(self, blueprint: Any, prvkey: str) -> Blueprint:
-        """Adds a blueprint (a dict or a Blueprint); its kind must be defined."""
-        return convert.from_pb(
-            Blueprint, self.rpc.AddBlueprint(compat.blueprint(blueprint), prvkey)
-        )
-
-    def get_blueprint(self, colony_name: str, name: str, prvkey: str) -> Blueprint:
-        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
-        return convert.from_pb(Blueprint, self.rpc.GetBlueprint(request, prvkey))
-
-    def get_blueprints(
-        self, colony_name: str, prvkey: str, kind: str | None = None, location: str | None = None
-    ) -> list[Blueprint]:
-        request = pb.ListBlueprintsRequest(
-            colonyname=colony_name, kind=kind or "", locationname=location or ""
-        )
-        reply = self.rpc.ListBlueprints(request, prvkey)
-        return [convert.from_pb(Blueprint, b) for b in reply.blueprints]
-
-    def update_blueprint(
-        self, blueprint: Any, prvkey: str, force_generation: bool = False
-    ) -> Blueprint:
-        """Replaces the spec (a new generation, reconciled, when it changed)."""
-        request = pb.UpdateBlueprintRequest(
-            blueprint=compat.blueprint(blueprint), force_generation=force_generation
-        )
-        return convert.from_pb(Blueprint, self.rpc.UpdateBlueprint(request, prvkey))
-
-    def remove_blueprint(self, colony_name: str, name: str, prvkey: str) -> None:
-        request = pb.BlueprintNameRequest(colonyname=colony_name, name=name)
-        self.rpc.RemoveBlueprint(request, prvkey)
-
-    def update_blueprint_status(
-        self, colony_name: str, name: str, status: Any, prvkey: str
-    ) -> Blueprint:
-        """Replaces the status only (what a reconciler found)."""
-        request = compat.blueprint_status(colony_name, name, status)
-        return convert.from_pb(Blueprint, self.rpc.UpdateBlueprintStatus(request, prvkey))
-
-    def reconcile_blueprint(
-        self, colony_name: str, name: str, prvkey: str, force: bool = False
-    ) -> Process:
-        """Submits a reconciliation process for the blueprint now; returns it."""
-        request = pb.ReconcileBlueprintRequest(colonyname=colony_name, name=name, force=force)
-        return convert.process_from_pb(self.rpc.ReconcileBlueprint(request, prvkey))
-
-    def get_blueprint_history(
-        self, blueprint_id: str, prvkey: str, limit: int | None = None
-    ) -> list[BlueprintHistory]:
-        """The latest changes, newest first."""
-        request = pb.BlueprintHistoryRequest(blueprintid=blueprint_id, limit=limit or 0)
-        reply = self.rpc.GetBlueprintHistory(request, prvkey)
-        return [convert.from_pb(BlueprintHistory, h) for h in reply.history]
-
-    # ------------------------------------------------------------ channels --
-
-    def channel_append(
-        self, processid: Any, channel_name: str, sequence: int, payload: bytes | str,
-        prvkey: str, in_reply_to: int = 0, payload_type: str = "",
-    ) -> ChannelEntry:  # fmt: skip
-        """Appends to a channel of the process (text is sent as UTF-8); `sequence`
-        is the sender's own number, never used twice; `payload_type` is "data"
-        (the default), "end" or "error". Returns the entry with its index."""
-        request = compat.channel_append(
-            processid, channel_name, sequence, payload, in_reply_to, payload_type
-        )
-        return convert.channel_entry_from_pb(self.rpc.ChannelAppend(request, prvkey))
-
-    def channel_read(
-        self, processid: Any, channel_name: str, after_seq: int, limit: int, prvkey: str
-    ) -> list[ChannelEntry]:
-        """Up to `limit` entries (0: all) after the first `after_seq` entries."""
-        request = compat.channel_read(processid, channel_name, after_seq, limit)
-        return replies.channel_entries(self.rpc.ChannelRead(request, prvkey))
-
-    def follow_channel(
-        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
-        timeout: float = 0.0,
-    ) -> Iterator[ChannelEntry]:  # fmt: skip
-        """Yields the entries after the first `after_seq`, then each new one as it
-        is appended, until the process ends or `timeout` seconds (0: no limit)."""
-        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
-        deadline = timeout + 30 if timeout > 0 else None
-        for batch in self.rpc.SubscribeChannel(request, prvkey, timeout=deadline):
-            yield from replies.channel_entries(batch)
-
-    def subscribe_channel(
-        self, processid: Any, channel_name: str, prvkey: str, after_seq: int = 0,
-        timeout: float = 30, callback: Any = None,
-    ) -> list[ChannelEntry] | None:  # fmt: skip
-        """pycolonies' form: calls `callback(entries)` for each batch until it
-        returns False; without a callback, returns every entry received before
-        the timeout (or the end of the process)."""
-        request = compat.subscribe_channel(processid, channel_name, after_seq, timeout)
-        received: list[ChannelEntry] = []
-        deadline = timeout + 30 if timeout > 0 else None
-        stream = self.rpc.SubscribeChannel(request, prvkey, timeout=deadline)
-        try:
-            for batch in stream:
-                entries = replies.channel_entries(batch)
-                if callback is None:
-                    received += entries
-                elif callback(entries) is False:
-                    break
-        finally:
-            stream.close()  # type: ignore[attr-defined]  # a generator: ends the call
-        return received if callback is None else None
 
     # ------------------------------------------------------------ streaming --
 

@@ -84,6 +84,7 @@ def clocked(clock: ManualClock) -> Iterator[ThreadedServer]:
         cron_interval_s=3600,
         generator_interval_s=3600,
         retention_interval_s=3600,
+        ready_interval_s=3600,
     ) as srv:
         yield srv
 

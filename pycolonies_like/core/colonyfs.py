@@ -8,8 +8,10 @@ syncing a label into a directory never writes outside it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from pycolonies_like.core.errors import InvalidArgument
-from pycolonies_like.core.models import File
+from pycolonies_like.core.subscriptable import Subscriptable
 
 MAX_LABEL = 1024
 MAX_FILE_NAME = 255
@@ -18,6 +20,78 @@ MAX_LISTED = 10_000  # files or labels in one reply
 MAX_REVISIONS = 1_000
 MAX_SNAPSHOT_FILES = 100_000
 CHECKSUM_ALGORITHMS = ("SHA256",)
+
+
+# -------------------------------------------------------------- ColonyFS --
+
+
+@dataclass(frozen=True)
+class S3Object(Subscriptable):
+    """Where a file's bytes are: an object in an S3-compatible store. The
+    server keeps no credentials: accesskey and secretkey stay empty."""
+
+    server: str = ""
+    port: int = 0
+    tls: bool = False
+    accesskey: str = ""
+    secretkey: str = ""
+    region: str = ""
+    encryptionkey: str = ""
+    encryptionalg: str = ""
+    object: str = ""
+    bucket: str = ""
+
+
+@dataclass(frozen=True)
+class FileRef(Subscriptable):
+    protocol: str = "s3"
+    s3object: S3Object = field(default_factory=S3Object)
+
+
+@dataclass(frozen=True)
+class File(Subscriptable):
+    """One revision of a file: its metadata (the bytes are in object storage).
+    Revisions of a name under a label are ordered by `sequencenr`."""
+
+    fileid: str
+    colonyname: str
+    label: str
+    name: str
+    size: int = 0
+    sequencenr: int = 0
+    checksum: str = ""
+    checksumalg: str = "SHA256"
+    ref: FileRef = field(default_factory=FileRef)
+    added: int = 0
+
+
+@dataclass(frozen=True)
+class FileData(Subscriptable):
+    """The newest revision of a file, as listed under a label."""
+
+    name: str
+    checksum: str = ""
+    size: int = 0
+    s3filename: str = ""
+
+
+@dataclass(frozen=True)
+class FileLabel(Subscriptable):
+    name: str
+    files: int = 0
+
+
+@dataclass(frozen=True)
+class Snapshot(Subscriptable):
+    """The newest revision of every file under a label (and its sub-labels),
+    at the time it was taken."""
+
+    snapshotid: str
+    colonyname: str
+    label: str
+    name: str
+    fileids: tuple[str, ...] = ()
+    added: int = 0
 
 
 def _printable(text: str, what: str) -> None:

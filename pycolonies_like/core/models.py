@@ -11,12 +11,54 @@ pycolonies; objects the server returns are frozen.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, ClassVar, TypeVar
+from typing import Any
 
-from pycolonies_like.core import codec
+# Objects of their own modules, importable from here too.
+from pycolonies_like.core.blueprints import (
+    Blueprint as Blueprint,
+)
+from pycolonies_like.core.blueprints import (
+    BlueprintDefinition as BlueprintDefinition,
+)
+from pycolonies_like.core.blueprints import (
+    BlueprintDefinitionSpec as BlueprintDefinitionSpec,
+)
+from pycolonies_like.core.blueprints import (
+    BlueprintHandler as BlueprintHandler,
+)
+from pycolonies_like.core.blueprints import (
+    BlueprintHistory as BlueprintHistory,
+)
+from pycolonies_like.core.blueprints import (
+    BlueprintMetadata as BlueprintMetadata,
+)
+from pycolonies_like.core.blueprints import (
+    BlueprintNames as BlueprintNames,
+)
+from pycolonies_like.core.blueprints import (
+    Location as Location,
+)
+from pycolonies_like.core.colonyfs import (
+    File as File,
+)
+from pycolonies_like.core.colonyfs import (
+    FileData as FileData,
+)
+from pycolonies_like.core.colonyfs import (
+    FileLabel as FileLabel,
+)
+from pycolonies_like.core.colonyfs import (
+    FileRef as FileRef,
+)
+from pycolonies_like.core.colonyfs import (
+    S3Object as S3Object,
+)
+from pycolonies_like.core.colonyfs import (
+    Snapshot as Snapshot,
+)
+from pycolonies_like.core.subscriptable import Subscriptable as Subscriptable
 
 
 class ProcessState(IntEnum):
@@ -45,58 +87,6 @@ class AttributeType(IntEnum):
     OUT = 1
     ERR = 2
     ENV = 3
-
-
-T = TypeVar("T", bound="Subscriptable")
-
-
-class Subscriptable:
-    """Lets an object be read like the dicts pycolonies returns: `obj["name"]`.
-
-    The dict form (`to_dict` / `from_dict`) comes from the fields themselves
-    (core/codec.py): a field's key is its name unless `metadata={"key": ...}`
-    says otherwise; `derived_keys` are properties sent beside the fields.
-    """
-
-    __slots__ = ()
-    derived_keys: ClassVar[tuple[str, ...]] = ()
-
-    def __getitem__(self, key: str) -> Any:
-        name = codec.attributes_by_key(type(self)).get(key)
-        if name is None:
-            raise KeyError(key)
-        return getattr(self, name)
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key in codec.attributes_by_key(type(self))
-
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    def keys(self) -> Iterator[str]:
-        return iter(codec.attributes_by_key(type(self)))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A plain JSON-ready dict, with ColonyOS' key names."""
-        return codec.to_dict(self)
-
-    @classmethod
-    def from_dict(cls: type[T], data: Mapping[str, Any], *, strict: bool = False) -> T:
-        """Builds the object from its dict form (ColonyOS-style JSON).
-
-        Lenient by default, as the wire is: unknown keys are ignored and null
-        means "not set". `strict=True` (files written by hand) also refuses
-        unknown keys and wrong JSON types. Either way a value that cannot fit
-        raises InvalidArgument naming the field, e.g. `conditions: expected an
-        object, got a string`."""
-        return codec.from_dict(cls, data, strict=strict)
-
-    # pycolonies models are pydantic; code calling model_dump() keeps working.
-    def model_dump(self, **_: Any) -> dict[str, Any]:
-        return self.to_dict()
 
 
 # ------------------------------------------------------------------ specs --
@@ -481,78 +471,6 @@ class Generator(Subscriptable):
     initiatorname: str = ""
 
 
-# -------------------------------------------------------------- ColonyFS --
-
-
-@dataclass(frozen=True)
-class S3Object(Subscriptable):
-    """Where a file's bytes are: an object in an S3-compatible store. The
-    server keeps no credentials: accesskey and secretkey stay empty."""
-
-    server: str = ""
-    port: int = 0
-    tls: bool = False
-    accesskey: str = ""
-    secretkey: str = ""
-    region: str = ""
-    encryptionkey: str = ""
-    encryptionalg: str = ""
-    object: str = ""
-    bucket: str = ""
-
-
-@dataclass(frozen=True)
-class FileRef(Subscriptable):
-    protocol: str = "s3"
-    s3object: S3Object = field(default_factory=S3Object)
-
-
-@dataclass(frozen=True)
-class File(Subscriptable):
-    """One revision of a file: its metadata (the bytes are in object storage).
-    Revisions of a name under a label are ordered by `sequencenr`."""
-
-    fileid: str
-    colonyname: str
-    label: str
-    name: str
-    size: int = 0
-    sequencenr: int = 0
-    checksum: str = ""
-    checksumalg: str = "SHA256"
-    ref: FileRef = field(default_factory=FileRef)
-    added: int = 0
-
-
-@dataclass(frozen=True)
-class FileData(Subscriptable):
-    """The newest revision of a file, as listed under a label."""
-
-    name: str
-    checksum: str = ""
-    size: int = 0
-    s3filename: str = ""
-
-
-@dataclass(frozen=True)
-class FileLabel(Subscriptable):
-    name: str
-    files: int = 0
-
-
-@dataclass(frozen=True)
-class Snapshot(Subscriptable):
-    """The newest revision of every file under a label (and its sub-labels),
-    at the time it was taken."""
-
-    snapshotid: str
-    colonyname: str
-    label: str
-    name: str
-    fileids: tuple[str, ...] = ()
-    added: int = 0
-
-
 class EventKind(IntEnum):
     UNSPECIFIED = 0
     SUBMITTED = 1
@@ -582,126 +500,3 @@ class Event(Subscriptable):
     processgraph: ProcessGraph | None = None
     message: str = ""
     attempt: int = 0  # of the process, at the time of the event
-
-
-# ------------------------------------------------------------- locations --
-
-
-@dataclass(frozen=True)
-class Location(Subscriptable):
-    """A named place of a colony, where blueprints and executors may be."""
-
-    name: str
-    colonyname: str
-    locationid: str = ""
-    description: str = ""
-    long: float = 0.0
-    lat: float = 0.0
-
-
-# ------------------------------------------------------------ blueprints --
-# Declarative desired state (ColonyOS' blueprints): a definition names a kind,
-# the JSON schema of its specs and the executor type and function that
-# reconcile it; a blueprint of that kind holds a desired spec and the status
-# its reconciler reports. Keys are ColonyOS' (camelCase where it has them).
-
-
-@dataclass
-class BlueprintMetadata(Subscriptable):
-    name: str = ""
-    colonyname: str = ""
-    locationname: str = ""
-    labels: dict[str, str] = field(default_factory=dict)
-    annotations: dict[str, str] = field(default_factory=dict)
-    generation: int = 0  # bumped by each change of the spec
-    created: int = field(default=0, metadata={"key": "createdAt"})
-    updated: int = field(default=0, metadata={"key": "updatedAt"})
-    lastreconciliationprocess: str = field(
-        default="", metadata={"key": "lastReconciliationProcess"}
-    )
-    lastreconciliationtime: int = field(default=0, metadata={"key": "lastReconciliationTime"})
-
-    def __post_init__(self) -> None:
-        if self.labels is None:
-            self.labels = {}
-        if self.annotations is None:
-            self.annotations = {}
-
-
-@dataclass
-class BlueprintNames(Subscriptable):
-    kind: str = ""
-    listkind: str = field(default="", metadata={"key": "listKind"})
-    singular: str = ""
-    plural: str = ""
-    shortnames: list[str] = field(default_factory=list, metadata={"key": "shortNames"})
-
-    def __post_init__(self) -> None:
-        if self.shortnames is None:
-            self.shortnames = []
-
-
-@dataclass
-class BlueprintHandler(Subscriptable):
-    """Who reconciles blueprints of a kind: processes of `functionname` for
-    executors of `executortype`, on each change and every `reconcileinterval`
-    seconds (0: the server's default)."""
-
-    executortype: str = field(default="", metadata={"key": "executorType"})
-    functionname: str = field(default="", metadata={"key": "functionName"})
-    reconcileinterval: int = field(default=0, metadata={"key": "reconcileInterval"})
-
-
-@dataclass
-class BlueprintDefinitionSpec(Subscriptable):
-    group: str = ""
-    version: str = ""
-    names: BlueprintNames = field(default_factory=BlueprintNames)
-    scope: str = ""
-    schema: Any = None  # a JSON Schema that blueprints' specs must meet; None: any
-    handler: BlueprintHandler = field(default_factory=BlueprintHandler)
-
-
-@dataclass
-class BlueprintDefinition(Subscriptable):
-    kind: str = ""
-    metadata: BlueprintMetadata = field(default_factory=BlueprintMetadata)
-    spec: BlueprintDefinitionSpec = field(default_factory=BlueprintDefinitionSpec)
-    blueprintdefinitionid: str = ""
-
-    @property
-    def defines(self) -> str:
-        """The kind of the blueprints it defines."""
-        return self.spec.names.kind or self.kind
-
-
-@dataclass
-class Blueprint(Subscriptable):
-    kind: str = ""
-    metadata: BlueprintMetadata = field(default_factory=BlueprintMetadata)
-    spec: dict[str, Any] = field(default_factory=dict)
-    status: dict[str, Any] = field(default_factory=dict)
-    blueprintid: str = ""
-
-    def __post_init__(self) -> None:
-        if self.spec is None:
-            self.spec = {}
-        if self.status is None:
-            self.status = {}
-
-
-@dataclass(frozen=True)
-class BlueprintHistory(Subscriptable):
-    """A blueprint as it was after a change ("create", "update", "delete")."""
-
-    historyid: str
-    blueprintid: str
-    kind: str
-    namespace: str
-    name: str
-    generation: int
-    changetype: str
-    changedby: str
-    timestamp: int = 0
-    spec: dict[str, Any] = field(default_factory=dict)
-    status: dict[str, Any] = field(default_factory=dict)

@@ -9,7 +9,10 @@ kwargs `kind`, `blueprintName` and `force` when forced). A periodic
 reconciliation (kwargs `kind` only) runs as a cron per kind and location,
 created with the first blueprint there and removed with the last; its id is
 derived from its name, so several servers make one. Removing a blueprint
-submits a `cleanup` process to the handler.
+submits a `cleanup` process to the handler. The processes of a blueprint at a
+location (reconcile, cleanup, and the periodic one of its kind there) ask for
+that location in their conditions, so only executors registered there take
+them; those of a blueprint without a location go to any handler executor.
 """
 
 from __future__ import annotations
@@ -274,7 +277,8 @@ class BlueprintService:
             await self.store.remove_cron(schedule_id(colonyname, sched))
         if d is not None and d.spec.handler.executortype:
             kwargs = {"kind": b.kind, "blueprintName": b.metadata.name}
-            await self.processes.submit(caller, self._spec(d, CLEANUP, kwargs, "cleanup"))
+            spec = self._spec(d, CLEANUP, kwargs, "cleanup", b.metadata.locationname)
+            await self.processes.submit(caller, spec)
 
     async def reconcile(
         self, caller: str, colonyname: str, name: str, force: bool = False
@@ -304,12 +308,15 @@ class BlueprintService:
     # ----------------------------------------------------------- reconciling --
 
     @staticmethod
-    def _spec(d: BlueprintDefinition, funcname: str, kwargs: dict[str, Any], node: str) -> FuncSpec:
+    def _spec(
+        d: BlueprintDefinition, funcname: str, kwargs: dict[str, Any], node: str, locationname: str
+    ) -> FuncSpec:
+        """A process for the handler; one at a location goes only to executors there."""
         handler = d.spec.handler
         return FuncSpec(
             nodename=f"{handler.executortype}-{node}", funcname=funcname, kwargs=kwargs,
             conditions=Conditions(colonyname=d.metadata.colonyname,
-                                  executortype=handler.executortype),
+                                  executortype=handler.executortype, locationname=locationname),
         )  # fmt: skip
 
     async def _reconcile(
@@ -319,7 +326,9 @@ class BlueprintService:
         kwargs: dict[str, Any] = {"kind": b.kind, "blueprintName": b.metadata.name}
         if force:
             kwargs["force"] = True
-        process = await self.processes.submit(caller, self._spec(d, fn, kwargs, fn))
+        process = await self.processes.submit(
+            caller, self._spec(d, fn, kwargs, fn, b.metadata.locationname)
+        )
         now = self.clock.now_ns()
         await self.store.note_reconciliation(
             b.metadata.colonyname, b.metadata.name, process.processid, now
@@ -341,7 +350,8 @@ class BlueprintService:
         cron = Cron(
             cronid="", colonyname=colonyname, name=name,
             workflowspec=Workflow(colonyname=colonyname,
-                                  functionspecs=[self._spec(d, fn, {"kind": kind}, fn)]),
+                                  functionspecs=[self._spec(d, fn, {"kind": kind}, fn,
+                                                             locationname)]),
             interval=d.spec.handler.reconcileinterval or RECONCILE_INTERVAL_S,
             waitforprevprocessgraph=True,
         )  # fmt: skip

@@ -25,9 +25,10 @@ from pycolonies_like.core.fields import FieldType, fields_of
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.transport import colonyos_json as cj
 
+# Every model of the core: those of models.py and of the modules it re-exports from.
 MODELS = sorted(
-    (cls for _, cls in inspect.getmembers(m, inspect.isclass)
-     if dataclasses.is_dataclass(cls) and cls.__module__ == m.__name__),
+    {cls for _, cls in inspect.getmembers(m, inspect.isclass)
+     if dataclasses.is_dataclass(cls) and cls.__module__.startswith("pycolonies_like.core.")},
     key=lambda cls: cls.__name__,
 )  # fmt: skip
 

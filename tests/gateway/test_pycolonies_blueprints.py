@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pycolonies_like.crypto import id_of
+from pycolonies_like.crypto import generate_private_key, id_of
 from server.testing import ThreadedServer
 from tests.gateway.test_pycolonies import Colony
 
@@ -119,3 +119,21 @@ def test_refusals_are_colonyos_error_envelopes(py: Any, c: Colony) -> None:
     with pytest.raises(Error, match="'ghost' does not exist"):
         py.update_blueprint_status(c.name, "ghost", {}, c.key)
     assert [b["spec"] for b in py.get_blueprints(c.name, c.key)] == [{"power": False}]
+
+
+def test_a_located_blueprint_is_reconciled_by_executors_there(py: Any, c: Colony) -> None:
+    # The executor of `c` has no location; this one names one the colony has not defined.
+    there = generate_private_key()
+    py.add_executor({"executorid": id_of(there), "executortype": "py-type",
+                     "executorname": "there", "colonyname": c.name, "locationname": "lab-b"},
+                    c.colony_key)  # fmt: skip
+    py.approve_executor(c.name, "there", c.colony_key)
+    assert py.get_executor(c.name, "there", c.key)["locationname"] == "lab-b"
+    py.add_blueprint_definition(definition(c, "Lamp"), c.colony_key)
+    located = blueprint(c, "Lamp")
+    located["metadata"]["locationname"] = "lab-b"
+    py.add_blueprint(located, c.key)
+    with pytest.raises(Error):
+        py.assign(c.name, 0.5, c.key)
+    process = py.assign(c.name, 5, there)
+    assert process.spec.kwargs == {"kind": "Lamp", "blueprintName": "lamp"}

@@ -4,15 +4,23 @@ periodic reconciliation running through the cron loop."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
 
-from pycolonies_like import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from pycolonies_like import (
+    FailedPrecondition,
+    InvalidArgument,
+    NoProcessAvailable,
+    NotFound,
+    PermissionDenied,
+)
 from pycolonies_like.client import AsyncColonies, Colonies
 from pycolonies_like.core.clock import ManualClock
 from pycolonies_like.core.models import Blueprint, BlueprintDefinition, Location, ProcessState
+from pycolonies_like.crypto import generate_private_key, id_of
 from server.testing import ColonyKeys, ThreadedServer, bootstrap
-from tests.conftest import unique
+from tests.conftest import need_pg, unique
 
 
 def definition(keys: ColonyKeys, interval: int = 0) -> dict[str, object]:
@@ -110,3 +118,86 @@ def test_periodic_reconciliation_runs_through_the_cron_loop(
     client.remove_blueprint(keys.colonyname, "hi", keys.user_key)
     client.remove_blueprint(keys.colonyname, "other", keys.user_key)
     assert client.get_crons(keys.colonyname, 10, keys.user_key) == []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def clocked_on_each_store(
+    request: pytest.FixtureRequest, clock: ManualClock
+) -> Iterator[ThreadedServer]:
+    """A server on each store whose time only moves when the test says so."""
+    slow = {"sweep_interval_s": 3600, "cron_interval_s": 3600, "generator_interval_s": 3600,
+            "retention_interval_s": 3600}  # fmt: skip
+    if request.param == "sqlite":
+        with ThreadedServer(clock=clock, signature_window_s=10**9, **slow) as srv:
+            yield srv
+        return
+    from tests.pg import database
+
+    with (
+        database(need_pg()) as url,
+        ThreadedServer(db_url=url, clock=clock, signature_window_s=10**9, **slow) as srv,
+    ):
+        yield srv
+
+
+def located_executor(client: Colonies, keys: ColonyKeys, name: str, location: str) -> str:
+    """Registers and approves a handler executor at `location`; returns its key."""
+    key = generate_private_key()
+    client.add_executor(
+        {"executorid": id_of(key), "executortype": keys.executortype, "executorname": name,
+         "colonyname": keys.colonyname, "locationname": location},
+        keys.colony_key,
+    )  # fmt: skip
+    client.approve_executor(keys.colonyname, name, keys.colony_key)
+    return key
+
+
+def test_processes_of_a_located_blueprint_go_only_to_executors_there(
+    clocked_on_each_store: ThreadedServer, clock: ManualClock
+) -> None:
+    clocked = clocked_on_each_store
+    client = clocked.client()
+    keys = bootstrap(client, clocked.server_key, colonyname=unique(), executors=0)
+    client.add_location(Location("lab-a", keys.colonyname), keys.colony_key)
+    at_a = located_executor(client, keys, "at-a", "lab-a")
+    # Like ColonyOS, an executor may name a location the colony has not defined
+    # (yet); the first blueprint there defines it.
+    at_b = located_executor(client, keys, "at-b", "lab-b")
+    assert client.get_executor(keys.colonyname, "at-b", keys.colony_key).locationname == "lab-b"
+    assert [loc.name for loc in client.get_locations(keys.colonyname, keys.user_key)] == ["lab-a"]
+    client.add_blueprint_definition(definition(keys, interval=10), keys.colony_key)
+    located = {
+        "kind": "Greeting",
+        "spec": {"text": "hello"},
+        "metadata": {"name": "hi", "colonyname": keys.colonyname, "locationname": "lab-b"},
+    }
+    client.add_blueprint(located, keys.user_key)
+    assert "lab-b" in [loc.name for loc in client.get_locations(keys.colonyname, keys.user_key)]
+    [cron] = client.get_crons(keys.colonyname, 10, keys.user_key)
+    assert cron.name == "reconcile-Greeting-lab-b"
+    with pytest.raises(NoProcessAvailable):
+        client.assign(keys.colonyname, 0.5, at_a)
+    reconcile = client.assign(keys.colonyname, 5, at_b)
+    assert reconcile.spec.kwargs == {"kind": "Greeting", "blueprintName": "hi"}
+    assert reconcile.spec.conditions.locationname == "lab-b"
+    # The periodic reconciliation of the kind at lab-b, and a forced one.
+    clock.advance(11)
+    assert clocked.call(clocked.services.schedules.run_due_crons()) == 1
+    client.reconcile_blueprint(keys.colonyname, "hi", keys.user_key, force=True)
+    with pytest.raises(NoProcessAvailable):
+        client.assign(keys.colonyname, 0.5, at_a)
+    taken = [client.assign(keys.colonyname, 5, at_b) for _ in range(2)]
+    assert sorted(str(p.spec.kwargs) for p in taken) == sorted([
+        str({"kind": "Greeting"}), str({"kind": "Greeting", "blueprintName": "hi", "force": True}),
+    ])  # fmt: skip
+    # Its cleanup goes to lab-b too.
+    client.remove_blueprint(keys.colonyname, "hi", keys.user_key)
+    with pytest.raises(NoProcessAvailable):
+        client.assign(keys.colonyname, 0.5, at_a)
+    cleanup = client.assign(keys.colonyname, 5, at_b)
+    assert cleanup.spec.funcname == "cleanup" and cleanup.spec.conditions.locationname == "lab-b"
+    # A blueprint without a location goes to any handler executor, wherever it is.
+    client.add_blueprint(greeting(keys, name="anywhere"), keys.user_key)
+    anywhere = client.assign(keys.colonyname, 5, at_a)
+    assert anywhere.spec.kwargs == {"kind": "Greeting", "blueprintName": "anywhere"}
+    assert anywhere.spec.conditions.locationname == ""
