@@ -139,7 +139,8 @@ def executor() -> None:
 def _show_executors(s: Settings, executors: list[Executor], colony: Colony | None) -> None:
     emit(s, executors, lambda: table(
         "Executors", ("name", "type", "state", "id", "last heard from", "assignment"),
-        [(e.executorname, e.executortype, ExecutorState(e.state).name.lower(),
+        [(e.executorname, e.executortype,
+          ExecutorState(e.state).name.lower() + (", silent" if e.silent else ""),
           short(s, e.executorid), when(e.lastheardfromtime),
           assignment(colony, e.executortype) if colony else "-") for e in executors],
     ))  # fmt: skip

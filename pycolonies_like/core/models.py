@@ -276,6 +276,10 @@ class Executor(Subscriptable):
     lastheardfromtime: int = 0
     locationname: str = ""
     capabilities: Capabilities = field(default_factory=Capabilities)
+    # Worked out by the server when it is read (never stored): heard from once,
+    # then nothing (no poll, session renewal or heartbeat) for twice the lease
+    # timeout. It stays approved; its running work follows its leases.
+    silent: bool = False
 
 
 @dataclass(frozen=True)
@@ -318,7 +322,8 @@ class Attribute(Subscriptable):
 @dataclass(frozen=True)
 class AttemptRecord(Subscriptable):
     """One past attempt of a process: who ran it, when, and how it ended
-    (`outcome`: failed, maxexectime, lease, released, cancelled, rerun)."""
+    (`outcome`: failed, maxexectime, lease (its executor went silent),
+    unconfirmed (never confirmed by its executor), released, cancelled, rerun)."""
 
     attempt: int
     executorname: str = ""

@@ -322,6 +322,12 @@ class LeasePolicy:
         """When a kept assignment whose executor stays silent goes back."""
         return now_ns + int(self.lease_timeout_s * NS_PER_SECOND)
 
+    def silent(self, lastheardfromtime: int, now_ns: int) -> bool:
+        """An executor heard from once, then not for twice the lease timeout
+        (never heard from: not silent, it may not have started yet)."""
+        limit = int(2 * self.lease_timeout_s * NS_PER_SECOND)
+        return lastheardfromtime > 0 and now_ns - lastheardfromtime > limit
+
     @property
     def renew_interval_s(self) -> float:
         """How often a live session renews its leases: well within both timeouts."""
@@ -349,6 +355,25 @@ def executor_not_approved(executorname: str, colonyname: str) -> PermissionDenie
 def retries_left(retries: int, maxretries: int) -> bool:
     """After an exec timeout: requeue (True) or fail for good (False)."""
     return maxretries == -1 or retries < maxretries
+
+
+def lease_retries_left(spec: FuncSpec, retries: int) -> bool:
+    """After the executor running a process went silent past its lease:
+    requeue (True) or fail for good. It counts like an exec timeout: against
+    the retry policy's `maxretries` when the spec has one, else against the
+    spec's `maxretries` (-1: for ever; 0: never requeued)."""
+    policy = spec.retrypolicy
+    return retries_left(retries, policy.maxretries if policy else spec.maxretries)
+
+
+def went_silent_error(times: int, executorname: str, lease_timeout_s: float) -> str:
+    """The error of a process failed because its executors kept going silent."""
+    plural = "time" if times == 1 else "times"
+    return (
+        f"the executor running it went silent {times} {plural} (last: {executorname}; "
+        f"no session or heartbeat for the {lease_timeout_s:g} s lease timeout) "
+        "and it has no retries left"
+    )
 
 
 def check_can_finish(state: ProcessState, action: str) -> None:

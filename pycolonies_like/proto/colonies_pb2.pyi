@@ -127,7 +127,7 @@ class Capabilities(_message.Message):
     def __init__(self, hardware: _Optional[_Iterable[_Union[Hardware, _Mapping]]] = ..., software: _Optional[_Iterable[_Union[Software, _Mapping]]] = ...) -> None: ...
 
 class Executor(_message.Message):
-    __slots__ = ("executorid", "executortype", "executorname", "colonyname", "state", "commissiontime", "lastheardfromtime", "locationname", "capabilities")
+    __slots__ = ("executorid", "executortype", "executorname", "colonyname", "state", "commissiontime", "lastheardfromtime", "locationname", "capabilities", "silent")
     EXECUTORID_FIELD_NUMBER: _ClassVar[int]
     EXECUTORTYPE_FIELD_NUMBER: _ClassVar[int]
     EXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
@@ -137,6 +137,7 @@ class Executor(_message.Message):
     LASTHEARDFROMTIME_FIELD_NUMBER: _ClassVar[int]
     LOCATIONNAME_FIELD_NUMBER: _ClassVar[int]
     CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
+    SILENT_FIELD_NUMBER: _ClassVar[int]
     executorid: str
     executortype: str
     executorname: str
@@ -146,7 +147,8 @@ class Executor(_message.Message):
     lastheardfromtime: int
     locationname: str
     capabilities: Capabilities
-    def __init__(self, executorid: _Optional[str] = ..., executortype: _Optional[str] = ..., executorname: _Optional[str] = ..., colonyname: _Optional[str] = ..., state: _Optional[_Union[ExecutorState, str]] = ..., commissiontime: _Optional[int] = ..., lastheardfromtime: _Optional[int] = ..., locationname: _Optional[str] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ...) -> None: ...
+    silent: bool
+    def __init__(self, executorid: _Optional[str] = ..., executortype: _Optional[str] = ..., executorname: _Optional[str] = ..., colonyname: _Optional[str] = ..., state: _Optional[_Union[ExecutorState, str]] = ..., commissiontime: _Optional[int] = ..., lastheardfromtime: _Optional[int] = ..., locationname: _Optional[str] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ..., silent: _Optional[bool] = ...) -> None: ...
 
 class Function(_message.Message):
     __slots__ = ("functionid", "executorname", "executortype", "colonyname", "funcname", "description", "counter", "minwaittime", "maxwaittime", "minexectime", "maxexectime", "avgwaittime", "avgexectime")

@@ -16,7 +16,7 @@ from pycolonies_like.core.models import (
     User,
 )
 from pycolonies_like.core.requirements import capacities_of
-from pycolonies_like.core.rules import MAX_NAME_LENGTH, check_id, check_name
+from pycolonies_like.core.rules import MAX_NAME_LENGTH, LeasePolicy, check_id, check_name
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id, short
 from server.store.base import Store
@@ -24,12 +24,20 @@ from server.store.base import Store
 
 class ColonyService:
     def __init__(
-        self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock
-    ) -> None:
+        self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock,
+        leases: LeasePolicy | None = None,
+    ) -> None:  # fmt: skip
         self.store = store
         self.guard = guard
         self.emitter = emitter
         self.clock = clock
+        self.leases = leases or LeasePolicy()
+
+    def _seen(self, executor: Executor) -> Executor:
+        """The executor as read, marked silent when it has not been heard from
+        for twice the lease timeout (worked out here: nothing is written)."""
+        silent = self.leases.silent(executor.lastheardfromtime, self.clock.now_ns())
+        return dataclasses.replace(executor, silent=silent) if silent else executor
 
     # -------------------------------------------------------- colonies --
 
@@ -163,11 +171,11 @@ class ColonyService:
         executor = await self.store.get_executor(colonyname, executorname)
         if executor is None:
             raise NotFound(f"executor {executorname!r} does not exist in colony {colonyname!r}")
-        return executor
+        return self._seen(executor)
 
     async def list_executors(self, caller: str, colonyname: str) -> list[Executor]:
         await self.guard.reader(caller, colonyname, pending_ok=True)
-        return await self.store.list_executors(colonyname)
+        return [self._seen(e) for e in await self.store.list_executors(colonyname)]
 
     # ----------------------------------------------------------- users --
 

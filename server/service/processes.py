@@ -31,6 +31,7 @@ from pycolonies_like.core.rules import (
     check_not_before,
     check_timeout,
     error_kind,
+    lease_retries_left,
     not_before,
     priority_time,
     retries_left,
@@ -38,6 +39,7 @@ from pycolonies_like.core.rules import (
     retry_delay_s,
     validate_funcspec,
     wait_deadline,
+    went_silent_error,
 )
 from server.service import lookup
 from server.service.emitter import EventEmitter
@@ -436,15 +438,8 @@ class ProcessService:
                 if result is not None:
                     changed += 1
                     self.emitter.finished(result)
-        for p in await self.store.expired_leases(now, limit):
-            requeued = await self.store.requeue_process(
-                p.processid, p.attempt, now, count_retry=False, outcome="lease"
-            )
-            if requeued is not None:
-                changed += 1
-                self.emitter.requeued(
-                    [requeued], f"executor {p.assignedexecutorname} did not keep its lease"
-                )
+        for p, lease in await self.store.expired_leases(now, limit):
+            changed += await self._lease_expired(p, lease, now)
         for p in await self.store.expired_waiting(now, limit):
             result = await self.store.fail_waiting(
                 p.processid, now, "Maximum waiting time limit exceeded"
@@ -463,6 +458,47 @@ class ProcessService:
         self.emitter.released(released)
         changed += len(released)
         return changed
+
+    async def _lease_expired(self, p: Process, lease: Lease, now: int) -> int:
+        """An assignment past its lease goes back to the queue. One never
+        confirmed (its reply was lost) costs no retry; one whose executor went
+        silent counts like an exec timeout, so a process that brings down every
+        executor taking it fails once its retries are spent."""
+        if lease == Lease.ASSIGNED:
+            requeued = await self.store.requeue_process(
+                p.processid, p.attempt, now, count_retry=False, outcome="unconfirmed"
+            )
+            if requeued is None:
+                return 0
+            self.emitter.requeued(
+                [requeued], f"executor {p.assignedexecutorname} did not confirm its assignment"
+            )
+            return 1
+        if not lease_retries_left(p.spec, p.retries):
+            times = 1 + sum(1 for h in p.history if h.outcome == "lease")
+            error = went_silent_error(times, p.assignedexecutorname, self.leases.lease_timeout_s)
+            result = await self.store.finish_process(
+                p.processid, p.attempt, ProcessState.FAILED, now, errors=[error]
+            )
+            if result is None:
+                return 0
+            self.emitter.finished(result)
+            return 1
+        policy = p.spec.retrypolicy
+        delay = retry_delay_s(policy, p.retries + 1, random.uniform(-1.0, 1.0)) if policy else 0.0
+        requeued = await self.store.requeue_process(
+            p.processid, p.attempt, now, count_retry=True, outcome="lease",
+            errors=[f"the executor {p.assignedexecutorname} went silent"],
+            notbefore=not_before(now, delay),
+        )  # fmt: skip
+        if requeued is None:
+            return 0
+        self.emitter.requeued(
+            [requeued],
+            f"executor {p.assignedexecutorname} went silent; retry {requeued.retries}",
+            ready=not requeued.notbefore,
+        )
+        return 1
 
     # ------------------------------------------------------------ read --
 

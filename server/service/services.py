@@ -103,7 +103,7 @@ def build_services(
         store=store,
         clock=clock,
         emitter=emitter,
-        colonies=ColonyService(store, guard, emitter, clock),
+        colonies=ColonyService(store, guard, emitter, clock, processes.leases),
         processes=processes,
         logs=LogService(store, guard, emitter, clock),
         workflows=workflows,

@@ -177,7 +177,10 @@ class Queue(graphs.Graphs):
     def _heard_from(self, executor: Executor, now_ns: int) -> bool:
         """True when the executor's "last heard from" time is due to be written
         (at most once a second: claims are frequent, the time is coarse)."""
-        key = (executor.colonyname, executor.executorname)
+        return self._due(executor.colonyname, executor.executorname, now_ns)
+
+    def _due(self, colonyname: str, executorname: str, now_ns: int) -> bool:
+        key = (colonyname, executorname)
         if now_ns - self._heard.get(key, 0) < NS_PER_SECOND:
             return False
         self._heard[key] = now_ns
@@ -358,7 +361,18 @@ class Queue(graphs.Graphs):
                 f"RETURNING {P}",
                 {"now": now_ns, "processid": processid, "attempt": attempt, "lease": lease_ns},
             )
-            return await procs.load(tx, row) if row else None
+            if row is None:
+                return None
+            process = await procs.load(tx, row)
+            # A heartbeat is news from its executor.
+            name = process.assignedexecutorname
+            if self._due(process.colonyname, name, now_ns):
+                await tx.execute(
+                    "UPDATE executors SET lastheardfromtime = ? WHERE colonyname = ? "
+                    "AND executorname = ? AND executorid = ?",
+                    (now_ns, process.colonyname, name, process.assignedexecutorid),
+                )
+            return process
 
     async def acknowledge(
         self, executorid: str, assignments: Sequence[tuple[str, int]], lease: Lease,
@@ -397,14 +411,14 @@ class Queue(graphs.Graphs):
                 params,
             )
 
-    async def expired_leases(self, now_ns: int, limit: int) -> list[Process]:
+    async def expired_leases(self, now_ns: int, limit: int) -> list[tuple[Process, Lease]]:
         async with self._read() as tx:
             found = await tx.fetchall(
-                f"SELECT {P} FROM processes WHERE state = {RUNNING} AND leasedeadline > 0 "
-                "AND leasedeadline < ? ORDER BY leasedeadline LIMIT ?",
+                f"SELECT {P}, lease AS leasekind FROM processes WHERE state = {RUNNING} "
+                "AND leasedeadline > 0 AND leasedeadline < ? ORDER BY leasedeadline LIMIT ?",
                 (now_ns, limit),
             )
-        return [rows.process_from_row(r) for r in found]
+        return [(rows.process_from_row(r), Lease(r["leasekind"])) for r in found]
 
     async def expired_running(self, now_ns: int, limit: int) -> list[Process]:
         async with self._read() as tx:

@@ -203,7 +203,7 @@ def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
 
 # The colonies table; a colony's pauses are rows of their own (pauses).
 COLONY = ("colonyid", "name", "retention")
-EXECUTOR = _fields(Executor)
+EXECUTOR = tuple(c for c in _fields(Executor) if c != "silent")  # silent: worked out
 USER = _fields(User)
 FUNCTION = _fields(Function)
 ATTRIBUTE = _fields(Attribute)

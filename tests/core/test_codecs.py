@@ -121,6 +121,7 @@ COLONYOS_NOT_SENT = {
     (m.Colony, "paused"),
     (m.Colony, "pausedtypes"),
     (m.Colony, "retention"),
+    (m.Executor, "silent"),
 }
 
 BIG = 2**53 + 1  # not a float: a codec passing ints through floats changes it

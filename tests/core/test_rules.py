@@ -5,15 +5,17 @@ from __future__ import annotations
 import pytest
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument
-from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState
+from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState, RetryPolicy
 from pycolonies_like.core.rules import (
     NS_PER_DAY,
     NS_PER_SECOND,
+    LeasePolicy,
     check_can_finish,
     check_count,
     check_id,
     check_name,
     exec_deadline,
+    lease_retries_left,
     priority_time,
     retries_left,
     validate_funcspec,
@@ -95,6 +97,15 @@ def test_retries() -> None:
     assert retries_left(1000, -1)
 
 
+def test_a_silent_executor_counts_against_the_policy_or_maxretries() -> None:
+    plain = FuncSpec(funcname="f", maxretries=1)
+    assert lease_retries_left(plain, 0) and not lease_retries_left(plain, 1)
+    assert not lease_retries_left(FuncSpec(funcname="f"), 0)  # 0: never requeued
+    assert lease_retries_left(FuncSpec(funcname="f", maxretries=-1), 10**6)
+    policy = FuncSpec(funcname="f", maxretries=0, retrypolicy=RetryPolicy(maxretries=2))
+    assert lease_retries_left(policy, 1) and not lease_retries_left(policy, 2)
+
+
 def test_only_running_processes_can_finish() -> None:
     check_can_finish(ProcessState.RUNNING, "close it")
     with pytest.raises(FailedPrecondition, match="waiting"):
@@ -153,3 +164,10 @@ def test_poll_timeouts_are_finite_and_capped() -> None:
     for bad in (float("nan"), float("inf"), float("-inf"), True, "5"):
         with pytest.raises(InvalidArgument, match="timeout must be a finite number"):
             check_timeout(bad, 10)  # type: ignore[arg-type]
+
+
+def test_an_executor_is_silent_after_twice_the_lease_timeout() -> None:
+    policy, heard = LeasePolicy(lease_timeout_s=5), 100 * NS_PER_SECOND
+    assert not policy.silent(heard, heard + 10 * NS_PER_SECOND)
+    assert policy.silent(heard, heard + 10 * NS_PER_SECOND + 1)
+    assert not policy.silent(0, heard * 1000)  # never heard from: not marked

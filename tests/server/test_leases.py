@@ -55,7 +55,9 @@ def test_an_assignment_nobody_confirms_goes_back_to_the_queue(
     assert sweep(leased) == 0
     clock.advance(ACK_S / 2 + 0.1)
     assert sweep(leased) == 1
-    assert state_of(lclient, p.processid, lcolony.user_key) == ProcessState.WAITING
+    back = lclient.get_process(p.processid, lcolony.user_key)
+    assert back.state == ProcessState.WAITING and back.retries == 0  # a lost reply costs nothing
+    assert [h.outcome for h in back.history] == ["unconfirmed"]
     # The executor that lost the reply cannot close the attempt it never confirmed.
     with pytest.raises(StaleAttempt, match=r"attempt 1 .* is over; the process was put back"):
         lclient.close(p.processid, ["late"], key, attempt=1)
@@ -128,7 +130,7 @@ def test_heartbeats_keep_the_lease_and_silence_loses_it_whatever_maxexectime(
     leased: ThreadedServer, clock: ManualClock, lclient: Colonies, lcolony: ColonyKeys
 ) -> None:
     name, key = lcolony.colonyname, lcolony.executor_key
-    p = lclient.submit(spec(name, maxexectime=1000), lcolony.user_key)
+    p = lclient.submit(spec(name, maxexectime=1000, maxretries=1), lcolony.user_key)
     got = raw_assign(lclient, name, key)
     for _ in range(3):  # alive for three lease timeouts, heartbeating
         clock.advance(LEASE_S * 0.75)
@@ -138,7 +140,7 @@ def test_heartbeats_keep_the_lease_and_silence_loses_it_whatever_maxexectime(
     clock.advance(LEASE_S + 0.1)
     assert sweep(leased) == 1
     back = lclient.get_process(p.processid, lcolony.user_key)
-    assert back.state == ProcessState.WAITING and back.retries == 0
+    assert back.state == ProcessState.WAITING and back.retries == 1  # it counts
     # A late heartbeat or close of the lost attempt is stale, not forbidden.
     with pytest.raises(StaleAttempt):
         lclient.heartbeat(got.processid, key, attempt=got.attempt)
@@ -161,7 +163,7 @@ async def test_a_session_keeps_its_leases_and_loses_them_when_it_dies(
     leased: ThreadedServer, clock: ManualClock, lclient: Colonies, lcolony: ColonyKeys
 ) -> None:
     name, key = lcolony.colonyname, lcolony.executor_key
-    p = lclient.submit(spec(name, maxexectime=0), lcolony.user_key)
+    p = lclient.submit(spec(name, maxexectime=0, maxretries=1), lcolony.user_key)
     client = AsyncColonies("127.0.0.1", leased.port)
     try:
         session = client.session(name, key, capacity=1)
