@@ -357,13 +357,22 @@ def retries_left(retries: int, maxretries: int) -> bool:
     return maxretries == -1 or retries < maxretries
 
 
+# How many times a process whose spec sets no retries (maxretries 0, no
+# policy) goes back to the queue when the executor running it goes silent: a
+# crashed machine is not the process' failure, but a process that brings down
+# every executor taking it must end.
+SILENT_RETRIES = 3
+
+
 def lease_retries_left(spec: FuncSpec, retries: int) -> bool:
     """After the executor running a process went silent past its lease:
     requeue (True) or fail for good. It counts like an exec timeout: against
     the retry policy's `maxretries` when the spec has one, else against the
-    spec's `maxretries` (-1: for ever; 0: never requeued)."""
+    spec's `maxretries` (-1: for ever), or SILENT_RETRIES when that is 0."""
     policy = spec.retrypolicy
-    return retries_left(retries, policy.maxretries if policy else spec.maxretries)
+    if policy is not None:
+        return retries_left(retries, policy.maxretries)
+    return retries_left(retries, spec.maxretries or SILENT_RETRIES)
 
 
 def went_silent_error(times: int, executorname: str, lease_timeout_s: float) -> str:

@@ -9,6 +9,7 @@ from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState, Retr
 from pycolonies_like.core.rules import (
     NS_PER_DAY,
     NS_PER_SECOND,
+    SILENT_RETRIES,
     LeasePolicy,
     check_can_finish,
     check_count,
@@ -100,7 +101,9 @@ def test_retries() -> None:
 def test_a_silent_executor_counts_against_the_policy_or_maxretries() -> None:
     plain = FuncSpec(funcname="f", maxretries=1)
     assert lease_retries_left(plain, 0) and not lease_retries_left(plain, 1)
-    assert not lease_retries_left(FuncSpec(funcname="f"), 0)  # 0: never requeued
+    unset = FuncSpec(funcname="f")  # maxretries 0: a few silences, not for ever
+    assert lease_retries_left(unset, SILENT_RETRIES - 1)
+    assert not lease_retries_left(unset, SILENT_RETRIES)
     assert lease_retries_left(FuncSpec(funcname="f", maxretries=-1), 10**6)
     policy = FuncSpec(funcname="f", maxretries=0, retrypolicy=RetryPolicy(maxretries=2))
     assert lease_retries_left(policy, 1) and not lease_retries_left(policy, 2)

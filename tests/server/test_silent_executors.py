@@ -14,6 +14,7 @@ import pytest
 from pycolonies_like import Colonies, ExecutorState, ProcessState, StaleAttempt
 from pycolonies_like.core.clock import ManualClock
 from pycolonies_like.core.models import FuncSpec, RetryPolicy
+from pycolonies_like.core.rules import SILENT_RETRIES
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.testing import ColonyKeys, ThreadedServer
 from tests.conftest import spec
@@ -43,26 +44,27 @@ def test_a_process_whose_executors_keep_going_silent_fails_after_maxretries(
 ) -> None:  # fmt: skip
     pid = submit(lclient, lcolony, maxretries=maxretries)
     keys = lcolony.executor_keys
-    for n in range(maxretries):  # requeued, each silence counted
+    allowed = maxretries or SILENT_RETRIES  # 0: a few silences, then it fails
+    for n in range(allowed):  # requeued, each silence counted
         take_and_die(lclient, lcolony, keys[n % 2], leased, clock)
         back = lclient.get_process(pid, lcolony.user_key)
         assert back.state == ProcessState.WAITING and back.retries == n + 1
-    last = take_and_die(lclient, lcolony, keys[maxretries % 2], leased, clock)
+    last = take_and_die(lclient, lcolony, keys[allowed % 2], leased, clock)
     failed = lclient.get_process(pid, lcolony.user_key)
-    assert failed.state == ProcessState.FAILED and failed.retries == maxretries
-    times = maxretries + 1
+    assert failed.state == ProcessState.FAILED and failed.retries == allowed
+    times = allowed + 1
     assert failed.errors == (
         f"the executor running it went silent {times} time{'s' if times > 1 else ''} "
         f"(last: {last.assignedexecutorname}; no session or heartbeat for the "
         f"{LEASE_S:g} s lease timeout) and it has no retries left",
     )
     assert [(h.attempt, h.outcome) for h in failed.history] == [
-        (n + 1, "lease") for n in range(maxretries)
+        (n + 1, "lease") for n in range(allowed)
     ]
     assert all("went silent" in h.errors[0] for h in failed.history)
     assert sweep(leased) == 0  # nothing left to do: it does not come back
     with pytest.raises(Exception, match="has ended"):
-        lclient.close(pid, ["late"], keys[maxretries % 2], attempt=last.attempt)
+        lclient.close(pid, ["late"], keys[allowed % 2], attempt=last.attempt)
 
 
 def test_maxretries_minus_one_requeues_a_silent_executors_work_for_ever(
@@ -82,7 +84,7 @@ def test_maxretries_minus_one_requeues_a_silent_executors_work_for_ever(
 def test_lost_replies_cost_no_retry_only_silence_does(
     leased: ThreadedServer, clock: ManualClock, lclient: Colonies, lcolony: ColonyKeys
 ) -> None:
-    pid = submit(lclient, lcolony, maxretries=0)
+    pid = submit(lclient, lcolony, maxretries=1)
     for _ in range(3):  # replies lost: never confirmed, never counted
         lclient.rpc.Assign(
             pb.AssignRequest(colonyname=lcolony.colonyname, timeout=1), lcolony.executor_key
@@ -92,6 +94,9 @@ def test_lost_replies_cost_no_retry_only_silence_does(
     back = lclient.get_process(pid, lcolony.user_key)
     assert back.state == ProcessState.WAITING and back.retries == 0
     assert [h.outcome for h in back.history] == ["unconfirmed"] * 3
+    take_and_die(lclient, lcolony, lcolony.executor_key, leased, clock)  # counted
+    again = lclient.get_process(pid, lcolony.user_key)
+    assert again.state == ProcessState.WAITING and again.retries == 1
     take_and_die(lclient, lcolony, lcolony.executor_key, leased, clock)
     assert lclient.get_process(pid, lcolony.user_key).state == ProcessState.FAILED
 
