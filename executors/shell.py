@@ -23,6 +23,7 @@ import contextlib
 import os
 import pwd
 import shlex
+import shutil
 import signal
 import time
 from collections import deque
@@ -69,7 +70,22 @@ def run_as(name: str) -> pwd.struct_passwd:
         raise ValueError("run-as needs the executor to run as root (to switch to that user)")
     if user.pw_uid == 0:
         raise ValueError("run-as must name an unprivileged user, not root")
+    if user.pw_uid != os.geteuid() and shutil.which(SETPRIV) is None:
+        raise ValueError(f"run-as needs {SETPRIV} (util-linux) to switch users")
     return user
+
+
+# The user is switched by setpriv, not by the fork that starts the command: a
+# fork that changes ids cannot use vfork, and a plain fork of this process runs
+# gRPC's fork handlers in the child, which can crash it before it runs anything.
+SETPRIV = "setpriv"
+
+
+def as_user(user: pwd.struct_passwd) -> list[str]:
+    """The argv prefix that runs a command as `user`, with only its group."""
+    if user.pw_uid == os.geteuid():
+        return []
+    return [SETPRIV, f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
 
 
 async def run_command(
@@ -78,14 +94,14 @@ async def run_command(
 ) -> tuple[int | None, list[str]]:  # fmt: skip
     """Runs the command; returns (exit status or None if killed at the deadline, last lines)."""
     env = {k: v for k, v in os.environ.items() if "PRVKEY" not in k.upper()}
-    as_user: dict[str, Any] = {}
+    argv = ["/bin/sh", "-c", command]
     if user is not None:
         env.update(HOME=user.pw_dir, USER=user.pw_name, LOGNAME=user.pw_name)
-        as_user = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+        argv = as_user(user) + argv
     env.update(ctx.process.spec.env)
-    proc = await asyncio.create_subprocess_shell(
-        command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        stdin=asyncio.subprocess.DEVNULL, cwd=cwd, env=env, start_new_session=True, **as_user,
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.DEVNULL, cwd=cwd, env=env, start_new_session=True,
     )  # fmt: skip
     tail: deque[str] = deque(maxlen=20)
 

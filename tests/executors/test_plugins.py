@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from executors.plugins import discover
 from executors.runtime import ExecutorRuntime
 from pycolonies_like import Colonies, ProcessState
@@ -113,3 +115,18 @@ def test_run_as_refuses_what_cannot_be() -> None:
     with pytest.raises(ValueError) as err:
         run_as("root")
     assert str(err.value) == "run-as must name an unprivileged user, not root"
+
+
+def test_run_as_says_when_it_cannot_switch_users(monkeypatch: pytest.MonkeyPatch) -> None:
+    from executors import shell
+
+    monkeypatch.setattr(shell, "SETPRIV", "no-such-setpriv")
+    with pytest.raises(ValueError) as err:
+        shell.run_as("nobody")
+    import os
+
+    assert str(err.value) == (
+        "run-as needs no-such-setpriv (util-linux) to switch users"
+        if os.geteuid() == 0
+        else "run-as needs the executor to run as root (to switch to that user)"
+    )
