@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.s3 import S3Endpoint
@@ -129,13 +131,12 @@ def test_the_python_snippet_runs_with_pycolonies_too(tmp_path: Path) -> None:
     assert f'export PATH="{bindir}:$PATH"' in banner and "colonies process pss" in banner
 
 
-def test_the_channel_example_runs_as_written(tmp_path: Path) -> None:
+@contextmanager
+def dev_server(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """`colonies dev` with its data in tmp_path/.colonies, until it has written its
+    env file; yields the environment to run the example's commands in."""
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
-    [executor] = blocks("python chat-executor")
-    [client] = blocks("python chat-client")
-    (tmp_path / "chatter.py").write_text(executor)
-    (tmp_path / "chat.py").write_text(client)
     dev = subprocess.Popen(
         [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir",
          str(tmp_path / ".colonies"), "--port", "0"],
@@ -147,6 +148,18 @@ def test_the_channel_example_runs_as_written(tmp_path: Path) -> None:
         while not env_file.exists():
             assert time.monotonic() < deadline and dev.poll() is None
             time.sleep(0.05)
+        yield env
+    finally:
+        dev.terminate()
+        dev.wait(20)
+
+
+def test_the_channel_example_runs_as_written(tmp_path: Path) -> None:
+    [executor] = blocks("python chat-executor")
+    [client] = blocks("python chat-client")
+    (tmp_path / "chatter.py").write_text(executor)
+    (tmp_path / "chat.py").write_text(client)
+    with dev_server(tmp_path) as env:
         script = "\n".join([
             "set -euo pipefail",
             "source .colonies/dev.env",
@@ -161,28 +174,13 @@ def test_the_channel_example_runs_as_written(tmp_path: Path) -> None:
         printed = [line for line in result.stdout.splitlines() if not line.startswith("Executor ")]
         assert printed == ["HELLO", "HOW ARE YOU?"]  # the executor says when it (un)registers
         assert "Traceback" not in result.stderr
-    finally:
-        dev.terminate()
-        dev.wait(20)
 
 
 def test_the_blueprint_example_runs_as_written(tmp_path: Path) -> None:
-    bindir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
     [reconciler] = blocks("python greeting-reconciler")
     [shell] = blocks("bash greeting")
     (tmp_path / "reconciler.py").write_text(reconciler)
-    dev = subprocess.Popen(
-        [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir",
-         str(tmp_path / ".colonies"), "--port", "0"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        env_file = tmp_path / ".colonies" / "dev.env"
-        deadline = time.monotonic() + 30
-        while not env_file.exists():
-            assert time.monotonic() < deadline and dev.poll() is None
-            time.sleep(0.05)
+    with dev_server(tmp_path) as env:
         script = "\n".join([
             "set -euo pipefail",
             "source .colonies/dev.env",
@@ -202,6 +200,3 @@ def test_the_blueprint_example_runs_as_written(tmp_path: Path) -> None:
         got = json.loads((tmp_path / "hello.json").read_text())
         assert got["status"] == {"said": "Hello, world!", "generation": 1}
         assert "Traceback" not in result.stderr
-    finally:
-        dev.terminate()
-        dev.wait(20)
