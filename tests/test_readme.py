@@ -31,10 +31,13 @@ def test_the_two_commands_are_the_makefile_targets() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_the_tour_runs_as_written(tmp_path: Path, s3: S3Endpoint) -> None:
+@contextmanager
+def dev_server(tmp_path: Path, **extra: str) -> Iterator[dict[str, str]]:
+    """`colonies dev` with its data in tmp_path/.colonies, until it has written its
+    env file; yields the environment to run the example's commands in (with `extra`)."""
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1",
-           **s3.env()}  # fmt: skip
+           **extra}  # fmt: skip
     dev = subprocess.Popen(
         [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir",
          str(tmp_path / ".colonies"), "--port", "0"],
@@ -46,6 +49,15 @@ def test_the_tour_runs_as_written(tmp_path: Path, s3: S3Endpoint) -> None:
         while not env_file.exists():
             assert time.monotonic() < deadline and dev.poll() is None
             time.sleep(0.05)
+        yield env
+    finally:
+        dev.terminate()
+        dev.wait(20)
+
+
+def test_the_tour_runs_as_written(tmp_path: Path, s3: S3Endpoint) -> None:
+    bindir = str(Path(sys.executable).parent)
+    with dev_server(tmp_path, **s3.env()) as env:
         shell_blocks = blocks("bash")[1:]
         python_blocks = blocks("python")
         assert len(shell_blocks) == 5 and len(python_blocks) == 2
@@ -73,9 +85,6 @@ def test_the_tour_runs_as_written(tmp_path: Path, s3: S3Endpoint) -> None:
         assert (tmp_path / "copy" / "results.txt").read_text() == "accuracy 0.93\n"
         listing = (tmp_path / "listing.txt").read_text()
         assert "greet" in listing and "helloworld" in listing and "shell" in listing
-    finally:
-        dev.terminate()
-        dev.wait(20)
 
 
 def test_the_python_snippet_runs_with_pycolonies_too(tmp_path: Path) -> None:
@@ -129,29 +138,6 @@ def test_the_python_snippet_runs_with_pycolonies_too(tmp_path: Path) -> None:
         banner = dev.communicate(timeout=20)[0]
     assert f"source {data.resolve() / 'pycolonies.env'}" in banner
     assert f'export PATH="{bindir}:$PATH"' in banner and "colonies process pss" in banner
-
-
-@contextmanager
-def dev_server(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """`colonies dev` with its data in tmp_path/.colonies, until it has written its
-    env file; yields the environment to run the example's commands in."""
-    bindir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
-    dev = subprocess.Popen(
-        [sys.executable, "-m", "pycolonies_like.cli.main", "dev", "--data-dir",
-         str(tmp_path / ".colonies"), "--port", "0"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        env_file = tmp_path / ".colonies" / "dev.env"
-        deadline = time.monotonic() + 30
-        while not env_file.exists():
-            assert time.monotonic() < deadline and dev.poll() is None
-            time.sleep(0.05)
-        yield env
-    finally:
-        dev.terminate()
-        dev.wait(20)
 
 
 def test_the_channel_example_runs_as_written(tmp_path: Path) -> None:
