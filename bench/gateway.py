@@ -64,7 +64,9 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="colonies-bench-") as tmp:
         server_key = generate_private_key()
         http_port = free_port()
-        server_args = ["--http-port", str(http_port)]
+        # The ColonyOS API is served only when asked for; the per-identity
+        # rate limit would measure itself, not the gateway.
+        server_args = ["--http-port", str(http_port), "--colonyos-api", "--rate-limit", "0"]
         if args.db:
             server_args += ["--db", args.db]
         if args.workers > 1:
