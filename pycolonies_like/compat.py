@@ -467,10 +467,11 @@ def staged_upload(
 
 
 def new_file(
-    colonyname: str, label: str, name: str, size: int, checksum: str, ref: S3Object
+    colonyname: str, label: str, name: str, size: int, checksum: str, ref: S3Object | FileRef
 ) -> File:
+    where = ref if isinstance(ref, FileRef) else FileRef("s3", ref)
     return File(fileid="", colonyname=colonyname, label=label, name=name, size=size,
-                checksum=checksum, checksumalg="SHA256", ref=FileRef("s3", ref))  # fmt: skip
+                checksum=checksum, checksumalg="SHA256", ref=where)  # fmt: skip
 
 
 def download_target(dst: Any, name: str) -> Path:

@@ -20,6 +20,9 @@ MAX_LISTED = 10_000  # files or labels in one reply
 MAX_REVISIONS = 1_000
 MAX_SNAPSHOT_FILES = 100_000
 CHECKSUM_ALGORITHMS = ("SHA256",)
+# Where a file's bytes are: an S3-compatible store ("s3", as ColonyOS), or the
+# server's own object storage ("local"), named by the file's SHA-256.
+PROTOCOLS = ("s3", "local")
 
 
 # -------------------------------------------------------------- ColonyFS --
@@ -44,6 +47,9 @@ class S3Object(Subscriptable):
 
 @dataclass(frozen=True)
 class FileRef(Subscriptable):
+    """`protocol` "s3": the bytes are in `s3object`; "local": the server keeps
+    them, and `s3object.object` is their SHA-256 (nothing else is set)."""
+
     protocol: str = "s3"
     s3object: S3Object = field(default_factory=S3Object)
 
@@ -145,9 +151,16 @@ def check_file(f: File) -> File:
         raise InvalidArgument(f"checksumalg must be SHA256, got {f.checksumalg!r}")
     if len(f.checksum) != 64 or any(c not in "0123456789abcdef" for c in f.checksum.lower()):
         raise InvalidArgument("checksum must be a SHA256 digest: 64 hex characters")
-    if f.ref.protocol != "s3":
-        raise InvalidArgument(f"ref.protocol must be 's3', got {f.ref.protocol!r}")
+    if f.ref.protocol not in PROTOCOLS:
+        raise InvalidArgument(f"ref.protocol must be 's3' or 'local', got {f.ref.protocol!r}")
     o = f.ref.s3object
+    if f.ref.protocol == "local":
+        if o != S3Object(object=o.object) or o.object.lower() != f.checksum.lower():
+            raise InvalidArgument(
+                "a 'local' ref names the server's object by the file's SHA-256 "
+                "(ref.s3object.object = checksum) and nothing else"
+            )
+        return f
     if o.accesskey or o.secretkey or o.encryptionkey:
         raise InvalidArgument(
             "ref.s3object must not carry credentials or keys: the server does not keep them"

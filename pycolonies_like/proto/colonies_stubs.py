@@ -44,6 +44,15 @@ class Transport(Protocol):
         timeout: float | None,
     ) -> Iterator[_Reply]: ...
 
+    def stream_unary(
+        self,
+        method: str,
+        requests: Iterator[Any],
+        deserialize: Callable[[bytes], _Reply],
+        prvkey: str,
+        timeout: float | None,
+    ) -> _Reply: ...
+
 
 class StreamCall(Protocol[_In, _Out]):
     """A bidirectional call on asyncio: write requests, iterate over replies."""
@@ -81,6 +90,15 @@ class AsyncTransport(Protocol):
     def stream_stream(
         self, method: str, deserialize: Callable[[bytes], _Reply], timeout: float | None
     ) -> StreamCall[Any, _Reply]: ...
+
+    def stream_unary(
+        self,
+        method: str,
+        requests: AsyncIterator[Any],
+        deserialize: Callable[[bytes], _Reply],
+        prvkey: str,
+        timeout: float | None,
+    ) -> Awaitable[_Reply]: ...
 
 
 class ColoniesStub:
@@ -671,6 +689,20 @@ class ColoniesStub:
     ) -> pb.RemovedReply:
         return self._transport.unary(
             "RemoveAllSnapshots", request, pb.RemovedReply.FromString, prvkey, timeout
+        )
+
+    def UploadObject(
+        self, requests: Iterator[pb.ObjectChunk], prvkey: str, *, timeout: float | None = None
+    ) -> pb.ObjectInfo:
+        return self._transport.stream_unary(
+            "UploadObject", requests, pb.ObjectInfo.FromString, prvkey, timeout
+        )
+
+    def DownloadObject(
+        self, request: pb.ObjectRequest, prvkey: str, *, timeout: float | None = None
+    ) -> Iterator[pb.ObjectChunk]:
+        return self._transport.unary_stream(
+            "DownloadObject", request, pb.ObjectChunk.FromString, prvkey, timeout
         )
 
     def SubscribeEvents(
@@ -1304,6 +1336,20 @@ class AsyncColoniesStub:
     ) -> pb.RemovedReply:
         return await self._transport.unary(
             "RemoveAllSnapshots", request, pb.RemovedReply.FromString, prvkey, timeout
+        )
+
+    async def UploadObject(
+        self, requests: AsyncIterator[pb.ObjectChunk], prvkey: str, *, timeout: float | None = None
+    ) -> pb.ObjectInfo:
+        return await self._transport.stream_unary(
+            "UploadObject", requests, pb.ObjectInfo.FromString, prvkey, timeout
+        )
+
+    def DownloadObject(
+        self, request: pb.ObjectRequest, prvkey: str, *, timeout: float | None = None
+    ) -> AsyncIterator[pb.ObjectChunk]:
+        return self._transport.unary_stream(
+            "DownloadObject", request, pb.ObjectChunk.FromString, prvkey, timeout
         )
 
     def SubscribeEvents(

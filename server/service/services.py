@@ -20,6 +20,7 @@ from server.service.blueprints import BlueprintService
 from server.service.channels import ChannelService
 from server.service.colonies import ColonyService
 from server.service.emitter import EventEmitter
+from server.objects import LocalObjects
 from server.service.files import FileService
 from server.service.guard import AccessGuard
 from server.service.locations import LocationService
@@ -93,6 +94,7 @@ def build_services(
     server_id: str,
     counters: ServerCounters | None = None,
     leases: LeasePolicy | None = None,
+    objects: LocalObjects | None = None,
 ) -> Services:
     guard = AccessGuard(store, server_id)
     emitter = EventEmitter(hub, clock, counters)
@@ -112,7 +114,7 @@ def build_services(
         channels=ChannelService(store, guard, emitter, clock),
         locations=LocationService(store, guard),
         blueprints=BlueprintService(store, guard, clock, processes, schedules),
-        files=FileService(store, guard, clock),
+        files=FileService(store, guard, clock, objects),
         retention=RetentionService(store, clock),
         sessions=SessionService(store, clock),
     )
