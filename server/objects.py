@@ -84,7 +84,9 @@ class LocalObjects:
                 async for data in chunks:
                     got += len(data)
                     if got > size:
-                        raise InvalidArgument(f"the upload sent more than the {size} bytes declared")
+                        raise InvalidArgument(
+                            f"the upload sent more than the {size} bytes declared"
+                        )
                     digest.update(data)
                     await asyncio.to_thread(f.write, data)
                 await asyncio.to_thread(_flush, f)

@@ -16,11 +16,11 @@ from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.rules import LeasePolicy
 from server.counters import ServerCounters
 from server.hub import Hub
+from server.objects import LocalObjects
 from server.service.blueprints import BlueprintService
 from server.service.channels import ChannelService
 from server.service.colonies import ColonyService
 from server.service.emitter import EventEmitter
-from server.objects import LocalObjects
 from server.service.files import FileService
 from server.service.guard import AccessGuard
 from server.service.locations import LocationService

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from pycolonies_like import convert
+from pycolonies_like.core.errors import InvalidArgument
 from pycolonies_like.core.models import (
     Blueprint,
     BlueprintDefinition,
     File,
     Location,
 )
-from pycolonies_like.core.errors import InvalidArgument
 from pycolonies_like.core.rules import decode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.service.blueprints import BlueprintService
