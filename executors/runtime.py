@@ -228,7 +228,9 @@ class ExecutorRuntime:
         self._session_changed()
 
     async def _identify(self) -> None:
-        """Uses the given executor key when it fits, else registers an executor."""
+        """Uses the given executor key when it fits (and reports what this machine
+        has now, which may differ from when it was registered), else registers an
+        executor."""
         s, client = self.settings, self.client
         if s.prvkey:
             try:
@@ -239,6 +241,8 @@ class ExecutorRuntime:
             if mine and mine[0].executortype == self.executortype and mine[0].state == 1:
                 self.name, self.key = mine[0].executorname, s.prvkey
                 s.colony_prvkey = ""  # not needed: keep no more keys than it must
+                caps = machine.capabilities(s.machine)
+                await client.update_executor(s.colonyname, self.name, caps, self.key)
                 return
         if not s.colony_prvkey:
             raise errors.PermissionDenied(

@@ -735,6 +735,16 @@ class ListExecutorsReply(_message.Message):
     executors: _containers.RepeatedCompositeFieldContainer[Executor]
     def __init__(self, executors: _Optional[_Iterable[_Union[Executor, _Mapping]]] = ...) -> None: ...
 
+class UpdateExecutorRequest(_message.Message):
+    __slots__ = ("colonyname", "executorname", "capabilities")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    EXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    executorname: str
+    capabilities: Capabilities
+    def __init__(self, colonyname: _Optional[str] = ..., executorname: _Optional[str] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ...) -> None: ...
+
 class AddFunctionRequest(_message.Message):
     __slots__ = ("function",)
     FUNCTION_FIELD_NUMBER: _ClassVar[int]

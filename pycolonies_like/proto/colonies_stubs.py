@@ -213,6 +213,13 @@ class ColoniesStub:
             "ListExecutors", request, pb.ListExecutorsReply.FromString, prvkey, timeout
         )
 
+    def UpdateExecutor(
+        self, request: pb.UpdateExecutorRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Executor:
+        return self._transport.unary(
+            "UpdateExecutor", request, pb.Executor.FromString, prvkey, timeout
+        )
+
     def AddFunction(
         self, request: pb.AddFunctionRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Function:
@@ -838,6 +845,13 @@ class AsyncColoniesStub:
     ) -> pb.ListExecutorsReply:
         return await self._transport.unary(
             "ListExecutors", request, pb.ListExecutorsReply.FromString, prvkey, timeout
+        )
+
+    async def UpdateExecutor(
+        self, request: pb.UpdateExecutorRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Executor:
+        return await self._transport.unary(
+            "UpdateExecutor", request, pb.Executor.FromString, prvkey, timeout
         )
 
     async def AddFunction(

@@ -8,6 +8,7 @@ from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import InvalidArgument, NotFound, PermissionDenied
 from pycolonies_like.core.flow import check_retention
 from pycolonies_like.core.models import (
+    Capabilities,
     Colony,
     Executor,
     ExecutorState,
@@ -172,6 +173,25 @@ class ColonyService:
         if executor is None:
             raise NotFound(f"executor {executorname!r} does not exist in colony {colonyname!r}")
         return self._seen(executor)
+
+    async def update_executor(
+        self, caller: str, colonyname: str, executorname: str, capabilities: Capabilities
+    ) -> Executor:
+        """An executor replaces its capabilities (ColonyOS' updateexecutormsg): by
+        itself only, in whatever state; the claim uses them from its next pick."""
+        await self.guard.actor(caller, colonyname)
+        found = await self.store.get_executor(colonyname, executorname)
+        if found is None or found.executorid != caller:
+            raise PermissionDenied(
+                f"Access denied, only executor {executorname!r} may update itself"
+            )
+        capacities_of(capabilities)  # every quantity can be read
+        updated = await self.store.set_executor_capabilities(
+            dataclasses.replace(found, capabilities=capabilities)
+        )
+        if not updated:
+            raise NotFound(f"executor {executorname!r} does not exist in colony {colonyname!r}")
+        return self._seen(dataclasses.replace(found, capabilities=capabilities))
 
     async def list_executors(self, caller: str, colonyname: str) -> list[Executor]:
         await self.guard.reader(caller, colonyname, pending_ok=True)

@@ -18,6 +18,7 @@ from google.protobuf.message import DecodeError
 from pycolonies_like import convert
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
+    Capabilities,
     EventKind,
     ProcessState,
 )
@@ -268,6 +269,13 @@ class GrpcApi(SubsystemHandlers):
     async def RemoveExecutor(self, caller: str, req: pb.ExecutorNameRequest) -> pb.Empty:
         await self.colonies.remove_executor(caller, req.colonyname, req.executorname)
         return pb.Empty()
+
+    async def UpdateExecutor(self, caller: str, req: pb.UpdateExecutorRequest) -> pb.Executor:
+        caps = convert.from_pb(Capabilities, req.capabilities)
+        executor = await self.colonies.update_executor(
+            caller, req.colonyname, req.executorname, caps
+        )
+        return convert.executor_to_pb(executor)
 
     async def GetExecutor(self, caller: str, req: pb.ExecutorNameRequest) -> pb.Executor:
         executor = await self.colonies.get_executor(caller, req.colonyname, req.executorname)
