@@ -225,7 +225,7 @@ class Conditions(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ..., locationname: _Optional[str] = ..., nodes: _Optional[int] = ..., cpu: _Optional[str] = ..., processes: _Optional[int] = ..., processespernode: _Optional[int] = ..., mem: _Optional[str] = ..., storage: _Optional[str] = ..., gpu: _Optional[_Union[GPU, _Mapping]] = ..., walltime: _Optional[int] = ...) -> None: ...
 
 class FuncSpec(_message.Message):
-    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy", "channels", "concurrency")
+    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy", "channels", "concurrency", "fs")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -247,6 +247,7 @@ class FuncSpec(_message.Message):
     RETRYPOLICY_FIELD_NUMBER: _ClassVar[int]
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
     CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
+    FS_FIELD_NUMBER: _ClassVar[int]
     nodename: str
     funcname: str
     args_json: str
@@ -261,7 +262,64 @@ class FuncSpec(_message.Message):
     retrypolicy: RetryPolicy
     channels: _containers.RepeatedScalarFieldContainer[str]
     concurrency: Concurrency
-    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., retrypolicy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., concurrency: _Optional[_Union[Concurrency, _Mapping]] = ...) -> None: ...
+    fs: Filesystem
+    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., retrypolicy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., concurrency: _Optional[_Union[Concurrency, _Mapping]] = ..., fs: _Optional[_Union[Filesystem, _Mapping]] = ...) -> None: ...
+
+class Filesystem(_message.Message):
+    __slots__ = ("mount", "snapshots", "dirs")
+    MOUNT_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOTS_FIELD_NUMBER: _ClassVar[int]
+    DIRS_FIELD_NUMBER: _ClassVar[int]
+    mount: str
+    snapshots: _containers.RepeatedCompositeFieldContainer[SnapshotMount]
+    dirs: _containers.RepeatedCompositeFieldContainer[SyncDirMount]
+    def __init__(self, mount: _Optional[str] = ..., snapshots: _Optional[_Iterable[_Union[SnapshotMount, _Mapping]]] = ..., dirs: _Optional[_Iterable[_Union[SyncDirMount, _Mapping]]] = ...) -> None: ...
+
+class SnapshotMount(_message.Message):
+    __slots__ = ("snapshotid", "label", "dir", "keepfiles", "keepsnapshot")
+    SNAPSHOTID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DIR_FIELD_NUMBER: _ClassVar[int]
+    KEEPFILES_FIELD_NUMBER: _ClassVar[int]
+    KEEPSNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    snapshotid: str
+    label: str
+    dir: str
+    keepfiles: bool
+    keepsnapshot: bool
+    def __init__(self, snapshotid: _Optional[str] = ..., label: _Optional[str] = ..., dir: _Optional[str] = ..., keepfiles: _Optional[bool] = ..., keepsnapshot: _Optional[bool] = ...) -> None: ...
+
+class SyncDirMount(_message.Message):
+    __slots__ = ("label", "dir", "keepfiles", "onconflicts")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DIR_FIELD_NUMBER: _ClassVar[int]
+    KEEPFILES_FIELD_NUMBER: _ClassVar[int]
+    ONCONFLICTS_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    dir: str
+    keepfiles: bool
+    onconflicts: ConflictResolution
+    def __init__(self, label: _Optional[str] = ..., dir: _Optional[str] = ..., keepfiles: _Optional[bool] = ..., onconflicts: _Optional[_Union[ConflictResolution, _Mapping]] = ...) -> None: ...
+
+class ConflictResolution(_message.Message):
+    __slots__ = ("onstart", "onclose")
+    ONSTART_FIELD_NUMBER: _ClassVar[int]
+    ONCLOSE_FIELD_NUMBER: _ClassVar[int]
+    onstart: OnStart
+    onclose: OnClose
+    def __init__(self, onstart: _Optional[_Union[OnStart, _Mapping]] = ..., onclose: _Optional[_Union[OnClose, _Mapping]] = ...) -> None: ...
+
+class OnStart(_message.Message):
+    __slots__ = ("keeplocal",)
+    KEEPLOCAL_FIELD_NUMBER: _ClassVar[int]
+    keeplocal: bool
+    def __init__(self, keeplocal: _Optional[bool] = ...) -> None: ...
+
+class OnClose(_message.Message):
+    __slots__ = ("keeplocal",)
+    KEEPLOCAL_FIELD_NUMBER: _ClassVar[int]
+    keeplocal: bool
+    def __init__(self, keeplocal: _Optional[bool] = ...) -> None: ...
 
 class RetryPolicy(_message.Message):
     __slots__ = ("maxretries", "initialinterval", "backoffcoefficient", "maximuminterval", "jitter", "nonretryableerrors")
