@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import secrets
+import shutil
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 
@@ -58,9 +59,15 @@ class LocalObjects:
         if lock is not None and not lock.locked():
             del self.locks[key]
 
+    def colony_dir(self, colonyname: str) -> Path:
+        return self.root / hashlib.sha256(colonyname.encode()).hexdigest()
+
     def path(self, colonyname: str, sha256: str) -> Path:
-        colony = hashlib.sha256(colonyname.encode()).hexdigest()
-        return self.root / colony / sha256[:2] / sha256
+        return self.colony_dir(colonyname) / sha256[:2] / sha256
+
+    def remove_colony(self, colonyname: str) -> None:
+        """Every object of a colony (the colony and its files are gone)."""
+        shutil.rmtree(self.colony_dir(colonyname), ignore_errors=True)
 
     def exists(self, colonyname: str, sha256: str) -> bool:
         return self.path(colonyname, check_sha256(sha256)).is_file()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from pycolonies_like.core.clock import Clock
@@ -18,6 +19,7 @@ from pycolonies_like.core.models import (
 )
 from pycolonies_like.core.requirements import capacities_of
 from pycolonies_like.core.rules import MAX_NAME_LENGTH, LeasePolicy, check_id, check_name
+from server.objects import LocalObjects
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id, short
 from server.store.base import Store
@@ -26,13 +28,14 @@ from server.store.base import Store
 class ColonyService:
     def __init__(
         self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock,
-        leases: LeasePolicy | None = None,
+        leases: LeasePolicy | None = None, objects: LocalObjects | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.guard = guard
         self.emitter = emitter
         self.clock = clock
         self.leases = leases or LeasePolicy()
+        self.objects = objects  # the server's file bytes, removed with their colony
 
     def _seen(self, executor: Executor) -> Executor:
         """The executor as read, marked silent when it has not been heard from
@@ -53,6 +56,8 @@ class ColonyService:
         self.guard.server_owner(caller)
         if not await self.store.remove_colony(colonyname):
             raise NotFound(f"colony {colonyname!r} does not exist")
+        if self.objects is not None:
+            await asyncio.to_thread(self.objects.remove_colony, colonyname)
 
     async def get_colony(self, caller: str, colonyname: str) -> Colony:
         await self.guard.reader(caller, colonyname)

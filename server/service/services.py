@@ -105,7 +105,7 @@ def build_services(
         store=store,
         clock=clock,
         emitter=emitter,
-        colonies=ColonyService(store, guard, emitter, clock, processes.leases),
+        colonies=ColonyService(store, guard, emitter, clock, processes.leases, objects),
         processes=processes,
         logs=LogService(store, guard, emitter, clock),
         workflows=workflows,

@@ -202,3 +202,11 @@ async def test_the_store_counts_the_revisions_naming_a_local_object(store: Store
     assert await store.local_object_refs("other", sha) == 0
     await store.remove_file_by_id("fs", "a" * 64)
     assert await store.local_object_refs("fs", sha) == 1
+
+
+def test_a_removed_colony_takes_its_objects(server: ThreadedServer, client: Colonies) -> None:
+    keys = bootstrap(client, server.server_key, colonyname=unique(), executors=0)
+    client.upload_data(keys.colonyname, keys.user_key, filename="f", data=b"bytes", label="/l")
+    assert len(stored(server, keys.colonyname)) == 1
+    client.remove_colony(keys.colonyname, server.server_key)
+    assert stored(server, keys.colonyname) == []
