@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Any
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
@@ -364,15 +364,34 @@ def retries_left(retries: int, maxretries: int) -> bool:
 SILENT_RETRIES = 3
 
 
-def lease_retries_left(spec: FuncSpec, retries: int) -> bool:
-    """After the executor running a process went silent past its lease:
-    requeue (True) or fail for good. It counts like an exec timeout: against
-    the retry policy's `maxretries` when the spec has one, else against the
-    spec's `maxretries` (-1: for ever), or SILENT_RETRIES when that is 0."""
+class Timeout(Enum):
+    """How an attempt ended without an outcome from its executor."""
+
+    MAXEXECTIME = "maxexectime"  # it ran past the spec's maxexectime
+    SILENT = "lease"  # its executor went silent past its lease
+
+
+def timeout_retries_left(spec: FuncSpec, retries: int, cause: Timeout) -> bool:
+    """After an attempt timed out (either way): requeue it (True) or fail the
+    process for good. One rule for both causes: the retry policy's
+    `maxretries` when the spec has one, else the spec's `maxretries` (-1: for
+    ever), as ColonyOS counts exec timeouts; a silent executor, when that is
+    0, still gets SILENT_RETRIES (a crashed machine is not the process'
+    failure)."""
     policy = spec.retrypolicy
     if policy is not None:
         return retries_left(retries, policy.maxretries)
-    return retries_left(retries, spec.maxretries or SILENT_RETRIES)
+    if cause == Timeout.SILENT and spec.maxretries == 0:
+        return retries_left(retries, SILENT_RETRIES)
+    return retries_left(retries, spec.maxretries)
+
+
+def timeout_retry_delay_s(spec: FuncSpec, retries: int, rand: float = 0.0) -> float:
+    """Seconds a timed-out attempt waits before it may run again: the retry
+    policy's backoff for the next retry, or none without a policy."""
+    if spec.retrypolicy is None:
+        return 0.0
+    return retry_delay_s(spec.retrypolicy, retries + 1, rand)
 
 
 def went_silent_error(times: int, executorname: str, lease_timeout_s: float) -> str:
