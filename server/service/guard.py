@@ -187,10 +187,10 @@ class AccessGuard:
                 # held is its any more, whatever attempt it names.
                 raise executor_not_approved(member.name, p.colonyname)
             someone_elses = p.state == ProcessState.RUNNING and attempt == p.attempt
-            if attempt and attempt <= p.attempt and not someone_elses:
-                # Maybe a former assignee calling late: say so, but only to an executor.
-                if member is not None and member.kind == "executor":
-                    raise StaleAttempt(_over(action, processid, attempt, p))
+            executor = member is not None and member.kind == "executor"
+            if attempt and attempt <= p.attempt and not someone_elses and executor:
+                # A former assignee calling late: say so, but only to an executor.
+                raise StaleAttempt(_over(action, processid, attempt, p))
             raise PermissionDenied(
                 f"Access denied, only the executor assigned to process {processid} may {action}"
             )

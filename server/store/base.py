@@ -261,6 +261,14 @@ class Store(Protocol):
         when it is not such a process (any more)."""
         ...
 
+    async def rerun_graph(
+        self, processgraphid: str, now_ns: int
+    ) -> tuple[ProcessGraph, list[Process]] | None:
+        """A FAILED or CANCELLED graph runs again from its failures: the graph
+        (running again) and the processes that will run again; None when it
+        is not such a graph, or has a running or unsettled process."""
+        ...
+
     async def extend_deadline(
         self, processid: str, attempt: int, now_ns: int, lease_ns: int = 0
     ) -> Process | None:
