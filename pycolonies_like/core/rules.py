@@ -295,6 +295,7 @@ class Lease(IntEnum):
 
 
 MIN_ACK_TIMEOUT_S = 2.0
+REMOVE_SILENT_AFTER_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -303,16 +304,31 @@ class LeasePolicy:
 
     ack_timeout_s: float = 10.0
     lease_timeout_s: float = 30.0
+    # An executor silent this long is removed (0: never); ColonyOS' default
+    # (COLONIES_STALE_EXECUTOR_DURATION).
+    remove_after_s: float = REMOVE_SILENT_AFTER_S
 
     def __post_init__(self) -> None:
-        for name in ("ack_timeout_s", "lease_timeout_s"):
+        for name in ("ack_timeout_s", "lease_timeout_s", "remove_after_s"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise InvalidArgument(f"{name} must be a number of seconds, got {value!r}")
-            if value < MIN_ACK_TIMEOUT_S:
+            if value < MIN_ACK_TIMEOUT_S and name != "remove_after_s":
                 raise InvalidArgument(
                     f"{name} must be at least {MIN_ACK_TIMEOUT_S:g} seconds, got {value:g}"
                 )
+        if self.remove_after_s and self.remove_after_s < 2 * self.lease_timeout_s:
+            raise InvalidArgument(
+                "remove_after_s must be 0 (never) or at least twice the lease timeout "
+                f"({2 * self.lease_timeout_s:g} s: an executor is silent before it is removed), "
+                f"got {self.remove_after_s:g}"
+            )
+
+    def removable_before(self, now_ns: int) -> int:
+        """Executors last heard from before this time are removed (0: none are)."""
+        if not self.remove_after_s:
+            return 0
+        return now_ns - int(self.remove_after_s * NS_PER_SECOND)
 
     def ack_deadline(self, now_ns: int) -> int:
         """When an unconfirmed assignment goes back to the queue."""

@@ -164,6 +164,13 @@ class Store(Protocol):
         """Deletes the executor and its functions; returns its requeued processes."""
         ...
 
+    async def remove_silent_executors(
+        self, heard_before_ns: int, now_ns: int, limit: int
+    ) -> list[tuple[Executor, list[Process]]]:
+        """Removes executors heard from once, then not since `heard_before_ns`,
+        with their functions; returns each with its requeued processes."""
+        ...
+
     async def get_member(self, colonyname: str, memberid: str) -> Member | None: ...
     async def get_actor(
         self, colonyname: str, memberid: str

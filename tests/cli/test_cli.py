@@ -222,6 +222,11 @@ def test_errors_are_one_line_and_non_zero(dev: Dev, tmp_path: Path) -> None:
          "error: lease_timeout_s must be at least 2 seconds, got 0.5"),
         ({}, ["--assign-ack-timeout", "nan"],
          "error: ack_timeout_s must be a number of seconds, got nan"),
+        ({"COLONIES_STALE_EXECUTOR_DURATION": "later"}, [],
+         "error: COLONIES_STALE_EXECUTOR_DURATION must be a number of seconds, got 'later'"),
+        ({}, ["--remove-silent-after", "59"],
+         "error: remove_after_s must be 0 (never) or at least twice the lease timeout (60 s: an "
+         "executor is silent before it is removed), got 59"),
     ):  # fmt: skip
         result = subprocess.run(
             [*COLONIES, "server", "start", "--data-dir", str(tmp_path), *args],

@@ -177,6 +177,14 @@ def test_lease_policy_deadlines_and_refusals() -> None:
             LeasePolicy(lease_timeout_s=bad)
     with pytest.raises(InvalidArgument, match="ack_timeout_s must be at least 2 seconds"):
         LeasePolicy(ack_timeout_s=1)
+    # Silent executors are removed after remove_after_s (ColonyOS' 600 s); 0: never.
+    assert LeasePolicy().remove_after_s == 600
+    removing = LeasePolicy(lease_timeout_s=5, remove_after_s=10)
+    assert removing.removable_before(100 * NS_PER_SECOND) == 90 * NS_PER_SECOND
+    assert LeasePolicy(remove_after_s=0).removable_before(100 * NS_PER_SECOND) == 0
+    for bad in (9.9, -1, float("nan")):
+        with pytest.raises(InvalidArgument, match="remove_after_s must"):
+            LeasePolicy(lease_timeout_s=5, remove_after_s=bad)
 
 
 def test_poll_timeouts_are_finite_and_capped() -> None:
