@@ -250,15 +250,18 @@ def test_two_servers_remove_a_silent_executor_once(clock: ManualClock) -> None:
     settings = dict(clock=clock, signature_window_s=10**9, sweep_interval_s=3600,
                     ready_interval_s=3600, cron_interval_s=3600, generator_interval_s=3600,
                     retention_interval_s=3600, cleanup_interval_s=3600)  # fmt: skip
-    with database(need_pg()) as url, ThreadedServer(db_url=url, **settings) as one:  # type: ignore[arg-type]
-        with ThreadedServer(db_url=url, server_key=one.server_key, **settings) as two:  # type: ignore[arg-type]
-            client = one.client()
-            colony = bootstrap(client, one.server_key, colonyname=unique(), executors=3)
-            for key in colony.executor_keys:
-                with pytest.raises(Exception, match="No process"):
-                    client.assign(colony.colonyname, 0.1, key)
-            clock.advance(REMOVE_SILENT_AFTER_S + 1)
-            with ThreadPoolExecutor(2) as pool:
-                counts = list(pool.map(remove_silent, (one, two)))
-            assert sum(counts) == 3, counts  # each executor removed by one server only
-            assert client.list_executors(colony.colonyname, colony.colony_key) == []
+    with (
+        database(need_pg()) as url,
+        ThreadedServer(db_url=url, **settings) as one,  # type: ignore[arg-type]
+        ThreadedServer(db_url=url, server_key=one.server_key, **settings) as two,  # type: ignore[arg-type]
+    ):
+        client = one.client()
+        colony = bootstrap(client, one.server_key, colonyname=unique(), executors=3)
+        for key in colony.executor_keys:
+            with pytest.raises(Exception, match="No process"):
+                client.assign(colony.colonyname, 0.1, key)
+        clock.advance(REMOVE_SILENT_AFTER_S + 1)
+        with ThreadPoolExecutor(2) as pool:
+            counts = list(pool.map(remove_silent, (one, two)))
+        assert sum(counts) == 3, counts  # each executor removed by one server only
+        assert client.list_executors(colony.colonyname, colony.colony_key) == []
