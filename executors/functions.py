@@ -78,6 +78,14 @@ class ServedFunction:
         return args, kwargs
 
 
+def call_args(spec_args: list[Any], process_input: list[Any]) -> list[Any]:
+    """The positional arguments of a call: the spec's args, or, when it has
+    none, the process' input (a workflow child: its parents' outputs, joined
+    in the order of its parents). Spec args win: the input is still in
+    `ctx.process.input`."""
+    return list(spec_args) if spec_args else list(process_input)
+
+
 def _short(value: Any, limit: int = 200) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

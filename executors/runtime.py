@@ -20,7 +20,9 @@ and on SIGINT/SIGTERM finishes running work for `grace` seconds before
 handing the rest back to the queue (a second SIGINT/SIGTERM stops at once).
 
 A function is called with the spec's args as positional arguments and its
-kwargs as keyword arguments. If it has a parameter named `ctx`, that
+kwargs as keyword arguments; a process whose spec has no args gets its input
+instead (in a workflow: its parents' outputs, joined in the order of its
+parents), as ColonyOS executors read `in`. If it has a parameter named `ctx`, that
 parameter gets a ProcessContext and nothing else: args fill the other
 parameters in order, and a spec whose kwargs name `ctx` is refused. A spec
 that does not fit the function's parameters fails the process with the
@@ -62,6 +64,7 @@ from executors.functions import (
     CallError,
     ServedFunction,
     await_function,
+    call_args,
     call_function,
     user_traceback,
 )
@@ -456,7 +459,8 @@ class ExecutorRuntime:
         if f is None:
             return "fail", [self._not_served(funcname)]
         try:
-            args, kwargs = f.arguments(funcname, process.spec.args, process.spec.kwargs, ctx)
+            positional = call_args(process.spec.args, process.input)
+            args, kwargs = f.arguments(funcname, positional, process.spec.kwargs, ctx)
         except CallError as err:
             return "fail", [str(err)]
         try:

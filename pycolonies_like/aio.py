@@ -403,6 +403,19 @@ class AsyncColonies(Endpoint, AsyncColonyFsMethods, AsyncBlueprintMethods, Async
 
     cancel_workflow = cancel_processgraph
 
+    async def rerun_processgraph(
+        self, processgraphid: str, prvkey: str, from_failed: bool = True
+    ) -> ProcessGraph:
+        """Runs a failed or cancelled workflow again from its failures: its
+        failed and never-run processes run again as new attempts; those that
+        succeeded keep their outputs, which their children receive again."""
+        request = pb.RerunProcessGraphRequest(
+            processgraphid=processgraphid, from_failed=from_failed
+        )
+        return convert.graph_from_pb(await self.rpc.RerunProcessGraph(request, prvkey))
+
+    rerun_workflow = rerun_processgraph
+
     async def add_child(
         self, processgraphid: str, parentprocessid: Any, childprocessid: str, funcspec: Any,
         nodename: str, insert: bool, prvkey: str, attempt: int | None = None,

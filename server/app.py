@@ -155,6 +155,9 @@ class ColoniesServer:
             Loop("nonces", durably(nonces), 1.0),
             Loop("health", self._check_health, 1.0),
         ]
+        if s.remove_silent_after_s > 0:
+            remove = durably(services.colonies.remove_silent)
+            self.loops.append(Loop("silent executors", remove, s.cleanup_interval_s))
         if self.history is not None and s.history_interval_s > 0:
             self.loops.append(Loop("statistics", self.history.sample, s.history_interval_s))
         for loop in self.loops:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from pycolonies_like.core.errors import InvalidArgument
-from pycolonies_like.core.rules import LeasePolicy, env_int
+from pycolonies_like.core.rules import REMOVE_SILENT_AFTER_S, LeasePolicy, env_int
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,12 @@ class ServerSettings:
     # lease_timeout_s, goes back to the queue, whatever maxexectime is.
     assign_ack_timeout_s: float = 10.0
     lease_timeout_s: float = 30.0
+    # An executor silent this long (not heard from: no poll, session or
+    # heartbeat) is removed, its running work requeued, as ColonyOS does
+    # (COLONIES_STALE_EXECUTOR_DURATION, 600 s); 0 = never. Checked every
+    # cleanup_interval_s (COLONIES_CLEANUP_INTERVAL, 60 s).
+    remove_silent_after_s: float = REMOVE_SILENT_AFTER_S
+    cleanup_interval_s: float = 60.0
     reuse_port: bool = False  # share the ports with other server processes (--workers)
 
     @classmethod
@@ -79,7 +85,9 @@ class ServerSettings:
         if env.get("COLONIES_DASHBOARD"):
             values["dashboard"] = env_bool(env, "COLONIES_DASHBOARD")
         for var, name in (("COLONIES_ASSIGN_ACK_TIMEOUT", "assign_ack_timeout_s"),
-                          ("COLONIES_LEASE_TIMEOUT", "lease_timeout_s")):  # fmt: skip
+                          ("COLONIES_LEASE_TIMEOUT", "lease_timeout_s"),
+                          ("COLONIES_STALE_EXECUTOR_DURATION", "remove_silent_after_s"),
+                          ("COLONIES_CLEANUP_INTERVAL", "cleanup_interval_s")):  # fmt: skip
             if env.get(var, "").strip():
                 values[name] = env_seconds(env, var)
         if env.get("COLONIES_TLSCERT"):
@@ -92,7 +100,9 @@ class ServerSettings:
         return settings
 
     def lease_policy(self) -> LeasePolicy:
-        return LeasePolicy(self.assign_ack_timeout_s, self.lease_timeout_s)
+        return LeasePolicy(
+            self.assign_ack_timeout_s, self.lease_timeout_s, self.remove_silent_after_s
+        )
 
 
 def env_seconds(env: Mapping[str, str], name: str) -> float:

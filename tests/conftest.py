@@ -85,6 +85,7 @@ def clocked(clock: ManualClock) -> Iterator[ThreadedServer]:
         generator_interval_s=3600,
         retention_interval_s=3600,
         ready_interval_s=3600,
+        cleanup_interval_s=3600,
     ) as srv:
         yield srv
 

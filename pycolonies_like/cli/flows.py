@@ -153,6 +153,27 @@ def workflow_cancel(s: Settings, workflowid: str) -> None:
     emit(s, g, lambda: click.echo(f"Workflow {workflowid} cancelled"))
 
 
+@workflow.command("rerun")
+@takes_id("workflow", "workflowid", "-w", "--workflowid")
+@click.option("--from-failed", "from_failed", is_flag=True, required=True,
+              help="Run the failed and never-run processes again; those that succeeded keep "
+                   "their outputs (required: the only rerun there is).")  # fmt: skip
+@pass_settings
+def workflow_rerun(s: Settings, workflowid: str, from_failed: bool) -> None:
+    """Run a failed or cancelled workflow again from its failures."""
+    client, key = s.client(), s.key()
+    g = client.rerun_workflow(workflowid, key, from_failed=from_failed)
+
+    def render() -> None:
+        processes = client.get_processes_for_workflow(workflowid, g.colonyname, key, 10**6)
+        again = [
+            p.spec.nodename or p.processid for p in processes if p.state == ProcessState.WAITING
+        ]
+        click.echo(f"Workflow {workflowid} runs again; waiting: {', '.join(again) or '-'}")
+
+    emit(s, g, render)
+
+
 @workflow.command("remove")
 @takes_id("workflow", "workflowid", "-w", "--workflowid")
 @pass_settings

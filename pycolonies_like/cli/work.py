@@ -72,7 +72,9 @@ def report(p: Process) -> int:
     return 1
 
 
-def submit_and_maybe_follow(s: Settings, spec: FuncSpec, do_follow: bool, wait: bool) -> None:
+def submit_and_maybe_follow(
+    s: Settings, spec: FuncSpec, do_follow: bool, wait: bool, cancel_on_interrupt: bool = False
+) -> None:
     client, key = s.client(), s.key()
     process = client.submit_func_spec(spec, key)
     if not (do_follow or wait):
@@ -91,13 +93,17 @@ def submit_and_maybe_follow(s: Settings, spec: FuncSpec, do_follow: bool, wait: 
             emit(s, final, lambda: echo_lines(final.output))
     except KeyboardInterrupt:
         hint.cancel()
-        still_there(client, process, key)
+        interrupted(client, process, key, cancel_on_interrupt)
         sys.exit(130)
     finally:
         hint.cancel()
     sys.exit(code)
 
 
+INTERRUPT_HELP = (
+    "With --follow or --wait: on Ctrl+C cancel the process without asking (at a terminal "
+    "you are asked; otherwise it goes on)."
+)
 HINT_AFTER_S = 2.0  # an executor started just before (`... &`) has registered by then
 
 
@@ -121,18 +127,37 @@ def warn_if_nobody_serves(s: Settings, spec: FuncSpec, process: Process) -> None
     )
 
 
-def still_there(client: Colonies, process: Process, key: str) -> None:
-    """On Ctrl+C: the process goes on without us; say where it is and how to cancel it."""
+def interrupted(client: Colonies, process: Process, key: str, cancel: bool) -> None:
+    """On Ctrl+C: cancel the process if told to (`--cancel-on-interrupt`), or
+    ask whether to when a person is at a terminal; otherwise it goes on without
+    us, and we say where it is and how to cancel it."""
     try:
         state = client.get_process(process.processid, key).state
     except ColoniesError:
         return
-    if state in (ProcessState.WAITING, ProcessState.RUNNING):
-        where = "still queued" if state == ProcessState.WAITING else "still running"
-        info(
-            f"\nProcess {process.processid} is {where}; cancel it with: "
-            f"colonies process cancel {process.processid[:16]}"
-        )
+    if state not in (ProcessState.WAITING, ProcessState.RUNNING):
+        return
+    where = "still queued" if state == ProcessState.WAITING else "still running"
+    if not cancel and sys.stdin.isatty() and sys.stderr.isatty():
+        try:
+            cancel = click.confirm(
+                f"\nProcess {process.processid[:16]} is {where}. Cancel it?",
+                default=False, err=True,
+            )  # fmt: skip
+        except (KeyboardInterrupt, click.Abort):  # a second Ctrl+C: leave it be
+            cancel = False
+    if cancel:
+        try:
+            client.cancel(process.processid, key)
+        except ColoniesError as err:  # it ended meanwhile, or may not be ours to cancel
+            info(f"\nProcess {process.processid} was not cancelled: {err}")
+            return
+        info(f"\nProcess {process.processid} cancelled")
+        return
+    info(
+        f"\nProcess {process.processid} is {where}; cancel it with: "
+        f"colonies process cancel {process.processid[:16]}"
+    )
 
 
 # --------------------------------------------------------------- function --
@@ -176,10 +201,13 @@ def function_ls(s: Settings, executorname: str) -> None:
 @click.option("--spec", "path", required=True, help="A function spec (JSON file, or - for stdin).")
 @click.option("--follow", "do_follow", is_flag=True, help="Print the log live until it ends.")
 @click.option("--wait", is_flag=True, help="Wait for the end and print the output.")
+@click.option("--cancel-on-interrupt", is_flag=True, help=INTERRUPT_HELP)
 @pass_settings
-def function_submit(s: Settings, path: str, do_follow: bool, wait: bool) -> None:
+def function_submit(
+    s: Settings, path: str, do_follow: bool, wait: bool, cancel_on_interrupt: bool
+) -> None:
     """Submit a function spec."""
-    submit_and_maybe_follow(s, spec_from_file(s, path), do_follow, wait)
+    submit_and_maybe_follow(s, spec_from_file(s, path), do_follow, wait, cancel_on_interrupt)
 
 
 def _parse_arg(text: str) -> Any:
@@ -208,11 +236,13 @@ def _parse_arg(text: str) -> Any:
 @click.option("--label", default="")
 @click.option("--follow", "do_follow", is_flag=True, help="Print the log live until it ends.")
 @click.option("--wait", is_flag=True, help="Wait for the end and print the output.")
+@click.option("--cancel-on-interrupt", is_flag=True, help=INTERRUPT_HELP)
 @pass_settings
 def function_exec(
     s: Settings, funcname: str, targettype: str, targetname: tuple[str, ...],
     args: tuple[str, ...], kwargs: tuple[str, ...], env: tuple[str, ...], priority: int,
     maxwaittime: int, maxexectime: int, maxretries: int, label: str, do_follow: bool, wait: bool,
+    cancel_on_interrupt: bool,
 ) -> None:  # fmt: skip
     """Run a function by name on an executor type."""
 
@@ -235,7 +265,7 @@ def function_exec(
         conditions=Conditions(colonyname=s.colony(), executortype=targettype,
                               executornames=list(targetname)),
     )  # fmt: skip
-    submit_and_maybe_follow(s, spec, do_follow, wait)
+    submit_and_maybe_follow(s, spec, do_follow, wait, cancel_on_interrupt)
 
 
 # ---------------------------------------------------------------- process --

@@ -7,9 +7,10 @@ and why the descendants of a failed or cancelled process end is decided here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pycolonies_like.core.models import ProcessState
+from pycolonies_like.core.models import Process, ProcessState
 
 
 def child_input(parents: Sequence[str], outputs: Mapping[str, Sequence[Any]]) -> list[Any]:
@@ -31,3 +32,33 @@ def descendant_end(
     if state == ProcessState.CANCELLED:
         return ProcessState.CANCELLED, f"cancelled with {named}"
     raise ValueError(f"a process that ended {state.name} does not end its descendants")
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """A process of an ended workflow that runs again: queued at once with
+    `input` when every parent it has succeeded, else waiting for them."""
+
+    processid: str
+    ready: bool
+    input: list[Any]
+
+
+def plan_rerun(processes: Sequence[Process]) -> list[Rerun]:
+    """What rerunning a failed or cancelled workflow from its failures does:
+    its failed and cancelled processes (those that failed, and those that never
+    ran because an ancestor did) run again; the successful ones keep their
+    outputs, which their children receive as input again, as on a first run.
+    A root keeps the input it was submitted with."""
+    outputs = {p.processid: p.output for p in processes if p.state == ProcessState.SUCCESSFUL}
+    plan = []
+    for p in processes:
+        if p.state not in (ProcessState.FAILED, ProcessState.CANCELLED):
+            continue
+        if not p.parents:
+            plan.append(Rerun(p.processid, True, list(p.input)))
+        elif all(parent in outputs for parent in p.parents):
+            plan.append(Rerun(p.processid, True, child_input(p.parents, outputs)))
+        else:
+            plan.append(Rerun(p.processid, False, []))
+    return plan

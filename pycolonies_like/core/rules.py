@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Any
 
 from pycolonies_like.core.colonyfs import check_filesystem
@@ -297,6 +297,7 @@ class Lease(IntEnum):
 
 
 MIN_ACK_TIMEOUT_S = 2.0
+REMOVE_SILENT_AFTER_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -305,16 +306,31 @@ class LeasePolicy:
 
     ack_timeout_s: float = 10.0
     lease_timeout_s: float = 30.0
+    # An executor silent this long is removed (0: never); ColonyOS' default
+    # (COLONIES_STALE_EXECUTOR_DURATION).
+    remove_after_s: float = REMOVE_SILENT_AFTER_S
 
     def __post_init__(self) -> None:
-        for name in ("ack_timeout_s", "lease_timeout_s"):
+        for name in ("ack_timeout_s", "lease_timeout_s", "remove_after_s"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise InvalidArgument(f"{name} must be a number of seconds, got {value!r}")
-            if value < MIN_ACK_TIMEOUT_S:
+            if value < MIN_ACK_TIMEOUT_S and name != "remove_after_s":
                 raise InvalidArgument(
                     f"{name} must be at least {MIN_ACK_TIMEOUT_S:g} seconds, got {value:g}"
                 )
+        if self.remove_after_s and self.remove_after_s < 2 * self.lease_timeout_s:
+            raise InvalidArgument(
+                "remove_after_s must be 0 (never) or at least twice the lease timeout "
+                f"({2 * self.lease_timeout_s:g} s: an executor is silent before it is removed), "
+                f"got {self.remove_after_s:g}"
+            )
+
+    def removable_before(self, now_ns: int) -> int:
+        """Executors last heard from before this time are removed (0: none are)."""
+        if not self.remove_after_s:
+            return 0
+        return now_ns - int(self.remove_after_s * NS_PER_SECOND)
 
     def ack_deadline(self, now_ns: int) -> int:
         """When an unconfirmed assignment goes back to the queue."""
@@ -366,15 +382,34 @@ def retries_left(retries: int, maxretries: int) -> bool:
 SILENT_RETRIES = 3
 
 
-def lease_retries_left(spec: FuncSpec, retries: int) -> bool:
-    """After the executor running a process went silent past its lease:
-    requeue (True) or fail for good. It counts like an exec timeout: against
-    the retry policy's `maxretries` when the spec has one, else against the
-    spec's `maxretries` (-1: for ever), or SILENT_RETRIES when that is 0."""
+class Timeout(Enum):
+    """How an attempt ended without an outcome from its executor."""
+
+    MAXEXECTIME = "maxexectime"  # it ran past the spec's maxexectime
+    SILENT = "lease"  # its executor went silent past its lease
+
+
+def timeout_retries_left(spec: FuncSpec, retries: int, cause: Timeout) -> bool:
+    """After an attempt timed out (either way): requeue it (True) or fail the
+    process for good. One rule for both causes: the retry policy's
+    `maxretries` when the spec has one, else the spec's `maxretries` (-1: for
+    ever), as ColonyOS counts exec timeouts; a silent executor, when that is
+    0, still gets SILENT_RETRIES (a crashed machine is not the process'
+    failure)."""
     policy = spec.retrypolicy
     if policy is not None:
         return retries_left(retries, policy.maxretries)
-    return retries_left(retries, spec.maxretries or SILENT_RETRIES)
+    if cause == Timeout.SILENT and spec.maxretries == 0:
+        return retries_left(retries, SILENT_RETRIES)
+    return retries_left(retries, spec.maxretries)
+
+
+def timeout_retry_delay_s(spec: FuncSpec, retries: int, rand: float = 0.0) -> float:
+    """Seconds a timed-out attempt waits before it may run again: the retry
+    policy's backoff for the next retry, or none without a policy."""
+    if spec.retrypolicy is None:
+        return 0.0
+    return retry_delay_s(spec.retrypolicy, retries + 1, rand)
 
 
 def went_silent_error(times: int, executorname: str, lease_timeout_s: float) -> str:

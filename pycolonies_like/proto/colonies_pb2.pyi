@@ -1341,6 +1341,14 @@ class ProcessGraphIdRequest(_message.Message):
     processgraphid: str
     def __init__(self, processgraphid: _Optional[str] = ...) -> None: ...
 
+class RerunProcessGraphRequest(_message.Message):
+    __slots__ = ("processgraphid", "from_failed")
+    PROCESSGRAPHID_FIELD_NUMBER: _ClassVar[int]
+    FROM_FAILED_FIELD_NUMBER: _ClassVar[int]
+    processgraphid: str
+    from_failed: bool
+    def __init__(self, processgraphid: _Optional[str] = ..., from_failed: _Optional[bool] = ...) -> None: ...
+
 class ListProcessGraphsRequest(_message.Message):
     __slots__ = ("colonyname", "all_states", "state", "count")
     COLONYNAME_FIELD_NUMBER: _ClassVar[int]

@@ -565,6 +565,13 @@ class ColoniesStub:
             "CancelProcessGraph", request, pb.ProcessGraph.FromString, prvkey, timeout
         )
 
+    def RerunProcessGraph(
+        self, request: pb.RerunProcessGraphRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ProcessGraph:
+        return self._transport.unary(
+            "RerunProcessGraph", request, pb.ProcessGraph.FromString, prvkey, timeout
+        )
+
     def AddChild(
         self, request: pb.AddChildRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Process:
@@ -1211,6 +1218,13 @@ class AsyncColoniesStub:
     ) -> pb.ProcessGraph:
         return await self._transport.unary(
             "CancelProcessGraph", request, pb.ProcessGraph.FromString, prvkey, timeout
+        )
+
+    async def RerunProcessGraph(
+        self, request: pb.RerunProcessGraphRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ProcessGraph:
+        return await self._transport.unary(
+            "RerunProcessGraph", request, pb.ProcessGraph.FromString, prvkey, timeout
         )
 
     async def AddChild(

@@ -96,6 +96,12 @@ def server() -> None:
     "goes back to the queue (or COLONIES_LEASE_TIMEOUT; 30).",
 )
 @click.option(
+    "--remove-silent-after",
+    type=float,
+    help="Seconds an executor may stay silent before it is removed and its running work "
+    "requeued, as ColonyOS does (or COLONIES_STALE_EXECUTOR_DURATION; 600; 0 = never).",
+)
+@click.option(
     "--assign-ack-timeout",
     type=float,
     help="Seconds an assignment may stay unconfirmed by its executor before it goes back "
@@ -116,7 +122,8 @@ def start(
     server_id: str | None, sqlite_sync: str | None, tls_cert: str | None, tls_key: str | None,
     systemd: bool, port_file: str | None, signature_window: float | None,
     max_message_size: int | None, db_pool_size: int | None, lease_timeout: float | None,
-    assign_ack_timeout: float | None, workers: int, reuse_port: bool, verbose: bool,
+    remove_silent_after: float | None, assign_ack_timeout: float | None, workers: int,
+    reuse_port: bool, verbose: bool,
     **limits: Any,
 ) -> None:  # fmt: skip
     """Start a server (SQLite in the data dir unless a database is given)."""
@@ -134,6 +141,7 @@ def start(
             tls_cert=tls_cert, tls_key=tls_key, signature_window_s=signature_window,
             max_message_bytes=max_message_size, db_pool_size=db_pool_size,
             lease_timeout_s=lease_timeout, assign_ack_timeout_s=assign_ack_timeout,
+            remove_silent_after_s=remove_silent_after,
             reuse_port=reuse_port,
             **limit_settings(limits),
         )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import InvalidArgument, NotFound, PermissionDenied
@@ -18,11 +19,19 @@ from pycolonies_like.core.models import (
     User,
 )
 from pycolonies_like.core.requirements import capacities_of
-from pycolonies_like.core.rules import MAX_NAME_LENGTH, LeasePolicy, check_id, check_name
+from pycolonies_like.core.rules import (
+    MAX_NAME_LENGTH,
+    NS_PER_SECOND,
+    LeasePolicy,
+    check_id,
+    check_name,
+)
 from server.objects import LocalObjects
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id, short
 from server.store.base import Store
+
+log = logging.getLogger(__name__)
 
 
 class ColonyService:
@@ -171,6 +180,29 @@ class ColonyService:
         if requeued is None:
             raise NotFound(f"executor {executorname!r} does not exist in colony {colonyname!r}")
         self.emitter.requeued(requeued, f"executor {executorname} was removed")
+
+    async def remove_silent(self, limit: int = 100) -> int:
+        """One pass of the cleanup loop: executors silent for the policy's
+        `remove_after_s` are removed, as ColonyOS removes stale executors, and
+        their running work goes back to the queue. Each is logged once, by the
+        server that removed it."""
+        before = self.leases.removable_before(self.clock.now_ns())
+        if not before:
+            return 0
+        removed = await self.store.remove_silent_executors(before, self.clock.now_ns(), limit)
+        for executor, requeued in removed:
+            silent_s = (self.clock.now_ns() - executor.lastheardfromtime) / NS_PER_SECOND
+            log.warning(
+                "removed executor %s of colony %s: not heard from for %.0f s "
+                "(--remove-silent-after %g s); %d running process(es) requeued",
+                executor.executorname, executor.colonyname, silent_s,
+                self.leases.remove_after_s, len(requeued),
+            )  # fmt: skip
+            self.emitter.requeued(
+                requeued,
+                f"executor {executor.executorname} was removed: silent for {silent_s:.0f} s",
+            )
+        return len(removed)
 
     async def get_executor(self, caller: str, colonyname: str, executorname: str) -> Executor:
         await self.guard.reader(caller, colonyname, pending_ok=True)

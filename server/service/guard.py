@@ -28,7 +28,7 @@ from pycolonies_like.core.models import (
     Function,
     ProcessState,
 )
-from pycolonies_like.core.rules import check_can_finish
+from pycolonies_like.core.rules import check_can_finish, executor_not_approved
 from server.store.base import Member, ProcessBrief, Store
 
 
@@ -181,12 +181,16 @@ class AccessGuard:
         if p is None:
             raise NotFound(f"process {processid!r} does not exist")
         if caller != p.assignedexecutorid:
+            member = await self._store.get_member(p.colonyname, caller)
+            if member is not None and member.kind == "executor" and not member.approved:
+                # Rejected (its work went back to the queue then): nothing it
+                # held is its any more, whatever attempt it names.
+                raise executor_not_approved(member.name, p.colonyname)
             someone_elses = p.state == ProcessState.RUNNING and attempt == p.attempt
-            if attempt and attempt <= p.attempt and not someone_elses:
-                # Maybe a former assignee calling late: say so, but only to an executor.
-                member = await self._store.get_member(p.colonyname, caller)
-                if member is not None and member.kind == "executor":
-                    raise StaleAttempt(_over(action, processid, attempt, p))
+            executor = member is not None and member.kind == "executor"
+            if attempt and attempt <= p.attempt and not someone_elses and executor:
+                # A former assignee calling late: say so, but only to an executor.
+                raise StaleAttempt(_over(action, processid, attempt, p))
             raise PermissionDenied(
                 f"Access denied, only the executor assigned to process {processid} may {action}"
             )

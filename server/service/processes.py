@@ -27,16 +27,17 @@ from pycolonies_like.core.rules import (
     MAX_NAME_LENGTH,
     Lease,
     LeasePolicy,
+    Timeout,
     check_count,
     check_not_before,
     check_timeout,
     error_kind,
-    lease_retries_left,
     not_before,
     priority_time,
-    retries_left,
     retry_after_failure,
     retry_delay_s,
+    timeout_retries_left,
+    timeout_retry_delay_s,
     validate_funcspec,
     wait_deadline,
     went_silent_error,
@@ -422,22 +423,7 @@ class ProcessService:
         now = self.clock.now_ns()
         changed = 0
         for p in await self.store.expired_running(now, limit):
-            if retries_left(p.retries, p.spec.maxretries):
-                requeued = await self.store.requeue_process(
-                    p.processid, p.attempt, now, count_retry=True, outcome="maxexectime"
-                )
-                if requeued is not None:
-                    changed += 1
-                    self.emitter.requeued([requeued], "maximum execution time exceeded")
-                    self.emitter.log_written(p.processid)
-            else:
-                result = await self.store.finish_process(
-                    p.processid, p.attempt, ProcessState.FAILED, now,
-                    errors=["Maximum execution time limit exceeded"],
-                )  # fmt: skip
-                if result is not None:
-                    changed += 1
-                    self.emitter.finished(result)
+            changed += await self._timed_out(p, now)
         for p, lease in await self.store.expired_leases(now, limit):
             changed += await self._lease_expired(p, lease, now)
         for p in await self.store.expired_waiting(now, limit):
@@ -474,29 +460,48 @@ class ProcessService:
                 [requeued], f"executor {p.assignedexecutorname} did not confirm its assignment"
             )
             return 1
-        if not lease_retries_left(p.spec, p.retries):
-            times = 1 + sum(1 for h in p.history if h.outcome == "lease")
+        if not timeout_retries_left(p.spec, p.retries, Timeout.SILENT):
+            times = 1 + sum(1 for h in p.history if h.outcome == Timeout.SILENT.value)
             error = went_silent_error(times, p.assignedexecutorname, self.leases.lease_timeout_s)
-            result = await self.store.finish_process(
-                p.processid, p.attempt, ProcessState.FAILED, now, errors=[error]
-            )
-            if result is None:
-                return 0
-            self.emitter.finished(result)
-            return 1
-        policy = p.spec.retrypolicy
-        delay = retry_delay_s(policy, p.retries + 1, random.uniform(-1.0, 1.0)) if policy else 0.0
+            return await self._fail_timed_out(p, now, error)
+        why = f"executor {p.assignedexecutorname} went silent"
+        return await self._requeue_timed_out(
+            p, now, Timeout.SILENT, why, [f"the executor {p.assignedexecutorname} went silent"]
+        )
+
+    async def _timed_out(self, p: Process, now: int) -> int:
+        """A running process past its maxexectime: requeued while it has
+        retries left (after its policy's backoff, if it has one), else failed."""
+        if not timeout_retries_left(p.spec, p.retries, Timeout.MAXEXECTIME):
+            return await self._fail_timed_out(p, now, "Maximum execution time limit exceeded")
+        changed = await self._requeue_timed_out(
+            p, now, Timeout.MAXEXECTIME, "maximum execution time exceeded", []
+        )
+        if changed:
+            self.emitter.log_written(p.processid)
+        return changed
+
+    async def _fail_timed_out(self, p: Process, now: int, error: str) -> int:
+        result = await self.store.finish_process(
+            p.processid, p.attempt, ProcessState.FAILED, now, errors=[error]
+        )
+        if result is None:
+            return 0
+        self.emitter.finished(result)
+        return 1
+
+    async def _requeue_timed_out(
+        self, p: Process, now: int, cause: Timeout, why: str, errors: list[str]
+    ) -> int:
+        delay = timeout_retry_delay_s(p.spec, p.retries, random.uniform(-1.0, 1.0))
         requeued = await self.store.requeue_process(
-            p.processid, p.attempt, now, count_retry=True, outcome="lease",
-            errors=[f"the executor {p.assignedexecutorname} went silent"],
-            notbefore=not_before(now, delay),
+            p.processid, p.attempt, now, count_retry=True, outcome=cause.value,
+            errors=errors, notbefore=not_before(now, delay),
         )  # fmt: skip
         if requeued is None:
             return 0
         self.emitter.requeued(
-            [requeued],
-            f"executor {p.assignedexecutorname} went silent; retry {requeued.retries}",
-            ready=not requeued.notbefore,
+            [requeued], f"{why}; retry {requeued.retries}", ready=not requeued.notbefore
         )
         return 1
 

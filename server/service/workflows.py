@@ -119,6 +119,37 @@ class WorkflowService:
             return changed
         return await lookup.graph(self.store, processgraphid)
 
+    async def rerun_graph(
+        self, caller: str, processgraphid: str, from_failed: bool = True
+    ) -> tuple[ProcessGraph, list[Process]]:
+        """A failed or cancelled workflow runs again from its failures: its
+        failed and never-run processes run again as new attempts, those that
+        succeeded keep their outputs (core.progress.plan_rerun)."""
+        if not from_failed:
+            raise InvalidArgument(
+                "a workflow is rerun from its failures only (from_failed); "
+                "to run every node again, submit the workflow again"
+            )
+        graph = await lookup.graph(self.store, processgraphid)
+        await self.guard.initiator_or_owner(caller, graph.colonyname, graph.initiatorid)
+        if graph.state not in (ProcessState.FAILED, ProcessState.CANCELLED):
+            raise FailedPrecondition(
+                f"workflow {processgraphid} is {graph.state.name.lower()}; only a failed or "
+                "cancelled workflow can be rerun"
+            )
+        result = await self.store.rerun_graph(processgraphid, self.clock.now_ns())
+        if result is None:
+            processes = await self.store.graph_processes(processgraphid)
+            if any(p.state == ProcessState.RUNNING for p in processes):
+                raise FailedPrecondition(
+                    f"workflow {processgraphid} still has running processes; wait for them "
+                    "to end (or cancel the workflow) before rerunning it"
+                )
+            raise FailedPrecondition(f"workflow {processgraphid} changed meanwhile; try again")
+        graph, rerun = result
+        self.emitter.submitted(rerun)
+        return graph, rerun
+
     async def add_child(
         self,
         caller: str,

@@ -164,6 +164,13 @@ class Store(Protocol):
         """Deletes the executor and its functions; returns its requeued processes."""
         ...
 
+    async def remove_silent_executors(
+        self, heard_before_ns: int, now_ns: int, limit: int
+    ) -> list[tuple[Executor, list[Process]]]:
+        """Removes executors heard from once, then not since `heard_before_ns`,
+        with their functions; returns each with its requeued processes."""
+        ...
+
     async def get_member(self, colonyname: str, memberid: str) -> Member | None: ...
     async def get_actor(
         self, colonyname: str, memberid: str
@@ -259,6 +266,14 @@ class Store(Protocol):
     async def rerun_process(self, processid: str, now_ns: int) -> Process | None:
         """FAILED or CANCELLED (standalone) -> WAITING as a new attempt; None
         when it is not such a process (any more)."""
+        ...
+
+    async def rerun_graph(
+        self, processgraphid: str, now_ns: int
+    ) -> tuple[ProcessGraph, list[Process]] | None:
+        """A FAILED or CANCELLED graph runs again from its failures: the graph
+        (running again) and the processes that will run again; None when it
+        is not such a graph, or has a running or unsettled process."""
         ...
 
     async def extend_deadline(

@@ -17,9 +17,9 @@ from typing import Any
 
 from pycolonies_like.core.dag import graph_state
 from pycolonies_like.core.errors import FailedPrecondition, StorageError
-from pycolonies_like.core.models import Process, ProcessGraph, ProcessState
-from pycolonies_like.core.progress import child_input, descendant_end
-from pycolonies_like.core.rules import wait_deadline
+from pycolonies_like.core.models import AttemptRecord, Process, ProcessGraph, ProcessState
+from pycolonies_like.core.progress import child_input, descendant_end, plan_rerun
+from pycolonies_like.core.rules import deadline_sql, wait_deadline
 from server.store import concurrency, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
@@ -398,6 +398,72 @@ class Graphs(Database):
                 if p.isassigned:  # was running; held ones of its key wait for the sweeper
                     await concurrency.stopped_running(tx, p, release=False)
             return cancelled, await settle_graph(tx, processgraphid, now_ns)
+
+    async def rerun_graph(
+        self, processgraphid: str, now_ns: int
+    ) -> tuple[ProcessGraph, list[Process]] | None:
+        """Runs a failed or cancelled graph again from its failures (see
+        core.progress.plan_rerun): the rerun processes, as new attempts with
+        the attempt that ended kept in their history, and the graph, running
+        again. None when the graph is not failed or cancelled, or when one of
+        its processes is running or its end not yet settled."""
+        async with self._tx() as tx:
+            row = await tx.fetchone(
+                "SELECT state, starttime FROM processgraphs WHERE processgraphid = ? "
+                f"AND state IN ({FAILED}, {CANCELLED}){tx.dialect.lock_rows}",
+                (processgraphid,),
+            )
+            if row is None or await tx.fetchone(
+                "SELECT 1 AS x FROM processes WHERE processgraphid = ? "
+                f"AND (state = {RUNNING} OR settling = 1) LIMIT 1",
+                (processgraphid,),
+            ):
+                return None
+            found = await tx.fetchall(
+                f"SELECT {P} FROM processes WHERE processgraphid = ? ORDER BY processid",
+                (processgraphid,),
+            )
+            by_id = {p.processid: p for p in await procs.load_all(tx, found)}
+            rerun = []
+            for plan in plan_rerun(list(by_id.values())):
+                old = by_id[plan.processid]
+                history = old.history
+                if old.attempt:  # it ran: keep how that attempt ended
+                    history = (*history, AttemptRecord(
+                        attempt=old.attempt, executorname=old.assignedexecutorname,
+                        starttime=old.starttime, endtime=old.endtime,
+                        outcome=old.state.name.lower(), errors=old.errors,
+                    ))  # fmt: skip
+                waitdeadline = deadline_sql(":now", "maxwaittime") if plan.ready else "0"
+                updated = await tx.fetchone(
+                    f"UPDATE processes SET state = {WAITING}, assignedexecutorid = '', "
+                    "assignedexecutorname = '', starttime = 0, endtime = 0, execdeadline = 0, "
+                    "retries = 0, lease = 0, leasedeadline = 0, errors = '', output = '', "
+                    "history = :history, notbefore = 0, held = 0, input = :input, "
+                    "waitforparents = :wait, pendingparents = :pending, "
+                    f"waitdeadline = {waitdeadline} "
+                    "WHERE processid = :processid AND state = :state AND attempt = :attempt "
+                    f"RETURNING {P}",
+                    {"history": rows.history_json(history), "now": now_ns,
+                     "input": rows.dump_list(plan.input), "wait": int(not plan.ready),
+                     "pending": 0 if plan.ready else len(old.parents),
+                     "processid": old.processid, "state": int(old.state),
+                     "attempt": old.attempt},
+                )  # fmt: skip
+                if updated is None:  # cannot happen under the graph's lock; never half-apply
+                    raise StorageError(f"process {old.processid} changed during the rerun")
+                rerun.append(await procs.load(tx, updated))
+            await procs.enqueue_all(tx, [p for p in rerun if not p.waitforparents])
+            nsuccessful = sum(1 for p in by_id.values() if p.state == ProcessState.SUCCESSFUL)
+            state = graph_state(len(by_id), nsuccessful, 0, 0, row["starttime"] > 0)
+            await tx.execute(
+                "UPDATE processgraphs SET state = ?, endtime = 0, nsuccessful = ?, nfailed = 0, "
+                "ncancelled = 0 WHERE processgraphid = ?",
+                (int(state), nsuccessful, processgraphid),
+            )
+            graph = await load_graph(tx, processgraphid)
+            assert graph is not None
+            return graph, rerun
 
 
 async def _add_parent(tx: Tx, processid: str, parentid: str, graphid: str) -> None:

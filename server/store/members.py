@@ -198,6 +198,42 @@ class Members(Database):
             await tx.execute("DELETE FROM executors WHERE colonyname = ? AND executorname = ?", key)
             return requeued
 
+    async def remove_silent_executors(
+        self, heard_before_ns: int, now_ns: int, limit: int
+    ) -> list[tuple[Executor, list[Process]]]:
+        """Removes executors heard from once, then not since `heard_before_ns`,
+        requeueing their running work; each removal is conditional, so of
+        several servers doing this at once one removes (and returns) each."""
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                "SELECT colonyname, executorname FROM executors WHERE lastheardfromtime > 0 "
+                "AND lastheardfromtime < ? ORDER BY lastheardfromtime LIMIT ?",
+                (heard_before_ns, limit),
+            )
+        removed = []
+        for r in found:
+            key = (r["colonyname"], r["executorname"])
+            async with self._tx() as tx:
+                row = await tx.fetchone(
+                    f"SELECT {_EXECUTOR} FROM executors WHERE colonyname = ? AND executorname = ? "
+                    f"AND lastheardfromtime > 0 AND lastheardfromtime < ?{tx.dialect.lock_rows}",
+                    (*key, heard_before_ns),
+                )
+                if not row:
+                    continue  # heard from meanwhile, or removed by another server
+                executor = rows.executor_from_row(row)
+                requeued = await requeue_running_of(tx, executor, now_ns)
+                await tx.execute(
+                    "DELETE FROM functions WHERE colonyname = ? AND executorname = ?", key
+                )
+                if await tx.execute(
+                    "DELETE FROM executors WHERE colonyname = ? AND executorname = ? "
+                    "AND lastheardfromtime > 0 AND lastheardfromtime < ?",
+                    (*key, heard_before_ns),
+                ):
+                    removed.append((executor, requeued))
+        return removed
+
     async def get_actor(
         self, colonyname: str, memberid: str
     ) -> tuple[Colony, Member | None] | None:

@@ -64,10 +64,13 @@ AND (s.hardware = 0 OR EXISTS (
     AND s.nodes <= h.nodes))
 """
 # Assigns a process to the claiming executor, unconfirmed until :lease.
-# (:executorid, :executorname, :now, :lease)
+# (:executorid, :executorname, :now, :lease) A claim's time is read before it
+# waits for the database, so it may come before the submission of the process
+# it picks (committed meanwhile): a process never starts before it was submitted.
 ASSIGN = (
     f"state = {RUNNING}, assignedexecutorid = :executorid, assignedexecutorname = :executorname, "
-    f"attempt = attempt + 1, starttime = :now, "
+    "attempt = attempt + 1, "
+    "starttime = CASE WHEN submissiontime > :now THEN submissiontime ELSE :now END, "
     f"execdeadline = {deadline_sql(':now', 'maxexectime')}, "
     f"lease = {int(Lease.ASSIGNED)}, leasedeadline = :lease"
 )

@@ -459,6 +459,12 @@ class GrpcApi(SubsystemHandlers):
     ) -> pb.ProcessGraph:
         return convert.graph_to_pb(await self.workflows.cancel_graph(caller, req.processgraphid))
 
+    async def RerunProcessGraph(
+        self, caller: str, req: pb.RerunProcessGraphRequest
+    ) -> pb.ProcessGraph:
+        graph, _ = await self.workflows.rerun_graph(caller, req.processgraphid, req.from_failed)
+        return convert.graph_to_pb(graph)
+
     async def AddChild(self, caller: str, req: pb.AddChildRequest) -> pb.Process:
         process = await self.workflows.add_child(
             caller, req.processgraphid, req.parentprocessid, req.childprocessid,

@@ -222,6 +222,11 @@ def test_errors_are_one_line_and_non_zero(dev: Dev, tmp_path: Path) -> None:
          "error: lease_timeout_s must be at least 2 seconds, got 0.5"),
         ({}, ["--assign-ack-timeout", "nan"],
          "error: ack_timeout_s must be a number of seconds, got nan"),
+        ({"COLONIES_STALE_EXECUTOR_DURATION": "later"}, [],
+         "error: COLONIES_STALE_EXECUTOR_DURATION must be a number of seconds, got 'later'"),
+        ({}, ["--remove-silent-after", "59"],
+         "error: remove_after_s must be 0 (never) or at least twice the lease timeout (60 s: an "
+         "executor is silent before it is removed), got 59"),
     ):  # fmt: skip
         result = subprocess.run(
             [*COLONIES, "server", "start", "--data-dir", str(tmp_path), *args],
@@ -399,6 +404,39 @@ def test_process_get_shows_attempts_and_rerun(dev: Dev) -> None:
     result = dev.run("process", "rerun", "-p", p.processid, check=False)
     assert result.returncode == 1
     assert result.stderr.strip().endswith("only a failed or cancelled process can be rerun")
+
+
+def test_workflow_rerun_from_failed(dev: Dev) -> None:
+    from pycolonies_like import Colonies
+    from pycolonies_like.core.models import Conditions, FuncSpec, Workflow
+    from pycolonies_like.crypto import generate_private_key, id_of
+
+    env = dev.env
+    colony, colony_key = env["COLONIES_COLONY_NAME"], env["COLONIES_COLONY_PRVKEY"]
+    client = Colonies("127.0.0.1", int(env["COLONIES_SERVER_PORT"]))
+    key = generate_private_key()
+    client.add_executor({"executorid": id_of(key), "executortype": "rerunner",
+                         "executorname": "rerunner", "colonyname": colony}, colony_key)  # fmt: skip
+    client.approve_executor(colony, "rerunner", colony_key)
+    specs = [FuncSpec(nodename=n, funcname=n, conditions=Conditions(
+        colonyname=colony, executortype="rerunner", dependencies=deps))
+        for n, deps in (("fetch", []), ("parse", ["fetch"]), ("store", ["parse"]))]  # fmt: skip
+    graph = client.submit_workflow(Workflow(colonyname=colony, functionspecs=specs),
+                                   env["COLONIES_PRVKEY"])  # fmt: skip
+    gid = graph.processgraphid
+    client.close(client.assign(colony, 5, key).processid, ["page"], key)
+    client.fail(client.assign(colony, 5, key).processid, ["ValueError: bad page"], key)
+    result = dev.run("workflow", "rerun", gid, check=False)
+    assert result.returncode == 2 and "Missing option '--from-failed'" in result.stderr
+    result = dev.run("workflow", "rerun", "--from-failed", gid)
+    assert result.stdout == f"Workflow {gid} runs again; waiting: parse, store\n"
+    again = client.assign(colony, 5, key)
+    assert (again.spec.nodename, again.input, again.attempt) == ("parse", ["page"], 2)
+    result = dev.run("workflow", "rerun", "--from-failed", "-w", gid, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: workflow {gid} is running; only a failed or cancelled workflow can be rerun"
+    )
 
 
 def test_process_get_says_why_a_process_waits(dev: Dev, tmp_path: Path) -> None:

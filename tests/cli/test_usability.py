@@ -146,6 +146,77 @@ def test_a_type_nobody_serves_is_said_and_ctrl_c_says_how_to_cancel(dev: Dev, mo
     assert json.loads(dev.run("--json", "process", "get", processid).stdout)["state"] == 4
 
 
+def test_cancel_on_interrupt_cancels_without_asking(dev: Dev) -> None:
+    child = dev.spawn("function", "exec", "--func", "f", "--targettype", "nobody-serves",
+                      "--follow", "--cancel-on-interrupt")  # fmt: skip
+    assert child.stdout is not None
+    processid = child.stdout.readline().split()[1]
+    assert child.stdout.readline().startswith("Following process")
+    assert child.stdout.readline().startswith("Still waiting")  # it is in the follow loop
+    time.sleep(0.5)
+    child.send_signal(signal.SIGINT)
+    rest = child.communicate(timeout=30)[0]
+    assert child.returncode == 130 and "Traceback" not in rest
+    assert rest.strip() == f"Process {processid} cancelled"
+    assert json.loads(dev.run("--json", "process", "get", processid).stdout)["state"] == 4
+
+
+def read_until(fd: int, marker: str | None, timeout: float = 30) -> str:
+    """What the terminal shows until `marker` (None: until the child closes it)."""
+    import os
+    import select
+
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while marker is None or marker not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"no {marker!r} in {seen!r}"
+        if select.select([fd], [], [], left)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk.decode(errors="replace")
+    return seen
+
+
+@pytest.mark.parametrize("answer", ["y", "n"])
+def test_ctrl_c_at_a_terminal_asks_whether_to_cancel(dev: Dev, answer: str) -> None:
+    import os
+    import pty
+
+    from tests.cli.test_cli import COLONIES
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen([*COLONIES, "function", "exec", "--func", "f", "--targettype",
+                              "nobody-serves", "--follow"], env=dev.env, stdin=slave,
+                             stdout=slave, stderr=slave)  # fmt: skip
+    os.close(slave)
+    try:
+        seen = read_until(master, "Still waiting")
+        processid = seen.split("Process ")[1].split()[0]
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+        asked = read_until(master, "Cancel it? [y/N]: ")
+        assert f"Process {processid[:16]} is still queued. Cancel it? [y/N]: " in asked
+        os.write(master, f"{answer}\n".encode())
+        child.wait(30)
+        rest = read_until(master, None)
+    finally:
+        os.close(master)
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130 and "Traceback" not in rest
+    state = json.loads(dev.run("--json", "process", "get", processid).stdout)["state"]
+    if answer == "y":
+        assert f"Process {processid} cancelled" in rest and state == 4
+    else:
+        assert f"Process {processid} is still queued; cancel it with: " in rest and state == 0
+        dev.run("process", "cancel", processid)
+
+
 def test_no_hint_when_the_type_is_served(dev: Dev, helloworld: subprocess.Popen[str]) -> None:
     result = dev.run("function", "exec", "--func", "helloworld", "--targettype",
                      "helloworld-executor", "--wait")  # fmt: skip

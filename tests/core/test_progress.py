@@ -49,3 +49,31 @@ def test_a_workflow_node_is_named_by_its_node_name() -> None:
 def test_other_ends_end_no_descendants(state: ProcessState) -> None:
     with pytest.raises(ValueError):
         descendant_end("p3", state)
+
+
+def test_a_rerun_runs_the_failed_and_never_run_processes_with_kept_outputs() -> None:
+    from pycolonies_like.core.models import FuncSpec, Process
+    from pycolonies_like.core.progress import Rerun, plan_rerun
+
+    def p(pid: str, state: ProcessState, *parents: str, **kw: object) -> Process:
+        return Process(processid=pid, spec=FuncSpec(funcname=pid), state=state,
+                       parents=parents, **kw)  # type: ignore[arg-type]  # fmt: skip
+
+    s, f, c, w = (ProcessState.SUCCESSFUL, ProcessState.FAILED, ProcessState.CANCELLED,
+                  ProcessState.WAITING)  # fmt: skip
+    graph = [
+        p("root", s, input=[0], output=["R"]),
+        p("ok", s, "root", output=["K"]),
+        p("bad", f, "root", input=["R"]),
+        p("join", f, "ok", "bad"),  # never ran: its parent failed
+        p("other", c, input=[7]),  # a cancelled root keeps its input
+        p("after", c, "root", "ok"),  # both parents succeeded: ready, with their outputs
+        p("queued", w, "root"),  # still waiting: not touched
+    ]
+    assert plan_rerun(graph) == [
+        Rerun("bad", True, ["R"]),
+        Rerun("join", False, []),
+        Rerun("other", True, [7]),
+        Rerun("after", True, ["R", "K"]),
+    ]
+    assert plan_rerun([p("done", s)]) == []

@@ -11,14 +11,16 @@ from pycolonies_like.core.rules import (
     NS_PER_SECOND,
     SILENT_RETRIES,
     LeasePolicy,
+    Timeout,
     check_can_finish,
     check_count,
     check_id,
     check_name,
     exec_deadline,
-    lease_retries_left,
     priority_time,
     retries_left,
+    timeout_retries_left,
+    timeout_retry_delay_s,
     validate_funcspec,
     wait_deadline,
 )
@@ -99,14 +101,33 @@ def test_retries() -> None:
 
 
 def test_a_silent_executor_counts_against_the_policy_or_maxretries() -> None:
+    silent = Timeout.SILENT
     plain = FuncSpec(funcname="f", maxretries=1)
-    assert lease_retries_left(plain, 0) and not lease_retries_left(plain, 1)
+    assert timeout_retries_left(plain, 0, silent) and not timeout_retries_left(plain, 1, silent)
     unset = FuncSpec(funcname="f")  # maxretries 0: a few silences, not for ever
-    assert lease_retries_left(unset, SILENT_RETRIES - 1)
-    assert not lease_retries_left(unset, SILENT_RETRIES)
-    assert lease_retries_left(FuncSpec(funcname="f", maxretries=-1), 10**6)
+    assert timeout_retries_left(unset, SILENT_RETRIES - 1, silent)
+    assert not timeout_retries_left(unset, SILENT_RETRIES, silent)
+    assert timeout_retries_left(FuncSpec(funcname="f", maxretries=-1), 10**6, silent)
     policy = FuncSpec(funcname="f", maxretries=0, retrypolicy=RetryPolicy(maxretries=2))
-    assert lease_retries_left(policy, 1) and not lease_retries_left(policy, 2)
+    assert timeout_retries_left(policy, 1, silent) and not timeout_retries_left(policy, 2, silent)
+
+
+def test_an_exec_timeout_counts_by_the_same_rule_as_a_silent_executor() -> None:
+    overdue = Timeout.MAXEXECTIME
+    # Without a policy: the spec's maxretries, as ColonyOS (0: no requeue at all).
+    assert not timeout_retries_left(FuncSpec(funcname="f"), 0, overdue)
+    plain = FuncSpec(funcname="f", maxretries=1)
+    assert timeout_retries_left(plain, 0, overdue) and not timeout_retries_left(plain, 1, overdue)
+    # With a policy: the policy's maxretries, whatever the spec's says (both ways).
+    more = FuncSpec(funcname="f", maxretries=1, retrypolicy=RetryPolicy(maxretries=3))
+    assert timeout_retries_left(more, 2, overdue) and not timeout_retries_left(more, 3, overdue)
+    fewer = FuncSpec(funcname="f", maxretries=5, retrypolicy=RetryPolicy(maxretries=0))
+    for cause in Timeout:
+        assert not timeout_retries_left(fewer, 0, cause)
+    # And the policy's backoff before the next attempt; none without a policy.
+    backoff = RetryPolicy(maxretries=3, initialinterval=2, backoffcoefficient=3)
+    assert timeout_retry_delay_s(FuncSpec(funcname="f", retrypolicy=backoff), 1) == 6.0
+    assert timeout_retry_delay_s(plain, 1) == 0.0
 
 
 def test_only_running_processes_can_finish() -> None:
@@ -156,6 +177,14 @@ def test_lease_policy_deadlines_and_refusals() -> None:
             LeasePolicy(lease_timeout_s=bad)
     with pytest.raises(InvalidArgument, match="ack_timeout_s must be at least 2 seconds"):
         LeasePolicy(ack_timeout_s=1)
+    # Silent executors are removed after remove_after_s (ColonyOS' 600 s); 0: never.
+    assert LeasePolicy().remove_after_s == 600
+    removing = LeasePolicy(lease_timeout_s=5, remove_after_s=10)
+    assert removing.removable_before(100 * NS_PER_SECOND) == 90 * NS_PER_SECOND
+    assert LeasePolicy(remove_after_s=0).removable_before(100 * NS_PER_SECOND) == 0
+    for bad in (9.9, -1, float("nan")):
+        with pytest.raises(InvalidArgument, match="remove_after_s must"):
+            LeasePolicy(lease_timeout_s=5, remove_after_s=bad)
 
 
 def test_poll_timeouts_are_finite_and_capped() -> None:

@@ -58,7 +58,7 @@ def leased(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[Threa
     settings = dict(
         clock=clock, signature_window_s=10**9, sweep_interval_s=3600, cron_interval_s=3600,
         generator_interval_s=3600, retention_interval_s=3600, ready_interval_s=3600,
-        assign_ack_timeout_s=ACK_S, lease_timeout_s=LEASE_S,
+        assign_ack_timeout_s=ACK_S, lease_timeout_s=LEASE_S, cleanup_interval_s=3600,
     )  # fmt: skip
     if request.param == "sqlite":
         with ThreadedServer(**settings) as srv:  # type: ignore[arg-type]

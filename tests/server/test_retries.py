@@ -18,7 +18,7 @@ from pycolonies_like.core.models import RetryPolicy
 from pycolonies_like.core.rules import NS_PER_SECOND
 from server.testing import ColonyKeys, ThreadedServer
 from tests.conftest import spec
-from tests.server.conftest import wake
+from tests.server.conftest import sweep, wake
 
 
 def nothing_to_assign(client: Colonies, colony: ColonyKeys) -> bool:
@@ -175,3 +175,40 @@ def test_rerun_of_a_failed_or_cancelled_process(
     rerun = lclient.rerun(cancelled.processid, lcolony.colony_key)  # the colony owner may
     assert rerun.history[0].outcome == "cancelled"
     assert lclient.assign(name, 1, key).processid == cancelled.processid
+
+
+def test_an_exec_timeout_counts_against_the_retry_policy_and_waits_its_backoff(
+    leased: ThreadedServer, clock: ManualClock, lclient: Colonies, lcolony: ColonyKeys
+) -> None:
+    name, user, key = lcolony.colonyname, lcolony.user_key, lcolony.executor_key
+    policy = RetryPolicy(maxretries=2, initialinterval=2, backoffcoefficient=3, jitter=0)
+    # The spec's own maxretries (0: never requeued, in ColonyOS) gives way to the policy's.
+    p = lclient.submit(spec(name, maxexectime=10, maxretries=0, retrypolicy=policy), user)
+    for attempt, backoff in ((1, 2.0), (2, 6.0)):
+        got = lclient.assign(name, 1, key)
+        lclient.acknowledge(got.processid, key)  # confirmed: only maxexectime applies
+        assert got.attempt == attempt
+        clock.advance(11)
+        assert sweep(leased) == 1
+        waiting = lclient.get_process(p.processid, user)
+        assert waiting.state == ProcessState.WAITING and waiting.retries == attempt
+        assert waiting.notbefore == clock.now_ns() + int(backoff * NS_PER_SECOND)
+        assert waiting.history[-1].outcome == "maxexectime"
+        clock.advance(backoff - 0.1)
+        assert wake(leased) == 0 and nothing_to_assign(lclient, lcolony)
+        clock.advance(0.1)
+        assert wake(leased) == 1
+    got = lclient.assign(name, 1, key)
+    lclient.acknowledge(got.processid, key)
+    clock.advance(11)
+    assert sweep(leased) == 1
+    failed = lclient.get_process(p.processid, user)
+    assert failed.state == ProcessState.FAILED and failed.retries == 2
+    assert failed.errors == ("Maximum execution time limit exceeded",)
+    # A policy that retries nothing wins over a spec that would requeue.
+    never = RetryPolicy(maxretries=0)
+    q = lclient.submit(spec(name, maxexectime=10, maxretries=5, retrypolicy=never), user)
+    lclient.acknowledge(lclient.assign(name, 1, key).processid, key)
+    clock.advance(11)
+    assert sweep(leased) == 1
+    assert lclient.get_process(q.processid, user).state == ProcessState.FAILED

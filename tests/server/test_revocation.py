@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pycolonies_like import Colonies, FailedPrecondition, NotFound, PermissionDenied
+from pycolonies_like import Colonies, FailedPrecondition, NotFound, PermissionDenied, ProcessState
 from pycolonies_like.core.clock import ManualClock
 from server.testing import ColonyKeys, ThreadedServer, bootstrap
 from tests.conftest import spec, unique
@@ -108,3 +108,43 @@ def test_running_the_cron_of_a_removed_user_is_refused(clock: ManualClock) -> No
             f"{colony.colonyname!r}; the cron has been removed"
         )
         assert listed == []
+
+
+@pytest.mark.parametrize("how", ["rejected", "removed"])
+def test_an_executor_rejected_or_removed_while_running_loses_its_work(
+    client: Colonies, colony: ColonyKeys, how: str
+) -> None:
+    name, key = colony.colonyname, colony.executor_keys[1]
+    executorname = colony.executor_names[1]
+    p = client.submit(spec(name), colony.user_key)
+    got = client.assign(name, 1, key)
+    assert got.processid == p.processid
+    if how == "rejected":
+        client.reject_executor(name, executorname, colony.colony_key)
+        denied = f"executor {executorname!r} is not an approved executor of colony {name!r}"
+    else:
+        client.remove_executor(name, executorname, colony.colony_key)
+        denied = f"only the executor assigned to process {p.processid} may"
+    # Its work went back to the queue at once, whatever its lease.
+    assert client.get_process(p.processid, colony.user_key).state == ProcessState.WAITING
+    for attempt in (got.attempt, None):
+        for call in (
+            lambda: client.close(p.processid, ["late"], key, attempt),
+            lambda: client.fail(p.processid, ["late"], key, attempt),
+            lambda: client.set_output(p.processid, ["late"], key, attempt),
+            lambda: client.add_log(p.processid, "late", key, attempt),
+            lambda: client.heartbeat(p.processid, key, attempt),
+        ):
+            with pytest.raises(PermissionDenied) as err:
+                call()
+            assert err.value.message.startswith("Access denied, ")
+            assert denied in err.value.message
+    # Even once another executor holds it again.
+    again = client.assign(name, 1, colony.executor_key)
+    assert again.processid == p.processid and again.attempt == got.attempt + 1
+    with pytest.raises(PermissionDenied):
+        client.close(p.processid, ["late"], key, got.attempt)
+    client.close(p.processid, ["done"], colony.executor_key)
+    done = client.get_process(p.processid, colony.user_key)
+    assert done.state == ProcessState.SUCCESSFUL and done.output == ["done"]
+    assert client.get_process_log(name, p.processid, 10, 0, colony.user_key) == []

@@ -195,3 +195,73 @@ def test_colonies_executor_ls_shows_silent_executors(
     listing = subprocess.run([*cli, "--json", "executor", "ls"], env=env, capture_output=True,
                              text=True, timeout=60, check=True).stdout  # fmt: skip
     assert {e["executorname"]: e["silent"] for e in json.loads(listing)} == {a: True, b: False}
+
+
+def remove_silent(server: ThreadedServer) -> int:
+    return int(server.call(server.services.colonies.remove_silent()))
+
+
+def test_an_executor_silent_for_remove_silent_after_is_removed_and_its_work_requeued(
+    leased: ThreadedServer, clock: ManualClock, lclient: Colonies, lcolony: ColonyKeys,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from pycolonies_like import PermissionDenied
+    from pycolonies_like.core.rules import REMOVE_SILENT_AFTER_S
+    from pycolonies_like.crypto import generate_private_key, id_of
+
+    name, (a, b), owner = lcolony.colonyname, lcolony.executor_names, lcolony.colony_key
+    quiet = generate_private_key()  # approved, never heard from: it may not have started yet
+    lclient.add_executor({"executorid": id_of(quiet), "executortype": lcolony.executortype,
+                          "executorname": "quiet", "colonyname": name}, owner)  # fmt: skip
+    lclient.approve_executor(name, "quiet", owner)
+    pid = submit(lclient, lcolony, maxretries=-1)
+    got = lclient.assign(name, 1, lcolony.executor_key)  # a takes it, then goes quiet
+    lclient.heartbeat(got.processid, lcolony.executor_key, attempt=got.attempt)
+    clock.advance(REMOVE_SILENT_AFTER_S - 1)
+    with pytest.raises(Exception, match="No process"):
+        lclient.assign(name, 0.1, lcolony.executor_keys[1])  # b keeps polling
+    assert remove_silent(leased) == 0  # a is silent, not yet for long enough
+    clock.advance(1.1)
+    caplog.set_level("WARNING", logger="server.service.colonies")
+    assert remove_silent(leased) == 1
+    assert remove_silent(leased) == 0  # once
+    listed = {e.executorname for e in lclient.list_executors(name, owner)}
+    assert listed == {b, "quiet"}
+    back = lclient.get_process(pid, lcolony.user_key)
+    assert back.state == ProcessState.WAITING and back.history[-1].outcome == "executor left"
+    with pytest.raises(PermissionDenied):
+        lclient.close(got.processid, ["late"], lcolony.executor_key)
+    logged = [r.getMessage() for r in caplog.records if "removed executor" in r.getMessage()]
+    assert logged == [
+        f"removed executor {a} of colony {name}: not heard from for 600 s "
+        "(--remove-silent-after 600 s); 1 running process(es) requeued"
+    ]
+    assert lclient.assign(name, 1, lcolony.executor_keys[1]).processid == pid
+
+
+def test_two_servers_remove_a_silent_executor_once(clock: ManualClock) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pycolonies_like.core.rules import REMOVE_SILENT_AFTER_S
+    from server.testing import bootstrap
+    from tests.conftest import need_pg, unique
+    from tests.pg import database
+
+    settings = dict(clock=clock, signature_window_s=10**9, sweep_interval_s=3600,
+                    ready_interval_s=3600, cron_interval_s=3600, generator_interval_s=3600,
+                    retention_interval_s=3600, cleanup_interval_s=3600)  # fmt: skip
+    with (
+        database(need_pg()) as url,
+        ThreadedServer(db_url=url, **settings) as one,  # type: ignore[arg-type]
+        ThreadedServer(db_url=url, server_key=one.server_key, **settings) as two,  # type: ignore[arg-type]
+    ):
+        client = one.client()
+        colony = bootstrap(client, one.server_key, colonyname=unique(), executors=3)
+        for key in colony.executor_keys:
+            with pytest.raises(Exception, match="No process"):
+                client.assign(colony.colonyname, 0.1, key)
+        clock.advance(REMOVE_SILENT_AFTER_S + 1)
+        with ThreadPoolExecutor(2) as pool:
+            counts = list(pool.map(remove_silent, (one, two)))
+        assert sum(counts) == 3, counts  # each executor removed by one server only
+        assert client.list_executors(colony.colonyname, colony.colony_key) == []

@@ -112,6 +112,20 @@ async def test_removing_a_colony_removes_everything_in_it(store: Store, dev: Exe
     assert await store.claim_process(dev, NOW) is None
 
 
+async def test_a_process_never_starts_before_it_was_submitted(store: Store, dev: Executor) -> None:
+    # A claim whose time was read before the submit it picks up committed
+    # (it waited for the database meanwhile).
+    (p,) = await put(store, make(at=NOW))
+    claimed = await store.claim_process(dev, NOW - S // 6)
+    assert claimed is not None and claimed.processid == p.processid
+    assert claimed.starttime == NOW
+    stored = await store.get_process(p.processid)
+    assert stored is not None and stored.starttime == NOW
+    (q,) = await put(store, make(at=NOW))
+    later = await store.claim_process(dev, NOW + S)
+    assert later is not None and later.processid == q.processid and later.starttime == NOW + S
+
+
 # ------------------------------------------------------- executors/users --
 
 
