@@ -107,13 +107,12 @@ def check(srv: ThreadedServer, watch: LogWatch, body: bytes) -> None:
 @st.composite
 def requests(draw: st.DrawFn) -> tuple[str, str, str]:
     payloadtype, text = draw(st.sampled_from(SEEDS))
-    msg = draw(mutated(json.loads(text)))
-    if isinstance(msg, dict) and draw(st.booleans()):
-        msg["msgtype"] = payloadtype  # mostly left right, so that the message is read
+    keep = draw(st.integers(0, 9)) > 0  # msgtype mostly left right: the message is read
+    msg = draw(mutated(json.loads(text), frozenset({"msgtype"}) if keep else frozenset()))
     return payloadtype, deepen(json.dumps(msg)), draw(st.sampled_from(KEYS))
 
 
-@suite(max_examples=1500)
+@suite(max_examples=1000)
 @given(request=requests())
 def test_mutated_recorded_requests(
     gw: tuple[ThreadedServer, LogWatch], request: tuple[str, str, str]
@@ -132,7 +131,7 @@ ENVELOPE_FIELDS = st.fixed_dictionaries(
 )  # fmt: skip
 
 
-@suite(max_examples=300)
+@suite(max_examples=200)
 @given(envelope=st.one_of(ENVELOPE_FIELDS, HOSTILE), raw=st.booleans())
 def test_hostile_envelopes(gw: tuple[ThreadedServer, LogWatch], envelope: Any, raw: bool) -> None:
     srv, watch = gw
