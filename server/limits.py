@@ -34,6 +34,7 @@ HOLD_MAX_S = 1.0  # a refusal is held no longer than this
 HOLD_PER_IDENTITY = 64  # refusals held at once per identity; beyond, refused at once
 HOLD_TOTAL = 4096  # and in all
 MIXED = ""  # a connection used by more than one identity: never refused early
+PEER_TTL_S = 5.0  # a connection's identity is trusted this long after its last checked call
 
 
 @dataclass
@@ -62,7 +63,9 @@ class Limits:
         self._clock = clock
         self._remembered = remembered
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
-        self._peers: OrderedDict[str, str] = OrderedDict()  # connection -> identity or MIXED
+        # connection -> (identity or MIXED, when a call over it was last checked); a
+        # peer address may come back as another connection, hence the time to live.
+        self._peers: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self.held = 0
 
     def admit(self, identity: str) -> None:
@@ -104,18 +107,19 @@ class Limits:
         if not peer:
             return
         known = self._peers.get(peer)
+        now = self._clock()
         if known is None:
-            self._peers[peer] = identity
+            self._peers[peer] = (identity, now)
             if len(self._peers) > self._remembered:
                 self._peers.popitem(last=False)
-        elif known != identity:
-            self._peers[peer] = MIXED
+        else:
+            self._peers[peer] = (identity if known[0] == identity else MIXED, now)
 
     def refuse_early(self, peer: str) -> tuple[str, RateLimited] | None:
         """The refusal for a call over `peer` whose one identity is over its budget
         now (takes nothing from the bucket), or None: then check the call fully."""
-        identity = self._peers.get(peer)
-        if not identity:
+        identity, at = self._peers.get(peer, (MIXED, 0.0))
+        if not identity or self._clock() - at > PEER_TTL_S:
             return None
         bucket = self._buckets.get(identity)
         if bucket is None:

@@ -106,7 +106,14 @@ def test_a_connection_of_one_identity_over_budget_is_refused_early() -> None:
     clock.now += 1.0
     assert limits.refuse_early("ipv4:1") is None  # a token again: checked fully
     limits.admit("a")  # refuse_early took nothing from the bucket
+    assert limits.refuse_early("ipv4:1") is not None  # over budget again
+    # An address not seen for a while may be another connection by now.
+    clock.now += 5.1
+    limits._buckets["a"].tokens = -10.0
+    assert limits.refuse_early("ipv4:1") is None
     # A connection shared by two identities is never refused early.
+    limits.note_peer("ipv4:1", "a")
+    assert limits.refuse_early("ipv4:1") is not None
     limits.note_peer("ipv4:1", "b")
     assert limits.refuse_early("ipv4:1") is None
 

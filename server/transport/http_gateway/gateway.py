@@ -104,8 +104,8 @@ class Gateway:
                 limits.release(caller)
             await self.services.durable()
             if payloadtype in _BIG_REPLIES:
-                text = await asyncio.to_thread(sliced_envelope, payloadtype, result)
-                return web.Response(text=text)
+                body = await sliced_envelope(payloadtype, result)
+                return web.Response(body=body, content_type="text/plain", charset="utf-8")
             return web.Response(text=envelope(payloadtype, result))
         except errors.ColoniesError as err:
             status = status_of(err)
