@@ -8,7 +8,7 @@ it can. Prints the quiet identity's p50/p99 in both phases, and how many of the
 noisy calls were served and refused (RESOURCE_EXHAUSTED).
 
     python bench/noisy.py [--seconds 10] [--rate-limit 1000] [--rate-burst 2000]
-                          [--noisy-threads 8] [--noisy-processes 2]
+                          [--noisy-threads 8] [--noisy-processes 2] [--profile out.svg]
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ def main() -> None:
     parser.add_argument("--rate-burst", default="2000")
     parser.add_argument("--noisy-threads", type=int, default=8)
     parser.add_argument("--noisy-processes", type=int, default=2)
+    parser.add_argument("--profile", metavar="SVG", help="a py-spy flame graph of the server")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         limits = ["--rate-limit", args.rate_limit, "--rate-burst", args.rate_burst]
@@ -111,7 +112,15 @@ def main() -> None:
             threads = str(args.noisy_threads)
             noise = [child("--noisy", port, colony, keys.executor_key, s, threads)
                      for _ in range(args.noisy_processes)]  # fmt: skip
+            spy = None
+            if args.profile:
+                assert srv.proc is not None
+                record = ["py-spy", "record", "--pid", str(srv.proc.pid), "--output", args.profile,
+                          "--duration", str(int(args.seconds))]  # fmt: skip
+                spy = subprocess.Popen(record)
             during = json.loads(together.communicate()[0])
+            if spy is not None:
+                spy.wait()
             counts = [json.loads(n.communicate()[0]) for n in noise]
         finally:
             srv.terminate()

@@ -9,7 +9,7 @@ another identity calls GetColony in a loop. Prints the server's resident
 memory (before, and its peak while the reads run), what each read got back,
 and the quiet client's latency p50/p99 before and during the reads.
 
-    python bench/readback.py [--lines 800] [--readers 3]
+    python bench/readback.py [--lines 800] [--readers 3] [--profile out.svg]
 """
 
 from __future__ import annotations
@@ -104,17 +104,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=800)
     parser.add_argument("--readers", type=int, default=3)
+    parser.add_argument("--profile", metavar="SVG", help="a py-spy flame graph of the reads")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         http_port = free_port()
         srv = ServerProcess(tmp, args=["--http-port", str(http_port), "--colonyos-api"]).start()
         try:
-            run(srv, http_port, args.lines, args.readers)
+            run(srv, http_port, args.lines, args.readers, args.profile)
         finally:
             srv.terminate()
 
 
-def run(srv: ServerProcess, http_port: int, lines: int, readers: int) -> None:
+def run(
+    srv: ServerProcess, http_port: int, lines: int, readers: int, profile: str | None = None
+) -> None:
     assert srv.proc is not None
     server_pid = srv.proc.pid
     client = srv.client()
@@ -167,6 +170,10 @@ def run(srv: ServerProcess, http_port: int, lines: int, readers: int) -> None:
 
     attack = [threading.Thread(target=grpc_read)]
     attack += [threading.Thread(target=gateway_read, args=(n,)) for n in range(readers)]
+    spy = None
+    if profile:
+        record = ["py-spy", "record", "--pid", str(server_pid), "--output", profile]
+        spy = subprocess.Popen(record, stderr=subprocess.DEVNULL)
     started = time.monotonic()
     for t in attack:
         t.start()
@@ -175,6 +182,9 @@ def run(srv: ServerProcess, http_port: int, lines: int, readers: int) -> None:
         time.sleep(0.02)
     took = time.monotonic() - started
     attack_end = time.time()
+    if spy is not None:
+        spy.send_signal(2)  # py-spy writes its graph on SIGINT
+        spy.wait()
     out, _ = quiet.communicate("")
     samples = [tuple(map(float, line.split())) for line in out.splitlines()]
     baseline = [lat for at, lat in samples if at + lat < baseline_end]

@@ -441,7 +441,8 @@ _INT64 = range(-(2**63), 2**63)
 
 def check_json_data(value: Any, where: str = "") -> None:
     """Refuses what no field takes: nesting deeper than MAX_JSON_DEPTH, integers
-    beyond 64 bits and NaN or infinite numbers (which JSON does not have),
+    beyond 64 bits, NaN or infinite numbers (which JSON does not have) and text
+    with lone surrogates (which UTF-8 does not have),
     naming the place (`where`.key.index). Iterative: a deep value cannot
     exhaust the stack."""
     stack: list[tuple[Any, str, int]] = [(value, where, 0)]
@@ -454,13 +455,26 @@ def check_json_data(value: Any, where: str = "") -> None:
                 )
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             for key, sub in pairs:
+                if isinstance(key, str) and not key.isascii():
+                    _check_unicode(key, f"{path} has a key that" if path else "a key")
                 stack.append((sub, f"{path}.{key}" if path else str(key), depth + 1))
+        elif isinstance(item, str):
+            if not item.isascii():
+                _check_unicode(item, path or "the value")
         elif isinstance(item, bool):
             continue
         elif isinstance(item, int) and item not in _INT64:
             raise InvalidArgument(f"{path} is out of range (a 64-bit integer)")
         elif isinstance(item, float) and not math.isfinite(item):
             raise InvalidArgument(f"{path} must be a finite number, got {item}")
+
+
+def _check_unicode(text: str, what: str) -> None:
+    # JSON's \ud800 escapes decode to lone surrogates, which no UTF-8 store takes.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgument(f"{what} is not valid Unicode (a lone surrogate)") from None
 
 
 def decode_json(what: str, text: str, default: Any, expected: type) -> Any:

@@ -115,6 +115,22 @@ class GrpcApi(SubsystemHandlers):
                 "malformed request: not a valid protobuf message"
             ) from None
 
+    async def _admit(self, path: str, raw: bytes, context: Any, request_type: Any) -> Any:
+        """Authenticates the call and counts it in (release it), or refuses it: before
+        the signature is checked if its connection's one identity is over budget."""
+        limits = self.limits
+        peer = context.peer()
+        early = limits.refuse_early(peer)
+        if early is not None:
+            await limits.refuse(*early)
+        caller, request = await self._authenticate(path, raw, context, request_type)
+        limits.note_peer(peer, caller)
+        try:
+            limits.admit(caller)
+        except errors.RateLimited as err:
+            await limits.refuse(caller, err)
+        return caller, request
+
     def _unary(
         self, path: str, request_type: Any, impl: Callable[[str, Any], Awaitable[Any]]
     ) -> Callable[[bytes, Any], Awaitable[Any]]:
@@ -129,8 +145,7 @@ class GrpcApi(SubsystemHandlers):
             started = clock()
             code = "OK"
             try:
-                caller, request = await self._authenticate(path, raw, context, request_type)
-                limits.admit(caller)
+                caller, request = await self._admit(path, raw, context, request_type)
                 try:
                     reply = await impl(caller, request)
                 finally:
@@ -158,8 +173,8 @@ class GrpcApi(SubsystemHandlers):
 
         async def handle(raw: bytes, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             try:
-                caller, request = await self._authenticate(path, raw, context, request_type)
-                limits.admit(caller)  # opening a stream costs a call; it then runs freely
+                # Opening a stream costs a call; it then runs freely.
+                caller, request = await self._admit(path, raw, context, request_type)
                 limits.release(caller)
                 async for item in impl(caller, request):
                     await durable()

@@ -99,6 +99,8 @@ CASES = [
     ("getprocessesmsg", {"colonyname": COLONY, "state": 99}, MEMBER, "state"),
     ("getlogsmsg", {"colonyname": COLONY, "processid": "p", "since": 2**80}, MEMBER, "since"),
     ("getcolonymsg", {"colonyname": {"a": 1}}, MEMBER, "colonyname"),
+    ("getcolonymsg", {"colonyname": "\ud800"}, MEMBER, "colonyname is not valid Unicode"),
+    ("submitfuncspecmsg", {"spec": spec(funcname="a\udc00")}, MEMBER, "spec.funcname is not"),
 ]
 
 

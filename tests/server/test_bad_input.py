@@ -39,6 +39,8 @@ def funcspec(colony: ColonyKeys, **fields: Any) -> pb.FuncSpec:
         ({"kwargs_json": '{"x": NaN}'}, "kwargs.x must be a finite number"),
         ({"args_json": "[1, Infinity]"}, "args.1 must be a finite number"),
         ({"args_json": f"[{2**70}]"}, "args.0 is out of range"),
+        ({"kwargs_json": '{"x": "\\ud800"}'}, "kwargs.x is not valid Unicode"),
+        ({"kwargs_json": '{"\\udfff": 1}'}, "kwargs has a key that is not valid Unicode"),
     ],
 )
 def test_bad_json_in_a_spec_is_invalid(

@@ -16,7 +16,7 @@ from pycolonies_like import RateLimited, signing
 from pycolonies_like.crypto import Crypto
 from server.limits import Limits
 from server.testing import ColonyKeys, ThreadedServer, bootstrap
-from tests.server.test_auth import payload_for, raw_call, signed
+from tests.server.test_auth import METHOD, payload_for, raw_call, signed
 
 
 class Clock:
@@ -59,6 +59,63 @@ def test_calls_in_flight_are_limited_per_identity_and_in_all() -> None:
     assert err.value.message == "the server is busy: 3 calls in progress; try again shortly"
     limits.release("a")
     limits.admit("c")
+
+
+def test_a_refusal_is_held_until_the_callers_turn() -> None:
+    clock = Clock()
+    limits = Limits(rate=2, burst=1, inflight_per_identity=0, inflight_total=0, clock=clock)
+    limits.admit("a")
+    limits.release("a")
+    held = []
+    for _ in range(3):  # three calls at once, all refused
+        with pytest.raises(RateLimited) as err:
+            limits.admit("a")
+        seconds = limits.hold("a", err.value)
+        held.append((seconds, err.value.retry_after_s))
+    # The first would get a token in 0.5 s, the second after it, the third never
+    # waits more than a second here: what is left is its hint.
+    assert held == [(0.5, 0.0), (1.0, 0.0), (1.0, pytest.approx(0.5))]
+    assert limits.held == 3
+    for _ in range(3):
+        limits.unhold("a")
+    assert limits.held == 0
+
+
+def test_held_refusals_are_bounded_per_identity() -> None:
+    from server.limits import HOLD_PER_IDENTITY
+
+    limits = Limits(rate=1, burst=1, inflight_per_identity=0, inflight_total=0, clock=Clock())
+    limits.admit("a")
+    for _ in range(HOLD_PER_IDENTITY):
+        assert limits.hold("a", RateLimited("x", 1.0)) > 0
+    assert limits.hold("a", RateLimited("x", 1.0)) == 0  # refused at once
+    limits.admit("b")
+    assert limits.hold("b", RateLimited("x", 1.0)) > 0  # another identity has its own
+
+
+def test_a_connection_of_one_identity_over_budget_is_refused_early() -> None:
+    clock = Clock()
+    limits = Limits(rate=1, burst=1, inflight_per_identity=0, inflight_total=0, clock=clock)
+    assert limits.refuse_early("ipv4:1") is None  # unknown connection
+    limits.note_peer("ipv4:1", "a")
+    limits.admit("a")
+    early = limits.refuse_early("ipv4:1")
+    assert early is not None
+    assert early[0] == "a" and early[1].retry_after_s == pytest.approx(1.0)
+    assert early[1].message.startswith("rate limit: a... may make 1 calls per second")
+    clock.now += 1.0
+    assert limits.refuse_early("ipv4:1") is None  # a token again: checked fully
+    limits.admit("a")  # refuse_early took nothing from the bucket
+    assert limits.refuse_early("ipv4:1") is not None  # over budget again
+    # An address not seen for a while may be another connection by now.
+    clock.now += 5.1
+    limits._buckets["a"].tokens = -10.0
+    assert limits.refuse_early("ipv4:1") is None
+    # A connection shared by two identities is never refused early.
+    limits.note_peer("ipv4:1", "a")
+    assert limits.refuse_early("ipv4:1") is not None
+    limits.note_peer("ipv4:1", "b")
+    assert limits.refuse_early("ipv4:1") is None
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +179,28 @@ def test_the_gateway_answers_429_with_retry_after(
                 assert inner["status"] == 429 and inner["message"].startswith("rate limit: ")
                 break
     assert statuses[-1] == 429 and 403 in statuses  # refused as a stranger, then limited
+
+
+def test_a_connection_over_budget_is_refused_before_its_signature_is_checked(
+    limited: tuple[ThreadedServer, ColonyKeys],
+) -> None:
+    srv, colony = limited
+    payload = payload_for(colony)
+    key = colony.executor_keys[0]
+    forged = (*signed(key, payload)[:2], (signing.SIGNATURE_KEY, "00" * 65))
+    with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+        call = channel.unary_unary(METHOD)
+        # Ten at once: four are served (the burst), the others refused, and held.
+        calls = [call.future(payload, metadata=signed(key, payload), timeout=10)
+                 for _ in range(10)]  # fmt: skip
+        calls[0].exception()
+        # Over budget: the connection's next call is refused as it is, signature unread.
+        with pytest.raises(grpc.RpcError) as info:
+            call(payload, metadata=forged, timeout=10)
+        assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        codes = [c.code() for c in calls]
+        assert grpc.StatusCode.RESOURCE_EXHAUSTED in codes
+    # On a connection of its own, the same forgery is read and refused for what it is.
+    with pytest.raises(grpc.RpcError) as info:
+        raw_call(srv, payload, forged)
+    assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -85,9 +85,17 @@ class Gateway:
                 limit = self.server.settings.max_message_bytes
                 big = f"the request body is larger than {limit} bytes"
                 return web.Response(status=413, text=error_envelope(413, big))
-            payloadtype, caller, msg = decode(body)
             limits = self.server.limits
-            limits.admit(caller)
+            peer = _peer(request)
+            early = limits.refuse_early(peer)
+            if early is not None:  # before the signature is checked: see server/limits.py
+                await limits.refuse(*early)
+            payloadtype, caller, msg = decode(body)
+            limits.note_peer(peer, caller)
+            try:
+                limits.admit(caller)
+            except errors.RateLimited as err:
+                await limits.refuse(caller, err)
             try:
                 if payloadtype == "assignprocessmsg":
                     return await self._assign(request, caller, msg)
@@ -96,8 +104,8 @@ class Gateway:
                 limits.release(caller)
             await self.services.durable()
             if payloadtype in _BIG_REPLIES:
-                text = await asyncio.to_thread(sliced_envelope, payloadtype, result)
-                return web.Response(text=text)
+                body = await sliced_envelope(payloadtype, result)
+                return web.Response(body=body, content_type="text/plain", charset="utf-8")
             return web.Response(text=envelope(payloadtype, result))
         except errors.ColoniesError as err:
             status = status_of(err)
@@ -232,3 +240,10 @@ class Gateway:
                 payload = [cj.channel_entry_json(e) for e in frame]
                 await ws.send_str(envelope("subscribechannelmsg", payload))
         await ws.send_str(envelope("subscribechannelmsg", []))
+
+
+def _peer(request: web.Request) -> str:
+    """The connection a request came over (HTTP keeps it alive between requests)."""
+    transport = request.transport
+    address = transport.get_extra_info("peername") if transport is not None else None
+    return f"http:{address[0]}:{address[1]}" if address else ""

@@ -7,10 +7,11 @@ base64 text alone. Each handler turns one message into a service call.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pycolonies_like import crypto
@@ -98,16 +99,34 @@ def _wrap(payloadtype: str, data: bytes, error: bool) -> str:
 _SLICE = 3 * 16 * 1024  # a multiple of 3: base64 slices join without padding
 
 
-def sliced_envelope(payloadtype: str, payload: Any) -> str:
-    """The envelope of a reply that may be megabytes, encoded a slice at a time: run in a
-    worker thread, it hands the interpreter back to the event loop between slices."""
+def _json_pieces(payload: Any) -> Iterator[str]:
     if isinstance(payload, list):
-        text = "[" + ", ".join(json.dumps(item) for item in payload) + "]"
+        yield "["
+        for i, item in enumerate(payload):
+            yield (", " if i else "") + json.dumps(item)
+        yield "]"
     else:
-        text = json.dumps(payload)
-    raw = text.encode()
-    data = b"".join(base64.b64encode(raw[i : i + _SLICE]) for i in range(0, len(raw), _SLICE))
-    return _wrap(payloadtype, data, False)
+        yield json.dumps(payload)
+
+
+async def sliced_envelope(payloadtype: str, payload: Any) -> bytes:
+    """The envelope of a reply that may be megabytes (the same bytes as `envelope`),
+    encoded on the event loop an item and a slice at a time, letting other requests
+    in between: a worker thread would not help (the encoding holds the interpreter),
+    and several of them starve the event loop of it."""
+    parts = [f'{{"payloadtype": {json.dumps(payloadtype)}, "payload": "'.encode()]
+    pending = b""
+    for piece in _json_pieces(payload):
+        pending += piece.encode()
+        if len(pending) >= _SLICE:
+            cut = len(pending) - len(pending) % _SLICE
+            for i in range(0, cut, _SLICE):
+                parts.append(base64.b64encode(pending[i : i + _SLICE]))
+            pending = pending[cut:]
+            await asyncio.sleep(0)
+    parts.append(base64.b64encode(pending))
+    parts.append(b'", "error": false}')
+    return b"".join(parts)
 
 
 def error_envelope(status: int, message: str) -> str:
