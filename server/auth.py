@@ -6,11 +6,14 @@ servers share the store (PostgreSQL), every nonce is checked in the store.
 A server alone on its store (SQLite) checks them in memory and writes each one
 in the same commit as the change it guards: the reply waits for that commit,
 so a request acknowledged before a crash is still refused after the restart.
+A call refused before its signature is checked (load shedding) has its nonce
+remembered too, in this server's memory, so a copy of it cannot run later.
 """
 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from pycolonies_like import crypto, signing
@@ -18,6 +21,9 @@ from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import Unauthenticated
 from server.store.base import Store
 
+# How many nonces of calls refused unverified are remembered (past that, calls
+# are verified before they are refused).
+MAX_UNVERIFIED = 100_000
 _NONCE = re.compile(r"^[0-9a-f]{16,64}$")
 _SIGNATURE = re.compile(r"^[0-9a-f]{130}$")
 
@@ -28,6 +34,10 @@ class RequestVerifier:
         self.clock = clock
         self.window_ms = int(window_s * 1000)
         self._seen: dict[str, int] = {}
+        # Nonces of calls refused before their signature was checked (load
+        # shedding): a captured copy of such a call must not run later, when
+        # its sender has already sent it again under a new nonce.
+        self._unverified: OrderedDict[str, int] = OrderedDict()
         self._last_purge = 0
 
     async def load(self) -> None:
@@ -40,10 +50,30 @@ class RequestVerifier:
         if now - self._last_purge >= purge_every_s * 1e9:
             self._last_purge = now
             self._seen = {n: e for n, e in self._seen.items() if e >= now}
+            while self._unverified and next(iter(self._unverified.values())) < now:
+                self._unverified.popitem(last=False)
             await self.store.purge_nonces(now)
+
+    def refuse_unverified(self, metadata: Sequence[tuple[str, str | bytes]]) -> bool:
+        """Remembers the nonce of a call about to be refused unverified, so that
+        no copy of the call runs later; False when it cannot be remembered
+        (no well-formed nonce and timestamp, or too many remembered): then the
+        call must be verified like any other."""
+        values = _signed_values(metadata)
+        nonce, timestamp = values.get(signing.NONCE_KEY, ""), values.get(signing.TIMESTAMP_KEY)
+        if not _NONCE.match(nonce) or len(self._unverified) >= MAX_UNVERIFIED:
+            return False
+        try:
+            expires_ns = (int(timestamp or "") + self.window_ms) * 1_000_000
+        except ValueError:
+            return False
+        self._unverified[nonce] = max(expires_ns, self._unverified.get(nonce, 0))
+        return True
 
     async def _remember(self, nonce: str, expires_ns: int) -> bool:
         now = self.clock.now_ns()
+        if self._unverified.get(nonce, 0) >= now:
+            return False
         if self.store.shared:
             return await self.store.remember_nonce(nonce, expires_ns, now)
         known = self._seen.get(nonce)
@@ -94,10 +124,7 @@ class RequestVerifier:
     async def verify_metadata(
         self, method: str, metadata: Sequence[tuple[str, str | bytes]], payload: bytes
     ) -> str:
-        values: dict[str, str] = {}
-        for key, value in metadata:
-            if key in (signing.TIMESTAMP_KEY, signing.NONCE_KEY, signing.SIGNATURE_KEY):
-                values[key] = value.decode() if isinstance(value, bytes) else value
+        values = _signed_values(metadata)
         return await self.verify(
             signing.RPC_TAG,
             method,
@@ -106,3 +133,11 @@ class RequestVerifier:
             values.get(signing.SIGNATURE_KEY),
             payload,
         )
+
+
+def _signed_values(metadata: Sequence[tuple[str, str | bytes]]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key, value in metadata:
+        if key in (signing.TIMESTAMP_KEY, signing.NONCE_KEY, signing.SIGNATURE_KEY):
+            values[key] = value.decode() if isinstance(value, bytes) else value
+    return values

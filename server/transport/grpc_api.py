@@ -121,7 +121,7 @@ class GrpcApi(SubsystemHandlers):
         limits = self.limits
         peer = context.peer()
         early = limits.refuse_early(peer)
-        if early is not None:
+        if early is not None and self.verifier.refuse_unverified(context.invocation_metadata()):
             await limits.refuse(*early)
         caller, request = await self._authenticate(path, raw, context, request_type)
         limits.note_peer(peer, caller)

@@ -204,3 +204,42 @@ def test_a_connection_over_budget_is_refused_before_its_signature_is_checked(
     with pytest.raises(grpc.RpcError) as info:
         raw_call(srv, payload, forged)
     assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_a_call_refused_before_its_signature_is_checked_cannot_run_later(
+    limited: tuple[ThreadedServer, ColonyKeys],
+) -> None:
+    srv, colony = limited
+    payload = payload_for(colony)
+    key = colony.executor_keys[0]
+    captured = signed(key, payload)
+    with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+        call = channel.unary_unary(METHOD)
+        calls = [call.future(payload, metadata=signed(key, payload), timeout=10)
+                 for _ in range(10)]  # fmt: skip
+        calls[0].exception()
+        with pytest.raises(grpc.RpcError) as info:
+            call(payload, metadata=captured, timeout=10)
+        assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    # The sender retries under a new nonce; a copy of the refused call sent
+    # again (here on a connection of its own, so its signature is checked) is
+    # a replay.
+    with pytest.raises(grpc.RpcError) as info:
+        raw_call(srv, payload, captured)
+    assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert "replayed" in (info.value.details() or "")
+
+
+def test_nonces_of_calls_refused_unverified_are_bounded() -> None:
+    from pycolonies_like.core.clock import SystemClock
+    from server.auth import MAX_UNVERIFIED, RequestVerifier
+
+    verifier = RequestVerifier(None, SystemClock())  # type: ignore[arg-type]
+    ts = str(SystemClock().now_ns() // 1_000_000)
+    meta = lambda nonce: ((signing.TIMESTAMP_KEY, ts), (signing.NONCE_KEY, nonce))  # noqa: E731
+    assert not verifier.refuse_unverified(meta("not-hex"))
+    assert not verifier.refuse_unverified(((signing.NONCE_KEY, "ab" * 8),))
+    for i in range(MAX_UNVERIFIED):
+        assert verifier.refuse_unverified(meta(f"{i:016x}"))
+    # Full: the next call is verified before it is refused.
+    assert not verifier.refuse_unverified(meta("f" * 16))
