@@ -15,7 +15,7 @@ from enum import IntEnum
 from typing import Any
 
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from pycolonies_like.core.flow import concurrency_key
+from pycolonies_like.core.flow import concurrency_key, rate_limit_of
 from pycolonies_like.core.models import FuncSpec, LogEntry, ProcessState, RetryPolicy
 from pycolonies_like.core.requirements import requirement_of
 
@@ -153,6 +153,8 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
         raise InvalidArgument("env must map strings to strings")
     check_channel_names(spec.channels)
     concurrency_key(spec)
+    if rate_limit_of(spec):
+        check_name("ratelimit", spec.ratelimit)
     return spec
 
 

@@ -33,7 +33,7 @@ MODELS = sorted(
 )  # fmt: skip
 
 # Models converted by the generic convert.to_pb / convert.from_pb only.
-GENERIC = (m.Location, m.BlueprintMetadata, m.BlueprintNames, m.BlueprintHandler,
+GENERIC = (m.Location, m.RateLimit, m.BlueprintMetadata, m.BlueprintNames, m.BlueprintHandler,
            m.BlueprintDefinitionSpec, m.BlueprintDefinition, m.Blueprint,
            m.BlueprintHistory)  # fmt: skip
 
@@ -108,6 +108,7 @@ NO_COLONYOS = {
     m.RetryPolicy: "ColonyOS has no retry policies (gRPC API only)",
     m.AttemptRecord: "ColonyOS keeps no attempt history (gRPC API only)",
     m.Concurrency: "ColonyOS has no concurrency keys",
+    m.RateLimit: "ColonyOS has no rate limits",
 }
 # Fields ColonyOS has no key for; they come back as their defaults.
 COLONYOS_NOT_SENT = {
