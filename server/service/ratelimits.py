@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import InvalidArgument, NotFound
-from pycolonies_like.core.flow import check_rate_limit
+from pycolonies_like.core.flow import check_rate_limit, units_of
 from pycolonies_like.core.models import FuncSpec, RateLimit
 from pycolonies_like.core.rules import check_name
 from server.service.guard import AccessGuard
@@ -14,15 +14,25 @@ from server.store.base import Store
 
 
 async def check_defined(store: Store, colonyname: str, specs: Iterable[FuncSpec]) -> None:
-    """Refuses specs that name a rate limit the colony does not have: they
-    would wait for a budget nobody defined (or, were it removed, run unlimited)."""
-    names = {s.ratelimit for s in specs if s.ratelimit}
-    missing = await store.missing_rate_limits(colonyname, names)
-    if missing:
-        raise InvalidArgument(
-            f"ratelimit {missing[0]!r} is not defined in colony {colonyname!r} "
-            "(colonies ratelimit add)"
-        )
+    """Refuses specs that name a rate limit the colony does not have (they
+    would wait for a budget nobody defined), or take more tokens a start than
+    its burst holds (they could never start)."""
+    limited = [s for s in specs if s.ratelimit]
+    if not limited:
+        return
+    bursts = await store.rate_limit_bursts(colonyname)
+    for spec in limited:
+        burst = bursts.get(spec.ratelimit)
+        if burst is None:
+            raise InvalidArgument(
+                f"ratelimit {spec.ratelimit!r} is not defined in colony {colonyname!r} "
+                "(colonies ratelimit add)"
+            )
+        if units_of(spec) > burst:
+            raise InvalidArgument(
+                f"ratelimitunits {units_of(spec)} is more than the burst of rate limit "
+                f"{spec.ratelimit!r} ({burst}): the process could never start"
+            )
 
 
 class RateLimitService:

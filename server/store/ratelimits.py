@@ -156,12 +156,10 @@ class RateLimits(Database):
                 "DELETE FROM ratelimits WHERE colonyname = ? AND name = ?", (colonyname, name)
             ) > 0  # fmt: skip
 
-    async def missing_rate_limits(self, colonyname: str, names: set[str]) -> list[str]:
-        """Those of `names` the colony has no rate limit of, sorted."""
-        if not names:
-            return []
+    async def rate_limit_bursts(self, colonyname: str) -> dict[str, int]:
+        """The burst of each rate limit of the colony, by name."""
         async with self._read() as tx:
             found = await tx.fetchall(
-                "SELECT name FROM ratelimits WHERE colonyname = ?", (colonyname,)
+                "SELECT name, burst FROM ratelimits WHERE colonyname = ?", (colonyname,)
             )
-        return sorted(names - {r["name"] for r in found})
+        return {r["name"]: r["burst"] for r in found}

@@ -75,6 +75,10 @@ async def test_an_undefined_limit_is_refused_on_every_submit(world: World) -> No
     cron = Cron(cronid="", colonyname=world.colony, name="c", interval=60, workflowspec=workflow)
     with pytest.raises(InvalidArgument, match=message):
         await s.schedules.add_cron(world.user, cron)
+    await s.ratelimits.add(world.owner, limit(world, burst=2))
+    with pytest.raises(InvalidArgument, match="ratelimitunits 3 is more than the burst of rate "
+                       "limit 'openai' \\(2\\): the process could never start"):  # fmt: skip
+        await s.processes.submit(world.user, world.spec(ratelimit="openai", ratelimitunits=3))
     assert (await s.colonies.colony_statistics(world.owner, world.colony)).waitingprocesses == 0
 
 

@@ -130,7 +130,7 @@ async def test_names_are_per_colony_and_unique(store: Store) -> None:
     with pytest.raises(AlreadyExists, match="'api' already exists"):
         await store.add_rate_limit(RateLimit("dev", "api", 1, "second", 1), NOW)
     await store.add_rate_limit(RateLimit("b", "api", 5, "minute", 7), NOW)
-    assert await store.missing_rate_limits("dev", {"api", "x", "a"}) == ["a", "x"]
+    assert await store.rate_limit_bursts("dev") == {"api": 3}
     got = await store.get_rate_limit("b", "api", NOW)
     assert got == RateLimit("b", "api", 5, "minute", 7, 7.0)
     assert await store.get_rate_limit("b", "nope", NOW) is None
