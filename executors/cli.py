@@ -56,6 +56,7 @@ def executor_types(s: Settings) -> None:
     "--metrics-host", default="127.0.0.1", show_default=True, help="Address of the metrics port."
 )
 @click.option("--location", help="Where it runs (processes may ask for a location).")
+@click.option("--fs-dir", help="Where processes' ColonyFS mounts go (or COLONIES_EXECUTOR_FSDIR).")
 @click.option("--cpu", help="CPUs to offer, e.g. 4 or 3500m (default: detected).")
 @click.option("--mem", help="Memory to offer, e.g. 16Gi (default: detected).")
 @click.option("--storage", help="Storage to offer, e.g. 500Gi (default: none).")
@@ -71,7 +72,7 @@ def executor_types(s: Settings) -> None:
 def executor_start(
     s: Settings, name: str, executor_name: str | None, concurrency: int | None, grace: float,
     args: tuple[str, ...], systemd: bool, metrics_port: int | None, metrics_host: str,
-    location: str | None, cpu: str | None, mem: str | None, storage: str | None,
+    location: str | None, fs_dir: str | None, cpu: str | None, mem: str | None, storage: str | None,
     gpu_count: int | None, gpu_name: str | None, gpu_mem: str | None,
     capabilities_file: str | None, verbose: bool,
 ) -> None:  # fmt: skip
@@ -97,6 +98,7 @@ def executor_start(
             host=s.host, port=s.port, tls=s.tls, colonyname=s.colonyname or None,
             name=executor_name, concurrency=concurrency, grace_s=grace, systemd=systemd,
             metrics_port=metrics_port, metrics_host=metrics_host, locationname=location,
+            fs_dir=fs_dir,
         )  # fmt: skip
         given = machine.Overrides(cpu=cpu, mem=mem, storage=storage, gpu_count=gpu_count,
                                   gpu_name=gpu_name, gpu_mem=gpu_mem)  # fmt: skip

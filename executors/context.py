@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from executors.channels import ProcessChannel
@@ -29,6 +30,8 @@ class ProcessContext:
         self.process = process
         self.cancelled = asyncio.Event()
         self._channels: dict[str, ProcessChannel] = {}
+        # Where the process' ColonyFS files are (its spec's `fs`); None without one.
+        self.fsdir: Path | None = None
 
     @property
     def is_cancelled(self) -> bool:

@@ -49,12 +49,14 @@ import re
 import secrets
 import signal
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
-from executors import machine
+from executors import machine, mounts
 from executors.context import ProcessContext
 from executors.functions import (
     CallError,
@@ -228,7 +230,9 @@ class ExecutorRuntime:
         self._session_changed()
 
     async def _identify(self) -> None:
-        """Uses the given executor key when it fits, else registers an executor."""
+        """Uses the given executor key when it fits (and reports what this machine
+        has now, which may differ from when it was registered), else registers an
+        executor."""
         s, client = self.settings, self.client
         if s.prvkey:
             try:
@@ -239,6 +243,8 @@ class ExecutorRuntime:
             if mine and mine[0].executortype == self.executortype and mine[0].state == 1:
                 self.name, self.key = mine[0].executorname, s.prvkey
                 s.colony_prvkey = ""  # not needed: keep no more keys than it must
+                caps = machine.capabilities(s.machine)
+                await client.update_executor(s.colonyname, self.name, caps, self.key)
                 return
         if not s.colony_prvkey:
             raise errors.PermissionDenied(
@@ -437,7 +443,14 @@ class ExecutorRuntime:
                 self._finish(process, *ending)
 
     async def _call(self, process: Process, ctx: ProcessContext) -> tuple[str, list[Any]] | None:
-        """Runs the function; returns how the process ended (None: not to report)."""
+        """Runs the function (with its files, when its spec has `fs`); returns how
+        the process ended (None: not to report)."""
+        if process.spec.fs.empty:
+            return await self._invoke(process, ctx)
+        root = Path(self.settings.fs_dir or Path(tempfile.gettempdir()) / "colonies-fs" / self.name)
+        return await mounts.around(self.client, self.key, root, process, ctx, self._invoke)
+
+    async def _invoke(self, process: Process, ctx: ProcessContext) -> tuple[str, list[Any]] | None:
         funcname = process.spec.funcname
         f = self.functions.get(funcname)
         if f is None:

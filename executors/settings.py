@@ -34,6 +34,9 @@ class ExecutorSettings:
     # (detected, with these overrides; see executors/machine.py).
     locationname: str = ""
     machine: Overrides = field(default_factory=Overrides)
+    # Where the ColonyFS mounts of processes (their spec's `fs`) go; "": a
+    # directory of this executor under the system's temporary directory.
+    fs_dir: str = ""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ExecutorSettings:
@@ -46,6 +49,7 @@ class ExecutorSettings:
             "prvkey": env.get("COLONIES_EXECUTOR_PRVKEY", "") or env.get("COLONIES_PRVKEY", ""),
             "colony_prvkey": env.get("COLONIES_COLONY_PRVKEY", ""),
             "locationname": env.get("COLONIES_EXECUTOR_LOCATION", ""),
+            "fs_dir": env.get("COLONIES_EXECUTOR_FSDIR", ""),
             "machine": Overrides.from_env(env),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -3,7 +3,8 @@
     colonies function exec --func shell --targettype shell --args "make test" --follow
 
 The command is the first argument (or kwargs `cmd`; kwargs `cwd` sets the
-working directory; the spec's env is added to the environment). Output and
+working directory, by default the process' ColonyFS mount when its spec has
+`fs`; the spec's env is added to the environment). Output and
 error lines go to the process log as they come. The child runs in its own
 process group: it is killed when the process is cancelled, or when its
 maxexectime has passed. A zero exit status closes the process with the last
@@ -139,7 +140,8 @@ def setup(runtime: ExecutorRuntime, options: Mapping[str, str]) -> None:
         """Runs a shell command line."""
         command = _command(args, cmd)
         ctx.log(f"$ {command}")
-        status, tail = await run_command(command, ctx, cwd or options.get("cwd"), user)
+        where = cwd or options.get("cwd") or (str(ctx.fsdir) if ctx.fsdir else None)
+        status, tail = await run_command(command, ctx, where, user)
         last = tail[-1] if tail else ""
         if status is None:
             raise TimeoutError(f"the command ran past maxexectime and was killed: {last}")

@@ -66,6 +66,15 @@ class Transport(Protocol):
         timeout: float | None,
     ) -> Iterator[_Reply]: ...
 
+    def stream_unary(
+        self,
+        method: str,
+        requests: Iterator[Any],
+        deserialize: Callable[[bytes], _Reply],
+        prvkey: str,
+        timeout: float | None,
+    ) -> _Reply: ...
+
 
 class StreamCall(Protocol[_In, _Out]):
     """A bidirectional call on asyncio: write requests, iterate over replies."""
@@ -104,6 +113,15 @@ class AsyncTransport(Protocol):
         self, method: str, deserialize: Callable[[bytes], _Reply], timeout: float | None
     ) -> StreamCall[Any, _Reply]: ...
 
+    def stream_unary(
+        self,
+        method: str,
+        requests: AsyncIterator[Any],
+        deserialize: Callable[[bytes], _Reply],
+        prvkey: str,
+        timeout: float | None,
+    ) -> Awaitable[_Reply]: ...
+
 '''
 
 
@@ -131,10 +149,15 @@ def method_lines(method: Any, asynchronous: bool) -> list[str]:
     name = method.name
     request, reply = f"pb.{method.input_type.name}", f"pb.{method.output_type.name}"
     parse = f"{reply}.FromString"
-    if method.client_streaming and not method.server_streaming:
-        raise SystemExit(f"{name}: client-streaming calls are not supported")
     define = "def"
-    if method.client_streaming and asynchronous:
+    if method.client_streaming and not method.server_streaming:
+        # Signed like a unary call: the transport signs the first message.
+        requests = f"AsyncIterator[{request}]" if asynchronous else f"Iterator[{request}]"
+        params = f"self, requests: {requests}, prvkey: str, *, timeout: float | None = None"
+        result, kind = reply, "stream_unary"
+        args = f'"{name}", requests, {parse}, prvkey, timeout'
+        define = "async def" if asynchronous else "def"
+    elif method.client_streaming and asynchronous:
         params = "self, *, timeout: float | None = None"
         result = f"StreamCall[{request}, {reply}]"
         kind, args = "stream_stream", f'"{name}", {parse}, timeout'

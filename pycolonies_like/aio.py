@@ -166,6 +166,13 @@ class AsyncColonies(
         request = pb.ExecutorNameRequest(colonyname=colonyname, executorname=executorname)
         return convert.executor_from_pb(await self.rpc.RejectExecutor(request, prvkey))
 
+    async def update_executor(
+        self, colonyname: str, executorname: str, capabilities: Any, prvkey: str
+    ) -> Executor:
+        """An executor reports its capabilities anew (with its own key)."""
+        request = compat.update_executor(colonyname, executorname, capabilities)
+        return convert.executor_from_pb(await self.rpc.UpdateExecutor(request, prvkey))
+
     async def get_executor(self, colonyname: str, executorname: str, prvkey: str) -> Executor:
         request = pb.ExecutorNameRequest(colonyname=colonyname, executorname=executorname)
         return convert.executor_from_pb(await self.rpc.GetExecutor(request, prvkey))

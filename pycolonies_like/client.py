@@ -200,6 +200,13 @@ class Colonies(Endpoint, ColonyFsMethods, BlueprintMethods, ChannelMethods, Rate
         request = pb.ExecutorNameRequest(colonyname=colonyname, executorname=executorname)
         return convert.executor_from_pb(self.rpc.RejectExecutor(request, prvkey))
 
+    def update_executor(
+        self, colonyname: str, executorname: str, capabilities: Any, prvkey: str
+    ) -> Executor:
+        """An executor reports its capabilities anew (with its own key)."""
+        request = compat.update_executor(colonyname, executorname, capabilities)
+        return convert.executor_from_pb(self.rpc.UpdateExecutor(request, prvkey))
+
     def get_executor(self, colonyname: str, executorname: str, prvkey: str) -> Executor:
         request = pb.ExecutorNameRequest(colonyname=colonyname, executorname=executorname)
         return convert.executor_from_pb(self.rpc.GetExecutor(request, prvkey))

@@ -1,5 +1,7 @@
-"""Files and snapshots (ColonyFS) of the SDK's clients: metadata on the server, bytes in S3
-moved by the client (pycolonies_like/objects.py). Mixed into `Colonies` and `AsyncColonies`."""
+"""Files and snapshots (ColonyFS) of the SDK's clients: metadata on the server; the bytes
+in S3, moved by the client, when the AWS_S3_* variables are set (pycolonies_like/objects.py),
+else in the server's own storage, through it (pycolonies_like/local_objects.py). Mixed into
+`Colonies` and `AsyncColonies`."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import asyncio
 import functools
 from typing import Any
 
-from pycolonies_like import compat, convert, objects
+from pycolonies_like import compat, convert, local_objects, objects
 from pycolonies_like.core.models import (
     File,
     FileData,
@@ -22,8 +24,7 @@ class ColonyFsMethods:
     rpc: ColoniesStub
 
     # ----------------------------------------------------------- files --
-    # Metadata on the server; the bytes in S3, moved by this client (the
-    # AWS_S3_* variables; see pycolonies_like/objects.py).
+    # Metadata on the server; the bytes in S3 (AWS_S3_*) or on the server.
 
     def add_file(self, file: Any, prvkey: str) -> File:
         return convert.from_pb(File, self.rpc.AddFile(compat.add_file(file), prvkey))
@@ -59,11 +60,19 @@ class ColonyFsMethods:
         self, colonyname: str, prvkey: str, filepath: Any = None, label: str | None = None,
         progress: objects.Progress | None = None,
     ) -> File:  # fmt: skip
+        """Uploads a file as a new revision: to S3 when AWS_S3_* are set, else to
+        the server's own storage."""
         label, name, path = compat.staged_upload(label, filepath, None, None)
         assert path is not None
+        if not objects.s3_configured():
+            ref, size, checksum = local_objects.upload(
+                self.rpc, colonyname, prvkey, path=path, progress=progress
+            )
+            return self.add_file(compat.new_file(colonyname, label, name, size, checksum, ref),
+                                 prvkey)  # fmt: skip
         checksum, size = objects.sha256_of_path(path), path.stat().st_size
-        ref = objects.put(objects.S3Settings.from_env(), path=path, progress=progress)
-        return self.add_file(compat.new_file(colonyname, label, name, size, checksum, ref), prvkey)
+        s3 = objects.put(objects.S3Settings.from_env(), path=path, progress=progress)
+        return self.add_file(compat.new_file(colonyname, label, name, size, checksum, s3), prvkey)
 
     def upload_data(
         self, colonyname: str, prvkey: str, filename: str | None = None,
@@ -71,8 +80,11 @@ class ColonyFsMethods:
     ) -> File:  # fmt: skip
         label, name, _ = compat.staged_upload(label, None, filename, data or b"")
         body = bytes(data or b"")
-        ref = objects.put(objects.S3Settings.from_env(), data=body)
-        f = compat.new_file(colonyname, label, name, len(body), objects.sha256_of(body), ref)
+        if not objects.s3_configured():
+            ref, size, sha = local_objects.upload(self.rpc, colonyname, prvkey, data=body)
+            return self.add_file(compat.new_file(colonyname, label, name, size, sha, ref), prvkey)
+        s3 = objects.put(objects.S3Settings.from_env(), data=body)
+        f = compat.new_file(colonyname, label, name, len(body), objects.sha256_of(body), s3)
         return self.add_file(f, prvkey)
 
     def download_file(
@@ -84,6 +96,9 @@ class ColonyFsMethods:
         `dst`, checking its SHA256; returns its path."""
         f = self.get_file(colonyname, prvkey, label, fileid, filename, latest)[0]
         target = compat.download_target(dst, f.name)
+        if f.ref.protocol == local_objects.PROTOCOL:
+            local_objects.download(self.rpc, colonyname, prvkey, f.checksum, target, progress)
+            return str(target)
         s3 = objects.S3Settings.from_env()
         return str(objects.get_file(s3, f.ref.s3object, f.checksum, target, progress))
 
@@ -92,17 +107,22 @@ class ColonyFsMethods:
         filename: str | None = None, latest: bool = True,
     ) -> bytes:  # fmt: skip
         f = self.get_file(colonyname, prvkey, label, fileid, filename, latest)[0]
+        if f.ref.protocol == local_objects.PROTOCOL:
+            return local_objects.download(self.rpc, colonyname, prvkey, f.checksum)
         return objects.get_bytes(objects.S3Settings.from_env(), f.ref.s3object, f.checksum)
 
     def delete_file(
         self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
         filename: str | None = None,
     ) -> int:  # fmt: skip
-        """Removes the objects of the file's revisions, then its metadata."""
+        """Removes the objects of the file's revisions, then its metadata (the
+        server removes its own objects with the last revision naming them)."""
         revisions = self.get_file(colonyname, prvkey, label, fileid, filename, latest=False)
-        s3 = objects.S3Settings.from_env()
-        for f in revisions:
-            objects.delete(s3, f.ref.s3object)
+        in_s3 = [f for f in revisions if f.ref.protocol != local_objects.PROTOCOL]
+        if in_s3:
+            s3 = objects.S3Settings.from_env()
+            for f in in_s3:
+                objects.delete(s3, f.ref.s3object)
         return self.remove_file(colonyname, prvkey, label, fileid, filename)
 
     def create_snapshot(self, colonyname: str, label: str, name: str, prvkey: str) -> Snapshot:
@@ -136,8 +156,7 @@ class AsyncColonyFsMethods:
     rpc: AsyncColoniesStub
 
     # ----------------------------------------------------------- files --
-    # Metadata on the server; the bytes in S3, moved by this client (the
-    # AWS_S3_* variables; see pycolonies_like/objects.py).
+    # Metadata on the server; the bytes in S3 (AWS_S3_*) or on the server.
 
     async def add_file(self, file: Any, prvkey: str) -> File:
         return convert.from_pb(File, await self.rpc.AddFile(compat.add_file(file), prvkey))
@@ -177,13 +196,20 @@ class AsyncColonyFsMethods:
     ) -> File:  # fmt: skip
         label, name, path = compat.staged_upload(label, filepath, None, None)
         assert path is not None
+        if not objects.s3_configured():
+            ref, size, checksum = await local_objects.upload_async(
+                self.rpc, colonyname, prvkey, path=path, progress=progress
+            )
+            return await self.add_file(
+                compat.new_file(colonyname, label, name, size, checksum, ref), prvkey
+            )
         checksum, size = await asyncio.to_thread(objects.sha256_of_path, path), path.stat().st_size
-        ref = await asyncio.to_thread(
+        s3 = await asyncio.to_thread(
             functools.partial(objects.put, objects.S3Settings.from_env(), path=path,
                               progress=progress)
         )  # fmt: skip
         return await self.add_file(
-            compat.new_file(colonyname, label, name, size, checksum, ref), prvkey
+            compat.new_file(colonyname, label, name, size, checksum, s3), prvkey
         )
 
     async def upload_data(
@@ -192,10 +218,17 @@ class AsyncColonyFsMethods:
     ) -> File:  # fmt: skip
         label, name, _ = compat.staged_upload(label, None, filename, data or b"")
         body = bytes(data or b"")
-        ref = await asyncio.to_thread(
+        if not objects.s3_configured():
+            ref, size, sha = await local_objects.upload_async(
+                self.rpc, colonyname, prvkey, data=body
+            )
+            return await self.add_file(
+                compat.new_file(colonyname, label, name, size, sha, ref), prvkey
+            )
+        s3 = await asyncio.to_thread(
             functools.partial(objects.put, objects.S3Settings.from_env(), data=body)
         )
-        f = compat.new_file(colonyname, label, name, len(body), objects.sha256_of(body), ref)
+        f = compat.new_file(colonyname, label, name, len(body), objects.sha256_of(body), s3)
         return await self.add_file(f, prvkey)
 
     async def download_file(
@@ -207,6 +240,11 @@ class AsyncColonyFsMethods:
         `dst`, checking its SHA256; returns its path."""
         f = (await self.get_file(colonyname, prvkey, label, fileid, filename, latest))[0]
         target = compat.download_target(dst, f.name)
+        if f.ref.protocol == local_objects.PROTOCOL:
+            await local_objects.download_async(
+                self.rpc, colonyname, prvkey, f.checksum, target, progress
+            )
+            return str(target)
         s3 = objects.S3Settings.from_env()
         got = await asyncio.to_thread(
             objects.get_file, s3, f.ref.s3object, f.checksum, target, progress
@@ -218,6 +256,8 @@ class AsyncColonyFsMethods:
         filename: str | None = None, latest: bool = True,
     ) -> bytes:  # fmt: skip
         f = (await self.get_file(colonyname, prvkey, label, fileid, filename, latest))[0]
+        if f.ref.protocol == local_objects.PROTOCOL:
+            return await local_objects.download_async(self.rpc, colonyname, prvkey, f.checksum)
         s3 = objects.S3Settings.from_env()
         return await asyncio.to_thread(objects.get_bytes, s3, f.ref.s3object, f.checksum)
 
@@ -225,11 +265,14 @@ class AsyncColonyFsMethods:
         self, colonyname: str, prvkey: str, label: str | None = None, fileid: str | None = None,
         filename: str | None = None,
     ) -> int:  # fmt: skip
-        """Removes the objects of the file's revisions, then its metadata."""
+        """Removes the objects of the file's revisions, then its metadata (the
+        server removes its own objects with the last revision naming them)."""
         revisions = await self.get_file(colonyname, prvkey, label, fileid, filename, latest=False)
-        s3 = objects.S3Settings.from_env()
-        for f in revisions:
-            await asyncio.to_thread(objects.delete, s3, f.ref.s3object)
+        in_s3 = [f for f in revisions if f.ref.protocol != local_objects.PROTOCOL]
+        if in_s3:
+            s3 = objects.S3Settings.from_env()
+            for f in in_s3:
+                await asyncio.to_thread(objects.delete, s3, f.ref.s3object)
         return await self.remove_file(colonyname, prvkey, label, fileid, filename)
 
     async def create_snapshot(

@@ -21,6 +21,7 @@ from pycolonies_like.core.colonyfs import check_file_name, check_label
 from pycolonies_like.core.models import (
     Blueprint,
     BlueprintDefinition,
+    Capabilities,
     Conditions,
     Executor,
     File,
@@ -146,6 +147,17 @@ def add_colony(colony: Any) -> pb.AddColonyRequest:
     return pb.AddColonyRequest(
         colony=pb.Colony(colonyid=c.get("colonyid", ""), name=c.get("name", ""))
     )
+
+
+def update_executor(
+    colonyname: str, executorname: str, capabilities: Any
+) -> pb.UpdateExecutorRequest:
+    """Capabilities as a Capabilities or ColonyOS' dict form."""
+    caps = capabilities if isinstance(capabilities, Capabilities) else (
+        Capabilities.from_dict(as_dict(capabilities or {}))
+    )  # fmt: skip
+    return pb.UpdateExecutorRequest(colonyname=colonyname, executorname=executorname,
+                                    capabilities=convert.to_pb(caps))  # fmt: skip
 
 
 def add_executor(executor: Any) -> pb.AddExecutorRequest:
@@ -467,10 +479,11 @@ def staged_upload(
 
 
 def new_file(
-    colonyname: str, label: str, name: str, size: int, checksum: str, ref: S3Object
+    colonyname: str, label: str, name: str, size: int, checksum: str, ref: S3Object | FileRef
 ) -> File:
+    where = ref if isinstance(ref, FileRef) else FileRef("s3", ref)
     return File(fileid="", colonyname=colonyname, label=label, name=name, size=size,
-                checksum=checksum, checksumalg="SHA256", ref=FileRef("s3", ref))  # fmt: skip
+                checksum=checksum, checksumalg="SHA256", ref=where)  # fmt: skip
 
 
 def download_target(dst: Any, name: str) -> Path:

@@ -24,6 +24,11 @@ Progress = Callable[[int], None]  # called with the bytes moved since the last c
 _CHUNK = 1024 * 1024
 
 
+def s3_configured(env: Mapping[str, str] | None = None) -> bool:
+    """Whether files go to S3 (AWS_S3_ENDPOINT is set) or to the server's own storage."""
+    return bool((os.environ if env is None else env).get("AWS_S3_ENDPOINT", "").strip())
+
+
 def _true(text: str) -> bool:
     return text.strip().lower() in ("true", "1", "yes")
 

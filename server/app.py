@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -23,6 +24,7 @@ from server.hub import Hub
 from server.limits import Limits, RepeatedErrors, connection_limit, raise_descriptor_limit
 from server.loops import Loop, LoopState
 from server.metrics import ServerMetrics, StatisticsHistory
+from server.objects import LocalObjects
 from server.service import Services, build_services
 from server.store import Store, open_store
 from server.transport.grpc_api import SERVICE_NAME, GrpcApi
@@ -60,9 +62,11 @@ class ColoniesServer:
         if self.store is None:
             self.store = await open_store(s.db_url, s.data_dir, **self._store_options())
         self.hub.relay = await self.store.start_relay(self.hub)
+        objects = LocalObjects(Path(s.data_dir) / "objects", s.max_object_bytes)
         services = build_services(
-            self.store, self.hub, self.clock, s.server_id, self.counters, s.lease_policy()
-        )
+            self.store, self.hub, self.clock, s.server_id, self.counters, s.lease_policy(),
+            objects,
+        )  # fmt: skip
         self.services = services
         verifier = RequestVerifier(self.store, self.clock, s.signature_window_s)
         await verifier.load()

@@ -29,6 +29,7 @@ class ServerSettings:
     sqlite_sync: str = "NORMAL"
     signature_window_s: float = 300.0
     max_message_bytes: int = 4 * 1024 * 1024
+    max_object_bytes: int = 8 * 2**30  # one file kept by the server (local object storage)
     sweep_interval_s: float = 1.0
     ready_interval_s: float = 0.1  # how often delayed runs and retries are woken
     cron_interval_s: float = 1.0
@@ -70,6 +71,7 @@ class ServerSettings:
         if db_url:
             values["db_url"] = db_url
         values["db_pool_size"] = env_int(env, "COLONIES_DB_POOL_SIZE", 10, 1, 1000)
+        values["max_object_bytes"] = env_int(env, "COLONIES_MAX_OBJECT_BYTES", 8 * 2**30, 0, 2**62)
         if env.get("COLONIES_COLONYOS_API"):
             values["colonyos_api"] = env_bool(env, "COLONIES_COLONYOS_API")
         if env.get("COLONIES_METRICS"):

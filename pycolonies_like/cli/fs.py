@@ -1,8 +1,9 @@
 """`colonies fs ...` and `colonies snapshot ...`: ColonyFS from the command line.
 
-The bytes go to and come from S3 (AWS_S3_* variables); the server keeps the
-metadata. A label holds files the way a directory does; `sync` makes a
-directory and a label hold the same files.
+The server keeps the metadata; the bytes go to and come from S3 when the
+AWS_S3_* variables are set, else the server's own storage (no setup). A label
+holds files the way a directory does; `sync` makes a directory and a label hold
+the same files.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def lines(texts: Iterable[str]) -> None:
 
 @click.group("fs")
 def fs() -> None:
-    """Files under labels (metadata on the server, bytes in S3)."""
+    """Files under labels (metadata on the server; bytes on it too, or in S3 with AWS_S3_*)."""
 
 
 @fs.command("ls")

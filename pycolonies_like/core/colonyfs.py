@@ -9,6 +9,7 @@ syncing a label into a directory never writes outside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from pycolonies_like.core.errors import InvalidArgument
 from pycolonies_like.core.subscriptable import Subscriptable
@@ -20,6 +21,9 @@ MAX_LISTED = 10_000  # files or labels in one reply
 MAX_REVISIONS = 1_000
 MAX_SNAPSHOT_FILES = 100_000
 CHECKSUM_ALGORITHMS = ("SHA256",)
+# Where a file's bytes are: an S3-compatible store ("s3", as ColonyOS), or the
+# server's own object storage ("local"), named by the file's SHA-256.
+PROTOCOLS = ("s3", "local")
 
 
 # -------------------------------------------------------------- ColonyFS --
@@ -44,6 +48,9 @@ class S3Object(Subscriptable):
 
 @dataclass(frozen=True)
 class FileRef(Subscriptable):
+    """`protocol` "s3": the bytes are in `s3object`; "local": the server keeps
+    them, and `s3object.object` is their SHA-256 (nothing else is set)."""
+
     protocol: str = "s3"
     s3object: S3Object = field(default_factory=S3Object)
 
@@ -145,9 +152,16 @@ def check_file(f: File) -> File:
         raise InvalidArgument(f"checksumalg must be SHA256, got {f.checksumalg!r}")
     if len(f.checksum) != 64 or any(c not in "0123456789abcdef" for c in f.checksum.lower()):
         raise InvalidArgument("checksum must be a SHA256 digest: 64 hex characters")
-    if f.ref.protocol != "s3":
-        raise InvalidArgument(f"ref.protocol must be 's3', got {f.ref.protocol!r}")
+    if f.ref.protocol not in PROTOCOLS:
+        raise InvalidArgument(f"ref.protocol must be 's3' or 'local', got {f.ref.protocol!r}")
     o = f.ref.s3object
+    if f.ref.protocol == "local":
+        if o != S3Object(object=o.object) or o.object.lower() != f.checksum.lower():
+            raise InvalidArgument(
+                "a 'local' ref names the server's object by the file's SHA-256 "
+                "(ref.s3object.object = checksum) and nothing else"
+            )
+        return f
     if o.accesskey or o.secretkey or o.encryptionkey:
         raise InvalidArgument(
             "ref.s3object must not carry credentials or keys: the server does not keep them"
@@ -159,3 +173,113 @@ def check_file(f: File) -> File:
     if not 0 <= o.port <= 65535:
         raise InvalidArgument(f"ref.s3object.port must be a port number, got {o.port}")
     return f
+
+
+# ------------------------------------------------- a function spec's `fs` --
+#
+# ColonyOS' FuncSpec.fs (pkg/core/function_spec.go), with its JSON keys. The
+# executor runtime honours it (executors/mounts.py): labels and snapshots are
+# downloaded into `mount` under the process' working directory before the
+# function runs, and the files of `dirs` are synced back after it ends.
+
+MAX_MOUNTS = 64
+
+
+@dataclass
+class OnStart(Subscriptable):
+    keeplocal: bool = False
+
+
+@dataclass
+class OnClose(Subscriptable):
+    keeplocal: bool = False
+
+
+@dataclass
+class ConflictResolution(Subscriptable):
+    onstart: OnStart = field(default_factory=OnStart)
+    onclose: OnClose = field(default_factory=OnClose)
+
+
+@dataclass
+class SnapshotMount(Subscriptable):
+    """A snapshot downloaded into `dir`: the one `snapshotid` names, or one the
+    executor takes of `label` when the process starts. Nothing is synced back;
+    the snapshot is removed after the process unless `keepsnapshot`."""
+
+    snapshotid: str = ""
+    label: str = ""
+    dir: str = ""
+    keepfiles: bool = False
+    keepsnapshot: bool = False
+
+
+@dataclass
+class SyncDirMount(Subscriptable):
+    """The files of `label` downloaded into `dir`, and what changed there
+    uploaded to `label` when the function ends."""
+
+    label: str = ""
+    dir: str = ""
+    keepfiles: bool = False
+    onconflicts: ConflictResolution = field(default_factory=ConflictResolution)
+
+
+@dataclass
+class Filesystem(Subscriptable):
+    mount: str = ""
+    snapshots: list[SnapshotMount] = field(default_factory=list)
+    dirs: list[SyncDirMount] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.snapshots is None:
+            self.snapshots = []
+        if self.dirs is None:
+            self.dirs = []
+
+    @property
+    def empty(self) -> bool:
+        return not (self.snapshots or self.dirs)
+
+
+def check_relative_dir(path: str, what: str, *, rooted_ok: bool = False) -> str:
+    """A directory below the executor's file directory: relative, with no '..',
+    so that no spec names a place outside it. `mount` may start with '/'
+    (ColonyOS' "/cfs"): it is read from the executor's file directory."""
+    if len(path) > MAX_LABEL:
+        raise InvalidArgument(f"{what} is longer than {MAX_LABEL} characters")
+    _printable(path, what)
+    if rooted_ok:
+        path = path.lstrip("/")
+    if path.startswith("/") or "\\" in path or (len(path) > 1 and path[1] == ":"):
+        raise InvalidArgument(f"{what} {path!r} must be a relative path (no leading '/')")
+    if any(part == ".." for part in path.split("/")):
+        raise InvalidArgument(f"{what} {path!r} must not contain '..'")
+    return path
+
+
+def check_filesystem(fs: Filesystem) -> Filesystem:
+    """A spec's `fs` at submit: InvalidArgument naming the field."""
+    if len(fs.snapshots) + len(fs.dirs) > MAX_MOUNTS:
+        raise InvalidArgument(f"fs has more than {MAX_MOUNTS} snapshots and dirs")
+    if fs.mount:
+        check_relative_dir(fs.mount, "fs.mount", rooted_ok=True)
+    for i, s in enumerate(fs.snapshots):
+        where = f"fs.snapshots[{i}]"
+        if not (s.snapshotid or s.label):
+            raise InvalidArgument(f"{where}: give a snapshotid, or a label to snapshot")
+        if s.label:
+            _field(check_label, s.label, f"{where}.label")
+        check_relative_dir(s.dir, f"{where}.dir")
+    for i, d in enumerate(fs.dirs):
+        where = f"fs.dirs[{i}]"
+        _field(check_label, d.label, f"{where}.label")
+        check_relative_dir(d.dir, f"{where}.dir")
+    return fs
+
+
+def _field(check: Any, value: str, where: str) -> None:
+    try:
+        check(value)
+    except InvalidArgument as err:
+        raise InvalidArgument(f"{where}: {err}") from None

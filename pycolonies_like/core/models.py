@@ -41,6 +41,9 @@ from pycolonies_like.core.blueprints import (
     Location as Location,
 )
 from pycolonies_like.core.colonyfs import (
+    ConflictResolution as ConflictResolution,
+)
+from pycolonies_like.core.colonyfs import (
     File as File,
 )
 from pycolonies_like.core.colonyfs import (
@@ -53,10 +56,25 @@ from pycolonies_like.core.colonyfs import (
     FileRef as FileRef,
 )
 from pycolonies_like.core.colonyfs import (
+    Filesystem as Filesystem,
+)
+from pycolonies_like.core.colonyfs import (
+    OnClose as OnClose,
+)
+from pycolonies_like.core.colonyfs import (
+    OnStart as OnStart,
+)
+from pycolonies_like.core.colonyfs import (
     S3Object as S3Object,
 )
 from pycolonies_like.core.colonyfs import (
     Snapshot as Snapshot,
+)
+from pycolonies_like.core.colonyfs import (
+    SnapshotMount as SnapshotMount,
+)
+from pycolonies_like.core.colonyfs import (
+    SyncDirMount as SyncDirMount,
 )
 from pycolonies_like.core.subscriptable import Subscriptable as Subscriptable
 
@@ -204,11 +222,17 @@ class FuncSpec(Subscriptable):
     # Channels the process gets: live messages between its submitter and its executor.
     channels: list[str] = field(default_factory=list)
     concurrency: Concurrency = field(default_factory=Concurrency)
+    # ColonyFS mounts, honoured by the executor runtime (ColonyOS' `fs`).
+    fs: Filesystem = field(default_factory=Filesystem)
     # A rate limit of the colony each start of the process takes units of (0: 1).
     ratelimit: str = ""
     ratelimitunits: int = 0
 
     def __post_init__(self) -> None:
+        if self.fs is None:
+            self.fs = Filesystem()
+        elif isinstance(self.fs, dict):
+            self.fs = Filesystem.from_dict(self.fs)
         if isinstance(self.retrypolicy, dict):
             self.retrypolicy = RetryPolicy(**self.retrypolicy)
         if self.channels is None:

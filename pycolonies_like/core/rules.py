@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from pycolonies_like.core.colonyfs import check_filesystem
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from pycolonies_like.core.flow import concurrency_key, rate_limit_of
 from pycolonies_like.core.models import FuncSpec, LogEntry, ProcessState, RetryPolicy
@@ -153,6 +154,7 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
         raise InvalidArgument("env must map strings to strings")
     check_channel_names(spec.channels)
     concurrency_key(spec)
+    check_filesystem(spec.fs)
     if rate_limit_of(spec):
         check_name("ratelimit", spec.ratelimit)
     return spec

@@ -225,7 +225,7 @@ class Conditions(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ..., locationname: _Optional[str] = ..., nodes: _Optional[int] = ..., cpu: _Optional[str] = ..., processes: _Optional[int] = ..., processespernode: _Optional[int] = ..., mem: _Optional[str] = ..., storage: _Optional[str] = ..., gpu: _Optional[_Union[GPU, _Mapping]] = ..., walltime: _Optional[int] = ...) -> None: ...
 
 class FuncSpec(_message.Message):
-    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy", "channels", "concurrency", "ratelimit", "ratelimitunits")
+    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy", "channels", "concurrency", "fs", "ratelimit", "ratelimitunits")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -247,6 +247,7 @@ class FuncSpec(_message.Message):
     RETRYPOLICY_FIELD_NUMBER: _ClassVar[int]
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
     CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
+    FS_FIELD_NUMBER: _ClassVar[int]
     RATELIMIT_FIELD_NUMBER: _ClassVar[int]
     RATELIMITUNITS_FIELD_NUMBER: _ClassVar[int]
     nodename: str
@@ -263,9 +264,66 @@ class FuncSpec(_message.Message):
     retrypolicy: RetryPolicy
     channels: _containers.RepeatedScalarFieldContainer[str]
     concurrency: Concurrency
+    fs: Filesystem
     ratelimit: str
     ratelimitunits: int
-    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., retrypolicy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., concurrency: _Optional[_Union[Concurrency, _Mapping]] = ..., ratelimit: _Optional[str] = ..., ratelimitunits: _Optional[int] = ...) -> None: ...
+    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., retrypolicy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., concurrency: _Optional[_Union[Concurrency, _Mapping]] = ..., fs: _Optional[_Union[Filesystem, _Mapping]] = ..., ratelimit: _Optional[str] = ..., ratelimitunits: _Optional[int] = ...) -> None: ...
+
+class Filesystem(_message.Message):
+    __slots__ = ("mount", "snapshots", "dirs")
+    MOUNT_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOTS_FIELD_NUMBER: _ClassVar[int]
+    DIRS_FIELD_NUMBER: _ClassVar[int]
+    mount: str
+    snapshots: _containers.RepeatedCompositeFieldContainer[SnapshotMount]
+    dirs: _containers.RepeatedCompositeFieldContainer[SyncDirMount]
+    def __init__(self, mount: _Optional[str] = ..., snapshots: _Optional[_Iterable[_Union[SnapshotMount, _Mapping]]] = ..., dirs: _Optional[_Iterable[_Union[SyncDirMount, _Mapping]]] = ...) -> None: ...
+
+class SnapshotMount(_message.Message):
+    __slots__ = ("snapshotid", "label", "dir", "keepfiles", "keepsnapshot")
+    SNAPSHOTID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DIR_FIELD_NUMBER: _ClassVar[int]
+    KEEPFILES_FIELD_NUMBER: _ClassVar[int]
+    KEEPSNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    snapshotid: str
+    label: str
+    dir: str
+    keepfiles: bool
+    keepsnapshot: bool
+    def __init__(self, snapshotid: _Optional[str] = ..., label: _Optional[str] = ..., dir: _Optional[str] = ..., keepfiles: _Optional[bool] = ..., keepsnapshot: _Optional[bool] = ...) -> None: ...
+
+class SyncDirMount(_message.Message):
+    __slots__ = ("label", "dir", "keepfiles", "onconflicts")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DIR_FIELD_NUMBER: _ClassVar[int]
+    KEEPFILES_FIELD_NUMBER: _ClassVar[int]
+    ONCONFLICTS_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    dir: str
+    keepfiles: bool
+    onconflicts: ConflictResolution
+    def __init__(self, label: _Optional[str] = ..., dir: _Optional[str] = ..., keepfiles: _Optional[bool] = ..., onconflicts: _Optional[_Union[ConflictResolution, _Mapping]] = ...) -> None: ...
+
+class ConflictResolution(_message.Message):
+    __slots__ = ("onstart", "onclose")
+    ONSTART_FIELD_NUMBER: _ClassVar[int]
+    ONCLOSE_FIELD_NUMBER: _ClassVar[int]
+    onstart: OnStart
+    onclose: OnClose
+    def __init__(self, onstart: _Optional[_Union[OnStart, _Mapping]] = ..., onclose: _Optional[_Union[OnClose, _Mapping]] = ...) -> None: ...
+
+class OnStart(_message.Message):
+    __slots__ = ("keeplocal",)
+    KEEPLOCAL_FIELD_NUMBER: _ClassVar[int]
+    keeplocal: bool
+    def __init__(self, keeplocal: _Optional[bool] = ...) -> None: ...
+
+class OnClose(_message.Message):
+    __slots__ = ("keeplocal",)
+    KEEPLOCAL_FIELD_NUMBER: _ClassVar[int]
+    keeplocal: bool
+    def __init__(self, keeplocal: _Optional[bool] = ...) -> None: ...
 
 class RetryPolicy(_message.Message):
     __slots__ = ("maxretries", "initialinterval", "backoffcoefficient", "maximuminterval", "jitter", "nonretryableerrors")
@@ -738,6 +796,16 @@ class ListExecutorsReply(_message.Message):
     EXECUTORS_FIELD_NUMBER: _ClassVar[int]
     executors: _containers.RepeatedCompositeFieldContainer[Executor]
     def __init__(self, executors: _Optional[_Iterable[_Union[Executor, _Mapping]]] = ...) -> None: ...
+
+class UpdateExecutorRequest(_message.Message):
+    __slots__ = ("colonyname", "executorname", "capabilities")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    EXECUTORNAME_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    executorname: str
+    capabilities: Capabilities
+    def __init__(self, colonyname: _Optional[str] = ..., executorname: _Optional[str] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ...) -> None: ...
 
 class AddFunctionRequest(_message.Message):
     __slots__ = ("function",)
@@ -1554,6 +1622,34 @@ class ListSnapshotsReply(_message.Message):
     SNAPSHOTS_FIELD_NUMBER: _ClassVar[int]
     snapshots: _containers.RepeatedCompositeFieldContainer[Snapshot]
     def __init__(self, snapshots: _Optional[_Iterable[_Union[Snapshot, _Mapping]]] = ...) -> None: ...
+
+class ObjectChunk(_message.Message):
+    __slots__ = ("colonyname", "size", "sha256", "data")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    size: int
+    sha256: str
+    data: bytes
+    def __init__(self, colonyname: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class ObjectRequest(_message.Message):
+    __slots__ = ("colonyname", "sha256")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    sha256: str
+    def __init__(self, colonyname: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
+
+class ObjectInfo(_message.Message):
+    __slots__ = ("size", "sha256")
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    size: int
+    sha256: str
+    def __init__(self, size: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
 
 class RateLimit(_message.Message):
     __slots__ = ("colonyname", "name", "rate", "unit", "burst", "tokens")

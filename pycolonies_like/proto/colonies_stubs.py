@@ -44,6 +44,15 @@ class Transport(Protocol):
         timeout: float | None,
     ) -> Iterator[_Reply]: ...
 
+    def stream_unary(
+        self,
+        method: str,
+        requests: Iterator[Any],
+        deserialize: Callable[[bytes], _Reply],
+        prvkey: str,
+        timeout: float | None,
+    ) -> _Reply: ...
+
 
 class StreamCall(Protocol[_In, _Out]):
     """A bidirectional call on asyncio: write requests, iterate over replies."""
@@ -81,6 +90,15 @@ class AsyncTransport(Protocol):
     def stream_stream(
         self, method: str, deserialize: Callable[[bytes], _Reply], timeout: float | None
     ) -> StreamCall[Any, _Reply]: ...
+
+    def stream_unary(
+        self,
+        method: str,
+        requests: AsyncIterator[Any],
+        deserialize: Callable[[bytes], _Reply],
+        prvkey: str,
+        timeout: float | None,
+    ) -> Awaitable[_Reply]: ...
 
 
 class ColoniesStub:
@@ -193,6 +211,13 @@ class ColoniesStub:
     ) -> pb.ListExecutorsReply:
         return self._transport.unary(
             "ListExecutors", request, pb.ListExecutorsReply.FromString, prvkey, timeout
+        )
+
+    def UpdateExecutor(
+        self, request: pb.UpdateExecutorRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Executor:
+        return self._transport.unary(
+            "UpdateExecutor", request, pb.Executor.FromString, prvkey, timeout
         )
 
     def AddFunction(
@@ -673,6 +698,20 @@ class ColoniesStub:
             "RemoveAllSnapshots", request, pb.RemovedReply.FromString, prvkey, timeout
         )
 
+    def UploadObject(
+        self, requests: Iterator[pb.ObjectChunk], prvkey: str, *, timeout: float | None = None
+    ) -> pb.ObjectInfo:
+        return self._transport.stream_unary(
+            "UploadObject", requests, pb.ObjectInfo.FromString, prvkey, timeout
+        )
+
+    def DownloadObject(
+        self, request: pb.ObjectRequest, prvkey: str, *, timeout: float | None = None
+    ) -> Iterator[pb.ObjectChunk]:
+        return self._transport.unary_stream(
+            "DownloadObject", request, pb.ObjectChunk.FromString, prvkey, timeout
+        )
+
     def SubscribeEvents(
         self, request: pb.SubscribeEventsRequest, prvkey: str, *, timeout: float | None = None
     ) -> Iterator[pb.Event]:
@@ -834,6 +873,13 @@ class AsyncColoniesStub:
     ) -> pb.ListExecutorsReply:
         return await self._transport.unary(
             "ListExecutors", request, pb.ListExecutorsReply.FromString, prvkey, timeout
+        )
+
+    async def UpdateExecutor(
+        self, request: pb.UpdateExecutorRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Executor:
+        return await self._transport.unary(
+            "UpdateExecutor", request, pb.Executor.FromString, prvkey, timeout
         )
 
     async def AddFunction(
@@ -1332,6 +1378,20 @@ class AsyncColoniesStub:
     ) -> pb.RemovedReply:
         return await self._transport.unary(
             "RemoveAllSnapshots", request, pb.RemovedReply.FromString, prvkey, timeout
+        )
+
+    async def UploadObject(
+        self, requests: AsyncIterator[pb.ObjectChunk], prvkey: str, *, timeout: float | None = None
+    ) -> pb.ObjectInfo:
+        return await self._transport.stream_unary(
+            "UploadObject", requests, pb.ObjectInfo.FromString, prvkey, timeout
+        )
+
+    def DownloadObject(
+        self, request: pb.ObjectRequest, prvkey: str, *, timeout: float | None = None
+    ) -> AsyncIterator[pb.ObjectChunk]:
+        return self._transport.unary_stream(
+            "DownloadObject", request, pb.ObjectChunk.FromString, prvkey, timeout
         )
 
     def SubscribeEvents(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import InvalidArgument, NotFound, PermissionDenied
 from pycolonies_like.core.flow import check_retention
 from pycolonies_like.core.models import (
+    Capabilities,
     Colony,
     Executor,
     ExecutorState,
@@ -17,6 +19,7 @@ from pycolonies_like.core.models import (
 )
 from pycolonies_like.core.requirements import capacities_of
 from pycolonies_like.core.rules import MAX_NAME_LENGTH, LeasePolicy, check_id, check_name
+from server.objects import LocalObjects
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id, short
 from server.store.base import Store
@@ -25,13 +28,14 @@ from server.store.base import Store
 class ColonyService:
     def __init__(
         self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock,
-        leases: LeasePolicy | None = None,
+        leases: LeasePolicy | None = None, objects: LocalObjects | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.guard = guard
         self.emitter = emitter
         self.clock = clock
         self.leases = leases or LeasePolicy()
+        self.objects = objects  # the server's file bytes, removed with their colony
 
     def _seen(self, executor: Executor) -> Executor:
         """The executor as read, marked silent when it has not been heard from
@@ -52,6 +56,8 @@ class ColonyService:
         self.guard.server_owner(caller)
         if not await self.store.remove_colony(colonyname):
             raise NotFound(f"colony {colonyname!r} does not exist")
+        if self.objects is not None:
+            await asyncio.to_thread(self.objects.remove_colony, colonyname)
 
     async def get_colony(self, caller: str, colonyname: str) -> Colony:
         await self.guard.reader(caller, colonyname)
@@ -172,6 +178,25 @@ class ColonyService:
         if executor is None:
             raise NotFound(f"executor {executorname!r} does not exist in colony {colonyname!r}")
         return self._seen(executor)
+
+    async def update_executor(
+        self, caller: str, colonyname: str, executorname: str, capabilities: Capabilities
+    ) -> Executor:
+        """An executor replaces its capabilities (ColonyOS' updateexecutormsg): by
+        itself only, in whatever state; the claim uses them from its next pick."""
+        await self.guard.actor(caller, colonyname)
+        found = await self.store.get_executor(colonyname, executorname)
+        if found is None or found.executorid != caller:
+            raise PermissionDenied(
+                f"Access denied, only executor {executorname!r} may update itself"
+            )
+        capacities_of(capabilities)  # every quantity can be read
+        updated = await self.store.set_executor_capabilities(
+            dataclasses.replace(found, capabilities=capabilities)
+        )
+        if not updated:
+            raise NotFound(f"executor {executorname!r} does not exist in colony {colonyname!r}")
+        return self._seen(dataclasses.replace(found, capabilities=capabilities))
 
     async def list_executors(self, caller: str, colonyname: str) -> list[Executor]:
         await self.guard.reader(caller, colonyname, pending_ok=True)

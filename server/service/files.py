@@ -1,14 +1,18 @@
 """ColonyFS: file metadata and snapshots, for members of a colony.
 
 The server keeps what ColonyOS keeps (labels, names, sizes, checksums, where
-the bytes are); clients move the bytes to and from object storage themselves.
-Members (approved executors and users) may add and remove; the colony owner
-may also read.
+the bytes are). The bytes are either in S3, moved there by clients themselves,
+or (reference protocol "local", the default of the SDK) in the server's own
+object storage (server/objects.py), uploaded and downloaded through it. A
+local object is removed with the last revision that names it.
+Members (approved executors and users) may add, upload and remove; the colony
+owner may also read.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterable, AsyncIterator
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.colonyfs import (
@@ -20,23 +24,74 @@ from pycolonies_like.core.colonyfs import (
     check_label,
     check_snapshot_name,
 )
-from pycolonies_like.core.errors import InvalidArgument, NotFound, ResourceExhausted
+from pycolonies_like.core.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+)
 from pycolonies_like.core.models import File, FileData, FileLabel, Snapshot
+from server.objects import LocalObjects
 from server.service.guard import AccessGuard, new_id
 from server.store.base import Store
 
 
 class FileService:
-    def __init__(self, store: Store, guard: AccessGuard, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, guard: AccessGuard, clock: Clock, objects: LocalObjects | None = None
+    ) -> None:
         self.store = store
         self.guard = guard
         self.clock = clock
+        self._objects = objects
+
+    @property
+    def objects(self) -> LocalObjects:
+        if self._objects is None:
+            raise FailedPrecondition("this server keeps no objects: use S3 (AWS_S3_*)")
+        return self._objects
 
     async def add_file(self, caller: str, file: File) -> File:
         await self.guard.member(caller, file.colonyname)
         check_file(file)
         stored = dataclasses.replace(file, fileid=new_id(), added=self.clock.now_ns())
-        return await self.store.add_file(stored)
+        if file.ref.protocol != "local":
+            return await self.store.add_file(stored)
+        sha = file.checksum.lower()
+        async with self.objects.lock(file.colonyname, sha):
+            if not self.objects.exists(file.colonyname, sha):
+                raise FailedPrecondition(
+                    f"the server has no object {sha} in colony {file.colonyname!r}: "
+                    "upload the bytes first (UploadObject)"
+                )
+            added = await self.store.add_file(stored)
+        self.objects.release(file.colonyname, sha)
+        return added
+
+    async def upload_object(
+        self, caller: str, colonyname: str, size: int, sha256: str, chunks: AsyncIterable[bytes]
+    ) -> None:
+        """Keeps bytes in the server's object storage (visible once all arrived and
+        matched). An object no revision names is kept until one does or it is
+        uploaded again and removed with a revision."""
+        await self.guard.member(caller, colonyname)
+        await self.objects.put(colonyname, size, sha256, chunks)
+
+    async def download_object(
+        self, caller: str, colonyname: str, sha256: str
+    ) -> tuple[int, AsyncIterator[bytes]]:
+        await self.guard.reader(caller, colonyname)
+        return await self.objects.read(colonyname, sha256)
+
+    async def _drop_unreferenced(self, colonyname: str, revisions: list[File]) -> None:
+        """Removes the server's objects no revision names any more."""
+        if self._objects is None:
+            return
+        for sha in sorted({f.checksum.lower() for f in revisions if f.ref.protocol == "local"}):
+            async with self._objects.lock(colonyname, sha):
+                if await self.store.local_object_refs(colonyname, sha) == 0:
+                    self._objects.remove(colonyname, sha)
+            self._objects.release(colonyname, sha)
 
     async def get_file(
         self, caller: str, colonyname: str, fileid: str, label: str, name: str, latest: bool
@@ -79,19 +134,24 @@ class FileService:
     async def remove_file(
         self, caller: str, colonyname: str, fileid: str, label: str, name: str
     ) -> int:
-        """Removes one revision (by id) or every revision of a name; the bytes
-        in object storage are the caller's to remove."""
+        """Removes one revision (by id) or every revision of a name. The bytes in
+        S3 are the caller's to remove; the server's own objects go with the
+        last revision that names them."""
         await self.guard.member(caller, colonyname)
         if fileid:
+            found = await self.store.get_file_by_id(colonyname, fileid)
+            revisions = [found] if found else []
             removed = await self.store.remove_file_by_id(colonyname, fileid)
         elif label and name:
-            removed = await self.store.remove_file_by_name(
-                colonyname, check_label(label), check_file_name(name)
-            )
+            check_label(label)
+            check_file_name(name)
+            revisions = await self.store.get_file_revisions(colonyname, label, name, 2**31)
+            removed = await self.store.remove_file_by_name(colonyname, label, name)
         else:
             raise InvalidArgument("give a fileid, or a label and a name")
         if not removed:
             raise NotFound(f"no such file in colony {colonyname!r}")
+        await self._drop_unreferenced(colonyname, revisions)
         return removed
 
     # --------------------------------------------------------- snapshots --

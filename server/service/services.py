@@ -16,6 +16,7 @@ from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.rules import LeasePolicy
 from server.counters import ServerCounters
 from server.hub import Hub
+from server.objects import LocalObjects
 from server.service.blueprints import BlueprintService
 from server.service.channels import ChannelService
 from server.service.colonies import ColonyService
@@ -96,6 +97,7 @@ def build_services(
     server_id: str,
     counters: ServerCounters | None = None,
     leases: LeasePolicy | None = None,
+    objects: LocalObjects | None = None,
 ) -> Services:
     guard = AccessGuard(store, server_id)
     emitter = EventEmitter(hub, clock, counters)
@@ -106,7 +108,7 @@ def build_services(
         store=store,
         clock=clock,
         emitter=emitter,
-        colonies=ColonyService(store, guard, emitter, clock, processes.leases),
+        colonies=ColonyService(store, guard, emitter, clock, processes.leases, objects),
         processes=processes,
         logs=LogService(store, guard, emitter, clock),
         workflows=workflows,
@@ -116,7 +118,7 @@ def build_services(
         locations=LocationService(store, guard),
         ratelimits=RateLimitService(store, guard, clock),
         blueprints=BlueprintService(store, guard, clock, processes, schedules),
-        files=FileService(store, guard, clock),
+        files=FileService(store, guard, clock, objects),
         retention=RetentionService(store, clock),
         sessions=SessionService(store, clock),
     )

@@ -128,6 +128,15 @@ class Files(Database):
                 (colonyname, label, name),
             )
 
+    async def local_object_refs(self, colonyname: str, checksum: str) -> int:
+        """How many revisions keep their bytes in the server's object `checksum`."""
+        async with self._read() as tx:
+            found = await tx.fetchall(
+                "SELECT ref FROM files WHERE colonyname = ? AND checksum = ?",
+                (colonyname, checksum),
+            )
+        return sum(json.loads(r["ref"]).get("protocol") == "local" for r in found)
+
     # --------------------------------------------------------- snapshots --
 
     async def create_snapshot(self, snapshot: Snapshot, limit: int) -> Snapshot | None:

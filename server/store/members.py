@@ -129,6 +129,25 @@ class Members(Database):
         except UniqueViolation:
             raise AlreadyExists(f"executor {e.executorname!r} already exists") from None
 
+    async def set_executor_capabilities(self, executor: Executor) -> bool:
+        """Replaces an executor's capabilities and the capacities the claim reads."""
+        e = executor
+        async with self._tx() as tx:
+            changed = await tx.execute(
+                "UPDATE executors SET capabilities = ? WHERE colonyname = ? AND executorid = ? "
+                "AND executorname = ?",
+                (rows.executor_values(e)["capabilities"], e.colonyname, e.executorid,
+                 e.executorname),
+            )  # fmt: skip
+            if not changed:
+                return False
+            await tx.execute(
+                "DELETE FROM executorhardware WHERE colonyname = ? AND executorname = ?",
+                (e.colonyname, e.executorname),
+            )
+            await tx.executemany(_HARDWARE_INSERT, hardware_rows(e))
+        return True
+
     async def get_executor(self, colonyname: str, executorname: str) -> Executor | None:
         async with self._read() as tx:
             row = await tx.fetchone(

@@ -18,6 +18,7 @@ from google.protobuf.message import DecodeError
 from pycolonies_like import convert
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import (
+    Capabilities,
     EventKind,
     ProcessState,
 )
@@ -83,7 +84,12 @@ class GrpcApi(SubsystemHandlers):
         for method in _DESCRIPTOR.methods:
             path = f"/{SERVICE_NAME}/{method.name}"
             request_type = getattr(pb, method.input_type.name)
-            if method.client_streaming:
+            if method.client_streaming and not method.server_streaming:
+                handlers[method.name] = grpc.stream_unary_rpc_method_handler(
+                    self._client_stream(path, request_type, getattr(self, method.name)),
+                    response_serializer=_serialize,
+                )
+            elif method.client_streaming:
                 session = ExecutorSession.handler(self.services, self.verifier, path)
                 handlers[method.name] = grpc.stream_stream_rpc_method_handler(
                     session, request_deserializer=pb.SignedMessage.FromString,
@@ -167,6 +173,43 @@ class GrpcApi(SubsystemHandlers):
 
         return handle
 
+    def _client_stream(
+        self, path: str, request_type: Any,
+        impl: Callable[[str, Any, AsyncIterator[Any]], Awaitable[Any]],
+    ) -> Callable[[AsyncIterator[bytes], Any], Awaitable[Any]]:  # fmt: skip
+        """A stream of requests signed over its first message: the handler gets
+        the caller, the first message and the rest (parsed as they come)."""
+        limits = self.limits
+
+        async def handle(raws: AsyncIterator[bytes], context: grpc.aio.ServicerContext) -> Any:
+            try:
+                first = await anext(aiter(raws), None)
+                if first is None:
+                    raise errors.InvalidArgument("the stream ended before its first message")
+                caller, request = await self._authenticate(path, first, context, request_type)
+                limits.admit(caller)
+                limits.release(caller)
+
+                async def rest() -> AsyncIterator[Any]:
+                    async for raw in raws:
+                        try:
+                            yield request_type.FromString(raw)
+                        except DecodeError:
+                            raise errors.InvalidArgument(
+                                "malformed request: not a valid protobuf message"
+                            ) from None
+
+                reply = await impl(caller, request, rest())
+                await self.services.durable()
+                return reply
+            except errors.ColoniesError as err:
+                await abort(context, err)
+            except Exception:
+                log.exception("unexpected error in %s", path)
+                await context.abort(grpc.StatusCode.INTERNAL, "internal server error")
+
+        return handle
+
     # ------------------------------------------------------------ server --
 
     async def GetServerInfo(self, caller: str, req: pb.GetServerInfoRequest) -> pb.ServerInfo:
@@ -227,6 +270,13 @@ class GrpcApi(SubsystemHandlers):
     async def RemoveExecutor(self, caller: str, req: pb.ExecutorNameRequest) -> pb.Empty:
         await self.colonies.remove_executor(caller, req.colonyname, req.executorname)
         return pb.Empty()
+
+    async def UpdateExecutor(self, caller: str, req: pb.UpdateExecutorRequest) -> pb.Executor:
+        caps = convert.from_pb(Capabilities, req.capabilities)
+        executor = await self.colonies.update_executor(
+            caller, req.colonyname, req.executorname, caps
+        )
+        return convert.executor_to_pb(executor)
 
     async def GetExecutor(self, caller: str, req: pb.ExecutorNameRequest) -> pb.Executor:
         executor = await self.colonies.get_executor(caller, req.colonyname, req.executorname)

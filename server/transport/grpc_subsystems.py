@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from pycolonies_like import convert
+from pycolonies_like.core.errors import InvalidArgument
 from pycolonies_like.core.models import (
     Blueprint,
     BlueprintDefinition,
@@ -47,6 +48,30 @@ class SubsystemHandlers:
         batches = self.channels.subscribe(caller, req.processid, req.name, req.after, req.timeout)
         async for entries in batches:
             yield pb.ChannelEntries(entries=[convert.channel_entry_to_pb(e) for e in entries])
+
+    # ----------------------------------------------- the server's objects --
+
+    async def UploadObject(
+        self, caller: str, first: pb.ObjectChunk, rest: AsyncIterator[pb.ObjectChunk]
+    ) -> pb.ObjectInfo:
+        if first.data:
+            raise InvalidArgument("the first message of an upload carries no data")
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async for chunk in rest:
+                yield chunk.data
+
+        sha = first.sha256
+        await self.files.upload_object(caller, first.colonyname, first.size, sha, chunks())
+        return pb.ObjectInfo(size=first.size, sha256=sha)
+
+    async def DownloadObject(
+        self, caller: str, req: pb.ObjectRequest
+    ) -> AsyncIterator[pb.ObjectChunk]:
+        size, chunks = await self.files.download_object(caller, req.colonyname, req.sha256)
+        yield pb.ObjectChunk(colonyname=req.colonyname, size=size, sha256=req.sha256)
+        async for data in chunks:
+            yield pb.ObjectChunk(data=data)
 
     # --------------------------------------------------------- locations --
 

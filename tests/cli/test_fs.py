@@ -68,16 +68,3 @@ def test_refusals_are_one_line(dev: Dev, args: list[str], message: str) -> None:
     assert result.returncode != 0
     assert result.stderr.startswith(message), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-
-
-def test_without_s3_settings_the_error_says_what_to_set(dev: Dev, tmp_path: Path) -> None:
-    f = tmp_path / "x.txt"
-    f.write_text("x")
-    env = dict(dev.env)
-    dev.env.pop("AWS_S3_ENDPOINT")
-    try:
-        result = dev.run("fs", "upload", "-l", "/exp", str(f), check=False)
-    finally:
-        dev.env = env
-    assert result.returncode != 0
-    assert result.stderr.startswith("error: AWS_S3_ENDPOINT must be host:port")

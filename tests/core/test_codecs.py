@@ -33,7 +33,15 @@ MODELS = sorted(
 )  # fmt: skip
 
 # Models converted by the generic convert.to_pb / convert.from_pb only.
-GENERIC = (m.Location, m.RateLimit, m.BlueprintMetadata, m.BlueprintNames, m.BlueprintHandler,
+FS = (
+    m.OnStart,
+    m.OnClose,
+    m.ConflictResolution,
+    m.SnapshotMount,
+    m.SyncDirMount,
+    m.Filesystem,
+)  # a spec's `fs`
+GENERIC = (*FS, m.Location, m.RateLimit, m.BlueprintMetadata, m.BlueprintNames, m.BlueprintHandler,
            m.BlueprintDefinitionSpec, m.BlueprintDefinition, m.Blueprint,
            m.BlueprintHistory)  # fmt: skip
 
@@ -85,6 +93,7 @@ COLONYOS = {
         cls: cj.to_json
         for cls in (m.S3Object, m.FileRef, m.File, m.FileData, m.FileLabel, m.Snapshot)
     },
+    **{cls: cj.to_json for cls in FS},  # inside a spec
     m.FuncSpec: cj.funcspec_json,
     m.Workflow: lambda w: json.loads(cj.workflow_json_text(w)),
     m.Process: cj.process_json,
@@ -252,7 +261,7 @@ def test_the_gateway_reads_back_the_specs_it_sends() -> None:
     assert cj.workflow_from_json(json.loads(cj.workflow_json_text(workflow))) == workflow
 
 
-def test_colonyos_keys_we_do_not_model_may_only_hold_zero_values_when_strict() -> None:
+def test_colonyos_fs_is_read_and_written_in_its_own_shape() -> None:
     exchanges = Path(__file__).parents[1] / "gateway" / "data" / "colonyos-exchanges.jsonl"
     recorded = next(
         record["request_payload"]["spec"]
@@ -261,11 +270,20 @@ def test_colonyos_keys_we_do_not_model_may_only_hold_zero_values_when_strict() -
     )
     spec = dict(recorded)
     assert cj.from_json(m.FuncSpec, spec, strict=True) == cj.funcspec_from_json(recorded)
-    spec["fs"] = {"mount": "/data", "snapshots": None, "dirs": None}
-    with pytest.raises(InvalidArgument, match=r'^fs\.mount: "/data" is not supported'):
+    assert cj.funcspec_json(cj.funcspec_from_json(recorded))["fs"] == {
+        "mount": "", "snapshots": None, "dirs": None,
+    }  # fmt: skip
+    spec["fs"] = {"mount": "/cfs", "snapshots": [{"snapshotid": "s", "label": "/l", "dir": "in",
+                                                  "keepfiles": True, "keepsnapshot": False}],
+                  "dirs": [{"label": "/out", "dir": "out", "keepfiles": False,
+                            "onconflicts": {"onstart": {"keeplocal": True},
+                                            "onclose": {"keeplocal": False}}}]}  # fmt: skip
+    read = cj.from_json(m.FuncSpec, spec, strict=True)
+    assert read.fs.dirs[0].onconflicts.onstart.keeplocal and read.fs.mount == "/cfs"
+    assert cj.funcspec_json(read)["fs"] == spec["fs"]
+    spec["fs"] = {"mount": "", "dirs": [{"label": "/l", "dir": "d", "keepfile": True}]}
+    with pytest.raises(InvalidArgument, match=r"^fs\.dirs\[0\]\.keepfile: unknown field"):
         cj.from_json(m.FuncSpec, spec, strict=True)
-    # The wire stays lenient: what is not modelled is dropped.
-    assert cj.funcspec_from_json(spec) == cj.funcspec_from_json(recorded)
 
 
 def test_resource_conditions_are_read_from_colonyos_json() -> None:

@@ -16,6 +16,7 @@ from pycolonies_like import Colonies, ProcessState
 from pycolonies_like.core.errors import InvalidArgument
 from pycolonies_like.core.models import GPU, Capabilities, Hardware
 from pycolonies_like.core.quantities import parse_quantity
+from pycolonies_like.crypto import generate_private_key, id_of
 from server.testing import ColonyKeys, ThreadedServer
 from tests.conftest import spec
 from tests.executors.test_runtime import TYPE, Running, final, settings
@@ -108,3 +109,36 @@ async def test_the_runtime_registers_what_it_has_and_gets_work_that_fits(
         too_big = submit(gpu=GPU(count=4))
         await asyncio.sleep(0.5)
         assert client.get_process(too_big, colony.user_key).state == ProcessState.WAITING
+
+
+async def test_an_executor_started_again_with_its_key_reports_what_it_has_now(
+    server: ThreadedServer, client: Colonies, colony: ColonyKeys
+) -> None:
+    key = generate_private_key()
+    client.add_executor({"executorid": id_of(key), "executortype": TYPE, "executorname": "box",
+                         "colonyname": colony.colonyname,
+                         "capabilities": {"hardware": [{"cpu": "1"}]}},
+                        colony.colony_key)  # fmt: skip
+    client.approve_executor(colony.colonyname, "box", colony.colony_key)
+
+    def start(cpu: str) -> ExecutorRuntime:
+        s = settings(server.port, colony, prvkey=key, machine=machine.Overrides(cpu=cpu))
+        s.colony_prvkey = ""  # an executor key alone, as an operator restarts it
+        runtime = ExecutorRuntime(TYPE, s)
+        runtime.function(name="work")(lambda: "done")
+        return runtime
+
+    def cpu_on_record() -> str:
+        found = client.get_executor(colony.colonyname, "box", colony.user_key)
+        return found.capabilities.hardware[0].cpu
+
+    wanted = spec(colony.colonyname, "work", executortype=TYPE)
+    wanted.conditions.cpu = "4"
+    async with Running(start("2")) as first:
+        assert first.name == "box" and cpu_on_record() == "2"
+        pid = client.submit(wanted, colony.user_key).processid
+    assert client.get_process(pid, colony.user_key).state == ProcessState.WAITING
+    async with Running(start("8")):
+        assert cpu_on_record() == "8"
+        done = await asyncio.to_thread(final, client, colony, pid)
+        assert done.state == ProcessState.SUCCESSFUL and done.output == ["done"]

@@ -80,6 +80,18 @@ CASES = [
     ("submitfuncspecmsg", {"spec": spec(priority=2**70)}, MEMBER, "priority"),
     ("submitfuncspecmsg", {"spec": spec(maxexectime=2**64)}, MEMBER, "maxexectime"),
     ("submitfuncspecmsg", {"spec": spec(maxretries=-(2**64))}, MEMBER, "maxretries"),
+    (
+        "submitfuncspecmsg",
+        {"spec": spec(fs={"mount": "", "dirs": [{"label": "/l", "dir": "../x"}]})},
+        MEMBER,
+        "fs.dirs[0].dir",
+    ),
+    (
+        "submitfuncspecmsg",
+        {"spec": spec(fs={"dirs": [{"label": "/l/../m", "dir": "x"}]})},
+        MEMBER,
+        "fs.dirs[0].label",
+    ),
     ("submitworkflowspecmsg", {"spec": "x"}, MEMBER, "spec"),
     ("assignprocessmsg", {"colonyname": COLONY, "timeout": "abc"}, MEMBER, "timeout"),
     ("assignprocessmsg", {"colonyname": COLONY, "timeout": [1]}, MEMBER, "timeout"),

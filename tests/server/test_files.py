@@ -132,7 +132,9 @@ def a_file(colonyname: str, **kw: Any) -> File:
      ({"size": 6 * 2**40}, r"size must be between 0 and"),
      ({"checksum": "abc"}, r"checksum must be a SHA256 digest"),
      ({"checksumalg": "MD5"}, r"checksumalg must be SHA256"),
-     ({"ref": FileRef("ftp", S3Object(bucket="b", object="o"))}, r"ref.protocol must be 's3'"),
+     ({"ref": FileRef("ftp", S3Object(bucket="b", object="o"))}, r"ref.protocol must be 's3' or 'local'"),
+     ({"ref": FileRef("local", S3Object(object="0" * 64))}, r"a 'local' ref names"),
+     ({"ref": FileRef("local", S3Object(bucket="b", object=SHA_OF_EMPTY))}, r"a 'local' ref"),
      ({"ref": s3ref(secretkey="s3cr3t")}, r"must not carry credentials"),
      ({"ref": s3ref(accesskey="AKIA")}, r"must not carry credentials"),
      ({"ref": FileRef("s3", S3Object(bucket="b"))}, r"needs a bucket and an object")],
@@ -210,8 +212,7 @@ def test_uploads_check_before_moving_bytes(
         client.upload_data(name, key, filename="../x", data=b"1", label="/l")
     with pytest.raises(InvalidArgument, match="is not a file"):
         client.upload_file(name, key, filepath=str(tmp_path / "missing"), label="/l")
-    with pytest.raises(InvalidArgument, match="AWS_S3_ENDPOINT must be host:port"):
-        client.upload_data(name, key, filename="x", data=b"1", label="/l")
+    assert client.get_file_labels(name, key) == []
 
 
 async def test_the_store_limits_a_snapshot(store: Store) -> None:

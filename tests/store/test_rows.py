@@ -12,6 +12,7 @@ from pycolonies_like.core.models import (
     Concurrency,
     Cron,
     Executor,
+    Filesystem,
     FuncSpec,
     Function,
     Generator,
@@ -52,6 +53,7 @@ def test_specs_stored_before_still_read() -> None:
     # Written again, it only gains the fields added since (at their defaults).
     assert json.loads(rows.spec_json(spec)) == {**json.loads(old), "channels": [],
                                                 "concurrency": Concurrency().to_dict(),
+                                                "fs": Filesystem().to_dict(),
                                                 "ratelimit": "", "ratelimitunits": 0}  # fmt: skip
 
 

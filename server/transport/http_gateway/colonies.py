@@ -77,6 +77,17 @@ async def _add_executor(gw: Gateway, caller: str, msg: Message) -> Any:
     return cj.executor_json(await gw.services.colonies.add_executor(caller, executor))
 
 
+@handles("updateexecutormsg")
+async def _update_executor(gw: Gateway, caller: str, msg: Message) -> Any:
+    caps = msg.get("capabilities")
+    capabilities = (cj.from_json(Capabilities, caps, path="capabilities") if caps
+                    else Capabilities())  # fmt: skip
+    await gw.services.colonies.update_executor(
+        caller, text(msg, "colonyname"), text(msg, "executorname"), capabilities
+    )
+    return {}
+
+
 @handles("getexecutorsmsg")
 async def _executors(gw: Gateway, caller: str, msg: Message) -> Any:
     return [cj.executor_json(e) for e in

@@ -44,13 +44,14 @@ HTTP_STATUS: dict[type[errors.ColoniesError], int] = {
 
 UNSUPPORTED = (
     "pause", "resume", "changeid",
-    "reportallocation", "updateexecutor", "executorlog", "searchlogs", "processhist", "cluster",
+    "reportallocation", "executorlog", "searchlogs", "processhist", "cluster",
 )  # fmt: skip
 
 UNSIGNED = ("versionmsg", "getserverinfomsg")
 
 # Keys whose value the handlers read as a JSON object (or leave out / null).
-OBJECT_KEYS = ("colony", "executor", "user", "fun", "attribute", "cron", "generator")
+OBJECT_KEYS = ("colony", "executor", "user", "fun", "attribute", "cron", "generator",
+               "capabilities")  # fmt: skip
 
 
 def status_of(err: errors.ColoniesError) -> int:
