@@ -42,10 +42,14 @@ from pycolonies_like.core.models import (
 from pycolonies_like.core.rules import check_timeout
 from pycolonies_like.proto import colonies_pb2 as pb
 from pycolonies_like.proto.colonies_stubs import AsyncColoniesStub
+from pycolonies_like.ratelimits_api import AsyncRateLimitMethods
 from pycolonies_like.session import ExecutorSession
 
 
-class AsyncColonies(Endpoint, AsyncColonyFsMethods, AsyncBlueprintMethods, AsyncChannelMethods):
+class AsyncColonies(
+    Endpoint, AsyncColonyFsMethods, AsyncBlueprintMethods, AsyncChannelMethods,
+    AsyncRateLimitMethods,
+):  # fmt: skip
     """The same API as `Colonies`, as coroutines, on grpc.aio."""
 
     def __init__(

@@ -56,6 +56,7 @@ from pycolonies_like.core.rules import check_timeout, env_int
 from pycolonies_like.events import GRAPH_ENDS, EventHandler, EventStream, run_workflow
 from pycolonies_like.proto import colonies_pb2 as pb
 from pycolonies_like.proto.colonies_stubs import ColoniesStub
+from pycolonies_like.ratelimits_api import RateLimitMethods
 
 
 class _DelayedAcks:
@@ -111,7 +112,7 @@ class _DelayedAcks:
                 pass
 
 
-class Colonies(Endpoint, ColonyFsMethods, BlueprintMethods, ChannelMethods):
+class Colonies(Endpoint, ColonyFsMethods, BlueprintMethods, ChannelMethods, RateLimitMethods):
     """Synchronous client; thread-safe. `Colonies(host, port, tls=False)`."""
 
     def __init__(

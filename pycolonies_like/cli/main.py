@@ -21,6 +21,7 @@ from pycolonies_like.cli.dashboard import dashboard
 from pycolonies_like.cli.flows import cron, generator, workflow
 from pycolonies_like.cli.fs import fs, snapshot
 from pycolonies_like.cli.plugins import PluginGroup
+from pycolonies_like.cli.ratelimits import ratelimit
 from pycolonies_like.cli.security import security
 from pycolonies_like.cli.work import attribute, function, log, process
 
@@ -45,7 +46,7 @@ def cli(
 
 
 for command in (security, colony, executor, user, function, process, log, attribute, channel,
-                workflow, cron, generator, blueprint, location, dashboard, fs,
+                workflow, cron, generator, blueprint, location, ratelimit, dashboard, fs,
                 snapshot):  # fmt: skip
     cli.add_command(command)
 accept_json_anywhere(cli)

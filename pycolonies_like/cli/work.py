@@ -340,8 +340,18 @@ def process_get(s: Settings, processid: str) -> None:
         ("input", json.dumps(p.input)), ("output", json.dumps(p.output)),
         ("errors", "; ".join(p.errors) or "-"), ("workflow", p.processgraphid or "-"),
         *([("not before", when(p.notbefore))] if p.notbefore else []),
+        *([("ratelimit", _rate_limited(p))] if p.spec.ratelimit else []),
         *[(f"attempt {h.attempt}", _attempt_line(h)) for h in p.history],
     ]))  # fmt: skip
+
+
+def _rate_limited(p: Process) -> str:
+    """The rate limit a process takes from, and whether it waits for its tokens."""
+    units = max(p.spec.ratelimitunits, 1)
+    taken = f"{p.spec.ratelimit} ({units} token{'s' if units > 1 else ''} a start)"
+    if p.state == ProcessState.WAITING and p.notbefore:
+        return f"{taken}: waits for its rate limit until {when(p.notbefore)}"
+    return taken
 
 
 def _attempt_line(h: AttemptRecord) -> str:

@@ -1,4 +1,4 @@
-"""Flow-control rules: how long finished work is kept, concurrency keys.
+"""Flow-control rules: how long finished work is kept, concurrency keys, rate limits.
 
 Pure functions, fed by the services and the store; no I/O here.
 """
@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from pycolonies_like.core.errors import InvalidArgument
-from pycolonies_like.core.models import FuncSpec
+from pycolonies_like.core.models import FuncSpec, RateLimit
 
 NS_PER_SECOND = 1_000_000_000
 
@@ -113,3 +113,53 @@ def on_arrival(strategy: str, running: int, limit: int) -> Arrival:
     if strategy == "cancel_newest":
         return Arrival(cancel_new=True)
     return Arrival(cancel_running=running - limit + 1)
+
+
+# ------------------------------------------------------------- rate limits --
+
+RATE_UNITS = {"second": 1, "minute": 60}
+MAX_RATE = 1_000_000
+MAX_BURST = 1_000_000
+# A token due "now" may be a hair short in floating point; this much short counts as there.
+TOKEN_SLACK = 1e-6
+
+
+def check_rate_limit(limit: RateLimit) -> RateLimit:
+    """A rate limit as defined by its colony's owner, checked field by field
+    (its name is checked as every name is: rules.check_name)."""
+    if limit.unit not in RATE_UNITS:
+        raise InvalidArgument(f"unit must be one of {', '.join(RATE_UNITS)}, got {limit.unit!r}")
+    for what, value, most in (("rate", limit.rate, MAX_RATE), ("burst", limit.burst, MAX_BURST)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+            raise InvalidArgument(f"{what} must be a whole number from 1 to {most}, got {value!r}")
+    return limit
+
+
+def rate_limit_of(spec: FuncSpec) -> str:
+    """The rate limit a spec takes units of ('' for none); raises
+    InvalidArgument when the spec's ratelimit fields cannot be honoured."""
+    units = spec.ratelimitunits
+    if isinstance(units, bool) or not isinstance(units, int) or not 0 <= units <= MAX_BURST:
+        raise InvalidArgument(
+            f"ratelimitunits must be a whole number from 1 to {MAX_BURST}, got {units!r}"
+        )
+    if not spec.ratelimit and units > 1:
+        raise InvalidArgument("ratelimitunits needs a ratelimit")
+    return spec.ratelimit
+
+
+def units_of(spec: FuncSpec) -> int:
+    """The tokens a start of the spec takes (0 when it names no rate limit)."""
+    return max(spec.ratelimitunits, 1) if spec.ratelimit else 0
+
+
+def period_ns(unit: str) -> int:
+    return RATE_UNITS[unit] * NS_PER_SECOND
+
+
+def tokens_at(limit: RateLimit, updated_ns: int, now_ns: int) -> float:
+    """The tokens of a bucket that held `limit.tokens` at `updated_ns`, at `now_ns`:
+    refilled at the limit's rate, never above its burst. (The store's
+    conditional update computes the same in SQL: ratelimits.REFILL.)"""
+    elapsed = max(now_ns - updated_ns, 0)
+    return min(float(limit.burst), limit.tokens + elapsed * limit.rate / period_ns(limit.unit))

@@ -170,6 +170,22 @@ class Concurrency(Subscriptable):
 
 
 @dataclass
+class RateLimit(Subscriptable):
+    """A named budget of process starts in a colony: `rate` per `unit`
+    ("second" or "minute"), at most `burst` at once (a token bucket shared by
+    every server). A process whose spec names it (`ratelimit`) takes
+    `ratelimitunits` tokens when it starts; without enough it waits until they
+    are due. `tokens` is the budget left when the limit was read."""
+
+    colonyname: str = ""
+    name: str = ""
+    rate: int = 0
+    unit: str = "second"
+    burst: int = 0
+    tokens: float = 0.0
+
+
+@dataclass
 class RetryPolicy(Subscriptable):
     """How a process that fails is retried (each retry is a new attempt).
 
@@ -208,6 +224,9 @@ class FuncSpec(Subscriptable):
     concurrency: Concurrency = field(default_factory=Concurrency)
     # ColonyFS mounts, honoured by the executor runtime (ColonyOS' `fs`).
     fs: Filesystem = field(default_factory=Filesystem)
+    # A rate limit of the colony each start of the process takes units of (0: 1).
+    ratelimit: str = ""
+    ratelimitunits: int = 0
 
     def __post_init__(self) -> None:
         if self.fs is None:

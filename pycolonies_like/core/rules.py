@@ -16,7 +16,7 @@ from typing import Any
 
 from pycolonies_like.core.colonyfs import check_filesystem
 from pycolonies_like.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from pycolonies_like.core.flow import concurrency_key
+from pycolonies_like.core.flow import concurrency_key, rate_limit_of
 from pycolonies_like.core.models import FuncSpec, LogEntry, ProcessState, RetryPolicy
 from pycolonies_like.core.requirements import requirement_of
 
@@ -155,6 +155,8 @@ def validate_funcspec(spec: FuncSpec, *, in_workflow: bool = False) -> FuncSpec:
     check_channel_names(spec.channels)
     concurrency_key(spec)
     check_filesystem(spec.fs)
+    if rate_limit_of(spec):
+        check_name("ratelimit", spec.ratelimit)
     return spec
 
 

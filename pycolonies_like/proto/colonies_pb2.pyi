@@ -225,7 +225,7 @@ class Conditions(_message.Message):
     def __init__(self, colonyname: _Optional[str] = ..., executortype: _Optional[str] = ..., executornames: _Optional[_Iterable[str]] = ..., dependencies: _Optional[_Iterable[str]] = ..., locationname: _Optional[str] = ..., nodes: _Optional[int] = ..., cpu: _Optional[str] = ..., processes: _Optional[int] = ..., processespernode: _Optional[int] = ..., mem: _Optional[str] = ..., storage: _Optional[str] = ..., gpu: _Optional[_Union[GPU, _Mapping]] = ..., walltime: _Optional[int] = ...) -> None: ...
 
 class FuncSpec(_message.Message):
-    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy", "channels", "concurrency", "fs")
+    __slots__ = ("nodename", "funcname", "args_json", "kwargs_json", "priority", "maxwaittime", "maxexectime", "maxretries", "conditions", "label", "env", "retrypolicy", "channels", "concurrency", "fs", "ratelimit", "ratelimitunits")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -248,6 +248,8 @@ class FuncSpec(_message.Message):
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
     CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
     FS_FIELD_NUMBER: _ClassVar[int]
+    RATELIMIT_FIELD_NUMBER: _ClassVar[int]
+    RATELIMITUNITS_FIELD_NUMBER: _ClassVar[int]
     nodename: str
     funcname: str
     args_json: str
@@ -263,7 +265,9 @@ class FuncSpec(_message.Message):
     channels: _containers.RepeatedScalarFieldContainer[str]
     concurrency: Concurrency
     fs: Filesystem
-    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., retrypolicy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., concurrency: _Optional[_Union[Concurrency, _Mapping]] = ..., fs: _Optional[_Union[Filesystem, _Mapping]] = ...) -> None: ...
+    ratelimit: str
+    ratelimitunits: int
+    def __init__(self, nodename: _Optional[str] = ..., funcname: _Optional[str] = ..., args_json: _Optional[str] = ..., kwargs_json: _Optional[str] = ..., priority: _Optional[int] = ..., maxwaittime: _Optional[int] = ..., maxexectime: _Optional[int] = ..., maxretries: _Optional[int] = ..., conditions: _Optional[_Union[Conditions, _Mapping]] = ..., label: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., retrypolicy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., channels: _Optional[_Iterable[str]] = ..., concurrency: _Optional[_Union[Concurrency, _Mapping]] = ..., fs: _Optional[_Union[Filesystem, _Mapping]] = ..., ratelimit: _Optional[str] = ..., ratelimitunits: _Optional[int] = ...) -> None: ...
 
 class Filesystem(_message.Message):
     __slots__ = ("mount", "snapshots", "dirs")
@@ -1654,3 +1658,33 @@ class ObjectInfo(_message.Message):
     size: int
     sha256: str
     def __init__(self, size: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
+
+class RateLimit(_message.Message):
+    __slots__ = ("colonyname", "name", "rate", "unit", "burst", "tokens")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    BURST_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    name: str
+    rate: int
+    unit: str
+    burst: int
+    tokens: float
+    def __init__(self, colonyname: _Optional[str] = ..., name: _Optional[str] = ..., rate: _Optional[int] = ..., unit: _Optional[str] = ..., burst: _Optional[int] = ..., tokens: _Optional[float] = ...) -> None: ...
+
+class RateLimitRequest(_message.Message):
+    __slots__ = ("colonyname", "name")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    name: str
+    def __init__(self, colonyname: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ListRateLimitsReply(_message.Message):
+    __slots__ = ("ratelimits",)
+    RATELIMITS_FIELD_NUMBER: _ClassVar[int]
+    ratelimits: _containers.RepeatedCompositeFieldContainer[RateLimit]
+    def __init__(self, ratelimits: _Optional[_Iterable[_Union[RateLimit, _Mapping]]] = ...) -> None: ...

@@ -733,6 +733,34 @@ class ColoniesStub:
             "ExecutorSession", requests, pb.SessionReply.FromString, timeout
         )
 
+    def AddRateLimit(
+        self, request: pb.RateLimit, prvkey: str, *, timeout: float | None = None
+    ) -> pb.RateLimit:
+        return self._transport.unary(
+            "AddRateLimit", request, pb.RateLimit.FromString, prvkey, timeout
+        )
+
+    def GetRateLimit(
+        self, request: pb.RateLimitRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.RateLimit:
+        return self._transport.unary(
+            "GetRateLimit", request, pb.RateLimit.FromString, prvkey, timeout
+        )
+
+    def ListRateLimits(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListRateLimitsReply:
+        return self._transport.unary(
+            "ListRateLimits", request, pb.ListRateLimitsReply.FromString, prvkey, timeout
+        )
+
+    def RemoveRateLimit(
+        self, request: pb.RateLimitRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return self._transport.unary(
+            "RemoveRateLimit", request, pb.Empty.FromString, prvkey, timeout
+        )
+
 
 class AsyncColoniesStub:
     """The asyncio calls of colonies.v1.Colonies."""
@@ -1391,3 +1419,31 @@ class AsyncColoniesStub:
         self, *, timeout: float | None = None
     ) -> StreamCall[pb.SignedMessage, pb.SessionReply]:
         return self._transport.stream_stream("ExecutorSession", pb.SessionReply.FromString, timeout)
+
+    async def AddRateLimit(
+        self, request: pb.RateLimit, prvkey: str, *, timeout: float | None = None
+    ) -> pb.RateLimit:
+        return await self._transport.unary(
+            "AddRateLimit", request, pb.RateLimit.FromString, prvkey, timeout
+        )
+
+    async def GetRateLimit(
+        self, request: pb.RateLimitRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.RateLimit:
+        return await self._transport.unary(
+            "GetRateLimit", request, pb.RateLimit.FromString, prvkey, timeout
+        )
+
+    async def ListRateLimits(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListRateLimitsReply:
+        return await self._transport.unary(
+            "ListRateLimits", request, pb.ListRateLimitsReply.FromString, prvkey, timeout
+        )
+
+    async def RemoveRateLimit(
+        self, request: pb.RateLimitRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return await self._transport.unary(
+            "RemoveRateLimit", request, pb.Empty.FromString, prvkey, timeout
+        )

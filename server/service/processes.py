@@ -45,6 +45,7 @@ from pycolonies_like.core.rules import (
 from server.service import lookup
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, Actor, new_id
+from server.service.ratelimits import check_defined
 from server.store.base import Store
 
 MAX_BATCH = 10_000
@@ -89,6 +90,7 @@ class ProcessService:
         now = self.clock.now_ns()
         ready = check_not_before(now, notbefore, delay_s)
         actor = await self.guard.member(caller, spec.conditions.colonyname)
+        await check_defined(self.store, spec.conditions.colonyname, [spec])
         process = self._new_process(actor, spec, now)
         if ready:
             process = dataclasses.replace(
@@ -113,7 +115,9 @@ class ProcessService:
                 validate_funcspec(spec)
             except InvalidArgument as err:
                 raise InvalidArgument(f"spec #{i}: {err.message}") from None
-        actor = await self.guard.member(caller, colonies.pop())
+        colonyname = colonies.pop()
+        actor = await self.guard.member(caller, colonyname)
+        await check_defined(self.store, colonyname, specs)
         now = self.clock.now_ns()
         processes = [self._new_process(actor, spec, now) for spec in specs]
         await self.store.add_processes(processes)

@@ -18,6 +18,7 @@ from pycolonies_like.core.models import Cron, Generator, Process, ProcessGraph, 
 from pycolonies_like.core.rules import check_count, check_name
 from pycolonies_like.core.schedule import next_run, validate_schedule
 from server.service.guard import AccessGuard, new_id
+from server.service.ratelimits import check_defined
 from server.service.workflows import WorkflowService
 from server.store.base import Store
 
@@ -54,6 +55,7 @@ class ScheduleService:
         workflow = _with_colony(cron.workflowspec, cron.colonyname)
         validate_workflow(workflow)
         actor = await self.guard.member(caller, cron.colonyname)
+        await check_defined(self.store, cron.colonyname, workflow.functionspecs)
         now = self.clock.now_ns()
         stored = dataclasses.replace(
             cron,
@@ -178,6 +180,7 @@ class ScheduleService:
         workflow = _with_colony(generator.workflowspec, generator.colonyname)
         validate_workflow(workflow)
         actor = await self.guard.member(caller, generator.colonyname)
+        await check_defined(self.store, generator.colonyname, workflow.functionspecs)
         stored = dataclasses.replace(
             generator,
             generatorid=new_id(),

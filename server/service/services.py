@@ -26,6 +26,7 @@ from server.service.guard import AccessGuard
 from server.service.locations import LocationService
 from server.service.logs import LogService
 from server.service.processes import ProcessService
+from server.service.ratelimits import RateLimitService
 from server.service.retention import RetentionService
 from server.service.schedules import ScheduleService
 from server.service.sessions import SessionService
@@ -49,6 +50,7 @@ class Services:
         subscriptions: SubscriptionService,
         channels: ChannelService,
         locations: LocationService,
+        ratelimits: RateLimitService,
         blueprints: BlueprintService,
         files: FileService,
         retention: RetentionService,
@@ -63,6 +65,7 @@ class Services:
         self.sessions = sessions  # dashboard sessions
         self.channels = channels  # live messages between a submitter and its executor
         self.locations = locations  # named places of a colony
+        self.ratelimits = ratelimits  # budgets of process starts
         self.blueprints = blueprints  # declarative desired state, and its reconciliation
         self.files = files  # ColonyFS metadata and snapshots
         self.retention = retention  # removing finished work past its colony's period
@@ -113,6 +116,7 @@ def build_services(
         subscriptions=SubscriptionService(store, guard, emitter, clock),
         channels=ChannelService(store, guard, emitter, clock),
         locations=LocationService(store, guard),
+        ratelimits=RateLimitService(store, guard, clock),
         blueprints=BlueprintService(store, guard, clock, processes, schedules),
         files=FileService(store, guard, clock, objects),
         retention=RetentionService(store, clock),

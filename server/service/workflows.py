@@ -26,6 +26,7 @@ from pycolonies_like.core.rules import check_count, priority_time, validate_func
 from server.service import lookup
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id
+from server.service.ratelimits import check_defined
 from server.store.base import Store
 
 
@@ -41,6 +42,7 @@ class WorkflowService:
     async def submit_workflow(self, caller: str, workflow: Workflow) -> ProcessGraph:
         validate_workflow(workflow)
         actor = await self.guard.member(caller, workflow.colonyname)
+        await check_defined(self.store, workflow.colonyname, workflow.functionspecs)
         graph, processes = self.plan(workflow, actor.id, actor.name, self.clock.now_ns())
         await self.store.add_graph(graph, processes)
         self.emitter.graph_submitted(graph, processes)
@@ -185,6 +187,7 @@ class WorkflowService:
             conditions=dataclasses.replace(spec.conditions, colonyname=colony, dependencies=[]),
         )
         validate_funcspec(spec)
+        await check_defined(self.store, colony, [spec])
         if childprocessid:
             await self._check_not_ancestor(childprocessid, parent)
         now = self.clock.now_ns()

@@ -34,6 +34,7 @@ from pycolonies_like.core.models import (
     Process,
     ProcessGraph,
     ProcessState,
+    RateLimit,
     Snapshot,
     Statistics,
     User,
@@ -379,6 +380,18 @@ class Store(Protocol):
     async def get_location(self, colonyname: str, name: str) -> Location | None: ...
     async def list_locations(self, colonyname: str) -> list[Location]: ...
     async def remove_location(self, colonyname: str, name: str) -> bool: ...
+
+    # -- rate limits (tokens as of `now_ns`)
+    async def add_rate_limit(self, limit: RateLimit, now_ns: int) -> RateLimit:
+        """Stores a new limit with a full bucket (AlreadyExists if named so)."""
+        ...
+
+    async def get_rate_limit(self, colonyname: str, name: str, now_ns: int) -> RateLimit | None: ...
+    async def list_rate_limits(self, colonyname: str, now_ns: int) -> list[RateLimit]: ...
+    async def remove_rate_limit(self, colonyname: str, name: str) -> bool: ...
+    async def rate_limit_bursts(self, colonyname: str) -> dict[str, int]:
+        """The burst of each rate limit of the colony, by name."""
+        ...
 
     # -- blueprints
     async def add_blueprint_definition(self, d: BlueprintDefinition) -> None:

@@ -41,7 +41,7 @@ from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
 from pycolonies_like.core.rules import executor_not_approved
 from server.hub import Hub
-from server.store import concurrency, functions, queue, rows
+from server.store import concurrency, functions, queue, ratelimits, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
@@ -103,13 +103,27 @@ class PostgresDialect(Dialect):
 DIALECT = PostgresDialect()
 
 # The claim in one statement: check approval and pauses, take the head of the
-# queue, remove it from the queue, take a slot of its concurrency key (or hold
-# it back when there is none), assign it, start its graph. The later steps read
-# `pick` and `upd` through scalar subqueries, which pins them to index
-# lookups: a join there may be planned as a scan of the whole queue.
-_TAKE_SLOT = concurrency.take_slot_sql(
-    "(SELECT concurrencykey FROM keyed)", "(SELECT concurrencylimit FROM keyed)"
+# queue, remove it from the queue, take the tokens of its rate limit and a
+# slot of its concurrency key (or hold it back when the key has no free slot,
+# or park it until its tokens are due when the limit has too few), assign it,
+# start its graph. The later steps read `pick` and `upd` through scalar
+# subqueries, which pins them to index lookups: a join there may be planned as
+# a scan of the whole queue. The tokens are taken only when the key's slot
+# looks free; the slot only when the tokens were taken (a slot lost to a race
+# after that costs the tokens, never the limit).
+_KEY = "(SELECT concurrencykey FROM keyed)"
+_TAKE_SLOT = (
+    concurrency.take_slot_sql(_KEY, "(SELECT concurrencylimit FROM keyed)")
+    + " AND (NOT EXISTS (SELECT 1 FROM limited) OR EXISTS (SELECT 1 FROM took))"
 )
+_LIMIT = "(SELECT ratelimit FROM limited)"
+_UNITS = "(SELECT ratelimitunits FROM limited)"
+_SLOT_LOOKS_FREE = (
+    f"(COALESCE({_KEY}, '') = '' OR EXISTS (SELECT 1 FROM concurrency "
+    f"WHERE colonyname = :colonyname AND key = {_KEY} "
+    "AND running < (SELECT concurrencylimit FROM keyed)))"
+)
+
 CLAIM = f"""
 WITH ok AS (
     SELECT 1 FROM executors WHERE {queue.IS_APPROVED}
@@ -117,12 +131,22 @@ WITH ok AS (
     {_HEADS} WHERE EXISTS (SELECT 1 FROM ok) AND {queue.NOT_PAUSED} {_BEST}
 ), keyed AS (
     {concurrency.key_of("(SELECT processid FROM pick)")}
+), limited AS (
+    SELECT p.ratelimit, p.ratelimitunits FROM processes p, ratelimits r
+    WHERE p.processid = (SELECT processid FROM pick) AND p.ratelimit <> ''
+    AND r.colonyname = :colonyname AND r.name = p.ratelimit
+), took AS (
+    {ratelimits.take_sql(_LIMIT, _UNITS)} AND {_SLOT_LOOKS_FREE}
+    RETURNING 1 AS x
+), wait AS (
+    {ratelimits.park_sql(_LIMIT, _UNITS)} AND {_SLOT_LOOKS_FREE}
+    AND NOT EXISTS (SELECT 1 FROM took) {ratelimits.parked_at(_UNITS)}
 ), slot AS (
     {_TAKE_SLOT}
     RETURNING 1 AS x
 ), may_run AS (
-    SELECT 1 AS x WHERE COALESCE((SELECT concurrencykey FROM keyed), '') = ''
-    OR EXISTS (SELECT 1 FROM slot)
+    SELECT 1 AS x WHERE (COALESCE({_KEY}, '') = '' OR EXISTS (SELECT 1 FROM slot))
+    AND (NOT EXISTS (SELECT 1 FROM limited) OR EXISTS (SELECT 1 FROM took))
 ), taken AS (
     DELETE FROM queue WHERE colonyname = :colonyname AND executortype = :executortype
     AND shape = (SELECT shape FROM pick) AND prioritytime = (SELECT prioritytime FROM pick)
@@ -132,13 +156,19 @@ WITH ok AS (
     WHERE processid = (SELECT processid FROM pick) AND state = {queue.WAITING}
     AND EXISTS (SELECT 1 FROM may_run)
     RETURNING {procs.COLUMNS}
+), parked AS (
+    {ratelimits.wait_sql("(SELECT processid FROM pick)", "(SELECT due FROM wait)")}
+    AND EXISTS (SELECT 1 FROM wait)
+    RETURNING 1 AS x
 ), held AS (
     {concurrency.hold_sql("(SELECT processid FROM pick)")} AND NOT EXISTS (SELECT 1 FROM may_run)
+    AND NOT EXISTS (SELECT 1 FROM wait)
     RETURNING 1 AS x
 ), graph AS (
     {queue.start_graph("(SELECT processgraphid FROM upd)")}
 )
-SELECT (SELECT count(*) FROM ok) AS approved, (SELECT count(*) FROM held) AS held, upd.*
+SELECT (SELECT count(*) FROM ok) AS approved,
+(SELECT count(*) FROM held) + (SELECT count(*) FROM parked) AS held, upd.*
 FROM (SELECT 1) AS one LEFT JOIN upd ON true
 """
 
@@ -466,7 +496,8 @@ class PostgresStore(SqlStore):
                     return await procs.load(tx, row)
                 if not row["held"]:
                     return None
-                # The head's key was at its limit: it is held back; try the next.
+                # The head's key was at its limit (it is held back), or its rate
+                # limit had too few tokens (it is parked): try the next.
             return None
 
     @retrying

@@ -7,7 +7,8 @@ The claim is four steps in one transaction: check that the executor is
 still approved, that assignment is not paused for it, take the best queued
 process it can run (the dialect's `pick`: the best head among the queue's
 shapes of needs it fits; a process whose concurrency key is at its limit is
-held back and the next one taken), assign it. PostgreSQL runs the same steps
+held back, one whose rate limit has too few tokens parked until they are
+due, and the next one taken), assign it. PostgreSQL runs the same steps
 as one statement built from the fragments below and concurrency.py's
 (postgres.py, CLAIM); so does the first step of its finish.
 """
@@ -25,7 +26,7 @@ from pycolonies_like.core.models import (
     ProcessState,
 )
 from pycolonies_like.core.rules import NS_PER_SECOND, Lease, deadline_sql, executor_not_approved
-from server.store import concurrency, functions, graphs, rows
+from server.store import concurrency, functions, graphs, ratelimits, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import Tx
@@ -206,15 +207,19 @@ class Queue(graphs.Graphs):
                 raise executor_not_approved(executor.executorname, executor.colonyname)
             if await tx.fetchone(f"SELECT 1 AS x WHERE {NOT_PAUSED}", params) is None:
                 return None
-            # A process whose concurrency key is at its limit is held back
-            # and the next one picked.
+            # A process whose concurrency key is at its limit is held back,
+            # one whose rate limit has too few tokens parked, and the next one
+            # picked.
             for _ in range(concurrency.MAX_HELD_PER_CLAIM):
                 processid = await tx.dialect.pick(tx, executor)
                 if processid is None:
                     return None
-                if await concurrency.take_slot(tx, executor.colonyname, processid):
+                if not await concurrency.take_slot(tx, executor.colonyname, processid):
+                    await concurrency.hold(tx, processid)
+                elif await ratelimits.take(tx, executor.colonyname, processid, now_ns):
                     break
-                await concurrency.hold(tx, processid)
+                else:  # too few tokens of its rate limit: it waits until they are due
+                    await ratelimits.park(tx, executor.colonyname, processid, now_ns)
             else:
                 return None
             row = await tx.fetchone(

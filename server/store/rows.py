@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from pycolonies_like.core.flow import key_of
+from pycolonies_like.core.flow import key_of, units_of
 from pycolonies_like.core.models import (
     AttemptRecord,
     Attribute,
@@ -112,6 +112,7 @@ PROCESS_INSERT = (
     "starttime", "endtime", "waitdeadline", "execdeadline", "spec", "input", "output", "errors",
     "processgraphid", "waitforparents", "parents", "children", "graphpos", "pendingparents",
     "idempotencykey", "history", "notbefore", "concurrencykey", "concurrencylimit",
+    "ratelimit", "ratelimitunits",
 )  # fmt: skip
 
 
@@ -158,6 +159,8 @@ def process_values(
         "notbefore": p.notbefore,
         "concurrencykey": key_of(s),
         "concurrencylimit": s.concurrency.limit if key_of(s) else 0,
+        "ratelimit": s.ratelimit,
+        "ratelimitunits": units_of(s),
     }
 
 

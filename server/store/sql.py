@@ -16,6 +16,7 @@ the transaction. Where to look:
     channels.py   the entries of the channels of processes
     blueprints.py locations; blueprint definitions, blueprints and their history
     retention.py  removing finished work past a colony's retention period
+    ratelimits.py rate limits (token buckets) of process starts
 
 A dialect (sqlite.py, postgres.py) provides transactions and the little SQL
 that differs (db.Dialect).
@@ -33,6 +34,7 @@ from server.store.members import Members
 from server.store.nonces import Nonces
 from server.store.processes import Processes
 from server.store.queue import Queue
+from server.store.ratelimits import RateLimits
 from server.store.retention import Retention
 from server.store.schedules import Schedules
 from server.store.sessions import Sessions
@@ -40,6 +42,6 @@ from server.store.sessions import Sessions
 
 class SqlStore(
     Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Channels, Blueprints,
-    Files, Retention, Sessions,
+    Files, Retention, Sessions, RateLimits,
 ):  # fmt: skip
     """Every part of the store over one database (see the dialects for open/close)."""

@@ -112,6 +112,7 @@ class Dashboard:
         r.add_get("/ui/api/colonies/{colony}/processes", self.api(self.processes))
         r.add_get("/ui/api/colonies/{colony}/workflows", self.api(self.workflows))
         r.add_get("/ui/api/colonies/{colony}/schedules", self.api(self.schedules))
+        r.add_get("/ui/api/colonies/{colony}/ratelimits", self.api(self.ratelimits))
         r.add_get("/ui/api/colonies/{colony}/events", self.events)
         r.add_get("/ui/api/processes/{id}", self.api(self.process))
         r.add_get("/ui/api/workflows/{id}", self.api(self.workflow))
@@ -248,6 +249,11 @@ class Dashboard:
             "crons": [cj.cron_json(c) for c in crons],
             "generators": [cj.generator_json(g) for g in generators],
         }
+
+    async def ratelimits(self, request: web.Request, caller: str, token: str) -> Any:
+        """The colony's rate limits with the budget left now."""
+        found = await self.services.ratelimits.list(caller, request.match_info["colony"])
+        return [r.to_dict() for r in found]
 
     async def process(self, request: web.Request, caller: str, token: str) -> Any:
         processid = request.match_info["id"]

@@ -73,6 +73,7 @@ class GrpcApi(SubsystemHandlers):
         self.subscriptions = services.subscriptions
         self.channels = services.channels
         self.locations = services.locations
+        self.ratelimits = services.ratelimits
         self.blueprints = services.blueprints
         self.files = services.files
         self.verifier = verifier

@@ -1,4 +1,4 @@
-"""gRPC handlers of the subsystems beside the process queue: channels, locations,
+"""gRPC handlers of the subsystems beside the process queue: channels, locations, rate limits,
 blueprints and ColonyFS (files, snapshots). Mixed into `GrpcApi` (grpc_api.py)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pycolonies_like.core.models import (
     BlueprintDefinition,
     File,
     Location,
+    RateLimit,
 )
 from pycolonies_like.core.rules import decode_json
 from pycolonies_like.proto import colonies_pb2 as pb
@@ -19,11 +20,13 @@ from server.service.blueprints import BlueprintService
 from server.service.channels import ChannelService
 from server.service.files import FileService
 from server.service.locations import LocationService
+from server.service.ratelimits import RateLimitService
 
 
 class SubsystemHandlers:
     channels: ChannelService
     locations: LocationService
+    ratelimits: RateLimitService
     blueprints: BlueprintService
     files: FileService
 
@@ -85,6 +88,25 @@ class SubsystemHandlers:
 
     async def RemoveLocation(self, caller: str, req: pb.LocationRequest) -> pb.Empty:
         await self.locations.remove_location(caller, req.colonyname, req.name)
+        return pb.Empty()
+
+    # ------------------------------------------------------- rate limits --
+
+    async def AddRateLimit(self, caller: str, req: pb.RateLimit) -> pb.RateLimit:
+        limit = convert.from_pb(RateLimit, req)
+        return convert.to_pb(await self.ratelimits.add(caller, limit))
+
+    async def GetRateLimit(self, caller: str, req: pb.RateLimitRequest) -> pb.RateLimit:
+        return convert.to_pb(await self.ratelimits.get(caller, req.colonyname, req.name))
+
+    async def ListRateLimits(
+        self, caller: str, req: pb.ColonyNameRequest
+    ) -> pb.ListRateLimitsReply:
+        found = await self.ratelimits.list(caller, req.colonyname)
+        return pb.ListRateLimitsReply(ratelimits=[convert.to_pb(r) for r in found])
+
+    async def RemoveRateLimit(self, caller: str, req: pb.RateLimitRequest) -> pb.Empty:
+        await self.ratelimits.remove(caller, req.colonyname, req.name)
         return pb.Empty()
 
     # -------------------------------------------------------- blueprints --

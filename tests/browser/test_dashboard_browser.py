@@ -165,3 +165,26 @@ def test_without_a_login_the_page_shows_no_data(browser: Any, web: ThreadedServe
     page.goto(f"http://127.0.0.1:{web.http_port}/ui/")
     assert "not logged in" in page.wait_for_selector("#error").inner_text()
     context.close()
+
+
+def test_rate_limits_show_the_budget_left(browser: Any, web: ThreadedServer) -> None:
+    client = web.client()
+    keys = bootstrap(client, web.server_key, colonyname=unique("rl"), executors=1)
+    c = keys.colonyname
+    client.add_rate_limit(c, "openai", 1, keys.colony_key, unit="minute", burst=3)
+    page = browser.new_context().new_page()
+    base = f"http://127.0.0.1:{web.http_port}"
+    page.goto(f"{base}/ui/login?{login_query(keys.user_key)}")
+    page.wait_for_selector(f'.card[data-colony="{c}"]')
+    page.goto(f"{base}/ui/#/colony/{c}/ratelimits")
+    page.wait_for_selector("#ratelimits td.tokens")
+    assert page.inner_text("#ratelimits td.tokens") == "3.00"
+    assert "1/minute" in page.inner_text("#ratelimits")
+    client.submit_func_spec(spec(c, executortype=keys.executortype, ratelimit="openai",
+                                 ratelimitunits=2), keys.user_key)  # fmt: skip
+    client.assign(c, 5, keys.executor_key)
+    # The page refreshes itself: two tokens taken, a little refilled.
+    page.wait_for_function(
+        "() => document.querySelector('#ratelimits td.tokens')?.textContent.startsWith('1.0')"
+    )
+    shot(page, "dashboard-ratelimits.png")

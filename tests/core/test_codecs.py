@@ -41,7 +41,7 @@ FS = (
     m.SyncDirMount,
     m.Filesystem,
 )  # a spec's `fs`
-GENERIC = (*FS, m.Location, m.BlueprintMetadata, m.BlueprintNames, m.BlueprintHandler,
+GENERIC = (*FS, m.Location, m.RateLimit, m.BlueprintMetadata, m.BlueprintNames, m.BlueprintHandler,
            m.BlueprintDefinitionSpec, m.BlueprintDefinition, m.Blueprint,
            m.BlueprintHistory)  # fmt: skip
 
@@ -117,6 +117,7 @@ NO_COLONYOS = {
     m.RetryPolicy: "ColonyOS has no retry policies (gRPC API only)",
     m.AttemptRecord: "ColonyOS keeps no attempt history (gRPC API only)",
     m.Concurrency: "ColonyOS has no concurrency keys",
+    m.RateLimit: "ColonyOS has no rate limits",
 }
 # Fields ColonyOS has no key for; they come back as their defaults.
 COLONYOS_NOT_SENT = {

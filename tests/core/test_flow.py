@@ -7,15 +7,20 @@ import pytest
 from pycolonies_like.core.errors import InvalidArgument
 from pycolonies_like.core.flow import (
     MAX_RETENTION_S,
+    NS_PER_SECOND,
     Arrival,
+    check_rate_limit,
     check_retention,
     concurrency_key,
     key_of,
     on_arrival,
     parse_duration,
+    rate_limit_of,
     retention_cutoff,
+    tokens_at,
+    units_of,
 )
-from pycolonies_like.core.models import Concurrency, FuncSpec
+from pycolonies_like.core.models import Concurrency, FuncSpec, RateLimit
 
 S = 1_000_000_000
 
@@ -90,3 +95,38 @@ def test_what_a_new_process_does_to_its_key() -> None:
     assert on_arrival("cancel_newest", 2, 2) == Arrival(cancel_new=True)
     assert on_arrival("cancel_in_progress", 2, 2) == Arrival(cancel_running=1)
     assert on_arrival("cancel_in_progress", 5, 2) == Arrival(cancel_running=4)
+
+
+# -------------------------------------------------------------- rate limits --
+
+
+def test_a_bucket_refills_at_its_rate_up_to_its_burst() -> None:
+    per_second = RateLimit("c", "api", rate=10, unit="second", burst=5, tokens=0.0)
+    assert tokens_at(per_second, 0, NS_PER_SECOND // 10) == 1.0
+    assert tokens_at(per_second, 0, 10 * NS_PER_SECOND) == 5.0  # never above the burst
+    assert tokens_at(per_second, NS_PER_SECOND, 0) == 0.0  # a clock behind adds nothing
+    per_minute = RateLimit("c", "api", rate=6, unit="minute", burst=6, tokens=1.5)
+    assert tokens_at(per_minute, 0, 10 * NS_PER_SECOND) == 2.5
+
+
+def test_units_of_a_spec() -> None:
+    assert units_of(FuncSpec()) == 0
+    assert units_of(FuncSpec(ratelimit="api")) == 1
+    assert units_of(FuncSpec(ratelimit="api", ratelimitunits=4)) == 4
+    assert rate_limit_of(FuncSpec(ratelimit="api", ratelimitunits=4)) == "api"
+    with pytest.raises(InvalidArgument, match="ratelimitunits must be a whole number"):
+        rate_limit_of(FuncSpec(ratelimit="api", ratelimitunits=True))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("limit", "message"),
+    [
+        (RateLimit("c", "a", 1.5, "second", 1), "rate must be a whole number"),  # type: ignore[arg-type]
+        (RateLimit("c", "a", 10**7, "second", 1), "rate must be a whole number from 1 to"),
+        (RateLimit("c", "a", 1, "second", 10**7), "burst must be a whole number from 1 to"),
+        (RateLimit("c", "a", 1, "s", 1), "unit must be one of second, minute, got 's'"),
+    ],
+)
+def test_bad_rate_limits(limit: RateLimit, message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        check_rate_limit(limit)

@@ -53,7 +53,8 @@ def test_specs_stored_before_still_read() -> None:
     # Written again, it only gains the fields added since (at their defaults).
     assert json.loads(rows.spec_json(spec)) == {**json.loads(old), "channels": [],
                                                 "concurrency": Concurrency().to_dict(),
-                                                "fs": Filesystem().to_dict()}  # fmt: skip
+                                                "fs": Filesystem().to_dict(),
+                                                "ratelimit": "", "ratelimitunits": 0}  # fmt: skip
 
 
 def test_a_process_keeps_every_field_through_its_row() -> None:

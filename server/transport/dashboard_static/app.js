@@ -88,7 +88,8 @@ function colonyNav(colony) {
     h("a", { href: "#/colony/" + c + "/executors" }, "Executors"), " · ",
     h("a", { href: "#/colony/" + c + "/processes" }, "Processes"), " · ",
     h("a", { href: "#/colony/" + c + "/workflows" }, "Workflows"), " · ",
-    h("a", { href: "#/colony/" + c + "/schedules" }, "Crons and generators"));
+    h("a", { href: "#/colony/" + c + "/schedules" }, "Crons and generators"), " · ",
+    h("a", { href: "#/colony/" + c + "/ratelimits" }, "Rate limits"));
 }
 
 // ---------------------------------------------------------------- pages --
@@ -257,6 +258,16 @@ async function schedules(colony) {
         h("td", {}, g.timeout), h("td", {}, g.queuesize), h("td", {}, when(g.lastrun))))));
 }
 
+async function ratelimits(colony) {
+  const found = await api(`/ui/api/colonies/${encodeURIComponent(colony)}/ratelimits`);
+  show(h("h1", {}, colony, ": rate limits"), colonyNav(colony),
+    h("table", { id: "ratelimits" },
+      h("tr", {}, ["name", "rate", "burst", "tokens left"].map((t) => h("th", {}, t))),
+      found.map((r) => h("tr", {}, h("td", {}, r.name), h("td", {}, `${r.rate}/${r.unit}`),
+        h("td", {}, r.burst), h("td", { class: "tokens" }, r.tokens.toFixed(2))))));
+  refresh = setTimeout(route, 2000); // the budget refills as time passes
+}
+
 // --------------------------------------------------------------- router --
 
 async function route() {
@@ -271,6 +282,7 @@ async function route() {
     else if (parts[0] === "colony" && parts[2] === "processes") await processes(parts[1], query || "");
     else if (parts[0] === "colony" && parts[2] === "workflows") await workflows(parts[1]);
     else if (parts[0] === "colony" && parts[2] === "schedules") await schedules(parts[1]);
+    else if (parts[0] === "colony" && parts[2] === "ratelimits") await ratelimits(parts[1]);
     else if (parts[0] === "process") await process(parts[1]);
     else if (parts[0] === "workflow") await workflow(parts[1]);
     else show(h("p", {}, "No such page."));

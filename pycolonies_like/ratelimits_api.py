@@ -1,0 +1,68 @@
+"""Rate limits of the SDK's clients. Mixed into `Colonies` and `AsyncColonies`.
+
+A rate limit is a named budget of process starts in a colony: `rate` per
+`unit` ("second" or "minute"), at most `burst` at once. A spec takes from it
+with `ratelimit="name"` (and `ratelimitunits`, 1 by default); a process that
+finds the budget spent waits until its tokens are due, then runs.
+"""
+
+from __future__ import annotations
+
+from pycolonies_like import convert
+from pycolonies_like.core.models import RateLimit
+from pycolonies_like.proto import colonies_pb2 as pb
+from pycolonies_like.proto.colonies_stubs import AsyncColoniesStub, ColoniesStub
+
+
+def _limit(colony_name: str, name: str, rate: int, unit: str, burst: int | None) -> pb.RateLimit:
+    return pb.RateLimit(colonyname=colony_name, name=name, rate=rate, unit=unit,
+                        burst=rate if burst is None else burst)  # fmt: skip
+
+
+class RateLimitMethods:
+    rpc: ColoniesStub
+
+    def add_rate_limit(
+        self, colony_name: str, name: str, rate: int, prvkey: str, *, unit: str = "second",
+        burst: int | None = None,
+    ) -> RateLimit:  # fmt: skip
+        """Defines a rate limit (the colony owner's key): `rate` starts per
+        `unit`, at most `burst` (default: `rate`) at once."""
+        reply = self.rpc.AddRateLimit(_limit(colony_name, name, rate, unit, burst), prvkey)
+        return convert.from_pb(RateLimit, reply)
+
+    def get_rate_limit(self, colony_name: str, name: str, prvkey: str) -> RateLimit:
+        """The limit, with `tokens`: the budget left now."""
+        request = pb.RateLimitRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(RateLimit, self.rpc.GetRateLimit(request, prvkey))
+
+    def get_rate_limits(self, colony_name: str, prvkey: str) -> list[RateLimit]:
+        reply = self.rpc.ListRateLimits(pb.ColonyNameRequest(colonyname=colony_name), prvkey)
+        return [convert.from_pb(RateLimit, r) for r in reply.ratelimits]
+
+    def remove_rate_limit(self, colony_name: str, name: str, prvkey: str) -> None:
+        self.rpc.RemoveRateLimit(pb.RateLimitRequest(colonyname=colony_name, name=name), prvkey)
+
+
+class AsyncRateLimitMethods:
+    rpc: AsyncColoniesStub
+
+    async def add_rate_limit(
+        self, colony_name: str, name: str, rate: int, prvkey: str, *, unit: str = "second",
+        burst: int | None = None,
+    ) -> RateLimit:  # fmt: skip
+        reply = await self.rpc.AddRateLimit(_limit(colony_name, name, rate, unit, burst), prvkey)
+        return convert.from_pb(RateLimit, reply)
+
+    async def get_rate_limit(self, colony_name: str, name: str, prvkey: str) -> RateLimit:
+        request = pb.RateLimitRequest(colonyname=colony_name, name=name)
+        return convert.from_pb(RateLimit, await self.rpc.GetRateLimit(request, prvkey))
+
+    async def get_rate_limits(self, colony_name: str, prvkey: str) -> list[RateLimit]:
+        request = pb.ColonyNameRequest(colonyname=colony_name)
+        reply = await self.rpc.ListRateLimits(request, prvkey)
+        return [convert.from_pb(RateLimit, r) for r in reply.ratelimits]
+
+    async def remove_rate_limit(self, colony_name: str, name: str, prvkey: str) -> None:
+        request = pb.RateLimitRequest(colonyname=colony_name, name=name)
+        await self.rpc.RemoveRateLimit(request, prvkey)
