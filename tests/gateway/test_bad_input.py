@@ -259,3 +259,17 @@ def test_no_wrong_field_in_a_recorded_request_is_a_5xx(
                     failures.append(f"{payloadtype} {path}: {status} {reply}")
     assert failures == []
     assert [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= 40] == []
+
+
+def test_numbers_at_the_64_bit_edge_travel_exactly_or_are_refused(gw: ThreadedServer) -> None:
+    # What the gateway passes on is exact: 64-bit integers to the last unit and
+    # floats to the last bit; one past the signed 64-bit range is refused.
+    edge = [2**63 - 1, -(2**63), 0.1, 1e308, 5e-324, -0.0, 123456789.12345679]
+    status, process = post(gw, "submitfuncspecmsg", {"spec": spec(args=edge)}, EXECUTOR_KEY)
+    assert status == 200, process
+    assert process["spec"]["args"] == edge
+    assert [type(a) for a in process["spec"]["args"]] == [type(a) for a in edge]
+    assert str(process["spec"]["args"][5]) == "-0.0"
+    for beyond in (2**63, -(2**63) - 1, 2**64):
+        status, error = post(gw, "submitfuncspecmsg", {"spec": spec(args=[beyond])}, EXECUTOR_KEY)
+        assert (status, error["status"]) == (400, 400) and "64-bit" in error["message"], error

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
-from pycolonies_like.crypto import Crypto, generate_private_key, id_of
+from pycolonies_like.core import errors
+from pycolonies_like.crypto import CURVE_ORDER, Crypto, generate_private_key, id_of
 from server.testing import ThreadedServer
+from server.transport.http_gateway import wire
 from tests.gateway.conftest import COLONY_KEY, EXECUTOR_KEY
 
 # Request/reply pairs recorded between pycolonies 1.0.25 and a ColonyOS v1.9 server.
@@ -226,3 +228,31 @@ def test_objects_are_shared_with_the_grpc_api(gw: ThreadedServer) -> None:
         colonyname="shared", executortype="t")), user_key)  # fmt: skip
     seen = grpc_client.get_process(submitted.processid, user_key)
     assert seen.initiatorid == id_of(user_key) and seen.spec.funcname == "f"
+
+
+def test_a_repeated_signature_is_recovered_once_and_its_twins_still_refused() -> None:
+    # A poll repeats its payload and (deterministic) signature; the gateway
+    # remembers who signed that pair, and checks every other pair afresh.
+
+    env = signed("assignprocessmsg", {"colonyname": "c", "timeout": 1}, EXECUTOR_KEY)
+    body = json.dumps(env).encode()
+    assert wire.decode(body)[1] == id_of(EXECUTOR_KEY)
+    hits = wire._signer.cache_info().hits
+    assert wire.decode(body)[1] == id_of(EXECUTOR_KEY)
+    assert wire._signer.cache_info().hits == hits + 1
+    other = generate_private_key()
+    env2 = {**env, "signature": Crypto().sign(env["payload"], other)}
+    assert wire.decode(json.dumps(env2).encode())[1] == id_of(other)
+    # The malleable twin (n - s, the other recovery id) names the same key: refused.
+    sig = bytes.fromhex(env["signature"])
+    s = CURVE_ORDER - int.from_bytes(sig[32:64], "big")
+    twin = sig[:32] + s.to_bytes(32, "big") + bytes([sig[64] ^ 1])
+    with pytest.raises(errors.Unauthenticated, match="over half the order"):
+        wire.decode(json.dumps({**env, "signature": twin.hex()}).encode())
+    # A signature of another payload does not pass for this one.
+    env3 = {**env, "signature": Crypto().sign(signed("getcoloniesmsg", {}, EXECUTOR_KEY)["payload"],
+                                               EXECUTOR_KEY)}  # fmt: skip
+    try:
+        assert wire.decode(json.dumps(env3).encode())[1] != id_of(EXECUTOR_KEY)
+    except errors.Unauthenticated:
+        pass  # no key at all: refused too

@@ -75,7 +75,12 @@ class Gateway:
             # A body sent a byte at a time holds a connection no longer than this.
             body_timeout = 3 * self.server.settings.handshake_timeout_s
             try:
-                body = await asyncio.wait_for(request.read(), body_timeout)
+                if request.content.is_eof():
+                    # The whole body is here (the usual case): read() cannot wait,
+                    # so no timer and no task for wait_for.
+                    body = await request.read()
+                else:
+                    body = await asyncio.wait_for(request.read(), body_timeout)
             except asyncio.TimeoutError:
                 late = f"the request body did not arrive within {body_timeout:g} s"
                 response = web.Response(status=408, text=error_envelope(408, late))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -150,7 +151,7 @@ def decode(body: bytes | str) -> tuple[str, str, Message]:
             signature = bytes.fromhex(rpc.get("signature") or "")
         except ValueError:
             raise errors.Unauthenticated("the signature is not hex") from None
-        caller = crypto.recover_id(crypto.sha3(payload.encode()), signature)
+        caller = _signer(crypto.sha3(payload.encode()), signature)
     try:
         msg = json.loads(base64.b64decode(payload, validate=True)) if payload else {}
     except (ValueError, binascii.Error):
@@ -170,6 +171,14 @@ def decode(body: bytes | str) -> tuple[str, str, Message]:
             f"Failed to parse {payloadtype}, msg.MsgType does not match payloadType"
         )
     return payloadtype, caller, msg
+
+
+# ColonyOS signs only the payload, deterministically (RFC 6979): a client that
+# polls with assignprocessmsg sends the same payload and signature each time.
+# Recovery is a pure function of (digest, signature), so remembering its result
+# for the last few thousand pairs (about 100 bytes each) gives the same answer
+# without the elliptic-curve work. Refusals raise and are not remembered.
+_signer = functools.lru_cache(maxsize=4096)(crypto.recover_id)
 
 
 def _kind(value: Any) -> str:
