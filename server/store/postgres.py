@@ -37,6 +37,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from pycolonies_like.core import function_stats
 from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
 from pycolonies_like.core.rules import executor_not_approved
@@ -145,6 +146,7 @@ FROM (SELECT 1) AS one LEFT JOIN upd ON true
 # The first step of a finish in one statement: end the process and read (and
 # lock) the row of the function it ran, whose statistics then count the run.
 _FN = "fn_"
+_COUNT_RUN = function_stats.count_run_sql("upd.submissiontime", "upd.starttime", "upd.endtime")
 FINISH = f"""
 WITH upd AS (
     UPDATE processes SET {queue.FINISH} WHERE {queue.FINISHABLE}
@@ -156,6 +158,26 @@ WITH upd AS (
     FOR UPDATE OF f
 )
 SELECT upd.*, fn.* FROM upd LEFT JOIN fn ON true
+"""
+
+# The whole of a finish in one statement, committed on its own, for every
+# process that holds no slot of a concurrency key: end it, count the run in
+# the statistics of the function it ran (core.function_stats' rule in SQL),
+# and mark a process of a graph `settling` (as Graphs._moving_on does). A
+# process with a key, or one that is not finishable, updates nothing here and
+# takes the transaction of finish_process.
+FINISH_ALONE = f"""
+WITH upd AS (
+    UPDATE processes SET {queue.FINISH},
+    settling = CASE WHEN processgraphid = '' THEN settling ELSE 1 END
+    WHERE {queue.FINISHABLE} AND concurrencykey = ''
+    RETURNING {procs.COLUMNS}, colonyname, funcname
+), counted AS (
+    UPDATE functions f SET {_COUNT_RUN}
+    FROM upd WHERE upd.state = {int(ProcessState.SUCCESSFUL)}
+    AND {" AND ".join(f"f.{f} = upd.{p}" for f, p in functions.RAN_BY.items())}
+)
+SELECT * FROM upd
 """
 
 # nonces.py's upsert, in a transaction that commits without waiting for the
@@ -481,8 +503,17 @@ class PostgresStore(SqlStore):
         errors: Sequence[str] = (),
         executorid: str = "",
     ) -> FinishResult | None:
-        """queue.Queue.finish_process, with its first two steps in one statement."""
+        """queue.Queue.finish_process: FINISH_ALONE, or for a process with a
+        concurrency key a transaction that starts with FINISH."""
         params = queue.finish_params(processid, attempt, state, now_ns, output, errors, executorid)
+        # Most finishes are one statement in autocommit: one round trip, and
+        # no BEGIN or COMMIT to wait for.
+        async with self._write1() as tx:
+            row = await tx.fetchone(FINISH_ALONE, params)
+            if row is not None:
+                process = await procs.load(tx, row)
+        if row is not None:
+            return await self._moved_on(FinishResult(process), now_ns)
         async with self._tx() as tx:
             row = await tx.fetchone(FINISH, params)
             if row is None:
