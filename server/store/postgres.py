@@ -26,8 +26,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
 
@@ -61,10 +62,31 @@ RETRIES = 5
 
 
 @functools.lru_cache(maxsize=1024)
-def _pyformat(sql: str) -> str:
-    """`?` and `:name` placeholders to psycopg's `%s` and `%(name)s` (our SQL
-    has no literal `?`, `%` or `:name`)."""
-    return NAMED.sub(r"%(\1)s", sql.replace("?", "%s"))
+def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`?` and `:name` placeholders to PostgreSQL's own `$1`, `$2`, ...
+    (our SQL has no literal `?` or `:name`, and mixes no two kinds), and the
+    names in the order of their numbers (empty for `?`): a name used several
+    times is one parameter. The statements then go to the server as they
+    are (psycopg's raw cursors), with no parsing of their text by psycopg."""
+    names: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return f"${names.setdefault(match.group(1), len(names) + 1)}"
+
+    numbered = NAMED.sub(number, sql)
+    if names:
+        assert "?" not in numbered, "a statement mixes ? and :name placeholders"
+        return numbered, tuple(names)
+    count = iter(range(1, sql.count("?") + 1))
+    return re.sub(r"\?", lambda _: f"${next(count)}", sql), ()
+
+
+def _values(names: tuple[str, ...], params: Params) -> Sequence[Any]:
+    if names:
+        assert isinstance(params, Mapping), "named placeholders need a mapping"
+        return [params[name] for name in names]
+    assert not isinstance(params, Mapping), "? placeholders need a sequence"
+    return params
 
 
 # The head of the queue for an executor: in each shape of needs it fits, the
@@ -87,10 +109,12 @@ class PostgresDialect(Dialect):
     lock_rows = " FOR UPDATE"
 
     def bind(self, sql: str, params: Params) -> tuple[str, Params]:
-        return _pyformat(sql), params
+        numbered, names = _numbered(sql)
+        return numbered, _values(names, params)
 
     def bind_many(self, sql: str, rows: Iterable[Params]) -> tuple[str, list[Params]]:
-        return _pyformat(sql), list(rows)
+        numbered, names = _numbered(sql)
+        return numbered, [_values(names, row) for row in rows]
 
     async def try_lock(self, tx: Tx, key: int) -> bool:
         row = await tx.fetchone("SELECT pg_try_advisory_xact_lock(?) AS ok", (key,))
@@ -217,9 +241,14 @@ class PgTx:
         self._conn = conn
         self._pipeline = pipeline
 
+    async def _run(self, sql: str, params: Params) -> psycopg.AsyncRawCursor[Any]:
+        cursor = psycopg.AsyncRawCursor(self._conn)
+        await cursor.execute(*self.dialect.bind(sql, params))
+        return cursor
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
-            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
+            cursor = await self._run(sql, params)
             if self._pipeline is not None:
                 await self._pipeline.sync()  # the row count is known once the results are in
         except psycopg.Error as err:
@@ -228,7 +257,7 @@ class PgTx:
 
     async def send(self, sql: str, params: Params = ()) -> None:
         try:
-            await self._conn.execute(*self.dialect.bind(sql, params))
+            await self._run(sql, params)
         except psycopg.Error as err:
             raise _translate(err) from None
 
@@ -237,14 +266,14 @@ class PgTx:
         if not rows:
             return
         try:
-            async with self._conn.cursor() as cursor:
+            async with psycopg.AsyncRawCursor(self._conn) as cursor:
                 await cursor.executemany(sql, rows)
         except psycopg.Error as err:
             raise _translate(err) from None
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         try:
-            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
+            cursor = await self._run(sql, params)
             row: Row | None = await cursor.fetchone()
             return row
         except psycopg.Error as err:
@@ -252,7 +281,7 @@ class PgTx:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         try:
-            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
+            cursor = await self._run(sql, params)
             return list(await cursor.fetchall())
         except psycopg.Error as err:
             raise _translate(err) from None
