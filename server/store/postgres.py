@@ -17,8 +17,11 @@ When the database goes away, calls fail with StorageError (UNAVAILABLE) and
 the pool reconnects with backoff on its own; nothing needs a restart.
 
 What is PostgreSQL's own here: the pool, migrations, the retry of
-transactions that lose a deadlock race, and the two hot statements (claim,
-and the first step of finish), each built from queue.py's fragments.
+transactions that lose a deadlock race, and the hot statements (the claim;
+the finish, whole or its first step), each built from queue.py's fragments.
+Statements go to the server with `$n` placeholders through raw cursors, so
+psycopg never parses their text; each is prepared on its connection after a
+few runs (psycopg's prepare_threshold).
 """
 
 from __future__ import annotations
