@@ -173,7 +173,6 @@ FROM (SELECT 1) AS one LEFT JOIN upd ON true
 # The first step of a finish in one statement: end the process and read (and
 # lock) the row of the function it ran, whose statistics then count the run.
 _FN = "fn_"
-_COUNT_RUN = function_stats.count_run_sql("upd.submissiontime", "upd.starttime", "upd.endtime")
 FINISH = f"""
 WITH upd AS (
     UPDATE processes SET {queue.FINISH} WHERE {queue.FINISHABLE}
@@ -193,6 +192,7 @@ SELECT upd.*, fn.* FROM upd LEFT JOIN fn ON true
 # and mark a process of a graph `settling` (as Graphs._moving_on does). A
 # process with a key, or one that is not finishable, updates nothing here and
 # takes the transaction of finish_process.
+_COUNT_RUN = function_stats.count_run_sql("upd.submissiontime", "upd.starttime", "upd.endtime")
 FINISH_ALONE = f"""
 WITH upd AS (
     UPDATE processes SET {queue.FINISH},
