@@ -33,3 +33,30 @@ def count_run(function: Function, process: Process) -> Function:
         avgwaittime=(f.avgwaittime * n + waited) / (n + 1),
         avgexectime=(f.avgexectime * n + ran) / (n + 1),
     )
+
+
+def count_run_sql(submitted: str, started: str, ended: str) -> str:
+    """count_run as the SET list of an UPDATE of the function's row, for a
+    statement that counts a run where it ends it. `submitted`, `started` and
+    `ended` are SQL (columns, in nanoseconds); the arithmetic is in double
+    precision, as Python's. Tests hold the two forms equal."""
+    second = f"CAST({NS_PER_SECOND} AS DOUBLE PRECISION)"
+
+    def seconds(since: str, until: str) -> str:
+        span = f"({until} - {since})"
+        return f"(CAST(CASE WHEN {span} > 0 THEN {span} ELSE 0 END AS DOUBLE PRECISION) / {second})"
+
+    def first_or(column: str, better: str, value: str) -> str:
+        return (f"{column} = CASE WHEN counter = 0 OR {value} {better} {column} THEN {value} "
+                f"ELSE {column} END")  # fmt: skip
+
+    waited, ran = seconds(submitted, started), seconds(started, ended)
+    return ", ".join([
+        "counter = counter + 1",
+        first_or("minwaittime", "<", waited),
+        first_or("maxwaittime", ">", waited),
+        first_or("minexectime", "<", ran),
+        first_or("maxexectime", ">", ran),
+        f"avgwaittime = (avgwaittime * counter + {waited}) / (counter + 1)",
+        f"avgexectime = (avgexectime * counter + {ran}) / (counter + 1)",
+    ])  # fmt: skip

@@ -6,6 +6,11 @@ sent as notifications, in batches, in order; the other servers apply them to
 their own hubs. A notification is sent after the change it announces was
 committed, so whoever is woken finds it.
 
+A notification carries the sender's origin on its first line and then as many
+messages (one JSON object a line) as fit in a payload: a batch costs few
+notifications, and a server skips its own by their first characters, reading
+nothing else of them.
+
 The listening connection is supervised: when it breaks it reconnects with
 backoff, and then wakes every local waiter, since notifications sent
 meanwhile were lost.
@@ -41,6 +46,7 @@ class PgRelay:
         self.hub = hub
         self.store = store
         self.origin = secrets.token_hex(8)
+        self._prefix = self.origin + "\n"
         self.state = LoopState.STARTING
         self._outbox: list[str] = []
         self._wake = asyncio.Event()
@@ -66,9 +72,8 @@ class PgRelay:
     # ------------------------------------------------------------ sending --
 
     def _queue(self, message: dict[str, Any]) -> None:
-        message["o"] = self.origin
         text = json.dumps(message, separators=(",", ":"))
-        if len(text) <= _PAYLOAD_LIMIT:
+        if len(text) + len(self._prefix) <= _PAYLOAD_LIMIT:
             self._outbox.append(text)
             self._wake.set()
 
@@ -98,12 +103,16 @@ class PgRelay:
             batch, self._outbox = self._outbox, []
             if not batch:
                 continue
+            payloads = pack(self._prefix, batch)
             try:
                 async with self.store._connection() as conn:
-                    await conn.execute(
-                        "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload",
-                        (CHANNEL, batch),
-                    )
+                    if len(payloads) == 1:
+                        await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payloads[0]))
+                    else:
+                        await conn.execute(
+                            "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload",
+                            (CHANNEL, payloads),
+                        )
             except Exception as err:
                 # Lost notifications only delay wake-ups: waiters re-check on
                 # their own timeouts, and the listener wakes all on reconnect.
@@ -142,12 +151,21 @@ class PgRelay:
             self.hub.signals.fire(key)
 
     async def _apply(self, payload: str) -> None:
-        try:
-            m = json.loads(payload)
-        except ValueError:
-            return
-        if m.get("o") == self.origin:
-            return
+        if payload.startswith(self._prefix):
+            return  # our own
+        if payload.startswith("{"):  # one message, from a server of an earlier version
+            lines = payload
+        else:
+            _, _, lines = payload.partition("\n")
+        for line in lines.split("\n"):
+            try:
+                m = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(m, dict) and m.get("o") != self.origin:
+                await self._apply_one(m)
+
+    async def _apply_one(self, m: dict[str, Any]) -> None:
         kind = m.get("k")
         if kind == "r":
             self.hub.local_ready(m["c"], m["t"], m["n"], m.get("x", 1), m.get("q", ""))
@@ -175,3 +193,20 @@ class PgRelay:
             except Exception as err:
                 log.debug("could not load the object of a relayed event: %s", err)
         self.hub.local_event(event)
+
+
+def pack(prefix: str, messages: Sequence[str]) -> list[str]:
+    """`messages` (each shorter than the limit with the prefix) in as few
+    payloads as they fit in, in order, each starting with `prefix`."""
+    payloads: list[str] = []
+    current: list[str] = []
+    size = len(prefix)
+    for text in messages:
+        if current and size + len(text) + 1 > _PAYLOAD_LIMIT:
+            payloads.append(prefix + "\n".join(current))
+            current, size = [], len(prefix)
+        current.append(text)
+        size += len(text) + 1
+    if current:
+        payloads.append(prefix + "\n".join(current))
+    return payloads

@@ -17,8 +17,11 @@ When the database goes away, calls fail with StorageError (UNAVAILABLE) and
 the pool reconnects with backoff on its own; nothing needs a restart.
 
 What is PostgreSQL's own here: the pool, migrations, the retry of
-transactions that lose a deadlock race, and the two hot statements (claim,
-and the first step of finish), each built from queue.py's fragments.
+transactions that lose a deadlock race, and the hot statements (the claim;
+the finish, whole or its first step), each built from queue.py's fragments.
+Statements go to the server with `$n` placeholders through raw cursors, so
+psycopg never parses their text; each is prepared on its connection after a
+few runs (psycopg's prepare_threshold).
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
 
@@ -37,6 +41,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from pycolonies_like.core import function_stats
 from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
 from pycolonies_like.core.rules import executor_not_approved
@@ -60,10 +65,31 @@ RETRIES = 5
 
 
 @functools.lru_cache(maxsize=1024)
-def _pyformat(sql: str) -> str:
-    """`?` and `:name` placeholders to psycopg's `%s` and `%(name)s` (our SQL
-    has no literal `?`, `%` or `:name`)."""
-    return NAMED.sub(r"%(\1)s", sql.replace("?", "%s"))
+def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`?` and `:name` placeholders to PostgreSQL's own `$1`, `$2`, ...
+    (our SQL has no literal `?` or `:name`, and mixes no two kinds), and the
+    names in the order of their numbers (empty for `?`): a name used several
+    times is one parameter. The statements then go to the server as they
+    are (psycopg's raw cursors), with no parsing of their text by psycopg."""
+    names: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return f"${names.setdefault(match.group(1), len(names) + 1)}"
+
+    numbered = NAMED.sub(number, sql)
+    if names:
+        assert "?" not in numbered, "a statement mixes ? and :name placeholders"
+        return numbered, tuple(names)
+    count = iter(range(1, sql.count("?") + 1))
+    return re.sub(r"\?", lambda _: f"${next(count)}", sql), ()
+
+
+def _values(names: tuple[str, ...], params: Params) -> Sequence[Any]:
+    if names:
+        assert isinstance(params, Mapping), "named placeholders need a mapping"
+        return [params[name] for name in names]
+    assert not isinstance(params, Mapping), "? placeholders need a sequence"
+    return params
 
 
 # The head of the queue for an executor: in each shape of needs it fits, the
@@ -86,10 +112,12 @@ class PostgresDialect(Dialect):
     lock_rows = " FOR UPDATE"
 
     def bind(self, sql: str, params: Params) -> tuple[str, Params]:
-        return _pyformat(sql), params
+        numbered, names = _numbered(sql)
+        return numbered, _values(names, params)
 
     def bind_many(self, sql: str, rows: Iterable[Params]) -> tuple[str, list[Params]]:
-        return _pyformat(sql), list(rows)
+        numbered, names = _numbered(sql)
+        return numbered, [_values(names, row) for row in rows]
 
     async def try_lock(self, tx: Tx, key: int) -> bool:
         row = await tx.fetchone("SELECT pg_try_advisory_xact_lock(?) AS ok", (key,))
@@ -188,6 +216,27 @@ WITH upd AS (
 SELECT upd.*, fn.* FROM upd LEFT JOIN fn ON true
 """
 
+# The whole of a finish in one statement, committed on its own, for every
+# process that holds no slot of a concurrency key: end it, count the run in
+# the statistics of the function it ran (core.function_stats' rule in SQL),
+# and mark a process of a graph `settling` (as Graphs._moving_on does). A
+# process with a key, or one that is not finishable, updates nothing here and
+# takes the transaction of finish_process.
+_COUNT_RUN = function_stats.count_run_sql("upd.submissiontime", "upd.starttime", "upd.endtime")
+FINISH_ALONE = f"""
+WITH upd AS (
+    UPDATE processes SET {queue.FINISH},
+    settling = CASE WHEN processgraphid = '' THEN settling ELSE 1 END
+    WHERE {queue.FINISHABLE} AND concurrencykey = ''
+    RETURNING {procs.COLUMNS}, colonyname, funcname
+), counted AS (
+    UPDATE functions f SET {_COUNT_RUN}
+    FROM upd WHERE upd.state = {int(ProcessState.SUCCESSFUL)}
+    AND {" AND ".join(f"f.{f} = upd.{p}" for f, p in functions.RAN_BY.items())}
+)
+SELECT * FROM upd
+"""
+
 # nonces.py's upsert, in a transaction that commits without waiting for the
 # WAL flush (set_config(..., true) lasts until the statement's own commit).
 REMEMBER_NONCE = (
@@ -225,9 +274,14 @@ class PgTx:
         self._conn = conn
         self._pipeline = pipeline
 
+    async def _run(self, sql: str, params: Params) -> psycopg.AsyncRawCursor[Any]:
+        cursor = psycopg.AsyncRawCursor(self._conn)
+        await cursor.execute(*self.dialect.bind(sql, params))
+        return cursor
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
-            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
+            cursor = await self._run(sql, params)
             if self._pipeline is not None:
                 await self._pipeline.sync()  # the row count is known once the results are in
         except psycopg.Error as err:
@@ -236,7 +290,7 @@ class PgTx:
 
     async def send(self, sql: str, params: Params = ()) -> None:
         try:
-            await self._conn.execute(*self.dialect.bind(sql, params))
+            await self._run(sql, params)
         except psycopg.Error as err:
             raise _translate(err) from None
 
@@ -245,14 +299,14 @@ class PgTx:
         if not rows:
             return
         try:
-            async with self._conn.cursor() as cursor:
+            async with psycopg.AsyncRawCursor(self._conn) as cursor:
                 await cursor.executemany(sql, rows)
         except psycopg.Error as err:
             raise _translate(err) from None
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         try:
-            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
+            cursor = await self._run(sql, params)
             row: Row | None = await cursor.fetchone()
             return row
         except psycopg.Error as err:
@@ -260,7 +314,7 @@ class PgTx:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         try:
-            cursor = await self._conn.execute(*self.dialect.bind(sql, params))
+            cursor = await self._run(sql, params)
             return list(await cursor.fetchall())
         except psycopg.Error as err:
             raise _translate(err) from None
@@ -512,8 +566,17 @@ class PostgresStore(SqlStore):
         errors: Sequence[str] = (),
         executorid: str = "",
     ) -> FinishResult | None:
-        """queue.Queue.finish_process, with its first two steps in one statement."""
+        """queue.Queue.finish_process: FINISH_ALONE, or for a process with a
+        concurrency key a transaction that starts with FINISH."""
         params = queue.finish_params(processid, attempt, state, now_ns, output, errors, executorid)
+        # Most finishes are one statement in autocommit: one round trip, and
+        # no BEGIN or COMMIT to wait for.
+        async with self._write1() as tx:
+            row = await tx.fetchone(FINISH_ALONE, params)
+            if row is not None:
+                process = await procs.load(tx, row)
+        if row is not None:
+            return await self._moved_on(FinishResult(process), now_ns)
         async with self._tx() as tx:
             row = await tx.fetchone(FINISH, params)
             if row is None:
