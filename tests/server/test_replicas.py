@@ -151,7 +151,10 @@ def test_crons_start_once_per_tick_and_deadlines_requeue_once(
         ).fetchone()
     assert 2 <= len(starts) <= 5, starts
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert all(gap > 0.5e9 for gap in gaps), gaps  # one run per tick, not one per server
+    # One run per tick, not one per server: two servers running one tick start
+    # milliseconds apart, while a tick run late by a loaded machine is still
+    # hundreds of milliseconds from the next.
+    assert all(gap > 0.2e9 for gap in gaps), gaps
     assert retries == (1, 0), retries  # requeued once after its deadline, not once per server
 
 
