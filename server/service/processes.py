@@ -94,9 +94,9 @@ class ProcessService:
                 process, notbefore=ready, waitdeadline=wait_deadline(ready, spec.maxwaittime)
             )
         stored = (await self.store.add_processes([process], idempotency_key))[0]
-        if stored is process:
-            self.emitter.submitted([process])
-            return (await self._arrived([process]))[0]
+        if stored.processid == process.processid:  # new, with its fair queue key
+            self.emitter.submitted([stored])
+            return (await self._arrived([stored]))[0]
         return stored
 
     async def submit_batch(self, caller: str, specs: Sequence[FuncSpec]) -> list[Process]:
@@ -115,7 +115,7 @@ class ProcessService:
         actor = await self.guard.member(caller, colonies.pop())
         now = self.clock.now_ns()
         processes = [self._new_process(actor, spec, now) for spec in specs]
-        await self.store.add_processes(processes)
+        processes = await self.store.add_processes(processes)
         self.emitter.submitted(processes)
         return await self._arrived(processes)
 

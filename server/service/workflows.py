@@ -42,7 +42,7 @@ class WorkflowService:
         validate_workflow(workflow)
         actor = await self.guard.member(caller, workflow.colonyname)
         graph, processes = self.plan(workflow, actor.id, actor.name, self.clock.now_ns())
-        await self.store.add_graph(graph, processes)
+        processes = await self.store.add_graph(graph, processes)
         self.emitter.graph_submitted(graph, processes)
         return graph
 
