@@ -42,6 +42,7 @@ from pycolonies_like.core.rules import (
     went_silent_error,
 )
 from server.service import lookup
+from server.service.admission import Admission
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, Actor, new_id
 from server.store.base import Store
@@ -55,13 +56,15 @@ MAX_ASSIGN_TIMEOUT = 3600.0
 class ProcessService:
     def __init__(
         self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock,
-        leases: LeasePolicy | None = None,
+        leases: LeasePolicy | None = None, admission: Admission | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.guard = guard
         self.emitter = emitter
         self.clock = clock
         self.leases = leases or LeasePolicy()
+        # Submits' writes, let in fairly between colonies.
+        self.admission = admission or Admission(store.durable)
         self._giving_back: set[asyncio.Future[bool]] = set()
 
     # ---------------------------------------------------------- submit --
@@ -93,7 +96,8 @@ class ProcessService:
             process = dataclasses.replace(
                 process, notbefore=ready, waitdeadline=wait_deadline(ready, spec.maxwaittime)
             )
-        stored = (await self.store.add_processes([process], idempotency_key))[0]
+        async with self.admission.slot(spec.conditions.colonyname, 1):
+            stored = (await self.store.add_processes([process], idempotency_key))[0]
         if stored.processid == process.processid:  # new, with its fair queue key
             self.emitter.submitted([stored])
             return (await self._arrived([stored]))[0]
@@ -112,10 +116,12 @@ class ProcessService:
                 validate_funcspec(spec)
             except InvalidArgument as err:
                 raise InvalidArgument(f"spec #{i}: {err.message}") from None
-        actor = await self.guard.member(caller, colonies.pop())
+        colonyname = colonies.pop()
+        actor = await self.guard.member(caller, colonyname)
         now = self.clock.now_ns()
         processes = [self._new_process(actor, spec, now) for spec in specs]
-        processes = await self.store.add_processes(processes)
+        async with self.admission.slot(colonyname, len(specs)):
+            processes = await self.store.add_processes(processes)
         self.emitter.submitted(processes)
         return await self._arrived(processes)
 

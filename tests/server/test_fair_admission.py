@@ -1,0 +1,76 @@
+"""Fair admission over gRPC: with the write path full of one colony's batches,
+another colony's submit is let in after at most one of them, not behind all
+(deficit round robin, server/service/admission.py). Order, not timing."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from pycolonies_like.core.models import Conditions, FuncSpec
+from server.testing import ThreadedServer, bootstrap
+from tests.conftest import need_pg
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def srv(request: pytest.FixtureRequest) -> Iterator[ThreadedServer]:
+    if request.param == "sqlite":
+        with ThreadedServer() as server:
+            yield server
+        return
+    from tests.pg import database
+
+    with database(need_pg()) as url, ThreadedServer(db_url=url) as server:
+        yield server
+
+
+def spec(colonyname: str, executortype: str) -> FuncSpec:
+    return FuncSpec(funcname="f", conditions=Conditions(colonyname=colonyname,
+                                                        executortype=executortype))  # fmt: skip
+
+
+def test_a_small_colony_is_not_queued_behind_a_floods_batches(srv: ThreadedServer) -> None:
+    client = srv.client()
+    flood = bootstrap(client, srv.server_key, colonyname="flood")
+    small = bootstrap(client, srv.server_key, colonyname="small")
+    admission = srv.services.processes.admission
+
+    # A flood batch is being written and fills the write path until released.
+    async def make_event() -> asyncio.Event:
+        return asyncio.Event()
+
+    release: asyncio.Event = srv.call(make_event())
+
+    async def hold() -> None:
+        async with admission.slot("flood", admission.rows):
+            await release.wait()
+
+    held = asyncio.run_coroutine_threadsafe(hold(), srv.loop)
+    srv.call(admission.until_waiting(0))
+    submits = []
+
+    def submit(keys: object, n: int) -> None:
+        c = srv.client()
+        s = spec(keys.colonyname, keys.executortype)  # type: ignore[attr-defined]
+        submits.append(len(c.submit_batch([s] * n, keys.user_key)))  # type: ignore[attr-defined]
+
+    threads = [threading.Thread(target=submit, args=(flood, 1000)) for _ in range(3)]
+    for i, t in enumerate(threads):
+        t.start()
+        srv.call(admission.until_waiting(i + 1))
+    late = threading.Thread(target=submit, args=(small, 1))
+    late.start()
+    srv.call(admission.until_waiting(4))
+    srv.loop.call_soon_threadsafe(release.set)
+    for t in (*threads, late):
+        t.join(60)
+    held.result(30)
+    assert sorted(submits) == [1, 1000, 1000, 1000]
+    # In first-come order the small colony's submit would be last; it is let
+    # in after one of the flood's batches.
+    assert admission.admitted[-5:] == ["flood", "flood", "small", "flood", "flood"]
+    stats = client.stats("small", small.colony_key)
+    assert stats.waitingprocesses == 1
