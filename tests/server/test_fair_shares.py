@@ -1,6 +1,7 @@
-"""Fair admission over gRPC: with the write path full of one colony's batches,
-another colony's submit is let in after at most one of them, not behind all
-(deficit round robin, server/service/admission.py). Order, not timing."""
+"""Fair shares over gRPC. Admission: with the write path full of one colony's
+batches, another colony's submit is let in after at most one of them, not
+behind all (deficit round robin, server/service/admission.py). Within a
+colony: weights set by the colony owner share the claims. Order, not timing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from pycolonies_like import InvalidArgument, NotFound, PermissionDenied
 from pycolonies_like.core.models import Conditions, FuncSpec
+from pycolonies_like.crypto import generate_private_key, id_of
 from server.testing import ThreadedServer, bootstrap
 from tests.conftest import need_pg
 
@@ -74,3 +77,37 @@ def test_a_small_colony_is_not_queued_behind_a_floods_batches(srv: ThreadedServe
     assert admission.admitted[-5:] == ["flood", "flood", "small", "flood", "flood"]
     stats = client.stats("small", small.colony_key)
     assert stats.waitingprocesses == 1
+
+
+def test_weights_set_by_the_colony_owner_share_the_claims(srv: ThreadedServer) -> None:
+    client = srv.client()
+    keys = bootstrap(client, srv.server_key, colonyname="dev")
+    other = generate_private_key()
+    client.add_user({"colonyname": "dev", "userid": id_of(other), "name": "other"},
+                    keys.colony_key)  # fmt: skip
+    client.set_fair_weight("dev", "user", 2, keys.colony_key)
+    s = spec("dev", keys.executortype)
+    client.submit_batch([s] * 60, keys.user_key)
+    client.submit_batch([s] * 60, other)
+    claimed = [client.assign("dev", 1, keys.executor_key).initiatorname for _ in range(30)]
+    assert claimed.count("user") == 20 and claimed.count("other") == 10
+
+
+def test_setting_a_weight_is_refused_to_others_and_for_bad_values(srv: ThreadedServer) -> None:
+    client = srv.client()
+    keys = bootstrap(client, srv.server_key, colonyname="dev")
+    for key in (keys.user_key, keys.executor_key, srv.server_key):
+        with pytest.raises(PermissionDenied, match="not the owner"):
+            client.set_fair_weight("dev", "user", 2, key)
+    for bad in (0, 1001):
+        with pytest.raises(InvalidArgument, match="weight must be between 1 and 1000"):
+            client.set_fair_weight("dev", "user", bad, keys.colony_key)
+    with pytest.raises(NotFound, match="no user or executor named 'nobody'"):
+        client.set_fair_weight("dev", "nobody", 2, keys.colony_key)
+    # An executor may have a weight too; back to the default removes it.
+    client.set_fair_weight("dev", keys.executor_names[0], 3, keys.colony_key)
+    assert srv.call(srv.services.processes.store.fair_weights("dev")) == {
+        id_of(keys.executor_key): 3
+    }
+    client.set_fair_weight("dev", keys.executor_names[0], 1, keys.colony_key)
+    assert srv.call(srv.services.processes.store.fair_weights("dev")) == {}
