@@ -76,24 +76,29 @@ async def measure(port: int, keys: object, samples: int) -> tuple[list[float], l
 async def flood_async(
     port: int, keys: object, n: int, started: object, drained: object, stop: object
 ) -> None:
-    """Submits `n` processes (0: none) while the colony's executors drain
-    them; ends when they are drained, or when `stop` is set."""
+    """Submits `n` processes (0: none) while the colony's executors run
+    whatever is queued (the flood's and another user's); ends once the
+    flood's are done and `stop` is set (`drained`: when they were done)."""
     client = AsyncColonies("127.0.0.1", port)
     c, t = keys.colonyname, keys.executortype  # type: ignore[attr-defined]
+    flooder = id_of(keys.user_key)  # type: ignore[attr-defined]
     done = 0
     finished = asyncio.Event()
+    if not n:
+        drained.value = time.time()  # type: ignore[attr-defined]
 
     async def drain(prvkey: str) -> None:
         nonlocal done
         async with client.session(c, prvkey, capacity=4) as session:
             async for p in session.assignments():
                 await session.close(p, [])
-                done += 1
-                if n and done >= n:
-                    finished.set()
+                if p.initiatorid == flooder:
+                    done += 1
+                    if done == n:
+                        drained.value = time.time()  # type: ignore[attr-defined]
 
     async def stopped() -> None:
-        while not stop.is_set():  # type: ignore[attr-defined]
+        while not stop.is_set() or (n and done < n):  # type: ignore[attr-defined]
             await asyncio.sleep(0.05)
         finished.set()
 
@@ -108,7 +113,6 @@ async def flood_async(
     started.set()  # type: ignore[attr-defined]
     await asyncio.gather(*(one(min(1000, n - i)) for i in range(0, n, 1000)))
     await finished.wait()
-    drained.value = time.time()  # type: ignore[attr-defined]
     for task in (*drains, watch):
         task.cancel()
     await asyncio.gather(*drains, watch, return_exceptions=True)
@@ -152,8 +156,7 @@ def run_beside(
     t0 = time.time()
     server_ms, client_ms = asyncio.run(measure())  # type: ignore[operator]
     measured_until = time.time()
-    if not n:
-        stop.set()
+    stop.set()
     flooder.join()
     return server_ms, client_ms, measured_until - t0, drained.value > measured_until
 
