@@ -52,7 +52,8 @@ def test_a_small_colony_is_not_queued_behind_a_floods_batches(srv: ThreadedServe
             await release.wait()
 
     held = asyncio.run_coroutine_threadsafe(hold(), srv.loop)
-    srv.call(admission.until_waiting(0))
+    srv.call(admission.until_waiting(0))  # runs after hold() has taken the room
+    assert admission.in_flight == admission.rows
     submits = []
 
     def submit(keys: object, n: int) -> None:
