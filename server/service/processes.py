@@ -48,6 +48,10 @@ from server.service.guard import AccessGuard, Actor, new_id
 from server.store.base import Store
 
 MAX_BATCH = 10_000
+# A batch's specs are checked and built this many at a time, the event loop
+# free in between: one colony's batch of thousands does not hold up others'
+# requests for all of its time (its rows are then written in one go).
+YIELD_EVERY = 250
 # An end left unsettled this long was left by a server that stopped.
 UNSETTLED_AFTER_NS = 5 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
@@ -116,10 +120,17 @@ class ProcessService:
                 validate_funcspec(spec)
             except InvalidArgument as err:
                 raise InvalidArgument(f"spec #{i}: {err.message}") from None
+            if i % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # a big batch lets other requests in between
         colonyname = colonies.pop()
         actor = await self.guard.member(caller, colonyname)
         now = self.clock.now_ns()
-        processes = [self._new_process(actor, spec, now) for spec in specs]
+        processes = []
+        for start in range(0, len(specs), YIELD_EVERY):
+            if start:
+                await asyncio.sleep(0)
+            chunk = specs[start : start + YIELD_EVERY]
+            processes += [self._new_process(actor, spec, now) for spec in chunk]
         async with self.admission.slot(colonyname, len(specs)):
             processes = await self.store.add_processes(processes)
         self.emitter.submitted(processes)

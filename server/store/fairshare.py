@@ -13,11 +13,11 @@ key, one indexed pick.
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 from collections.abc import Sequence
 
 from pycolonies_like.core import fairness
-from pycolonies_like.core.models import Process
+from pycolonies_like.core.models import Conditions, Process
 from pycolonies_like.core.requirements import requirement_of
 from pycolonies_like.core.rules import NS_PER_DAY
 from server.store.db import Database, Tx
@@ -62,11 +62,19 @@ async def stamp(tx: Tx, processes: Sequence[Process]) -> list[Process]:
         key = (p.colonyname, p.spec.conditions.executortype, p.initiatorid)
         groups.setdefault(key, []).append(i)
     stamped = list(processes)
+    shapes: dict[int, str] = {}  # id of a Conditions -> its shape (batches share them)
+
+    def shape_of(c: Conditions) -> str:
+        found = shapes.get(id(c))
+        if found is None:
+            found = shapes[id(c)] = requirement_of(c).key
+        return found
+
     for (colonyname, executortype, submitter), positions in sorted(groups.items()):
         positions.sort(key=lambda i: processes[i].submissiontime)
         group = [processes[i] for i in positions]
         ranges = sorted({
-            (name, requirement_of(p.spec.conditions).key)
+            (name, shape_of(p.spec.conditions))
             for p in group for name in (p.spec.conditions.executornames or [""])
         })  # fmt: skip
         params: dict[str, object] = {
@@ -81,8 +89,16 @@ async def stamp(tx: Tx, processes: Sequence[Process]) -> list[Process]:
         start = row["vtime"] - len(group) * row["step"]
         keys = fairness.stamps(start, row["step"], [p.spec.priority for p in group])
         for i, k in zip(positions, keys, strict=True):
-            stamped[i] = dataclasses.replace(processes[i], prioritytime=k)
+            stamped[i] = _with_key(processes[i], k)
     return stamped
+
+
+def _with_key(p: Process, prioritytime: int) -> Process:
+    """`p` with another queue key: a shallow copy (dataclasses.replace would
+    run every field's conversion again, for thousands of processes a batch)."""
+    q = copy.copy(p)
+    object.__setattr__(q, "prioritytime", prioritytime)
+    return q
 
 
 class FairShares(Database):

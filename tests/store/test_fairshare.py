@@ -114,3 +114,12 @@ async def test_a_restart_keeps_the_order(store: Store) -> None:
     finally:
         await again.close()
         await store.open()  # the fixture closes it
+
+
+async def test_one_batch_of_several_submitters_and_types(store: Store) -> None:
+    await add_colony(store)
+    mixed = [by(1, type_="a"), by(2, type_="a"), by(1, type_="b"), by(1, type_="a")]
+    stored = await put(store, *mixed)
+    keys = [p.prioritytime for p in stored]
+    # Each submitter and type has its own virtual time, from now.
+    assert keys == [NOW, NOW, NOW, NOW + fairness.step(1)]
