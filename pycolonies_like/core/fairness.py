@@ -139,6 +139,11 @@ class DeficitRoundRobin(Generic[K]):
             self._visiting = None
         return None
 
+    def waiting_in(self, flow: K) -> int:
+        """How many items of `flow` wait."""
+        f = self._flows.get(flow)
+        return len(f.waiting) if f else 0
+
     def cancel(self, flow: K, ticket: int) -> None:
         """Forgets a waiting item (its caller went away)."""
         f = self._flows.get(flow)

@@ -7,9 +7,9 @@ waits, and waiting submits are let in by deficit round robin over colonies
 (core/fairness.py `DeficitRoundRobin`, a quantum of `quantum` rows a visit,
 equal weights): a colony that floods the server with batches of thousands of
 rows puts about one quantum into each commit group while another colony
-waits, and the other colony's single submit is let in at the next turn
-instead of behind every batch the flood has in flight. A batch bigger than
-`rows` goes in alone.
+waits. A colony with nothing being written or waiting goes straight in with
+up to a quantum, so another colony's single submit never waits behind the
+batches a flood has in flight. A batch bigger than `rows` goes in alone.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class Admission:
         self._drr: DeficitRoundRobin[str] = DeficitRoundRobin(quantum)
         self._waiting: dict[int, tuple[int, asyncio.Future[None]]] = {}  # ticket -> cost, turn
         self._next: int | None = None  # the ticket whose turn came, waiting for room
+        self._by_colony: dict[str, int] = {}  # rows being written, per colony
         self._changed = asyncio.Condition()
         self.admitted: list[str] = []  # the last colonies let in, oldest first (for tests)
 
@@ -51,17 +52,32 @@ class Admission:
             yield
             return
         cost = max(1, cost)
-        if not self._waiting and self._fits(cost):
+        if (not self._waiting and self._fits(cost)) or self._idle(colonyname, cost):
             self.in_flight += cost
         else:
             await self._wait_turn(colonyname, cost)
         self._note(colonyname)
+        self._by_colony[colonyname] = self._by_colony.get(colonyname, 0) + cost
         try:
             yield
             await self._committed()
         finally:
             self.in_flight -= cost
+            left = self._by_colony.pop(colonyname) - cost
+            if left:
+                self._by_colony[colonyname] = left
             self._let_in()
+
+    def _idle(self, colonyname: str, cost: int) -> bool:
+        """A colony with nothing being written and nothing waiting goes straight
+        in with up to a quantum, whatever the others write: a light colony never
+        waits for a heavy one's turn (the room is then exceeded by at most a
+        quantum per such colony)."""
+        return (
+            cost <= self._drr.quantum
+            and colonyname not in self._by_colony
+            and not self._drr.waiting_in(colonyname)
+        )
 
     def _fits(self, cost: int) -> bool:
         return self.in_flight == 0 or self.in_flight + cost <= self.rows
