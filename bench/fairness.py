@@ -1,20 +1,25 @@
-"""Fairness between colonies: prints figures, asserts nothing.
+"""Fair shares: prints figures, asserts nothing.
 
-A small colony submits one process at a time (its executor waits on a session)
-and measures submit -> start (the server's own times: the process'
-`starttime - submissiontime`) and submit -> assignment received (the
-client's clock): first on an idle server, then beside a second colony that
-floods the same server with FLOOD processes (batches of 1,000, four in
+Between colonies: a small colony submits one process at a time (its executor
+waits on a session) and measures submit -> start (the server's own times:
+the process' `starttime - submissiontime`) and submit -> assignment received
+(the client's clock): first on an idle server, then beside a second colony
+that floods the same server with FLOOD processes (batches of 1,000, four in
 flight) while four executors of its own drain them, in another OS process.
 
-How the server shares: each colony (and executor type) has its own range of
-the queue's key, and an executor claims only from its colony's range, so a
-flood never stands in front of another colony's processes; the head of a
-range is one index lookup however long the other ranges are. What the flood
-still takes is the server's and the database's time: the figures show what
-that costs the small colony.
+Within a colony: a second user of the flooding colony submits one process at
+a time, and the flood's own executors run it: submit -> start as the server
+timed it, and submit -> end as its client saw it (the close is immediate);
+first beside the idle executors, then beside the flood.
 
-    python bench/fairness.py [--flood 100000] [--samples 200] [--db postgresql://...]
+How the server shares (docs/ARCHITECTURE.md, "Fair shares"): each colony has
+its own ranges of the queue and the write path admits colonies' submits by
+deficit round robin; within a colony the queue key is the submitter's virtual
+time (start-time fair queuing), so a later submitter's process sorts near the
+head, not behind the flood.
+
+    python bench/fairness.py [--flood 100000] [--samples 200] [--within-samples 50]
+                             [--db postgresql://...]
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.core.models import Conditions, FuncSpec
-from pycolonies_like.crypto import generate_private_key
+from pycolonies_like.crypto import generate_private_key, id_of
 from server.testing import ServerProcess, bootstrap
 
 SMALL, FLOOD = "small", "flood"
@@ -68,22 +73,37 @@ async def measure(port: int, keys: object, samples: int) -> tuple[list[float], l
     return server_ms, client_ms
 
 
-async def flood_async(port: int, keys: object, n: int, started: object, drained: object) -> None:
+async def flood_async(
+    port: int, keys: object, n: int, started: object, drained: object, stop: object
+) -> None:
+    """Submits `n` processes (0: none) while the colony's executors run
+    whatever is queued (the flood's and another user's); ends once the
+    flood's are done and `stop` is set (`drained`: when they were done)."""
     client = AsyncColonies("127.0.0.1", port)
     c, t = keys.colonyname, keys.executortype  # type: ignore[attr-defined]
+    flooder = id_of(keys.user_key)  # type: ignore[attr-defined]
     done = 0
     finished = asyncio.Event()
+    if not n:
+        drained.value = time.time()  # type: ignore[attr-defined]
 
     async def drain(prvkey: str) -> None:
         nonlocal done
         async with client.session(c, prvkey, capacity=4) as session:
             async for p in session.assignments():
                 await session.close(p, [])
-                done += 1
-                if done >= n:
-                    finished.set()
+                if p.initiatorid == flooder:
+                    done += 1
+                    if done == n:
+                        drained.value = time.time()  # type: ignore[attr-defined]
+
+    async def stopped() -> None:
+        while not stop.is_set() or (n and done < n):  # type: ignore[attr-defined]
+            await asyncio.sleep(0.05)
+        finished.set()
 
     drains = [asyncio.create_task(drain(k)) for k in keys.executor_keys]  # type: ignore[attr-defined]
+    watch = asyncio.create_task(stopped())
     in_flight = asyncio.Semaphore(4)
 
     async def one(size: int) -> None:
@@ -93,15 +113,57 @@ async def flood_async(port: int, keys: object, n: int, started: object, drained:
     started.set()  # type: ignore[attr-defined]
     await asyncio.gather(*(one(min(1000, n - i)) for i in range(0, n, 1000)))
     await finished.wait()
-    drained.value = time.time()  # type: ignore[attr-defined]
-    for task in drains:
+    for task in (*drains, watch):
         task.cancel()
-    await asyncio.gather(*drains, return_exceptions=True)
+    await asyncio.gather(*drains, watch, return_exceptions=True)
     await client.close_channel()
 
 
-def flood(port: int, keys: object, n: int, started: object, drained: object) -> None:
-    asyncio.run(flood_async(port, keys, n, started, drained))
+def flood(port: int, keys: object, n: int, started: object, drained: object, stop: object) -> None:
+    asyncio.run(flood_async(port, keys, n, started, drained, stop))
+
+
+async def measure_within(
+    port: int, keys: object, prvkey: str, samples: int
+) -> tuple[list[float], list[float]]:
+    """A second user of the flooding colony: submit -> start (server) and
+    submit -> end seen by its client, in ms; the colony's executors run it."""
+    client = AsyncColonies("127.0.0.1", port)
+    c, t = keys.colonyname, keys.executortype  # type: ignore[attr-defined]
+    server_ms, client_ms = [], []
+    for _ in range(samples):
+        await asyncio.sleep(0.01)
+        t0 = time.perf_counter()
+        submitted = await client.submit_func_spec(spec(c, t), prvkey)
+        process = await client.wait(submitted, 600, prvkey)
+        client_ms.append((time.perf_counter() - t0) * 1000)
+        server_ms.append((process.starttime - process.submissiontime) / 1e6)
+    await client.close_channel()
+    return server_ms, client_ms
+
+
+def run_beside(
+    port: int, keys: object, n: int, measure: object
+) -> tuple[list[float], list[float], float, bool]:
+    """Runs `measure()` beside a flood of `n` (0: the idle executors only)."""
+    # Spawned, not forked: this process has gRPC channels open.
+    ctx = multiprocessing.get_context("spawn")
+    started, drained, stop = ctx.Event(), ctx.Value("d", 0.0), ctx.Event()
+    flooder = ctx.Process(target=flood, args=(port, keys, n, started, drained, stop))
+    flooder.start()
+    started.wait(60)
+    time.sleep(1.0 if n else 0.2)  # the flood is under way
+    t0 = time.time()
+    server_ms, client_ms = asyncio.run(measure())  # type: ignore[operator]
+    measured_until = time.time()
+    stop.set()
+    flooder.join()
+    return server_ms, client_ms, measured_until - t0, drained.value > measured_until
+
+
+def ended(took: float, still: bool) -> None:
+    print(f"  (measured over {took:.1f} s; the flood was {'still' if still else 'no longer'} "
+          "running when the measurement ended)")  # fmt: skip
 
 
 def show(label: str, server_ms: list[float], client_ms: list[float]) -> None:
@@ -115,6 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flood", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--within-samples", type=int, default=50)
     parser.add_argument("--db", help="postgresql://... (default: SQLite)")
     args = parser.parse_args()
     key = generate_private_key()
@@ -129,21 +192,23 @@ def main() -> None:
             print(f"store: {store}; small colony: {args.samples} processes one at a time; "
                   f"flood: {args.flood} processes")  # fmt: skip
             show("idle server", *asyncio.run(measure(srv.port, small, args.samples)))
-            started, drained = multiprocessing.Event(), multiprocessing.Value("d", 0.0)
-            flooder = multiprocessing.Process(
-                target=flood, args=(srv.port, big, args.flood, started, drained)
+            server_ms, client_ms, took, still = run_beside(
+                srv.port, big, args.flood, lambda: measure(srv.port, small, args.samples)
             )
-            flooder.start()
-            started.wait(60)
-            time.sleep(1.0)  # the flood is under way
-            t0 = time.time()
-            server_ms, client_ms = asyncio.run(measure(srv.port, small, args.samples))
-            measured_until = time.time()
             show("beside the flood", server_ms, client_ms)
-            flooder.join()
-            left = "still" if drained.value > measured_until else "no longer"
-            print(f"  (measured over {measured_until - t0:.1f} s; the flood was {left} "
-                  f"running when the measurement ended)")  # fmt: skip
+            ended(took, still)
+            print(f"within the flooding colony: a second user, {args.within_samples} "
+                  "processes one at a time, run by the flood's executors "
+                  "(client: submit -> end seen)")  # fmt: skip
+            other = generate_private_key()
+            admin.add_user({"colonyname": FLOOD, "userid": id_of(other), "name": "other"},
+                           big.colony_key)  # fmt: skip
+            within = lambda: measure_within(srv.port, big, other, args.within_samples)  # noqa: E731
+            server_ms, client_ms, _, _ = run_beside(srv.port, big, 0, within)
+            show("idle executors", server_ms, client_ms)
+            server_ms, client_ms, took, still = run_beside(srv.port, big, args.flood, within)
+            show("beside the flood", server_ms, client_ms)
+            ended(took, still)
         finally:
             srv.kill()
 

@@ -140,6 +140,10 @@ class AsyncColonies(
         request = pb.ColonyNameRequest(colonyname=colonyname)
         return convert.stats_from_pb(await self.rpc.GetColonyStatistics(request, prvkey))
 
+    async def set_fair_weight(self, colonyname: str, name: str, weight: int, prvkey: str) -> None:
+        request = pb.FairWeightRequest(colonyname=colonyname, name=name, weight=weight)
+        await self.rpc.SetFairWeight(request, prvkey)
+
     async def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
         request = pb.SetRetentionRequest(colonyname=colonyname, retention=retention_s)
         return convert.colony_from_pb(await self.rpc.SetRetention(request, prvkey))

@@ -170,6 +170,12 @@ class Colonies(Endpoint, ColonyFsMethods, BlueprintMethods, ChannelMethods, Rate
         request = pb.ColonyNameRequest(colonyname=colonyname)
         return convert.stats_from_pb(self.rpc.GetColonyStatistics(request, prvkey))
 
+    def set_fair_weight(self, colonyname: str, name: str, weight: int, prvkey: str) -> None:
+        """Gives a user or executor (by name) `weight` times the share of the
+        colony's claims of a submitter of weight 1 (colony owner; 1..1000)."""
+        request = pb.FairWeightRequest(colonyname=colonyname, name=name, weight=weight)
+        self.rpc.SetFairWeight(request, prvkey)
+
     def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
         """Keeps the colony's finished processes and workflows `retention_s`
         seconds after they end (0: for ever). Colony owner."""

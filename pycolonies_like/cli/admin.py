@@ -92,6 +92,18 @@ def colony_retention(s: Settings, period: str) -> None:
     emit(s, c, lambda: click.echo(f"Colony {c.name} keeps finished work {kept}"))
 
 
+@colony.command("weight")
+@click.argument("name")
+@click.argument("weight", type=int)
+@pass_settings
+def colony_weight(s: Settings, name: str, weight: int) -> None:
+    """Give user or executor NAME WEIGHT times the share of the colony's claims
+    of a submitter of weight 1 (1..1000, default 1; colony owner)."""
+    s.client().set_fair_weight(s.colony(), name, weight, s.key("colony_prvkey"))
+    emit(s, {"name": name, "weight": weight},
+         lambda: click.echo(f"{name} has weight {weight} in colony {s.colony()}"))  # fmt: skip
+
+
 def _pause(s: Settings, executortype: str, paused: bool) -> None:
     client, key = s.client(), s.key("colony_prvkey")
     if paused:

@@ -769,6 +769,16 @@ class SetRetentionRequest(_message.Message):
     retention: int
     def __init__(self, colonyname: _Optional[str] = ..., retention: _Optional[int] = ...) -> None: ...
 
+class FairWeightRequest(_message.Message):
+    __slots__ = ("colonyname", "name", "weight")
+    COLONYNAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    colonyname: str
+    name: str
+    weight: int
+    def __init__(self, colonyname: _Optional[str] = ..., name: _Optional[str] = ..., weight: _Optional[int] = ...) -> None: ...
+
 class PauseRequest(_message.Message):
     __slots__ = ("colonyname", "executortype")
     COLONYNAME_FIELD_NUMBER: _ClassVar[int]

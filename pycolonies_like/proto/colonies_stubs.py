@@ -171,6 +171,11 @@ class ColoniesStub:
     ) -> pb.Colony:
         return self._transport.unary("SetRetention", request, pb.Colony.FromString, prvkey, timeout)
 
+    def SetFairWeight(
+        self, request: pb.FairWeightRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return self._transport.unary("SetFairWeight", request, pb.Empty.FromString, prvkey, timeout)
+
     def AddExecutor(
         self, request: pb.AddExecutorRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Executor:
@@ -838,6 +843,13 @@ class AsyncColoniesStub:
     ) -> pb.Colony:
         return await self._transport.unary(
             "SetRetention", request, pb.Colony.FromString, prvkey, timeout
+        )
+
+    async def SetFairWeight(
+        self, request: pb.FairWeightRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.Empty:
+        return await self._transport.unary(
+            "SetFairWeight", request, pb.Empty.FromString, prvkey, timeout
         )
 
     async def AddExecutor(

@@ -8,6 +8,7 @@ import logging
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import InvalidArgument, NotFound, PermissionDenied
+from pycolonies_like.core.fairness import check_weight
 from pycolonies_like.core.flow import check_retention
 from pycolonies_like.core.models import (
     Capabilities,
@@ -106,6 +107,20 @@ class ColonyService:
         if colony is None:
             raise NotFound(f"colony {colonyname!r} does not exist")
         return colony
+
+    async def set_fair_weight(self, caller: str, colonyname: str, name: str, weight: int) -> None:
+        """A submitter's (a user's or executor's, by name) weight in the colony's
+        fair order of the queue: its share of claims against weight 1 (colony owner)."""
+        await self.guard.colony_owner(caller, colonyname)
+        check_weight(weight)
+        user = await self.store.get_user(colonyname, name)
+        submitter = user.userid if user else ""
+        if not submitter:
+            executor = await self.store.get_executor(colonyname, name)
+            submitter = executor.executorid if executor else ""
+        if not submitter:
+            raise NotFound(f"colony {colonyname!r} has no user or executor named {name!r}")
+        await self.store.set_fair_weight(colonyname, submitter, weight)
 
     async def pause(self, caller: str, colonyname: str, executortype: str = "") -> Colony:
         """Stops assigning processes of the colony (or of one executor type of

@@ -43,12 +43,17 @@ from pycolonies_like.core.rules import (
     went_silent_error,
 )
 from server.service import lookup
+from server.service.admission import Admission
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, Actor, new_id
 from server.service.ratelimits import check_defined
 from server.store.base import Store
 
 MAX_BATCH = 10_000
+# A batch's specs are checked and built this many at a time, the event loop
+# free in between: one colony's batch of thousands does not hold up others'
+# requests for all of its time (its rows are then written in one go).
+YIELD_EVERY = 250
 # An end left unsettled this long was left by a server that stopped.
 UNSETTLED_AFTER_NS = 5 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
@@ -57,13 +62,15 @@ MAX_ASSIGN_TIMEOUT = 3600.0
 class ProcessService:
     def __init__(
         self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock,
-        leases: LeasePolicy | None = None,
+        leases: LeasePolicy | None = None, admission: Admission | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.guard = guard
         self.emitter = emitter
         self.clock = clock
         self.leases = leases or LeasePolicy()
+        # Submits' writes, let in fairly between colonies.
+        self.admission = admission or Admission(store.durable)
         self._giving_back: set[asyncio.Future[bool]] = set()
 
     # ---------------------------------------------------------- submit --
@@ -96,10 +103,11 @@ class ProcessService:
             process = dataclasses.replace(
                 process, notbefore=ready, waitdeadline=wait_deadline(ready, spec.maxwaittime)
             )
-        stored = (await self.store.add_processes([process], idempotency_key))[0]
-        if stored is process:
-            self.emitter.submitted([process])
-            return (await self._arrived([process]))[0]
+        async with self.admission.slot(spec.conditions.colonyname, 1):
+            stored = (await self.store.add_processes([process], idempotency_key))[0]
+        if stored.processid == process.processid:  # new, with its fair queue key
+            self.emitter.submitted([stored])
+            return (await self._arrived([stored]))[0]
         return stored
 
     async def submit_batch(self, caller: str, specs: Sequence[FuncSpec]) -> list[Process]:
@@ -115,12 +123,20 @@ class ProcessService:
                 validate_funcspec(spec)
             except InvalidArgument as err:
                 raise InvalidArgument(f"spec #{i}: {err.message}") from None
+            if i % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # a big batch lets other requests in between
         colonyname = colonies.pop()
         actor = await self.guard.member(caller, colonyname)
         await check_defined(self.store, colonyname, specs)
         now = self.clock.now_ns()
-        processes = [self._new_process(actor, spec, now) for spec in specs]
-        await self.store.add_processes(processes)
+        processes = []
+        for start in range(0, len(specs), YIELD_EVERY):
+            if start:
+                await asyncio.sleep(0)
+            chunk = specs[start : start + YIELD_EVERY]
+            processes += [self._new_process(actor, spec, now) for spec in chunk]
+        async with self.admission.slot(colonyname, len(specs)):
+            processes = await self.store.add_processes(processes)
         self.emitter.submitted(processes)
         return await self._arrived(processes)
 

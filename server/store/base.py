@@ -199,7 +199,8 @@ class Store(Protocol):
     ) -> list[Process]:
         """Stores new processes (all or none). With an idempotency key (single
         process only) an earlier process of the same initiator and key is
-        returned instead."""
+        returned instead. Returns them with their fair queue keys (prioritytime:
+        store/fairshare.py)."""
         ...
 
     async def get_process(self, processid: str) -> Process | None: ...
@@ -434,7 +435,11 @@ class Store(Protocol):
     async def blueprint_history(self, blueprintid: str, limit: int) -> list[BlueprintHistory]: ...
 
     # -- workflows
-    async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None: ...
+    async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> list[Process]:
+        """Stores a workflow's graph and processes; returns them with their
+        fair queue keys."""
+        ...
+
     async def get_graph(self, processgraphid: str) -> ProcessGraph | None: ...
     async def graph_processes(self, processgraphid: str) -> list[Process]: ...
     async def list_graphs(
@@ -484,6 +489,14 @@ class Store(Protocol):
         ...
 
     # -- retention
+    async def set_fair_weight(self, colonyname: str, submitter: str, weight: int) -> None:
+        """Sets a submitter's (identity id's) weight in its colony's fair order."""
+        ...
+
+    async def fair_weights(self, colonyname: str) -> dict[str, int]:
+        """Submitter -> weight, for those whose weight is not the default."""
+        ...
+
     async def set_retention(self, colonyname: str, retention_s: int) -> Colony | None:
         """Sets how long the colony's finished work is kept (0: for ever)."""
         ...

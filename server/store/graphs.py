@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 _INSERT = rows.insert("processgraphs", rows.GRAPH_INSERT)
 
 
-async def insert_graph(tx: Tx, graph: ProcessGraph, processes: Sequence[Process]) -> None:
+async def insert_graph(tx: Tx, graph: ProcessGraph, processes: Sequence[Process]) -> list[Process]:
     await tx.execute(_INSERT, rows.graph_values(graph, len(processes)))
-    await procs.insert(tx, processes)
+    return await procs.insert(tx, processes)
 
 
 async def load_graph(tx: Tx, processgraphid: str) -> ProcessGraph | None:
@@ -255,9 +255,9 @@ class Graphs(Database):
             )
         return [await self.settle_process(rows.process_from_row(r), r["endtime"]) for r in found]
 
-    async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> None:
+    async def add_graph(self, graph: ProcessGraph, processes: Sequence[Process]) -> list[Process]:
         async with self._tx() as tx:
-            await insert_graph(tx, graph, processes)
+            return await insert_graph(tx, graph, processes)
 
     async def get_graph(self, processgraphid: str) -> ProcessGraph | None:
         async with self._read() as tx:
@@ -356,7 +356,7 @@ class Graphs(Database):
                 waitforparents=True,
                 processgraphid=graphid,
             )
-            await procs.insert(tx, [new], graphpos=(pos["pos"] or 0) + 1 if pos else 1)
+            (new,) = await procs.insert(tx, [new], graphpos=(pos["pos"] or 0) + 1 if pos else 1)
             await tx.execute(
                 "UPDATE processgraphs SET nprocesses = nprocesses + 1 WHERE processgraphid = ?",
                 (graphid,),

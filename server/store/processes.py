@@ -18,7 +18,7 @@ from pycolonies_like.core.flow import key_of
 from pycolonies_like.core.models import ExecutorState, Process, ProcessState, Statistics
 from pycolonies_like.core.requirements import Requirement, requirement_of
 from pycolonies_like.core.rules import MAX_REPLY_BYTES
-from server.store import rows
+from server.store import fairshare, rows
 from server.store.base import ProcessBrief
 from server.store.db import Database, Row, Tx, UniqueViolation, marks
 from server.store.logs import attributes_of
@@ -98,9 +98,11 @@ async def dequeue(tx: Tx, processes: Iterable[Process]) -> None:
 
 async def insert(
     tx: Tx, processes: Sequence[Process], idempotency_key: str = "", graphpos: int = 0
-) -> None:
+) -> list[Process]:
     """Stores new processes (numbered from `graphpos` in their graph) and
-    queues the ready ones."""
+    queues the ready ones; returns them with their fair queue keys
+    (fairshare.stamp)."""
+    processes = await fairshare.stamp(tx, processes)
     await tx.executemany(
         _INSERT,
         [
@@ -121,6 +123,7 @@ async def insert(
     ]  # fmt: skip
     if ready:
         await enqueue_all(tx, ready)
+    return processes
 
 
 async def load(tx: Tx, row: Row) -> Process:
@@ -152,8 +155,7 @@ class Processes(Database):
     ) -> list[Process]:
         if not idempotency_key:
             async with self._tx() as tx:
-                await insert(tx, processes)
-            return list(processes)
+                return await insert(tx, processes)
         p = processes[0]
         lookup = (
             "SELECT processid FROM processes WHERE colonyname = ? AND initiatorid = ? "
@@ -165,8 +167,7 @@ class Processes(Database):
         if row is None:
             try:
                 async with self._tx() as tx:
-                    await insert(tx, processes, idempotency_key)
-                return list(processes)
+                    return await insert(tx, processes, idempotency_key)
             except UniqueViolation:
                 pass  # another submit with the same key won the race
             async with self._read() as tx:

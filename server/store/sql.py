@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from server.store.blueprints import Blueprints
 from server.store.channels import Channels
+from server.store.fairshare import FairShares
 from server.store.files import Files
 from server.store.functions import Functions
 from server.store.graphs import Graphs
@@ -42,6 +43,6 @@ from server.store.sessions import Sessions
 
 class SqlStore(
     Nonces, Members, Functions, Processes, Queue, Graphs, Schedules, Logs, Channels, Blueprints,
-    Files, Retention, Sessions, RateLimits,
+    Files, Retention, Sessions, RateLimits, FairShares,
 ):  # fmt: skip
     """Every part of the store over one database (see the dialects for open/close)."""

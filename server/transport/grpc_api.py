@@ -260,6 +260,10 @@ class GrpcApi(SubsystemHandlers):
         colony = await self.colonies.set_retention(caller, req.colonyname, req.retention)
         return convert.colony_to_pb(colony)
 
+    async def SetFairWeight(self, caller: str, req: pb.FairWeightRequest) -> pb.Empty:
+        await self.colonies.set_fair_weight(caller, req.colonyname, req.name, req.weight)
+        return pb.Empty()
+
     async def PauseAssignment(self, caller: str, req: pb.PauseRequest) -> pb.Colony:
         colony = await self.colonies.pause(caller, req.colonyname, req.executortype)
         return convert.colony_to_pb(colony)

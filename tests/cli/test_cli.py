@@ -375,6 +375,15 @@ def test_setting_the_retention_period(dev: Dev) -> None:
     assert dev.run("colony", "retention", "0").stdout == "Colony dev keeps finished work for ever\n"
 
 
+def test_setting_a_fair_weight(dev: Dev) -> None:
+    assert dev.run("colony", "weight", "dev", "3").stdout == "dev has weight 3 in colony dev\n"
+    bad = dev.run("colony", "weight", "dev", "0", check=False)
+    assert bad.returncode == 1
+    assert bad.stderr == "error: weight must be between 1 and 1000, got 0\n"
+    nobody = dev.run("colony", "weight", "nobody", "2", check=False)
+    assert nobody.returncode == 1 and "no user or executor named 'nobody'" in nobody.stderr
+
+
 def test_process_get_shows_attempts_and_rerun(dev: Dev) -> None:
     from pycolonies_like import Colonies
     from pycolonies_like.core.models import Conditions, FuncSpec, RetryPolicy

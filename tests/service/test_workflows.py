@@ -11,7 +11,8 @@ from pycolonies_like.core.errors import (
     NoProcessAvailable,
     PermissionDenied,
 )
-from pycolonies_like.core.models import EventKind, ProcessState
+from pycolonies_like.core.models import EventKind, ProcessState, User
+from server.service.guard import new_id
 from tests.service.world import Events, World
 
 GRAPH_KINDS = [EventKind.GRAPH_SUBMITTED, EventKind.GRAPH_SUCCEEDED, EventKind.GRAPH_FAILED,
@@ -117,3 +118,20 @@ async def test_remove_workflows(world: World) -> None:
     await workflows.cancel_graph(world.user, graph.processgraphid)
     await workflows.remove_graph(world.user, graph.processgraphid)
     assert await workflows.list_graphs(world.user, world.colony, None, 10) == []
+
+
+async def test_a_workflow_counts_as_its_submitters_work(world: World) -> None:
+    """A workflow's nodes move its submitter's virtual time on like any of its
+    processes: a later submit of the same submitter goes behind them all, and
+    another submitter's first process goes in front of the workflow's rest."""
+    graph = await world.services.workflows.submit_workflow(
+        world.user, world.workflow("a", "b", "c")
+    )
+    nodes = await world.store.graph_processes(graph.processgraphid)
+    later = await world.submit()
+    assert later.prioritytime > max(p.prioritytime for p in nodes)
+    assert len({p.prioritytime for p in nodes}) == 3
+    other = new_id()
+    await world.services.colonies.add_user(world.owner, User(world.colony, other, "other"))
+    first = await world.services.processes.submit(other, world.spec("f"))
+    assert first.prioritytime < sorted(p.prioritytime for p in nodes)[1]

@@ -77,7 +77,9 @@ async def test_submit_claim_and_finish_round_trips(
     e1 = Executor(ident(2), "t", "e1", "dev", ExecutorState.APPROVED)
     await store.add_executor(e1)
     await store.add_function(Function(ident(5), "e1", "t", "dev", "f"))
-    assert await round_trips(store.add_processes([process(10), process(11), process(12)])) == 1
+    # The submit reads its submitter's virtual time back (the fair queue key of
+    # its processes, store/fairshare.py), then sends the rows and commits.
+    assert await round_trips(store.add_processes([process(10), process(11), process(12)])) == 2
     await store.claim_process(e1, NOW)  # records "last heard from" (once a second)
     assert await round_trips(store.claim_process(e1, NOW + 1)) == 1
     assert await round_trips(store.remember_nonce("ab" * 16, NOW + S, NOW)) == 1

@@ -1,0 +1,113 @@
+"""Fair shares over gRPC. Admission: with the write path full of one colony's
+batches, another colony's submit goes in at once, not behind them
+(server/service/admission.py). Within a
+colony: weights set by the colony owner share the claims. Order, not timing."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from pycolonies_like import InvalidArgument, NotFound, PermissionDenied
+from pycolonies_like.core.models import Conditions, FuncSpec
+from pycolonies_like.crypto import generate_private_key, id_of
+from server.testing import ThreadedServer, bootstrap
+from tests.conftest import need_pg
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def srv(request: pytest.FixtureRequest) -> Iterator[ThreadedServer]:
+    if request.param == "sqlite":
+        with ThreadedServer() as server:
+            yield server
+        return
+    from tests.pg import database
+
+    with database(need_pg()) as url, ThreadedServer(db_url=url) as server:
+        yield server
+
+
+def spec(colonyname: str, executortype: str) -> FuncSpec:
+    return FuncSpec(funcname="f", conditions=Conditions(colonyname=colonyname,
+                                                        executortype=executortype))  # fmt: skip
+
+
+def test_a_small_colony_is_not_queued_behind_a_floods_batches(srv: ThreadedServer) -> None:
+    client = srv.client()
+    flood = bootstrap(client, srv.server_key, colonyname="flood")
+    small = bootstrap(client, srv.server_key, colonyname="small")
+    admission = srv.services.processes.admission
+
+    # A flood batch is being written and fills the write path until released.
+    async def make_event() -> asyncio.Event:
+        return asyncio.Event()
+
+    release: asyncio.Event = srv.call(make_event())
+
+    async def hold() -> None:
+        async with admission.slot("flood", admission.rows):
+            await release.wait()
+
+    held = asyncio.run_coroutine_threadsafe(hold(), srv.loop)
+    srv.call(admission.until_waiting(0))  # runs after hold() has taken the room
+    assert admission.in_flight == admission.rows
+    submits = []
+
+    def submit(keys: object, n: int) -> None:
+        c = srv.client()
+        s = spec(keys.colonyname, keys.executortype)  # type: ignore[attr-defined]
+        submits.append(len(c.submit_batch([s] * n, keys.user_key)))  # type: ignore[attr-defined]
+
+    threads = [threading.Thread(target=submit, args=(flood, 1000)) for _ in range(3)]
+    for i, t in enumerate(threads):
+        t.start()
+        srv.call(admission.until_waiting(i + 1))
+    # The small colony's submit is done while the flood's batches still wait
+    # (in first-come order it would wait for all three).
+    submit(small, 1)
+    assert submits == [1] and admission.waiting == 3
+    srv.loop.call_soon_threadsafe(release.set)
+    for t in threads:
+        t.join(60)
+    held.result(30)
+    assert sorted(submits) == [1, 1000, 1000, 1000]
+    assert admission.admitted[-5:] == ["flood", "small", "flood", "flood", "flood"]
+    stats = client.stats("small", small.colony_key)
+    assert stats.waitingprocesses == 1
+
+
+def test_weights_set_by_the_colony_owner_share_the_claims(srv: ThreadedServer) -> None:
+    client = srv.client()
+    keys = bootstrap(client, srv.server_key, colonyname="dev")
+    other = generate_private_key()
+    client.add_user({"colonyname": "dev", "userid": id_of(other), "name": "other"},
+                    keys.colony_key)  # fmt: skip
+    client.set_fair_weight("dev", "user", 2, keys.colony_key)
+    s = spec("dev", keys.executortype)
+    client.submit_batch([s] * 60, keys.user_key)
+    client.submit_batch([s] * 60, other)
+    claimed = [client.assign("dev", 1, keys.executor_key).initiatorname for _ in range(30)]
+    assert claimed.count("user") == 20 and claimed.count("other") == 10
+
+
+def test_setting_a_weight_is_refused_to_others_and_for_bad_values(srv: ThreadedServer) -> None:
+    client = srv.client()
+    keys = bootstrap(client, srv.server_key, colonyname="dev")
+    for key in (keys.user_key, keys.executor_key, srv.server_key):
+        with pytest.raises(PermissionDenied, match="not the owner"):
+            client.set_fair_weight("dev", "user", 2, key)
+    for bad in (0, 1001):
+        with pytest.raises(InvalidArgument, match="weight must be between 1 and 1000"):
+            client.set_fair_weight("dev", "user", bad, keys.colony_key)
+    with pytest.raises(NotFound, match="no user or executor named 'nobody'"):
+        client.set_fair_weight("dev", "nobody", 2, keys.colony_key)
+    # An executor may have a weight too; back to the default removes it.
+    client.set_fair_weight("dev", keys.executor_names[0], 3, keys.colony_key)
+    assert srv.call(srv.services.processes.store.fair_weights("dev")) == {
+        id_of(keys.executor_key): 3
+    }
+    client.set_fair_weight("dev", keys.executor_names[0], 1, keys.colony_key)
+    assert srv.call(srv.services.processes.store.fair_weights("dev")) == {}
