@@ -181,16 +181,33 @@ def test_the_gateway_answers_429_with_retry_after(
     assert statuses[-1] == 429 and 403 in statuses  # refused as a stranger, then limited
 
 
+def call_on_own_connection(srv: ThreadedServer, payload: bytes, metadata: tuple) -> object:
+    """A call over a new connection (gRPC shares one between channels to the
+    same address unless told not to)."""
+    options = [("grpc.use_local_subchannel_pool", 1)]
+    with grpc.insecure_channel(f"127.0.0.1:{srv.port}", options=options) as channel:
+        return channel.unary_unary(METHOD)(payload, metadata=metadata, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def frugal() -> Iterator[tuple[ThreadedServer, ColonyKeys]]:
+    """A budget that refills too slowly to matter within a test (one call per
+    10 s), so an identity that spent its burst stays over budget; one executor
+    key per test. The burst covers the set-up's calls."""
+    with ThreadedServer(http=True, rate_limit=0.1, rate_burst=8) as srv:
+        yield srv, bootstrap(srv.client(), srv.server_key, executors=2)
+
+
 def test_a_connection_over_budget_is_refused_before_its_signature_is_checked(
-    limited: tuple[ThreadedServer, ColonyKeys],
+    frugal: tuple[ThreadedServer, ColonyKeys],
 ) -> None:
-    srv, colony = limited
+    srv, colony = frugal
     payload = payload_for(colony)
     key = colony.executor_keys[0]
     forged = (*signed(key, payload)[:2], (signing.SIGNATURE_KEY, "00" * 65))
     with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
         call = channel.unary_unary(METHOD)
-        # Ten at once: four are served (the burst), the others refused, and held.
+        # Ten at once: the burst is served, the others refused, and held.
         calls = [call.future(payload, metadata=signed(key, payload), timeout=10)
                  for _ in range(10)]  # fmt: skip
         calls[0].exception()
@@ -202,16 +219,16 @@ def test_a_connection_over_budget_is_refused_before_its_signature_is_checked(
         assert grpc.StatusCode.RESOURCE_EXHAUSTED in codes
     # On a connection of its own, the same forgery is read and refused for what it is.
     with pytest.raises(grpc.RpcError) as info:
-        raw_call(srv, payload, forged)
+        call_on_own_connection(srv, payload, forged)
     assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 def test_a_call_refused_before_its_signature_is_checked_cannot_run_later(
-    limited: tuple[ThreadedServer, ColonyKeys],
+    frugal: tuple[ThreadedServer, ColonyKeys],
 ) -> None:
-    srv, colony = limited
+    srv, colony = frugal
     payload = payload_for(colony)
-    key = colony.executor_keys[0]
+    key = colony.executor_keys[1]
     captured = signed(key, payload)
     with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
         call = channel.unary_unary(METHOD)
@@ -225,7 +242,7 @@ def test_a_call_refused_before_its_signature_is_checked_cannot_run_later(
     # again (here on a connection of its own, so its signature is checked) is
     # a replay.
     with pytest.raises(grpc.RpcError) as info:
-        raw_call(srv, payload, captured)
+        call_on_own_connection(srv, payload, captured)
     assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert "replayed" in (info.value.details() or "")
 
