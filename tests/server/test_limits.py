@@ -5,9 +5,11 @@ the SDK retries them with backoff."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import grpc
 import pytest
@@ -181,6 +183,19 @@ def test_the_gateway_answers_429_with_retry_after(
     assert statuses[-1] == 429 and 403 in statuses  # refused as a stranger, then limited
 
 
+@contextlib.contextmanager
+def over_budget(srv: ThreadedServer, key: str, payload: bytes) -> Iterator[Any]:
+    """A call of a connection whose identity `key` has spent its budget: ten
+    calls at once, the burst served, the others refused."""
+    with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
+        call = channel.unary_unary(METHOD)
+        calls = [call.future(payload, metadata=signed(key, payload), timeout=10)
+                 for _ in range(10)]  # fmt: skip
+        calls[0].exception()
+        yield call
+        assert grpc.StatusCode.RESOURCE_EXHAUSTED in [c.code() for c in calls]
+
+
 def call_on_own_connection(srv: ThreadedServer, payload: bytes, metadata: tuple) -> object:
     """A call over a new connection (gRPC shares one between channels to the
     same address unless told not to)."""
@@ -205,18 +220,11 @@ def test_a_connection_over_budget_is_refused_before_its_signature_is_checked(
     payload = payload_for(colony)
     key = colony.executor_keys[0]
     forged = (*signed(key, payload)[:2], (signing.SIGNATURE_KEY, "00" * 65))
-    with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
-        call = channel.unary_unary(METHOD)
-        # Ten at once: the burst is served, the others refused, and held.
-        calls = [call.future(payload, metadata=signed(key, payload), timeout=10)
-                 for _ in range(10)]  # fmt: skip
-        calls[0].exception()
-        # Over budget: the connection's next call is refused as it is, signature unread.
+    with over_budget(srv, key, payload) as call:
+        # The connection's next call is refused as it is, signature unread.
         with pytest.raises(grpc.RpcError) as info:
             call(payload, metadata=forged, timeout=10)
         assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-        codes = [c.code() for c in calls]
-        assert grpc.StatusCode.RESOURCE_EXHAUSTED in codes
     # On a connection of its own, the same forgery is read and refused for what it is.
     with pytest.raises(grpc.RpcError) as info:
         call_on_own_connection(srv, payload, forged)
@@ -230,11 +238,7 @@ def test_a_call_refused_before_its_signature_is_checked_cannot_run_later(
     payload = payload_for(colony)
     key = colony.executor_keys[1]
     captured = signed(key, payload)
-    with grpc.insecure_channel(f"127.0.0.1:{srv.port}") as channel:
-        call = channel.unary_unary(METHOD)
-        calls = [call.future(payload, metadata=signed(key, payload), timeout=10)
-                 for _ in range(10)]  # fmt: skip
-        calls[0].exception()
+    with over_budget(srv, key, payload) as call:
         with pytest.raises(grpc.RpcError) as info:
             call(payload, metadata=captured, timeout=10)
         assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
