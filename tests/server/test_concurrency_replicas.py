@@ -44,7 +44,9 @@ def test_never_more_than_the_limit_run_per_key_across_two_servers(
     try:
         keys = bootstrap(replicas[0].client(), key, executors=EXECUTORS)
         specs = [
-            FuncSpec(funcname="work", kwargs={"customer_id": i % KEYS},
+            # Processes of a key come in runs longer than its limit, so the
+            # executors claim more of one key at once than it allows.
+            FuncSpec(funcname="work", kwargs={"customer_id": (i // (LIMIT + 1)) % KEYS},
                      conditions=Conditions(colonyname=keys.colonyname,
                                            executortype=keys.executortype),
                      concurrency=Concurrency(kwarg="customer_id", limit=LIMIT))
