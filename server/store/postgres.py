@@ -18,7 +18,8 @@ the pool reconnects with backoff on its own; nothing needs a restart.
 
 What is PostgreSQL's own here: the pool, migrations, the retry of
 transactions that lose a deadlock race, and the hot statements (the claim;
-the finish, whole or its first step), each built from queue.py's fragments.
+the finish, whole or its first step: pg_statements.py), each built from
+queue.py's fragments.
 Statements go to the server with `$n` placeholders through raw cursors, so
 psycopg never parses their text; each is prepared on its connection after a
 few runs (psycopg's prepare_threshold).
@@ -41,17 +42,17 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from pycolonies_like.core import function_stats
 from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
 from pycolonies_like.core.rules import executor_not_approved
 from server.hub import Hub
-from server.store import concurrency, functions, queue, ratelimits, rows
+from server.store import concurrency, functions, queue, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
 from server.store.pg_relay import PgRelay
+from server.store.pg_statements import BEST, CLAIM, FINISH, FINISH_ALONE, FN, HEADS, REMEMBER_NONCE
 from server.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -92,21 +93,6 @@ def _values(names: tuple[str, ...], params: Params) -> Sequence[Any]:
     return params
 
 
-# The head of the queue for an executor: in each shape of needs it fits, the
-# first of the rows for any executor of its type and for it by name (the
-# queue's key is ordered for this), skipping rows that concurrent claims hold,
-# so that they never wait for each other; then the best of those heads.
-_HEADS = f"""
-SELECT q.processid, q.prioritytime, q.shape
-FROM (SELECT '' AS shape UNION ALL {queue.FITTING_SHAPES}) AS fit, LATERAL (
-    SELECT processid, prioritytime, shape FROM queue
-    WHERE colonyname = :colonyname AND executortype = :executortype AND shape = fit.shape
-    AND executorname IN ('', :executorname)
-    ORDER BY prioritytime LIMIT 1 FOR UPDATE SKIP LOCKED
-) AS q"""
-_BEST = "ORDER BY prioritytime LIMIT 1"
-
-
 class PostgresDialect(Dialect):
     name = "postgresql"
     lock_rows = " FOR UPDATE"
@@ -124,126 +110,11 @@ class PostgresDialect(Dialect):
         return bool(row and row["ok"])
 
     async def pick(self, tx: Tx, executor: Executor) -> str | None:
-        row = await tx.fetchone(f"{_HEADS} {_BEST}", queue.claim_params(executor, 0))
+        row = await tx.fetchone(f"{HEADS} {BEST}", queue.claim_params(executor, 0))
         return row["processid"] if row else None
 
 
 DIALECT = PostgresDialect()
-
-# The claim in one statement: check approval and pauses, take the head of the
-# queue, remove it from the queue, take the tokens of its rate limit and a
-# slot of its concurrency key (or hold it back when the key has no free slot,
-# or park it until its tokens are due when the limit has too few), assign it,
-# start its graph. The later steps read `pick` and `upd` through scalar
-# subqueries, which pins them to index lookups: a join there may be planned as
-# a scan of the whole queue. The tokens are taken only when the key's slot
-# looks free; the slot only when the tokens were taken (a slot lost to a race
-# after that costs the tokens, never the limit).
-_KEY = "(SELECT concurrencykey FROM keyed)"
-_TAKE_SLOT = (
-    concurrency.take_slot_sql(_KEY, "(SELECT concurrencylimit FROM keyed)")
-    + " AND (NOT EXISTS (SELECT 1 FROM limited) OR EXISTS (SELECT 1 FROM took))"
-)
-_LIMIT = "(SELECT ratelimit FROM limited)"
-_UNITS = "(SELECT ratelimitunits FROM limited)"
-_SLOT_LOOKS_FREE = (
-    f"(COALESCE({_KEY}, '') = '' OR EXISTS (SELECT 1 FROM concurrency "
-    f"WHERE colonyname = :colonyname AND key = {_KEY} "
-    "AND running < (SELECT concurrencylimit FROM keyed)))"
-)
-
-CLAIM = f"""
-WITH ok AS (
-    SELECT 1 FROM executors WHERE {queue.IS_APPROVED}
-), pick AS (
-    {_HEADS} WHERE EXISTS (SELECT 1 FROM ok) AND {queue.NOT_PAUSED} {_BEST}
-), keyed AS (
-    {concurrency.key_of("(SELECT processid FROM pick)")}
-), limited AS (
-    SELECT p.ratelimit, p.ratelimitunits FROM processes p, ratelimits r
-    WHERE p.processid = (SELECT processid FROM pick) AND p.ratelimit <> ''
-    AND r.colonyname = :colonyname AND r.name = p.ratelimit
-), took AS (
-    {ratelimits.take_sql(_LIMIT, _UNITS)} AND {_SLOT_LOOKS_FREE}
-    RETURNING 1 AS x
-), wait AS (
-    {ratelimits.park_sql(_LIMIT, _UNITS)} AND {_SLOT_LOOKS_FREE}
-    AND NOT EXISTS (SELECT 1 FROM took) {ratelimits.parked_at(_UNITS)}
-), slot AS (
-    {_TAKE_SLOT}
-    RETURNING 1 AS x
-), may_run AS (
-    SELECT 1 AS x WHERE (COALESCE({_KEY}, '') = '' OR EXISTS (SELECT 1 FROM slot))
-    AND (NOT EXISTS (SELECT 1 FROM limited) OR EXISTS (SELECT 1 FROM took))
-), taken AS (
-    DELETE FROM queue WHERE colonyname = :colonyname AND executortype = :executortype
-    AND shape = (SELECT shape FROM pick) AND prioritytime = (SELECT prioritytime FROM pick)
-    AND processid = (SELECT processid FROM pick)
-), upd AS (
-    UPDATE processes SET {queue.ASSIGN}
-    WHERE processid = (SELECT processid FROM pick) AND state = {queue.WAITING}
-    AND EXISTS (SELECT 1 FROM may_run)
-    RETURNING {procs.COLUMNS}
-), parked AS (
-    {ratelimits.wait_sql("(SELECT processid FROM pick)", "(SELECT due FROM wait)")}
-    AND EXISTS (SELECT 1 FROM wait)
-    RETURNING 1 AS x
-), held AS (
-    {concurrency.hold_sql("(SELECT processid FROM pick)")} AND NOT EXISTS (SELECT 1 FROM may_run)
-    AND NOT EXISTS (SELECT 1 FROM wait)
-    RETURNING 1 AS x
-), graph AS (
-    {queue.start_graph("(SELECT processgraphid FROM upd)")}
-)
-SELECT (SELECT count(*) FROM ok) AS approved,
-(SELECT count(*) FROM held) + (SELECT count(*) FROM parked) AS held, upd.*
-FROM (SELECT 1) AS one LEFT JOIN upd ON true
-"""
-
-# The first step of a finish in one statement: end the process and read (and
-# lock) the row of the function it ran, whose statistics then count the run.
-_FN = "fn_"
-FINISH = f"""
-WITH upd AS (
-    UPDATE processes SET {queue.FINISH} WHERE {queue.FINISHABLE}
-    RETURNING {procs.COLUMNS}, colonyname, funcname
-), fn AS (
-    SELECT {", ".join(f"f.{c} AS {_FN}{c}" for c in rows.FUNCTION)} FROM functions f, upd
-    WHERE upd.state = {int(ProcessState.SUCCESSFUL)}
-    AND {" AND ".join(f"f.{f} = upd.{p}" for f, p in functions.RAN_BY.items())}
-    FOR UPDATE OF f
-)
-SELECT upd.*, fn.* FROM upd LEFT JOIN fn ON true
-"""
-
-# The whole of a finish in one statement, committed on its own, for every
-# process that holds no slot of a concurrency key: end it, count the run in
-# the statistics of the function it ran (core.function_stats' rule in SQL),
-# and mark a process of a graph `settling` (as Graphs._moving_on does). A
-# process with a key, or one that is not finishable, updates nothing here and
-# takes the transaction of finish_process.
-_COUNT_RUN = function_stats.count_run_sql("upd.submissiontime", "upd.starttime", "upd.endtime")
-FINISH_ALONE = f"""
-WITH upd AS (
-    UPDATE processes SET {queue.FINISH},
-    settling = CASE WHEN processgraphid = '' THEN settling ELSE 1 END
-    WHERE {queue.FINISHABLE} AND concurrencykey = ''
-    RETURNING {procs.COLUMNS}, colonyname, funcname
-), counted AS (
-    UPDATE functions f SET {_COUNT_RUN}
-    FROM upd WHERE upd.state = {int(ProcessState.SUCCESSFUL)}
-    AND {" AND ".join(f"f.{f} = upd.{p}" for f, p in functions.RAN_BY.items())}
-)
-SELECT * FROM upd
-"""
-
-# nonces.py's upsert, in a transaction that commits without waiting for the
-# WAL flush (set_config(..., true) lasts until the statement's own commit).
-REMEMBER_NONCE = (
-    "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)) "
-    "INSERT INTO nonces (nonce, expires) SELECT ?, ? FROM unflushed ON CONFLICT (nonce) "
-    "DO UPDATE SET expires = excluded.expires WHERE nonces.expires < ?"
-)
 
 
 class Retry(Exception):
@@ -582,8 +453,8 @@ class PostgresStore(SqlStore):
             if row is None:
                 return None
             process = await procs.load(tx, row)
-            if row[f"{_FN}functionid"] is not None:
-                function = {c: row[_FN + c] for c in rows.FUNCTION}
+            if row[f"{FN}functionid"] is not None:
+                function = {c: row[FN + c] for c in rows.FUNCTION}
                 await functions.count_run(tx, process, function)
             unheld = await concurrency.stopped_running(tx, process)
             result = await self._moving_on(tx, process, now_ns)

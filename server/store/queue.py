@@ -10,7 +10,7 @@ shapes of needs it fits; a process whose concurrency key is at its limit is
 held back, one whose rate limit has too few tokens parked until they are
 due, and the next one taken), assign it. PostgreSQL runs the same steps
 as one statement built from the fragments below and concurrency.py's
-(postgres.py, CLAIM); so does the first step of its finish.
+(pg_statements.py, CLAIM); so does the first step of its finish.
 """
 
 from __future__ import annotations
