@@ -40,15 +40,15 @@ from pycolonies_like.core.models import (
     User,
 )
 from pycolonies_like.core.rules import check_timeout
+from pycolonies_like.flow_api import AsyncFlowMethods
 from pycolonies_like.proto import colonies_pb2 as pb
 from pycolonies_like.proto.colonies_stubs import AsyncColoniesStub
-from pycolonies_like.ratelimits_api import AsyncRateLimitMethods
 from pycolonies_like.session import ExecutorSession
 
 
 class AsyncColonies(
     Endpoint, AsyncColonyFsMethods, AsyncBlueprintMethods, AsyncChannelMethods,
-    AsyncRateLimitMethods,
+    AsyncFlowMethods,
 ):  # fmt: skip
     """The same API as `Colonies`, as coroutines, on grpc.aio."""
 
@@ -139,22 +139,6 @@ class AsyncColonies(
     async def stats(self, colonyname: str, prvkey: str) -> Statistics:
         request = pb.ColonyNameRequest(colonyname=colonyname)
         return convert.stats_from_pb(await self.rpc.GetColonyStatistics(request, prvkey))
-
-    async def set_fair_weight(self, colonyname: str, name: str, weight: int, prvkey: str) -> None:
-        request = pb.FairWeightRequest(colonyname=colonyname, name=name, weight=weight)
-        await self.rpc.SetFairWeight(request, prvkey)
-
-    async def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
-        request = pb.SetRetentionRequest(colonyname=colonyname, retention=retention_s)
-        return convert.colony_from_pb(await self.rpc.SetRetention(request, prvkey))
-
-    async def pause(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
-        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
-        return convert.colony_from_pb(await self.rpc.PauseAssignment(request, prvkey))
-
-    async def resume(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
-        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
-        return convert.colony_from_pb(await self.rpc.ResumeAssignment(request, prvkey))
 
     # ------------------------------------------------------- executors --
 

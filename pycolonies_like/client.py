@@ -54,9 +54,9 @@ from pycolonies_like.core.models import (
 )
 from pycolonies_like.core.rules import check_timeout, env_int
 from pycolonies_like.events import GRAPH_ENDS, EventHandler, EventStream, run_workflow
+from pycolonies_like.flow_api import FlowMethods
 from pycolonies_like.proto import colonies_pb2 as pb
 from pycolonies_like.proto.colonies_stubs import ColoniesStub
-from pycolonies_like.ratelimits_api import RateLimitMethods
 
 
 class _DelayedAcks:
@@ -112,7 +112,7 @@ class _DelayedAcks:
                 pass
 
 
-class Colonies(Endpoint, ColonyFsMethods, BlueprintMethods, ChannelMethods, RateLimitMethods):
+class Colonies(Endpoint, ColonyFsMethods, BlueprintMethods, ChannelMethods, FlowMethods):
     """Synchronous client; thread-safe. `Colonies(host, port, tls=False)`."""
 
     def __init__(
@@ -169,28 +169,6 @@ class Colonies(Endpoint, ColonyFsMethods, BlueprintMethods, ChannelMethods, Rate
     def stats(self, colonyname: str, prvkey: str) -> Statistics:
         request = pb.ColonyNameRequest(colonyname=colonyname)
         return convert.stats_from_pb(self.rpc.GetColonyStatistics(request, prvkey))
-
-    def set_fair_weight(self, colonyname: str, name: str, weight: int, prvkey: str) -> None:
-        """Gives a user or executor (by name) `weight` times the share of the
-        colony's claims of a submitter of weight 1 (colony owner; 1..1000)."""
-        request = pb.FairWeightRequest(colonyname=colonyname, name=name, weight=weight)
-        self.rpc.SetFairWeight(request, prvkey)
-
-    def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
-        """Keeps the colony's finished processes and workflows `retention_s`
-        seconds after they end (0: for ever). Colony owner."""
-        request = pb.SetRetentionRequest(colonyname=colonyname, retention=retention_s)
-        return convert.colony_from_pb(self.rpc.SetRetention(request, prvkey))
-
-    def pause(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
-        """Stops assigning the colony's processes (or one executor type's); running
-        ones go on. Colony owner."""
-        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
-        return convert.colony_from_pb(self.rpc.PauseAssignment(request, prvkey))
-
-    def resume(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
-        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
-        return convert.colony_from_pb(self.rpc.ResumeAssignment(request, prvkey))
 
     # ------------------------------------------------------- executors --
 

@@ -1,4 +1,5 @@
-"""Rate limits of the SDK's clients. Mixed into `Colonies` and `AsyncColonies`.
+"""Flow control of the SDK's clients: rate limits, fair-share weights,
+retention, pausing assignment. Mixed into `Colonies` and `AsyncColonies`.
 
 A rate limit is a named budget of process starts in a colony: `rate` per
 `unit` ("second" or "minute"), at most `burst` at once. A spec takes from it
@@ -9,7 +10,7 @@ finds the budget spent waits until its tokens are due, then runs.
 from __future__ import annotations
 
 from pycolonies_like import convert
-from pycolonies_like.core.models import RateLimit
+from pycolonies_like.core.models import Colony, RateLimit
 from pycolonies_like.proto import colonies_pb2 as pb
 from pycolonies_like.proto.colonies_stubs import AsyncColoniesStub, ColoniesStub
 
@@ -19,8 +20,30 @@ def _limit(colony_name: str, name: str, rate: int, unit: str, burst: int | None)
                         burst=rate if burst is None else burst)  # fmt: skip
 
 
-class RateLimitMethods:
+class FlowMethods:
     rpc: ColoniesStub
+
+    def set_fair_weight(self, colonyname: str, name: str, weight: int, prvkey: str) -> None:
+        """Gives a user or executor (by name) `weight` times the share of the
+        colony's claims of a submitter of weight 1 (colony owner; 1..1000)."""
+        request = pb.FairWeightRequest(colonyname=colonyname, name=name, weight=weight)
+        self.rpc.SetFairWeight(request, prvkey)
+
+    def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
+        """Keeps the colony's finished processes and workflows `retention_s`
+        seconds after they end (0: for ever). Colony owner."""
+        request = pb.SetRetentionRequest(colonyname=colonyname, retention=retention_s)
+        return convert.colony_from_pb(self.rpc.SetRetention(request, prvkey))
+
+    def pause(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
+        """Stops assigning the colony's processes (or one executor type's); running
+        ones go on. Colony owner."""
+        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
+        return convert.colony_from_pb(self.rpc.PauseAssignment(request, prvkey))
+
+    def resume(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
+        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
+        return convert.colony_from_pb(self.rpc.ResumeAssignment(request, prvkey))
 
     def add_rate_limit(
         self, colony_name: str, name: str, rate: int, prvkey: str, *, unit: str = "second",
@@ -44,8 +67,24 @@ class RateLimitMethods:
         self.rpc.RemoveRateLimit(pb.RateLimitRequest(colonyname=colony_name, name=name), prvkey)
 
 
-class AsyncRateLimitMethods:
+class AsyncFlowMethods:
     rpc: AsyncColoniesStub
+
+    async def set_fair_weight(self, colonyname: str, name: str, weight: int, prvkey: str) -> None:
+        request = pb.FairWeightRequest(colonyname=colonyname, name=name, weight=weight)
+        await self.rpc.SetFairWeight(request, prvkey)
+
+    async def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
+        request = pb.SetRetentionRequest(colonyname=colonyname, retention=retention_s)
+        return convert.colony_from_pb(await self.rpc.SetRetention(request, prvkey))
+
+    async def pause(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
+        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
+        return convert.colony_from_pb(await self.rpc.PauseAssignment(request, prvkey))
+
+    async def resume(self, colonyname: str, prvkey: str, executortype: str = "") -> Colony:
+        request = pb.PauseRequest(colonyname=colonyname, executortype=executortype)
+        return convert.colony_from_pb(await self.rpc.ResumeAssignment(request, prvkey))
 
     async def add_rate_limit(
         self, colony_name: str, name: str, rate: int, prvkey: str, *, unit: str = "second",
