@@ -47,10 +47,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
-import secrets
 import signal
-import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -58,7 +55,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from executors import machine, mounts
+from executors import identity, mounts
 from executors.context import ProcessContext
 from executors.functions import (
     CallError,
@@ -77,7 +74,6 @@ from pycolonies_like.client import AsyncColonies
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import Process
 from pycolonies_like.core.rules import MAX_LOG_MESSAGE
-from pycolonies_like.crypto import generate_private_key, id_of
 from pycolonies_like.session import ExecutorSession
 from pycolonies_like.systemd import SystemdNotifier
 
@@ -88,10 +84,6 @@ MAX_BACKOFF = 30.0
 # Errors after which a report may still get through later: the server is away (Unavailable,
 # SessionClosed) or busy (StorageError, ResourceExhausted; reports are never too long).
 UNREACHABLE = (errors.Unavailable, errors.StorageError, errors.ResourceExhausted)
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._@+=-]", "-", text).strip("-") or "host"
 
 
 class ExecutorRuntime:
@@ -233,48 +225,13 @@ class ExecutorRuntime:
         self._session_changed()
 
     async def _identify(self) -> None:
-        """Uses the given executor key when it fits (and reports what this machine
-        has now, which may differ from when it was registered), else registers an
-        executor."""
-        s, client = self.settings, self.client
-        if s.prvkey:
-            try:
-                mine = [e for e in await client.list_executors(s.colonyname, s.prvkey)
-                        if e.executorid == id_of(s.prvkey)]  # fmt: skip
-            except errors.PermissionDenied:
-                mine = []
-            if mine and mine[0].executortype == self.executortype and mine[0].state == 1:
-                self.name, self.key = mine[0].executorname, s.prvkey
-                s.colony_prvkey = ""  # not needed: keep no more keys than it must
-                caps = machine.capabilities(s.machine)
-                await client.update_executor(s.colonyname, self.name, caps, self.key)
-                return
-        if not s.colony_prvkey:
-            raise errors.PermissionDenied(
-                f"no approved {self.executortype!r} executor key, and no colony key to register "
-                "one: set COLONIES_EXECUTOR_PRVKEY or COLONIES_COLONY_PRVKEY"
-            )
-        self.key = generate_private_key()
-        self.name = s.name or (
-            f"{self.executortype}-{_safe_name(socket.gethostname())}-{secrets.token_hex(3)}"
+        self.name, self.key, self.registered_self = await identity.identify(
+            self.client, self.settings, self.executortype
         )
-        caps = machine.capabilities(s.machine)
-        await client.add_executor(
-            {"executorid": id_of(self.key), "executortype": self.executortype,
-             "executorname": self.name, "colonyname": s.colonyname,
-             "locationname": s.locationname, "capabilities": caps.to_dict()}, s.colony_prvkey,
-        )  # fmt: skip
-        await client.approve_executor(s.colonyname, self.name, s.colony_prvkey)
-        self.registered_self = True
-        print(f"Executor {self.name} registered", flush=True)
 
     async def _unregister(self) -> None:
         if self.registered_self:
-            with contextlib.suppress(errors.ColoniesError):
-                await self.client.remove_executor(
-                    self.settings.colonyname, self.name, self.settings.colony_prvkey
-                )
-                print(f"Executor {self.name} unregistered", flush=True)
+            await identity.unregister(self.client, self.settings, self.name)
 
     def _session_changed(self) -> None:
         """Wakes the deliveries waiting for the server."""
