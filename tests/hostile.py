@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,15 @@ SETTINGS = {
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                               HealthCheck.data_too_large],
 }  # fmt: skip
+
+
+# The server under test runs in a thread of the test's own process, and its
+# retries and jitter use the `random` module while an example is drawn:
+# hypothesis takes that for a strategy using `random` and warns now and then.
+SERVER_USES_RANDOM = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies"
+    ":hypothesis.errors.HypothesisDeprecationWarning"
+)
 
 
 def suite(max_examples: int) -> Any:

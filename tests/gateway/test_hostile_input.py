@@ -25,6 +25,7 @@ from tests.gateway.conftest import COLONY_KEY, EXECUTOR_KEY, SERVER_KEY
 from tests.gateway.test_wire import RECORDED
 from tests.hostile import (
     HOSTILE,
+    SERVER_USES_RANDOM,
     LogWatch,
     deepen,
     fingerprint,
@@ -38,6 +39,8 @@ TYPE = "hostile-type"
 # Not replayed: a long poll (its timeout may be made huge) and the removal of the
 # colony everything else here needs.
 SKIPPED = {"assignprocessmsg", "removecolonymsg"}
+
+pytestmark = SERVER_USES_RANDOM
 
 
 def retarget(value: Any) -> Any:

@@ -24,7 +24,16 @@ from pycolonies_like.proto import colonies_pb2 as pb
 from server.testing import ColonyKeys, ThreadedServer, bootstrap
 from tests.conftest import spec
 from tests.gateway.test_wire import RECORDED
-from tests.hostile import HOSTILE, LogWatch, deepen, fingerprint, mutated, paths, suite
+from tests.hostile import (
+    HOSTILE,
+    SERVER_USES_RANDOM,
+    LogWatch,
+    deepen,
+    fingerprint,
+    mutated,
+    paths,
+    suite,
+)
 from tests.hostile import watching_the_log as watching
 from tests.server.test_auth import signed
 
@@ -39,6 +48,8 @@ WRONG = {
     grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.UNAVAILABLE,
     grpc.StatusCode.DATA_LOSS, grpc.StatusCode.UNIMPLEMENTED,
 }  # fmt: skip
+
+pytestmark = SERVER_USES_RANDOM
 
 
 def _values(payload: Any) -> list[str]:
