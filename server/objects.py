@@ -10,6 +10,11 @@ path), so the same bytes uploaded twice are kept once per colony, and one
 colony's objects are never reachable from another. An upload is written to a
 temporary file, checked (size and SHA-256), flushed to disk, then renamed
 into place: a partly written or wrong object is never visible under its name.
+
+Bytes uploaded but never named by a file revision (the client stopped before
+AddFile), and temporary files left by a server that stopped mid-upload, are
+removed by the cleanup loop once older than a grace period (scan below; the
+decision, which asks the database, is the file service's).
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import AsyncIterable, AsyncIterator
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pycolonies_like.core.errors import InvalidArgument, NotFound, ResourceExhausted
@@ -37,11 +44,36 @@ def check_sha256(value: str, what: str = "sha256") -> str:
     return value
 
 
+TMP = "tmp"
+# The scan's position: (colony key, first two hex digits, name); ("tmp", "", name).
+Cursor = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file of the object storage seen by a scan: an object (`top` is its
+    colony key) or, with `top` "tmp", an upload's temporary file."""
+
+    top: str
+    sub: str
+    name: str
+    mtime_ns: int
+
+
 class LocalObjects:
-    def __init__(self, root: Path, max_bytes: int) -> None:
+    def __init__(
+        self, root: Path, max_bytes: int, grace_s: float = 3600.0,
+        now_ns: Callable[[], int] = time.time_ns,
+    ) -> None:  # fmt: skip
         self.root = root
+        # An object's time (its file's mtime) is set from this clock when it is
+        # uploaded or referenced, and compared with it by the sweep.
+        self.now_ns = now_ns
         self.max_bytes = max_bytes
-        self._tmp = root / "tmp"
+        # Unreferenced objects and leftover temporary files younger than this stay.
+        self.grace_ns = int(grace_s * 1_000_000_000)
+        self._tmp = root / TMP
+        self._uploading: set[str] = set()  # temporary files of uploads in progress here
         # Held while an object is checked and referenced, or checked and removed,
         # so that a removal never takes an object a new revision is being added for.
         self.locks: dict[str, asyncio.Lock] = {}
@@ -60,7 +92,7 @@ class LocalObjects:
             del self.locks[key]
 
     def colony_dir(self, colonyname: str) -> Path:
-        return self.root / hashlib.sha256(colonyname.encode()).hexdigest()
+        return self.root / colony_key(colonyname)
 
     def path(self, colonyname: str, sha256: str) -> Path:
         return self.colony_dir(colonyname) / sha256[:2] / sha256
@@ -85,6 +117,7 @@ class LocalObjects:
             )
         self._tmp.mkdir(parents=True, exist_ok=True)
         partial = self._tmp / secrets.token_hex(16)
+        self._uploading.add(partial.name)
         try:
             digest, got = hashlib.sha256(), 0
             with open(partial, "wb") as f:
@@ -106,12 +139,15 @@ class LocalObjects:
                 )
             target = self.path(colonyname, sha256)
             target.parent.mkdir(parents=True, exist_ok=True)
+            now = self.now_ns()
+            os.utime(partial, ns=(now, now))
             os.replace(partial, target)
         except OSError as err:
             if err.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise ResourceExhausted("the server's object storage is full") from None
             raise
         finally:
+            self._uploading.discard(partial.name)
             with contextlib.suppress(FileNotFoundError):
                 partial.unlink()
 
@@ -137,6 +173,78 @@ class LocalObjects:
         except FileNotFoundError:
             return False
         return True
+
+    # ------------------------------------------------------------ sweep --
+
+    def scan(self, after: Cursor | None, count: int) -> tuple[list[Entry], Cursor | None]:
+        """Up to `count` files after the cursor, in name order, and the cursor to
+        go on from (None: the scan reached the end, start again)."""
+        found: list[Entry] = []
+        for top, sub, path in self._walk(after):
+            with contextlib.suppress(FileNotFoundError):
+                found.append(Entry(top, sub, path.name, path.stat().st_mtime_ns))
+            if len(found) >= count:
+                return found, (top, sub, path.name)
+        return found, None
+
+    def _walk(self, after: Cursor | None) -> Iterator[tuple[str, str, Path]]:
+        start = after or ("", "", "")
+        for top in _listdir(self.root):
+            if top < start[0]:
+                continue
+            if top == TMP:
+                subs = [""]
+            elif _SHA256.match(top):
+                subs = [d for d in _listdir(self.root / top) if (top, d) >= start[:2]]
+            else:
+                continue
+            for sub in subs:
+                folder = self.root / top / sub if sub else self.root / top
+                for name in _listdir(folder):
+                    later = after is None or (top, sub, name) > after
+                    if later and (top == TMP or _SHA256.match(name)):
+                        yield top, sub, folder / name
+
+    def remove_if_older(self, entry: Entry, before_ns: int) -> bool:
+        """Removes the scanned file if it is still older than `before_ns` (an
+        upload of the same bytes since renews it) and, for a temporary file, no
+        upload here is writing it. No await in between: nothing on this server
+        can upload or reference it meanwhile."""
+        if entry.top == TMP:
+            if entry.name in self._uploading:
+                return False
+            path = self._tmp / entry.name
+        else:
+            path = self.root / entry.top / entry.sub / entry.name
+        try:
+            if path.stat().st_mtime_ns >= before_ns:
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def touch(self, colonyname: str, sha256: str) -> bool:
+        """Renews an object about to be referenced (so that no sweep takes it
+        for an old unreferenced one); False when it does not exist."""
+        now = self.now_ns()
+        try:
+            os.utime(self.path(colonyname, check_sha256(sha256)), ns=(now, now))
+        except FileNotFoundError:
+            return False
+        return True
+
+
+def colony_key(colonyname: str) -> str:
+    """The directory name of a colony's objects."""
+    return hashlib.sha256(colonyname.encode()).hexdigest()
+
+
+def _listdir(folder: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def _flush(f: object) -> None:

@@ -4,7 +4,8 @@ The server keeps what ColonyOS keeps (labels, names, sizes, checksums, where
 the bytes are). The bytes are either in S3, moved there by clients themselves,
 or (reference protocol "local", the default of the SDK) in the server's own
 object storage (server/objects.py), uploaded and downloaded through it. A
-local object is removed with the last revision that names it.
+local object is removed with the last revision that names it, and one no
+revision ever named by the cleanup loop once past its grace (sweep_objects).
 Members (approved executors and users) may add, upload and remove; the colony
 owner may also read.
 """
@@ -31,9 +32,12 @@ from pycolonies_like.core.errors import (
     ResourceExhausted,
 )
 from pycolonies_like.core.models import File, FileData, FileLabel, Snapshot
-from server.objects import LocalObjects
+from server.objects import Cursor, LocalObjects, colony_key
 from server.service.guard import AccessGuard, new_id
 from server.store.base import Store
+
+# Files of the object storage one sweep looks at, at most.
+SWEEP_SCAN = 2000
 
 
 class FileService:
@@ -44,6 +48,7 @@ class FileService:
         self.guard = guard
         self.clock = clock
         self._objects = objects
+        self._sweep_after: Cursor | None = None  # where the next sweep goes on from
 
     @property
     def objects(self) -> LocalObjects:
@@ -59,7 +64,7 @@ class FileService:
             return await self.store.add_file(stored)
         sha = file.checksum.lower()
         async with self.objects.lock(file.colonyname, sha):
-            if not self.objects.exists(file.colonyname, sha):
+            if not self.objects.touch(file.colonyname, sha):
                 raise FailedPrecondition(
                     f"the server has no object {sha} in colony {file.colonyname!r}: "
                     "upload the bytes first (UploadObject)"
@@ -92,6 +97,35 @@ class FileService:
                 if await self.store.local_object_refs(colonyname, sha) == 0:
                     self._objects.remove(colonyname, sha)
             self._objects.release(colonyname, sha)
+
+    async def sweep_objects(self, limit: int = SWEEP_SCAN) -> int:
+        """One pass of the cleanup loop: removes objects older than the grace
+        period that no file revision names (uploaded, never added: an object
+        a revision names is never removed here), and temporary files older than
+        it that no upload here is writing (left by a server that stopped).
+        Looks at `limit` files at most, going on from the last pass. Each
+        server sweeps the directory it keeps; servers sharing one directory
+        each decide from the database, and removing twice is harmless."""
+        objects = self._objects
+        if objects is None:
+            return 0
+        entries, self._sweep_after = objects.scan(self._sweep_after, limit)
+        before = objects.now_ns() - objects.grace_ns
+        old = [e for e in entries if e.mtime_ns < before]
+        if not old:
+            return 0
+        names = {colony_key(c.name): c.name for c in await self.store.list_colonies()}
+        removed = 0
+        for entry in old:
+            colonyname = names.get(entry.top)
+            if colonyname is None:  # a temporary file, or the objects of a removed colony
+                removed += objects.remove_if_older(entry, before)
+                continue
+            async with objects.lock(colonyname, entry.name):
+                if await self.store.local_object_refs(colonyname, entry.name) == 0:
+                    removed += objects.remove_if_older(entry, before)
+            objects.release(colonyname, entry.name)
+        return removed
 
     async def get_file(
         self, caller: str, colonyname: str, fileid: str, label: str, name: str, latest: bool
