@@ -39,6 +39,10 @@ def released_children(result: FinishResult) -> list[Process]:
     return [p for p in result.released if ended in p.parents]
 
 
+def _same_run(a: Process, b: Process) -> bool:
+    return bool(a.processgraphid) and a.processgraphid == b.processgraphid
+
+
 class Strategies:
     def __init__(self, store: Store, emitter: EventEmitter, clock: Clock) -> None:
         self.store = store
@@ -57,11 +61,11 @@ class Strategies:
             return p
         if p.waitforparents:  # not in the queue yet: decided when its parents release it
             return p
-        running = [
-            r for r in [await self.store.get_process(pid)
-                        for pid in await self.store.running_with_key(p.colonyname, key)]
-            if r is not None and not (p.processgraphid and r.processgraphid == p.processgraphid)
-        ]  # fmt: skip
+        ids = await self.store.running_with_key(p.colonyname, key)
+        if len(ids) < c.limit:  # room for it: nothing to decide (the common case)
+            return p
+        found = [await self.store.get_process(pid) for pid in ids]
+        running = [r for r in found if r is not None and not _same_run(r, p)]
         arrival = on_arrival(c.strategy, len(running), c.limit)
         if arrival.cancel_new:
             return await self._cancel(p, p.processid) or p

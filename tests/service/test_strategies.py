@@ -157,3 +157,18 @@ async def test_a_child_released_by_the_other_server_is_decided_there(
         assert b.processid == run["b"].processid
     finally:
         await second.close()
+
+
+async def test_a_single_submit_cancels_a_workflow_in_progress_as_a_whole(world: World) -> None:
+    """The rule holds for single submits too: the running node of the key is
+    cancelled with its workflow, a sibling running on another executor too."""
+    old = await submit(world, keyed(world, "x", "cancel_in_progress"), plain(world, "s"))
+    first, second = await world.assign(0), await world.assign(1)
+    assert {first.spec.nodename, second.spec.nodename} == {"x", "s"}
+    new = await world.submit(kwargs={"customer": "acme"},
+                             concurrency=Concurrency(kwarg="customer", limit=1,
+                                                     strategy="cancel_in_progress"))  # fmt: skip
+    assert new.state == WAITING
+    assert {n: p.state for n, p in (await nodes(world, old["x"].processgraphid)).items()} == {
+        "x": CANCELLED, "s": CANCELLED}  # fmt: skip
+    assert (await world.assign()).processid == new.processid
