@@ -22,13 +22,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import hashlib
 import os
 import re
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,10 @@ def check_sha256(value: str, what: str = "sha256") -> str:
 
 
 TMP = "tmp"
+# A pin waits this long between tries while a removal decides about its object,
+# and looks again this many times when the object was replaced meanwhile.
+PIN_POLL_S = 0.005
+PIN_TRIES = 3
 # The scan's position: (colony key, first two hex digits, name); ("tmp", "", name).
 Cursor = tuple[str, str, str]
 
@@ -73,7 +78,6 @@ class LocalObjects:
         # Unreferenced objects and leftover temporary files younger than this stay.
         self.grace_ns = int(grace_s * 1_000_000_000)
         self._tmp = root / TMP
-        self._uploading: set[str] = set()  # temporary files of uploads in progress here
         # Held while an object is checked and referenced, or checked and removed,
         # so that a removal never takes an object a new revision is being added for.
         self.locks: dict[str, asyncio.Lock] = {}
@@ -117,10 +121,12 @@ class LocalObjects:
             )
         self._tmp.mkdir(parents=True, exist_ok=True)
         partial = self._tmp / secrets.token_hex(16)
-        self._uploading.add(partial.name)
         try:
             digest, got = hashlib.sha256(), 0
             with open(partial, "wb") as f:
+                # Held until the object is in place: no sweep, of any process
+                # sharing the directory, takes an upload in progress.
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)
                 async for data in chunks:
                     got += len(data)
                     if got > size:
@@ -130,24 +136,25 @@ class LocalObjects:
                     digest.update(data)
                     await asyncio.to_thread(f.write, data)
                 await asyncio.to_thread(_flush, f)
-            if got != size:
-                raise InvalidArgument(f"the upload ended after {got} of the {size} bytes declared")
-            if digest.hexdigest() != sha256:
-                raise InvalidArgument(
-                    f"checksum does not match: the bytes hash to {digest.hexdigest()}, "
-                    f"the upload declared {sha256}"
-                )
-            target = self.path(colonyname, sha256)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            now = self.now_ns()
-            os.utime(partial, ns=(now, now))
-            os.replace(partial, target)
+                if got != size:
+                    raise InvalidArgument(
+                        f"the upload ended after {got} of the {size} bytes declared"
+                    )
+                if digest.hexdigest() != sha256:
+                    raise InvalidArgument(
+                        f"checksum does not match: the bytes hash to {digest.hexdigest()}, "
+                        f"the upload declared {sha256}"
+                    )
+                target = self.path(colonyname, sha256)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                now = self.now_ns()
+                os.utime(f.fileno(), ns=(now, now))
+                os.replace(partial, target)
         except OSError as err:
             if err.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise ResourceExhausted("the server's object storage is full") from None
             raise
         finally:
-            self._uploading.discard(partial.name)
             with contextlib.suppress(FileNotFoundError):
                 partial.unlink()
 
@@ -167,12 +174,35 @@ class LocalObjects:
 
         return size, chunks()
 
-    def remove(self, colonyname: str, sha256: str) -> bool:
-        try:
-            self.path(colonyname, check_sha256(sha256)).unlink()
-        except FileNotFoundError:
-            return False
-        return True
+    async def remove_unreferenced(
+        self, colonyname: str, sha256: str, referenced: Callable[[], Awaitable[bool]]
+    ) -> bool:
+        """Removes an object unless `referenced()` says a revision names it
+        (asked while no process sharing the directory can reference it)."""
+        return await self._remove(self.path(colonyname, check_sha256(sha256)), None, referenced)
+
+    @contextlib.asynccontextmanager
+    async def pinned(self, colonyname: str, sha256: str) -> AsyncIterator[bool]:
+        """While the block runs, the object (if it exists: the value) cannot be
+        removed by any process sharing the directory; its time is renewed, so
+        that a sweep does not take it for an old unreferenced one. For adding
+        a revision that names it."""
+        path = self.path(colonyname, check_sha256(sha256))
+        for _ in range(PIN_TRIES):
+            try:
+                f = open(path, "rb")  # noqa: SIM115 (closed below, or at the block's end)
+            except FileNotFoundError:
+                break
+            with f:
+                while not _try_lock(f.fileno(), fcntl.LOCK_SH):  # a removal is deciding
+                    await asyncio.sleep(PIN_POLL_S)
+                if _same_file(path, f.fileno()):
+                    now = self.now_ns()
+                    os.utime(f.fileno(), ns=(now, now))
+                    yield True
+                    return
+            # Removed, or replaced by a new upload, meanwhile: look again.
+        yield False
 
     # ------------------------------------------------------------ sweep --
 
@@ -205,39 +235,70 @@ class LocalObjects:
                     if later and (top == TMP or _SHA256.match(name)):
                         yield top, sub, folder / name
 
-    def remove_if_older(self, entry: Entry, before_ns: int) -> bool:
-        """Removes the scanned file if it is still older than `before_ns` (an
-        upload of the same bytes since renews it) and, for a temporary file, no
-        upload here is writing it. No await in between: nothing on this server
-        can upload or reference it meanwhile."""
+    async def remove_old(
+        self, entry: Entry, before_ns: int,
+        referenced: Callable[[], Awaitable[bool]] | None = None,
+    ) -> bool:  # fmt: skip
+        """Removes a scanned file if it is still older than `before_ns` (an
+        upload of the same bytes renews it), no upload is writing it, and (for
+        an object) `referenced()` says no revision names it."""
         if entry.top == TMP:
-            if entry.name in self._uploading:
-                return False
             path = self._tmp / entry.name
         else:
             path = self.root / entry.top / entry.sub / entry.name
+        return await self._remove(path, before_ns, referenced)
+
+    async def _remove(
+        self, path: Path, before_ns: int | None, referenced: Callable[[], Awaitable[bool]] | None
+    ) -> bool:
+        """Removes `path` under an exclusive lock of the file, which uploads in
+        progress and pins (of any process sharing the directory) hold shared
+        or exclusive: they are never removed. The checks are made again after
+        `referenced()`, and nothing awaits between them and the unlink."""
         try:
-            if path.stat().st_mtime_ns >= before_ns:
+            f = open(path, "rb")  # noqa: SIM115
+        except FileNotFoundError:
+            return False
+        with f:
+            if not _try_lock(f.fileno(), fcntl.LOCK_EX):
+                return False
+
+            def removable() -> bool:
+                if not _same_file(path, f.fileno()):
+                    return False  # removed, or replaced by a new upload
+                return before_ns is None or os.fstat(f.fileno()).st_mtime_ns < before_ns
+
+            if not removable():
+                return False
+            if referenced is not None and await referenced():
+                return False
+            if not removable():
                 return False
             path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
-
-    def touch(self, colonyname: str, sha256: str) -> bool:
-        """Renews an object about to be referenced (so that no sweep takes it
-        for an old unreferenced one); False when it does not exist."""
-        now = self.now_ns()
-        try:
-            os.utime(self.path(colonyname, check_sha256(sha256)), ns=(now, now))
-        except FileNotFoundError:
-            return False
-        return True
+            return True
 
 
 def colony_key(colonyname: str) -> str:
     """The directory name of a colony's objects."""
     return hashlib.sha256(colonyname.encode()).hexdigest()
+
+
+def _try_lock(fd: int, kind: int) -> bool:
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    """Whether `path` still names the open file `fd`."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _listdir(folder: Path) -> list[str]:

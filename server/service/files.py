@@ -13,7 +13,7 @@ owner may also read.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.colonyfs import (
@@ -63,8 +63,11 @@ class FileService:
         if file.ref.protocol != "local":
             return await self.store.add_file(stored)
         sha = file.checksum.lower()
-        async with self.objects.lock(file.colonyname, sha):
-            if not self.objects.touch(file.colonyname, sha):
+        # Pinned: no removal, here or in a process sharing the directory,
+        # takes the object until the revision naming it is committed.
+        async with self.objects.lock(file.colonyname, sha), \
+                self.objects.pinned(file.colonyname, sha) as present:  # fmt: skip
+            if not present:
                 raise FailedPrecondition(
                     f"the server has no object {sha} in colony {file.colonyname!r}: "
                     "upload the bytes first (UploadObject)"
@@ -94,18 +97,26 @@ class FileService:
             return
         for sha in sorted({f.checksum.lower() for f in revisions if f.ref.protocol == "local"}):
             async with self._objects.lock(colonyname, sha):
-                if await self.store.local_object_refs(colonyname, sha) == 0:
-                    self._objects.remove(colonyname, sha)
+                await self._objects.remove_unreferenced(
+                    colonyname, sha, self._referenced(colonyname, sha)
+                )
             self._objects.release(colonyname, sha)
+
+    def _referenced(self, colonyname: str, sha: str) -> Callable[[], Awaitable[bool]]:
+        async def referenced() -> bool:
+            return await self.store.local_object_refs(colonyname, sha) > 0
+
+        return referenced
 
     async def sweep_objects(self, limit: int = SWEEP_SCAN) -> int:
         """One pass of the cleanup loop: removes objects older than the grace
         period that no file revision names (uploaded, never added: an object
         a revision names is never removed here), and temporary files older than
-        it that no upload here is writing (left by a server that stopped).
-        Looks at `limit` files at most, going on from the last pass. Each
-        server sweeps the directory it keeps; servers sharing one directory
-        each decide from the database, and removing twice is harmless."""
+        it that no upload is writing (left by a server that stopped). Looks
+        at `limit` files at most, going on from the last pass. Each server
+        sweeps the directory it keeps; servers sharing one (workers, replicas)
+        each sweep it, and file locks keep uploads in progress and objects
+        being named from their removals (LocalObjects._remove)."""
         objects = self._objects
         if objects is None:
             return 0
@@ -119,11 +130,11 @@ class FileService:
         for entry in old:
             colonyname = names.get(entry.top)
             if colonyname is None:  # a temporary file, or the objects of a removed colony
-                removed += objects.remove_if_older(entry, before)
+                removed += await objects.remove_old(entry, before)
                 continue
             async with objects.lock(colonyname, entry.name):
-                if await self.store.local_object_refs(colonyname, entry.name) == 0:
-                    removed += objects.remove_if_older(entry, before)
+                referenced = self._referenced(colonyname, entry.name)
+                removed += await objects.remove_old(entry, before, referenced)
             objects.release(colonyname, entry.name)
         return removed
 

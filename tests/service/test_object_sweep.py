@@ -14,8 +14,12 @@ from pathlib import Path
 import pytest
 
 from pycolonies_like.core.colonyfs import File, FileRef, S3Object
+from pycolonies_like.core.errors import FailedPrecondition
+from server.hub import Hub
 from server.objects import LocalObjects
+from server.service import build_services
 from server.service.files import FileService
+from server.service.guard import new_id
 from server.store.base import Store
 from tests.service.world import World
 
@@ -131,3 +135,30 @@ async def test_a_pass_is_bounded_and_the_next_goes_on(world: World) -> None:
     assert [await files(world).sweep_objects(limit=2) for _ in range(3)] == [2, 2, 1]
     assert not any(objects(world).exists(world.colony, sha) for sha in shas)
     assert await files(world).sweep_objects(limit=2) == 0
+
+
+async def test_a_sweep_never_takes_an_object_another_server_is_naming(
+    world: World, store: Store
+) -> None:
+    """Two servers (or workers) sharing the directory: while one adds a
+    revision naming an old object (its commit not yet seen by the other), the
+    other's sweep leaves the object alone; once committed, it is referenced."""
+    mine = objects(world)
+    other = build_services(
+        store, Hub(), world.clock, new_id(),
+        objects=LocalObjects(mine.root, mine.max_bytes, GRACE, world.clock.now_ns),
+    ).files  # fmt: skip
+    sha = await upload(world, b"old bytes")
+    world.clock.advance(GRACE + 1)
+    async with other.objects.pinned(world.colony, sha) as present:
+        assert present
+        world.clock.advance(GRACE + 1)  # as if the pin's renewal were already old
+        assert await files(world).sweep_objects() == 0
+        assert mine.exists(world.colony, sha)
+    # Unpinned and still unnamed: the next pass past the grace removes it,
+    # and naming it then is refused (upload first), never half-applied.
+    world.clock.advance(GRACE + 1)
+    assert await files(world).sweep_objects() == 1
+    with pytest.raises(FailedPrecondition, match="upload the bytes first"):
+        await add_file(world, sha, 9)
+    assert await files(world).get_files(world.user, world.colony, "/data") == []
