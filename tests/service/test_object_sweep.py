@@ -162,3 +162,19 @@ async def test_a_sweep_never_takes_an_object_another_server_is_naming(
     with pytest.raises(FailedPrecondition, match="upload the bytes first"):
         await add_file(world, sha, 9)
     assert await files(world).get_files(world.user, world.colony, "/data") == []
+
+
+async def test_removing_the_last_file_keeps_an_object_another_server_is_naming(
+    world: World, store: Store
+) -> None:
+    mine = objects(world)
+    other = build_services(
+        store, Hub(), world.clock, new_id(),
+        objects=LocalObjects(mine.root, mine.max_bytes, GRACE, world.clock.now_ns),
+    ).files  # fmt: skip
+    sha = await upload(world, b"shared bytes")
+    first = await add_file(world, sha, 12, name="first")
+    async with other.objects.pinned(world.colony, sha) as present:
+        assert present
+        await files(world).remove_file(world.user, world.colony, first.fileid, "", "")
+        assert mine.exists(world.colony, sha)  # the other's new file will name it
