@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from pycolonies_like.core.errors import NoProcessAvailable
-from pycolonies_like.core.models import Concurrency, FuncSpec, Process, ProcessState, Workflow
+from pycolonies_like.core.models import (
+    Concurrency,
+    Cron,
+    FuncSpec,
+    Process,
+    ProcessState,
+    Workflow,
+)
 from server.hub import Hub
 from server.service import build_services
 from server.service.guard import new_id
@@ -172,3 +179,20 @@ async def test_a_single_submit_cancels_a_workflow_in_progress_as_a_whole(world: 
     assert {n: p.state for n, p in (await nodes(world, old["x"].processgraphid)).items()} == {
         "x": CANCELLED, "s": CANCELLED}  # fmt: skip
     assert (await world.assign()).processid == new.processid
+
+
+async def test_a_cron_run_cancels_the_previous_run_still_in_progress(world: World) -> None:
+    """Roots of a workflow started by a cron enter the queue as it starts."""
+    schedules = world.services.schedules
+    spec = Workflow(colonyname=world.colony,
+                    functionspecs=[keyed(world, "a", "cancel_in_progress"), plain(world, "b", "a")])  # fmt: skip
+    await schedules.add_cron(world.user, Cron(cronid="", colonyname=world.colony, name="every",
+                                              workflowspec=spec, interval=60))  # fmt: skip
+    world.clock.advance(61)
+    assert await schedules.run_due_crons() == 1
+    first = await world.assign()
+    world.clock.advance(60)
+    assert await schedules.run_due_crons() == 1
+    assert await graph_state(world, first.processgraphid) == CANCELLED
+    second = await world.assign()
+    assert second.spec.nodename == "a" and second.processgraphid != first.processgraphid
