@@ -184,8 +184,8 @@ async def test_a_single_submit_cancels_a_workflow_in_progress_as_a_whole(world: 
 async def test_a_cron_run_cancels_the_previous_run_still_in_progress(world: World) -> None:
     """Roots of a workflow started by a cron enter the queue as it starts."""
     schedules = world.services.schedules
-    spec = Workflow(colonyname=world.colony,
-                    functionspecs=[keyed(world, "a", "cancel_in_progress"), plain(world, "b", "a")])  # fmt: skip
+    nodes_ = [keyed(world, "a", "cancel_in_progress"), plain(world, "b", "a")]
+    spec = Workflow(colonyname=world.colony, functionspecs=nodes_)
     await schedules.add_cron(world.user, Cron(cronid="", colonyname=world.colony, name="every",
                                               workflowspec=spec, interval=60))  # fmt: skip
     world.clock.advance(61)
