@@ -46,7 +46,7 @@ from server.service.admission import Admission
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, Actor, new_id
 from server.service.ratelimits import check_defined
-from server.service.strategies import Strategies, released_children
+from server.service.strategies import Strategies
 from server.store.base import Store
 
 MAX_BATCH = 10_000
@@ -288,7 +288,7 @@ class ProcessService:
             await self.guard.assigned(caller, processid, attempt, action)
             raise StaleAttempt(f"cannot {action}: process {processid} changed meanwhile")
         self.emitter.finished(result)
-        await self.strategies.arrived(released_children(result))
+        await self.strategies.released(result)
         return result.process
 
     async def _same_end(
@@ -441,7 +441,7 @@ class ProcessService:
         for result in await self.store.settle_unsettled(now - UNSETTLED_AFTER_NS, limit):
             changed += 1
             self.emitter.moved_on(result)
-            await self.strategies.arrived(released_children(result))
+            await self.strategies.released(result)
         # Processes held back by a concurrency key whose slots were freed
         # where nothing released them (a requeued process that never ran again).
         released = await self.store.release_held(limit)

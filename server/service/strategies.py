@@ -21,15 +21,18 @@ a key its own workflow already runs (it waits for the slot, as "queue").
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from pycolonies_like.core.clock import Clock
+from pycolonies_like.core.errors import StorageError
 from pycolonies_like.core.flow import key_of, on_arrival
 from pycolonies_like.core.models import Process, ProcessState
 from server.service.emitter import EventEmitter
 from server.store.base import FinishResult, Store
 
 CANCELLING = ("cancel_newest", "cancel_in_progress")
+log = logging.getLogger(__name__)
 
 
 def released_children(result: FinishResult) -> list[Process]:
@@ -53,6 +56,19 @@ class Strategies:
         """Applies the cancelling strategies to processes that just entered
         the queue; returns them as they are now."""
         return [await self._arrived(p) for p in processes]
+
+    async def released(self, result: FinishResult) -> None:
+        """Applies them to the children an end released. The end is committed
+        and its reply due: a failure here is logged, and those children wait
+        (as with "queue")."""
+        children = released_children(result)
+        if not children:
+            return
+        try:
+            await self.arrived(children)
+        except StorageError as err:
+            log.warning("could not apply the concurrency strategies of %s's children: %s",
+                        result.process.processid, err)  # fmt: skip
 
     async def _arrived(self, p: Process) -> Process:
         c = p.spec.concurrency
