@@ -10,7 +10,8 @@ finds the budget spent waits until its tokens are due, then runs.
 from __future__ import annotations
 
 from pycolonies_like import convert
-from pycolonies_like.core.models import Colony, RateLimit
+from pycolonies_like.core.fairness import DEFAULT_WEIGHT
+from pycolonies_like.core.models import Colony, FairWeight, RateLimit
 from pycolonies_like.proto import colonies_pb2 as pb
 from pycolonies_like.proto.colonies_stubs import AsyncColoniesStub, ColoniesStub
 
@@ -28,6 +29,16 @@ class FlowMethods:
         colony's claims of a submitter of weight 1 (colony owner; 1..1000)."""
         request = pb.FairWeightRequest(colonyname=colonyname, name=name, weight=weight)
         self.rpc.SetFairWeight(request, prvkey)
+
+    def get_fair_weights(self, colonyname: str, prvkey: str) -> list[FairWeight]:
+        """The users and executors of the colony whose weight is not the
+        default (1), by name (the colony owner and its members)."""
+        reply = self.rpc.ListFairWeights(pb.ColonyNameRequest(colonyname=colonyname), prvkey)
+        return [convert.from_pb(FairWeight, w) for w in reply.weights]
+
+    def remove_fair_weight(self, colonyname: str, name: str, prvkey: str) -> None:
+        """Puts a user's or executor's weight back to the default (colony owner)."""
+        self.set_fair_weight(colonyname, name, DEFAULT_WEIGHT, prvkey)
 
     def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
         """Keeps the colony's finished processes and workflows `retention_s`
@@ -73,6 +84,14 @@ class AsyncFlowMethods:
     async def set_fair_weight(self, colonyname: str, name: str, weight: int, prvkey: str) -> None:
         request = pb.FairWeightRequest(colonyname=colonyname, name=name, weight=weight)
         await self.rpc.SetFairWeight(request, prvkey)
+
+    async def get_fair_weights(self, colonyname: str, prvkey: str) -> list[FairWeight]:
+        request = pb.ColonyNameRequest(colonyname=colonyname)
+        reply = await self.rpc.ListFairWeights(request, prvkey)
+        return [convert.from_pb(FairWeight, w) for w in reply.weights]
+
+    async def remove_fair_weight(self, colonyname: str, name: str, prvkey: str) -> None:
+        await self.set_fair_weight(colonyname, name, DEFAULT_WEIGHT, prvkey)
 
     async def set_retention(self, colonyname: str, retention_s: int, prvkey: str) -> Colony:
         request = pb.SetRetentionRequest(colonyname=colonyname, retention=retention_s)

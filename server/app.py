@@ -63,7 +63,9 @@ class ColoniesServer:
         if self.store is None:
             self.store = await open_store(s.db_url, s.data_dir, **self._store_options())
         self.hub.relay = await self.store.start_relay(self.hub)
-        objects = LocalObjects(Path(s.data_dir) / "objects", s.max_object_bytes)
+        objects = LocalObjects(
+            Path(s.data_dir) / "objects", s.max_object_bytes, s.object_grace_s, self.clock.now_ns
+        )
         services = build_services(
             self.store, self.hub, self.clock, s.server_id, self.counters, s.lease_policy(),
             objects,
@@ -159,6 +161,8 @@ class ColoniesServer:
         if s.remove_silent_after_s > 0:
             remove = durably(services.colonies.remove_silent)
             self.loops.append(Loop("silent executors", remove, s.cleanup_interval_s))
+        sweep_objects = services.files.sweep_objects  # uploads no file names, past their grace
+        self.loops.append(Loop("objects", sweep_objects, s.cleanup_interval_s))
         if self.history is not None and s.history_interval_s > 0:
             self.loops.append(Loop("statistics", self.history.sample, s.history_interval_s))
         for loop in self.loops:

@@ -30,6 +30,9 @@ class ServerSettings:
     signature_window_s: float = 300.0
     max_message_bytes: int = 4 * 1024 * 1024
     max_object_bytes: int = 8 * 2**30  # one file kept by the server (local object storage)
+    # Uploaded objects no file revision names, and leftover partial uploads, are
+    # removed by the cleanup loop once this old (COLONIES_OBJECT_GRACE, 1 h).
+    object_grace_s: float = 3600.0
     sweep_interval_s: float = 1.0
     ready_interval_s: float = 0.1  # how often delayed runs and retries are woken
     cron_interval_s: float = 1.0
@@ -87,7 +90,8 @@ class ServerSettings:
         for var, name in (("COLONIES_ASSIGN_ACK_TIMEOUT", "assign_ack_timeout_s"),
                           ("COLONIES_LEASE_TIMEOUT", "lease_timeout_s"),
                           ("COLONIES_STALE_EXECUTOR_DURATION", "remove_silent_after_s"),
-                          ("COLONIES_CLEANUP_INTERVAL", "cleanup_interval_s")):  # fmt: skip
+                          ("COLONIES_CLEANUP_INTERVAL", "cleanup_interval_s"),
+                          ("COLONIES_OBJECT_GRACE", "object_grace_s")):  # fmt: skip
             if env.get(var, "").strip():
                 values[name] = env_seconds(env, var)
         if env.get("COLONIES_TLSCERT"):
@@ -97,6 +101,10 @@ class ServerSettings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = replace(cls(), **values)  # type: ignore[arg-type]
         settings.lease_policy()  # refuses impossible timeouts now
+        if settings.object_grace_s < 0:
+            raise InvalidArgument(
+                f"COLONIES_OBJECT_GRACE must not be negative, got {settings.object_grace_s}"
+            )
         return settings
 
     def lease_policy(self) -> LeasePolicy:

@@ -10,6 +10,11 @@ path), so the same bytes uploaded twice are kept once per colony, and one
 colony's objects are never reachable from another. An upload is written to a
 temporary file, checked (size and SHA-256), flushed to disk, then renamed
 into place: a partly written or wrong object is never visible under its name.
+
+Bytes uploaded but never named by a file revision (the client stopped before
+AddFile), and temporary files left by a server that stopped mid-upload, are
+removed by the cleanup loop once older than a grace period (scan below; the
+decision, which asks the database, is the file service's).
 """
 
 from __future__ import annotations
@@ -17,12 +22,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import hashlib
 import os
 import re
 import secrets
 import shutil
-from collections.abc import AsyncIterable, AsyncIterator
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pycolonies_like.core.errors import InvalidArgument, NotFound, ResourceExhausted
@@ -37,11 +45,39 @@ def check_sha256(value: str, what: str = "sha256") -> str:
     return value
 
 
+TMP = "tmp"
+# A pin waits this long between tries while a removal decides about its object,
+# and looks again this many times when the object was replaced meanwhile.
+PIN_POLL_S = 0.005
+PIN_TRIES = 3
+# The scan's position: (colony key, first two hex digits, name); ("tmp", "", name).
+Cursor = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file of the object storage seen by a scan: an object (`top` is its
+    colony key) or, with `top` "tmp", an upload's temporary file."""
+
+    top: str
+    sub: str
+    name: str
+    mtime_ns: int
+
+
 class LocalObjects:
-    def __init__(self, root: Path, max_bytes: int) -> None:
+    def __init__(
+        self, root: Path, max_bytes: int, grace_s: float = 3600.0,
+        now_ns: Callable[[], int] = time.time_ns,
+    ) -> None:  # fmt: skip
         self.root = root
+        # An object's time (its file's mtime) is set from this clock when it is
+        # uploaded or referenced, and compared with it by the sweep.
+        self.now_ns = now_ns
         self.max_bytes = max_bytes
-        self._tmp = root / "tmp"
+        # Unreferenced objects and leftover temporary files younger than this stay.
+        self.grace_ns = int(grace_s * 1_000_000_000)
+        self._tmp = root / TMP
         # Held while an object is checked and referenced, or checked and removed,
         # so that a removal never takes an object a new revision is being added for.
         self.locks: dict[str, asyncio.Lock] = {}
@@ -60,7 +96,7 @@ class LocalObjects:
             del self.locks[key]
 
     def colony_dir(self, colonyname: str) -> Path:
-        return self.root / hashlib.sha256(colonyname.encode()).hexdigest()
+        return self.root / colony_key(colonyname)
 
     def path(self, colonyname: str, sha256: str) -> Path:
         return self.colony_dir(colonyname) / sha256[:2] / sha256
@@ -88,6 +124,9 @@ class LocalObjects:
         try:
             digest, got = hashlib.sha256(), 0
             with open(partial, "wb") as f:
+                # Held until the object is in place: no sweep, of any process
+                # sharing the directory, takes an upload in progress.
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)
                 async for data in chunks:
                     got += len(data)
                     if got > size:
@@ -97,16 +136,20 @@ class LocalObjects:
                     digest.update(data)
                     await asyncio.to_thread(f.write, data)
                 await asyncio.to_thread(_flush, f)
-            if got != size:
-                raise InvalidArgument(f"the upload ended after {got} of the {size} bytes declared")
-            if digest.hexdigest() != sha256:
-                raise InvalidArgument(
-                    f"checksum does not match: the bytes hash to {digest.hexdigest()}, "
-                    f"the upload declared {sha256}"
-                )
-            target = self.path(colonyname, sha256)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(partial, target)
+                if got != size:
+                    raise InvalidArgument(
+                        f"the upload ended after {got} of the {size} bytes declared"
+                    )
+                if digest.hexdigest() != sha256:
+                    raise InvalidArgument(
+                        f"checksum does not match: the bytes hash to {digest.hexdigest()}, "
+                        f"the upload declared {sha256}"
+                    )
+                target = self.path(colonyname, sha256)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                now = self.now_ns()
+                os.utime(f.fileno(), ns=(now, now))
+                os.replace(partial, target)
         except OSError as err:
             if err.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise ResourceExhausted("the server's object storage is full") from None
@@ -131,12 +174,138 @@ class LocalObjects:
 
         return size, chunks()
 
-    def remove(self, colonyname: str, sha256: str) -> bool:
+    async def remove_unreferenced(
+        self, colonyname: str, sha256: str, referenced: Callable[[], Awaitable[bool]]
+    ) -> bool:
+        """Removes an object unless `referenced()` says a revision names it
+        (asked while no process sharing the directory can reference it)."""
+        return await self._remove(self.path(colonyname, check_sha256(sha256)), None, referenced)
+
+    @contextlib.asynccontextmanager
+    async def pinned(self, colonyname: str, sha256: str) -> AsyncIterator[bool]:
+        """While the block runs, the object (if it exists: the value) cannot be
+        removed by any process sharing the directory; its time is renewed, so
+        that a sweep does not take it for an old unreferenced one. For adding
+        a revision that names it."""
+        path = self.path(colonyname, check_sha256(sha256))
+        for _ in range(PIN_TRIES):
+            try:
+                f = open(path, "rb")  # noqa: SIM115 (closed below, or at the block's end)
+            except FileNotFoundError:
+                break
+            with f:
+                while not _try_lock(f.fileno(), fcntl.LOCK_SH):  # a removal is deciding
+                    await asyncio.sleep(PIN_POLL_S)
+                if _same_file(path, f.fileno()):
+                    now = self.now_ns()
+                    os.utime(f.fileno(), ns=(now, now))
+                    yield True
+                    return
+            # Removed, or replaced by a new upload, meanwhile: look again.
+        yield False
+
+    # ------------------------------------------------------------ sweep --
+
+    def scan(self, after: Cursor | None, count: int) -> tuple[list[Entry], Cursor | None]:
+        """Up to `count` files after the cursor, in name order, and the cursor to
+        go on from (None: the scan reached the end, start again)."""
+        found: list[Entry] = []
+        for top, sub, path in self._walk(after):
+            with contextlib.suppress(FileNotFoundError):
+                found.append(Entry(top, sub, path.name, path.stat().st_mtime_ns))
+            if len(found) >= count:
+                return found, (top, sub, path.name)
+        return found, None
+
+    def _walk(self, after: Cursor | None) -> Iterator[tuple[str, str, Path]]:
+        start = after or ("", "", "")
+        for top in _listdir(self.root):
+            if top < start[0]:
+                continue
+            if top == TMP:
+                subs = [""]
+            elif _SHA256.match(top):
+                subs = [d for d in _listdir(self.root / top) if (top, d) >= start[:2]]
+            else:
+                continue
+            for sub in subs:
+                folder = self.root / top / sub if sub else self.root / top
+                for name in _listdir(folder):
+                    later = after is None or (top, sub, name) > after
+                    if later and (top == TMP or _SHA256.match(name)):
+                        yield top, sub, folder / name
+
+    async def remove_old(
+        self, entry: Entry, before_ns: int,
+        referenced: Callable[[], Awaitable[bool]] | None = None,
+    ) -> bool:  # fmt: skip
+        """Removes a scanned file if it is still older than `before_ns` (an
+        upload of the same bytes renews it), no upload is writing it, and (for
+        an object) `referenced()` says no revision names it."""
+        if entry.top == TMP:
+            path = self._tmp / entry.name
+        else:
+            path = self.root / entry.top / entry.sub / entry.name
+        return await self._remove(path, before_ns, referenced)
+
+    async def _remove(
+        self, path: Path, before_ns: int | None, referenced: Callable[[], Awaitable[bool]] | None
+    ) -> bool:
+        """Removes `path` under an exclusive lock of the file, which uploads in
+        progress and pins (of any process sharing the directory) hold shared
+        or exclusive: they are never removed. The checks are made again after
+        `referenced()`, and nothing awaits between them and the unlink."""
         try:
-            self.path(colonyname, check_sha256(sha256)).unlink()
+            f = open(path, "rb")  # noqa: SIM115
         except FileNotFoundError:
             return False
-        return True
+        with f:
+            if not _try_lock(f.fileno(), fcntl.LOCK_EX):
+                return False
+
+            def removable() -> bool:
+                if not _same_file(path, f.fileno()):
+                    return False  # removed, or replaced by a new upload
+                return before_ns is None or os.fstat(f.fileno()).st_mtime_ns < before_ns
+
+            if not removable():
+                return False
+            if referenced is not None and await referenced():
+                return False
+            if not removable():
+                return False
+            path.unlink()
+            return True
+
+
+def colony_key(colonyname: str) -> str:
+    """The directory name of a colony's objects."""
+    return hashlib.sha256(colonyname.encode()).hexdigest()
+
+
+def _try_lock(fd: int, kind: int) -> bool:
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    """Whether `path` still names the open file `fd`."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+def _listdir(folder: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def _flush(f: object) -> None:

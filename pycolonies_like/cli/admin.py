@@ -92,16 +92,54 @@ def colony_retention(s: Settings, period: str) -> None:
     emit(s, c, lambda: click.echo(f"Colony {c.name} keeps finished work {kept}"))
 
 
-@colony.command("weight")
+class _WeightGroup(click.Group):
+    """`colony weight NAME WEIGHT` stays `colony weight set NAME WEIGHT`."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["set", *args]
+        return super().resolve_command(ctx, args)
+
+
+@colony.group("weight", cls=_WeightGroup)
+def colony_weight() -> None:
+    """Fair-share weights of users and executors: `weight NAME WEIGHT` (or
+    `weight set NAME WEIGHT`), `weight ls`, `weight rm NAME`."""
+
+
+@colony_weight.command("set")
 @click.argument("name")
 @click.argument("weight", type=int)
 @pass_settings
-def colony_weight(s: Settings, name: str, weight: int) -> None:
+def colony_weight_set(s: Settings, name: str, weight: int) -> None:
     """Give user or executor NAME WEIGHT times the share of the colony's claims
     of a submitter of weight 1 (1..1000, default 1; colony owner)."""
     s.client().set_fair_weight(s.colony(), name, weight, s.key("colony_prvkey"))
     emit(s, {"name": name, "weight": weight},
          lambda: click.echo(f"{name} has weight {weight} in colony {s.colony()}"))  # fmt: skip
+
+
+@colony_weight.command("ls")
+@pass_settings
+def colony_weight_ls(s: Settings) -> None:
+    """The users and executors whose weight is not the default 1 (members)."""
+    weights = s.client().get_fair_weights(s.colony(), s.key())
+    emit(s, weights, lambda: table(
+        f"Fair-share weights in colony {s.colony()} (others: 1)", ("name", "kind", "weight"),
+        [(w.name, w.kind, str(w.weight)) for w in weights],
+    ))  # fmt: skip
+
+
+@colony_weight.command("rm")
+@click.argument("name")
+@pass_settings
+def colony_weight_rm(s: Settings, name: str) -> None:
+    """Put NAME's weight back to the default 1 (colony owner)."""
+    s.client().remove_fair_weight(s.colony(), name, s.key("colony_prvkey"))
+    emit(s, {"name": name, "weight": 1},
+         lambda: click.echo(f"{name} has the default weight 1 in colony {s.colony()}"))  # fmt: skip
 
 
 def _pause(s: Settings, executortype: str, paused: bool) -> None:

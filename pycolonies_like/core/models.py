@@ -170,6 +170,17 @@ class Concurrency(Subscriptable):
 
 
 @dataclass
+class FairWeight(Subscriptable):
+    """A submitter (a user or executor of the colony, by name; `kind` "user" or
+    "executor") whose weight in the colony's fair order is not the default 1:
+    it gets `weight` times the share of claims of a submitter of weight 1."""
+
+    name: str = ""
+    kind: str = ""
+    weight: int = 1
+
+
+@dataclass
 class RateLimit(Subscriptable):
     """A named budget of process starts in a colony: `rate` per `unit`
     ("second" or "minute"), at most `burst` at once (a token bucket shared by

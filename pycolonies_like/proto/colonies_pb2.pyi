@@ -779,6 +779,22 @@ class FairWeightRequest(_message.Message):
     weight: int
     def __init__(self, colonyname: _Optional[str] = ..., name: _Optional[str] = ..., weight: _Optional[int] = ...) -> None: ...
 
+class FairWeight(_message.Message):
+    __slots__ = ("name", "kind", "weight")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    kind: str
+    weight: int
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., weight: _Optional[int] = ...) -> None: ...
+
+class ListFairWeightsReply(_message.Message):
+    __slots__ = ("weights",)
+    WEIGHTS_FIELD_NUMBER: _ClassVar[int]
+    weights: _containers.RepeatedCompositeFieldContainer[FairWeight]
+    def __init__(self, weights: _Optional[_Iterable[_Union[FairWeight, _Mapping]]] = ...) -> None: ...
+
 class PauseRequest(_message.Message):
     __slots__ = ("colonyname", "executortype")
     COLONYNAME_FIELD_NUMBER: _ClassVar[int]

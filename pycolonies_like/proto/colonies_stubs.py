@@ -176,6 +176,13 @@ class ColoniesStub:
     ) -> pb.Empty:
         return self._transport.unary("SetFairWeight", request, pb.Empty.FromString, prvkey, timeout)
 
+    def ListFairWeights(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListFairWeightsReply:
+        return self._transport.unary(
+            "ListFairWeights", request, pb.ListFairWeightsReply.FromString, prvkey, timeout
+        )
+
     def AddExecutor(
         self, request: pb.AddExecutorRequest, prvkey: str, *, timeout: float | None = None
     ) -> pb.Executor:
@@ -850,6 +857,13 @@ class AsyncColoniesStub:
     ) -> pb.Empty:
         return await self._transport.unary(
             "SetFairWeight", request, pb.Empty.FromString, prvkey, timeout
+        )
+
+    async def ListFairWeights(
+        self, request: pb.ColonyNameRequest, prvkey: str, *, timeout: float | None = None
+    ) -> pb.ListFairWeightsReply:
+        return await self._transport.unary(
+            "ListFairWeights", request, pb.ListFairWeightsReply.FromString, prvkey, timeout
         )
 
     async def AddExecutor(

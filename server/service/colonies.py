@@ -15,6 +15,7 @@ from pycolonies_like.core.models import (
     Colony,
     Executor,
     ExecutorState,
+    FairWeight,
     Function,
     Statistics,
     User,
@@ -121,6 +122,18 @@ class ColonyService:
         if not submitter:
             raise NotFound(f"colony {colonyname!r} has no user or executor named {name!r}")
         await self.store.set_fair_weight(colonyname, submitter, weight)
+
+    async def list_fair_weights(self, caller: str, colonyname: str) -> list[FairWeight]:
+        """The colony's submitters with a weight other than the default, by name
+        (the colony owner and its members). A weight whose user or executor
+        was removed is not listed (it applies again if the same key comes back)."""
+        await self.guard.reader(caller, colonyname)
+        listed = []
+        for submitter, weight in (await self.store.fair_weights(colonyname)).items():
+            member = await self.store.get_member(colonyname, submitter)
+            if member is not None:
+                listed.append(FairWeight(name=member.name, kind=member.kind, weight=weight))
+        return sorted(listed, key=lambda w: (w.name, w.kind))
 
     async def pause(self, caller: str, colonyname: str, executortype: str = "") -> Colony:
         """Stops assigning processes of the colony (or of one executor type of

@@ -4,7 +4,8 @@ The server keeps what ColonyOS keeps (labels, names, sizes, checksums, where
 the bytes are). The bytes are either in S3, moved there by clients themselves,
 or (reference protocol "local", the default of the SDK) in the server's own
 object storage (server/objects.py), uploaded and downloaded through it. A
-local object is removed with the last revision that names it.
+local object is removed with the last revision that names it, and one no
+revision ever named by the cleanup loop once past its grace (sweep_objects).
 Members (approved executors and users) may add, upload and remove; the colony
 owner may also read.
 """
@@ -12,7 +13,7 @@ owner may also read.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.colonyfs import (
@@ -31,9 +32,12 @@ from pycolonies_like.core.errors import (
     ResourceExhausted,
 )
 from pycolonies_like.core.models import File, FileData, FileLabel, Snapshot
-from server.objects import LocalObjects
+from server.objects import Cursor, LocalObjects, colony_key
 from server.service.guard import AccessGuard, new_id
 from server.store.base import Store
+
+# Files of the object storage one sweep looks at, at most.
+SWEEP_SCAN = 2000
 
 
 class FileService:
@@ -44,6 +48,7 @@ class FileService:
         self.guard = guard
         self.clock = clock
         self._objects = objects
+        self._sweep_after: Cursor | None = None  # where the next sweep goes on from
 
     @property
     def objects(self) -> LocalObjects:
@@ -58,8 +63,11 @@ class FileService:
         if file.ref.protocol != "local":
             return await self.store.add_file(stored)
         sha = file.checksum.lower()
-        async with self.objects.lock(file.colonyname, sha):
-            if not self.objects.exists(file.colonyname, sha):
+        # Pinned: no removal, here or in a process sharing the directory,
+        # takes the object until the revision naming it is committed.
+        async with self.objects.lock(file.colonyname, sha), \
+                self.objects.pinned(file.colonyname, sha) as present:  # fmt: skip
+            if not present:
                 raise FailedPrecondition(
                     f"the server has no object {sha} in colony {file.colonyname!r}: "
                     "upload the bytes first (UploadObject)"
@@ -89,9 +97,46 @@ class FileService:
             return
         for sha in sorted({f.checksum.lower() for f in revisions if f.ref.protocol == "local"}):
             async with self._objects.lock(colonyname, sha):
-                if await self.store.local_object_refs(colonyname, sha) == 0:
-                    self._objects.remove(colonyname, sha)
+                await self._objects.remove_unreferenced(
+                    colonyname, sha, self._referenced(colonyname, sha)
+                )
             self._objects.release(colonyname, sha)
+
+    def _referenced(self, colonyname: str, sha: str) -> Callable[[], Awaitable[bool]]:
+        async def referenced() -> bool:
+            return await self.store.local_object_refs(colonyname, sha) > 0
+
+        return referenced
+
+    async def sweep_objects(self, limit: int = SWEEP_SCAN) -> int:
+        """One pass of the cleanup loop: removes objects older than the grace
+        period that no file revision names (uploaded, never added: an object
+        a revision names is never removed here), and temporary files older than
+        it that no upload is writing (left by a server that stopped). Looks
+        at `limit` files at most, going on from the last pass. Each server
+        sweeps the directory it keeps; servers sharing one (workers, replicas)
+        each sweep it, and file locks keep uploads in progress and objects
+        being named from their removals (LocalObjects._remove)."""
+        objects = self._objects
+        if objects is None:
+            return 0
+        entries, self._sweep_after = objects.scan(self._sweep_after, limit)
+        before = objects.now_ns() - objects.grace_ns
+        old = [e for e in entries if e.mtime_ns < before]
+        if not old:
+            return 0
+        names = {colony_key(c.name): c.name for c in await self.store.list_colonies()}
+        removed = 0
+        for entry in old:
+            colonyname = names.get(entry.top)
+            if colonyname is None:  # a temporary file, or the objects of a removed colony
+                removed += await objects.remove_old(entry, before)
+                continue
+            async with objects.lock(colonyname, entry.name):
+                referenced = self._referenced(colonyname, entry.name)
+                removed += await objects.remove_old(entry, before, referenced)
+            objects.release(colonyname, entry.name)
+        return removed
 
     async def get_file(
         self, caller: str, colonyname: str, fileid: str, label: str, name: str, latest: bool

@@ -16,7 +16,6 @@ from pycolonies_like.core.errors import (
     StaleAttempt,
     Unavailable,
 )
-from pycolonies_like.core.flow import key_of, on_arrival
 from pycolonies_like.core.models import (
     Executor,
     FuncSpec,
@@ -47,6 +46,7 @@ from server.service.admission import Admission
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, Actor, new_id
 from server.service.ratelimits import check_defined
+from server.service.strategies import Strategies
 from server.store.base import Store
 
 MAX_BATCH = 10_000
@@ -72,6 +72,7 @@ class ProcessService:
         # Submits' writes, let in fairly between colonies.
         self.admission = admission or Admission(store.durable)
         self._giving_back: set[asyncio.Future[bool]] = set()
+        self.strategies = Strategies(store, emitter, clock)
 
     # ---------------------------------------------------------- submit --
 
@@ -141,28 +142,9 @@ class ProcessService:
         return await self._arrived(processes)
 
     async def _arrived(self, processes: list[Process]) -> list[Process]:
-        """Applies the concurrency strategies that cancel: a new process of a
-        key at its limit is cancelled (cancel_newest) or cancels the oldest
-        running ones (cancel_in_progress). Returns the processes as they are
-        now. Queueing needs nothing here: the claim holds processes back."""
-        now = []
-        for p in processes:
-            c = p.spec.concurrency
-            key = key_of(p.spec)
-            if not key or c.strategy in ("", "queue"):
-                now.append(p)
-                continue
-            running = await self.store.running_with_key(p.colonyname, key)
-            arrival = on_arrival(c.strategy, len(running), c.limit)
-            victims = [p.processid] if arrival.cancel_new else running[: arrival.cancel_running]
-            for processid in victims:
-                result = await self.store.cancel_process(processid, self.clock.now_ns())
-                if result is not None:
-                    self.emitter.finished(result)
-                    if processid == p.processid:
-                        p = result.process
-            now.append(p)
-        return now
+        """Applies the concurrency strategies that cancel (strategies.py);
+        returns the processes as they are now."""
+        return await self.strategies.arrived(processes)
 
     # ---------------------------------------------------------- assign --
 
@@ -306,6 +288,7 @@ class ProcessService:
             await self.guard.assigned(caller, processid, attempt, action)
             raise StaleAttempt(f"cannot {action}: process {processid} changed meanwhile")
         self.emitter.finished(result)
+        await self.strategies.released(result)
         return result.process
 
     async def _same_end(
@@ -458,6 +441,7 @@ class ProcessService:
         for result in await self.store.settle_unsettled(now - UNSETTLED_AFTER_NS, limit):
             changed += 1
             self.emitter.moved_on(result)
+            await self.strategies.released(result)
         # Processes held back by a concurrency key whose slots were freed
         # where nothing released them (a requeued process that never ran again).
         released = await self.store.release_held(limit)

@@ -144,7 +144,7 @@ class ScheduleService:
             cron.cronid, cron.nextrun, nextrun, now, graph, processes
         )
         if started:
-            self.workflows.started(graph, processes)
+            await self.workflows.started(graph, processes)
         return started
 
     async def run_due_crons(self, limit: int = 100) -> int:
@@ -241,7 +241,7 @@ class ScheduleService:
         if full is not None:
             found = [await self.store.get_process(pid) for pid in full.processids]
             processes = [p for p in found if p is not None]
-        self.workflows.started(full or graph, processes)
+        await self.workflows.started(full or graph, processes)
         return True
 
     async def _run_generator(self, generator: Generator, now: int) -> int:

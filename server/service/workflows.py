@@ -28,6 +28,7 @@ from server.service.admission import Admission
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id
 from server.service.ratelimits import check_defined
+from server.service.strategies import Strategies
 from server.store.base import Store
 
 
@@ -41,6 +42,7 @@ class WorkflowService:
         self.emitter = emitter
         self.clock = clock
         self.admission = admission or Admission(store.durable)
+        self.strategies = Strategies(store, emitter, clock)
 
     async def submit_workflow(self, caller: str, workflow: Workflow) -> ProcessGraph:
         validate_workflow(workflow)
@@ -50,6 +52,8 @@ class WorkflowService:
         async with self.admission.slot(workflow.colonyname, len(processes)):
             processes = await self.store.add_graph(graph, processes)
         self.emitter.graph_submitted(graph, processes)
+        if _cancelled(await self.strategies.arrived(processes)):
+            return await self.store.get_graph(graph.processgraphid) or graph
         return graph
 
     # Crons and generators store their graphs themselves (atomically with the
@@ -66,9 +70,11 @@ class WorkflowService:
             now_ns=now_ns, root_input=root_input, root_args=root_args,
         )  # fmt: skip
 
-    def started(self, graph: ProcessGraph, processes: Sequence[Process]) -> None:
-        """Announces a graph that was stored: its event, and its processes to executors."""
+    async def started(self, graph: ProcessGraph, processes: Sequence[Process]) -> None:
+        """Announces a graph that was stored: its event, and its processes to
+        executors; then applies the concurrency strategies to its roots."""
         self.emitter.graph_submitted(graph, processes)
+        await self.strategies.arrived(processes)
 
     async def has_ended(self, processgraphid: str) -> bool:
         """Whether the workflow has ended (or is gone)."""
@@ -154,6 +160,9 @@ class WorkflowService:
             raise FailedPrecondition(f"workflow {processgraphid} changed meanwhile; try again")
         graph, rerun = result
         self.emitter.submitted(rerun)
+        rerun = await self.strategies.arrived(rerun)
+        if _cancelled(rerun):
+            return await self.store.get_graph(processgraphid) or graph, rerun
         return graph, rerun
 
     async def add_child(
@@ -231,3 +240,8 @@ class WorkflowService:
             p = await self.store.get_process(pid)
             if p is not None:
                 frontier.extend(p.parents)
+
+
+def _cancelled(processes: Sequence[Process]) -> bool:
+    """Whether a strategy cancelled one of these (and so their workflow)."""
+    return any(p.state == ProcessState.CANCELLED for p in processes)

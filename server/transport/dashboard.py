@@ -113,6 +113,7 @@ class Dashboard:
         r.add_get("/ui/api/colonies/{colony}/workflows", self.api(self.workflows))
         r.add_get("/ui/api/colonies/{colony}/schedules", self.api(self.schedules))
         r.add_get("/ui/api/colonies/{colony}/ratelimits", self.api(self.ratelimits))
+        r.add_get("/ui/api/colonies/{colony}/weights", self.api(self.weights))
         r.add_get("/ui/api/colonies/{colony}/events", self.events)
         r.add_get("/ui/api/processes/{id}", self.api(self.process))
         r.add_get("/ui/api/workflows/{id}", self.api(self.workflow))
@@ -254,6 +255,11 @@ class Dashboard:
         """The colony's rate limits with the budget left now."""
         found = await self.services.ratelimits.list(caller, request.match_info["colony"])
         return [r.to_dict() for r in found]
+
+    async def weights(self, request: web.Request, caller: str, token: str) -> Any:
+        """The colony's fair-share weights other than the default."""
+        found = await self.services.colonies.list_fair_weights(caller, request.match_info["colony"])
+        return [w.to_dict() for w in found]
 
     async def process(self, request: web.Request, caller: str, token: str) -> Any:
         processid = request.match_info["id"]

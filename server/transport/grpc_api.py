@@ -264,6 +264,12 @@ class GrpcApi(SubsystemHandlers):
         await self.colonies.set_fair_weight(caller, req.colonyname, req.name, req.weight)
         return pb.Empty()
 
+    async def ListFairWeights(
+        self, caller: str, req: pb.ColonyNameRequest
+    ) -> pb.ListFairWeightsReply:
+        found = await self.colonies.list_fair_weights(caller, req.colonyname)
+        return pb.ListFairWeightsReply(weights=[convert.to_pb(w) for w in found])
+
     async def PauseAssignment(self, caller: str, req: pb.PauseRequest) -> pb.Colony:
         colony = await self.colonies.pause(caller, req.colonyname, req.executortype)
         return convert.colony_to_pb(colony)

@@ -188,3 +188,21 @@ def test_rate_limits_show_the_budget_left(browser: Any, web: ThreadedServer) -> 
         "() => document.querySelector('#ratelimits td.tokens')?.textContent.startsWith('1.0')"
     )
     shot(page, "dashboard-ratelimits.png")
+
+
+def test_fair_shares_list_the_weights(browser: Any, web: ThreadedServer) -> None:
+    client = web.client()
+    keys = bootstrap(client, web.server_key, colonyname=unique("fw"), executors=1)
+    c = keys.colonyname
+    client.set_fair_weight(c, "user", 5, keys.colony_key)
+    page = browser.new_context().new_page()
+    base = f"http://127.0.0.1:{web.http_port}"
+    page.goto(f"{base}/ui/login?{login_query(keys.user_key)}")
+    page.wait_for_selector(f'.card[data-colony="{c}"]')
+    page.click(f'.card[data-colony="{c}"] a:text("Fair shares")')
+    page.wait_for_selector("#weights td.weight")
+    rows = page.eval_on_selector_all(
+        "#weights tr", "rs => rs.map(r => [...r.cells].map(c => c.textContent))"
+    )
+    assert rows == [["name", "kind", "weight"], ["user", "user", "5"]]
+    shot(page, "dashboard-weights.png")

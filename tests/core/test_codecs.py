@@ -41,8 +41,8 @@ FS = (
     m.SyncDirMount,
     m.Filesystem,
 )  # a spec's `fs`
-GENERIC = (*FS, m.Location, m.RateLimit, m.BlueprintMetadata, m.BlueprintNames, m.BlueprintHandler,
-           m.BlueprintDefinitionSpec, m.BlueprintDefinition, m.Blueprint,
+GENERIC = (*FS, m.Location, m.RateLimit, m.FairWeight, m.BlueprintMetadata, m.BlueprintNames,
+           m.BlueprintHandler, m.BlueprintDefinitionSpec, m.BlueprintDefinition, m.Blueprint,
            m.BlueprintHistory)  # fmt: skip
 
 PROTO = {
@@ -118,6 +118,7 @@ NO_COLONYOS = {
     m.AttemptRecord: "ColonyOS keeps no attempt history (gRPC API only)",
     m.Concurrency: "ColonyOS has no concurrency keys",
     m.RateLimit: "ColonyOS has no rate limits",
+    m.FairWeight: "ColonyOS has no fair-share weights",
 }
 # Fields ColonyOS has no key for; they come back as their defaults.
 COLONYOS_NOT_SENT = {

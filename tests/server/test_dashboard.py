@@ -145,7 +145,7 @@ def test_a_stranger_sees_nothing_of_another_colony(web: ThreadedServer) -> None:
     c = keys.colonyname
     for path in (f"/ui/api/colonies/{c}/processes", f"/ui/api/colonies/{c}/executors",
                  f"/ui/api/colonies/{c}/workflows", f"/ui/api/colonies/{c}/schedules",
-                 f"/ui/api/colonies/{c}/ratelimits",
+                 f"/ui/api/colonies/{c}/ratelimits", f"/ui/api/colonies/{c}/weights",
                  f"/ui/api/processes/{p.processid}"):  # fmt: skip
         assert "not a member" in stranger.json("GET", path, expect=403)["error"]
     assert stranger.request("GET", f"/ui/api/colonies/{c}/events")[0] == 403
@@ -184,6 +184,10 @@ def test_reads_and_actions_as_the_logged_in_identity(web: ThreadedServer) -> Non
     [limit] = user.json("GET", f"/ui/api/colonies/{c}/ratelimits")
     assert limit == {"colonyname": c, "name": "openai", "rate": 5, "unit": "minute", "burst": 2,
                      "tokens": 2.0}  # fmt: skip
+    assert user.json("GET", f"/ui/api/colonies/{c}/weights") == []
+    client.set_fair_weight(c, name := keys.executor_names[0], 3, keys.colony_key)
+    assert user.json("GET", f"/ui/api/colonies/{c}/weights") == [
+        {"name": name, "kind": "executor", "weight": 3}]  # fmt: skip
 
     # Actions need the CSRF token.
     user.json("POST", f"/ui/api/processes/{p.processid}/cancel", csrf=False, expect=403)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -210,3 +211,26 @@ def test_a_removed_colony_takes_its_objects(server: ThreadedServer, client: Colo
     assert len(stored(server, keys.colonyname)) == 1
     client.remove_colony(keys.colonyname, server.server_key)
     assert stored(server, keys.colonyname) == []
+
+
+def test_the_cleanup_loop_sweeps_uploads_no_file_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's cleanup loop runs the sweep (tests/service/test_object_sweep.py
+    has its cases): bytes uploaded and never named go once past the grace."""
+    from pycolonies_like.core.clock import ManualClock
+
+    clock = ManualClock(time.time_ns())
+    with ThreadedServer(clock=clock, cleanup_interval_s=0.05, object_grace_s=60) as srv:
+        client = srv.client()
+        keys = bootstrap(client, srv.server_key, colonyname=unique())
+        named = client.upload_data(keys.colonyname, keys.user_key, filename="named",
+                                   label="/kept", data=b"named")  # fmt: skip
+        orphan = b"never named"
+        client.rpc.UploadObject(chunks(keys.colonyname, orphan), keys.user_key)
+        assert len(stored(srv, keys.colonyname)) == 2
+        time.sleep(0.2)  # passes of the loop within the grace: both stay
+        assert len(stored(srv, keys.colonyname)) == 2
+        clock.advance(61)
+        deadline = time.monotonic() + 10
+        while len(stored(srv, keys.colonyname)) != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [p.name for p in stored(srv, keys.colonyname)] == [named.checksum]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pycolonies_like.core.clock import ManualClock
@@ -20,6 +21,7 @@ from pycolonies_like.core.models import (
     Workflow,
 )
 from server.hub import Hub
+from server.objects import LocalObjects
 from server.service import Services, build_services
 from server.service.guard import new_id
 from server.store.base import Store
@@ -39,9 +41,13 @@ class World:
     executors: list[str] = field(default_factory=list)
 
     @classmethod
-    async def build(cls, store: Store, executors: int = 2) -> World:
+    async def build(
+        cls, store: Store, executors: int = 2, objects_dir: Path | None = None
+    ) -> World:
+        """`objects_dir`: the server keeps objects there (grace 1 h, by its clock)."""
         clock = ManualClock()
-        world = cls(store, build_services(store, Hub(), clock, SERVER), clock)
+        objects = LocalObjects(objects_dir, 2**20, 3600, clock.now_ns) if objects_dir else None
+        world = cls(store, build_services(store, Hub(), clock, SERVER, objects=objects), clock)
         s = world.services
         await s.colonies.add_colony(SERVER, Colony(world.owner, world.colony))
         for i in range(executors):

@@ -89,7 +89,8 @@ function colonyNav(colony) {
     h("a", { href: "#/colony/" + c + "/processes" }, "Processes"), " · ",
     h("a", { href: "#/colony/" + c + "/workflows" }, "Workflows"), " · ",
     h("a", { href: "#/colony/" + c + "/schedules" }, "Crons and generators"), " · ",
-    h("a", { href: "#/colony/" + c + "/ratelimits" }, "Rate limits"));
+    h("a", { href: "#/colony/" + c + "/ratelimits" }, "Rate limits"), " · ",
+    h("a", { href: "#/colony/" + c + "/weights" }, "Fair shares"));
 }
 
 // ---------------------------------------------------------------- pages --
@@ -268,6 +269,17 @@ async function ratelimits(colony) {
   refresh = setTimeout(route, 2000); // the budget refills as time passes
 }
 
+async function weights(colony) {
+  const found = await api(`/ui/api/colonies/${encodeURIComponent(colony)}/weights`);
+  show(h("h1", {}, colony, ": fair shares"), colonyNav(colony),
+    h("p", {}, "Each user or executor gets its weight's share of the colony's claims; " +
+      "those not listed have weight 1."),
+    h("table", { id: "weights" },
+      h("tr", {}, ["name", "kind", "weight"].map((t) => h("th", {}, t))),
+      found.map((w) => h("tr", {}, h("td", {}, w.name), h("td", {}, w.kind),
+        h("td", { class: "weight" }, w.weight)))));
+}
+
 // --------------------------------------------------------------- router --
 
 async function route() {
@@ -283,6 +295,7 @@ async function route() {
     else if (parts[0] === "colony" && parts[2] === "workflows") await workflows(parts[1]);
     else if (parts[0] === "colony" && parts[2] === "schedules") await schedules(parts[1]);
     else if (parts[0] === "colony" && parts[2] === "ratelimits") await ratelimits(parts[1]);
+    else if (parts[0] === "colony" && parts[2] === "weights") await weights(parts[1]);
     else if (parts[0] === "process") await process(parts[1]);
     else if (parts[0] === "workflow") await workflow(parts[1]);
     else show(h("p", {}, "No such page."));
