@@ -19,7 +19,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -29,6 +29,7 @@ from pycolonies_like.core.models import Executor
 from server.store import queue
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
+from server.store.nonces import UPSERT as NONCE_UPSERT
 from server.store.sql import SqlStore
 from server.store.sqlite_wal import (
     MAX_WAL_BYTES,
@@ -167,6 +168,7 @@ class SqliteStore(SqlStore):
         self._db: sqlite3.Connection | None = None
         self._batch: asyncio.Future[None] | None = None
         self._batch_size = 0  # changes in the open batch
+        self._nonces: list[tuple[str, int]] = []  # written just before the batch's COMMIT
 
     async def open(self) -> None:
         if self._lock is not None:
@@ -266,18 +268,22 @@ class SqliteStore(SqlStore):
     # or shown before it is committed. If a commit fails, every request of the
     # batch fails with StorageError and none of its changes remain.
 
-    @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[Tx]:
-        db = self._conn
+    def _begin(self) -> None:
+        """Opens the loop turn's batch, if it is not open yet."""
         if self._batch is None:
             try:
-                db.execute("BEGIN IMMEDIATE")
+                self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as err:
                 raise StorageError(f"database error: {err}") from None
             loop = asyncio.get_running_loop()
             self._batch = loop.create_future()
             loop.call_soon(self._commit)
             self._batch_size = 0
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[Tx]:
+        db = self._conn
+        self._begin()
         self._batch_size += 1
         db.execute("SAVEPOINT op")
         try:
@@ -294,7 +300,10 @@ class SqliteStore(SqlStore):
             return
         commits = self.commits
         started = time.perf_counter()
+        nonces, self._nonces = self._nonces, []
         try:
+            if nonces:
+                self._conn.executemany(NONCE_UPSERT, nonces)
             self._conn.execute("COMMIT")
         except sqlite3.Error as err:
             commits.failed += 1
@@ -325,6 +334,13 @@ class SqliteStore(SqlStore):
             return
         if busy:
             log.warning("the WAL (%d bytes) could not be checkpointed yet", wal_size(self.path))
+
+    async def save_nonces(self, nonces: Sequence[tuple[str, int]]) -> None:
+        # One statement per commit for every request's nonce, in the commit
+        # that its request's changes are in (and its reply waits for).
+        if nonces:
+            self._begin()
+            self._nonces.extend(nonces)
 
     async def durable(self) -> None:
         batch = self._batch
