@@ -94,6 +94,7 @@ class Checkpointer:
         self._commits = 0  # since the last request
         self._dirty = False  # committed since the last checkpoint
         self._wake = threading.Event()
+        self._running = threading.Lock()  # one checkpoint at a time on the connection
         self._stopping = False
         self._db: sqlite3.Connection | None = None
         self._thread: threading.Thread | None = None
@@ -118,16 +119,17 @@ class Checkpointer:
     def checkpoint(self) -> tuple[int, int, int]:
         """Copies the WAL back: (busy, frames in the WAL, frames copied) of the
         last checkpoint run."""
-        self._dirty = False
-        busy, frames, copied = self._run_one("PASSIVE")
-        for _ in range(CATCH_UP):
-            if busy or copied >= frames:
-                break
+        with self._running:
+            self._dirty = False
             busy, frames, copied = self._run_one("PASSIVE")
-        if wal_size(self.path) > WAL_KEEP_BYTES:
-            self.restarts += 1
-            busy, frames, copied = self._run_one("RESTART")
-        return busy, frames, copied
+            for _ in range(CATCH_UP):
+                if busy or copied >= frames:
+                    break
+                busy, frames, copied = self._run_one("PASSIVE")
+            if wal_size(self.path) > WAL_KEEP_BYTES:
+                self.restarts += 1
+                busy, frames, copied = self._run_one("RESTART")
+            return busy, frames, copied
 
     def _run_one(self, mode: str) -> tuple[int, int, int]:
         assert self._db is not None
