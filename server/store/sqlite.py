@@ -14,6 +14,7 @@ the database, so a second server cannot open the same data directory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -165,6 +166,7 @@ class SqliteStore(SqlStore):
             Checkpointer(path, self.synchronous) if checkpoints and not self._memory else None
         )
         self.forced_checkpoints = 0  # WAL past max_wal_bytes, checkpointed on the loop
+        self._wal_stuck = False
         self._db: sqlite3.Connection | None = None
         self._batch: asyncio.Future[None] | None = None
         self._batch_size = 0  # changes in the open batch
@@ -327,13 +329,19 @@ class SqliteStore(SqlStore):
         """The WAL outgrew max_wal_bytes (checkpoints in the thread fell behind,
         or there are none): checkpointed and cut back here, on the loop."""
         self.forced_checkpoints += 1
+        size = wal_size(self.path)
         try:
-            ((busy, _, _),) = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            # The thread's checkpoint, if one runs, ends first: two at once
+            # would leave this one BUSY, and the WAL growing.
+            with self.checkpointer.pause() if self.checkpointer else contextlib.nullcontext():
+                ((busy, _, _),) = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except sqlite3.Error as err:
-            log.warning("could not checkpoint the WAL (%d bytes): %s", wal_size(self.path), err)
-            return
-        if busy:
-            log.warning("the WAL (%d bytes) could not be checkpointed yet", wal_size(self.path))
+            busy, reason = 1, str(err)
+        else:
+            reason = "a reader of the database holds it"
+        if busy and not self._wal_stuck:
+            log.warning("could not checkpoint the WAL (%d bytes): %s", size, reason)
+        self._wal_stuck = bool(busy)  # said once until it works again
 
     async def save_nonces(self, nonces: Sequence[tuple[str, int]]) -> None:
         # One statement per commit for every request's nonce, in the commit

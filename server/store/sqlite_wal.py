@@ -12,11 +12,12 @@ the loop's next write starts the WAL over from its beginning (and
 loop committed meanwhile) is followed by a few more, each shorter.
 
 Under a steady stream of commits that may never happen. Past WAL_KEEP_BYTES
-the thread then runs a RESTART checkpoint once it has caught up nearly all
-the way: it holds the write lock while it copies the last few frames (the
-loop's next commit may wait for it a moment), and the WAL starts over. Past
-`max_wal_bytes` (the thread fell far behind, or there is none) the loop
-checkpoints the WAL itself (TRUNCATE): its size stays bounded whatever the load.
+the thread then tries a RESTART checkpoint once it has caught up nearly all
+the way: it takes the write lock between two of the loop's commits (waiting
+for one briefly), copies the last few frames, and the WAL starts over. Past
+`max_wal_bytes` (the loop never let go of the write lock long enough, or there
+is no thread) the loop checkpoints the WAL itself (TRUNCATE), after what the
+thread copied: its size stays bounded whatever the load.
 
 One server per database: the server holds an flock on `<database>.lock` for
 as long as the store is open (the kernel lets go of it when the process dies,
@@ -25,11 +26,13 @@ however it dies).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
 
 from pycolonies_like.core.errors import StorageError
 
@@ -41,6 +44,7 @@ CHECKPOINT_EVERY = 100
 QUIET_S = 1.0
 # Catch-up rounds after a checkpoint that ended behind.
 CATCH_UP = 4
+RESTART_WAIT_MS = 20
 # The WAL file is cut back to this size when it starts over; past it, the
 # thread makes it start over (RESTART) ...
 WAL_KEEP_BYTES = 16 * 1024 * 1024
@@ -102,7 +106,8 @@ class Checkpointer:
     def start(self) -> None:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         db.execute(f"PRAGMA synchronous = {self.synchronous}")
-        db.execute("PRAGMA busy_timeout = 1000")  # a RESTART waits for the loop's commit
+        # A RESTART waits this long for the loop to let go of the write lock.
+        db.execute(f"PRAGMA busy_timeout = {RESTART_WAIT_MS}")
         self._db = db
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._thread.start()
@@ -130,6 +135,12 @@ class Checkpointer:
                 self.restarts += 1
                 busy, frames, copied = self._run_one("RESTART")
             return busy, frames, copied
+
+    @contextlib.contextmanager
+    def pause(self) -> Iterator[None]:
+        """No checkpoint of the thread runs in this block."""
+        with self._running:
+            yield
 
     def _run_one(self, mode: str) -> tuple[int, int, int]:
         assert self._db is not None

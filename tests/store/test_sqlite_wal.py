@@ -93,6 +93,22 @@ async def test_the_wal_stays_bounded_when_checkpoints_fall_behind(scratch: str) 
         assert db.execute("SELECT count(*) FROM scratch").fetchone()[0] == 300
 
 
+async def test_the_wal_stays_bounded_while_the_thread_checkpoints_too(scratch: str) -> None:
+    """The loop's own checkpoint waits for one of the thread's to end rather
+    than finding the WAL busy (and leaving it to grow)."""
+    limit = 64 * PAGE
+    store = SqliteStore(scratch, max_wal_bytes=limit)
+    assert store.checkpointer is not None
+    store.checkpointer.every = 1  # a checkpoint asked for after every commit
+    await store.open()
+    try:
+        sizes = await write(store, 300)
+        assert max(sizes) <= limit
+        assert store.forced_checkpoints > 0 and store.checkpointer.checkpoints > 0
+    finally:
+        await store.close()
+
+
 async def test_a_second_store_on_the_same_database_is_refused(scratch: str) -> None:
     first = SqliteStore(scratch)
     await first.open()
