@@ -178,12 +178,15 @@ class SqliteStore(SqlStore):
             self._lock.acquire(self.path)  # before anything touches the database
         try:
             self._open()
+            if self.checkpointer is not None:
+                self.checkpointer.start()
         except BaseException:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
             if self._lock is not None:
                 self._lock.release()
             raise
-        if self.checkpointer is not None:
-            self.checkpointer.start()
 
     def _open(self) -> None:
         try:

@@ -104,10 +104,13 @@ class Checkpointer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.execute(f"PRAGMA synchronous = {self.synchronous}")
-        # A RESTART waits this long for the loop to let go of the write lock.
-        db.execute(f"PRAGMA busy_timeout = {RESTART_WAIT_MS}")
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute(f"PRAGMA synchronous = {self.synchronous}")
+            # A RESTART waits this long for the loop to let go of the write lock.
+            db.execute(f"PRAGMA busy_timeout = {RESTART_WAIT_MS}")
+        except sqlite3.Error as err:
+            raise StorageError(f"cannot open {self.path} to checkpoint it: {err}") from None
         self._db = db
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._thread.start()
