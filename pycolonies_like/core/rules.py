@@ -432,8 +432,12 @@ def check_can_finish(state: ProcessState, action: str) -> None:
     raise FailedPrecondition(f"cannot {action}: the process has ended ({state.name.lower()})")
 
 
+# Built once: json.dumps builds an encoder on every call given any option.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encode_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 # Deeper than this, JSON from a client is refused before anything walks it.

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from server.store.db import Database
 
-_UPSERT = (
+UPSERT = (
     "INSERT INTO nonces (nonce, expires) VALUES (?, ?) ON CONFLICT (nonce) "
     "DO UPDATE SET expires = excluded.expires"
 )
@@ -17,14 +17,14 @@ class Nonces(Database):
         # An expired nonce may be remembered again; a live one is refused.
         async with self._write1() as tx:
             inserted = await tx.execute(
-                f"{_UPSERT} WHERE nonces.expires < ?", (nonce, expires_ns, now_ns)
+                f"{UPSERT} WHERE nonces.expires < ?", (nonce, expires_ns, now_ns)
             )
         return inserted == 1
 
     async def save_nonces(self, nonces: Sequence[tuple[str, int]]) -> None:
         if nonces:
             async with self._tx() as tx:
-                await tx.executemany(_UPSERT, nonces)
+                await tx.executemany(UPSERT, nonces)
 
     async def load_nonces(self, now_ns: int) -> list[tuple[str, int]]:
         async with self._read() as tx:

@@ -200,12 +200,16 @@ class Queue(graphs.Graphs):
             if self._heard_from(executor, now_ns):
                 sql = f"UPDATE executors SET lastheardfromtime = :now WHERE {IS_APPROVED}"
                 approved = await tx.execute(sql, params) > 0
-            else:
-                sql = f"SELECT 1 AS x FROM executors WHERE {IS_APPROVED}"
-                approved = await tx.fetchone(sql, params) is not None
+                unpaused = await tx.fetchone(f"SELECT 1 AS x WHERE {NOT_PAUSED}", params)
+            else:  # both in one statement
+                sql = f"SELECT 1 AS x FROM executors WHERE {IS_APPROVED} AND {NOT_PAUSED}"
+                unpaused = await tx.fetchone(sql, params)
+                approved = unpaused is not None or await tx.fetchone(
+                    f"SELECT 1 AS x FROM executors WHERE {IS_APPROVED}", params
+                ) is not None  # fmt: skip
             if not approved:
                 raise executor_not_approved(executor.executorname, executor.colonyname)
-            if await tx.fetchone(f"SELECT 1 AS x WHERE {NOT_PAUSED}", params) is None:
+            if unpaused is None:
                 return None
             # A process whose concurrency key is at its limit is held back,
             # one whose rate limit has too few tokens parked, and the next one

@@ -6,19 +6,21 @@ killed (kill -9). Surviving a power cut as well needs synchronous=FULL, an
 fsync per commit (`--sqlite-sync full`).
 
 Statements run on the event loop thread itself: they take microseconds, and a
-thread hop would cost more than the work. The connection holds an exclusive
-lock on the file, so a second server cannot open the same data directory.
+thread hop would cost more than the work. WAL checkpoints run in a thread of
+their own, off the loop (sqlite_wal.py). The server holds a lock file next to
+the database, so a second server cannot open the same data directory.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -28,7 +30,15 @@ from pycolonies_like.core.models import Executor
 from server.store import queue
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
+from server.store.nonces import UPSERT as NONCE_UPSERT
 from server.store.sql import SqlStore
+from server.store.sqlite_wal import (
+    MAX_WAL_BYTES,
+    WAL_KEEP_BYTES,
+    Checkpointer,
+    LockFile,
+    wal_size,
+)
 
 log = logging.getLogger(__name__)
 
@@ -136,24 +146,51 @@ def _integrity(err: sqlite3.IntegrityError) -> Exception:
 
 class SqliteStore(SqlStore):
     kind = "sqlite"
-    shared = False  # one server per database file (the file is locked)
+    shared = False  # one server per database file (a lock file says whose)
 
-    def __init__(self, path: str, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self, path: str, synchronous: str = "NORMAL", *, max_wal_bytes: int = MAX_WAL_BYTES,
+        checkpoints: bool = True,
+    ) -> None:  # fmt: skip
+        """`max_wal_bytes`: past it the loop checkpoints the WAL itself;
+        `checkpoints`: False leaves that bound alone to do the work (tests)."""
         if synchronous.upper() not in ("NORMAL", "FULL"):
             raise ValueError("synchronous must be NORMAL or FULL")
         super().__init__()
         self.path = path
         self.synchronous = synchronous.upper()
+        self.max_wal_bytes = max_wal_bytes
+        self._memory = path == ":memory:"
+        self._lock = None if self._memory else LockFile(path)
+        self.checkpointer = (
+            Checkpointer(path, self.synchronous) if checkpoints and not self._memory else None
+        )
+        self.forced_checkpoints = 0  # WAL past max_wal_bytes, checkpointed on the loop
+        self._wal_stuck = False
         self._db: sqlite3.Connection | None = None
         self._batch: asyncio.Future[None] | None = None
         self._batch_size = 0  # changes in the open batch
+        self._nonces: list[tuple[str, int]] = []  # written just before the batch's COMMIT
 
     async def open(self) -> None:
-        if self.path != ":memory:":
+        if self._lock is not None:
             _private_directory(Path(self.path).parent)
+            self._lock.acquire(self.path)  # before anything touches the database
+        try:
+            self._open()
+            if self.checkpointer is not None:
+                self.checkpointer.start()
+        except BaseException:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+            if self._lock is not None:
+                self._lock.release()
+            raise
+
+    def _open(self) -> None:
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA locking_mode = EXCLUSIVE")
             mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal" and self.path != ":memory:":
                 raise StorageError(f"cannot switch {self.path} to WAL mode (got {mode})")
@@ -162,15 +199,11 @@ class SqliteStore(SqlStore):
             db.execute("PRAGMA busy_timeout = 2000")
             db.execute("PRAGMA temp_store = MEMORY")
             db.execute("PRAGMA cache_size = -65536")
+            # Checkpoints are the checkpointer's (or, past max_wal_bytes, _bound_wal's).
+            db.execute("PRAGMA wal_autocheckpoint = 0")
+            db.execute(f"PRAGMA journal_size_limit = {min(WAL_KEEP_BYTES, self.max_wal_bytes)}")
             db.row_factory = sqlite3.Row
-            # Taking the write lock now makes a second server fail at start-up.
-            db.execute("BEGIN IMMEDIATE")
-            db.execute("COMMIT")
-        except sqlite3.OperationalError as err:
-            if "locked" in str(err):
-                raise StorageError(
-                    f"the database {self.path} is in use by another server"
-                ) from None
+        except sqlite3.Error as err:
             raise StorageError(f"cannot open {self.path}: {err}") from None
         self._db = db
         self._migrate()
@@ -210,6 +243,8 @@ class SqliteStore(SqlStore):
 
     async def close(self) -> None:
         self._commit()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         if self._db is not None:
             try:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -217,6 +252,8 @@ class SqliteStore(SqlStore):
                 pass
             self._db.close()
             self._db = None
+        if self._lock is not None:
+            self._lock.release()
 
     async def ping(self) -> None:
         try:
@@ -236,18 +273,22 @@ class SqliteStore(SqlStore):
     # or shown before it is committed. If a commit fails, every request of the
     # batch fails with StorageError and none of its changes remain.
 
-    @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[Tx]:
-        db = self._conn
+    def _begin(self) -> None:
+        """Opens the loop turn's batch, if it is not open yet."""
         if self._batch is None:
             try:
-                db.execute("BEGIN IMMEDIATE")
+                self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as err:
                 raise StorageError(f"database error: {err}") from None
             loop = asyncio.get_running_loop()
             self._batch = loop.create_future()
             loop.call_soon(self._commit)
             self._batch_size = 0
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[Tx]:
+        db = self._conn
+        self._begin()
         self._batch_size += 1
         db.execute("SAVEPOINT op")
         try:
@@ -264,7 +305,10 @@ class SqliteStore(SqlStore):
             return
         commits = self.commits
         started = time.perf_counter()
+        nonces, self._nonces = self._nonces, []
         try:
+            if nonces:
+                self._conn.executemany(NONCE_UPSERT, nonces)
             self._conn.execute("COMMIT")
         except sqlite3.Error as err:
             commits.failed += 1
@@ -278,7 +322,36 @@ class SqliteStore(SqlStore):
             return
         commits.seconds.observe(time.perf_counter() - started)
         commits.batch.observe(self._batch_size)
+        if self.checkpointer is not None:
+            self.checkpointer.committed()
+        if not self._memory and wal_size(self.path) > self.max_wal_bytes:
+            self._bound_wal()
         batch.set_result(None)
+
+    def _bound_wal(self) -> None:
+        """The WAL outgrew max_wal_bytes (checkpoints in the thread fell behind,
+        or there are none): checkpointed and cut back here, on the loop."""
+        self.forced_checkpoints += 1
+        size = wal_size(self.path)
+        try:
+            # The thread's checkpoint, if one runs, ends first: two at once
+            # would leave this one BUSY, and the WAL growing.
+            with self.checkpointer.pause() if self.checkpointer else contextlib.nullcontext():
+                ((busy, _, _),) = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error as err:
+            busy, reason = 1, str(err)
+        else:
+            reason = "a reader of the database holds it"
+        if busy and not self._wal_stuck:
+            log.warning("could not checkpoint the WAL (%d bytes): %s", size, reason)
+        self._wal_stuck = bool(busy)  # said once until it works again
+
+    async def save_nonces(self, nonces: Sequence[tuple[str, int]]) -> None:
+        # One statement per commit for every request's nonce, in the commit
+        # that its request's changes are in (and its reply waits for).
+        if nonces:
+            self._begin()
+            self._nonces.extend(nonces)
 
     async def durable(self) -> None:
         batch = self._batch

@@ -54,6 +54,9 @@ class ExecutorSession:
         self.claiming = 0
         self.capacity = 1
         self.space = asyncio.Event()
+        # The process this session is closing now: the end of it that its own
+        # close causes needs no event to say so (the close itself does).
+        self.closing_pid = ""
         self.caller = ""
         self.executor: Executor | None = None
         # Leases: replies sent so far; assignments sent but not yet confirmed
@@ -162,7 +165,10 @@ class ExecutorSession:
             item = self.out.get_nowait()
 
     def _is_over(self, event: Event) -> bool:
-        return event.processid in self.inflight and event.kind in _OVER
+        pid = event.processid
+        if pid == self.closing_pid and event.kind == EventKind.SUCCEEDED:
+            return False
+        return pid in self.inflight and event.kind in _OVER
 
     async def _release_unsent(self) -> None:
         """Assignments claimed but never handed to the stream, or sent but never
@@ -325,6 +331,8 @@ class ExecutorSession:
         kind = request.WhichOneof("kind")
         if kind in ("close", "fail", "release"):
             r = getattr(request, kind)
+            if kind == "close":
+                self.closing_pid = r.processid
             try:
                 if kind == "close":
                     output = decode_json("out", r.out_json, [], list)
@@ -338,6 +346,8 @@ class ExecutorSession:
             except errors.ColoniesError:
                 await self._done(r.processid, r.attempt)  # the attempt is over anyway
                 raise
+            finally:
+                self.closing_pid = ""
             await self._done(r.processid, r.attempt)
         elif kind == "log":
             lg = request.log

@@ -1,0 +1,130 @@
+"""The SQLite store's WAL: checkpoints off the event loop, a bounded WAL, and
+one server per database (a lock file)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from pycolonies_like.core.errors import StorageError
+from server.store.sqlite import SqliteStore
+from server.store.sqlite_wal import wal_size
+
+PAGE = 4096
+ROW = b"x" * (4 * PAGE)  # a few pages of WAL per commit
+
+
+async def write(store: SqliteStore, commits: int) -> list[int]:
+    """`commits` commits of one row each; the WAL's size after each one."""
+    sizes = []
+    for _ in range(commits):
+        async with store._tx() as tx:
+            await tx.execute("INSERT INTO scratch (data) VALUES (?)", (ROW,))
+        await store.durable()
+        sizes.append(wal_size(store.path))
+    return sizes
+
+
+def wal_frames(path: str) -> int:
+    """Frames in the WAL, as another connection sees them (a PASSIVE
+    checkpoint that reports without copying anything a reader could miss)."""
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_autocheckpoint = 0")
+        return int(db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0][1])
+
+
+@pytest.fixture
+async def scratch(tmp_path: Path) -> AsyncIterator[str]:
+    path = str(tmp_path / "colonies.db")
+    store = SqliteStore(path)
+    await store.open()
+    async with store._tx() as tx:
+        await tx.execute("CREATE TABLE scratch (data BLOB)")
+    await store.close()
+    yield path
+
+
+async def test_commits_on_the_loop_never_checkpoint(scratch: str) -> None:
+    """SQLite's own checkpoint (every 1,000 pages, inside a COMMIT) is off:
+    the WAL holds every frame written until a checkpoint of ours runs."""
+    store = SqliteStore(scratch, checkpoints=False)
+    await store.open()
+    try:
+        await write(store, 400)  # well over 1,000 pages
+        assert store.forced_checkpoints == 0
+        assert wal_frames(scratch) > 1500
+    finally:
+        await store.close()
+
+
+async def test_the_checkpointer_copies_the_wal_back_and_it_starts_over(scratch: str) -> None:
+    store = SqliteStore(scratch)
+    await store.open()
+    assert store.checkpointer is not None
+    try:
+        await write(store, 400)
+        busy, frames, copied = store.checkpointer.checkpoint()
+        assert busy == 0 and copied == frames  # nothing else reads: all of it
+        await write(store, 10)  # the first write after that starts the WAL over
+        assert wal_frames(scratch) < 100
+        assert store.forced_checkpoints == 0
+    finally:
+        await store.close()
+
+
+async def test_the_wal_stays_bounded_when_checkpoints_fall_behind(scratch: str) -> None:
+    """With no checkpointer at all (the worst it can fall behind), the loop
+    checkpoints the WAL itself whenever it outgrows max_wal_bytes."""
+    limit = 64 * PAGE
+    store = SqliteStore(scratch, checkpoints=False, max_wal_bytes=limit)
+    await store.open()
+    try:
+        sizes = await write(store, 300)
+        assert max(sizes) <= limit
+        assert store.forced_checkpoints >= 300 * 4 // 64 // 2
+    finally:
+        await store.close()
+    # ... and nothing written was lost to it.
+    with sqlite3.connect(scratch) as db:
+        assert db.execute("SELECT count(*) FROM scratch").fetchone()[0] == 300
+
+
+async def test_the_wal_stays_bounded_while_the_thread_checkpoints_too(scratch: str) -> None:
+    """The loop's own checkpoint waits for one of the thread's to end rather
+    than finding the WAL busy (and leaving it to grow)."""
+    limit = 64 * PAGE
+    store = SqliteStore(scratch, max_wal_bytes=limit)
+    assert store.checkpointer is not None
+    store.checkpointer.every = 1  # a checkpoint asked for after every commit
+    await store.open()
+    try:
+        sizes = await write(store, 300)
+        assert max(sizes) <= limit
+        assert store.forced_checkpoints > 0 and store.checkpointer.checkpoints > 0
+    finally:
+        await store.close()
+
+
+async def test_a_second_store_on_the_same_database_is_refused(scratch: str) -> None:
+    first = SqliteStore(scratch)
+    await first.open()
+    try:
+        second = SqliteStore(scratch)
+        with pytest.raises(StorageError, match="in use by another server"):
+            await second.open()
+        await write(first, 3)  # the refused one disturbed nothing
+        assert second.checkpointer is not None and second.checkpointer.checkpoints == 0
+    finally:
+        await first.close()
+    # Closed, the database is free again (and the lock file stays private).
+    again = SqliteStore(scratch)
+    await again.open()
+    try:
+        assert os.stat(scratch + ".lock").st_mode & 0o777 == 0o600
+        await write(again, 1)
+    finally:
+        await again.close()
