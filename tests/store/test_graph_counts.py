@@ -1,0 +1,117 @@
+"""A waiting child counts the parents it still waits for: a join whose many
+parents end at once on two servers sharing one PostgreSQL is released exactly
+once, with every parent's output in the order of its parents; a rerun join
+waits only for the parents that run again; outputs join as stored."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from pycolonies_like.core.dag import build_graph
+from pycolonies_like.core.models import Colony, Executor, ExecutorState, ProcessState, Workflow
+from pycolonies_like.core.progress import child_input
+from server.store.postgres import PostgresStore
+from server.store.sql import SqlStore
+from tests.store.test_graph_settling import NOW, S, claim_and_finish, fan_in, ids, node
+
+
+@pytest.fixture
+async def two_servers() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
+    from tests.conftest import need_pg
+    from tests.pg import temporary_database
+
+    async with temporary_database(need_pg()) as url:
+        a, b = PostgresStore(url), PostgresStore(url)
+        await a.open()
+        await b.open()
+        try:
+            yield a, b
+        finally:
+            await a.close()
+            await b.close()
+
+
+def output_of(i: int) -> list[Any]:
+    """Outputs of several values, and none for some parents."""
+    return [] if i % 5 == 3 else [f"n{i}", i, {"at": [i, None]}]
+
+
+async def test_a_join_ending_on_two_servers_is_released_once_with_inputs_in_parent_order(
+    two_servers: tuple[PostgresStore, PostgresStore],
+) -> None:
+    a, b = two_servers
+    width = 40
+    executor, graph, processes = await fan_in(a, width)
+    root = await claim_and_finish(a, executor)
+    assert len(root.released) == width
+    running = [await (a, b)[i % 2].claim_process(executor, NOW) for i in range(width)]
+    assert all(p is not None for p in running)
+    outputs = {p.processid: output_of(int(p.spec.nodename[1:])) for p in running if p}
+    results = await asyncio.gather(*(
+        (a, b)[i % 2].finish_process(p.processid, p.attempt, ProcessState.SUCCESSFUL, NOW,
+                                     output=outputs[p.processid])
+        for i, p in enumerate(running) if p is not None))  # fmt: skip
+    released = [c for r in results if r is not None for c in r.released]
+    join = processes[-1]
+    assert [c.processid for c in released] == [join.processid]
+    assert released[0].input == child_input(join.parents, outputs)
+    assert all(r is not None and r.graph is None for r in results)
+    stored = next(p for p in await b.graph_processes(graph.processgraphid)
+                  if p.processid == join.processid)  # fmt: skip
+    assert not stored.waitforparents and stored.input == released[0].input
+
+    last = await claim_and_finish(b, executor)
+    assert last.process.processid == join.processid
+    assert last.graph is not None and last.graph.state == ProcessState.SUCCESSFUL
+    assert await a.settle_unsettled(NOW + S, 10) == []  # nothing was left to settle
+
+
+async def test_outputs_join_into_the_input_as_they_were_stored(store: SqlStore) -> None:
+    executor, _graph, processes = await fan_in(store, 4)
+    await claim_and_finish(store, executor)
+    outputs = [[1, "a, b]", 2.5], [], [{"x": [1, 2]}, None], ['é"]\\', -0.0, 10**20]]
+    running = [await store.claim_process(executor, NOW) for _ in range(4)]
+    by_name = {p.spec.nodename: p for p in running if p is not None}
+    released = []
+    for i in range(4):
+        p = by_name[f"n{i}"]
+        result = await store.finish_process(p.processid, p.attempt, ProcessState.SUCCESSFUL,
+                                            NOW, output=outputs[i])  # fmt: skip
+        assert result is not None
+        released += result.released
+    assert [c.processid for c in released] == [processes[-1].processid]
+    assert released[0].input == [1, "a, b]", 2.5, {"x": [1, 2]}, None, 'é"]\\', -0.0, 10**20]
+    claimed = await store.claim_process(executor, NOW)
+    assert claimed is not None and claimed.input == released[0].input
+
+
+async def test_a_rerun_join_waits_only_for_the_parents_that_run_again(store: SqlStore) -> None:
+    await store.add_colony(Colony(next(ids), "dev"))
+    executor = Executor(next(ids), "t", "e1", "dev", ExecutorState.APPROVED)
+    await store.add_executor(executor)
+    workflow = Workflow(colonyname="dev", functionspecs=[
+        node("a", []), node("b", []), node("join", ["a", "b"])])  # fmt: skip
+    graph, processes = build_graph(workflow, new_id=ids.__next__, initiatorid="",
+                                   initiatorname="", now_ns=NOW)  # fmt: skip
+    await store.add_graph(graph, processes)
+    first, second = [await store.claim_process(executor, NOW) for _ in range(2)]
+    assert first is not None and second is not None
+    ok, bad = (first, second) if first.spec.nodename == "a" else (second, first)
+    await store.finish_process(ok.processid, ok.attempt, ProcessState.SUCCESSFUL, NOW,
+                               output=["from a"])  # fmt: skip
+    failed = await store.finish_process(bad.processid, bad.attempt, ProcessState.FAILED, NOW)
+    assert failed is not None and failed.graph is not None
+
+    rerun = await store.rerun_graph(graph.processgraphid, NOW + S)
+    assert rerun is not None
+    again = await store.claim_process(executor, NOW + S)
+    assert again is not None and again.spec.nodename == "b"
+    result = await store.finish_process(again.processid, again.attempt, ProcessState.SUCCESSFUL,
+                                        NOW + S, output=["from b"])  # fmt: skip
+    assert result is not None
+    assert [c.spec.nodename for c in result.released] == ["join"]
+    assert result.released[0].input == ["from a", "from b"]
