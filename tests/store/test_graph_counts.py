@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from pycolonies_like.core.dag import build_graph
+from pycolonies_like.core.errors import StorageError
 from pycolonies_like.core.models import Colony, Executor, ExecutorState, ProcessState, Workflow
 from pycolonies_like.core.progress import child_input
+from server.store.base import FinishResult
 from server.store.postgres import PostgresStore
 from server.store.sql import SqlStore
 from tests.store.test_graph_settling import NOW, S, claim_and_finish, fan_in, ids, node
@@ -33,6 +35,20 @@ async def two_servers() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
         finally:
             await a.close()
             await b.close()
+
+
+@pytest.fixture
+async def postgres_store() -> AsyncIterator[PostgresStore]:
+    from tests.conftest import need_pg
+    from tests.pg import temporary_database
+
+    async with temporary_database(need_pg()) as url:
+        store = PostgresStore(url)
+        await store.open()
+        try:
+            yield store
+        finally:
+            await store.close()
 
 
 def output_of(i: int) -> list[Any]:
@@ -115,3 +131,75 @@ async def test_a_rerun_join_waits_only_for_the_parents_that_run_again(store: Sql
     assert result is not None
     assert [c.spec.nodename for c in result.released] == ["join"]
     assert result.released[0].input == ["from a", "from b"]
+
+
+async def pending_of(store: PostgresStore, processid: str) -> int:
+    async with store._read() as tx:
+        row = await tx.fetchone("SELECT pendingparents FROM processes WHERE processid = ?",
+                                (processid,))  # fmt: skip
+    assert row is not None
+    return int(row["pendingparents"])
+
+
+async def test_an_end_settled_again_on_two_servers_counts_down_once(
+    two_servers: tuple[PostgresStore, PostgresStore],
+) -> None:
+    a, b = two_servers
+    executor, _graph, processes = await fan_in(a, 2)
+    await claim_and_finish(a, executor)
+    first, second = [await a.claim_process(executor, NOW) for _ in range(2)]
+    assert first is not None and second is not None
+    join = processes[-1]
+
+    async def stopped(result: FinishResult, now_ns: int) -> FinishResult:
+        return result  # the server stops right after the end is committed
+
+    a._moved_on = stopped  # type: ignore[method-assign]
+    try:
+        ended = await a.finish_process(first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW,
+                               output=["first"])  # fmt: skip
+    finally:
+        del a._moved_on
+    assert await pending_of(a, join.processid) == 2
+    assert ended is not None
+    # Two servers' sweeps both found it: each settles it (at once, and again).
+    await asyncio.gather(a.settle_process(ended.process, NOW + S),
+                         b.settle_process(ended.process, NOW + S))  # fmt: skip
+    await a.settle_process(ended.process, NOW + S)
+    assert await pending_of(a, join.processid) == 1  # counted down once, not twice
+    assert await a.settle_unsettled(NOW + S, 10) == []
+
+    result = await b.finish_process(second.processid, second.attempt, ProcessState.SUCCESSFUL,
+                                    NOW, output=["second"])  # fmt: skip
+    assert result is not None
+    assert [c.processid for c in result.released] == [join.processid]
+    assert result.released[0].input == child_input(join.parents, {
+        first.processid: ["first"], second.processid: ["second"]})  # fmt: skip
+
+
+async def test_a_count_down_whose_release_was_lost_is_released_by_the_sweep(
+    postgres_store: PostgresStore,
+) -> None:
+    """The children's counts reached zero and were committed, then the
+    release failed (the database went away): the sweep releases them."""
+    store = postgres_store
+    executor, _graph, processes = await fan_in(store, 1)
+    root = await store.claim_process(executor, NOW)
+    assert root is not None
+
+    def gone() -> None:
+        raise StorageError("the database is unavailable (gone); try again shortly")
+
+    store._tx_unflushed = gone  # type: ignore[method-assign,assignment]
+    try:
+        ended = await store.finish_process(root.processid, root.attempt,
+                                           ProcessState.SUCCESSFUL, NOW, output=[3])  # fmt: skip
+    finally:
+        del store._tx_unflushed
+    assert ended is not None and ended.released == []
+    assert await pending_of(store, processes[1].processid) == 0
+    assert await store.claim_process(executor, NOW) is None  # counted, not released
+    (settled,) = await store.settle_unsettled(NOW + S, 10)
+    assert [c.processid for c in settled.released] == [processes[1].processid]
+    assert settled.released[0].input == [3]
+    assert await store.settle_unsettled(NOW + S, 10) == []
