@@ -89,7 +89,12 @@ async def test_a_join_ending_on_two_servers_is_released_once_with_inputs_in_pare
 async def test_outputs_join_into_the_input_as_they_were_stored(store: SqlStore) -> None:
     executor, _graph, processes = await fan_in(store, 4)
     await claim_and_finish(store, executor)
-    outputs = [[1, "a, b]", 2.5], [], [{"x": [1, 2]}, None], ['é"]\\', -0.0, 10**20]]
+    outputs: list[list[Any]] = [
+        [1, "a, b]", 2.5],
+        [],
+        [{"x": [1, 2]}, None],
+        ['é"]\\', -0.0, 10**20],
+    ]
     running = [await store.claim_process(executor, NOW) for _ in range(4)]
     by_name = {p.spec.nodename: p for p in running if p is not None}
     released = []
