@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -208,3 +209,40 @@ async def test_a_count_down_whose_release_was_lost_is_released_by_the_sweep(
     assert [c.processid for c in settled.released] == [processes[1].processid]
     assert settled.released[0].input == [3]
     assert await store.settle_unsettled(NOW + S, 10) == []
+
+
+async def test_the_migration_counts_what_children_stored_before_still_wait_for(
+    postgres_store: PostgresStore,
+) -> None:
+    """Migration 0022 recounts waiting children stored before counts were kept
+    (there, every end left its children's counts untouched)."""
+    store = postgres_store
+    executor, _graph, processes = await fan_in(store, 3)
+    await claim_and_finish(store, executor)
+    n0, n1, n2 = [await store.claim_process(executor, NOW) for _ in range(3)]
+    assert n0 is not None and n1 is not None and n2 is not None
+    await store.finish_process(n0.processid, n0.attempt, ProcessState.SUCCESSFUL, NOW,
+                               output=["n0"])  # fmt: skip
+
+    async def stopped(result: FinishResult, now_ns: int) -> FinishResult:
+        return result  # settled later, by the sweep
+
+    store._moved_on = stopped  # type: ignore[method-assign]
+    try:
+        await store.finish_process(n1.processid, n1.attempt, ProcessState.SUCCESSFUL, NOW,
+                                   output=["n1"])  # fmt: skip
+    finally:
+        del store._moved_on
+    join = processes[-1]
+    sql = Path(__file__).parents[2] / "server/store/migrations/postgres/0022_graph_counts.sql"
+    recount = "UPDATE processes c" + sql.read_text().split("UPDATE processes c", 1)[1]
+    async with store._write1() as tx:
+        await tx.execute("UPDATE processes SET pendingparents = 3 WHERE processid = ?",
+                         (join.processid,))  # fmt: skip
+        await tx.execute(recount)
+    assert await pending_of(store, join.processid) == 2  # n1 (not counted down yet) and n2
+    await store.settle_unsettled(NOW + S, 10)
+    assert await pending_of(store, join.processid) == 1
+    result = await store.finish_process(n2.processid, n2.attempt, ProcessState.SUCCESSFUL, NOW,
+                                        output=["n2"])  # fmt: skip
+    assert result is not None and [c.processid for c in result.released] == [join.processid]
