@@ -5,7 +5,9 @@ process costs O(children x parents) index lookups, never O(graph), and no
 row is written by every end of a graph. Rows are always locked in the same order (the process, its
 children sorted by id, then the graph row) so that concurrent ends on several
 servers cannot deadlock each other. What a released child receives and why
-descendants end is decided in pycolonies_like.core.progress.
+descendants end is decided in pycolonies_like.core.progress. PostgreSQL
+adds a shortcut (pg_graphs.py): after a success, its waiting children count
+their parents down, and the states here decide only when a graph may end.
 """
 
 from __future__ import annotations
@@ -249,7 +251,7 @@ class Graphs(Database):
         and were left `settling` (their server stopped in between)."""
         async with self._read() as tx:
             found = await tx.fetchall(
-                f"SELECT {P} FROM processes WHERE settling = 1 AND endtime < ? "
+                f"SELECT {P} FROM processes WHERE settling <> 0 AND endtime < ? "
                 "ORDER BY endtime LIMIT ?",
                 (ended_before_ns, limit),
             )
@@ -415,7 +417,7 @@ class Graphs(Database):
             )
             if row is None or await tx.fetchone(
                 "SELECT 1 AS x FROM processes WHERE processgraphid = ? "
-                f"AND (state = {RUNNING} OR settling = 1) LIMIT 1",
+                f"AND (state = {RUNNING} OR settling <> 0) LIMIT 1",
                 (processgraphid,),
             ):
                 return None
@@ -446,7 +448,9 @@ class Graphs(Database):
                     f"RETURNING {P}",
                     {"history": rows.history_json(history), "now": now_ns,
                      "input": rows.dump_list(plan.input), "wait": int(not plan.ready),
-                     "pending": 0 if plan.ready else len(old.parents),
+                     "pending": 0 if plan.ready else sum(
+                         1 for q in old.parents
+                         if q not in by_id or by_id[q].state != ProcessState.SUCCESSFUL),
                      "processid": old.processid, "state": int(old.state),
                      "attempt": old.attempt},
                 )  # fmt: skip

@@ -51,6 +51,7 @@ from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
+from server.store.pg_graphs import PgGraphs
 from server.store.pg_relay import PgRelay
 from server.store.pg_statements import BEST, CLAIM, FINISH, FINISH_ALONE, FN, HEADS, REMEMBER_NONCE
 from server.store.sql import SqlStore
@@ -209,7 +210,7 @@ def retrying(
     return run
 
 
-class PostgresStore(SqlStore):
+class PostgresStore(PgGraphs, SqlStore):
     kind = "postgresql"
     shared = True
     settle_after_commit = True
@@ -460,6 +461,10 @@ class PostgresStore(SqlStore):
             result = await self._moving_on(tx, process, now_ns)
         return concurrency.with_released(await self._moved_on(result, now_ns), unheld)
 
+    @retrying
+    async def settle_process(self, process: Process, now_ns: int) -> FinishResult:
+        return await PgGraphs.settle_process(self, process, now_ns)
+
     # Transactions that lock several rows can lose a deadlock race against
     # another server's; PostgreSQL then aborts one of them, which runs again.
     # Reads and one-row writes cannot deadlock and are not wrapped.
@@ -486,6 +491,5 @@ class PostgresStore(SqlStore):
     remove_generator = retrying(SqlStore.remove_generator)
     pack_generator = retrying(SqlStore.pack_generator)
     start_generator_run = retrying(SqlStore.start_generator_run)
-    settle_process = retrying(SqlStore.settle_process)
     purge_finished = retrying(SqlStore.purge_finished)
     release_held = retrying(SqlStore.release_held)
