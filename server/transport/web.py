@@ -34,9 +34,9 @@ async def start_http(server: Any, port: int) -> int:
     guard = ConnectionGuard(
         settings.handshake_timeout_s, connection_limit(settings.max_connections)
     )
-    app = web.Application(
-        client_max_size=settings.max_message_bytes, middlewares=[guard.middleware]
-    )
+    # No middleware: each would cost every request a call (the guard sees a
+    # connection's first request from its protocol).
+    app = web.Application(client_max_size=settings.max_message_bytes)
 
     async def health(request: web.Request) -> web.Response:
         try:

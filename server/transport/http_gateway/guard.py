@@ -14,7 +14,6 @@ import asyncio
 import logging
 import ssl
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +28,9 @@ class _Guarded(asyncio.Protocol):
         self.inner = inner
         self.guard = guard
         self.transport: asyncio.BaseTransport | None = None
+        # The last bytes of the first request's headers while they are read (None
+        # once they have ended): their end may come split across reads.
+        self._head_tail: bytes | None = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -38,6 +40,13 @@ class _Guarded(asyncio.Protocol):
         self.inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
+        if self._head_tail is not None:  # until the first request's headers have ended
+            seen = self._head_tail + data
+            if b"\r\n\r\n" in seen:
+                self._head_tail = None
+                self.guard.request_started(self.transport)
+            else:
+                self._head_tail = seen[-3:]
         self.inner.data_received(data)
 
     def eof_received(self) -> bool | None:
@@ -96,13 +105,6 @@ class ConnectionGuard:
                 )
             self._refused, self._refused_since = 0, now
         self._refused += 1
-
-    @web.middleware
-    async def middleware(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        self.request_started(request.transport)
-        return await handler(request)
 
 
 def tls_context(cert: str, key: str) -> ssl.SSLContext:
