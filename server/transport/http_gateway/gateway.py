@@ -29,6 +29,7 @@ from server.transport.http_gateway.wire import (
     envelope,
     error_envelope,
     handler_of,
+    late_body,
     number,
     process_state,
     seconds,
@@ -56,10 +57,6 @@ CONNECTION_CHECK_S = 0.1
 # whether it was written to a live connection.
 Gone = Callable[[], bool]
 Send = Callable[[int, bytes, "dict[str, str] | None"], Awaitable[bool]]
-
-
-def late_body(timeout_s: float) -> str:
-    return f"the request body did not arrive within {timeout_s:g} s"
 
 
 def _gone(request: web.Request) -> bool:

@@ -115,13 +115,25 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
 
 async def listen(
     runner: web.AppRunner, guard: ConnectionGuard, host: str, port: int,
-    context: ssl.SSLContext | None, reuse_port: bool = False,
+    context: ssl.SSLContext | None, reuse_port: bool = False, gateway: Any = None,
 ) -> asyncio.base_events.Server:  # fmt: skip
+    """Listens with aiohttp's handler behind the guard; with the ColonyOS API
+    (`gateway`), behind the lean front that answers POST /api (front.py)."""
     loop = asyncio.get_running_loop()
     server = runner.server
     assert server is not None, "the runner is not set up"
+    if gateway is not None:
+        from server.transport.http_gateway.front import Front
+
+        def protocol() -> asyncio.Protocol:
+            return Front(server, guard, gateway)
+    else:
+
+        def protocol() -> asyncio.Protocol:
+            return _Guarded(server(), guard)
+
     return await loop.create_server(
-        lambda: _Guarded(server(), guard), host, port, ssl=context,
+        protocol, host, port, ssl=context,
         ssl_handshake_timeout=guard.handshake_timeout_s if context else None, backlog=512,
         reuse_port=reuse_port or None,
     )  # fmt: skip

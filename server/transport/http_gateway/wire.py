@@ -167,6 +167,10 @@ async def sliced_envelope(payloadtype: str, payload: Any) -> bytes:
     return b"".join(parts)
 
 
+def late_body(timeout_s: float) -> str:
+    return f"the request body did not arrive within {timeout_s:g} s"
+
+
 def error_envelope(status: int, message: str) -> str:
     return envelope("error", {"status": status, "message": message}, error=True)
 
