@@ -117,7 +117,8 @@ class Front(asyncio.Protocol):
         self.timer: asyncio.TimerHandle | None = None  # the idle or the body timeout
         self.waiting_body = False  # the timer is the body's
         self.tail = b""  # the last bytes seen while the first request's headers arrive
-        self.paused = False
+        self.paused = False  # reading, while pipelined requests pile up
+        self.drained: asyncio.Future[None] | None = None  # writing, while a reply is sent
 
     # ----------------------------------------------------------- protocol --
 
@@ -152,6 +153,7 @@ class Front(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
         self._stop_timer()
+        self._drain()
         let_in = self.transport is not None and self.guard.closed(self.transport)
         if let_in and self.inner is not None:
             self.inner.connection_lost(exc)
@@ -159,10 +161,19 @@ class Front(asyncio.Protocol):
     def pause_writing(self) -> None:
         if self.inner is not None:
             self.inner.pause_writing()
+        elif self.drained is None:
+            self.drained = asyncio.get_running_loop().create_future()
 
     def resume_writing(self) -> None:
         if self.inner is not None:
             self.inner.resume_writing()
+        self._drain()
+
+    def _drain(self) -> None:
+        if self.drained is not None:
+            if not self.drained.done():
+                self.drained.set_result(None)
+            self.drained = None
 
     # ----------------------------------------------------------- requests --
 
@@ -218,6 +229,8 @@ class Front(asyncio.Protocol):
 
         try:
             await self.gateway.answer(body, self.peer, self._gone, send)
+            if self.drained is not None:  # a big reply: the next request waits for the client
+                await self.drained
         finally:
             self.busy = False
         transport = self.transport
