@@ -8,8 +8,14 @@ connections. S submitters submit N processes one call each while E
 executors assign (long poll) and close them. Prints processes/s, the
 server's CPU per process (from /proc) and the load generator's own.
 
+The load generator shares the machine with the server, so it is kept lean:
+each submitter and executor has one keep-alive connection of a minimal
+HTTP/1.1 client (--aiohttp-client: aiohttp's, as before), and a message it
+sends again (a submit of the same spec, a poll) is signed once: ColonyOS'
+signatures are deterministic, so the bytes are those pycolonies would send.
+
     python bench/gateway.py [--processes 5000] [--executors 8] [--submitters 4]
-                            [--db postgresql://...] [--workers 2]
+                            [--db postgresql://...] [--workers 2] [--aiohttp-client]
 """
 
 from __future__ import annotations
@@ -51,12 +57,57 @@ def envelope(msg: dict[str, Any], prvkey: str) -> bytes:
     ).encode()
 
 
-async def rpc(http: aiohttp.ClientSession, url: str, msg: dict[str, Any], key: str) -> Any:
-    async with http.post(url, data=envelope(msg, key)) as response:
-        body = await response.json(content_type=None)
-        if response.status != 200:
-            return None
-        return json.loads(base64.b64decode(body["payload"]))
+_SIGNED: dict[tuple[str, str], bytes] = {}
+
+
+def envelope_again(msg: dict[str, Any], prvkey: str) -> bytes:
+    """envelope() of a message sent again and again, signed once (the same bytes)."""
+    key = (json.dumps(msg), prvkey)
+    if key not in _SIGNED:
+        _SIGNED[key] = envelope(msg, prvkey)
+    return _SIGNED[key]
+
+
+def reply_payload(status: int, body: bytes) -> Any:
+    if status != 200:
+        return None
+    return json.loads(base64.b64decode(json.loads(body)["payload"]))
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection, one request at a time: the load
+    generator's own minimal client (it reads what the gateway sends)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.head = f"POST /api HTTP/1.1\r\nHost: {host}:{port}\r\n".encode()
+
+    async def post(self, body: bytes) -> tuple[int, bytes]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        writer.write(self.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        head = (await reader.readuntil(b"\r\n\r\n")).lower()
+        start = head.index(b"content-length:") + 15
+        length = int(head[start : head.index(b"\r\n", start)])
+        reply = await reader.readexactly(length)
+        if b"connection: close" in head:
+            writer.close()
+            self.streams = None
+        return int(head[9:12]), reply
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+
+
+async def rpc(http: Any, url: str, msg: dict[str, Any], key: str, again: bool = False) -> Any:
+    body = envelope_again(msg, key) if again else envelope(msg, key)
+    if isinstance(http, Connection):
+        return reply_payload(*await http.post(body))
+    async with http.post(url, data=body) as response:
+        return reply_payload(response.status, await response.read())
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -89,27 +140,33 @@ async def run(args: argparse.Namespace) -> None:
             left, done = n, 0
             finished = asyncio.Event()
             limits = aiohttp.TCPConnector(limit=0, force_close=False)
+            connections: list[Connection] = []
+
+            def connection() -> Any:
+                if args.aiohttp_client:
+                    return http
+                connections.append(Connection("127.0.0.1", http_port))
+                return connections[-1]
+
             async with aiohttp.ClientSession(connector=limits) as http:
 
                 async def submitter() -> None:
                     nonlocal left
+                    conn = connection()
                     while left > 0:
                         left -= 1
-                        await rpc(http, url, {"msgtype": "submitfuncspecmsg", "spec": spec},
-                                  user_key)  # fmt: skip
+                        await rpc(conn, url, {"msgtype": "submitfuncspecmsg", "spec": spec},
+                                  user_key, again=True)  # fmt: skip
 
                 async def executor(key: str) -> None:
                     nonlocal done
+                    conn = connection()
+                    poll = {"msgtype": "assignprocessmsg", "timeout": 1, "colonyname": COLONY}
                     while not finished.is_set():
-                        process = await rpc(
-                            http,
-                            url,
-                            {"msgtype": "assignprocessmsg", "timeout": 1, "colonyname": COLONY},
-                            key,
-                        )
+                        process = await rpc(conn, url, poll, key, again=True)
                         if process is None:
                             continue
-                        await rpc(http, url, {"msgtype": "closesuccessfulmsg",
+                        await rpc(conn, url, {"msgtype": "closesuccessfulmsg",
                                               "processid": process["processid"], "out": ["ok"]},
                                   key)  # fmt: skip
                         done += 1
@@ -126,6 +183,8 @@ async def run(args: argparse.Namespace) -> None:
                 cpu = cpu_seconds(srv.proc.pid) - cpu0
                 mine = time.process_time() - mine0
                 await asyncio.gather(*workers)
+                for conn in connections:
+                    conn.close()
             print(f"full lifecycle over HTTP  {n / wall:8.0f} processes/s; server CPU "
                   f"{cpu / n * 1e6:.0f} us per process ({cpu / wall:.2f} cores busy); "
                   f"load generator {mine / n * 1e6:.0f} us per process")  # fmt: skip
@@ -143,6 +202,9 @@ def main() -> None:
     parser.add_argument("--submitters", type=int, default=4)
     parser.add_argument("--db", help="postgresql://... (default: SQLite)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
+    parser.add_argument(
+        "--aiohttp-client", action="store_true", help="send with aiohttp's client (heavier)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 import pycolonies_like
 from pycolonies_like import tracing
 from pycolonies_like.core.clock import Clock, SystemClock
-from pycolonies_like.core.errors import ResourceExhausted, StorageError
+from pycolonies_like.core.errors import InvalidArgument, ResourceExhausted, StorageError
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.config import PortUnavailable, ServerSettings, bind_reason, check_port_free
@@ -250,3 +251,41 @@ async def serve(
     log.info("stopping (grace %.0f s)", settings.grace_s)
     await server.stop()
     tracing.shutdown()
+
+
+def event_loop_choice() -> str:
+    """uvloop (the default, when installed) or asyncio: COLONIES_EVENT_LOOP."""
+    choice = os.environ.get("COLONIES_EVENT_LOOP", "").strip().lower() or "uvloop"
+    if choice not in ("uvloop", "asyncio"):
+        raise InvalidArgument(f"COLONIES_EVENT_LOOP must be uvloop or asyncio, not {choice!r}")
+    if choice == "uvloop":
+        try:
+            import uvloop  # noqa: F401
+        except ImportError:
+            return "asyncio"
+    return choice
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A new loop of the chosen kind (event_loop_choice)."""
+    if event_loop_choice() == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Runs a server's coroutine to its end on the chosen loop (event_loop_choice):
+    uvloop serves the same work with less of the server's CPU."""
+    try:
+        choice = event_loop_choice()
+    except InvalidArgument:
+        main.close()
+        raise
+    if choice == "uvloop":
+        import uvloop
+
+        uvloop.run(main)
+    else:
+        asyncio.run(main)

@@ -25,7 +25,7 @@ from typing import Any
 from pycolonies_like.client import Colonies
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.crypto import generate_private_key, id_of
-from server.app import ColoniesServer
+from server.app import ColoniesServer, new_event_loop
 from server.config import ServerSettings
 from server.service import Services
 
@@ -100,7 +100,7 @@ class ThreadedServer:
             server_id=id_of(self.server_key), port=0, data_dir=self.data_dir, **settings
         )
         self.clock = clock
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()  # the server's kind of loop (COLONIES_EVENT_LOOP)
         self.server = ColoniesServer(self.settings, clock=clock)
         self.port = 0
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)

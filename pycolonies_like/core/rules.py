@@ -450,29 +450,46 @@ def check_json_data(value: Any, where: str = "") -> None:
     beyond 64 bits, NaN or infinite numbers (which JSON does not have) and text
     with lone surrogates (which UTF-8 does not have),
     naming the place (`where`.key.index). Iterative: a deep value cannot
-    exhaust the stack."""
-    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
+    exhaust the stack. The place is spelled out only for a refusal: each
+    container's path is kept as (its parent's path, its key)."""
+    stack: list[tuple[Any, Any, int]] = [(value, where, 0)]
     while stack:
         item, path, depth = stack.pop()
         if isinstance(item, (dict, list)):
             if depth >= MAX_JSON_DEPTH:
                 raise InvalidArgument(
-                    f"{path or 'the value'} nests deeper than {MAX_JSON_DEPTH} levels"
+                    f"{_path(path) or 'the value'} nests deeper than {MAX_JSON_DEPTH} levels"
                 )
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             for key, sub in pairs:
                 if isinstance(key, str) and not key.isascii():
-                    _check_unicode(key, f"{path} has a key that" if path else "a key")
-                stack.append((sub, f"{path}.{key}" if path else str(key), depth + 1))
+                    _check_unicode(key, f"{_path(path)} has a key that" if path else "a key")
+                kind = type(sub)
+                if kind is str:  # the usual leaves, checked here rather than stacked
+                    if not sub.isascii():
+                        _check_unicode(sub, _path((path, key)))
+                elif kind is not bool and kind is not type(None):
+                    stack.append((sub, (path, key), depth + 1))
         elif isinstance(item, str):
             if not item.isascii():
-                _check_unicode(item, path or "the value")
+                _check_unicode(item, _path(path) or "the value")
         elif isinstance(item, bool):
             continue
         elif isinstance(item, int) and item not in _INT64:
-            raise InvalidArgument(f"{path} is out of range (a 64-bit integer)")
+            raise InvalidArgument(f"{_path(path)} is out of range (a 64-bit integer)")
         elif isinstance(item, float) and not math.isfinite(item):
-            raise InvalidArgument(f"{path} must be a finite number, got {item}")
+            raise InvalidArgument(f"{_path(path)} must be a finite number, got {item}")
+
+
+def _path(path: Any) -> str:
+    """where.key.index from check_json_data's (parent, key) chain."""
+    keys: list[str] = []
+    while isinstance(path, tuple):
+        path, key = path
+        keys.append(str(key))
+    if path:
+        keys.append(path)
+    return ".".join(reversed(keys))
 
 
 def _check_unicode(text: str, what: str) -> None:

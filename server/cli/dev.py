@@ -187,4 +187,6 @@ def dev(data_dir: str, host: str, port: int, http_port: int, verbose: bool) -> N
     path = Path(data_dir)
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o700)
-    asyncio.run(_run(path, host, port, http_port))
+    from server.app import run
+
+    run(_run(path, host, port, http_port))  # the server's kind of loop

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from typing import Any
@@ -129,7 +128,7 @@ def start(
     """Start a server (SQLite in the data dir unless a database is given)."""
     from pycolonies_like.core.errors import ColoniesError, InvalidArgument
     from pycolonies_like.core.rules import check_id
-    from server.app import ColoniesServer, serve
+    from server.app import ColoniesServer, run, serve
     from server.config import PortUnavailable, ServerSettings
     from server.loops import LoopState
 
@@ -194,7 +193,7 @@ def start(
             notifier.serving(f"serving gRPC on port {running.port}", healthy)
 
     try:
-        asyncio.run(serve(settings, ready=ready))
+        run(serve(settings, ready=ready))
     except (ColoniesError, PortUnavailable) as err:
         raise CliError(str(err)) from None
     except OSError as err:

@@ -34,9 +34,9 @@ async def start_http(server: Any, port: int) -> int:
     guard = ConnectionGuard(
         settings.handshake_timeout_s, connection_limit(settings.max_connections)
     )
-    app = web.Application(
-        client_max_size=settings.max_message_bytes, middlewares=[guard.middleware]
-    )
+    # No middleware: each would cost every request a call (the guard sees a
+    # connection's first request from its protocol).
+    app = web.Application(client_max_size=settings.max_message_bytes)
 
     async def health(request: web.Request) -> web.Response:
         try:
@@ -62,6 +62,7 @@ async def start_http(server: Any, port: int) -> int:
 
         server.dashboard = Dashboard(server)
         server.dashboard.routes(app)
+    gateway = None
     if settings.colonyos_api:
         from server.transport.http_gateway.gateway import Gateway
 
@@ -78,7 +79,9 @@ async def start_http(server: Any, port: int) -> int:
     if settings.tls_cert and settings.tls_key:
         context = tls_context(settings.tls_cert, settings.tls_key)
     try:
-        listener = await listen(runner, guard, settings.host, port, context, settings.reuse_port)
+        listener = await listen(
+            runner, guard, settings.host, port, context, settings.reuse_port, gateway
+        )
     except OSError as err:
         await runner.cleanup()
         raise PortUnavailable(

@@ -256,3 +256,31 @@ def test_a_repeated_signature_is_recovered_once_and_its_twins_still_refused() ->
         assert wire.decode(json.dumps(env3).encode())[1] != id_of(EXECUTOR_KEY)
     except errors.Unauthenticated:
         pass  # no key at all: refused too
+
+
+def _reply(payload: Any) -> Any:
+    return json.loads(base64.b64decode(json.loads(wire.envelope("x", payload))["payload"]))
+
+
+def test_replies_carry_every_integer_and_float_exactly() -> None:
+    # Replies are written by orjson where it writes the same values, else by the
+    # standard library: integers beyond 64 bits (orjson refuses them), lone
+    # surrogates and integer keys come through exactly all the same, and NaN is
+    # never turned into null.
+    edge = [2**63 - 1, -(2**63), 2**64 - 1, 2**64, -(2**63) - 1, 10**30,
+            0.1, 1e308, 5e-324, -0.0, 123456789.12345679, 1e16, 1e-7]  # fmt: skip
+    back = _reply({"args": edge})["args"]
+    assert back == edge and [type(v) for v in back] == [type(v) for v in edge]
+    assert str(back[9]) == "-0.0"
+    assert _reply(["\ud800", "é", "\u2028"]) == ["\ud800", "é", "\u2028"]
+    assert _reply({1: "one"}) == {"1": "one"}
+    assert wire.dumps([float("nan"), float("-inf")]) == b"[NaN, -Infinity]"
+    assert wire.dumps({"a": [1, {"b": float("inf")}]}) == b'{"a": [1, {"b": Infinity}]}'
+
+
+async def test_a_sliced_reply_holds_the_same_json_as_a_whole_one() -> None:
+    items = [{"n": i, "big": 2**64 + i, "f": i / 3, "s": "\ud800" if i % 7 == 0 else "x" * 500}
+             for i in range(400)]  # fmt: skip
+    sliced = json.loads(await wire.sliced_envelope("getprocessesmsg", items))
+    assert sliced["payloadtype"] == "getprocessesmsg" and sliced["error"] is False
+    assert json.loads(base64.b64decode(sliced["payload"])) == items == _reply(items)

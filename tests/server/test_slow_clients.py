@@ -46,6 +46,22 @@ def test_unfinished_request_headers_are_cut(strict: ThreadedServer) -> None:
         assert closed_within(sock, 10) < 5
 
 
+def test_headers_whose_end_comes_split_are_not_cut(strict: ThreadedServer) -> None:
+    """The end of a request's headers split across reads still counts as their end:
+    the connection outlives the handshake timeout while its body is on its way."""
+    body = json.dumps({"payloadtype": "versionmsg", "payload": ""}).encode()
+    with socket.create_connection(("127.0.0.1", strict.http_port)) as sock:
+        head = b"POST /api HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r" % len(body)
+        sock.sendall(head)
+        time.sleep(0.2)
+        sock.sendall(b"\n")
+        time.sleep(1.0)  # twice the handshake timeout
+        sock.sendall(body)
+        sock.settimeout(10)
+        reply = sock.recv(65536)
+    assert reply.startswith(b"HTTP/1.1 200 ")
+
+
 def test_a_body_sent_a_byte_at_a_time_gets_408(strict: ThreadedServer) -> None:
     with socket.create_connection(("127.0.0.1", strict.http_port)) as sock:
         sock.sendall(b"POST /api HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{")

@@ -9,7 +9,10 @@ pycolonies client work against this server unchanged.
 
 It is an adapter over the same services as the gRPC API: objects made
 through one are seen through the other, with the same ids and keys.
-wire.py reads and writes the envelope, gateway.py serves the routes, and
+front.py answers a connection's plain POST /api requests without aiohttp's
+request machinery (and hands anything else to aiohttp), guard.py sheds slow
+and excess connections, wire.py reads and writes the envelope, gateway.py
+serves the routes, and
 colonies.py, processes.py and workflows.py turn each message into a service
 call (ColonyOS JSON in -> service -> ColonyOS JSON out).
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -28,6 +29,7 @@ from server.transport.http_gateway.wire import (
     envelope,
     error_envelope,
     handler_of,
+    late_body,
     number,
     process_state,
     seconds,
@@ -51,6 +53,12 @@ _CHANNEL_TIMEOUT_S = 30.0
 CONNECTION_CHECK_S = 0.1
 
 
+# Whether the client went away; sends a reply (status, body, headers) and says
+# whether it was written to a live connection.
+Gone = Callable[[], bool]
+Send = Callable[[int, bytes, "dict[str, str] | None"], Awaitable[bool]]
+
+
 def _gone(request: web.Request) -> bool:
     transport = request.transport
     return transport is None or transport.is_closing()
@@ -69,29 +77,49 @@ class Gateway:
 
     # ------------------------------------------------------------- routes --
 
-    async def api(self, request: web.Request) -> web.Response:
+    async def api(self, request: web.Request) -> web.StreamResponse:
+        """POST /api through aiohttp (a connection the lean front handed over: see front.py)."""
+        # A body sent a byte at a time holds a connection no longer than this.
+        body_timeout = 3 * self.server.settings.handshake_timeout_s
+        try:
+            if request.content.is_eof():
+                # The whole body is here (the usual case): read() cannot wait,
+                # so no timer and no task for wait_for.
+                body = await request.read()
+            else:
+                body = await asyncio.wait_for(request.read(), body_timeout)
+        except asyncio.TimeoutError:
+            response = web.Response(status=408, text=error_envelope(408, late_body(body_timeout)))
+            response.force_close()  # the rest of the body is not worth waiting for
+            return response
+        except web.HTTPRequestEntityTooLarge:
+            limit = self.server.settings.max_message_bytes
+            big = f"the request body is larger than {limit} bytes"
+            return web.Response(status=413, text=error_envelope(413, big))
+        sent: list[web.StreamResponse] = []
+
+        async def send(status: int, data: bytes, headers: dict[str, str] | None) -> bool:
+            response = web.Response(
+                status=status, body=data, headers=headers, content_type="text/plain",
+                charset="utf-8",
+            )  # fmt: skip
+            sent.append(response)
+            try:
+                await response.prepare(request)
+                await response.write_eof()
+            except (ConnectionError, RuntimeError):
+                return False
+            return True
+
+        await self.answer(body, _peer(request), lambda: _gone(request), send)
+        return sent[0] if sent else web.Response(status=499, text="")
+
+    async def answer(self, body: bytes, peer: str, gone: Gone, send: Send) -> None:
+        """Serves one POST /api body: sends its reply with `send` (nothing when the
+        client went away before its process was claimed; see _assign)."""
         payloadtype = "error"
         try:
-            # A body sent a byte at a time holds a connection no longer than this.
-            body_timeout = 3 * self.server.settings.handshake_timeout_s
-            try:
-                if request.content.is_eof():
-                    # The whole body is here (the usual case): read() cannot wait,
-                    # so no timer and no task for wait_for.
-                    body = await request.read()
-                else:
-                    body = await asyncio.wait_for(request.read(), body_timeout)
-            except asyncio.TimeoutError:
-                late = f"the request body did not arrive within {body_timeout:g} s"
-                response = web.Response(status=408, text=error_envelope(408, late))
-                response.force_close()  # the rest of the body is not worth waiting for
-                return response
-            except web.HTTPRequestEntityTooLarge:
-                limit = self.server.settings.max_message_bytes
-                big = f"the request body is larger than {limit} bytes"
-                return web.Response(status=413, text=error_envelope(413, big))
             limits = self.server.limits
-            peer = _peer(request)
             early = limits.refuse_early(peer)
             if early is not None:  # before the signature is checked: see server/limits.py
                 await limits.refuse(*early)
@@ -103,28 +131,30 @@ class Gateway:
                 await limits.refuse(caller, err)
             try:
                 if payloadtype == "assignprocessmsg":
-                    return await self._assign(request, caller, msg)
+                    await self._assign(caller, msg, gone, send)
+                    return
                 result = await self.call(payloadtype, caller, msg)
             finally:
                 limits.release(caller)
             await self.services.durable()
             if payloadtype in _BIG_REPLIES:
-                body = await sliced_envelope(payloadtype, result)
-                return web.Response(body=body, content_type="text/plain", charset="utf-8")
-            return web.Response(text=envelope(payloadtype, result))
+                data = await sliced_envelope(payloadtype, result)
+            else:
+                data = envelope(payloadtype, result).encode()
         except errors.ColoniesError as err:
             status = status_of(err)
-            headers = {}
+            headers = None
             if isinstance(err, errors.RateLimited):
-                headers["Retry-After"] = str(max(1, math.ceil(err.retry_after_s)))
-            return web.Response(
-                status=status, text=error_envelope(status, err.message), headers=headers
-            )
+                headers = {"Retry-After": str(max(1, math.ceil(err.retry_after_s)))}
+            await send(status, error_envelope(status, err.message).encode(), headers)
+            return
         except Exception:
             log.exception("unexpected error in %s", payloadtype)
-            return web.Response(status=500, text=error_envelope(500, "internal server error"))
+            await send(500, error_envelope(500, "internal server error").encode(), None)
+            return
+        await send(200, data, None)
 
-    async def _assign(self, request: web.Request, caller: str, msg: Message) -> web.Response:
+    async def _assign(self, caller: str, msg: Message, gone: Gone, send: Send) -> None:
         """assignprocessmsg, for a client that may go away: a poll whose
         client closed its connection stops (and claims nothing); a process
         claimed for a client that is gone goes back to the queue; one written
@@ -136,29 +166,25 @@ class Gateway:
         try:
             while not poll.done():
                 await asyncio.wait([poll], timeout=CONNECTION_CHECK_S)
-                if not poll.done() and _gone(request):
+                if not poll.done() and gone():
                     poll.cancel()
                     with contextlib.suppress(BaseException):
                         await poll
-                    return web.Response(status=499, text="")
+                    return
         except asyncio.CancelledError:
             poll.cancel()
             raise
         process = poll.result()
         await self.services.durable()
-        if _gone(request):
+        if gone():
             await service.give_back(process, "the client that polled for it went away")
-            return web.Response(status=499, text="")
-        response = web.Response(text=envelope("assignprocessmsg", cj.process_json(process)))
-        try:
-            await response.prepare(request)
-            await response.write_eof()
-        except (ConnectionError, RuntimeError):
+            return
+        data = envelope("assignprocessmsg", cj.process_json(process)).encode()
+        if not await send(200, data, None):
             await service.give_back(process, "the client that polled for it went away")
-            return response
+            return
         with contextlib.suppress(errors.ColoniesError):
             await service.acknowledge(caller, process.processid, process.attempt)
-        return response
 
     async def pubsub(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=self.server.settings.max_message_bytes)

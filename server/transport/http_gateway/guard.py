@@ -14,7 +14,6 @@ import asyncio
 import logging
 import ssl
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +28,9 @@ class _Guarded(asyncio.Protocol):
         self.inner = inner
         self.guard = guard
         self.transport: asyncio.BaseTransport | None = None
+        # The last bytes of the first request's headers while they are read (None
+        # once they have ended): their end may come split across reads.
+        self._head_tail: bytes | None = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -38,6 +40,13 @@ class _Guarded(asyncio.Protocol):
         self.inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
+        if self._head_tail is not None:  # until the first request's headers have ended
+            seen = self._head_tail + data
+            if b"\r\n\r\n" in seen:
+                self._head_tail = None
+                self.guard.request_started(self.transport)
+            else:
+                self._head_tail = seen[-3:]
         self.inner.data_received(data)
 
     def eof_received(self) -> bool | None:
@@ -97,13 +106,6 @@ class ConnectionGuard:
             self._refused, self._refused_since = 0, now
         self._refused += 1
 
-    @web.middleware
-    async def middleware(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        self.request_started(request.transport)
-        return await handler(request)
-
 
 def tls_context(cert: str, key: str) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -113,13 +115,25 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
 
 async def listen(
     runner: web.AppRunner, guard: ConnectionGuard, host: str, port: int,
-    context: ssl.SSLContext | None, reuse_port: bool = False,
+    context: ssl.SSLContext | None, reuse_port: bool = False, gateway: Any = None,
 ) -> asyncio.base_events.Server:  # fmt: skip
+    """Listens with aiohttp's handler behind the guard; with the ColonyOS API
+    (`gateway`), behind the lean front that answers POST /api (front.py)."""
     loop = asyncio.get_running_loop()
     server = runner.server
     assert server is not None, "the runner is not set up"
+    if gateway is not None:
+        from server.transport.http_gateway.front import Front
+
+        def protocol() -> asyncio.Protocol:
+            return Front(server, guard, gateway)
+    else:
+
+        def protocol() -> asyncio.Protocol:
+            return _Guarded(server(), guard)
+
     return await loop.create_server(
-        lambda: _Guarded(server(), guard), host, port, ssl=context,
+        protocol, host, port, ssl=context,
         ssl_handshake_timeout=guard.handshake_timeout_s if context else None, backlog=512,
         reuse_port=reuse_port or None,
     )  # fmt: skip

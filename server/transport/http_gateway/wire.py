@@ -12,8 +12,11 @@ import base64
 import binascii
 import functools
 import json
+import math
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from pycolonies_like import crypto
 from pycolonies_like.core import errors
@@ -85,8 +88,42 @@ def handler_of(payloadtype: str) -> Handler:
     return handler
 
 
+def dumps(payload: Any) -> bytes:
+    """A reply's JSON: orjson's (a tenth of the standard library's time) where it
+    writes the same values, else the standard library's. orjson refuses integers
+    beyond 64 bits and lone surrogates (the standard library then writes them
+    exactly, as before) but would write NaN and infinities as null: a reply
+    holding one (none can be stored: every way in refuses them) goes the slow way."""
+    if _finite(payload):
+        try:
+            return orjson.dumps(payload, option=_ORJSON_STRICT)
+        except TypeError:  # orjson.JSONEncodeError
+            pass
+    return json.dumps(payload).encode()
+
+
+# What the standard library refuses, orjson is told to refuse too.
+_ORJSON_STRICT = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def _finite(value: Any) -> bool:
+    """Whether no float in `value` is NaN or infinite."""
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is dict:
+            extend(item.values())
+        elif kind is list or kind is tuple:
+            extend(item)
+        elif kind is float and not math.isfinite(item):
+            return False
+    return True
+
+
 def envelope(payloadtype: str, payload: Any, error: bool = False) -> str:
-    return _wrap(payloadtype, base64.b64encode(json.dumps(payload).encode()), error)
+    return _wrap(payloadtype, base64.b64encode(dumps(payload)), error)
 
 
 def _wrap(payloadtype: str, data: bytes, error: bool) -> str:
@@ -100,25 +137,25 @@ def _wrap(payloadtype: str, data: bytes, error: bool) -> str:
 _SLICE = 3 * 16 * 1024  # a multiple of 3: base64 slices join without padding
 
 
-def _json_pieces(payload: Any) -> Iterator[str]:
+def _json_pieces(payload: Any) -> Iterator[bytes]:
     if isinstance(payload, list):
-        yield "["
+        yield b"["
         for i, item in enumerate(payload):
-            yield (", " if i else "") + json.dumps(item)
-        yield "]"
+            yield (b"," if i else b"") + dumps(item)
+        yield b"]"
     else:
-        yield json.dumps(payload)
+        yield dumps(payload)
 
 
 async def sliced_envelope(payloadtype: str, payload: Any) -> bytes:
-    """The envelope of a reply that may be megabytes (the same bytes as `envelope`),
+    """The envelope of a reply that may be megabytes (the same JSON as `envelope`),
     encoded on the event loop an item and a slice at a time, letting other requests
     in between: a worker thread would not help (the encoding holds the interpreter),
     and several of them starve the event loop of it."""
     parts = [f'{{"payloadtype": {json.dumps(payloadtype)}, "payload": "'.encode()]
     pending = b""
     for piece in _json_pieces(payload):
-        pending += piece.encode()
+        pending += piece
         if len(pending) >= _SLICE:
             cut = len(pending) - len(pending) % _SLICE
             for i in range(0, cut, _SLICE):
@@ -128,6 +165,10 @@ async def sliced_envelope(payloadtype: str, payload: Any) -> bytes:
     parts.append(base64.b64encode(pending))
     parts.append(b'", "error": false}')
     return b"".join(parts)
+
+
+def late_body(timeout_s: float) -> str:
+    return f"the request body did not arrive within {timeout_s:g} s"
 
 
 def error_envelope(status: int, message: str) -> str:
