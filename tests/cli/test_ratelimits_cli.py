@@ -78,7 +78,9 @@ def test_process_get_says_it_waits_for_its_rate_limit(dev: Dev, tmp_path: Path) 
         shown = dev.run("process", "get", "-p", pid).stdout
         assert "slow (1 token a start): waits for its rate limit until" in shown, shown
         left = json.loads(dev.run("--json", "ratelimit", "get", "slow").stdout)["tokens"]
-        assert left < 0.1  # the next token is due in a minute
+        # The one token was taken and has not come back (it takes a minute); a budget
+        # untouched would read 1.0. Not tighter: CLI calls take seconds on a loaded machine.
+        assert left < 1
     finally:
         executor.send_signal(signal.SIGINT)
         executor.wait(15)
