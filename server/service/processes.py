@@ -47,13 +47,10 @@ from server.service.admission import Admission
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, Actor, new_id
 from server.service.ratelimits import check_defined
+from server.service.slices import SLICE, each_slice, in_slices
 from server.store.base import Store
 
 MAX_BATCH = 10_000
-# A batch's specs are checked and built this many at a time, the event loop
-# free in between: one colony's batch of thousands does not hold up others'
-# requests for all of its time (its rows are then written in one go).
-YIELD_EVERY = 250
 # An end left unsettled this long was left by a server that stopped.
 UNSETTLED_AFTER_NS = 5 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
@@ -123,21 +120,17 @@ class ProcessService:
                 validate_funcspec(spec)
             except InvalidArgument as err:
                 raise InvalidArgument(f"spec #{i}: {err.message}") from None
-            if i % YIELD_EVERY == YIELD_EVERY - 1:
+            if i % SLICE == SLICE - 1:
                 await asyncio.sleep(0)  # a big batch lets other requests in between
         colonyname = colonies.pop()
         actor = await self.guard.member(caller, colonyname)
         await check_defined(self.store, colonyname, specs)
         now = self.clock.now_ns()
-        processes = []
-        for start in range(0, len(specs), YIELD_EVERY):
-            if start:
-                await asyncio.sleep(0)
-            chunk = specs[start : start + YIELD_EVERY]
-            processes += [self._new_process(actor, spec, now) for spec in chunk]
+        processes = await in_slices(specs, lambda s: [self._new_process(actor, x, now) for x in s])
+        prepared = await in_slices(processes, self.store.process_rows)
         async with self.admission.slot(colonyname, len(specs)):
-            processes = await self.store.add_processes(processes)
-        self.emitter.submitted(processes)
+            processes = await self.store.add_processes(processes, prepared=prepared)
+        await each_slice(processes, self.emitter.submitted)
         return await self._arrived(processes)
 
     async def _arrived(self, processes: list[Process]) -> list[Process]:
