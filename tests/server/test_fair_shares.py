@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,45 @@ def test_setting_a_weight_is_refused_to_others_and_for_bad_values(srv: ThreadedS
     }
     client.set_fair_weight("dev", keys.executor_names[0], 1, keys.colony_key)
     assert srv.call(srv.services.processes.store.fair_weights("dev")) == {}
+
+
+def test_a_big_batch_is_decoded_and_answered_a_slice_per_turn_of_the_loop(
+    srv: ThreadedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between two turns of the server's loop, at most SLICE specs of a batch
+    are decoded and at most SLICE processes of its reply encoded: another
+    colony's request waits for a slice, not for the batch."""
+    from pycolonies_like import convert
+    from server.service.slices import SLICE
+
+    client = srv.client()
+    keys = bootstrap(client, srv.server_key, colonyname="flood")
+    counts = {"decoded": [0, 0, 0], "encoded": [0, 0, 0]}  # this turn, most, total
+
+    def counting(what: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any) -> Any:
+            if threading.get_ident() == srv._thread.ident:
+                c = counts[what]
+                c[0] += 1
+                c[1], c[2] = max(c[1], c[0]), c[2] + 1
+            return fn(*args)
+
+        return counted
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(0)  # runs once every turn of the loop
+            for c in counts.values():
+                c[0] = 0
+
+    monkeypatch.setattr(convert, "funcspec_from_pb", counting("decoded", convert.funcspec_from_pb))
+    monkeypatch.setattr(convert, "process_to_pb", counting("encoded", convert.process_to_pb))
+    ticker = asyncio.run_coroutine_threadsafe(tick(), srv.loop)
+    try:
+        n = 10 * SLICE + 7
+        assert len(client.submit_batch([spec("flood", keys.executortype)] * n, keys.user_key)) == n
+    finally:
+        ticker.cancel()
+    for what, (_, most, total) in counts.items():
+        assert total >= n, what
+        assert most <= SLICE, what  # (all n in one step before slicing)
