@@ -43,7 +43,6 @@ from pycolonies_like.core.rules import (
     went_silent_error,
 )
 from server.service import lookup
-from server.service.admission import Admission
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, Actor, new_id
 from server.service.ratelimits import check_defined
@@ -59,15 +58,13 @@ MAX_ASSIGN_TIMEOUT = 3600.0
 class ProcessService:
     def __init__(
         self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock,
-        leases: LeasePolicy | None = None, admission: Admission | None = None,
+        leases: LeasePolicy | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.guard = guard
         self.emitter = emitter
         self.clock = clock
         self.leases = leases or LeasePolicy()
-        # Submits' writes, let in fairly between colonies.
-        self.admission = admission or Admission(store.durable)
         self._giving_back: set[asyncio.Future[bool]] = set()
 
     # ---------------------------------------------------------- submit --
@@ -100,8 +97,7 @@ class ProcessService:
             process = dataclasses.replace(
                 process, notbefore=ready, waitdeadline=wait_deadline(ready, spec.maxwaittime)
             )
-        async with self.admission.slot(spec.conditions.colonyname, 1):
-            stored = (await self.store.add_processes([process], idempotency_key))[0]
+        stored = (await self.store.add_processes([process], idempotency_key))[0]
         if stored.processid == process.processid:  # new, with its fair queue key
             self.emitter.submitted([stored])
             return (await self._arrived([stored]))[0]
@@ -128,8 +124,7 @@ class ProcessService:
         now = self.clock.now_ns()
         processes = await in_slices(specs, lambda s: [self._new_process(actor, x, now) for x in s])
         prepared = await in_slices(processes, self.store.process_rows)
-        async with self.admission.slot(colonyname, len(specs)):
-            processes = await self.store.add_processes(processes, prepared=prepared)
+        processes = await self.store.add_processes(processes, prepared=prepared)
         await each_slice(processes, self.emitter.submitted)
         return await self._arrived(processes)
 
