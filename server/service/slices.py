@@ -18,7 +18,7 @@ from typing import TypeVar
 T = TypeVar("T")
 U = TypeVar("U")
 
-SLICE = 100
+SLICE = 25
 
 
 async def in_slices(
