@@ -55,6 +55,20 @@ UNSETTLED_AFTER_NS = 5 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
 
 
+def _timed(processes: Sequence[Process], rows: Sequence[dict[str, Any]], now_ns: int) -> None:
+    """Sets the submission time (and what follows from it) of new processes
+    and of their rows made for the store (nothing else holds them yet)."""
+    for p, row in zip(processes, rows, strict=True):
+        times = {
+            "submissiontime": now_ns,
+            "prioritytime": priority_time(now_ns, p.spec.priority),
+            "waitdeadline": wait_deadline(now_ns, p.spec.maxwaittime),
+        }
+        for name, value in times.items():
+            object.__setattr__(p, name, value)
+        row.update(times)
+
+
 class ProcessService:
     def __init__(
         self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock,
@@ -121,9 +135,13 @@ class ProcessService:
         colonyname = colonies.pop()
         actor = await self.guard.member(caller, colonyname)
         await check_defined(self.store, colonyname, specs)
-        now = self.clock.now_ns()
-        processes = await in_slices(specs, lambda s: [self._new_process(actor, x, now) for x in s])
+        processes = await in_slices(specs, lambda s: [self._new_process(actor, x, 0) for x in s])
         prepared = await in_slices(processes, self.store.process_rows)
+        # Timed in the step that stores them, not when they arrived: the fair
+        # queue key of a submitter's batch starts no earlier than the time it
+        # is stored (store/fairshare.py), so a process another submitter queued
+        # while the batch took its turns does not sort behind it.
+        _timed(processes, prepared, self.clock.now_ns())
         processes = await self.store.add_processes(processes, prepared=prepared)
         await each_slice(processes, self.emitter.submitted)
         return await self._arrived(processes)

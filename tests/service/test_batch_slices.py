@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from pycolonies_like.core.models import User
+from server.service.guard import new_id
 from server.service.slices import SLICE
 from server.store import rows
 from server.store.base import Store
@@ -84,3 +86,28 @@ async def test_a_single_submit_is_done_before_a_big_batch_under_way(store: Store
     await asyncio.gather(flood, single())
     # Queued behind the batch, the single submit would end after it.
     assert order == ["single", "batch"]
+
+
+async def test_a_batch_is_timed_when_it_is_stored_not_when_it_arrived(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch takes turns of the loop before its store call; a process
+    another submitter queued meanwhile, on an empty queue, must not sort
+    behind the batch and the submitter's later ones (the batch stamped with
+    the time it arrived, V = that time, would put up to a second's worth of
+    the flood's virtual time, a million processes, in front of it)."""
+    world = await World.build(store)
+    s = world.services
+    other = new_id()
+    await s.colonies.add_user(world.owner, User(world.colony, other, "other"))
+    built = PerTurn()
+    monkeypatch.setattr(s.processes, "_new_process", built.counting(s.processes._new_process))
+    flood = asyncio.create_task(s.processes.submit_batch(world.user, [world.spec()] * 4 * SLICE))
+    while not built.total:
+        await asyncio.sleep(0)  # until the batch is being built
+    world.clock.advance(1.0)
+    mine = await s.processes.submit(other, world.spec())
+    await flood
+    await s.processes.submit_batch(world.user, [world.spec()] * SLICE)
+    claimed = [(await world.assign()).processid for _ in range(2)]
+    assert mine.processid in claimed  # (5 * SLICE claims later when timed on arrival)
