@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import astuple, dataclass, fields
+from functools import cached_property
 
 from pycolonies_like.core.errors import InvalidArgument
 from pycolonies_like.core.models import (
@@ -51,7 +52,7 @@ class Requirement(Amounts):
     def needs_hardware(self) -> bool:
         return any(getattr(self, f.name) for f in fields(Amounts))
 
-    @property
+    @cached_property
     def key(self) -> str:
         """ "" for a process that needs nothing, else its needs as JSON text."""
         if not self.needs_hardware and not self.locationname:
@@ -74,6 +75,10 @@ def _count(value: int, what: str) -> int:
     return value
 
 
+_UNSET = ("", None)
+_NOTHING = Requirement()
+
+
 def requirement_of(c: Conditions) -> Requirement:
     """The needs of a process; a quantity or count that cannot be read is an
     InvalidArgument naming its field."""
@@ -81,11 +86,18 @@ def requirement_of(c: Conditions) -> Requirement:
         _count(getattr(c, name), f"conditions.{name}")
     _count(c.gpu.nodecount, "conditions.gpu.nodecount")
     nodes = _count(c.nodes, "conditions.nodes")
+    gpus = _count(c.gpu.count, "conditions.gpu.count")
+    if (
+        nodes <= 1 and not gpus and c.cpu in _UNSET and c.mem in _UNSET
+        and c.storage in _UNSET and c.gpu.mem in _UNSET and c.gpu.name == ""
+        and c.locationname == ""
+    ):  # fmt: skip
+        return _NOTHING  # most processes ask for nothing (and the server asks often)
     return Requirement(
         cpu=parse_quantity(c.cpu, "cpu", "conditions.cpu"),
         mem=parse_quantity(c.mem, "bytes", "conditions.mem"),
         storage=parse_quantity(c.storage, "bytes", "conditions.storage"),
-        gpus=_count(c.gpu.count, "conditions.gpu.count"),
+        gpus=gpus,
         gpumem=parse_quantity(c.gpu.mem, "bytes", "conditions.gpu.mem"),
         gpuname=c.gpu.name.strip().lower(),
         nodes=nodes if nodes > 1 else 0,

@@ -42,35 +42,43 @@ from pycolonies_like.core.rules import (
     went_silent_error,
 )
 from server.service import lookup
-from server.service.admission import Admission
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, Actor, new_id
 from server.service.ratelimits import check_defined
+from server.service.slices import SLICE, each_slice, in_slices
 from server.service.strategies import Strategies
 from server.store.base import Store
 
 MAX_BATCH = 10_000
-# A batch's specs are checked and built this many at a time, the event loop
-# free in between: one colony's batch of thousands does not hold up others'
-# requests for all of its time (its rows are then written in one go).
-YIELD_EVERY = 250
 # An end left unsettled this long was left by a server that stopped.
 UNSETTLED_AFTER_NS = 5 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
 
 
+def _timed(processes: Sequence[Process], rows: Sequence[dict[str, Any]], now_ns: int) -> None:
+    """Sets the submission time (and what follows from it) of new processes
+    and of their rows made for the store (nothing else holds them yet)."""
+    for p, row in zip(processes, rows, strict=True):
+        times = {
+            "submissiontime": now_ns,
+            "prioritytime": priority_time(now_ns, p.spec.priority),
+            "waitdeadline": wait_deadline(now_ns, p.spec.maxwaittime),
+        }
+        for name, value in times.items():
+            object.__setattr__(p, name, value)
+        row.update(times)
+
+
 class ProcessService:
     def __init__(
         self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock,
-        leases: LeasePolicy | None = None, admission: Admission | None = None,
+        leases: LeasePolicy | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.guard = guard
         self.emitter = emitter
         self.clock = clock
         self.leases = leases or LeasePolicy()
-        # Submits' writes, let in fairly between colonies.
-        self.admission = admission or Admission(store.durable)
         self._giving_back: set[asyncio.Future[bool]] = set()
         self.strategies = Strategies(store, emitter, clock)
 
@@ -104,8 +112,7 @@ class ProcessService:
             process = dataclasses.replace(
                 process, notbefore=ready, waitdeadline=wait_deadline(ready, spec.maxwaittime)
             )
-        async with self.admission.slot(spec.conditions.colonyname, 1):
-            stored = (await self.store.add_processes([process], idempotency_key))[0]
+        stored = (await self.store.add_processes([process], idempotency_key))[0]
         if stored.processid == process.processid:  # new, with its fair queue key
             self.emitter.submitted([stored])
             return (await self._arrived([stored]))[0]
@@ -124,21 +131,20 @@ class ProcessService:
                 validate_funcspec(spec)
             except InvalidArgument as err:
                 raise InvalidArgument(f"spec #{i}: {err.message}") from None
-            if i % YIELD_EVERY == YIELD_EVERY - 1:
+            if i % SLICE == SLICE - 1:
                 await asyncio.sleep(0)  # a big batch lets other requests in between
         colonyname = colonies.pop()
         actor = await self.guard.member(caller, colonyname)
         await check_defined(self.store, colonyname, specs)
-        now = self.clock.now_ns()
-        processes = []
-        for start in range(0, len(specs), YIELD_EVERY):
-            if start:
-                await asyncio.sleep(0)
-            chunk = specs[start : start + YIELD_EVERY]
-            processes += [self._new_process(actor, spec, now) for spec in chunk]
-        async with self.admission.slot(colonyname, len(specs)):
-            processes = await self.store.add_processes(processes)
-        self.emitter.submitted(processes)
+        processes = await in_slices(specs, lambda s: [self._new_process(actor, x, 0) for x in s])
+        prepared = await in_slices(processes, self.store.process_rows)
+        # Timed in the step that stores them, not when they arrived: the fair
+        # queue key of a submitter's batch starts no earlier than the time it
+        # is stored (store/fairshare.py), so a process another submitter queued
+        # while the batch took its turns does not sort behind it.
+        _timed(processes, prepared, self.clock.now_ns())
+        processes = await self.store.add_processes(processes, prepared=prepared)
+        await each_slice(processes, self.emitter.submitted)
         return await self._arrived(processes)
 
     async def _arrived(self, processes: list[Process]) -> list[Process]:

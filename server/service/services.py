@@ -17,7 +17,6 @@ from pycolonies_like.core.rules import LeasePolicy
 from server.counters import ServerCounters
 from server.hub import Hub
 from server.objects import LocalObjects
-from server.service.admission import Admission
 from server.service.blueprints import BlueprintService
 from server.service.channels import ChannelService
 from server.service.colonies import ColonyService
@@ -102,9 +101,8 @@ def build_services(
 ) -> Services:
     guard = AccessGuard(store, server_id)
     emitter = EventEmitter(hub, clock, counters)
-    admission = Admission(store.durable)  # shared by every kind of submit
-    workflows = WorkflowService(store, guard, emitter, clock, admission)
-    processes = ProcessService(store, guard, emitter, clock, leases, admission)
+    workflows = WorkflowService(store, guard, emitter, clock)
+    processes = ProcessService(store, guard, emitter, clock, leases)
     schedules = ScheduleService(store, guard, clock, workflows)
     return Services(
         store=store,

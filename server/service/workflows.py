@@ -24,7 +24,6 @@ from pycolonies_like.core.models import (
 )
 from pycolonies_like.core.rules import check_count, priority_time, validate_funcspec
 from server.service import lookup
-from server.service.admission import Admission
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id
 from server.service.ratelimits import check_defined
@@ -34,14 +33,12 @@ from server.store.base import Store
 
 class WorkflowService:
     def __init__(
-        self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock,
-        admission: Admission | None = None,
-    ) -> None:  # fmt: skip
+        self, store: Store, guard: AccessGuard, emitter: EventEmitter, clock: Clock
+    ) -> None:
         self.store = store
         self.guard = guard
         self.emitter = emitter
         self.clock = clock
-        self.admission = admission or Admission(store.durable)
         self.strategies = Strategies(store, emitter, clock)
 
     async def submit_workflow(self, caller: str, workflow: Workflow) -> ProcessGraph:
@@ -49,8 +46,7 @@ class WorkflowService:
         actor = await self.guard.member(caller, workflow.colonyname)
         await check_defined(self.store, workflow.colonyname, workflow.functionspecs)
         graph, processes = self.plan(workflow, actor.id, actor.name, self.clock.now_ns())
-        async with self.admission.slot(workflow.colonyname, len(processes)):
-            processes = await self.store.add_graph(graph, processes)
+        processes = await self.store.add_graph(graph, processes)
         self.emitter.graph_submitted(graph, processes)
         if _cancelled(await self.strategies.arrived(processes)):
             return await self.store.get_graph(graph.processgraphid) or graph

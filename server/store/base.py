@@ -194,13 +194,20 @@ class Store(Protocol):
     async def remove_function(self, functionid: str) -> bool: ...
 
     # -- processes
+    def process_rows(self, processes: Sequence[Process]) -> list[dict[str, Any]]:
+        """What `add_processes` would write for `processes` (without an
+        idempotency key), made outside it: a big batch's are made a slice at a
+        time, so that writing it holds the event loop for less."""
+        ...
+
     async def add_processes(
-        self, processes: Sequence[Process], idempotency_key: str = ""
-    ) -> list[Process]:
+        self, processes: Sequence[Process], idempotency_key: str = "",
+        prepared: Sequence[dict[str, Any]] | None = None,
+    ) -> list[Process]:  # fmt: skip
         """Stores new processes (all or none). With an idempotency key (single
         process only) an earlier process of the same initiator and key is
         returned instead. Returns them with their fair queue keys (prioritytime:
-        store/fairshare.py)."""
+        store/fairshare.py). `prepared`: their `process_rows`, if made."""
         ...
 
     async def get_process(self, processid: str) -> Process | None: ...

@@ -27,6 +27,7 @@ from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.limits import Limits
 from server.service import Services
+from server.service.slices import in_slices
 from server.transport.grpc_subsystems import SubsystemHandlers
 from server.transport.session import ExecutorSession
 from server.transport.status import abort, status_of
@@ -355,9 +356,12 @@ class GrpcApi(SubsystemHandlers):
         return convert.process_to_pb(process)
 
     async def SubmitBatch(self, caller: str, req: pb.SubmitBatchRequest) -> pb.SubmitBatchReply:
-        specs = [convert.funcspec_from_pb(s) for s in req.specs]
+        # In slices (server/service/slices.py): a batch of thousands does not
+        # hold the event loop for all of its decoding and its reply.
+        specs = await in_slices(req.specs, lambda s: [convert.funcspec_from_pb(x) for x in s])
         processes = await self.processes.submit_batch(caller, specs)
-        return pb.SubmitBatchReply(processes=[convert.process_to_pb(p) for p in processes])
+        reply = await in_slices(processes, lambda s: [convert.process_to_pb(p) for p in s])
+        return pb.SubmitBatchReply(processes=reply)
 
     async def Assign(self, caller: str, req: pb.AssignRequest) -> pb.Process:
         process = await self.processes.assign(caller, req.colonyname, req.timeout)

@@ -1,13 +1,14 @@
-"""Fair shares over gRPC. Admission: with the write path full of one colony's
-batches, another colony's submit goes in at once, not behind them
-(server/service/admission.py). Within a
-colony: weights set by the colony owner share the claims. Order, not timing."""
+"""Fair shares over gRPC. Between colonies: a big batch is decoded and
+answered a slice per turn of the server's event loop (server/service/slices.py),
+so another colony's request waits for a slice, not the batch. Within a
+colony: weights set by the colony owner share the claims. Counted, not timed."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -33,50 +34,6 @@ def srv(request: pytest.FixtureRequest) -> Iterator[ThreadedServer]:
 def spec(colonyname: str, executortype: str) -> FuncSpec:
     return FuncSpec(funcname="f", conditions=Conditions(colonyname=colonyname,
                                                         executortype=executortype))  # fmt: skip
-
-
-def test_a_small_colony_is_not_queued_behind_a_floods_batches(srv: ThreadedServer) -> None:
-    client = srv.client()
-    flood = bootstrap(client, srv.server_key, colonyname="flood")
-    small = bootstrap(client, srv.server_key, colonyname="small")
-    admission = srv.services.processes.admission
-
-    # A flood batch is being written and fills the write path until released.
-    async def make_event() -> asyncio.Event:
-        return asyncio.Event()
-
-    release: asyncio.Event = srv.call(make_event())
-
-    async def hold() -> None:
-        async with admission.slot("flood", admission.rows):
-            await release.wait()
-
-    held = asyncio.run_coroutine_threadsafe(hold(), srv.loop)
-    srv.call(admission.until_waiting(0))  # runs after hold() has taken the room
-    assert admission.in_flight == admission.rows
-    submits = []
-
-    def submit(keys: object, n: int) -> None:
-        c = srv.client()
-        s = spec(keys.colonyname, keys.executortype)  # type: ignore[attr-defined]
-        submits.append(len(c.submit_batch([s] * n, keys.user_key)))  # type: ignore[attr-defined]
-
-    threads = [threading.Thread(target=submit, args=(flood, 1000)) for _ in range(3)]
-    for i, t in enumerate(threads):
-        t.start()
-        srv.call(admission.until_waiting(i + 1))
-    # The small colony's submit is done while the flood's batches still wait
-    # (in first-come order it would wait for all three).
-    submit(small, 1)
-    assert submits == [1] and admission.waiting == 3
-    srv.loop.call_soon_threadsafe(release.set)
-    for t in threads:
-        t.join(60)
-    held.result(30)
-    assert sorted(submits) == [1, 1000, 1000, 1000]
-    assert admission.admitted[-5:] == ["flood", "small", "flood", "flood", "flood"]
-    stats = client.stats("small", small.colony_key)
-    assert stats.waitingprocesses == 1
 
 
 def test_weights_set_by_the_colony_owner_share_the_claims(srv: ThreadedServer) -> None:
@@ -111,3 +68,45 @@ def test_setting_a_weight_is_refused_to_others_and_for_bad_values(srv: ThreadedS
     }
     client.set_fair_weight("dev", keys.executor_names[0], 1, keys.colony_key)
     assert srv.call(srv.services.processes.store.fair_weights("dev")) == {}
+
+
+def test_a_big_batch_is_decoded_and_answered_a_slice_per_turn_of_the_loop(
+    srv: ThreadedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between two turns of the server's loop, at most SLICE specs of a batch
+    are decoded and at most SLICE processes of its reply encoded: another
+    colony's request waits for a slice, not for the batch."""
+    from pycolonies_like import convert
+    from server.service.slices import SLICE
+
+    client = srv.client()
+    keys = bootstrap(client, srv.server_key, colonyname="flood")
+    counts = {"decoded": [0, 0, 0], "encoded": [0, 0, 0]}  # this turn, most, total
+
+    def counting(what: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any) -> Any:
+            if threading.get_ident() == srv._thread.ident:
+                c = counts[what]
+                c[0] += 1
+                c[1], c[2] = max(c[1], c[0]), c[2] + 1
+            return fn(*args)
+
+        return counted
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(0)  # runs once every turn of the loop
+            for c in counts.values():
+                c[0] = 0
+
+    monkeypatch.setattr(convert, "funcspec_from_pb", counting("decoded", convert.funcspec_from_pb))
+    monkeypatch.setattr(convert, "process_to_pb", counting("encoded", convert.process_to_pb))
+    ticker = asyncio.run_coroutine_threadsafe(tick(), srv.loop)
+    try:
+        n = 10 * SLICE + 7
+        assert len(client.submit_batch([spec("flood", keys.executortype)] * n, keys.user_key)) == n
+    finally:
+        ticker.cancel()
+    for what, (_, most, total) in counts.items():
+        assert total >= n, what
+        assert most <= SLICE, what  # (all n in one step before slicing)

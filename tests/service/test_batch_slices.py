@@ -1,0 +1,113 @@
+"""A big batch shares the event loop (server/service/slices.py): between two
+turns of the loop it builds, prepares for the store and announces at most
+SLICE processes, so that another colony's request waits for a slice, not for
+the batch. The store call is one step and builds no rows (they were prepared
+before it). Counted per turn of the loop, not timed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pycolonies_like.core.models import User
+from server.service.guard import new_id
+from server.service.slices import SLICE
+from server.store import rows
+from server.store.base import Store
+from tests.service.world import World
+
+
+class PerTurn:
+    """Counts the calls of a function made in each turn of the event loop."""
+
+    def __init__(self) -> None:
+        self.now = self.most = self.total = 0
+
+    def counting(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.now += 1
+            self.total += 1
+            self.most = max(self.most, self.now)
+            return fn(*args, **kwargs)
+
+        return counted
+
+    async def tick(self) -> None:
+        while True:
+            await asyncio.sleep(0)  # runs once every turn of the loop
+            self.now = 0
+
+
+async def test_a_big_batch_does_a_slice_per_turn_of_the_loop(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await World.build(store)
+    service = world.services.processes
+    built, prepared, announced = PerTurn(), PerTurn(), PerTurn()
+    monkeypatch.setattr(service, "_new_process", built.counting(service._new_process))
+    monkeypatch.setattr(rows, "process_values", prepared.counting(rows.process_values))
+    emitter = service.emitter
+    monkeypatch.setattr(emitter, "process_event", announced.counting(emitter.process_event))
+    n = 10 * SLICE + 7
+    tickers = [asyncio.create_task(c.tick()) for c in (built, prepared, announced)]
+    try:
+        processes = await service.submit_batch(world.user, [world.spec()] * n)
+    finally:
+        for t in tickers:
+            t.cancel()
+    assert len(processes) == n
+    for counter in (built, prepared, announced):
+        assert counter.total == n
+        assert counter.most <= SLICE  # (all n in one step before slicing)
+    stats = await world.services.colonies.colony_statistics(world.owner, world.colony)
+    assert stats.waitingprocesses == n
+
+
+async def test_a_single_submit_is_done_before_a_big_batch_under_way(store: Store) -> None:
+    if store.kind != "sqlite":
+        pytest.skip("on SQLite turns of the loop alone decide the order; elsewhere round trips")
+    world = await World.build(store)
+    service = world.services.processes
+    order: list[str] = []
+
+    async def batch() -> None:
+        await service.submit_batch(world.user, [world.spec()] * (20 * SLICE))
+        order.append("batch")
+
+    async def single() -> None:
+        await world.submit()
+        order.append("single")
+
+    flood = asyncio.create_task(batch())
+    await asyncio.sleep(0)  # the batch is under way
+    await asyncio.gather(flood, single())
+    # Queued behind the batch, the single submit would end after it.
+    assert order == ["single", "batch"]
+
+
+async def test_a_batch_is_timed_when_it_is_stored_not_when_it_arrived(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch takes turns of the loop before its store call; a process
+    another submitter queued meanwhile, on an empty queue, must not sort
+    behind the batch and the submitter's later ones (the batch stamped with
+    the time it arrived, V = that time, would put up to a second's worth of
+    the flood's virtual time, a million processes, in front of it)."""
+    world = await World.build(store)
+    s = world.services
+    other = new_id()
+    await s.colonies.add_user(world.owner, User(world.colony, other, "other"))
+    built = PerTurn()
+    monkeypatch.setattr(s.processes, "_new_process", built.counting(s.processes._new_process))
+    flood = asyncio.create_task(s.processes.submit_batch(world.user, [world.spec()] * 4 * SLICE))
+    while not built.total:
+        await asyncio.sleep(0)  # until the batch is being built
+    world.clock.advance(1.0)
+    mine = await s.processes.submit(other, world.spec())
+    await flood
+    await s.processes.submit_batch(world.user, [world.spec()] * SLICE)
+    claimed = [(await world.assign()).processid for _ in range(2)]
+    assert mine.processid in claimed  # (5 * SLICE claims later when timed on arrival)
