@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
+from server.store.postgres import PostgresStore
 from server.store.sql import SqlStore
 
 
@@ -24,7 +26,19 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[SqlStore]:
             finally:
                 await sqlite.close()
         return
-    from server.store.postgres import PostgresStore
+    async with _postgres() as postgres:
+        yield postgres
+
+
+@pytest.fixture
+async def postgres_store() -> AsyncIterator[PostgresStore]:
+    """A migrated PostgreSQL database alone (tests of PostgreSQL's own paths)."""
+    async with _postgres() as postgres:
+        yield postgres
+
+
+@asynccontextmanager
+async def _postgres() -> AsyncIterator[PostgresStore]:
     from tests.conftest import need_pg
     from tests.pg import temporary_database
 

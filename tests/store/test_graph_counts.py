@@ -38,20 +38,6 @@ async def two_servers() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
             await b.close()
 
 
-@pytest.fixture
-async def postgres_store() -> AsyncIterator[PostgresStore]:
-    from tests.conftest import need_pg
-    from tests.pg import temporary_database
-
-    async with temporary_database(need_pg()) as url:
-        store = PostgresStore(url)
-        await store.open()
-        try:
-            yield store
-        finally:
-            await store.close()
-
-
 def output_of(i: int) -> list[Any]:
     """Outputs of several values, and none for some parents."""
     return [] if i % 5 == 3 else [f"n{i}", i, {"at": [i, None]}]

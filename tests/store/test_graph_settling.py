@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
-
-import pytest
 
 from pycolonies_like.core.dag import build_graph
 from pycolonies_like.core.errors import StorageError
@@ -97,24 +94,10 @@ async def test_a_failure_ends_the_graph_and_what_waits_behind_it(store: SqlStore
     assert stored is not None and stored.state == ProcessState.FAILED
 
 
-@pytest.fixture
-async def postgres() -> AsyncIterator[PostgresStore]:
-    from tests.conftest import need_pg
-    from tests.pg import temporary_database
-
-    async with temporary_database(need_pg()) as url:
-        store = PostgresStore(url)
-        await store.open()
-        try:
-            yield store
-        finally:
-            await store.close()
-
-
-async def test_an_end_left_unsettled_is_settled_later(postgres: PostgresStore) -> None:
+async def test_an_end_left_unsettled_is_settled_later(postgres_store: PostgresStore) -> None:
     """PostgreSQL moves a graph on after the end committed: a server that
     stops in between leaves the end marked, and any server's sweep settles it."""
-    store = postgres
+    store = postgres_store
     assert store.settle_after_commit
     executor, _graph, processes = await fan_in(store, 1)
     root = await store.claim_process(executor, NOW)
@@ -145,11 +128,11 @@ async def test_an_end_left_unsettled_is_settled_later(postgres: PostgresStore) -
 
 
 async def test_an_end_committed_while_the_database_goes_away_is_not_an_error(
-    postgres: PostgresStore,
+    postgres_store: PostgresStore,
 ) -> None:
     """The database goes away between the commit of an end and the move of its
     graph: the close succeeded (it is committed), the graph moves on later."""
-    store = postgres
+    store = postgres_store
     executor, _graph, processes = await fan_in(store, 1)
     root = await store.claim_process(executor, NOW)
     assert root is not None
