@@ -45,7 +45,7 @@ from server.service import lookup
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, Actor, new_id
 from server.service.ratelimits import check_defined
-from server.service.slices import SLICE, each_slice, in_slices
+from server.service.slices import SLICE, each_slice, in_slices, turn
 from server.service.strategies import AfterCommit, Strategies
 from server.store.base import Store
 
@@ -132,7 +132,7 @@ class ProcessService:
             except InvalidArgument as err:
                 raise InvalidArgument(f"spec #{i}: {err.message}") from None
             if i % SLICE == SLICE - 1:
-                await asyncio.sleep(0)  # a big batch lets other requests in between
+                await turn()  # a big batch lets other requests in between
         colonyname = colonies.pop()
         actor = await self.guard.member(caller, colonyname)
         await check_defined(self.store, colonyname, specs)

@@ -36,7 +36,7 @@ from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.flow import key_of, on_arrival
 from pycolonies_like.core.models import Process, ProcessState
 from server.service.emitter import EventEmitter
-from server.service.slices import SLICE
+from server.service.slices import SLICE, turn
 from server.store.base import FinishResult, Store
 
 CANCELLING = ("cancel_newest", "cancel_in_progress")
@@ -105,7 +105,7 @@ class Strategies:
             # of its roots) is not decided again on its stale state.
             if p.processid not in changed and self._may_decide(p):
                 if decided and decided % SLICE == 0:
-                    await asyncio.sleep(0)  # a big batch lets other requests in between
+                    await turn()  # a big batch lets other requests in between
                 decided += 1
                 for q in await self._arrived(p):
                     changed[q.processid] = q

@@ -191,6 +191,9 @@ class SqliteStore(SqlStore):
     def _open(self) -> None:
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as err:
+            raise StorageError(f"cannot open {self.path}: {err}") from None
+        try:
             mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal" and self.path != ":memory:":
                 raise StorageError(f"cannot switch {self.path} to WAL mode (got {mode})")
@@ -203,8 +206,11 @@ class SqliteStore(SqlStore):
             db.execute("PRAGMA wal_autocheckpoint = 0")
             db.execute(f"PRAGMA journal_size_limit = {min(WAL_KEEP_BYTES, self.max_wal_bytes)}")
             db.row_factory = sqlite3.Row
-        except sqlite3.Error as err:
-            raise StorageError(f"cannot open {self.path}: {err}") from None
+        except BaseException as err:
+            db.close()  # a connection that is not the store's is not left open
+            if isinstance(err, sqlite3.Error):
+                raise StorageError(f"cannot open {self.path}: {err}") from None
+            raise
         self._db = db
         self._migrate()
         if self.path != ":memory:":

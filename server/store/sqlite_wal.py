@@ -60,7 +60,9 @@ class LockFile:
     """An exclusive flock on `<database>.lock`, held until `release`."""
 
     def __init__(self, database: str) -> None:
-        self.path = database + ".lock"
+        # Next to the file itself, however it is named (a symlink, `..`): one
+        # lock per database, not per spelling of its path.
+        self.path = os.path.realpath(database) + ".lock"
         self._fd: int | None = None
 
     def acquire(self, database: str) -> None:
@@ -113,7 +115,12 @@ class Checkpointer:
             raise StorageError(f"cannot open {self.path} to checkpoint it: {err}") from None
         self._db = db
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
-        self._thread.start()
+        try:
+            self._thread.start()
+        except BaseException:
+            self._db, self._thread = None, None
+            db.close()
+            raise
 
     def committed(self) -> None:
         """Called by the loop after each commit (cheap: no lock, no syscall

@@ -66,6 +66,28 @@ async def test_a_big_batch_does_a_slice_per_turn_of_the_loop(
     assert stats.waitingprocesses == n
 
 
+async def test_big_batches_take_turns_one_slice_per_turn_of_the_loop(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three floods at once still build one slice per turn between them, not
+    one each: a small request's step waits for one slice, not three."""
+    world = await World.build(store)
+    service = world.services.processes
+    built = PerTurn()
+    monkeypatch.setattr(service, "_new_process", built.counting(service._new_process))
+    n = 6 * SLICE
+    ticker = asyncio.create_task(built.tick())
+    try:
+        batches = await asyncio.gather(
+            *(service.submit_batch(world.user, [world.spec()] * n) for _ in range(3))
+        )
+    finally:
+        ticker.cancel()
+    assert [len(b) for b in batches] == [n, n, n]
+    assert built.total == 3 * n
+    assert built.most <= SLICE  # (3 * SLICE when each batch yields on its own)
+
+
 async def test_a_single_submit_is_done_before_a_big_batch_under_way(store: Store) -> None:
     if store.kind != "sqlite":
         pytest.skip("on SQLite turns of the loop alone decide the order; elsewhere round trips")

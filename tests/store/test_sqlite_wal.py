@@ -128,3 +128,20 @@ async def test_a_second_store_on_the_same_database_is_refused(scratch: str) -> N
         await write(again, 1)
     finally:
         await again.close()
+
+
+async def test_a_second_store_through_another_path_to_the_database_is_refused(
+    scratch: str, tmp_path: Path
+) -> None:
+    # The same file under another name (a symlink): one database, one lock.
+    link = tmp_path / "other.db"
+    link.symlink_to(scratch)
+    first = SqliteStore(scratch)
+    await first.open()
+    try:
+        second = SqliteStore(str(link))
+        with pytest.raises(StorageError, match="in use by another server"):
+            await second.open()
+        await write(first, 1)
+    finally:
+        await first.close()
