@@ -46,7 +46,7 @@ from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, Actor, new_id
 from server.service.ratelimits import check_defined
 from server.service.slices import SLICE, each_slice, in_slices, turn
-from server.service.strategies import Strategies
+from server.service.strategies import AfterCommit, Strategies
 from server.store.base import Store
 
 MAX_BATCH = 10_000
@@ -81,6 +81,7 @@ class ProcessService:
         self.leases = leases or LeasePolicy()
         self._giving_back: set[asyncio.Future[bool]] = set()
         self.strategies = Strategies(store, emitter, clock)
+        self.after_commit = AfterCommit()
 
     # ---------------------------------------------------------- submit --
 
@@ -114,8 +115,7 @@ class ProcessService:
             )
         stored = (await self.store.add_processes([process], idempotency_key))[0]
         if stored.processid == process.processid:  # new, with its fair queue key
-            self.emitter.submitted([stored])
-            return (await self._arrived([stored]))[0]
+            return (await self.after_commit.finish(self._queued([stored])))[0]
         return stored
 
     async def submit_batch(self, caller: str, specs: Sequence[FuncSpec]) -> list[Process]:
@@ -144,12 +144,14 @@ class ProcessService:
         # while the batch took its turns does not sort behind it.
         _timed(processes, prepared, self.clock.now_ns())
         processes = await self.store.add_processes(processes, prepared=prepared)
-        await each_slice(processes, self.emitter.submitted)
-        return await self._arrived(processes)
+        return await self.after_commit.finish(self._queued(processes))
 
-    async def _arrived(self, processes: list[Process]) -> list[Process]:
-        """Applies the concurrency strategies that cancel (strategies.py);
-        returns the processes as they are now."""
+    async def _queued(self, processes: list[Process]) -> list[Process]:
+        """What follows the commit of new processes (run to its end even if the
+        request is cancelled): announces them, a slice at a time, and applies
+        the concurrency strategies that cancel (strategies.py); returns the
+        processes as they are now."""
+        await each_slice(processes, self.emitter.submitted)
         return await self.strategies.arrived(processes)
 
     # ---------------------------------------------------------- assign --

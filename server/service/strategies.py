@@ -17,22 +17,47 @@ cancels a process of a workflow cancels the whole workflow (its other
 running and waiting processes too), and a workflow's own processes never
 count against each other: a node is not cancelled, and does not cancel, for
 a key its own workflow already runs (it waits for the slot, as "queue").
+
+The strategies apply after the commit that queued the process: a failure
+here is logged and the request still succeeds with what is stored (a client
+that retried would store the work twice). A big batch is decided `SLICE`
+processes at a time (slices.py), and the steps after a commit run to their
+end even when the request is cancelled (AfterCommit).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
 from pycolonies_like.core.clock import Clock
-from pycolonies_like.core.errors import StorageError
 from pycolonies_like.core.flow import key_of, on_arrival
 from pycolonies_like.core.models import Process, ProcessState
 from server.service.emitter import EventEmitter
+from server.service.slices import SLICE, turn
 from server.store.base import FinishResult, Store
 
 CANCELLING = ("cancel_newest", "cancel_in_progress")
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class AfterCommit:
+    """Runs what follows a commit to its end even if the request that made
+    the commit is cancelled (a client that went away): the work is a task the
+    service owns and keeps a reference to, awaited by the request through a
+    shield."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Future[Any]] = set()
+
+    async def finish(self, work: Awaitable[T]) -> T:
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return await asyncio.shield(task)
 
 
 def released_children(result: FinishResult) -> list[Process]:
@@ -54,56 +79,80 @@ class Strategies:
 
     async def arrived(self, processes: Sequence[Process]) -> list[Process]:
         """Applies the cancelling strategies to processes that just entered
-        the queue; returns them as they are now."""
-        return [await self._arrived(p) for p in processes]
+        the queue (committed); returns them as they are now. A failure is
+        logged, and the processes are returned as given (they wait, as with
+        "queue"): the commit stands and the request succeeds."""
+        try:
+            return await self._all_arrived(processes)
+        except Exception:
+            ids = ", ".join(p.processid for p in processes)
+            log.exception("could not apply the concurrency strategies of %s", ids)
+            return list(processes)
 
     async def released(self, result: FinishResult) -> None:
         """Applies them to the children an end released. The end is committed
         and its reply due: a failure here is logged, and those children wait
         (as with "queue")."""
         children = released_children(result)
-        if not children:
-            return
-        try:
+        if children:
             await self.arrived(children)
-        except StorageError as err:
-            log.warning("could not apply the concurrency strategies of %s's children: %s",
-                        result.process.processid, err)  # fmt: skip
 
-    async def _arrived(self, p: Process) -> Process:
+    async def _all_arrived(self, processes: Sequence[Process]) -> list[Process]:
+        changed: dict[str, Process] = {}  # what the decisions so far cancelled
+        decided = 0
+        for p in processes:
+            # A process an earlier decision cancelled (its workflow, by another
+            # of its roots) is not decided again on its stale state.
+            if p.processid not in changed and self._may_decide(p):
+                if decided and decided % SLICE == 0:
+                    await turn()  # a big batch lets other requests in between
+                decided += 1
+                for q in await self._arrived(p):
+                    changed[q.processid] = q
+        # Also those a later decision cancelled (an earlier one claimed meanwhile).
+        return [changed.get(p.processid, p) for p in processes]
+
+    @staticmethod
+    def _may_decide(p: Process) -> bool:
+        c = p.spec.concurrency
+        # A node waiting for its parents is not in the queue yet: decided
+        # when its parents release it.
+        return (bool(key_of(p.spec)) and c.strategy in CANCELLING
+                and p.state == ProcessState.WAITING and not p.waitforparents)  # fmt: skip
+
+    async def _arrived(self, p: Process) -> list[Process]:
+        """Decides for one arriving process; returns the processes it cancelled."""
         c = p.spec.concurrency
         key = key_of(p.spec)
-        if not key or c.strategy not in CANCELLING or p.state != ProcessState.WAITING:
-            return p
-        if p.waitforparents:  # not in the queue yet: decided when its parents release it
-            return p
         ids = await self.store.running_with_key(p.colonyname, key)
+        if p.processid in ids:  # claimed since it was queued: nothing to decide
+            return []
         if len(ids) < c.limit:  # room for it: nothing to decide (the common case)
-            return p
+            return []
         found = [await self.store.get_process(pid) for pid in ids]
         running = [r for r in found if r is not None and not _same_run(r, p)]
         arrival = on_arrival(c.strategy, len(running), c.limit)
         if arrival.cancel_new:
-            return await self._cancel(p, p.processid) or p
+            return await self._cancel(p)
+        cancelled: list[Process] = []
         for victim in running[: arrival.cancel_running]:
-            await self._cancel(victim, p.processid)
-        return p
+            cancelled += await self._cancel(victim)
+        return cancelled
 
-    async def _cancel(self, victim: Process, arriving: str) -> Process | None:
-        """Cancels the victim (with its workflow); returns the arriving process
-        if this cancelled it."""
+    async def _cancel(self, victim: Process) -> list[Process]:
+        """Cancels the victim (with its workflow); returns what was cancelled."""
         now = self.clock.now_ns()
         if not victim.processgraphid:
             result = await self.store.cancel_process(victim.processid, now)
             if result is None:
-                return None
+                return []
             self.emitter.finished(result)
-            return result.process if victim.processid == arriving else None
+            return [result.process]
         cancelled = await self.store.cancel_graph(victim.processgraphid, now)
         if cancelled is None:
-            return None
+            return []
         processes, graph = cancelled
         self.emitter.cancelled(processes)
         if graph is not None:
             self.emitter.graph_changed(graph)
-        return next((q for q in processes if q.processid == arriving), None)
+        return list(processes)

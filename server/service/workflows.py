@@ -27,7 +27,7 @@ from server.service import lookup
 from server.service.emitter import EventEmitter
 from server.service.guard import AccessGuard, new_id
 from server.service.ratelimits import check_defined
-from server.service.strategies import Strategies
+from server.service.strategies import AfterCommit, Strategies
 from server.store.base import Store
 
 
@@ -40,6 +40,7 @@ class WorkflowService:
         self.emitter = emitter
         self.clock = clock
         self.strategies = Strategies(store, emitter, clock)
+        self.after_commit = AfterCommit()
 
     async def submit_workflow(self, caller: str, workflow: Workflow) -> ProcessGraph:
         validate_workflow(workflow)
@@ -47,6 +48,9 @@ class WorkflowService:
         await check_defined(self.store, workflow.colonyname, workflow.functionspecs)
         graph, processes = self.plan(workflow, actor.id, actor.name, self.clock.now_ns())
         processes = await self.store.add_graph(graph, processes)
+        return await self.after_commit.finish(self._submitted(graph, processes))
+
+    async def _submitted(self, graph: ProcessGraph, processes: list[Process]) -> ProcessGraph:
         self.emitter.graph_submitted(graph, processes)
         if _cancelled(await self.strategies.arrived(processes)):
             return await self.store.get_graph(graph.processgraphid) or graph
@@ -69,8 +73,7 @@ class WorkflowService:
     async def started(self, graph: ProcessGraph, processes: Sequence[Process]) -> None:
         """Announces a graph that was stored: its event, and its processes to
         executors; then applies the concurrency strategies to its roots."""
-        self.emitter.graph_submitted(graph, processes)
-        await self.strategies.arrived(processes)
+        await self.after_commit.finish(self._submitted(graph, list(processes)))
 
     async def has_ended(self, processgraphid: str) -> bool:
         """Whether the workflow has ended (or is gone)."""
@@ -154,11 +157,15 @@ class WorkflowService:
                     "to end (or cancel the workflow) before rerunning it"
                 )
             raise FailedPrecondition(f"workflow {processgraphid} changed meanwhile; try again")
-        graph, rerun = result
+        return await self.after_commit.finish(self._rerun(*result))
+
+    async def _rerun(
+        self, graph: ProcessGraph, rerun: list[Process]
+    ) -> tuple[ProcessGraph, list[Process]]:
         self.emitter.submitted(rerun)
         rerun = await self.strategies.arrived(rerun)
         if _cancelled(rerun):
-            return await self.store.get_graph(processgraphid) or graph, rerun
+            return await self.store.get_graph(graph.processgraphid) or graph, rerun
         return graph, rerun
 
     async def add_child(
