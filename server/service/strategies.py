@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+MAX_LOGGED_IDS = 20  # of a failure's processes, in its log line
+
+
 class AfterCommit:
     """Runs what follows a commit to its end even if the request that made
     the commit is cancelled (a client that went away): the work is a task the
@@ -56,8 +59,14 @@ class AfterCommit:
     async def finish(self, work: Awaitable[T]) -> T:
         task = asyncio.ensure_future(work)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._done)
         return await asyncio.shield(task)
+
+    def _done(self, task: asyncio.Future[Any]) -> None:
+        self.tasks.discard(task)
+        # Its request may have gone (cancelled): nobody else would hear of a failure.
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a step after a commit failed", exc_info=task.exception())
 
 
 def released_children(result: FinishResult) -> list[Process]:
@@ -85,8 +94,10 @@ class Strategies:
         try:
             return await self._all_arrived(processes)
         except Exception:
-            ids = ", ".join(p.processid for p in processes)
-            log.exception("could not apply the concurrency strategies of %s", ids)
+            ids = ", ".join(p.processid for p in processes[:MAX_LOGGED_IDS])
+            more = len(processes) - MAX_LOGGED_IDS
+            log.exception("could not apply the concurrency strategies of %s%s", ids,
+                          f" and {more} more" if more > 0 else "")  # fmt: skip
             return list(processes)
 
     async def released(self, result: FinishResult) -> None:

@@ -239,3 +239,27 @@ async def test_a_failure_to_apply_a_strategy_after_the_commit_is_logged_not_retu
     assert len(caplog.records) == 2
     assert single.processid in caplog.records[0].getMessage()
     assert all(p.processid in caplog.records[1].getMessage() for p in batch)
+
+
+async def test_a_step_after_a_commit_that_fails_when_its_request_is_gone_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from server.service.strategies import AfterCommit
+
+    after = AfterCommit()
+    started = asyncio.Event()
+
+    async def step() -> None:
+        started.set()
+        await asyncio.sleep(0.01)
+        raise RuntimeError("announcing failed")
+
+    request = asyncio.create_task(after.finish(step()))
+    await started.wait()
+    request.cancel()  # the client went away
+    with caplog.at_level(logging.ERROR, logger="server.service.strategies"):
+        while after.tasks:
+            await asyncio.sleep(0.005)
+    assert request.cancelled()
+    failures = [r for r in caplog.records if r.getMessage() == "a step after a commit failed"]
+    assert len(failures) == 1 and "announcing failed" in str(failures[0].exc_info)
