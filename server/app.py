@@ -254,14 +254,21 @@ async def serve(
 
 
 def event_loop_choice() -> str:
-    """uvloop (the default, when installed) or asyncio: COLONIES_EVENT_LOOP."""
-    choice = os.environ.get("COLONIES_EVENT_LOOP", "").strip().lower() or "uvloop"
+    """uvloop (the default, when installed) or asyncio: COLONIES_EVENT_LOOP.
+    Only the default falls back to asyncio; uvloop asked for by name must be there."""
+    asked = os.environ.get("COLONIES_EVENT_LOOP", "").strip().lower()
+    choice = asked or "uvloop"
     if choice not in ("uvloop", "asyncio"):
         raise InvalidArgument(f"COLONIES_EVENT_LOOP must be uvloop or asyncio, not {choice!r}")
     if choice == "uvloop":
         try:
             import uvloop  # noqa: F401
         except ImportError:
+            if asked:
+                raise InvalidArgument(
+                    "COLONIES_EVENT_LOOP=uvloop, but uvloop is not installed "
+                    "(install it, or ask for asyncio)"
+                ) from None
             return "asyncio"
     return choice
 

@@ -26,6 +26,9 @@ from server.transport.http_gateway.guard import ConnectionGuard, listen, tls_con
 
 log = logging.getLogger(__name__)
 
+# How long a stop waits for the requests being answered (aiohttp's and the front's).
+_SHUTDOWN_TIMEOUT_S = 1.0
+
 
 async def start_http(server: Any, port: int) -> int:
     """Serves the HTTP port next to a started ColoniesServer; returns its port."""
@@ -70,7 +73,7 @@ async def start_http(server: Any, port: int) -> int:
         app.router.add_post("/api", gateway.api)
         app.router.add_get("/pubsub", gateway.pubsub)
     runner = web.AppRunner(
-        app, access_log=None, handle_signals=False, shutdown_timeout=1.0,
+        app, access_log=None, handle_signals=False, shutdown_timeout=_SHUTDOWN_TIMEOUT_S,
         keepalive_timeout=settings.idle_timeout_s, lingering_time=settings.handshake_timeout_s,
     )  # fmt: skip
     await runner.setup()
@@ -78,9 +81,10 @@ async def start_http(server: Any, port: int) -> int:
     context = None
     if settings.tls_cert and settings.tls_key:
         context = tls_context(settings.tls_cert, settings.tls_key)
+    fronts: set[Any] = set()  # the lean front's live connections (with the ColonyOS API)
     try:
         listener = await listen(
-            runner, guard, settings.host, port, context, settings.reuse_port, gateway
+            runner, guard, settings.host, port, context, settings.reuse_port, gateway, fronts
         )
     except OSError as err:
         await runner.cleanup()
@@ -92,6 +96,12 @@ async def start_http(server: Any, port: int) -> int:
 
     async def stop() -> None:
         listener.close()
+        if fronts:
+            # aiohttp ends only the connections it was handed; the front's own are
+            # ended here (before the store closes), with the same timeout.
+            from server.transport.http_gateway.front import shut
+
+            await shut(fronts, _SHUTDOWN_TIMEOUT_S)
         await runner.cleanup()
 
     server.on_stop(stop)

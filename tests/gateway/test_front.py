@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from server.testing import ThreadedServer
+from server.transport.http_gateway import front
 from server.transport.http_gateway.front import parse_head
 
 VERSION = json.dumps({"payloadtype": "versionmsg", "payload": ""}).encode()
@@ -74,6 +75,8 @@ def test_plain_heads_are_read_here_and_the_rest_is_left_to_aiohttp() -> None:
     for head in (
         b"Host: x",  # no length
         b"Content-Length: 1\r\nContent-Length: 1",  # twice
+        b"Host: x\r\nHost: y\r\nContent-Length: 1",  # aiohttp refuses these twice
+        b"Content-Type: a\r\nContent-Length: 1\r\ncontent-type: a",
         b"Content-Length: +1", b"Content-Length: 1 2", b"Content-Length: 0x10",
         b"Content-Length: 9999999999999999999999",
         b"Content-Length: 1\r\nTransfer-Encoding: chunked",
@@ -176,3 +179,62 @@ def test_a_body_over_the_limit_is_left_to_aiohttp() -> None:
         ((head, body),) = replies(sock, 1)
     assert head.startswith(b"HTTP/1.1 413 ") and b"aiohttp" in head
     assert json.loads(body)["error"] is True
+
+
+def test_a_head_is_parsed_once_while_its_body_arrives_in_many_reads(
+    srv: ThreadedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The work per read stays small while a body trickles in: the head is not
+    # parsed again (nor the buffer copied) on every read.
+    parsed, reads = [], []
+    monkeypatch.setattr(front, "parse_head", lambda head: parsed.append(head) or parse_head(head))
+    data_received = front.Front.data_received
+
+    def counted(self: front.Front, data: bytes) -> None:
+        reads.append(len(data))
+        data_received(self, data)
+
+    monkeypatch.setattr(front.Front, "data_received", counted)
+    body = json.dumps({"payloadtype": "versionmsg", "payload": "", "pad": "x" * 400}).encode()
+    request = api(body)
+    start = request.index(b"\r\n\r\n") + 4
+    with connect(srv) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(request[:start])
+        for at in range(start, len(request), 20):
+            time.sleep(0.01)
+            sock.sendall(request[at : at + 20])
+        ((head, reply),) = replies(sock, 1)
+    assert head.startswith(b"HTTP/1.1 200 ") and b"aiohttp" not in head
+    assert json.loads(reply)["payloadtype"] == "versionmsg"
+    assert len(reads) >= 5  # the body did come in pieces
+    assert len(parsed) == 1
+
+
+def _status(srv: ThreadedServer, request: bytes) -> tuple[bytes, bool]:
+    """A request's status line, and whether aiohttp wrote it."""
+    with connect(srv) as sock:
+        sock.sendall(request)
+        sock.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b"\r\n")[0], b"aiohttp" in data
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [b"Host: y\r\n", b"Content-Type: a\r\nContent-Type: b\r\n", b"X-Big: " + b"a" * 9000 + b"\r\n"],
+    ids=["second-host", "second-content-type", "line-over-8190"],
+)
+def test_heads_aiohttp_refuses_get_its_answer_when_the_head_comes_whole(
+    srv: ThreadedServer, extra: bytes
+) -> None:
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(VERSION), VERSION)
+    by_aiohttp = _status(srv, b"POST /api HTTP/1.1\r\nHost: x\r\n" + extra
+                         + b"Transfer-Encoding: chunked\r\n\r\n" + chunked)  # fmt: skip
+    assert by_aiohttp[0].endswith(b" 400 Bad Request") and by_aiohttp[1]
+    assert _status(srv, api(extra=extra)) == by_aiohttp

@@ -7,6 +7,7 @@ import base64
 import json
 import time
 import urllib.request
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +277,17 @@ def test_replies_carry_every_integer_and_float_exactly() -> None:
     assert _reply({1: "one"}) == {"1": "one"}
     assert wire.dumps([float("nan"), float("-inf")]) == b"[NaN, -Infinity]"
     assert wire.dumps({"a": [1, {"b": float("inf")}]}) == b'{"a": [1, {"b": Infinity}]}'
+
+
+def test_nan_and_infinity_inside_subclasses_are_written_as_the_standard_library_writes_them() -> (
+    None
+):
+    class Big(float):
+        pass
+
+    assert wire.dumps(OrderedDict(a=float("inf"))) == b'{"a": Infinity}'
+    assert wire.dumps({"a": Big("nan")}) == b'{"a": NaN}'
+    assert wire.dumps(OrderedDict(a=[OrderedDict(b=float("-inf"))])) == b'{"a": [{"b": -Infinity}]}'
 
 
 async def test_a_sliced_reply_holds_the_same_json_as_a_whole_one() -> None:

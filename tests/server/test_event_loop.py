@@ -62,3 +62,36 @@ def test_an_unknown_loop_is_a_cli_message(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "COLONIES_EVENT_LOOP must be uvloop or asyncio, not 'trio'" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+# Runs the CLI with uvloop's import blocked (as if it were not installed).
+_NO_UVLOOP = (
+    "import runpy, sys; sys.modules['uvloop'] = None; sys.argv[0] = 'colonies'; "
+    "runpy.run_module('pycolonies_like.cli.main', run_name='__main__')"
+)
+
+
+def test_uvloop_asked_for_by_name_and_missing_is_a_cli_message(tmp_path: Path) -> None:
+    env = {**os.environ, "COLONIES_EVENT_LOOP": "uvloop"}
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_UVLOOP, "server", "start", "--port", "0",
+         "--http-port", "0", "--data-dir", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "COLONIES_EVENT_LOOP=uvloop, but uvloop is not installed" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_without_uvloop_the_default_falls_back_to_asyncio() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "COLONIES_EVENT_LOOP"}
+    code = (
+        "import sys; sys.modules['uvloop'] = None; "
+        "from server.app import event_loop_choice; print(event_loop_choice())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "asyncio"

@@ -8,9 +8,13 @@ directly (Gateway.answer). At the first request that is anything else
 (another path or method, chunked bodies, Expect, Upgrade, HTTP/1.0, a
 header this front does not read simply, a body over the limit), the
 connection is handed to aiohttp from the first byte of that request on,
-for good: aiohttp's parser and routes then judge it exactly as before. A
-request is only read here when it is whole; a client's requests are answered
-one at a time, in order.
+for good: aiohttp's parser and routes then judge it. A request is only read
+here when it is whole; a client's requests are answered one at a time, in
+order. What differs from aiohttp's answers is the reply's headers (no Server
+header, this front's own Date and Content-Type spelling).
+
+When the server stops (shut), idle connections close at once and a request
+being answered gets its reply, for up to aiohttp's shutdown timeout.
 
 The guard's duties stay: the connection limit and the time to a first
 request's headers (guard.py), the body timeout (408, the same envelope as
@@ -20,6 +24,7 @@ aiohttp's path) and the idle timeout between requests.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from email.utils import formatdate
@@ -36,6 +41,13 @@ _ODD_BYTES = re.compile(rb"[^\t\x20-\x7e\r\n]|\r(?!\n)|(?<!\r)\n")
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Headers whose presence sends a request to aiohttp.
 _NOT_HERE = frozenset({b"transfer-encoding", b"expect", b"upgrade"})
+# Headers aiohttp refuses twice (its SINGLETON_HEADERS): a second one sends a request to it.
+_ONCE = frozenset({
+    b"content-location", b"content-range", b"content-type", b"etag", b"host",
+    b"max-forwards", b"server", b"user-agent",
+})  # fmt: skip
+
+log = logging.getLogger(__name__)
 
 
 class _Date:
@@ -74,6 +86,7 @@ def parse_head(head: bytes) -> tuple[int, bool] | None:
         return None
     length = -1
     close = False
+    seen: set[bytes] = set()
     for line in head.split(b"\r\n") if head else ():
         name, colon, value = line.partition(b":")
         if not colon or not _TOKEN.fullmatch(name):
@@ -86,6 +99,10 @@ def parse_head(head: bytes) -> tuple[int, bool] | None:
             length = int(value)
         elif name in _NOT_HERE:
             return None
+        elif name in _ONCE:
+            if name in seen:
+                return None
+            seen.add(name)
         elif name == b"connection":
             options = {o.strip(b" \t").lower() for o in value.split(b",")}
             if b"upgrade" in options:
@@ -99,8 +116,11 @@ def parse_head(head: bytes) -> tuple[int, bool] | None:
 class Front(asyncio.Protocol):
     """One connection of the HTTP port (see the module's docstring)."""
 
-    def __init__(self, make_inner: Any, guard: ConnectionGuard, gateway: Any) -> None:
+    def __init__(
+        self, make_inner: Any, guard: ConnectionGuard, gateway: Any, live: set[Front] | None = None
+    ) -> None:
         self.make_inner = make_inner
+        self.live = live if live is not None else set()  # the port's front connections
         self.guard = guard
         self.gateway = gateway
         settings = gateway.server.settings
@@ -109,7 +129,10 @@ class Front(asyncio.Protocol):
         self.idle_timeout_s = settings.idle_timeout_s
         self.transport: asyncio.Transport | None = None
         self.inner: Any = None  # aiohttp's handler, once the connection is handed over
-        self.buffer = b""
+        self.buffer = bytearray()  # appended to and cut from the front in place
+        self.need = 0  # the whole request's size, once its head is read here
+        self.head: tuple[int, int, bool] = (0, 0, False)  # (body's start, total, close)
+        self.stopping = False  # the server stops: the request being answered is the last
         self.busy = False  # a request is being answered
         self.started = False  # the first request's headers are in
         self.closing = False
@@ -128,6 +151,7 @@ class Front(asyncio.Protocol):
             self.closing = True
             transport.close()  # nothing was read or written: closing is immediate
             return
+        self.live.add(self)
         address = transport.get_extra_info("peername")
         self.peer = f"http:{address[0]}:{address[1]}" if address else ""
 
@@ -152,6 +176,7 @@ class Front(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
+        self.live.discard(self)
         self._stop_timer()
         self._drain()
         let_in = self.transport is not None and self.guard.closed(self.transport)
@@ -183,6 +208,10 @@ class Front(asyncio.Protocol):
         buffer = self.buffer
         if not buffer or self.closing:
             return
+        if self.need:  # the head is read: only the body's size matters
+            if len(buffer) >= self.need:
+                self._take()
+            return
         if not buffer.startswith(_REQUEST_LINE):
             if len(buffer) < len(_REQUEST_LINE) and _REQUEST_LINE.startswith(buffer):
                 return  # the request line is still arriving
@@ -196,12 +225,16 @@ class Front(asyncio.Protocol):
         if not self.started:
             self.started = True
             self.guard.request_started(self.transport)
-        parsed = parse_head(buffer[len(_REQUEST_LINE) : end])
+        if end > _HEAD_LIMIT:  # a line may be over aiohttp's limit: it judges
+            self._hand_over()
+            return
+        parsed = parse_head(bytes(buffer[len(_REQUEST_LINE) : end]))
         if parsed is None or parsed[0] > self.max_body:
             self._hand_over()
             return
         length, close = parsed
         total = end + 4 + length
+        self.head, self.need = (end + 4, total, close), total
         if len(buffer) < total:  # the body is on its way
             if not self.waiting_body:
                 self._stop_timer()
@@ -209,21 +242,39 @@ class Front(asyncio.Protocol):
                 loop = asyncio.get_running_loop()
                 self.timer = loop.call_later(self.body_timeout_s, self._late_body)
             return
+        self._take()
+
+    def _take(self) -> None:
+        """Takes the whole request at the front of the buffer and answers it."""
+        start, total, close = self.head
+        self.need = 0
         self._stop_timer()
-        body = buffer[end + 4 : total]
-        self.buffer = buffer[total:]
+        body = bytes(self.buffer[start:total])
+        del self.buffer[:total]
         self.busy = True
         asyncio.get_running_loop().create_task(self._serve(body, close))
 
     async def _serve(self, body: bytes, close: bool) -> None:
+        try:
+            await self._answer(body, close)
+        except Exception:
+            log.exception("the HTTP front failed on a request from %s", self.peer or "a client")
+            self.busy = False
+            self.closing = True
+            if self.transport is not None:
+                self.transport.close()
+
+    async def _answer(self, body: bytes, close: bool) -> None:
         written = False
+        close = close or self.stopping
 
         async def send(status: int, data: bytes, headers: dict[str, str] | None) -> bool:
             nonlocal written
             transport = self.transport
             if transport is None or transport.is_closing():
                 return False
-            transport.write(_head(status, len(data), headers, close) + data)
+            last = close or self.stopping
+            transport.write(_head(status, len(data), headers, last) + data)
             written = True
             return True
 
@@ -235,7 +286,9 @@ class Front(asyncio.Protocol):
             self.busy = False
         transport = self.transport
         assert transport is not None
-        if close or not written:  # asked to close, or a poll whose client went away
+        if (
+            close or not written or self.stopping
+        ):  # asked to close, or a poll whose client went away
             self.closing = True
             transport.close()
             return
@@ -286,7 +339,8 @@ class Front(asyncio.Protocol):
     def _hand_over(self) -> None:
         """From the first byte of the buffer on, the connection is aiohttp's."""
         self._stop_timer()
-        buffer, self.buffer = self.buffer, b""
+        buffer, self.buffer = bytes(self.buffer), bytearray()
+        self.need = 0
         if not self.started:
             self._count(buffer)
         self.inner = self.make_inner()
@@ -295,3 +349,27 @@ class Front(asyncio.Protocol):
             self.paused = False
             self.transport.resume_reading()  # type: ignore[union-attr]
         self.inner.data_received(buffer)
+
+
+async def shut(live: set[Front], timeout_s: float) -> None:
+    """Ends the port's front connections as the server stops (before its store
+    closes): idle ones at once; one answering a request gets its reply, for up to
+    `timeout_s` (aiohttp's shutdown timeout), and closes then. Connections handed
+    to aiohttp are aiohttp's to end."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        busy = False
+        for front in list(live):
+            if front.inner is not None:
+                continue
+            front.stopping = True
+            if front.busy and loop.time() < deadline:
+                busy = True
+            elif front.transport is not None and not front.closing:
+                front.closing = True
+                front._stop_timer()
+                front.transport.close()
+        if not busy:
+            return
+        await asyncio.sleep(0.01)

@@ -118,6 +118,13 @@ class Gateway:
         """Serves one POST /api body: sends its reply with `send` (nothing when the
         client went away before its process was claimed; see _assign)."""
         payloadtype = "error"
+        sent = False  # once a reply is on the wire, a later failure sends no second one
+
+        async def reply(status: int, data: bytes, headers: dict[str, str] | None) -> bool:
+            nonlocal sent
+            sent = True
+            return await send(status, data, headers)
+
         try:
             limits = self.server.limits
             early = limits.refuse_early(peer)
@@ -131,7 +138,7 @@ class Gateway:
                 await limits.refuse(caller, err)
             try:
                 if payloadtype == "assignprocessmsg":
-                    await self._assign(caller, msg, gone, send)
+                    await self._assign(caller, msg, gone, reply)
                     return
                 result = await self.call(payloadtype, caller, msg)
             finally:
@@ -142,6 +149,9 @@ class Gateway:
             else:
                 data = envelope(payloadtype, result).encode()
         except errors.ColoniesError as err:
+            if sent:
+                log.warning("%s failed after its reply was sent: %s", payloadtype, err.message)
+                return
             status = status_of(err)
             headers = None
             if isinstance(err, errors.RateLimited):
@@ -150,6 +160,8 @@ class Gateway:
             return
         except Exception:
             log.exception("unexpected error in %s", payloadtype)
+            if sent:
+                return
             await send(500, error_envelope(500, "internal server error").encode(), None)
             return
         await send(200, data, None)

@@ -116,9 +116,11 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
 async def listen(
     runner: web.AppRunner, guard: ConnectionGuard, host: str, port: int,
     context: ssl.SSLContext | None, reuse_port: bool = False, gateway: Any = None,
+    fronts: set[Any] | None = None,
 ) -> asyncio.base_events.Server:  # fmt: skip
     """Listens with aiohttp's handler behind the guard; with the ColonyOS API
-    (`gateway`), behind the lean front that answers POST /api (front.py)."""
+    (`gateway`), behind the lean front that answers POST /api (front.py), whose
+    live connections are kept in `fronts`."""
     loop = asyncio.get_running_loop()
     server = runner.server
     assert server is not None, "the runner is not set up"
@@ -126,7 +128,7 @@ async def listen(
         from server.transport.http_gateway.front import Front
 
         def protocol() -> asyncio.Protocol:
-            return Front(server, guard, gateway)
+            return Front(server, guard, gateway, fronts)
     else:
 
         def protocol() -> asyncio.Protocol:

@@ -112,12 +112,11 @@ def _finite(value: Any) -> bool:
     pop, extend = stack.pop, stack.extend
     while stack:
         item = pop()
-        kind = type(item)
-        if kind is dict:
+        if isinstance(item, dict):  # subclasses too: orjson writes them alike
             extend(item.values())
-        elif kind is list or kind is tuple:
+        elif isinstance(item, (list, tuple)):
             extend(item)
-        elif kind is float and not math.isfinite(item):
+        elif isinstance(item, float) and not math.isfinite(item):
             return False
     return True
 
