@@ -115,7 +115,7 @@ class ProcessService:
             )
         stored = (await self.store.add_processes([process], idempotency_key))[0]
         if stored.processid == process.processid:  # new, with its fair queue key
-            return (await self.after_commit.finish(self._queued([stored])))[0]
+            return (await self._after_commit([stored]))[0]
         return stored
 
     async def submit_batch(self, caller: str, specs: Sequence[FuncSpec]) -> list[Process]:
@@ -144,6 +144,14 @@ class ProcessService:
         # while the batch took its turns does not sort behind it.
         _timed(processes, prepared, self.clock.now_ns())
         processes = await self.store.add_processes(processes, prepared=prepared)
+        return await self._after_commit(processes)
+
+    async def _after_commit(self, processes: list[Process]) -> list[Process]:
+        if len(processes) <= SLICE and not self.strategies.decide_any(processes):
+            # Nothing to await: announced at once, it cannot be cut short by
+            # a cancelled request, so no task of its own (the common submit).
+            self.emitter.submitted(processes)
+            return processes
         return await self.after_commit.finish(self._queued(processes))
 
     async def _queued(self, processes: list[Process]) -> list[Process]:

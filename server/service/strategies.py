@@ -123,6 +123,11 @@ class Strategies:
         # Also those a later decision cancelled (an earlier one claimed meanwhile).
         return [changed.get(p.processid, p) for p in processes]
 
+    @classmethod
+    def decide_any(cls, processes: Sequence[Process]) -> bool:
+        """Whether any of `processes` has a decision to make on arrival."""
+        return any(cls._may_decide(p) for p in processes)
+
     @staticmethod
     def _may_decide(p: Process) -> bool:
         c = p.spec.concurrency
