@@ -51,7 +51,9 @@ _SLOT_LOOKS_FREE = (
 # updates it when its "last heard from" time is due: a rejection or removal
 # committed meanwhile is then seen (PostgreSQL waits for it and checks the
 # row again), and one that starts meanwhile waits for the claim, then takes
-# back what it claimed (queue.requeue_running_of). Read only in the snapshot,
+# back what it claimed (queue.requeue_running_of); a claim that took a head
+# and then found the row no longer approved reports so (`approved` 0), so
+# that its wake-up passes on to another executor. Read only in the snapshot,
 # a process claimed as the executor was rejected would stay with it. With
 # nothing to take, the lock is not taken: a claim that finds nothing writes
 # nothing (and has no commit to flush).
@@ -106,7 +108,8 @@ WITH known AS (
 ), graph AS (
     {queue.start_graph("(SELECT processgraphid FROM upd)")}
 )
-SELECT (SELECT count(*) FROM known) AS approved,
+SELECT CASE WHEN EXISTS (SELECT 1 FROM head) AND NOT EXISTS (SELECT 1 FROM ok) THEN 0
+ELSE (SELECT count(*) FROM known) END AS approved,
 (SELECT count(*) FROM held) + (SELECT count(*) FROM parked) AS held, upd.*
 FROM (SELECT 1) AS one LEFT JOIN upd ON true
 """

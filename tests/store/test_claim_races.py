@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from pycolonies_like.core.errors import ColoniesError
+from pycolonies_like.core.errors import ColoniesError, PermissionDenied
 from pycolonies_like.core.models import (
     Colony,
     Conditions,
@@ -125,6 +125,49 @@ async def test_a_claim_racing_its_executor_losing_approval_leaves_it_nothing(
     assert p.state == ProcessState.WAITING, "the process stayed with an executor not approved"
     again = await a.claim_process(e2, NOW + 2)
     assert again is not None and again.processid == pid
+
+
+@pytest.mark.parametrize("heard", [False, True], ids=["recording-heard-from", "locking"])
+async def test_a_claim_that_finds_its_executor_rejected_after_its_snapshot_is_refused(
+    two_servers: tuple[str, PostgresStore, PostgresStore], heard: bool
+) -> None:
+    # The other order: the rejection commits after the claim's statement
+    # began (its snapshot says approved) but before the claim locks (or
+    # updates) the executor's row. The claim takes nothing and says why:
+    # "nothing to do" would spend the wake-up another executor should have.
+    url, a, b = two_servers
+    await a.add_colony(Colony(ident(1), "dev"))
+    e1 = Executor(ident(2), "t", "e1", "dev", ExecutorState.APPROVED)
+    e2 = Executor(ident(3), "t", "e2", "dev", ExecutorState.APPROVED)
+    await a.add_executor(e1)
+    await a.add_executor(e2)
+    if heard:  # "last heard from" just recorded: the claim only locks the row
+        assert await a.claim_process(e1, NOW) is None
+    spec = FuncSpec(funcname="f", conditions=Conditions(colonyname="dev", executortype="t"))
+    pid = ident(10)
+    await a.add_processes([Process(processid=pid, spec=spec, submissiontime=NOW)])
+    async with (
+        await psycopg.AsyncConnection.connect(url, autocommit=True) as admin,
+        await psycopg.AsyncConnection.connect(url) as rejecter,
+    ):
+        await rejecter.execute("SELECT 1 FROM executors WHERE executorname = 'e1' FOR UPDATE")
+        claim = asyncio.create_task(a.claim_process(e1, NOW + 1, NOW + 10 * S))
+        await _until(lambda: _one(admin), "the claim waits for the executor's row")
+        await rejecter.execute(
+            "UPDATE executors SET state = %s WHERE executorname = 'e1'",
+            (int(ExecutorState.REJECTED),),
+        )
+        await rejecter.commit()
+        with pytest.raises(PermissionDenied, match="not an approved executor"):
+            await claim
+    p = await a.get_process(pid)
+    assert p is not None and p.state == ProcessState.WAITING
+    again = await b.claim_process(e2, NOW + 2)
+    assert again is not None and again.processid == pid
+
+
+async def _one(admin: psycopg.AsyncConnection[Any]) -> bool:
+    return await _waiting_on_locks(admin) == 1
 
 
 async def test_only_a_claim_that_takes_a_process_locks_its_executor_s_row(
