@@ -64,6 +64,12 @@ AND (s.hardware = 0 OR EXISTS (
     AND s.gpumem <= h.gpumem AND (s.gpuname = '' OR s.gpuname = h.gpuname)
     AND s.nodes <= h.nodes))
 """
+# The concurrency key and rate limit of the process a claim picked, read at
+# once (concurrency.key_of and ratelimits.limit_of name each on its own).
+PICKED = (
+    "SELECT concurrencykey, concurrencylimit, ratelimit, ratelimitunits FROM processes "
+    "WHERE processid = ?"
+)
 # Assigns a process to the claiming executor, unconfirmed until :lease.
 # (:executorid, :executorname, :now, :lease) A claim's time is read before it
 # waits for the database, so it may come before the submission of the process
@@ -177,6 +183,8 @@ class Queue(graphs.Graphs):
         super().__init__()
         # When each executor last had its "last heard from" time recorded.
         self._heard: dict[tuple[str, str], int] = {}
+        # The specs of the processes claimed lately: their ends parse none.
+        self._specs = rows.ParsedSpecs()
 
     def _heard_from(self, executor: Executor, now_ns: int) -> bool:
         """True when the executor's "last heard from" time is due to be written
@@ -218,9 +226,10 @@ class Queue(graphs.Graphs):
                 processid = await tx.dialect.pick(tx, executor)
                 if processid is None:
                     return None
-                if not await concurrency.take_slot(tx, executor.colonyname, processid):
+                limits = await tx.fetchone(PICKED, (processid,))
+                if not await concurrency.take_slot(tx, executor.colonyname, limits):
                     await concurrency.hold(tx, processid)
-                elif await ratelimits.take(tx, executor.colonyname, processid, now_ns):
+                elif await ratelimits.take(tx, executor.colonyname, limits, now_ns):
                     break
                 else:  # too few tokens of its rate limit: it waits until they are due
                     await ratelimits.park(tx, executor.colonyname, processid, now_ns)
@@ -234,6 +243,7 @@ class Queue(graphs.Graphs):
             if row is None:  # only possible if the queue and the process disagree
                 return None
             process = await procs.load(tx, row)
+            self._specs.keep(process, row["spec"])  # for its end
             await procs.dequeue(tx, [process])
             if process.processgraphid:
                 await tx.execute(
@@ -260,7 +270,7 @@ class Queue(graphs.Graphs):
             )
             if row is None:
                 return None
-            process = await procs.load(tx, row)
+            process = await procs.load(tx, row, self._specs.take(row))
             if state == ProcessState.SUCCESSFUL:
                 await functions.count_run(tx, process, await functions.function_of(tx, process))
             unheld = await concurrency.stopped_running(tx, process)
