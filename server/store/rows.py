@@ -183,6 +183,10 @@ def process_from_row(
     already (ParsedSpecs); else the text is parsed here."""
     # Every field, in one dict (models.assemble): a process is read on every
     # claim and every end, and the frozen constructor costs more than the rest.
+    if type(row) is not dict:
+        # A sqlite3.Row finds a column by name by comparing it with each name
+        # in turn: made a dict first, its columns are found at once.
+        row = dict(zip(row.keys(), row, strict=True))  # type: ignore[attr-defined, call-overload]
     inp, out, errors = row["input"], row["output"], row["errors"]
     parents, children, history = row["parents"], row["children"], row["history"]
     return assemble(
