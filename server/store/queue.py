@@ -93,6 +93,16 @@ FINISHABLE = (
 )
 
 
+# The claim's and the end's own statements, made once (their text is the
+# key of the statement caches: a string made anew is hashed anew).
+_APPROVED_UNPAUSED = f"SELECT 1 AS x FROM executors WHERE {IS_APPROVED} AND {NOT_PAUSED}"
+_ASSIGN_PICKED = (
+    f"UPDATE processes SET {ASSIGN} WHERE processid = :processid AND state = {WAITING} "
+    f"RETURNING {P}"
+)
+_FINISH_ONE = f"UPDATE processes SET {FINISH} WHERE {FINISHABLE} RETURNING {P}"
+
+
 def start_graph(processgraphid: str) -> str:
     """Marks a graph running when its first process is claimed. (:now)"""
     return (
@@ -210,8 +220,7 @@ class Queue(graphs.Graphs):
                 approved = await tx.execute(sql, params) > 0
                 unpaused = await tx.fetchone(f"SELECT 1 AS x WHERE {NOT_PAUSED}", params)
             else:  # both in one statement
-                sql = f"SELECT 1 AS x FROM executors WHERE {IS_APPROVED} AND {NOT_PAUSED}"
-                unpaused = await tx.fetchone(sql, params)
+                unpaused = await tx.fetchone(_APPROVED_UNPAUSED, params)
                 approved = unpaused is not None or await tx.fetchone(
                     f"SELECT 1 AS x FROM executors WHERE {IS_APPROVED}", params
                 ) is not None  # fmt: skip
@@ -236,8 +245,7 @@ class Queue(graphs.Graphs):
             else:
                 return None
             row = await tx.fetchone(
-                f"UPDATE processes SET {ASSIGN} "
-                f"WHERE processid = :processid AND state = {WAITING} RETURNING {P}",
+                _ASSIGN_PICKED,
                 {**params, "processid": processid},
             )
             if row is None:  # only possible if the queue and the process disagree
@@ -265,9 +273,7 @@ class Queue(graphs.Graphs):
     ) -> FinishResult | None:
         params = finish_params(processid, attempt, state, now_ns, output, errors, executorid)
         async with self._tx() as tx:
-            row = await tx.fetchone(
-                f"UPDATE processes SET {FINISH} WHERE {FINISHABLE} RETURNING {P}", params
-            )
+            row = await tx.fetchone(_FINISH_ONE, params)
             if row is None:
                 return None
             process = await procs.load(tx, row, self._specs.take(row))
