@@ -60,16 +60,30 @@ class _Pairing(Generic[ModelT, MessageT]):
             back.append((f.name, _from_expr(f, wire, src)))
         to += [(k, f"o.{k}") for k in derived_keys(model) if k in names]
         _PAIRINGS[model] = self
+        # A field without presence holding its zero value is not written on the
+        # wire: it is left out of the constructor's arguments, which then has
+        # less to do. Fields with presence (messages) are always given, and
+        # floats too (-0.0 is written, yet reads as false).
+        always = [(w, e) for w, e in to if _always_given(names[w])]
+        body = ["d = {" + ", ".join(f"{w!r}: {e}" for w, e in always) + "}"]
+        for w, e in to:
+            if (w, e) not in always:
+                body += [f"if (v := {e}):", f"    d[{w!r}] = v"]
         # `kwargs` serves nested messages: the constructor builds them in place from dicts.
         self.kwargs: Callable[[ModelT], dict[str, Any]] = src.function(
-            "kwargs", "o", ["return {" + ", ".join(f"{w!r}: {e}" for w, e in to) + "}"]
+            "kwargs", "o", [*body, "return d"]
         )
         self.to_pb: Callable[[ModelT], MessageT] = src.function(
-            "to_pb", "o", ["return message(" + ", ".join(f"{w}={e}" for w, e in to) + ")"]
+            "to_pb", "o", [*body, "return message(**d)"]
         )
         self.from_pb: Callable[[MessageT], ModelT] = src.function(
             "from_pb", "m", ["return model(" + ", ".join(f"{a}={e}" for a, e in back) + ")"]
         )
+
+
+def _always_given(field: Any) -> bool:
+    double, float_ = field.CPPTYPE_DOUBLE, field.CPPTYPE_FLOAT
+    return bool(field.has_presence) or field.cpp_type in (double, float_)
 
 
 def _to_expr(ft: FieldType, expr: str, src: Source) -> str:

@@ -22,6 +22,7 @@ from pycolonies_like.core.models import (
     Process,
     ProcessGraph,
     ProcessState,
+    assemble,
 )
 from server.counters import ServerCounters
 from server.hub import EventBus, Hub, Waiter
@@ -81,22 +82,27 @@ class EventEmitter:
 
     def process_event(self, kind: EventKind, p: Process, message: str = "") -> None:
         self.counters.process_event(kind.name, p.colonyname, p.spec.conditions.executortype)
-        if tracing.enabled() and tracing.TRACEPARENT in p.spec.env:
+        if tracing.TRACEPARENT in p.spec.env and tracing.enabled():
             self._trace(kind, p, message)
-        self._hub.emit(
-            Event(
-                kind=kind,
-                colonyname=p.colonyname,
-                processid=p.processid,
-                processgraphid=p.processgraphid,
-                executortype=p.spec.conditions.executortype,
-                state=p.state,
-                timestamp=self._clock.now_ns(),
-                process=p,
-                message=message,
-                attempt=p.attempt,
-            )
+        # Every field given: built without the frozen constructor (several
+        # of these per process).
+        event: Event = assemble(
+            Event,
+            {
+                "kind": kind,
+                "colonyname": p.colonyname,
+                "processid": p.processid,
+                "processgraphid": p.processgraphid,
+                "executortype": p.spec.conditions.executortype,
+                "state": p.state,
+                "timestamp": self._clock.now_ns(),
+                "process": p,
+                "processgraph": None,
+                "message": message,
+                "attempt": p.attempt,
+            },
         )
+        self._hub.emit(event)
 
     def _trace(self, kind: EventKind, p: Process, message: str) -> None:
         """The server's spans in the trace the process carries: its time in the

@@ -19,7 +19,7 @@ from pycolonies_like.core.models import Process, ProcessState
 from server.store import processes as procs
 from server.store import rows
 from server.store.base import FinishResult
-from server.store.db import Tx
+from server.store.db import Row, Tx
 
 WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
@@ -53,9 +53,9 @@ FREE_SLOT = (
 MAX_HELD_PER_CLAIM = 16
 
 
-async def take_slot(tx: Tx, colonyname: str, processid: str) -> bool:
-    """True when the picked process may run: it has no key, or took a slot."""
-    row = await tx.fetchone(key_of(":processid"), {"processid": processid})
+async def take_slot(tx: Tx, colonyname: str, row: Row | None) -> bool:
+    """True when the picked process may run: it has no key, or took a slot.
+    `row`: the process' concurrencykey and concurrencylimit (as key_of reads them)."""
     if row is None or not row["concurrencykey"]:
         return True
     params = {"colonyname": colonyname, "key": row["concurrencykey"],

@@ -15,7 +15,7 @@ from typing import Any
 
 from pycolonies_like.core.errors import AlreadyExists
 from pycolonies_like.core.flow import key_of
-from pycolonies_like.core.models import ExecutorState, Process, ProcessState, Statistics
+from pycolonies_like.core.models import ExecutorState, FuncSpec, Process, ProcessState, Statistics
 from pycolonies_like.core.requirements import Requirement, requirement_of
 from pycolonies_like.core.rules import MAX_REPLY_BYTES
 from server.store import fairshare, rows
@@ -137,12 +137,12 @@ async def insert(
     return processes
 
 
-async def load(tx: Tx, row: Row) -> Process:
-    """The process of a row, with its attributes."""
+async def load(tx: Tx, row: Row, spec: FuncSpec | None = None) -> Process:
+    """The process of a row, with its attributes (`spec`: parsed from the row already)."""
     if not row["nattributes"]:
-        return rows.process_from_row(row)
+        return rows.process_from_row(row, (), spec)
     attributes = await attributes_of(tx, [row["processid"]])
-    return rows.process_from_row(row, attributes.get(row["processid"], ()))
+    return rows.process_from_row(row, attributes.get(row["processid"], ()), spec)
 
 
 async def load_all(tx: Tx, found: Sequence[Row]) -> list[Process]:

@@ -64,6 +64,12 @@ AND (s.hardware = 0 OR EXISTS (
     AND s.gpumem <= h.gpumem AND (s.gpuname = '' OR s.gpuname = h.gpuname)
     AND s.nodes <= h.nodes))
 """
+# The concurrency key and rate limit of the process a claim picked, read at
+# once (concurrency.key_of and ratelimits.limit_of name each on its own).
+PICKED = (
+    "SELECT concurrencykey, concurrencylimit, ratelimit, ratelimitunits FROM processes "
+    "WHERE processid = ?"
+)
 # Assigns a process to the claiming executor, unconfirmed until :lease.
 # (:executorid, :executorname, :now, :lease) A claim's time is read before it
 # waits for the database, so it may come before the submission of the process
@@ -85,6 +91,16 @@ FINISHABLE = (
     f"processid = :processid AND state = {RUNNING} AND (:attempt = 0 OR attempt = :attempt) "
     "AND (:executorid = '' OR assignedexecutorid = :executorid)"
 )
+
+
+# The claim's and the end's own statements, made once (their text is the
+# key of the statement caches: a string made anew is hashed anew).
+_APPROVED_UNPAUSED = f"SELECT 1 AS x FROM executors WHERE {IS_APPROVED} AND {NOT_PAUSED}"
+_ASSIGN_PICKED = (
+    f"UPDATE processes SET {ASSIGN} WHERE processid = :processid AND state = {WAITING} "
+    f"RETURNING {P}"
+)
+_FINISH_ONE = f"UPDATE processes SET {FINISH} WHERE {FINISHABLE} RETURNING {P}"
 
 
 def start_graph(processgraphid: str) -> str:
@@ -177,6 +193,8 @@ class Queue(graphs.Graphs):
         super().__init__()
         # When each executor last had its "last heard from" time recorded.
         self._heard: dict[tuple[str, str], int] = {}
+        # The specs of the processes claimed lately: their ends parse none.
+        self._specs = rows.ParsedSpecs()
 
     def _heard_from(self, executor: Executor, now_ns: int) -> bool:
         """True when the executor's "last heard from" time is due to be written
@@ -202,8 +220,7 @@ class Queue(graphs.Graphs):
                 approved = await tx.execute(sql, params) > 0
                 unpaused = await tx.fetchone(f"SELECT 1 AS x WHERE {NOT_PAUSED}", params)
             else:  # both in one statement
-                sql = f"SELECT 1 AS x FROM executors WHERE {IS_APPROVED} AND {NOT_PAUSED}"
-                unpaused = await tx.fetchone(sql, params)
+                unpaused = await tx.fetchone(_APPROVED_UNPAUSED, params)
                 approved = unpaused is not None or await tx.fetchone(
                     f"SELECT 1 AS x FROM executors WHERE {IS_APPROVED}", params
                 ) is not None  # fmt: skip
@@ -218,22 +235,23 @@ class Queue(graphs.Graphs):
                 processid = await tx.dialect.pick(tx, executor)
                 if processid is None:
                     return None
-                if not await concurrency.take_slot(tx, executor.colonyname, processid):
+                limits = await tx.fetchone(PICKED, (processid,))
+                if not await concurrency.take_slot(tx, executor.colonyname, limits):
                     await concurrency.hold(tx, processid)
-                elif await ratelimits.take(tx, executor.colonyname, processid, now_ns):
+                elif await ratelimits.take(tx, executor.colonyname, limits, now_ns):
                     break
                 else:  # too few tokens of its rate limit: it waits until they are due
                     await ratelimits.park(tx, executor.colonyname, processid, now_ns)
             else:
                 return None
             row = await tx.fetchone(
-                f"UPDATE processes SET {ASSIGN} "
-                f"WHERE processid = :processid AND state = {WAITING} RETURNING {P}",
+                _ASSIGN_PICKED,
                 {**params, "processid": processid},
             )
             if row is None:  # only possible if the queue and the process disagree
                 return None
             process = await procs.load(tx, row)
+            self._specs.keep(process, row["spec"])  # for its end
             await procs.dequeue(tx, [process])
             if process.processgraphid:
                 await tx.execute(
@@ -255,12 +273,10 @@ class Queue(graphs.Graphs):
     ) -> FinishResult | None:
         params = finish_params(processid, attempt, state, now_ns, output, errors, executorid)
         async with self._tx() as tx:
-            row = await tx.fetchone(
-                f"UPDATE processes SET {FINISH} WHERE {FINISHABLE} RETURNING {P}", params
-            )
+            row = await tx.fetchone(_FINISH_ONE, params)
             if row is None:
                 return None
-            process = await procs.load(tx, row)
+            process = await procs.load(tx, row, self._specs.take(row))
             if state == ProcessState.SUCCESSFUL:
                 await functions.count_run(tx, process, await functions.function_of(tx, process))
             unheld = await concurrency.stopped_running(tx, process)

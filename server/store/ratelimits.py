@@ -77,10 +77,10 @@ def wait_sql(processid: str, due: str) -> str:
     )
 
 
-async def take(tx: Tx, colonyname: str, processid: str, now_ns: int) -> bool:
+async def take(tx: Tx, colonyname: str, row: Row | None, now_ns: int) -> bool:
     """True when the picked process may start: it names no limit (or one
-    since removed), or took its tokens."""
-    row = await tx.fetchone(limit_of(":processid"), {"processid": processid})
+    since removed), or took its tokens. `row`: the process' ratelimit and
+    ratelimitunits (as limit_of reads them)."""
     if row is None or not row["ratelimit"]:
         return True
     params = {"colonyname": colonyname, "name": row["ratelimit"],

@@ -33,6 +33,7 @@ from pycolonies_like.core.models import (
     ProcessState,
     User,
     Workflow,
+    assemble,
 )
 from pycolonies_like.core.rules import encode_json
 from server.store.db import Row
@@ -172,34 +173,76 @@ def history_from_json(text: str) -> tuple[AttemptRecord, ...]:
     return tuple(AttemptRecord.from_dict(h) for h in json.loads(text)) if text else ()
 
 
-def process_from_row(row: Row, attributes: Sequence[Attribute] = ()) -> Process:
-    return Process(
-        processid=row["processid"],
-        state=ProcessState(row["state"]),
-        initiatorid=row["initiatorid"],
-        initiatorname=row["initiatorname"],
-        assignedexecutorid=row["assignedexecutorid"],
-        assignedexecutorname=row["assignedexecutorname"],
-        attempt=row["attempt"],
-        retries=row["retries"],
-        prioritytime=row["prioritytime"],
-        submissiontime=row["submissiontime"],
-        starttime=row["starttime"],
-        endtime=row["endtime"],
-        waitdeadline=row["waitdeadline"],
-        execdeadline=row["execdeadline"],
-        spec=spec_from_json(row["spec"]),
-        input=load_list(row["input"]),
-        output=load_list(row["output"]),
-        errors=tuple(load_list(row["errors"])),
-        processgraphid=row["processgraphid"],
-        waitforparents=bool(row["waitforparents"]),
-        parents=tuple(load_list(row["parents"])),
-        children=tuple(load_list(row["children"])),
-        attributes=tuple(attributes),
-        history=history_from_json(row["history"]),
-        notbefore=row["notbefore"],
+_STATES = tuple(ProcessState)  # by value
+
+
+def process_from_row(
+    row: Row, attributes: Sequence[Attribute] = (), spec: FuncSpec | None = None
+) -> Process:
+    """The process of a row. `spec`: its spec, parsed from this row's text
+    already (ParsedSpecs); else the text is parsed here."""
+    # Every field, in one dict (models.assemble): a process is read on every
+    # claim and every end, and the frozen constructor costs more than the rest.
+    if type(row) is not dict:
+        # A sqlite3.Row finds a column by name by comparing it with each name
+        # in turn: made a dict first, its columns are found at once.
+        row = dict(zip(row.keys(), row, strict=True))  # type: ignore[attr-defined, call-overload]
+    inp, out, errors = row["input"], row["output"], row["errors"]
+    parents, children, history = row["parents"], row["children"], row["history"]
+    return assemble(
+        Process,
+        {
+            "processid": row["processid"],
+            "spec": spec_from_json(row["spec"]) if spec is None else spec,
+            "initiatorid": row["initiatorid"],
+            "initiatorname": row["initiatorname"],
+            "assignedexecutorid": row["assignedexecutorid"],
+            "assignedexecutorname": row["assignedexecutorname"],
+            "state": _STATES[row["state"]],
+            "prioritytime": row["prioritytime"],
+            "submissiontime": row["submissiontime"],
+            "starttime": row["starttime"],
+            "endtime": row["endtime"],
+            "waitdeadline": row["waitdeadline"],
+            "execdeadline": row["execdeadline"],
+            "retries": row["retries"],
+            "attempt": row["attempt"],
+            "attributes": tuple(attributes),
+            "waitforparents": bool(row["waitforparents"]),
+            "parents": tuple(json.loads(parents)) if parents else (),
+            "children": tuple(json.loads(children)) if children else (),
+            "processgraphid": row["processgraphid"],
+            "input": json.loads(inp) if inp else [],
+            "output": json.loads(out) if out else [],
+            "errors": tuple(json.loads(errors)) if errors else (),
+            "history": history_from_json(history) if history else (),
+            "notbefore": row["notbefore"],
+        },
     )
+
+
+class ParsedSpecs:
+    """The specs of processes read lately, by process id, with the text each
+    was parsed from: a process read again soon (claimed, then ended) has its
+    spec's JSON parsed once. An entry is used only for the same text, and
+    once; past `size` the oldest are dropped."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._found: dict[str, tuple[str, FuncSpec]] = {}
+
+    def keep(self, process: Process, text: str) -> None:
+        found = self._found
+        found[process.processid] = (text, process.spec)
+        if len(found) > self.size:
+            del found[next(iter(found))]
+
+    def take(self, row: Row) -> FuncSpec | None:
+        """The spec of the row's process, if kept from the same text."""
+        found = self._found.pop(row["processid"], None)
+        if found is None or found[0] != row["spec"]:
+            return None
+        return found[1]
 
 
 # ---------------------------------------------- tables that mirror a model --

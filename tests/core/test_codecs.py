@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,29 @@ def test_protobuf_round_trip(cls: type) -> None:
     message = to_pb(obj)
     assert from_pb(type(message).FromString(message.SerializeToString())) == obj
     assert convert.to_pb(obj) == message and convert.from_pb(cls, message) == obj
+
+
+@pytest.mark.parametrize("cls", list(PROTO), ids=lambda cls: cls.__name__)
+def test_protobuf_of_a_model_at_its_defaults_keeps_its_nested_messages(cls: type) -> None:
+    # Fields at their zero value are left out of the message (they are not
+    # written anyway); a nested message is there whenever the model has one.
+    obj = codec.from_dict(cls, {})
+    to_pb, _ = PROTO[cls]
+    message = to_pb(obj)
+    wires = {f.key: f.name for f in fields_of(cls)}
+    for field in message.DESCRIPTOR.fields:
+        name = wires.get(field.name)
+        if field.message_type is not None and field.has_presence and name is not None:
+            assert message.HasField(field.name) == (getattr(obj, name) is not None), field.name
+    again = type(message).FromString(message.SerializeToString())
+    assert again == message
+
+
+def test_a_negative_zero_float_is_still_written() -> None:
+    function = dataclasses.replace(filled(m.Function), minwaittime=-0.0, avgexectime=0.0)
+    data = convert.function_to_pb(function).SerializeToString()
+    assert data != convert.function_to_pb(dataclasses.replace(function, minwaittime=0.0))
+    assert math.copysign(1.0, pb.Function.FromString(data).minwaittime) == -1.0
 
 
 @pytest.mark.parametrize("cls", list(COLONYOS), ids=lambda cls: cls.__name__)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
 from pycolonies_like.core.errors import NotFound, PermissionDenied, Unavailable
-from pycolonies_like.core.models import EventKind, ProcessState
+from pycolonies_like.core.models import Event, EventKind, ProcessState
 from server.service.guard import new_id
 from tests.service.world import Events, World
 
@@ -82,3 +83,14 @@ async def test_stopping_the_services_ends_streams_and_waits(world: World) -> Non
         await events.next()
     with pytest.raises(Unavailable, match="server is shutting down"):
         await asyncio.wait_for(parked, 1)
+
+
+async def test_an_event_is_what_its_constructor_makes(world: World) -> None:
+    # Events are built without the frozen constructor (models.assemble).
+    events = await Events.open(world)
+    p = await world.submit()
+    event = await events.next()
+    made = Event(**{f.name: getattr(event, f.name) for f in dataclasses.fields(Event)})
+    assert vars(event) == vars(made) and event.process == p and event.processgraph is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.attempt = 2  # type: ignore[misc]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pytest
+
 from pycolonies_like.core.models import (
     Attribute,
     Colony,
@@ -65,6 +67,35 @@ def test_a_process_keeps_every_field_through_its_row() -> None:
     row = {**values, "nattributes": 1}
     assert set(rows.PROCESS) <= set(row)
     assert rows.process_from_row(row, process.attributes) == process
+
+
+def test_a_process_read_from_its_row_is_what_its_constructor_makes() -> None:
+    # Read without the constructor (models.assemble): the same fields, no more.
+    process = filled(Process, attributes=(filled(Attribute),))
+    row = {**rows.process_values(process), "nattributes": 1}
+    read = rows.process_from_row(row, process.attributes)
+    made = Process(**{f.name: getattr(read, f.name) for f in dataclasses.fields(Process)})
+    assert vars(read) == vars(made)
+    assert read.isassigned == made.isassigned
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.attempt = 2  # type: ignore[misc]
+
+
+def test_a_spec_parsed_once_serves_the_same_text_once() -> None:
+    process = filled(Process)
+    row = {**rows.process_values(process), "nattributes": 0}
+    specs = rows.ParsedSpecs(size=2)
+    specs.keep(process, row["spec"])
+    assert specs.take(row) is process.spec
+    assert specs.take(row) is None  # used once
+    specs.keep(process, row["spec"])
+    assert specs.take({**row, "spec": rows.spec_json(FuncSpec(funcname="other"))}) is None
+    read = rows.process_from_row(row, (), specs.take(row))
+    assert read.spec == process.spec and read.spec is not process.spec  # parsed again
+    for i in range(3):  # past its size the oldest are dropped
+        specs.keep(dataclasses.replace(process, processid=f"p{i}"), row["spec"])
+    assert specs.take({**row, "processid": "p0"}) is None
+    assert specs.take({**row, "processid": "p2"}) is process.spec
 
 
 def test_models_that_mirror_their_table_keep_every_field() -> None:
