@@ -4,20 +4,30 @@ The queue table holds the claimable processes only: one row per waiting
 process whose parents are done, or one per named executor when its spec names
 executors. Every key of a queue row comes from its process, so the functions
 here keep the two tables in step; what claims and ends processes is queue.py.
+
+A big batch is written in slices (StagedBatch): its rows first in a state of
+their own, STAGED, that nothing else reads (every query over processes names
+its states, and STAGED is none of them), then published all at once by one
+short update and its queue rows. On SQLite each slice is committed with its
+turn of the loop, and staged rows a stopped server left are removed when the
+store opens; on PostgreSQL the batch is one transaction, so no other
+connection ever sees them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import random
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import asdict, fields
 from typing import Any
 
-from pycolonies_like.core.errors import AlreadyExists
+from pycolonies_like.core.errors import AlreadyExists, FailedPrecondition
 from pycolonies_like.core.flow import key_of
 from pycolonies_like.core.models import ExecutorState, Process, ProcessState, Statistics
 from pycolonies_like.core.requirements import Requirement, requirement_of
-from pycolonies_like.core.rules import MAX_REPLY_BYTES
+from pycolonies_like.core.rules import MAX_REPLY_BYTES, NS_PER_DAY, deadline_sql, wait_deadline
 from server.store import fairshare, rows
 from server.store.base import ProcessBrief
 from server.store.db import Database, Row, Tx, UniqueViolation, marks
@@ -26,6 +36,8 @@ from server.store.retention import retired_counts
 
 WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
+# A row of a batch being written: no state a query names (0020_staged_batches.sql).
+STAGED = -1
 
 COLUMNS = rows.select(rows.PROCESS)
 # What a process weighs in a reply, near enough: its variable-size columns.
@@ -71,6 +83,11 @@ async def _add_shapes(tx: Tx, processes: Iterable[Process]) -> None:
         need = requirement_of(c)
         if need.key:
             wanted[(c.colonyname, c.executortype, need.key)] = need
+    await _record_shapes(tx, wanted)
+
+
+async def _record_shapes(tx: Tx, wanted: dict[tuple[str, str, str], Requirement]) -> None:
+    """`_add_shapes` for shapes found already: (colony, type, key) -> need."""
     for colonyname, executortype in sorted({(c, t) for c, t, _ in wanted}):
         keys = sorted(k for c, t, k in wanted if (c, t) == (colonyname, executortype))
         found = await tx.fetchall(
@@ -160,9 +177,156 @@ async def claimable(tx: Tx, where: str, params: Sequence[Any]) -> list[Process]:
     return [rows.process_from_row(r) for r in found]
 
 
+_STAGE = rows.insert("processes", (*rows.PROCESS_INSERT, "batch"))
+# A staged row holds its place in its group (colony, type, submitter) in
+# prioritytime until it is published with its fair queue key (fairshare.advance).
+_PUBLISH = (
+    f"UPDATE processes SET state = {WAITING}, batch = 0, submissiontime = :now, "
+    f"prioritytime = :start + prioritytime * :step - priority * {NS_PER_DAY}, "
+    f"waitdeadline = {deadline_sql(':now', 'maxwaittime')} "
+    f"WHERE batch = :batch AND state = {STAGED} AND colonyname = :colonyname "
+    "AND executortype = :executortype AND initiatorid = :submitter"
+)
+_UNSTAGE = f"DELETE FROM processes WHERE batch = ? AND state = {STAGED}"
+_ADD_KEY = (
+    "INSERT INTO concurrency (colonyname, key, running) VALUES (?, ?, 0) "
+    "ON CONFLICT (colonyname, key) DO NOTHING"
+)
+_QUEUE_VALUES = f"INSERT INTO queue ({rows.select(_QUEUE)}) VALUES ({marks(_QUEUE)})"
+
+
+@dataclasses.dataclass
+class _Group:
+    """The processes of a batch of one colony, executor type and submitter."""
+
+    n: int = 0
+    ranges: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+    start: int = 0  # fair queue key of the first of them, once published
+    step: int = 0
+
+
+class StagedBatch:
+    """New processes written a slice at a time (`stage`), that no claim,
+    list, count or statistics sees until `publish` makes all of them waiting
+    and claimable at once: one update per submitter and executor type, and
+    their queue rows. A batch that fails or is abandoned before it is
+    published leaves nothing (`discard`; on PostgreSQL the rollback)."""
+
+    def __init__(self, tx: Callable[[], AbstractAsyncContextManager[Tx]]) -> None:
+        self._tx = tx
+        self.batchid = random.getrandbits(62) + 1
+        self._groups: dict[tuple[str, str, str], _Group] = {}
+        self._ranks: dict[str, int] = {}  # processid -> its place in its group
+        self._queue: list[tuple[_Group, tuple[Any, ...], int, int, str]] = []
+        self._shapes: dict[tuple[str, str, str], Requirement] = {}
+        self._keys: set[tuple[str, str]] = set()
+        self._needs: dict[int, Requirement] = {}  # id of a Conditions -> its needs
+        self._now = 0
+        self.staged = 0
+        self.published = False
+
+    async def stage(self, processes: Sequence[Process], prepared: list[dict[str, Any]]) -> None:
+        """Writes new `processes` (their `new_rows`, which this changes), staged."""
+        for p, row in zip(processes, prepared, strict=True):
+            c = p.spec.conditions
+            group = self._groups.get((p.colonyname, c.executortype, p.initiatorid))
+            if group is None:
+                group = self._groups[(p.colonyname, c.executortype, p.initiatorid)] = _Group()
+            rank = group.n
+            group.n += 1
+            self._ranks[p.processid] = rank
+            row["state"], row["batch"], row["prioritytime"] = STAGED, self.batchid, rank
+            need = self._needs.get(id(c))
+            if need is None:
+                need = self._needs[id(c)] = requirement_of(c)
+            if need.key:
+                self._shapes[(p.colonyname, c.executortype, need.key)] = need
+            key = key_of(p.spec)
+            if key:
+                self._keys.add((p.colonyname, key))
+            ready = p.state == ProcessState.WAITING and not p.waitforparents and not p.notbefore
+            for name in c.executornames or [""]:
+                group.ranges.add((name, need.key))
+                if ready:
+                    where = (p.colonyname, c.executortype, name, need.key)
+                    self._queue.append((group, where, rank, p.spec.priority, p.processid))
+        async with self._tx() as tx:
+            await tx.executemany(_STAGE, prepared)
+        self.staged += len(prepared)
+
+    async def publish(self, now_ns: int) -> None:
+        """Makes every staged process waiting (submitted at `now_ns`, with its
+        fair queue key) and the ready ones claimable, in one transaction."""
+        async with self._tx() as tx:
+            for key in sorted(self._groups):  # key order, as fairshare.stamp
+                group = self._groups[key]
+                group.start, group.step = await fairshare.advance(
+                    tx, key, group.n, group.ranges, now_ns
+                )
+                colonyname, executortype, submitter = key
+                published = await tx.execute(_PUBLISH, {
+                    "now": now_ns, "start": group.start, "step": group.step,
+                    "batch": self.batchid, "colonyname": colonyname,
+                    "executortype": executortype, "submitter": submitter,
+                })  # fmt: skip
+                if published != group.n:
+                    raise FailedPrecondition(
+                        f"{group.n - published} processes of the batch were removed (with "
+                        "their colony) before it was stored; none of it was submitted"
+                    )
+            if self._keys:
+                await tx.executemany(_ADD_KEY, sorted(self._keys))
+            await _record_shapes(tx, self._shapes)
+            day = NS_PER_DAY
+            await tx.executemany(_QUEUE_VALUES, [
+                (*where, g.start + rank * g.step - priority * day, processid)
+                for g, where, rank, priority, processid in self._queue
+            ])  # fmt: skip
+        self._now = now_ns
+        self.published = True
+
+    def time(self, processes: Sequence[Process]) -> None:
+        """Gives published `processes` (new objects that only the batch's
+        request holds) the times and keys that `publish` gave their rows."""
+        now = self._now
+        for p in processes:
+            c = p.spec.conditions
+            g = self._groups[(p.colonyname, c.executortype, p.initiatorid)]
+            key = g.start + self._ranks[p.processid] * g.step - p.spec.priority * NS_PER_DAY
+            object.__setattr__(p, "submissiontime", now)
+            object.__setattr__(p, "prioritytime", key)
+            object.__setattr__(p, "waitdeadline", wait_deadline(now, p.spec.maxwaittime))
+
+    async def discard(self) -> None:
+        """Removes what was staged (the batch will not be published)."""
+        if self.staged and not self.published:
+            async with self._tx() as tx:
+                await tx.execute(_UNSTAGE, (self.batchid,))
+            self.staged = 0
+
+
 class Processes(Database):
     def process_rows(self, processes: Sequence[Process]) -> list[dict[str, Any]]:
         return new_rows(processes)
+
+    @asynccontextmanager
+    async def staged_batch(self) -> AsyncIterator[StagedBatch]:
+        """A batch of new processes to stage in slices and publish at once.
+        A database that several servers share gives each its own connection:
+        there the batch is one transaction, seen by no one until its commit.
+        SQLite's one connection commits every turn of the loop: there each
+        slice is committed staged, and an error or a cancellation before the
+        batch is published removes them (a stopped server's, `open`)."""
+        if self.shared:
+            async with self._tx() as tx:
+                yield StagedBatch(lambda: nullcontext(tx))
+            return
+        batch = StagedBatch(self._tx)
+        try:
+            yield batch
+        except BaseException:
+            await batch.discard()
+            raise
 
     async def add_processes(
         self, processes: Sequence[Process], idempotency_key: str = "",
@@ -270,8 +434,11 @@ class Processes(Database):
             return removed > 0
 
     async def remove_all_processes(self, colonyname: str, state: ProcessState | None) -> int:
-        sql = "DELETE FROM processes WHERE colonyname = ? AND processgraphid = '' AND state != ?"
-        params: tuple[Any, ...] = (colonyname, RUNNING)
+        sql = (
+            "DELETE FROM processes WHERE colonyname = ? AND processgraphid = '' "
+            "AND state NOT IN (?, ?)"
+        )
+        params: tuple[Any, ...] = (colonyname, RUNNING, STAGED)
         if state is not None:
             sql += " AND state = ?"
             params += (int(state),)

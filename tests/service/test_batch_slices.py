@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pycolonies_like.core.models import User
+from pycolonies_like.core.models import Process, User
 from server.service.guard import new_id
 from server.service.slices import SLICE
 from server.store import rows
@@ -133,3 +133,59 @@ async def test_a_batch_is_timed_when_it_is_stored_not_when_it_arrived(
     await s.processes.submit_batch(world.user, [world.spec()] * SLICE)
     claimed = [(await world.assign()).processid for _ in range(2)]
     assert mine.processid in claimed  # (5 * SLICE claims later when timed on arrival)
+
+
+async def test_a_big_batch_is_written_a_slice_per_turn_and_served_around(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store step of a batch too: its process rows are written at most
+    SLICE per turn of the loop (staged, claimable by no one), then published
+    at once; a small submit and a claim arriving meanwhile are served between
+    two slices, and the claim never gets a process of the unpublished batch."""
+    from server.store.postgres import PgTx
+    from server.store.sqlite import SqliteTx
+
+    world = await World.build(store)
+    service = world.services.processes
+    written = PerTurn()  # process rows written (inserted) per turn of the loop
+    slices = 0
+
+    for tx_class in (SqliteTx, PgTx):
+        executemany = tx_class.executemany
+
+        async def counted(self: Any, sql: str, params: Any, _orig: Any = executemany) -> None:
+            nonlocal slices
+            params = list(params)
+            if sql.startswith("INSERT INTO processes") and len(params) > 1:  # the batch's
+                slices += 1
+                for _ in params:
+                    written.counting(lambda: None)()
+            await _orig(self, sql, params)
+
+        monkeypatch.setattr(tx_class, "executemany", counted)
+    n = 20 * SLICE
+    ticker = asyncio.create_task(written.tick())
+    order: list[str] = []
+
+    async def batch() -> list[Process]:
+        done = await service.submit_batch(world.user, [world.spec()] * n)
+        order.append("batch")
+        return done
+
+    try:
+        flood = asyncio.create_task(batch())
+        while slices < 2:
+            await asyncio.sleep(0)  # the batch is being written
+        single = await world.submit()
+        claimed = await world.assign()
+        order.append("single")
+        processes = await flood
+    finally:
+        ticker.cancel()
+    assert claimed.processid == single.processid  # never a process of the batch
+    assert len(processes) == n and written.total == n
+    assert written.most <= SLICE  # (n in one step when the batch is written at once)
+    if store.kind == "sqlite":  # elsewhere round trips, not turns, decide the order
+        assert order == ["single", "batch"]
+    stats = await world.services.colonies.colony_statistics(world.owner, world.colony)
+    assert (stats.waitingprocesses, stats.runningprocesses) == (n, 1)
