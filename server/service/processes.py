@@ -52,6 +52,9 @@ from server.store.base import Store
 MAX_BATCH = 10_000
 # An end left unsettled this long was left by a server that stopped.
 UNSETTLED_AFTER_NS = 5 * 1_000_000_000
+# A batch still staged this long after it began was left by a server that
+# stopped (a live one stages MAX_BATCH processes in seconds).
+ABANDONED_BATCH_NS = 15 * 60 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
 
 
@@ -129,7 +132,7 @@ class ProcessService:
         # than the time it is published (store/fairshare.py), so a process
         # another submitter queued while the batch took its turns does not
         # sort behind it.
-        async with self.store.staged_batch() as batch:
+        async with self.store.staged_batch(self.clock.now_ns()) as batch:
             for start in range(0, len(processes), SLICE):
                 if len(processes) > SLICE:
                     await turn()
@@ -465,6 +468,8 @@ class ProcessService:
             changed += 1
             self.emitter.moved_on(result)
             await self.strategies.released(result)
+        # What batches staged and their servers, stopped, never published.
+        changed += await self.store.drop_staged(now - ABANDONED_BATCH_NS, limit)
         # Processes held back by a concurrency key whose slots were freed
         # where nothing released them (a requeued process that never ran again).
         released = await self.store.release_held(limit)

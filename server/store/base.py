@@ -220,9 +220,15 @@ class Store(Protocol):
         time, so that writing it holds the event loop for less."""
         ...
 
-    def staged_batch(self) -> AbstractAsyncContextManager[Staging]:
-        """A batch to stage in slices and publish at once (`Staging`); leaving
-        it by an exception before `publish` leaves nothing of the batch."""
+    def staged_batch(self, now_ns: int) -> AbstractAsyncContextManager[Staging]:
+        """A batch, begun at `now_ns`, to stage in slices and publish at once
+        (`Staging`); leaving it by an exception before `publish` leaves
+        nothing of the batch."""
+        ...
+
+    async def drop_staged(self, before_ns: int, limit: int = 500) -> int:
+        """Removes what batches begun before `before_ns` staged and never
+        published (their server stopped); returns how many rows."""
         ...
 
     async def add_processes(

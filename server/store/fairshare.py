@@ -1,14 +1,14 @@
 """Fair order within a colony: start-time fair queuing between submitters.
 
-Every insert of processes (submit, batch, workflow, child) stamps their queue
-key (prioritytime) from their submitter's virtual time (core/fairness.py),
-in the same transaction: one statement per colony, executor type and
-submitter, which reads the head of each queue range the processes join and
-the submitter's weight, and moves the submitter's virtual time (`fairshares`)
-with a conditional upsert. The upsert moves the row under its lock, so two servers
-submitting for one submitter at once get consecutive stretches of virtual
-time, never the same one. The claim is untouched: it still takes the lowest
-key, one indexed pick.
+Every insert of processes (submit, workflow, child; a batch when it is
+published, processes.StagedBatch) stamps their queue key (prioritytime) from
+their submitter's virtual time (core/fairness.py), in the same transaction:
+one statement per colony, executor type and submitter, which reads the head of
+each queue range the processes join and the submitter's weight, and moves the
+submitter's virtual time (`fairshares`) with a conditional upsert. The upsert
+moves the row under its lock, so two servers submitting for one submitter at
+once get consecutive stretches of virtual time, never the same one. The claim
+is untouched: it still takes the lowest key, one indexed pick.
 """
 
 from __future__ import annotations

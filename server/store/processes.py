@@ -8,18 +8,19 @@ here keep the two tables in step; what claims and ends processes is queue.py.
 A big batch is written in slices (StagedBatch): its rows first in a state of
 their own, STAGED, that nothing else reads (every query over processes names
 its states, and STAGED is none of them), then published all at once by one
-short update and its queue rows. On SQLite each slice is committed with its
-turn of the loop, and staged rows a stopped server left are removed when the
-store opens; on PostgreSQL the batch is one transaction, so no other
-connection ever sees them.
+short update and its queue rows. Each slice is committed on its own (on
+SQLite with its turn of the loop; on PostgreSQL no connection is held between
+slices). A batch that fails or is abandoned removes what it staged; staged
+rows of a server killed meanwhile are removed when SQLite opens, and by the
+sweep once they are older than any live batch can be (`drop_staged`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -212,9 +213,14 @@ class StagedBatch:
     their queue rows. A batch that fails or is abandoned before it is
     published leaves nothing (`discard`; on PostgreSQL the rollback)."""
 
-    def __init__(self, tx: Callable[[], AbstractAsyncContextManager[Tx]]) -> None:
-        self._tx = tx
+    def __init__(self, db: Database, now_ns: int) -> None:
+        self._tx = db._tx
+        # A slice's commit need not wait for the disk: the publish's does, and
+        # it flushes theirs (the log is written in order); a staged row lost
+        # with its server is one its batch's request was never answered for.
+        self._tx_unflushed = db._tx_unflushed
         self.batchid = random.getrandbits(62) + 1
+        self._staged_at = now_ns  # a staged row's submissiontime, until it is published
         self._groups: dict[tuple[str, str, str], _Group] = {}
         self._ranks: dict[str, int] = {}  # processid -> its place in its group
         self._queue: list[tuple[_Group, tuple[Any, ...], int, int, str]] = []
@@ -236,6 +242,7 @@ class StagedBatch:
             group.n += 1
             self._ranks[p.processid] = rank
             row["state"], row["batch"], row["prioritytime"] = STAGED, self.batchid, rank
+            row["submissiontime"] = self._staged_at
             need = self._needs.get(id(c))
             if need is None:
                 need = self._needs[id(c)] = requirement_of(c)
@@ -250,7 +257,7 @@ class StagedBatch:
                 if ready:
                     where = (p.colonyname, c.executortype, name, need.key)
                     self._queue.append((group, where, rank, p.spec.priority, p.processid))
-        async with self._tx() as tx:
+        async with self._tx_unflushed() as tx:
             await tx.executemany(_STAGE, prepared)
         self.staged += len(prepared)
 
@@ -310,23 +317,26 @@ class Processes(Database):
         return new_rows(processes)
 
     @asynccontextmanager
-    async def staged_batch(self) -> AsyncIterator[StagedBatch]:
-        """A batch of new processes to stage in slices and publish at once.
-        A database that several servers share gives each its own connection:
-        there the batch is one transaction, seen by no one until its commit.
-        SQLite's one connection commits every turn of the loop: there each
-        slice is committed staged, and an error or a cancellation before the
-        batch is published removes them (a stopped server's, `open`)."""
-        if self.shared:
-            async with self._tx() as tx:
-                yield StagedBatch(lambda: nullcontext(tx))
-            return
-        batch = StagedBatch(self._tx)
+    async def staged_batch(self, now_ns: int) -> AsyncIterator[StagedBatch]:
+        """A batch of new processes, begun at `now_ns`, to stage in slices and
+        publish at once; an error or a cancellation before it is published
+        removes what it staged."""
+        batch = StagedBatch(self, now_ns)
         try:
             yield batch
         except BaseException:
             await batch.discard()
             raise
+
+    async def drop_staged(self, before_ns: int, limit: int = 500) -> int:
+        """Removes staged rows of batches begun before `before_ns`, left by a
+        server that stopped before it published them; returns how many."""
+        async with self._write1() as tx:
+            return await tx.execute(
+                "DELETE FROM processes WHERE processid IN (SELECT processid FROM processes "
+                f"WHERE state = {STAGED} AND submissiontime < ? LIMIT ?) AND state = {STAGED}",
+                (before_ns, limit),
+            )
 
     async def add_processes(
         self, processes: Sequence[Process], idempotency_key: str = "",

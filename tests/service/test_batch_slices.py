@@ -1,8 +1,8 @@
 """A big batch shares the event loop (server/service/slices.py): between two
 turns of the loop it builds, prepares for the store and announces at most
 SLICE processes, so that another colony's request waits for a slice, not for
-the batch. The store call is one step and builds no rows (they were prepared
-before it). Counted per turn of the loop, not timed."""
+the batch. Its rows are written a slice per turn too, staged, then published
+at once. Counted per turn of the loop, not timed."""
 
 from __future__ import annotations
 
@@ -189,3 +189,22 @@ async def test_a_big_batch_is_written_a_slice_per_turn_and_served_around(
         assert order == ["single", "batch"]
     stats = await world.services.colonies.colony_statistics(world.owner, world.colony)
     assert (stats.waitingprocesses, stats.runningprocesses) == (n, 1)
+
+
+async def test_the_sweep_drops_what_a_stopped_server_staged(store: Store) -> None:
+    from server.service.processes import ABANDONED_BATCH_NS
+
+    world = await World.build(store)
+    service = world.services.processes
+    actor = await service.guard.member(world.user, world.colony)
+    processes = [service._new_process(actor, world.spec(), 0) for _ in range(3)]
+    stopped = store.staged_batch(world.clock.now_ns())
+    batch = await stopped.__aenter__()  # never left: its server stopped
+    await batch.stage(processes, store.process_rows(processes))
+    await store.durable()
+    await service.sweep()
+    assert await store.drop_staged(world.clock.now_ns() + 1) == 3  # still there
+    await batch.stage(processes, store.process_rows(processes))  # (staged again)
+    world.clock.advance(ABANDONED_BATCH_NS / 1e9 + 1)
+    assert await service.sweep() == 3
+    assert await store.drop_staged(world.clock.now_ns()) == 0

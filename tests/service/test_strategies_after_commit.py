@@ -67,8 +67,8 @@ def go_away_after_batch(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     staged_batch = world.store.staged_batch
 
     @asynccontextmanager
-    async def then_go_away() -> AsyncIterator[Staging]:
-        async with staged_batch() as batch:
+    async def then_go_away(now_ns: int) -> AsyncIterator[Staging]:
+        async with staged_batch(now_ns) as batch:
             yield batch
         task = asyncio.current_task()
         assert task is not None
@@ -107,8 +107,8 @@ async def test_a_batch_reply_shows_the_members_its_decisions_cancelled(
     claimed: list[str] = []
 
     @asynccontextmanager
-    async def publish_then_claim() -> AsyncIterator[Staging]:
-        async with staged_batch() as batch:
+    async def publish_then_claim(now_ns: int) -> AsyncIterator[Staging]:
+        async with staged_batch(now_ns) as batch:
             yield batch
         claimed.append((await world.assign()).processid)
 

@@ -1,8 +1,8 @@
 """A batch stored a slice at a time (store/processes.py, StagedBatch): what is
 staged is seen by no claim, list, count or statistics until the batch is
 published, then all of it at once; a batch abandoned before it is published
-leaves nothing, and on SQLite what a stopped server staged is removed when
-the store opens."""
+leaves nothing, and what a stopped server staged is removed (on SQLite when
+the store opens, and by the sweep once it is older than a live batch can be)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ async def test_nothing_staged_is_seen_until_the_batch_is_published(store: SqlSto
     await add_colony(store)
     e = await add_executor(store)
     processes = [make(at=0) for _ in range(60)]
-    async with store.staged_batch() as batch:
+    async with store.staged_batch(NOW) as batch:
         await stage(store, batch, processes[:30])
         await nothing_seen(store, e)
         await stage(store, batch, processes[30:])
@@ -78,7 +78,7 @@ async def test_a_claim_beside_a_staged_batch_gets_only_what_was_published(
     await add_colony(store)
     e = await add_executor(store)
     batch_of = [make(at=0) for _ in range(50)]
-    async with store.staged_batch() as batch:
+    async with store.staged_batch(NOW) as batch:
         await stage(store, batch, batch_of[:25])
         # Another submitter's process, stored between two slices of the batch.
         (single,) = await put(store, dataclasses.replace(make(at=NOW), initiatorid=ident(2)))
@@ -98,7 +98,7 @@ async def test_a_batch_left_before_it_is_published_leaves_nothing(store: SqlStor
     await add_colony(store)
     e = await add_executor(store)
     with pytest.raises(RuntimeError):
-        async with store.staged_batch() as batch:
+        async with store.staged_batch(NOW) as batch:
             await stage(store, batch, [make(at=0) for _ in range(60)])
             raise RuntimeError("the request went away")
     await store.durable()
@@ -109,7 +109,7 @@ async def test_a_batch_left_before_it_is_published_leaves_nothing(store: SqlStor
 async def test_removing_every_process_spares_a_batch_being_staged(store: SqlStore) -> None:
     await add_colony(store)
     await put(store, make())
-    async with store.staged_batch() as batch:
+    async with store.staged_batch(NOW) as batch:
         await stage(store, batch, [make(at=0) for _ in range(30)])
         assert await store.remove_all_processes("dev", None) == 1
         await batch.publish(NOW)
@@ -118,11 +118,9 @@ async def test_removing_every_process_spares_a_batch_being_staged(store: SqlStor
 
 
 async def test_a_batch_whose_colony_was_removed_is_refused_whole(store: SqlStore) -> None:
-    if store.kind != "sqlite":
-        pytest.skip("on PostgreSQL the colony's removal waits for the batch's transaction")
     await add_colony(store)
     with pytest.raises(FailedPrecondition, match="none of it was submitted"):
-        async with store.staged_batch() as batch:
+        async with store.staged_batch(NOW) as batch:
             await stage(store, batch, [make(at=0) for _ in range(30)])
             await store.remove_colony("dev")
             await add_colony(store)
@@ -137,7 +135,7 @@ async def test_what_a_stopped_server_staged_is_removed_when_the_store_opens() ->
         first = SqliteStore(path)
         await first.open()
         await add_colony(first)
-        async with first.staged_batch() as batch:
+        async with first.staged_batch(NOW) as batch:
             await stage(first, batch, [make(at=0) for _ in range(60)])
             # The server stops here: its slices are committed, the batch
             # never published (nor its request answered).
@@ -150,3 +148,15 @@ async def test_what_a_stopped_server_staged_is_removed_when_the_store_opens() ->
             await nothing_seen(second, e)
         finally:
             await second.close()
+
+
+async def test_what_a_stopped_server_staged_is_dropped_once_it_is_old(store: SqlStore) -> None:
+    await add_colony(store)
+    with pytest.raises(FailedPrecondition):
+        async with store.staged_batch(NOW) as batch:
+            await stage(store, batch, [make(at=0) for _ in range(60)])
+            assert await store.drop_staged(NOW) == 0  # begun at NOW: not before
+            assert await store.drop_staged(NOW + 1, limit=50) == 50
+            assert await store.drop_staged(NOW + 1) == 10
+            await batch.publish(NOW + S)  # what it staged is gone: refused whole
+    assert await rows_in(store) == 0
