@@ -211,7 +211,7 @@ class StagedBatch:
     list, count or statistics sees until `publish` makes all of them waiting
     and claimable at once: one update per submitter and executor type, and
     their queue rows. A batch that fails or is abandoned before it is
-    published leaves nothing (`discard`; on PostgreSQL the rollback)."""
+    published leaves nothing (`discard`; a stopped server's: `drop_staged`)."""
 
     def __init__(self, db: Database, now_ns: int) -> None:
         self._tx = db._tx
@@ -279,7 +279,7 @@ class StagedBatch:
                 if published != group.n:
                     raise FailedPrecondition(
                         f"{group.n - published} processes of the batch were removed (with "
-                        "their colony) before it was stored; none of it was submitted"
+                        "their colony) while it was stored; none of it was submitted"
                     )
             if self._keys:
                 await tx.executemany(_ADD_KEY, sorted(self._keys))

@@ -174,7 +174,7 @@ async def test_a_big_batch_is_written_a_slice_per_turn_and_served_around(
 
     try:
         flood = asyncio.create_task(batch())
-        while slices < 2:
+        while slices < 2 and not flood.done():
             await asyncio.sleep(0)  # the batch is being written
         single = await world.submit()
         claimed = await world.assign()
