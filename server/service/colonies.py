@@ -125,8 +125,8 @@ class ColonyService:
 
     async def list_fair_weights(self, caller: str, colonyname: str) -> list[FairWeight]:
         """The colony's submitters with a weight other than the default, by name
-        (the colony owner and its members). A weight whose user or executor
-        was removed is not listed (it applies again if the same key comes back)."""
+        (the colony owner and its members). Removing a user or executor
+        removes its weight (store/fairshare.forget)."""
         await self.guard.reader(caller, colonyname)
         listed = []
         for submitter, weight in (await self.store.fair_weights(colonyname)).items():

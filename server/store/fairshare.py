@@ -108,6 +108,16 @@ async def advance(
     return row["vtime"] - n * row["step"], row["step"]
 
 
+async def forget(tx: Tx, colonyname: str, submitter: str) -> None:
+    """After a user or executor left the colony (an id is one member of a
+    colony): its weight and virtual times go; the same key added again later
+    starts afresh, at the default weight."""
+    for table in ("fairweights", "fairshares"):
+        await tx.execute(
+            f"DELETE FROM {table} WHERE colonyname = ? AND submitter = ?", (colonyname, submitter)
+        )
+
+
 def _with_key(p: Process, prioritytime: int) -> Process:
     """`p` with another queue key: a shallow copy (dataclasses.replace would
     run every field's conversion again, for thousands of processes a batch)."""

@@ -11,6 +11,7 @@ from pycolonies_like.core.requirements import Capacity, capacities_of
 from server.store import rows
 from server.store.base import Member
 from server.store.db import Database, Row, Tx, UniqueViolation
+from server.store.fairshare import forget
 from server.store.pauses import load_colony, pauses_of, set_pause
 from server.store.queue import requeue_running_of
 
@@ -196,6 +197,7 @@ class Members(Database):
             key = (colonyname, executorname)
             await tx.execute("DELETE FROM functions WHERE colonyname = ? AND executorname = ?", key)
             await tx.execute("DELETE FROM executors WHERE colonyname = ? AND executorname = ?", key)
+            await forget(tx, colonyname, row["executorid"])
             return requeued
 
     async def remove_silent_executors(
@@ -231,6 +233,7 @@ class Members(Database):
                     "AND lastheardfromtime > 0 AND lastheardfromtime < ?",
                     (*key, heard_before_ns),
                 ):
+                    await forget(tx, executor.colonyname, executor.executorid)
                     removed.append((executor, requeued))
         return removed
 
@@ -312,7 +315,11 @@ class Members(Database):
 
     async def remove_user(self, colonyname: str, name: str) -> bool:
         async with self._tx() as tx:
-            removed = await tx.execute(
-                "DELETE FROM users WHERE colonyname = ? AND name = ?", (colonyname, name)
+            row = await tx.fetchone(
+                "DELETE FROM users WHERE colonyname = ? AND name = ? RETURNING userid",
+                (colonyname, name),
             )
-            return removed > 0
+            if row is None:
+                return False
+            await forget(tx, colonyname, row["userid"])
+            return True

@@ -45,11 +45,31 @@ _SLOT_LOOKS_FREE = (
     "AND running < (SELECT concurrencylimit FROM keyed)))"
 )
 
-CLAIM = f"""
-WITH ok AS (
+# The executor's approval is read twice. `known`, in the statement's snapshot,
+# says whether it may claim at all (and is reported: `approved`). Then, once
+# a head of the queue is taken, `ok` locks the executor's row (FOR SHARE), or
+# updates it when its "last heard from" time is due: a rejection or removal
+# committed meanwhile is then seen (PostgreSQL waits for it and checks the
+# row again), and one that starts meanwhile waits for the claim, then takes
+# back what it claimed (queue.requeue_running_of); a claim that took a head
+# and then found the row no longer approved reports so (`approved` 0), so
+# that its wake-up passes on to another executor. Read only in the snapshot,
+# a process claimed as the executor was rejected would stay with it. With
+# nothing to take, the lock is not taken: a claim that finds nothing writes
+# nothing (and has no commit to flush).
+_APPROVED = (
+    f"SELECT 1 FROM executors WHERE {queue.IS_APPROVED} AND EXISTS (SELECT 1 FROM head) FOR SHARE"
+)
+_HEARD_FROM = f"UPDATE executors SET lastheardfromtime = :now WHERE {queue.IS_APPROVED} RETURNING 1"
+_CLAIM = f"""
+WITH known AS (
     SELECT 1 FROM executors WHERE {queue.IS_APPROVED}
+), head AS (
+    {HEADS} WHERE EXISTS (SELECT 1 FROM known) AND {queue.NOT_PAUSED} {BEST}
+), ok AS (
+    {{ok}}
 ), pick AS (
-    {HEADS} WHERE EXISTS (SELECT 1 FROM ok) AND {queue.NOT_PAUSED} {BEST}
+    SELECT * FROM head WHERE EXISTS (SELECT 1 FROM ok)
 ), keyed AS (
     {concurrency.key_of("(SELECT processid FROM pick)")}
 ), limited AS (
@@ -88,10 +108,14 @@ WITH ok AS (
 ), graph AS (
     {queue.start_graph("(SELECT processgraphid FROM upd)")}
 )
-SELECT (SELECT count(*) FROM ok) AS approved,
+SELECT CASE WHEN EXISTS (SELECT 1 FROM head) AND NOT EXISTS (SELECT 1 FROM ok) THEN 0
+ELSE (SELECT count(*) FROM known) END AS approved,
 (SELECT count(*) FROM held) + (SELECT count(*) FROM parked) AS held, upd.*
 FROM (SELECT 1) AS one LEFT JOIN upd ON true
 """
+CLAIM = _CLAIM.replace("{ok}", _APPROVED)
+# The same, recording "last heard from" in the same round trip.
+CLAIM_HEARD = _CLAIM.replace("{ok}", _HEARD_FROM)
 
 # The first step of a finish in one statement: end the process and read (and
 # lock) the row of the function it ran, whose statistics then count the run.

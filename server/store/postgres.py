@@ -3,7 +3,10 @@
 Several servers may share one database. What keeps them correct:
 
 * Claims take the head of the queue with FOR UPDATE SKIP LOCKED: concurrent
-  claims never wait for each other and never take the same process.
+  claims never wait for each other and never take the same process. A claim
+  that took a head locks its executor's row (FOR SHARE) before assigning, so
+  a rejection or removal of the executor on another server either is seen by
+  the claim or waits for it and takes the process back (pg_statements.CLAIM).
 * Every change to a process is conditional on the state and attempt it was
   read in (see queue.py), cron runs are compare-and-set on `nextrun`, and
   generator runs lock the generator row. So every server runs every loop
@@ -53,7 +56,16 @@ from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
 from server.store.pg_graphs import PgGraphs
 from server.store.pg_relay import PgRelay
-from server.store.pg_statements import BEST, CLAIM, FINISH, FINISH_ALONE, FN, HEADS, REMEMBER_NONCE
+from server.store.pg_statements import (
+    BEST,
+    CLAIM,
+    CLAIM_HEARD,
+    FINISH,
+    FINISH_ALONE,
+    FN,
+    HEADS,
+    REMEMBER_NONCE,
+)
 from server.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -404,17 +416,14 @@ class PostgresStore(PgGraphs, SqlStore):
     async def claim_process(
         self, executor: Executor, now_ns: int, lease_ns: int = 0
     ) -> Process | None:
-        """queue.Queue.claim_process in one statement (one round trip), plus
-        one more at most once a second to record "last heard from"."""
+        """queue.Queue.claim_process in one statement (one round trip), which
+        also records "last heard from" when that is due (at most once a second)."""
         params = queue.claim_params(executor, now_ns, lease_ns)
+        claim = CLAIM_HEARD if self._heard_from(executor, now_ns) else CLAIM
         async with self._write1() as tx:
-            if self._heard_from(executor, now_ns):
-                await tx.execute(
-                    f"UPDATE executors SET lastheardfromtime = :now WHERE {queue.IS_APPROVED}",
-                    params,
-                )
             for _ in range(concurrency.MAX_HELD_PER_CLAIM):
-                row = await tx.fetchone(CLAIM, params)
+                row = await tx.fetchone(claim, params)
+                claim = CLAIM
                 assert row is not None
                 if not row["approved"]:
                     raise executor_not_approved(executor.executorname, executor.colonyname)

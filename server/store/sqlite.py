@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import logging
 import os
@@ -286,16 +287,23 @@ class SqliteStore(SqlStore):
     # batch fails with StorageError and none of its changes remain.
 
     def _begin(self) -> None:
-        """Opens the loop turn's batch, if it is not open yet."""
-        if self._batch is None:
+        """Opens the loop turn's batch, if it is not open yet; notes it as one
+        the current task's request wrote to (durable())."""
+        batch = self._batch
+        if batch is None:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as err:
                 raise StorageError(f"database error: {err}") from None
             loop = asyncio.get_running_loop()
-            self._batch = loop.create_future()
+            self._batch = batch = loop.create_future()
             loop.call_soon(self._commit)
             self._batch_size = 0
+        written = _WRITTEN.get()
+        if written is None:
+            _WRITTEN.set([batch])
+        elif not written or written[-1] is not batch:
+            _note(written, batch)
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[Tx]:
@@ -366,6 +374,16 @@ class SqliteStore(SqlStore):
             self._nonces.extend(nonces)
 
     async def durable(self) -> None:
+        # The current batch, and every earlier one this task's request wrote
+        # to: a request that goes on over several turns of the loop (a big
+        # batch, a submit's decisions) is answered with the error of a failed
+        # commit of any of them, not with success on a later one's.
+        written = _WRITTEN.get()
+        if written:
+            pending = list(written)
+            written.clear()
+            for earlier in pending:
+                await asyncio.shield(earlier)
         batch = self._batch
         if batch is not None:
             await asyncio.shield(batch)
@@ -375,6 +393,21 @@ class SqliteStore(SqlStore):
         # One connection, one thread, no awaits inside a store method: nothing
         # writes between our statements, so reads need no transaction.
         yield SqliteTx(self._conn)
+
+
+# The batches the current task wrote to since its last durable() that have
+# not committed yet, or failed (one list per task: a request's handler; tasks
+# it starts share it).
+_WRITTEN: contextvars.ContextVar[list[asyncio.Future[None]] | None] = contextvars.ContextVar(
+    "colonies_sqlite_written", default=None
+)
+
+
+def _note(written: list[asyncio.Future[None]], batch: asyncio.Future[None]) -> None:
+    """Adds `batch`, dropping the batches that committed: a long-lived task
+    that never awaits durable() keeps only those still open and any failed."""
+    written[:] = [b for b in written if not b.done() or b.exception() is not None]
+    written.append(batch)
 
 
 def _private_directory(directory: Path) -> None:

@@ -70,6 +70,26 @@ def test_a_removed_member_is_not_listed(client: Colonies, colony: ColonyKeys) ->
     assert client.get_fair_weights(c, colony.user_key) == []
 
 
+def test_a_member_removed_and_added_again_starts_at_the_default(
+    client: Colonies, colony: ColonyKeys
+) -> None:
+    """Removing a user or executor removes its weight: the same key added
+    again later is a newcomer, not the submitter the owner once weighted."""
+    c = colony.colonyname
+    client.set_fair_weight(c, colony.executor_names[1], 5, colony.colony_key)
+    client.set_fair_weight(c, "user", 3, colony.colony_key)
+    client.remove_executor(c, colony.executor_names[1], colony.colony_key)
+    client.remove_user(c, "user", colony.colony_key)
+    client.add_executor({"executorid": id_of(colony.executor_keys[1]),
+                         "executortype": colony.executortype,
+                         "executorname": colony.executor_names[1], "colonyname": c},
+                        colony.colony_key)  # fmt: skip
+    client.approve_executor(c, colony.executor_names[1], colony.colony_key)
+    client.add_user({"colonyname": c, "userid": id_of(colony.user_key), "name": "user",
+                     "email": "", "phone": ""}, colony.colony_key)  # fmt: skip
+    assert client.get_fair_weights(c, colony.colony_key) == []
+
+
 async def test_the_async_client_reads_sets_and_removes(
     server: ThreadedServer, colony: ColonyKeys
 ) -> None:

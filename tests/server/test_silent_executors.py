@@ -214,6 +214,7 @@ def test_an_executor_silent_for_remove_silent_after_is_removed_and_its_work_requ
     lclient.add_executor({"executorid": id_of(quiet), "executortype": lcolony.executortype,
                           "executorname": "quiet", "colonyname": name}, owner)  # fmt: skip
     lclient.approve_executor(name, "quiet", owner)
+    lclient.set_fair_weight(name, a, 3, owner)
     pid = submit(lclient, lcolony, maxretries=-1)
     got = lclient.assign(name, 1, lcolony.executor_key)  # a takes it, then goes quiet
     lclient.heartbeat(got.processid, lcolony.executor_key, attempt=got.attempt)
@@ -227,6 +228,11 @@ def test_an_executor_silent_for_remove_silent_after_is_removed_and_its_work_requ
     assert remove_silent(leased) == 0  # once
     listed = {e.executorname for e in lclient.list_executors(name, owner)}
     assert listed == {b, "quiet"}
+    lclient.add_executor({"executorid": id_of(lcolony.executor_key), "executortype":
+                          lcolony.executortype, "executorname": a, "colonyname": name},
+                         owner)  # fmt: skip
+    assert lclient.get_fair_weights(name, owner) == []  # its weight went with it
+    lclient.remove_executor(name, a, owner)
     back = lclient.get_process(pid, lcolony.user_key)
     assert back.state == ProcessState.WAITING and back.history[-1].outcome == "executor left"
     with pytest.raises(PermissionDenied):

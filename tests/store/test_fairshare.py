@@ -123,3 +123,32 @@ async def test_one_batch_of_several_submitters_and_types(store: Store) -> None:
     keys = [p.prioritytime for p in stored]
     # Each submitter and type has its own virtual time, from now.
     assert keys == [NOW, NOW, NOW, NOW + fairness.step(1)]
+
+
+async def test_removed_submitters_leave_no_rows(store: Store) -> None:
+    """A user's or executor's weight and virtual time go with the member."""
+    from pycolonies_like.core.models import User
+
+    await add_colony(store)
+    e = await add_executor(store, name="sub", n=3)
+    u = User(colonyname=e.colonyname, userid=ident(4), name="u")
+    await store.add_user(u)
+    for submitter in (e.executorid, u.userid):
+        await store.set_fair_weight(e.colonyname, submitter, 4)
+        await put(store, dataclasses.replace(make(), initiatorid=submitter))
+
+    async def rows(submitter: str) -> tuple[int, int]:
+        async with store._read() as tx:  # type: ignore[attr-defined]
+            counts = [
+                len(await tx.fetchall(f"SELECT * FROM {t} WHERE submitter = ?", (submitter,)))
+                for t in ("fairweights", "fairshares")
+            ]
+        return counts[0], counts[1]
+
+    assert await rows(e.executorid) == (1, 1) and await rows(u.userid) == (1, 1)
+    assert await store.remove_executor(e.colonyname, e.executorname, NOW) is not None
+    assert await rows(e.executorid) == (0, 0) and await rows(u.userid) == (1, 1)
+    assert await store.remove_user(e.colonyname, "u")
+    assert await rows(u.userid) == (0, 0)
+    assert not await store.remove_user(e.colonyname, "u")
+    assert await store.fair_weights(e.colonyname) == {}

@@ -80,7 +80,8 @@ async def test_submit_claim_and_finish_round_trips(
     # The submit reads its submitter's virtual time back (the fair queue key of
     # its processes, store/fairshare.py), then sends the rows and commits.
     assert await round_trips(store.add_processes([process(10), process(11), process(12)])) == 2
-    await store.claim_process(e1, NOW)  # records "last heard from" (once a second)
+    # A claim records "last heard from" (once a second) in the same statement.
+    assert await round_trips(store.claim_process(e1, NOW)) == 1
     assert await round_trips(store.claim_process(e1, NOW + 1)) == 1
     assert await round_trips(store.remember_nonce("ab" * 16, NOW + S, NOW)) == 1
     claimed = await store.claim_process(e1, NOW + 2)
