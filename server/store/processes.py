@@ -196,6 +196,14 @@ _ADD_KEY = (
 _QUEUE_VALUES = f"INSERT INTO queue ({rows.select(_QUEUE)}) VALUES ({marks(_QUEUE)})"
 
 
+class _Missing(Exception):
+    """Staged rows of a batch were gone when it was published."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self.n = n
+
+
 @dataclasses.dataclass
 class _Group:
     """The processes of a batch of one colony, executor type and submitter."""
@@ -219,6 +227,7 @@ class StagedBatch:
         # it flushes theirs (the log is written in order); a staged row lost
         # with its server is one its batch's request was never answered for.
         self._tx_unflushed = db._tx_unflushed
+        self._durable = db.durable
         self.batchid = random.getrandbits(62) + 1
         self._staged_at = now_ns  # a staged row's submissiontime, until it is published
         self._groups: dict[tuple[str, str, str], _Group] = {}
@@ -264,6 +273,20 @@ class StagedBatch:
     async def publish(self, now_ns: int) -> None:
         """Makes every staged process waiting (submitted at `now_ns`, with its
         fair queue key) and the ready ones claimable, in one transaction."""
+        try:
+            await self._publish(now_ns)
+        except _Missing as missing:
+            # A slice lost with a failed commit (SQLite) is that failure, to
+            # retry, not a removal: durable() raises it if there was one.
+            await self._durable()
+            raise FailedPrecondition(
+                f"{missing.n} processes of the batch were removed (with their colony) "
+                "while it was stored; none of it was submitted"
+            ) from None
+        self._now = now_ns
+        self.published = True
+
+    async def _publish(self, now_ns: int) -> None:
         async with self._tx() as tx:
             for key in sorted(self._groups):  # key order, as fairshare.stamp
                 group = self._groups[key]
@@ -277,10 +300,7 @@ class StagedBatch:
                     "executortype": executortype, "submitter": submitter,
                 })  # fmt: skip
                 if published != group.n:
-                    raise FailedPrecondition(
-                        f"{group.n - published} processes of the batch were removed (with "
-                        "their colony) while it was stored; none of it was submitted"
-                    )
+                    raise _Missing(group.n - published)
             if self._keys:
                 await tx.executemany(_ADD_KEY, sorted(self._keys))
             await _record_shapes(tx, self._shapes)
@@ -289,8 +309,6 @@ class StagedBatch:
                 (*where, g.start + rank * g.step - priority * day, processid)
                 for g, where, rank, priority, processid in self._queue
             ])  # fmt: skip
-        self._now = now_ns
-        self.published = True
 
     def time(self, processes: Sequence[Process]) -> None:
         """Gives published `processes` (new objects that only the batch's
