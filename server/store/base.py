@@ -222,8 +222,9 @@ class Store(Protocol):
 
     def staged_batch(self, now_ns: int) -> AbstractAsyncContextManager[Staging]:
         """A batch, begun at `now_ns`, to stage in slices and publish at once
-        (`Staging`); leaving it by an exception before `publish` leaves
-        nothing of the batch."""
+        (`Staging`); leaving it by an exception, or with a publish whose
+        commit fails, leaves nothing of the batch (the commit's StorageError
+        is raised when the block is left)."""
         ...
 
     async def drop_staged(self, before_ns: int, limit: int = 500) -> int:

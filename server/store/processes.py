@@ -323,11 +323,13 @@ class StagedBatch:
             object.__setattr__(p, "waitdeadline", wait_deadline(now, p.spec.maxwaittime))
 
     async def discard(self) -> None:
-        """Removes what was staged (the batch will not be published)."""
+        """Removes what was staged (the batch will not be published), once
+        durable."""
         if self.staged and not self.published:
             async with self._tx() as tx:
                 await tx.execute(_UNSTAGE, (self.batchid,))
             self.staged = 0
+            await self._durable()
 
 
 class Processes(Database):
@@ -337,12 +339,17 @@ class Processes(Database):
     @asynccontextmanager
     async def staged_batch(self, now_ns: int) -> AsyncIterator[StagedBatch]:
         """A batch of new processes, begun at `now_ns`, to stage in slices and
-        publish at once; an error or a cancellation before it is published
-        removes what it staged."""
+        publish at once; an error or a cancellation before it is published,
+        or a publish whose commit fails, removes what it staged."""
         batch = StagedBatch(self, now_ns)
         try:
             yield batch
+            if batch.published:
+                # Published once durable: a publish lost with its commit
+                # (SQLite's group commit) leaves the slices committed before it.
+                await self.durable()
         except BaseException:
+            batch.published = False
             await batch.discard()
             raise
 
