@@ -7,7 +7,8 @@ here keep the two tables in step; what claims and ends processes is queue.py.
 
 A big batch is written in slices (StagedBatch): its rows first in a state of
 their own, STAGED, that nothing else reads (every query over processes names
-its states, and STAGED is none of them), then published all at once by one
+its states, and STAGED is none of them; one by id leaves it out, so a staged
+process is not found), then published all at once by one
 short update and its queue rows. Each slice is committed on its own (on
 SQLite with its turn of the loop; on PostgreSQL no connection is held between
 slices). A batch that fails or is abandoned removes what it staged; staged
@@ -394,7 +395,8 @@ class Processes(Database):
     async def get_process(self, processid: str) -> Process | None:
         async with self._read() as tx:
             row = await tx.fetchone(
-                f"SELECT {COLUMNS} FROM processes WHERE processid = ?", (processid,)
+                f"SELECT {COLUMNS} FROM processes WHERE processid = ? AND state <> {STAGED}",
+                (processid,),
             )
             return await load(tx, row) if row else None
 
@@ -402,7 +404,9 @@ class Processes(Database):
         names = [f.name for f in dataclasses.fields(ProcessBrief)]
         async with self._read() as tx:
             row = await tx.fetchone(
-                f"SELECT {rows.select(names)} FROM processes WHERE processid = ?", (processid,)
+                f"SELECT {rows.select(names)} FROM processes WHERE processid = ? "
+                f"AND state <> {STAGED}",
+                (processid,),
             )
         if row is None:
             return None
@@ -463,8 +467,9 @@ class Processes(Database):
         async with self._tx() as tx:
             await dequeue(tx, await claimable(tx, "processid = ?", (processid,)))
             removed = await tx.execute(
-                "DELETE FROM processes WHERE processid = ? AND state != ? AND processgraphid = ''",
-                (processid, RUNNING),
+                "DELETE FROM processes WHERE processid = ? AND state NOT IN (?, ?) "
+                "AND processgraphid = ''",
+                (processid, RUNNING, STAGED),
             )
             return removed > 0
 

@@ -15,7 +15,7 @@ import pytest
 
 from pycolonies_like.core import fairness
 from pycolonies_like.core.errors import FailedPrecondition
-from pycolonies_like.core.models import Executor, Process, ProcessState
+from pycolonies_like.core.models import ChannelEntry, Executor, Process, ProcessState
 from server.store.base import Staging, Store
 from server.store.sql import SqlStore
 from server.store.sqlite import SqliteStore
@@ -160,3 +160,21 @@ async def test_what_a_stopped_server_staged_is_dropped_once_it_is_old(store: Sql
             assert await store.drop_staged(NOW + 1) == 10
             await batch.publish(NOW + S)  # what it staged is gone: refused whole
     assert await rows_in(store) == 0
+
+
+async def test_a_staged_process_is_not_found_by_its_id(store: SqlStore) -> None:
+    await add_colony(store)
+    processes = [make(at=0) for _ in range(30)]
+    async with store.staged_batch(NOW) as batch:
+        await stage(store, batch, processes)
+        for p in processes[:2]:
+            assert await store.get_process(p.processid) is None
+            assert await store.get_process_brief(p.processid) is None
+            assert not await store.remove_process(p.processid)
+            entry = ChannelEntry(sequence=1, senderid=ident(1), payload=b"x")
+            assert await store.append_channel_entry(p.processid, "c", entry, 10) is None
+        await batch.publish(NOW)
+    await store.durable()
+    assert (await store.colony_statistics("dev")).waitingprocesses == 30
+    found = await store.get_process(processes[0].processid)
+    assert found is not None and found.state == ProcessState.WAITING
