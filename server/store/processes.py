@@ -19,6 +19,7 @@ sweep once they are older than any live batch can be (`drop_staged`).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import random
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -35,6 +36,8 @@ from server.store.base import ProcessBrief
 from server.store.db import Database, Row, Tx, UniqueViolation, marks
 from server.store.logs import attributes_of
 from server.store.retention import retired_counts
+
+log = logging.getLogger(__name__)
 
 WAITING = int(ProcessState.WAITING)
 RUNNING = int(ProcessState.RUNNING)
@@ -351,7 +354,14 @@ class Processes(Database):
                 await self.durable()
         except BaseException:
             batch.published = False
-            await batch.discard()
+            try:
+                await batch.discard()
+            except Exception as err:  # the batch's own error is the answer
+                log.warning(
+                    "could not remove the staged rows of batch %d (the sweep will): %s",
+                    batch.batchid,
+                    err,
+                )
             raise
 
     async def drop_staged(self, before_ns: int, limit: int = 500) -> int:

@@ -178,3 +178,37 @@ async def test_a_staged_process_is_not_found_by_its_id(store: SqlStore) -> None:
     assert (await store.colony_statistics("dev")).waitingprocesses == 30
     found = await store.get_process(processes[0].processid)
     assert found is not None and found.state == ProcessState.WAITING
+
+
+async def keep_processes(store: SqlStore) -> None:
+    """From now on no process row can be deleted (a trigger refuses it)."""
+    async with store._tx() as tx:
+        if store.kind == "sqlite":
+            await tx.execute(
+                "CREATE TRIGGER keep BEFORE DELETE ON processes "
+                "BEGIN SELECT RAISE(ABORT, 'kept'); END"
+            )
+        else:
+            await tx.execute(
+                "CREATE FUNCTION keep() RETURNS trigger LANGUAGE plpgsql "
+                "AS $$ BEGIN RAISE EXCEPTION 'kept'; END $$"
+            )
+            await tx.execute(
+                "CREATE TRIGGER keep BEFORE DELETE ON processes "
+                "FOR EACH ROW EXECUTE FUNCTION keep()"
+            )
+    await store.durable()
+
+
+async def test_a_batch_that_fails_to_remove_what_it_staged_raises_its_own_error(
+    store: SqlStore,
+) -> None:
+    await add_colony(store)
+    await keep_processes(store)
+    with pytest.raises(RuntimeError, match="the request went away"):
+        async with store.staged_batch(NOW) as batch:
+            await stage(store, batch, [make(at=0) for _ in range(30)])
+            raise RuntimeError("the request went away")
+    # Left staged (seen by nothing) for the sweep.
+    assert await rows_in(store) == 30
+    assert (await store.colony_statistics("dev")).waitingprocesses == 0
