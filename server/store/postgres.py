@@ -222,8 +222,17 @@ def retrying(
     return run
 
 
+class _StagedBatch(procs.StagedBatch):
+    """Each step's transaction runs again when it loses a deadlock race."""
+
+    _insert = retrying(procs.StagedBatch._insert)
+    _publish = retrying(procs.StagedBatch._publish)
+    _unstage = retrying(procs.StagedBatch._unstage)
+
+
 class PostgresStore(PgGraphs, SqlStore):
     kind = "postgresql"
+    _staged_batch = _StagedBatch
     shared = True
     settle_after_commit = True
 

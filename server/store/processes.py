@@ -270,9 +270,12 @@ class StagedBatch:
                 if ready:
                     where = (p.colonyname, c.executortype, name, need.key)
                     self._queue.append((group, where, rank, p.spec.priority, p.processid))
+        await self._insert(prepared)
+        self.staged += len(prepared)
+
+    async def _insert(self, prepared: list[dict[str, Any]]) -> None:
         async with self._tx_unflushed() as tx:
             await tx.executemany(_STAGE, prepared)
-        self.staged += len(prepared)
 
     async def publish(self, now_ns: int) -> None:
         """Makes every staged process waiting (submitted at `now_ns`, with its
@@ -330,13 +333,18 @@ class StagedBatch:
         """Removes what was staged (the batch will not be published), once
         durable."""
         if self.staged and not self.published:
-            async with self._tx() as tx:
-                await tx.execute(_UNSTAGE, (self.batchid,))
+            await self._unstage()
             self.staged = 0
             await self._durable()
 
+    async def _unstage(self) -> None:
+        async with self._tx() as tx:
+            await tx.execute(_UNSTAGE, (self.batchid,))
+
 
 class Processes(Database):
+    _staged_batch: type[StagedBatch] = StagedBatch  # (PostgreSQL's runs its steps again)
+
     def process_rows(self, processes: Sequence[Process]) -> list[dict[str, Any]]:
         return new_rows(processes)
 
@@ -345,7 +353,7 @@ class Processes(Database):
         """A batch of new processes, begun at `now_ns`, to stage in slices and
         publish at once; an error or a cancellation before it is published,
         or a publish whose commit fails, removes what it staged."""
-        batch = StagedBatch(self, now_ns)
+        batch = self._staged_batch(self, now_ns)
         try:
             yield batch
             if batch.published:

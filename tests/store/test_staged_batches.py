@@ -6,17 +6,20 @@ the store opens, and by the sweep once it is older than a live batch can be)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import tempfile
 from collections.abc import Sequence
 
+import psycopg
 import pytest
 
 from pycolonies_like.core import fairness
 from pycolonies_like.core.errors import FailedPrecondition
 from pycolonies_like.core.models import ChannelEntry, Executor, Process, ProcessState
 from server.store.base import Staging, Store
+from server.store.postgres import PostgresStore
 from server.store.sql import SqlStore
 from server.store.sqlite import SqliteStore
 from tests.server.test_store import NOW, S, add_colony, add_executor, ident, make, put
@@ -212,3 +215,41 @@ async def test_a_batch_that_fails_to_remove_what_it_staged_raises_its_own_error(
     # Left staged (seen by nothing) for the sweep.
     assert await rows_in(store) == 30
     assert (await store.colony_statistics("dev")).waitingprocesses == 0
+
+
+async def test_a_publish_that_loses_a_deadlock_runs_again(postgres_store: PostgresStore) -> None:
+    """PostgreSQL: another server's transaction holds a staged row and then
+    waits for the submitter's fair share row, which the publish holds: the
+    publish is aborted to break the deadlock, and runs again."""
+    store = postgres_store
+    await add_colony(store)
+    await put(store, make())  # the submitter's fair share row exists
+    processes = [make(at=0) for _ in range(30)]
+    async with store.staged_batch(NOW) as batch:
+        await stage(store, batch, processes)
+        other = await psycopg.AsyncConnection.connect(store.url)
+        try:
+            await other.execute("SET deadlock_timeout = '60s'")  # the publish loses
+            await other.execute(
+                "SELECT 1 FROM processes WHERE processid = %s FOR UPDATE",
+                (processes[0].processid,),
+            )
+            publish = asyncio.create_task(batch.publish(NOW + S))
+            while not await waiting_for_a_lock(store):
+                await asyncio.sleep(0.01)
+            await other.execute("UPDATE fairshares SET vtime = vtime WHERE colonyname = 'dev'")
+            await other.commit()
+            await publish
+        finally:
+            await other.close()
+    await store.durable()
+    assert (await store.colony_statistics("dev")).waitingprocesses == 31
+
+
+async def waiting_for_a_lock(store: PostgresStore) -> bool:
+    async with store._read() as tx:
+        row = await tx.fetchone(
+            "SELECT COUNT(*) AS n FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+    return bool(row and row["n"])
