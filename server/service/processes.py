@@ -53,8 +53,9 @@ MAX_BATCH = 10_000
 # An end left unsettled this long was left by a server that stopped.
 UNSETTLED_AFTER_NS = 5 * 1_000_000_000
 # A batch still staged this long after it began was left by a server that
-# stopped (a live one stages MAX_BATCH processes in seconds).
-ABANDONED_BATCH_NS = 15 * 60 * 1_000_000_000
+# stopped (a live one stages MAX_BATCH processes in seconds; on PostgreSQL the
+# age is read on the database's clock, so servers' clock skew does not count).
+ABANDONED_BATCH_NS = 60 * 60 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
 
 
@@ -469,7 +470,7 @@ class ProcessService:
             self.emitter.moved_on(result)
             await self.strategies.released(result)
         # What batches staged and their servers, stopped, never published.
-        changed += await self.store.drop_staged(now - ABANDONED_BATCH_NS, limit)
+        changed += await self.store.drop_staged(now, ABANDONED_BATCH_NS, limit)
         # Processes held back by a concurrency key whose slots were freed
         # where nothing released them (a requeued process that never ran again).
         released = await self.store.release_held(limit)

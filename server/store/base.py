@@ -227,9 +227,13 @@ class Store(Protocol):
         is raised when the block is left)."""
         ...
 
-    async def drop_staged(self, before_ns: int, limit: int = 500) -> int:
-        """Removes what batches begun before `before_ns` staged and never
-        published (their server stopped); returns how many rows."""
+    async def drop_staged(self, now_ns: int, age_ns: int, limit: int = 500) -> int:
+        """Removes what batches begun more than `age_ns` ago staged and never
+        published (their server stopped); returns how many rows. Ages are
+        read on the clock the rows were staged by: `now_ns`, this server's,
+        on SQLite (one server); the database's own on PostgreSQL, so that a
+        server whose clock is ahead cannot take another's live batch for an
+        abandoned one."""
         ...
 
     async def add_processes(

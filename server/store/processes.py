@@ -182,7 +182,7 @@ async def claimable(tx: Tx, where: str, params: Sequence[Any]) -> list[Process]:
     return [rows.process_from_row(r) for r in found]
 
 
-_STAGE = rows.insert("processes", (*rows.PROCESS_INSERT, "batch"))
+STAGE = rows.insert("processes", (*rows.PROCESS_INSERT, "batch"))
 # A staged row holds its place in its group (colony, type, submitter) in
 # prioritytime until it is published with its fair queue key (fairshare.advance).
 _PUBLISH = (
@@ -273,9 +273,11 @@ class StagedBatch:
         await self._insert(prepared)
         self.staged += len(prepared)
 
+    _stage_sql = STAGE
+
     async def _insert(self, prepared: list[dict[str, Any]]) -> None:
         async with self._tx_unflushed() as tx:
-            await tx.executemany(_STAGE, prepared)
+            await tx.executemany(self._stage_sql, prepared)
 
     async def publish(self, now_ns: int) -> None:
         """Makes every staged process waiting (submitted at `now_ns`, with its
@@ -372,14 +374,18 @@ class Processes(Database):
                 )
             raise
 
-    async def drop_staged(self, before_ns: int, limit: int = 500) -> int:
-        """Removes staged rows of batches begun before `before_ns`, left by a
-        server that stopped before it published them; returns how many."""
+    # What a staged row's submissiontime is timed by (see drop_staged).
+    _staging_clock = ":now"
+
+    async def drop_staged(self, now_ns: int, age_ns: int, limit: int = 500) -> int:
+        """Removes staged rows of batches begun more than `age_ns` ago, left
+        by a server that stopped before it published them; returns how many."""
         async with self._write1() as tx:
             return await tx.execute(
                 "DELETE FROM processes WHERE processid IN (SELECT processid FROM processes "
-                f"WHERE state = {STAGED} AND submissiontime < ? LIMIT ?) AND state = {STAGED}",
-                (before_ns, limit),
+                f"WHERE state = {STAGED} AND submissiontime < {self._staging_clock} - :age "
+                f"LIMIT :limit) AND state = {STAGED}",
+                {"now": now_ns, "age": age_ns, "limit": limit},
             )
 
     async def add_processes(

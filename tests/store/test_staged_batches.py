@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 
 import psycopg
@@ -23,6 +24,8 @@ from server.store.postgres import PostgresStore
 from server.store.sql import SqlStore
 from server.store.sqlite import SqliteStore
 from tests.server.test_store import NOW, S, add_colony, add_executor, ident, make, put
+
+HOUR = 3600 * S
 
 
 async def stage(store: Store, batch: Staging, processes: Sequence[Process]) -> None:
@@ -158,9 +161,9 @@ async def test_what_a_stopped_server_staged_is_dropped_once_it_is_old(store: Sql
     with pytest.raises(FailedPrecondition):
         async with store.staged_batch(NOW) as batch:
             await stage(store, batch, [make(at=0) for _ in range(60)])
-            assert await store.drop_staged(NOW) == 0  # begun at NOW: not before
-            assert await store.drop_staged(NOW + 1, limit=50) == 50
-            assert await store.drop_staged(NOW + 1) == 10
+            assert await store.drop_staged(NOW, HOUR) == 0  # not an hour old
+            assert await store.drop_staged(NOW + 1, 0, limit=50) == 50
+            assert await store.drop_staged(NOW + 1, 0) == 10
             await batch.publish(NOW + S)  # what it staged is gone: refused whole
     assert await rows_in(store) == 0
 
@@ -253,3 +256,19 @@ async def waiting_for_a_lock(store: PostgresStore) -> bool:
             "WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
     return bool(row and row["n"])
+
+
+async def test_a_server_whose_clock_is_ahead_drops_no_live_batch(store: SqlStore) -> None:
+    """The sweep of a server whose clock runs two hours ahead of the one that
+    staged a batch (PostgreSQL: servers share the database): the age of a
+    staged row is read on the clock it was staged by."""
+    await add_colony(store)
+    staged_at = NOW if store.kind == "sqlite" else time.time_ns()
+    async with store.staged_batch(staged_at) as batch:
+        await stage(store, batch, [make(at=0) for _ in range(30)])
+        if store.kind == "postgresql":
+            assert await store.drop_staged(time.time_ns() + 2 * HOUR, HOUR) == 0
+        assert await store.drop_staged(staged_at, HOUR) == 0
+        await batch.publish(NOW + S)
+    await store.durable()
+    assert (await store.colony_statistics("dev")).waitingprocesses == 30
