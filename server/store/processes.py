@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict, fields
 from typing import Any
 
-from pycolonies_like.core.errors import AlreadyExists, FailedPrecondition
+from pycolonies_like.core.errors import AlreadyExists, FailedPrecondition, StorageError
 from pycolonies_like.core.flow import key_of
 from pycolonies_like.core.models import ExecutorState, Process, ProcessState, Statistics
 from pycolonies_like.core.requirements import Requirement, requirement_of
@@ -203,9 +203,16 @@ _QUEUE_VALUES = f"INSERT INTO queue ({rows.select(_QUEUE)}) VALUES ({marks(_QUEU
 class _Missing(Exception):
     """Staged rows of a batch were gone when it was published."""
 
-    def __init__(self, n: int) -> None:
-        super().__init__(n)
-        self.n = n
+    def __init__(self, colonyname: str) -> None:
+        super().__init__(colonyname)
+        self.colonyname = colonyname
+
+
+def _removed(colonyname: str) -> str:
+    return (
+        f"colony {colonyname!r} was removed while the batch was stored (with what it staged); "
+        "none of it was submitted"
+    )
 
 
 @dataclasses.dataclass
@@ -232,6 +239,7 @@ class StagedBatch:
         # with its server is one its batch's request was never answered for.
         self._tx_unflushed = db._tx_unflushed
         self._durable = db.durable
+        self._read = db._read
         self.batchid = random.getrandbits(62) + 1
         self._staged_at = now_ns  # a staged row's submissiontime, until it is published
         self._groups: dict[tuple[str, str, str], _Group] = {}
@@ -270,7 +278,13 @@ class StagedBatch:
                 if ready:
                     where = (p.colonyname, c.executortype, name, need.key)
                     self._queue.append((group, where, rank, p.spec.priority, p.processid))
-        await self._insert(prepared)
+        try:
+            await self._insert(prepared)
+        except StorageError:
+            colonyname = processes[0].colonyname  # (one colony a batch)
+            if await self._colony_gone(colonyname):
+                raise FailedPrecondition(_removed(colonyname)) from None
+            raise
         self.staged += len(prepared)
 
     _stage_sql = STAGE
@@ -288,10 +302,12 @@ class StagedBatch:
             # A slice lost with a failed commit (SQLite) is that failure, to
             # retry, not a removal: durable() raises it if there was one.
             await self._durable()
-            raise FailedPrecondition(
-                f"{missing.n} processes of the batch were removed (with their colony) "
-                "while it was stored; none of it was submitted"
-            ) from None
+            raise FailedPrecondition(_removed(missing.colonyname)) from None
+        except StorageError:
+            colonyname = next(iter(self._groups))[0]  # (one colony a batch)
+            if await self._colony_gone(colonyname):
+                raise FailedPrecondition(_removed(colonyname)) from None
+            raise
         self._now = now_ns
         self.published = True
 
@@ -309,7 +325,7 @@ class StagedBatch:
                     "executortype": executortype, "submitter": submitter,
                 })  # fmt: skip
                 if published != group.n:
-                    raise _Missing(group.n - published)
+                    raise _Missing(colonyname)
             if self._keys:
                 await tx.executemany(_ADD_KEY, sorted(self._keys))
             await _record_shapes(tx, self._shapes)
@@ -318,6 +334,11 @@ class StagedBatch:
                 (*where, g.start + rank * g.step - priority * day, processid)
                 for g, where, rank, priority, processid in self._queue
             ])  # fmt: skip
+
+    async def _colony_gone(self, colonyname: str) -> bool:
+        async with self._read() as tx:
+            found = await tx.fetchone("SELECT 1 AS x FROM colonies WHERE name = ?", (colonyname,))
+        return found is None
 
     def time(self, processes: Sequence[Process]) -> None:
         """Gives published `processes` (new objects that only the batch's

@@ -135,6 +135,22 @@ async def test_a_batch_whose_colony_was_removed_is_refused_whole(store: SqlStore
     assert await rows_in(store) == 0
 
 
+@pytest.mark.parametrize("when", ["staging", "publishing"])
+async def test_a_batch_whose_colony_is_gone_is_refused_naming_it(
+    store: SqlStore, when: str
+) -> None:
+    await add_colony(store)
+    with pytest.raises(FailedPrecondition, match="colony 'dev' was removed while the batch"):
+        async with store.staged_batch(NOW) as batch:
+            await stage(store, batch, [make(at=0) for _ in range(30)])
+            await store.remove_colony("dev")
+            if when == "staging":
+                await stage(store, batch, [make(at=0) for _ in range(30)])
+            await batch.publish(NOW)
+    await store.durable()
+    assert await rows_in(store) == 0
+
+
 async def test_what_a_stopped_server_staged_is_removed_when_the_store_opens() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "colonies.db")
