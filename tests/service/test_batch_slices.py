@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pycolonies_like.core.models import Process, User
+from pycolonies_like.core.models import Process, ProcessState, User
 from server.service.guard import new_id
 from server.service.slices import SLICE
 from server.store import rows
@@ -141,8 +141,10 @@ async def test_a_big_batch_is_written_a_slice_per_turn_and_served_around(
     """The store step of a batch too: its process rows are written at most
     SLICE per turn of the loop (staged, claimable by no one), then published
     at once; a small submit and a claim arriving meanwhile are served between
-    two slices, and the claim never gets a process of the unpublished batch."""
+    two slices, and neither the claim (its queue rows come with the publish)
+    nor a list (its rows are staged) sees a process of the unpublished batch."""
     from server.store.postgres import PgTx
+    from server.store.processes import StagedBatch
     from server.store.sqlite import SqliteTx
 
     world = await World.build(store)
@@ -163,6 +165,15 @@ async def test_a_big_batch_is_written_a_slice_per_turn_and_served_around(
             await _orig(self, sql, params)
 
         monkeypatch.setattr(tx_class, "executemany", counted)
+    publishing = False
+    publish = StagedBatch.publish
+
+    async def noted(self: StagedBatch, now_ns: int) -> None:
+        nonlocal publishing
+        publishing = True
+        await publish(self, now_ns)
+
+    monkeypatch.setattr(StagedBatch, "publish", noted)
     n = 20 * SLICE
     ticker = asyncio.create_task(written.tick())
     order: list[str] = []
@@ -178,11 +189,16 @@ async def test_a_big_batch_is_written_a_slice_per_turn_and_served_around(
             await asyncio.sleep(0)  # the batch is being written
         single = await world.submit()
         claimed = await world.assign()
+        seen = await store.list_processes(world.colony, ProcessState.RUNNING, 1000)
+        seen += await store.list_processes(world.colony, ProcessState.WAITING, 1000)
+        published = publishing  # (not begun before the lists ended: they saw it staged)
         order.append("single")
         processes = await flood
     finally:
         ticker.cancel()
     assert claimed.processid == single.processid  # never a process of the batch
+    if not published:
+        assert [p.processid for p in seen] == [single.processid]
     assert len(processes) == n and written.total == n
     assert written.most <= SLICE  # (n in one step when the batch is written at once)
     if store.kind == "sqlite":  # elsewhere round trips, not turns, decide the order
