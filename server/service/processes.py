@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pycolonies_like.core.clock import Clock
@@ -52,21 +52,11 @@ from server.store.base import Store
 MAX_BATCH = 10_000
 # An end left unsettled this long was left by a server that stopped.
 UNSETTLED_AFTER_NS = 5 * 1_000_000_000
+# A batch still staged this long after it began was left by a server that
+# stopped (a live one stages MAX_BATCH processes in seconds; on PostgreSQL the
+# age is read on the database's clock, so servers' clock skew does not count).
+ABANDONED_BATCH_NS = 60 * 60 * 1_000_000_000
 MAX_ASSIGN_TIMEOUT = 3600.0
-
-
-def _timed(processes: Sequence[Process], rows: Sequence[dict[str, Any]], now_ns: int) -> None:
-    """Sets the submission time (and what follows from it) of new processes
-    and of their rows made for the store (nothing else holds them yet)."""
-    for p, row in zip(processes, rows, strict=True):
-        times = {
-            "submissiontime": now_ns,
-            "prioritytime": priority_time(now_ns, p.spec.priority),
-            "waitdeadline": wait_deadline(now_ns, p.spec.maxwaittime),
-        }
-        for name, value in times.items():
-            object.__setattr__(p, name, value)
-        row.update(times)
 
 
 class ProcessService:
@@ -137,29 +127,50 @@ class ProcessService:
         actor = await self.guard.member(caller, colonyname)
         await check_defined(self.store, colonyname, specs)
         processes = await in_slices(specs, lambda s: [self._new_process(actor, x, 0) for x in s])
-        prepared = await in_slices(processes, self.store.process_rows)
-        # Timed in the step that stores them, not when they arrived: the fair
-        # queue key of a submitter's batch starts no earlier than the time it
-        # is stored (store/fairshare.py), so a process another submitter queued
-        # while the batch took its turns does not sort behind it.
-        _timed(processes, prepared, self.clock.now_ns())
-        processes = await self.store.add_processes(processes, prepared=prepared)
-        return await self._after_commit(processes)
+        # Stored a slice at a time, staged (seen by nothing), then published
+        # all at once in one short step. Timed when published, not when they
+        # arrived: the fair queue key of a submitter's batch starts no earlier
+        # than the time it is published (store/fairshare.py), so a process
+        # another submitter queued while the batch took its turns does not
+        # sort behind it.
+        async with self.store.staged_batch(self.clock.now_ns()) as batch:
+            for start in range(0, len(processes), SLICE):
+                if len(processes) > SLICE:
+                    await turn()
+                part = processes[start : start + SLICE]
+                await batch.stage(part, self.store.process_rows(part))
+            await batch.publish(self.clock.now_ns())
+        return await self._after_commit(processes, batch.time)
 
-    async def _after_commit(self, processes: list[Process]) -> list[Process]:
-        if len(processes) <= SLICE and not self.strategies.decide_any(processes):
-            # Nothing to await: announced at once, it cannot be cut short by
-            # a cancelled request, so no task of its own (the common submit).
-            self.emitter.submitted(processes)
-            return processes
-        return await self.after_commit.finish(self._queued(processes))
+    async def _after_commit(
+        self, processes: list[Process], timed: Callable[[Sequence[Process]], None] | None = None
+    ) -> list[Process]:
+        """`timed`: gives the processes their times first (a slice at a time)."""
+        if len(processes) <= SLICE:
+            if timed is not None:
+                timed(processes)
+            if not self.strategies.decide_any(processes):
+                # Nothing to await: announced at once, it cannot be cut short by
+                # a cancelled request, so no task of its own (the common submit).
+                self.emitter.submitted(processes)
+                return processes
+            timed = None
+        return await self.after_commit.finish(self._queued(processes, timed))
 
-    async def _queued(self, processes: list[Process]) -> list[Process]:
+    async def _queued(
+        self, processes: list[Process], timed: Callable[[Sequence[Process]], None] | None
+    ) -> list[Process]:
         """What follows the commit of new processes (run to its end even if the
         request is cancelled): announces them, a slice at a time, and applies
         the concurrency strategies that cancel (strategies.py); returns the
         processes as they are now."""
-        await each_slice(processes, self.emitter.submitted)
+
+        def announce(part: Sequence[Process]) -> None:
+            if timed is not None:
+                timed(part)
+            self.emitter.submitted(part)
+
+        await each_slice(processes, announce)
         return await self.strategies.arrived(processes)
 
     # ---------------------------------------------------------- assign --
@@ -458,6 +469,8 @@ class ProcessService:
             changed += 1
             self.emitter.moved_on(result)
             await self.strategies.released(result)
+        # What batches staged and their servers, stopped, never published.
+        changed += await self.store.drop_staged(now, ABANDONED_BATCH_NS, limit)
         # Processes held back by a concurrency key whose slots were freed
         # where nothing released them (a requeued process that never ran again).
         released = await self.store.release_held(limit)

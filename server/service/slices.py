@@ -5,8 +5,9 @@ request does between two awaits, every other request waits for. A batch of
 thousands of processes is therefore decoded, converted, prepared for the store
 and announced `SLICE` items at a time, going to the back of the loop's queue
 between slices: a small request that arrives meanwhile runs after the current
-slice, not after the whole batch. Only the store call itself, which must be
-all or nothing, is one step (its rows are prepared beforehand, in slices).
+slice, not after the whole batch. Its rows are stored a slice at a time too,
+staged (seen by nothing), and published all at once in one short step
+(store/processes.py, StagedBatch).
 
 Big requests take turns in one lane: in each turn of the loop at most one
 slice of one of them runs, whatever their number, so four floods in flight

@@ -12,6 +12,7 @@ guarantees atomicity and the conditions it is given.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -96,6 +97,25 @@ class Requeued:
 class LogPage:
     entries: list[LogEntry]
     more: bool  # stopped at the byte budget, before `count`
+
+
+class Staging(Protocol):
+    """A batch of new processes, stored a slice at a time and published at
+    once (store/processes.py, StagedBatch)."""
+
+    async def stage(self, processes: Sequence[Process], prepared: list[dict[str, Any]]) -> None:
+        """Writes `processes` (their `process_rows`), seen by nothing yet."""
+        ...
+
+    async def publish(self, now_ns: int) -> None:
+        """Makes every staged process waiting and claimable at once, submitted
+        at `now_ns`, with its fair queue key; all of them or, failing, none."""
+        ...
+
+    def time(self, processes: Sequence[Process]) -> None:
+        """Gives published `processes` the submission time and queue key their
+        rows got (in place: only the batch's request holds them)."""
+        ...
 
 
 class Store(Protocol):
@@ -198,6 +218,22 @@ class Store(Protocol):
         """What `add_processes` would write for `processes` (without an
         idempotency key), made outside it: a big batch's are made a slice at a
         time, so that writing it holds the event loop for less."""
+        ...
+
+    def staged_batch(self, now_ns: int) -> AbstractAsyncContextManager[Staging]:
+        """A batch, begun at `now_ns`, to stage in slices and publish at once
+        (`Staging`); leaving it by an exception, or with a publish whose
+        commit fails, leaves nothing of the batch (the commit's StorageError
+        is raised when the block is left)."""
+        ...
+
+    async def drop_staged(self, now_ns: int, age_ns: int, limit: int = 500) -> int:
+        """Removes what batches begun more than `age_ns` ago staged and never
+        published (their server stopped); returns how many rows. Ages are
+        read on the clock the rows were staged by: `now_ns`, this server's,
+        on SQLite (one server); the database's own on PostgreSQL, so that a
+        server whose clock is ahead cannot take another's live batch for an
+        abandoned one."""
         ...
 
     async def add_processes(

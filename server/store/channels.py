@@ -36,9 +36,11 @@ class Channels(Database):
         `max_entries` is ResourceExhausted."""
         try:
             async with self._tx() as tx:
-                # The process row orders appends (and an append against its end).
+                # The process row orders appends (and an append against its end);
+                # a staged row (-1, processes.STAGED) is not found.
                 row = await tx.fetchone(
-                    f"SELECT state FROM processes WHERE processid = ?{tx.dialect.lock_rows}",
+                    "SELECT state FROM processes WHERE processid = ? AND state <> -1"
+                    f"{tx.dialect.lock_rows}",
                     (processid,),
                 )
                 if row is None or ProcessState(row["state"]).is_final:

@@ -1,20 +1,20 @@
 """Fair order within a colony: start-time fair queuing between submitters.
 
-Every insert of processes (submit, batch, workflow, child) stamps their queue
-key (prioritytime) from their submitter's virtual time (core/fairness.py),
-in the same transaction: one statement per colony, executor type and
-submitter, which reads the head of each queue range the processes join and
-the submitter's weight, and moves the submitter's virtual time (`fairshares`)
-with a conditional upsert. The upsert moves the row under its lock, so two servers
-submitting for one submitter at once get consecutive stretches of virtual
-time, never the same one. The claim is untouched: it still takes the lowest
-key, one indexed pick.
+Every insert of processes (submit, workflow, child; a batch when it is
+published, processes.StagedBatch) stamps their queue key (prioritytime) from
+their submitter's virtual time (core/fairness.py), in the same transaction:
+one statement per colony, executor type and submitter, which reads the head of
+each queue range the processes join and the submitter's weight, and moves the
+submitter's virtual time (`fairshares`) with a conditional upsert. The upsert
+moves the row under its lock, so two servers submitting for one submitter at
+once get consecutive stretches of virtual time, never the same one. The claim
+is untouched: it still takes the lowest key, one indexed pick.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pycolonies_like.core import fairness
 from pycolonies_like.core.models import Conditions, Process
@@ -73,24 +73,39 @@ async def stamp(tx: Tx, processes: Sequence[Process]) -> list[Process]:
     for (colonyname, executortype, submitter), positions in sorted(groups.items()):
         positions.sort(key=lambda i: processes[i].submissiontime)
         group = [processes[i] for i in positions]
-        ranges = sorted({
+        ranges = {
             (name, shape_of(p.spec.conditions))
             for p in group for name in (p.spec.conditions.executornames or [""])
-        })  # fmt: skip
-        params: dict[str, object] = {
-            "colonyname": colonyname, "executortype": executortype, "submitter": submitter,
-            "n": len(group), "now": max(p.submissiontime for p in group),
         }  # fmt: skip
-        for i, (name, shape) in enumerate(ranges):
-            params[f"name{i}"], params[f"shape{i}"] = name, shape
-        row = await tx.fetchone(_advance(len(ranges)), params)
-        if row is None:  # (an upsert always returns its row)
-            raise RuntimeError("the fair share upsert returned nothing")
-        start = row["vtime"] - len(group) * row["step"]
-        keys = fairness.stamps(start, row["step"], [p.spec.priority for p in group])
+        now = max(p.submissiontime for p in group)
+        start, step = await advance(
+            tx, (colonyname, executortype, submitter), len(group), ranges, now
+        )
+        keys = fairness.stamps(start, step, [p.spec.priority for p in group])
         for i, k in zip(positions, keys, strict=True):
             stamped[i] = _with_key(processes[i], k)
     return stamped
+
+
+async def advance(
+    tx: Tx, group: tuple[str, str, str], n: int, ranges: Iterable[tuple[str, str]], now: int
+) -> tuple[int, int]:
+    """Moves the virtual time of a submitter (`group`: colony, executor type,
+    submitter) on by `n` processes that join the queue `ranges` (executor
+    name, shape) at `now`; returns where they start and the step: the i-th
+    (0-based) of them gets the key `start + i * step - priority * one day`."""
+    colonyname, executortype, submitter = group
+    params: dict[str, object] = {
+        "colonyname": colonyname, "executortype": executortype, "submitter": submitter,
+        "n": n, "now": now,
+    }  # fmt: skip
+    ordered = sorted(ranges)
+    for i, (name, shape) in enumerate(ordered):
+        params[f"name{i}"], params[f"shape{i}"] = name, shape
+    row = await tx.fetchone(_advance(len(ordered)), params)
+    if row is None:  # (an upsert always returns its row)
+        raise RuntimeError("the fair share upsert returned nothing")
+    return row["vtime"] - n * row["step"], row["step"]
 
 
 async def forget(tx: Tx, colonyname: str, submitter: str) -> None:

@@ -38,7 +38,8 @@ class Logs(Database):
             await tx.execute(_ATTRIBUTE_INSERT, {**rows.values(attribute, rows.ATTRIBUTE),
                                                  "added": now_ns})  # fmt: skip
             await tx.execute(
-                "UPDATE processes SET nattributes = nattributes + 1 WHERE processid = ?",
+                "UPDATE processes SET nattributes = nattributes + 1 "
+                "WHERE processid = ? AND state <> -1",  # (-1: a staged row, processes.STAGED)
                 (attribute.targetid,),
             )
 

@@ -222,8 +222,26 @@ def retrying(
     return run
 
 
+# The database's clock, in ns: every server's staged rows are timed by it,
+# and aged by it (drop_staged), whatever the servers' own clocks say.
+_DB_NOW_NS = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000000 AS BIGINT)"
+
+
+class _StagedBatch(procs.StagedBatch):
+    """Each step's transaction runs again when it loses a deadlock race; a
+    staged row is timed by the database's clock (drop_staged)."""
+
+    _stage_sql = procs.STAGE.replace(":submissiontime", _DB_NOW_NS)
+
+    _insert = retrying(procs.StagedBatch._insert)
+    _publish = retrying(procs.StagedBatch._publish)
+    _unstage = retrying(procs.StagedBatch._unstage)
+
+
 class PostgresStore(PgGraphs, SqlStore):
     kind = "postgresql"
+    _staged_batch = _StagedBatch
+    _staging_clock = _DB_NOW_NS
     shared = True
     settle_after_commit = True
 

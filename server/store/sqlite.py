@@ -31,6 +31,7 @@ from server.store import queue
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
 from server.store.nonces import UPSERT as NONCE_UPSERT
+from server.store.processes import STAGED
 from server.store.sql import SqlStore
 from server.store.sqlite_wal import (
     MAX_WAL_BYTES,
@@ -213,6 +214,11 @@ class SqliteStore(SqlStore):
             raise
         self._db = db
         self._migrate()
+        # What a stopped server staged of a batch it never published (its
+        # request was never answered): removed before anything reads.
+        dropped = db.execute(f"DELETE FROM processes WHERE state = {STAGED}").rowcount
+        if dropped:
+            log.info("removed %d processes of batches left unpublished", dropped)
         if self.path != ":memory:":
             for path in (self.path, self.path + "-wal", self.path + "-shm"):
                 if os.path.exists(path):

@@ -20,8 +20,9 @@ from server.testing import ColonyKeys, ThreadedServer, bootstrap
 POISON = "poison"
 
 
-@pytest.fixture
-def poisoned() -> Iterator[ThreadedServer]:
+def poisoning(event: str) -> Iterator[ThreadedServer]:
+    """A server whose commits fail when they hold `event` (a trigger's event
+    on processes) for a process of the POISON function."""
     server = ThreadedServer().start()
 
     async def arm() -> None:
@@ -29,7 +30,7 @@ def poisoned() -> Iterator[ThreadedServer]:
         db.executescript(f"""
             CREATE TABLE poisoned (colonyname TEXT REFERENCES colonies(name)
                 DEFERRABLE INITIALLY DEFERRED);
-            CREATE TRIGGER poisoning AFTER INSERT ON processes
+            CREATE TRIGGER poisoning AFTER {event} ON processes
             WHEN NEW.funcname = '{POISON}'
             BEGIN INSERT INTO poisoned VALUES ('no such colony'); END;
         """)
@@ -39,6 +40,25 @@ def poisoned() -> Iterator[ThreadedServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def poisoned() -> Iterator[ThreadedServer]:
+    yield from poisoning("INSERT")
+
+
+@pytest.fixture
+def poisoned_publish() -> Iterator[ThreadedServer]:
+    """Slices of a batch commit; the commit of its publish fails."""
+    yield from poisoning("UPDATE OF state")
+
+
+def staged_rows(server: ThreadedServer) -> int:
+    async def count() -> int:
+        db = server.server.store._conn  # type: ignore[union-attr]
+        return int(db.execute("SELECT COUNT(*) FROM processes WHERE state = -1").fetchone()[0])
+
+    return server.call(count())
 
 
 def specs(keys: ColonyKeys, funcname: str, n: int) -> list[FuncSpec]:
@@ -69,4 +89,15 @@ def test_a_single_submit_in_a_failed_commit_is_refused(poisoned: ThreadedServer)
     keys = bootstrap(client, poisoned.server_key)
     with pytest.raises(StorageError, match="FOREIGN KEY constraint failed"):
         client.submit(specs(keys, POISON, 1)[0], keys.user_key)
+    assert client.list_processes(keys.colonyname, 100, ProcessState.WAITING, keys.user_key) == []
+
+
+def test_a_batch_whose_publish_fails_to_commit_leaves_nothing_staged(
+    poisoned_publish: ThreadedServer,
+) -> None:
+    client = poisoned_publish.client()
+    keys = bootstrap(client, poisoned_publish.server_key)
+    with pytest.raises(StorageError, match="FOREIGN KEY constraint failed"):
+        client.submit_batch(specs(keys, POISON, SLICE * 4), keys.user_key)
+    assert staged_rows(poisoned_publish) == 0
     assert client.list_processes(keys.colonyname, 100, ProcessState.WAITING, keys.user_key) == []

@@ -3,7 +3,9 @@ one server per data directory."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -139,3 +141,43 @@ def test_a_second_server_cannot_use_the_same_data_dir(tmp_path: Path) -> None:
             second.start()
     finally:
         first.kill()
+
+
+def test_a_batch_killed_while_it_is_stored_leaves_nothing(tmp_path: Path) -> None:
+    """kill -9 while a big batch is being stored (some slices committed,
+    staged, the batch unpublished and unanswered): after the restart none of
+    it is listed, counted or assigned, and nothing of it is left staged."""
+    first = ServerProcess(str(tmp_path)).start()
+    client = first.client()
+    keys = bootstrap(client, first.server_key, executors=1)
+    beside = sqlite3.connect(tmp_path / "colonies.db")  # a reader of what is committed
+
+    def staged() -> int:
+        return beside.execute("SELECT COUNT(*) FROM processes WHERE state < 0").fetchone()[0]
+
+    def submit() -> None:
+        with contextlib.suppress(Exception):  # the server dies under it
+            client.submit_batch([spec(keys.colonyname)] * 10_000, keys.user_key)
+
+    threading.Thread(target=submit, daemon=True).start()
+    deadline = time.monotonic() + 60
+    while not staged():
+        assert time.monotonic() < deadline, "the batch was never seen staged"
+        time.sleep(0.001)
+    first.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+    first.proc.wait(10)  # type: ignore[union-attr]
+    client.close_channel()
+
+    second = ServerProcess(str(tmp_path), server_key=first.server_key).start()
+    try:
+        client = second.client()
+        assert staged() == 0
+        count = beside.execute("SELECT COUNT(*) FROM processes").fetchone()[0]
+        assert count == 0
+        assert client.stats(keys.colonyname, keys.user_key).waitingprocesses == 0
+        assert client.list_processes(keys.colonyname, 10, ProcessState.WAITING, keys.user_key) == []
+        with pytest.raises(NoProcessAvailable):
+            client.assign(keys.colonyname, 0.2, keys.executor_key)
+    finally:
+        beside.close()
+        second.kill()

@@ -1,8 +1,8 @@
 """A big batch shares the event loop (server/service/slices.py): between two
 turns of the loop it builds, prepares for the store and announces at most
 SLICE processes, so that another colony's request waits for a slice, not for
-the batch. The store call is one step and builds no rows (they were prepared
-before it). Counted per turn of the loop, not timed."""
+the batch. Its rows are written a slice per turn too, staged, then published
+at once. Counted per turn of the loop, not timed."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pycolonies_like.core.models import User
+from pycolonies_like.core.models import Process, ProcessState, User
 from server.service.guard import new_id
 from server.service.slices import SLICE
 from server.store import rows
@@ -133,3 +133,100 @@ async def test_a_batch_is_timed_when_it_is_stored_not_when_it_arrived(
     await s.processes.submit_batch(world.user, [world.spec()] * SLICE)
     claimed = [(await world.assign()).processid for _ in range(2)]
     assert mine.processid in claimed  # (5 * SLICE claims later when timed on arrival)
+
+
+async def test_a_big_batch_is_written_a_slice_per_turn_and_served_around(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store step of a batch too: its process rows are written at most
+    SLICE per turn of the loop (staged, claimable by no one), then published
+    at once; a small submit and a claim arriving meanwhile are served between
+    two slices, and neither the claim (its queue rows come with the publish)
+    nor a list (its rows are staged) sees a process of the unpublished batch."""
+    from server.store.postgres import PgTx
+    from server.store.processes import StagedBatch
+    from server.store.sqlite import SqliteTx
+
+    world = await World.build(store)
+    service = world.services.processes
+    written = PerTurn()  # process rows written (inserted) per turn of the loop
+    slices = 0
+
+    for tx_class in (SqliteTx, PgTx):
+        executemany = tx_class.executemany
+
+        async def counted(self: Any, sql: str, params: Any, _orig: Any = executemany) -> None:
+            nonlocal slices
+            params = list(params)
+            if sql.startswith("INSERT INTO processes") and len(params) > 1:  # the batch's
+                slices += 1
+                for _ in params:
+                    written.counting(lambda: None)()
+            await _orig(self, sql, params)
+
+        monkeypatch.setattr(tx_class, "executemany", counted)
+    publishing = False
+    publish = StagedBatch.publish
+
+    async def noted(self: StagedBatch, now_ns: int) -> None:
+        nonlocal publishing
+        publishing = True
+        await publish(self, now_ns)
+
+    monkeypatch.setattr(StagedBatch, "publish", noted)
+    n = 20 * SLICE
+    ticker = asyncio.create_task(written.tick())
+    order: list[str] = []
+
+    async def batch() -> list[Process]:
+        done = await service.submit_batch(world.user, [world.spec()] * n)
+        order.append("batch")
+        return done
+
+    try:
+        flood = asyncio.create_task(batch())
+        while slices < 2 and not flood.done():
+            await asyncio.sleep(0)  # the batch is being written
+        single = await world.submit()
+        claimed = await world.assign()
+        seen = await store.list_processes(world.colony, ProcessState.RUNNING, 1000)
+        seen += await store.list_processes(world.colony, ProcessState.WAITING, 1000)
+        published = publishing  # (not begun before the lists ended: they saw it staged)
+        order.append("single")
+        processes = await flood
+    finally:
+        ticker.cancel()
+    assert claimed.processid == single.processid  # never a process of the batch
+    if not published:
+        assert [p.processid for p in seen] == [single.processid]
+    assert len(processes) == n and written.total == n
+    assert written.most <= SLICE  # (n in one step when the batch is written at once)
+    if store.kind == "sqlite":  # elsewhere round trips, not turns, decide the order
+        assert order == ["single", "batch"]
+    stats = await world.services.colonies.colony_statistics(world.owner, world.colony)
+    assert (stats.waitingprocesses, stats.runningprocesses) == (n, 1)
+
+
+async def test_the_sweep_drops_what_a_stopped_server_staged(store: Store) -> None:
+    from server.service.processes import ABANDONED_BATCH_NS
+
+    world = await World.build(store)
+    service = world.services.processes
+    actor = await service.guard.member(world.user, world.colony)
+    processes = [service._new_process(actor, world.spec(), 0) for _ in range(3)]
+    stopped = store.staged_batch(world.clock.now_ns())
+    batch = await stopped.__aenter__()  # never left: its server stopped
+    await batch.stage(processes, store.process_rows(processes))
+    await store.durable()
+    await service.sweep()
+    assert await store.drop_staged(world.clock.now_ns() + 1, 0) == 3  # still there
+    await batch.stage(processes, store.process_rows(processes))  # (staged again)
+    world.clock.advance(ABANDONED_BATCH_NS / 1e9 + 1)
+    if store.kind == "postgresql":  # aged on the database's clock: made older
+        async with store._tx() as tx:  # type: ignore[attr-defined]
+            await tx.execute(
+                "UPDATE processes SET submissiontime = submissiontime - ? WHERE state = -1",
+                (ABANDONED_BATCH_NS + 1_000_000_000,),
+            )
+    assert await service.sweep() == 3
+    assert await store.drop_staged(world.clock.now_ns(), 0) == 0

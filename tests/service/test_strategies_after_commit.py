@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from pycolonies_like.core.models import Concurrency, FuncSpec, Process, ProcessState, Workflow
 from server.service.slices import SLICE
 from server.service.strategies import Strategies
+from server.store.base import Staging
 from tests.service.test_batch_slices import PerTurn
 from tests.service.world import World
 
@@ -59,6 +62,21 @@ def go_away_after(world: World, monkeypatch: pytest.MonkeyPatch, call: str) -> N
     monkeypatch.setattr(world.store, call, then_go_away)
 
 
+def go_away_after_batch(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client goes away right after its batch was published."""
+    staged_batch = world.store.staged_batch
+
+    @asynccontextmanager
+    async def then_go_away(now_ns: int) -> AsyncIterator[Staging]:
+        async with staged_batch(now_ns) as batch:
+            yield batch
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+
+    monkeypatch.setattr(world.store, "staged_batch", then_go_away)
+
+
 @pytest.mark.parametrize("strategy", ["cancel_newest", "cancel_in_progress"])
 async def test_a_process_claimed_before_its_decision_is_not_its_own_victim(
     world: World, strategy: str
@@ -84,16 +102,17 @@ async def test_a_batch_reply_shows_the_members_its_decisions_cancelled(
     decisions: the other one cancels it (cancel_in_progress), and the reply
     says so as the store does."""
     store = world.store
-    add = store.add_processes
+    staged_batch = store.staged_batch
 
     claimed: list[str] = []
 
-    async def add_then_claim(*args: Any, **kwargs: Any) -> list[Process]:
-        stored = await add(*args, **kwargs)
+    @asynccontextmanager
+    async def publish_then_claim(now_ns: int) -> AsyncIterator[Staging]:
+        async with staged_batch(now_ns) as batch:
+            yield batch
         claimed.append((await world.assign()).processid)
-        return stored
 
-    monkeypatch.setattr(store, "add_processes", add_then_claim)
+    monkeypatch.setattr(store, "staged_batch", publish_then_claim)
     batch = [keyed(world, "cancel_in_progress")] * 2
     reply = await world.services.processes.submit_batch(world.user, batch)
     expected = [CANCELLED if p.processid in claimed else WAITING for p in reply]
@@ -141,7 +160,7 @@ async def test_a_batch_cancelled_after_its_commit_still_applies_and_announces(
         announced.extend(p.processid for p in processes)
         submitted(processes)
 
-    go_away_after(world, monkeypatch, "add_processes")
+    go_away_after_batch(world, monkeypatch)
     monkeypatch.setattr(emitter, "submitted", counted)
     n = 3 * SLICE + 1
     request = asyncio.create_task(

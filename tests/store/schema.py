@@ -47,6 +47,7 @@ def normalise_default(value: str | None) -> str | None:
 def normalise_predicate(sql: str) -> str:
     text = sql.lower().replace("!=", "<>")
     text = re.sub(r"::[a-z ]+", "", text)
+    text = re.sub(r"'(-?\d+)'", r"\1", text)  # PostgreSQL quotes a negative number: '-1'::integer
     text = text.replace("(", "").replace(")", "")
     return " ".join(text.split())
 
