@@ -139,6 +139,10 @@ class ProcessService:
                     await turn()
                 part = processes[start : start + SLICE]
                 await batch.stage(part, self.store.process_rows(part))
+            if len(processes) > SLICE:
+                # Still a member: one removed while the batch was staged
+                # submits nothing (what it staged is removed).
+                await self.guard.member(caller, colonyname)
             await batch.publish(self.clock.now_ns())
         return await self._after_commit(processes, batch.time)
 

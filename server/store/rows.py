@@ -173,7 +173,7 @@ def history_from_json(text: str) -> tuple[AttemptRecord, ...]:
     return tuple(AttemptRecord.from_dict(h) for h in json.loads(text)) if text else ()
 
 
-_STATES = tuple(ProcessState)  # by value
+_STATES = {int(s): s for s in ProcessState}  # by value; any other (staged: -1) is a KeyError
 
 
 def process_from_row(

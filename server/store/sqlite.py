@@ -216,7 +216,10 @@ class SqliteStore(SqlStore):
         self._migrate()
         # What a stopped server staged of a batch it never published (its
         # request was never answered): removed before anything reads.
-        dropped = db.execute(f"DELETE FROM processes WHERE state = {STAGED}").rowcount
+        try:
+            dropped = db.execute(f"DELETE FROM processes WHERE state = {STAGED}").rowcount
+        except sqlite3.Error as err:  # (open() closes the connection)
+            raise StorageError(f"cannot open {self.path}: {err}") from None
         if dropped:
             log.info("removed %d processes of batches left unpublished", dropped)
         if self.path != ":memory:":
@@ -298,11 +301,12 @@ class SqliteStore(SqlStore):
             self._batch = batch = loop.create_future()
             loop.call_soon(self._commit)
             self._batch_size = 0
-        written = _WRITTEN.get()
-        if written is None:
-            _WRITTEN.set([batch])
-        elif not written or written[-1] is not batch:
-            _note(written, batch)
+        task = asyncio.current_task()
+        held = _WRITTEN.get()
+        if held is None or held[0] is not task:
+            _WRITTEN.set((task, [batch]))
+        elif not held[1] or held[1][-1] is not batch:
+            _note(held[1], batch)
 
     def _tx(self) -> _Savepoint:
         return _Savepoint(self)
@@ -366,10 +370,10 @@ class SqliteStore(SqlStore):
         # to: a request that goes on over several turns of the loop (a big
         # batch, a submit's decisions) is answered with the error of a failed
         # commit of any of them, not with success on a later one's.
-        written = _WRITTEN.get()
-        if written:
-            pending = list(written)
-            written.clear()
+        held = _WRITTEN.get()
+        if held is not None and held[0] is asyncio.current_task() and held[1]:
+            pending = list(held[1])
+            held[1].clear()
             for earlier in pending:
                 await asyncio.shield(earlier)
         batch = self._batch
@@ -422,12 +426,12 @@ class _Reading:
         return None
 
 
-# The batches the current task wrote to since its last durable() that have
-# not committed yet, or failed (one list per task: a request's handler; tasks
-# it starts share it).
-_WRITTEN: contextvars.ContextVar[list[asyncio.Future[None]] | None] = contextvars.ContextVar(
-    "colonies_sqlite_written", default=None
-)
+# The batches the current task (a request's handler) wrote to since its last
+# durable() that have not committed yet, or failed; with the task, so that a
+# task started by one that wrote, which inherits the variable, keeps its own.
+_WRITTEN: contextvars.ContextVar[
+    tuple[asyncio.Task[Any] | None, list[asyncio.Future[None]]] | None
+] = contextvars.ContextVar("colonies_sqlite_written", default=None)
 
 
 def _note(written: list[asyncio.Future[None]], batch: asyncio.Future[None]) -> None:

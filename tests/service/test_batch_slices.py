@@ -230,3 +230,38 @@ async def test_the_sweep_drops_what_a_stopped_server_staged(store: Store) -> Non
             )
     assert await service.sweep() == 3
     assert await store.drop_staged(world.clock.now_ns(), 0) == 0
+
+
+async def test_a_submitter_removed_while_its_batch_is_staged_submits_nothing(store: Store) -> None:
+    """Membership is checked again before the publish: a user removed while
+    its batch was being staged (many turns of the loop) submits none of it,
+    and no fair-share row comes back for it."""
+    from pycolonies_like.core.errors import PermissionDenied
+
+    world = await World.build(store)
+    service = world.services.processes
+    submitting = asyncio.create_task(service.submit_batch(world.user, [world.spec()] * 200))
+
+    async def staged() -> int:
+        async with store._read() as tx:  # type: ignore[attr-defined]
+            row = await tx.fetchone("SELECT count(*) AS n FROM processes WHERE state = -1")
+        return int(row["n"]) if row else 0
+
+    while await staged() == 0:
+        assert not submitting.done(), "the batch was published before it could be seen staged"
+        await asyncio.sleep(0)
+    async with store._read() as tx:  # type: ignore[attr-defined]
+        raw = await tx.fetchone("SELECT * FROM processes WHERE state = -1")
+    with pytest.raises(KeyError):  # a staged row is never read as some process
+        rows.process_from_row(raw)
+    await world.services.colonies.remove_user(world.owner, world.colony, "user")
+    with pytest.raises(PermissionDenied):
+        await submitting
+    await store.durable()
+    assert await staged() == 0
+    stats = await world.services.colonies.colony_statistics(world.owner, world.colony)
+    assert stats.waitingprocesses == 0
+    async with store._read() as tx:  # type: ignore[attr-defined]
+        shares = await tx.fetchall("SELECT * FROM fairshares WHERE submitter = ?", (world.user,))
+    assert shares == []
+
