@@ -264,4 +264,3 @@ async def test_a_submitter_removed_while_its_batch_is_staged_submits_nothing(sto
     async with store._read() as tx:  # type: ignore[attr-defined]
         shares = await tx.fetchall("SELECT * FROM fairshares WHERE submitter = ?", (world.user,))
     assert shares == []
-
