@@ -93,13 +93,7 @@ def submit_and_maybe_follow(
             emit(s, final, lambda: echo_lines(final.output))
     except KeyboardInterrupt:
         hint.cancel()
-        # On a channel of its own: the interrupted call may have left the
-        # first one mid-way (its stream never cancelled).
-        fresh = Colonies(s.host, s.port, s.tls)
-        try:
-            interrupted(fresh, process, key, cancel_on_interrupt)
-        finally:
-            fresh.close_channel()
+        interrupted(client, process, key, cancel_on_interrupt)
         sys.exit(130)
     finally:
         hint.cancel()

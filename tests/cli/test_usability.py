@@ -120,8 +120,23 @@ def test_workflow_ids_by_prefix(dev: Dev, helloworld: subprocess.Popen[str]) -> 
     assert graphid in dev.run("workflow", "ps", "--wide").stdout
 
 
+@pytest.fixture
+def interruptible() -> Iterator[None]:
+    """The CLI started by the test takes Ctrl+C (SIGINT) as it would at a
+    terminal, also when the suite itself runs where SIGINT is ignored (a
+    background job of a shell without job control), which its children would
+    inherit and Python would then leave ignored."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 @pytest.mark.parametrize("mode", ["--follow", "--wait"])
-def test_a_type_nobody_serves_is_said_and_ctrl_c_says_how_to_cancel(dev: Dev, mode: str) -> None:
+def test_a_type_nobody_serves_is_said_and_ctrl_c_says_how_to_cancel(
+    dev: Dev, mode: str, interruptible: None
+) -> None:
     child = dev.spawn("function", "exec", "--func", "f", "--targettype", "helloworld-executr",
                       mode)  # fmt: skip
     assert child.stdout is not None
@@ -146,7 +161,7 @@ def test_a_type_nobody_serves_is_said_and_ctrl_c_says_how_to_cancel(dev: Dev, mo
     assert json.loads(dev.run("--json", "process", "get", processid).stdout)["state"] == 4
 
 
-def test_cancel_on_interrupt_cancels_without_asking(dev: Dev) -> None:
+def test_cancel_on_interrupt_cancels_without_asking(dev: Dev, interruptible: None) -> None:
     child = dev.spawn("function", "exec", "--func", "f", "--targettype", "nobody-serves",
                       "--follow", "--cancel-on-interrupt")  # fmt: skip
     assert child.stdout is not None
@@ -183,7 +198,9 @@ def read_until(fd: int, marker: str | None, timeout: float = 30) -> str:
 
 
 @pytest.mark.parametrize("answer", ["y", "n"])
-def test_ctrl_c_at_a_terminal_asks_whether_to_cancel(dev: Dev, answer: str) -> None:
+def test_ctrl_c_at_a_terminal_asks_whether_to_cancel(
+    dev: Dev, answer: str, interruptible: None
+) -> None:
     import os
     import pty
 
