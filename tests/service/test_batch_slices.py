@@ -208,7 +208,7 @@ async def test_a_big_batch_is_written_a_slice_per_turn_and_served_around(
 
 
 async def test_the_sweep_drops_what_a_stopped_server_staged(store: Store) -> None:
-    from server.service.processes import ABANDONED_BATCH_NS
+    from server.service.deadlines import ABANDONED_BATCH_NS
 
     world = await World.build(store)
     service = world.services.processes
