@@ -71,6 +71,15 @@ async def _until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
     raise AssertionError(f"gave up waiting until {what}")
 
 
+async def _colony_with_two_executors(store: PostgresStore) -> tuple[Executor, Executor]:
+    await store.add_colony(Colony(ident(1), "dev"))
+    e1 = Executor(ident(2), "t", "e1", "dev", ExecutorState.APPROVED)
+    e2 = Executor(ident(3), "t", "e2", "dev", ExecutorState.APPROVED)
+    await store.add_executor(e1)
+    await store.add_executor(e2)
+    return e1, e2
+
+
 async def _reject(store: PostgresStore) -> None:
     await store.set_executor_state("dev", "e1", ExecutorState.REJECTED, NOW)
 
@@ -85,11 +94,7 @@ async def test_a_claim_racing_its_executor_losing_approval_leaves_it_nothing(
     change: Callable[[PostgresStore], Awaitable[None]],
 ) -> None:
     url, a, b = two_servers
-    await a.add_colony(Colony(ident(1), "dev"))
-    e1 = Executor(ident(2), "t", "e1", "dev", ExecutorState.APPROVED)
-    e2 = Executor(ident(3), "t", "e2", "dev", ExecutorState.APPROVED)
-    await a.add_executor(e1)
-    await a.add_executor(e2)
+    e1, e2 = await _colony_with_two_executors(a)
     spec = FuncSpec(funcname="f", conditions=Conditions(colonyname="dev", executortype="t"))
     pid = ident(10)
     await a.add_processes([Process(processid=pid, spec=spec, submissiontime=NOW)])
@@ -136,11 +141,7 @@ async def test_a_claim_that_finds_its_executor_rejected_after_its_snapshot_is_re
     # updates) the executor's row. The claim takes nothing and says why:
     # "nothing to do" would spend the wake-up another executor should have.
     url, a, b = two_servers
-    await a.add_colony(Colony(ident(1), "dev"))
-    e1 = Executor(ident(2), "t", "e1", "dev", ExecutorState.APPROVED)
-    e2 = Executor(ident(3), "t", "e2", "dev", ExecutorState.APPROVED)
-    await a.add_executor(e1)
-    await a.add_executor(e2)
+    e1, e2 = await _colony_with_two_executors(a)
     if heard:  # "last heard from" just recorded: the claim only locks the row
         assert await a.claim_process(e1, NOW) is None
     spec = FuncSpec(funcname="f", conditions=Conditions(colonyname="dev", executortype="t"))
