@@ -44,7 +44,7 @@ from server.service.guard import AccessGuard, Actor, new_id
 from server.service.ratelimits import check_defined
 from server.service.slices import SLICE, each_slice, in_slices, turn
 from server.service.strategies import AfterCommit, Strategies
-from server.store.base import Store
+from server.store.base import FinishResult, Store
 
 MAX_BATCH = 10_000
 MAX_ASSIGN_TIMEOUT = 3600.0
@@ -230,10 +230,13 @@ class ProcessService:
             raise
 
     def _give_back_claimed(self, claim: asyncio.Future[Process | None]) -> None:
-        if claim.cancelled() or claim.exception() is not None or claim.result() is None:
+        if claim.cancelled() or claim.exception() is not None:
             return
         process = claim.result()
-        assert process is not None
+        if process is not None:
+            self._give_back_later(process)
+
+    def _give_back_later(self, process: Process) -> None:
         task = asyncio.ensure_future(self.give_back(process, "the poll that claimed it ended"))
         self._giving_back.add(task)
         task.add_done_callback(self._giving_back.discard)
@@ -304,6 +307,12 @@ class ProcessService:
             processid, attempt, state, self.clock.now_ns(), output=output, errors=errors,
             executorid=caller,
         )  # fmt: skip
+        return await self._ended(caller, processid, attempt, state, action, output, errors, result)
+
+    async def _ended(
+        self, caller: str, processid: str, attempt: int, state: ProcessState, action: str,
+        output: list[Any] | None, errors: Sequence[str], result: FinishResult | None,
+    ) -> Process:  # fmt: skip
         if result is None:
             repeated = await self._same_end(caller, processid, attempt, state, output, errors)
             if repeated is not None:
@@ -337,6 +346,48 @@ class ProcessService:
         return await self._finish(
             caller, processid, attempt, ProcessState.SUCCESSFUL, "close it", output=output or None
         )
+
+    async def close_and_claim(
+        self, caller: str, processid: str, attempt: int, output: list[Any] | None,
+        claimer: Executor, deliver: Callable[[Process], None],
+    ) -> Process:  # fmt: skip
+        """close(), and a claim for the caller's session, whose room this end
+        frees, in the same transaction where the store can (one commit, not
+        two). The claimed process goes to `deliver` whatever the close's
+        outcome (a refused close frees the session's room too); none is
+        claimed when nothing was claimable or the claim was refused (the
+        session's next claim says why)."""
+        now = self.clock.now_ns()
+        work = self.store.finish_and_claim(
+            processid, attempt, ProcessState.SUCCESSFUL, now, output=output or None,
+            executorid=caller, claimer=claimer, lease_ns=self.leases.ack_deadline(now),
+        )  # fmt: skip
+        if self.store.shared:
+            both = asyncio.ensure_future(work)
+            try:
+                result, claimed = await asyncio.shield(both)
+            except asyncio.CancelledError:
+                both.add_done_callback(self._give_back_second)
+                raise
+        else:  # an embedded store does both without suspending
+            result, claimed = await work
+        try:
+            return await self._ended(
+                caller, processid, attempt, ProcessState.SUCCESSFUL, "close it", output or None,
+                (), result,
+            )  # fmt: skip
+        finally:
+            if claimed is not None:
+                self.emitter.assigned(claimed)
+                deliver(claimed)
+
+    def _give_back_second(self, both: asyncio.Future[tuple[Any, Process | None]]) -> None:
+        """The claim of a close_and_claim whose request went away meanwhile."""
+        if both.cancelled() or both.exception() is not None:
+            return
+        claimed = both.result()[1]
+        if claimed is not None:
+            self._give_back_later(claimed)
 
     async def fail(
         self, caller: str, processid: str, attempt: int, errors: Sequence[str]

@@ -284,6 +284,25 @@ class Store(Protocol):
         that running attempt (or not assigned to `executorid`, when given)."""
         ...
 
+    async def finish_and_claim(
+        self,
+        processid: str,
+        attempt: int,
+        state: ProcessState,
+        now_ns: int,
+        *,
+        output: list[Any] | None = None,
+        errors: Sequence[str] = (),
+        executorid: str = "",
+        claimer: Executor,
+        lease_ns: int = 0,
+    ) -> tuple[FinishResult | None, Process | None]:
+        """finish_process, then claim_process for `claimer` (an executor session
+        whose room this end frees), whatever the end's outcome: a store may do
+        both in one transaction. The claim is None when nothing was claimable
+        or the claim was refused (the caller's next claim says why)."""
+        ...
+
     async def set_output(self, processid: str, attempt: int, output: list[Any]) -> bool: ...
     async def release_held(self, limit: int) -> list[Process]:
         """Puts back in the queue processes held by a concurrency key whose

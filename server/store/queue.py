@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pycolonies_like.core.errors import ColoniesError
 from pycolonies_like.core.models import (
     AttemptRecord,
     Executor,
@@ -282,6 +283,28 @@ class Queue(graphs.Graphs):
             unheld = await concurrency.stopped_running(tx, process)
             result = await self._moving_on(tx, process, now_ns)
         return concurrency.with_released(await self._moved_on(result, now_ns), unheld)
+
+    async def finish_and_claim(
+        self,
+        processid: str,
+        attempt: int,
+        state: ProcessState,
+        now_ns: int,
+        *,
+        output: list[Any] | None = None,
+        errors: Sequence[str] = (),
+        executorid: str = "",
+        claimer: Executor,
+        lease_ns: int = 0,
+    ) -> tuple[FinishResult | None, Process | None]:
+        result = await self.finish_process(
+            processid, attempt, state, now_ns, output=output, errors=errors, executorid=executorid
+        )
+        try:
+            claimed = await self.claim_process(claimer, now_ns, lease_ns)
+        except ColoniesError:
+            claimed = None  # the end stands; the caller's next claim says why
+        return result, claimed
 
     async def release_held(self, limit: int) -> list[Process]:
         released: list[Process] = []

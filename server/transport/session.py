@@ -331,12 +331,25 @@ class ExecutorSession:
         kind = request.WhichOneof("kind")
         if kind in ("close", "fail", "release"):
             r = getattr(request, kind)
+            claimed = False
             if kind == "close":
                 self.closing_pid = r.processid
             try:
                 if kind == "close":
                     output = decode_json("out", r.out_json, [], list)
-                    await processes.close(caller, r.processid, r.attempt, output)
+                    if self.executor is not None and self._frees_room(r.processid, r.attempt):
+                        # Its next claim travels with it (one commit, not two).
+                        self.claiming += 1
+                        try:
+                            await processes.close_and_claim(
+                                caller, r.processid, r.attempt, output, self.executor,
+                                self._assigned,
+                            )  # fmt: skip
+                        finally:
+                            self.claiming -= 1
+                        claimed = True
+                    else:
+                        await processes.close(caller, r.processid, r.attempt, output)
                 elif kind == "fail":
                     await processes.fail(caller, r.processid, r.attempt, list(r.errors))
                 else:
@@ -344,11 +357,11 @@ class ExecutorSession:
             except (errors.InvalidArgument, errors.ResourceExhausted):
                 raise  # a bad request: the process is still the executor's to finish
             except errors.ColoniesError:
-                await self._done(r.processid, r.attempt)  # the attempt is over anyway
+                await self._done(r.processid, r.attempt, claimed)  # the attempt is over anyway
                 raise
             finally:
                 self.closing_pid = ""
-            await self._done(r.processid, r.attempt)
+            await self._done(r.processid, r.attempt, claimed)
         elif kind == "log":
             lg = request.log
             await self.services.logs.add_log(caller, lg.processid, lg.attempt, lg.message)
@@ -366,8 +379,20 @@ class ExecutorSession:
         else:
             raise errors.InvalidArgument(f"unexpected session message {kind!r}")
 
-    async def _done(self, processid: str, attempt: int) -> None:
+    def _frees_room(self, processid: str, attempt: int) -> bool:
+        """True when ending this process of the session leaves room for another."""
+        current = self.inflight.get(processid)
+        if current is None or (attempt and current != attempt):
+            return False
+        return len(self.inflight) - 1 + self.claiming < self.capacity
+
+    async def _done(self, processid: str, attempt: int, claimed: bool = False) -> None:
+        """`claimed`: the end's own claim ran (close_and_claim); if it found
+        nothing, the dispatcher's claim, which waits for work, comes next."""
         current = self.inflight.get(processid)
         if current is not None and (not attempt or current == attempt):
             del self.inflight[processid]
-            await self._refill()
+            if claimed and self._room():
+                self.space.set()
+            else:
+                await self._refill()

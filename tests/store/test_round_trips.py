@@ -92,3 +92,25 @@ async def test_submit_claim_and_finish_round_trips(
     assert await round_trips(finish) == 1
     (f,) = await store.list_functions("dev", "e1")
     assert f.counter == 1
+
+
+async def test_a_sessions_end_and_next_claim_share_one_round_trip(
+    traced: tuple[PostgresStore, Callable[..., Awaitable[int]]],
+) -> None:
+    store, round_trips = traced
+    await store.add_colony(Colony(ident(1), "dev"))
+    e1 = Executor(ident(2), "t", "e1", "dev", ExecutorState.APPROVED)
+    await store.add_executor(e1)
+    await store.add_processes([process(10), process(11)])
+    first = await store.claim_process(e1, NOW)
+    assert first is not None
+    # BEGIN, the end, the claim and COMMIT travel together; one WAL flush.
+    both = store.finish_and_claim(
+        first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW + S, output=[1],
+        executorid=e1.executorid, claimer=e1,
+    )  # fmt: skip
+    assert await round_trips(both) == 1
+    ended = await store.get_process(first.processid)
+    assert ended is not None and ended.state == ProcessState.SUCCESSFUL and ended.output == [1]
+    (running,) = await store.list_processes("dev", ProcessState.RUNNING, 10)
+    assert running.processid == ident(11) and running.assignedexecutorid == e1.executorid
