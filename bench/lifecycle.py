@@ -66,6 +66,22 @@ async def setup(client: AsyncColonies, server_key: str, executors: int) -> tuple
     return colony_key, keys
 
 
+async def database_cpu(url: str | None) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving the benchmark's database
+    (from /proc: PostgreSQL on this machine), by pid; empty on SQLite."""
+    if not url or not url.startswith("postgres"):
+        return {}
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        cursor = await conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in await cursor.fetchall()]
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
 async def submit_single(client: AsyncColonies, key: str, n: int, concurrency: int = 32) -> float:
     left = n
 
@@ -269,14 +285,24 @@ async def run(args: argparse.Namespace) -> None:
 
             pids = [s.proc.pid for s in servers if s.proc is not None]
             cpu0 = sum(cpu_seconds(pid) for pid in pids)
+            db0, own0 = await database_cpu(args.db), time.process_time()
             t0 = time.perf_counter()
             submitter = asyncio.create_task(submit_batches(client, user_key, n, batch=50))
             await drain_sessions_multi(pick, keys, n)
             await submitter
             wall = time.perf_counter() - t0
             cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0
+            own = time.process_time() - own0
             print(f"full lifecycle, sessions  {n / wall:8.0f} processes/s; server CPU "
                   f"{cpu / n * 1e6:.0f} us per process ({cpu / wall:.2f} cores busy)")  # fmt: skip
+            db1 = await database_cpu(args.db)
+            if db1:  # backends that started meanwhile count from zero
+                db = sum(t - db0.get(pid, 0.0) for pid, t in db1.items())
+                print(f"  beside it: PostgreSQL's backends {db / n * 1e6:.0f} us, this "
+                      f"benchmark's clients {own / n * 1e6:.0f} us of CPU per process")  # fmt: skip
+            else:
+                print(f"  beside it: this benchmark's clients {own / n * 1e6:.0f} us of CPU "
+                      "per process")  # fmt: skip
 
             lat = await latency_unary(client, user_key, keys[0], args.samples)
             print(
