@@ -1,17 +1,32 @@
-"""Big requests in slices, so that they share the event loop.
+"""Sharing the event loop: big requests in slices, colonies in turns.
 
 The server runs on one event loop (on SQLite, its statements too): whatever a
-request does between two awaits, every other request waits for. A batch of
-thousands of processes is therefore decoded, converted, prepared for the store
-and announced `SLICE` items at a time, going to the back of the loop's queue
-between slices: a small request that arrives meanwhile runs after the current
-slice, not after the whole batch. Its rows are stored a slice at a time too,
-staged (seen by nothing), and published all at once in one short step
-(store/processes.py, StagedBatch).
+request does between two awaits, every other request waits for, and a request
+goes through several turns of the loop (gRPC's own steps, ours, the commit,
+the reply). How long a turn lasts is thus what another colony's request waits
+for at each of them.
 
-Big requests take turns in one lane: in each turn of the loop at most one
-slice of one of them runs, whatever their number, so four floods in flight
-cost a small request's step one slice, not four.
+Big requests in slices: a batch of thousands of processes is decoded,
+converted, prepared for the store and announced `SLICE` items at a time,
+going to the back of the loop's queue between slices. Its rows are stored a
+slice at a time too, staged (seen by nothing), and published all at once in
+one short step (store/processes.py, StagedBatch). Big requests take turns in
+one lane: in each turn of the loop at most one slice of one of them runs,
+whatever their number, so four floods in flight cost a small request's step
+one slice, not four.
+
+Colonies in turns (round robin, equal weights): while more than one colony
+has been active in the last `ACTIVE_S`, each colony starts at most one step
+(a call that names it, a message of an executor session) in `ROUND` turns of
+the loop. A colony that has not used its share goes at once; the steps of one
+that has wait, and are let go one per colony every `ROUND` turns (as is the
+lane's slice), its callers taking turns among themselves, each caller's steps
+in their order. The turns between serve what is under way
+(gRPC's own steps, replies, commits), so a colony with one request in progress
+meets at most one step of each other colony in a turn, not all their requests:
+beside a flood, its requests go through their turns almost as fast as on an
+idle server. A colony alone is never held (its steps start at once), and the
+turns between cost a flood little: with nothing else ready they are short.
 """
 
 from __future__ import annotations
@@ -26,47 +41,133 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 SLICE = 25
+ACTIVE_S = 1.0  # a colony that started a step this recently is active
+ROUND = 3  # while colonies share the loop, their steps start every ROUND turns
 
 
-class _Lane:
-    """Waiting slices of big requests, let go one per turn of the loop."""
+class _Share:
+    """The loop's turns, as big requests' slices and colonies' steps take them."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.waiting: deque[asyncio.Future[None]] = deque()
+        self.tick = 0  # turns of the loop, counted while anything waits or just went
         self.scheduled = False
+        self.slices: deque[asyncio.Future[None]] = deque()
+        # colony -> caller -> its waiting steps; callers in the order they go next
+        self.steps: dict[str, dict[str, deque[asyncio.Future[None]]]] = {}
+        self.seen: dict[str, float] = {}  # colony -> when it last started a step
+        self.started: dict[str, int] = {}  # colony -> the tick of its last step
+        self.pruned = 0.0
 
-    def turn(self) -> asyncio.Future[None]:
-        done = self.loop.create_future()
-        self.waiting.append(done)
+    def _schedule(self) -> None:
         if not self.scheduled:
             self.scheduled = True
-            self.loop.call_soon(self._next)
+            self.loop.call_soon(self._advance)
+
+    def contended(self) -> bool:
+        """More than one colony active (seen in the last ACTIVE_S, give or take
+        a quarter: the colonies seen are pruned now and then, not at each step)."""
+        now = self.loop.time()
+        if now - self.pruned >= ACTIVE_S / 4:
+            self.pruned = now
+            seen = self.seen
+            for colony in [c for c, at in seen.items() if now - at >= ACTIVE_S]:
+                del seen[colony]
+                if colony not in self.steps:
+                    self.started.pop(colony, None)
+        return len(self.seen) > 1
+
+    def slice_turn(self) -> asyncio.Future[None]:
+        done = self.loop.create_future()
+        self.slices.append(done)
+        self._schedule()
         return done
 
-    def _next(self) -> None:
-        while self.waiting:
-            done = self.waiting.popleft()
-            if not done.done():  # not cancelled (its request went away)
-                done.set_result(None)
-                break
-        if self.waiting:
-            self.loop.call_soon(self._next)
-        else:
-            self.scheduled = False
+    def colony_turn(self, colony: str, caller: str) -> asyncio.Future[None] | None:
+        """None: the step may start now; else a future done in its turn."""
+        self.seen[colony] = self.loop.time()
+        waiting = self.steps.get(colony)
+        if not waiting and not self.contended():
+            return None  # alone: never held
+        if not waiting and (
+            not self.scheduled or self.tick - self.started.get(colony, -ROUND) >= ROUND
+        ):
+            # Its share of the last ROUND turns is unused (or no turn is being
+            # counted: nothing waits here, the loop is not crowded): it goes now,
+            # and turns are counted from here.
+            self.started[colony] = self.tick
+            self._schedule()
+            return None
+        done = self.loop.create_future()
+        if waiting is None:
+            waiting = self.steps[colony] = {}
+        mine = waiting.get(caller)
+        if mine is None:
+            mine = waiting[caller] = deque()
+        mine.append(done)
+        self._schedule()
+        return done
+
+    def _advance(self) -> None:
+        self.scheduled = False
+        self.tick += 1
+        if self.tick % ROUND == 0 or not self.contended():
+            _release(self.slices)
+            for colony, waiting in list(self.steps.items()):
+                if _release_next(waiting):
+                    self.started[colony] = self.tick
+                if not waiting:
+                    del self.steps[colony]
+        if self.slices or self.steps:
+            self._schedule()
 
 
-_lanes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Lane] = weakref.WeakKeyDictionary()
+def _release_next(callers: dict[str, deque[asyncio.Future[None]]]) -> bool:
+    """Lets the next caller's first step go (callers take turns within their
+    colony: a flood from one does not hold another's step back for long)."""
+    for caller in list(callers):
+        waiting = callers.pop(caller)
+        released = _release(waiting)
+        if waiting:
+            callers[caller] = waiting  # now last in the colony's order
+        if released:
+            return True
+    return False
+
+
+def _release(waiting: deque[asyncio.Future[None]]) -> bool:
+    """Lets the first waiter that is still there go; True if there was one."""
+    while waiting:
+        done = waiting.popleft()
+        if not done.done():  # not cancelled (its request went away)
+            done.set_result(None)
+            return True
+    return False
+
+
+_shares: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Share] = weakref.WeakKeyDictionary()
+
+
+def _share() -> _Share:
+    loop = asyncio.get_running_loop()
+    share = _shares.get(loop)
+    if share is None:
+        share = _shares[loop] = _Share(loop)
+    return share
 
 
 async def turn() -> None:
     """Lets other requests run: returns in a later turn of the loop, when the
     lane of big requests comes to this one."""
-    loop = asyncio.get_running_loop()
-    lane = _lanes.get(loop)
-    if lane is None:
-        lane = _lanes[loop] = _Lane(loop)
-    await lane.turn()
+    await _share().slice_turn()
+
+
+async def colony_turn(colony: str, caller: str) -> None:
+    """Returns at once while `colony` is the only one active; else in its turn
+    (and within the colony, `caller`'s turn among its callers)."""
+    waiting = _share().colony_turn(colony, caller)
+    if waiting is not None:
+        await waiting
 
 
 async def in_slices(

@@ -27,7 +27,7 @@ from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.limits import Limits
 from server.service import Services
-from server.service.slices import in_slices
+from server.service.slices import colony_turn, in_slices
 from server.transport.grpc_subsystems import SubsystemHandlers
 from server.transport.session import ExecutorSession
 from server.transport.status import abort, status_of
@@ -40,6 +40,18 @@ _DESCRIPTOR = pb.DESCRIPTOR.services_by_name["Colonies"]
 
 def _serialize(message: Any) -> bytes:
     return message.SerializeToString()
+
+
+def _colony_of(request_type: Any) -> Callable[[Any], str]:
+    """How to read the colony a request of this type names ("" when none)."""
+    fields = request_type.DESCRIPTOR.fields_by_name
+    if "colonyname" in fields:
+        return lambda request: str(request.colonyname)
+    if "spec" in fields and fields["spec"].message_type is pb.FuncSpec.DESCRIPTOR:
+        return lambda request: str(request.spec.conditions.colonyname)
+    if "specs" in fields:  # a batch: its specs name one colony
+        return lambda request: str(request.specs[0].conditions.colonyname) if request.specs else ""
+    return lambda request: ""
 
 
 def _state(value: int) -> ProcessState:
@@ -140,6 +152,7 @@ class GrpcApi(SubsystemHandlers):
         done = self.services.counters.rpc_done
         method = path.rsplit("/", 1)[-1]
         clock = time.perf_counter
+        colony_of = _colony_of(request_type)
 
         limits = self.limits
 
@@ -149,6 +162,9 @@ class GrpcApi(SubsystemHandlers):
             try:
                 caller, request = await self._admit(path, raw, context, request_type)
                 try:
+                    colony = colony_of(request)
+                    if colony:  # colonies take turns on the loop (service/slices.py)
+                        await colony_turn(colony, caller)
                     reply = await impl(caller, request)
                 finally:
                     limits.release(caller)

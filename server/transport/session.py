@@ -29,6 +29,7 @@ from pycolonies_like.core.rules import decode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.service import Services
+from server.service.slices import colony_turn
 from server.transport.status import abort, code_number
 
 log = logging.getLogger(__name__)
@@ -310,6 +311,8 @@ class ExecutorSession:
 
     async def _handle(self, message: pb.SignedMessage) -> pb.SessionAck:
         request_id = 0
+        if self.executor is not None:
+            await colony_turn(self.executor.colonyname, self.caller)
         try:
             caller, request = await self._verify(message)
             request_id = request.request_id

@@ -14,6 +14,7 @@ from aiohttp import WSMsgType, web
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import FINAL_STATES, ProcessState
 from server.service import Services
+from server.service.slices import colony_turn
 from server.transport import colonyos_json as cj
 from server.transport.http_gateway import (
     blueprints,
@@ -57,6 +58,20 @@ CONNECTION_CHECK_S = 0.1
 # whether it was written to a live connection.
 Gone = Callable[[], bool]
 Send = Callable[[int, bytes, "dict[str, str] | None"], Awaitable[bool]]
+
+
+def colony_of(msg: Message) -> str:
+    """The colony a ColonyOS message names ("" when none): its `colonyname`, or
+    its function spec's (a submit)."""
+    name = msg.get("colonyname")
+    if isinstance(name, str):
+        return name
+    spec = msg.get("spec")
+    if isinstance(spec, dict):
+        conditions = spec.get("conditions")
+        if isinstance(conditions, dict) and isinstance(conditions.get("colonyname"), str):
+            return str(conditions["colonyname"])
+    return ""
 
 
 def _gone(request: web.Request) -> bool:
@@ -137,6 +152,9 @@ class Gateway:
             except errors.RateLimited as err:
                 await limits.refuse(caller, err)
             try:
+                colony = colony_of(msg)
+                if colony:  # colonies take turns on the loop (service/slices.py)
+                    await colony_turn(colony, caller)
                 if payloadtype == "assignprocessmsg":
                     await self._assign(caller, msg, gone, reply)
                     return
