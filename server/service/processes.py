@@ -353,10 +353,12 @@ class ProcessService:
     ) -> Process:  # fmt: skip
         """close(), and a claim for the caller's session, whose room this end
         frees, in the same transaction where the store can (one commit, not
-        two). The claimed process goes to `deliver` whatever the close's
-        outcome (a refused close frees the session's room too); none is
-        claimed when nothing was claimable or the claim was refused (the
-        session's next claim says why)."""
+        two). The claimed process goes to `deliver` as soon as it is claimed,
+        whatever the close's outcome (a refused close frees the session's room
+        too); none is claimed when nothing was claimable or the claim was
+        refused (the session's next claim says why). An end the store did not
+        make with the claim (PostgreSQL: a process with a concurrency key, or
+        not that running attempt) is made on its own after."""
         now = self.clock.now_ns()
         work = self.store.finish_and_claim(
             processid, attempt, ProcessState.SUCCESSFUL, now, output=output or None,
@@ -371,7 +373,15 @@ class ProcessService:
                 raise
         else:  # an embedded store does both without suspending
             result, claimed = await work
+        if claimed is not None:
+            # The session's at once, whatever follows: it hears of its revocation.
+            deliver(claimed)
         try:
+            if result is None:  # not ended with the claim: the end on its own
+                result = await self.store.finish_process(
+                    processid, attempt, ProcessState.SUCCESSFUL, now, output=output or None,
+                    executorid=caller,
+                )  # fmt: skip
             return await self._ended(
                 caller, processid, attempt, ProcessState.SUCCESSFUL, "close it", output or None,
                 (), result,
@@ -379,7 +389,6 @@ class ProcessService:
         finally:
             if claimed is not None:
                 self.emitter.assigned(claimed)
-                deliver(claimed)
 
     def _give_back_second(self, both: asyncio.Future[tuple[Any, Process | None]]) -> None:
         """The claim of a close_and_claim whose request went away meanwhile."""

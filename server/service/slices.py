@@ -43,6 +43,7 @@ U = TypeVar("U")
 SLICE = 25
 ACTIVE_S = 1.0  # a colony that started a step this recently is active
 ROUND = 3  # while colonies share the loop, their steps start every ROUND turns
+VOUCHED_S = 60.0  # a caller served in a colony this recently takes that colony's turns
 
 
 class _Share:
@@ -58,6 +59,8 @@ class _Share:
         self.seen: dict[str, float] = {}  # colony -> when it last started a step
         self.started: dict[str, int] = {}  # colony -> the tick of its last step
         self.pruned = 0.0
+        # (colony, caller) -> when the caller was last served in the colony
+        self.vouched: dict[tuple[str, str], float] = {}
 
     def _schedule(self) -> None:
         if not self.scheduled:
@@ -73,8 +76,11 @@ class _Share:
             seen = self.seen
             for colony in [c for c, at in seen.items() if now - at >= ACTIVE_S]:
                 del seen[colony]
-                if colony not in self.steps:
-                    self.started.pop(colony, None)
+            for colony in [c for c in self.started if c not in seen and c not in self.steps]:
+                del self.started[colony]
+            vouched = self.vouched
+            for pair in [p for p, at in vouched.items() if now - at >= VOUCHED_S]:
+                del vouched[pair]
         return len(self.seen) > 1
 
     def slice_turn(self) -> asyncio.Future[None]:
@@ -84,7 +90,12 @@ class _Share:
         return done
 
     def colony_turn(self, colony: str, caller: str) -> asyncio.Future[None] | None:
-        """None: the step may start now; else a future done in its turn."""
+        """None: the step may start now; else a future done in its turn. A
+        caller not served in `colony` lately (maybe not a member: the service
+        decides after) takes turns of its own, not the colony's: naming a
+        colony takes nothing from its members' share."""
+        if (colony, caller) not in self.vouched:
+            colony = "\0" + caller
         self.seen[colony] = self.loop.time()
         waiting = self.steps.get(colony)
         if not waiting and not self.contended():
@@ -160,6 +171,12 @@ async def turn() -> None:
     """Lets other requests run: returns in a later turn of the loop, when the
     lane of big requests comes to this one."""
     await _share().slice_turn()
+
+
+def vouch(colony: str, caller: str) -> None:
+    """`caller` was served in `colony` (a member): its steps take the colony's turns."""
+    share = _share()
+    share.vouched[(colony, caller)] = share.loop.time()
 
 
 async def colony_turn(colony: str, caller: str) -> None:

@@ -508,17 +508,20 @@ class PostgresStore(PgGraphs, SqlStore):
         lease_ns: int = 0,
     ) -> tuple[FinishResult | None, Process | None]:
         """An executor session's end and its next claim in one transaction:
-        FINISH_ALONE and the claim sent together with BEGIN and COMMIT, one
+        the claim and FINISH_ALONE sent together with BEGIN and COMMIT, one
         round trip and one WAL flush where the two apart cost two of each.
-        An end FINISH_ALONE leaves (a concurrency key, or not that running
-        attempt) follows in a transaction of its own, as in finish_process;
-        a claim that met a held head or a refusal claims nothing here (the
+        The claim goes first: it locks the executor's row before the end locks
+        the process's, the order of lease renewal and of the executor's
+        rejection (the other order deadlocked with them). An end FINISH_ALONE
+        leaves (a concurrency key, or not that running attempt) is None here:
+        the caller makes it with finish_process, after taking the claim. A
+        claim that met a held head or a refusal claims nothing here (the
         session's next claim tries again, or says why)."""
         params = queue.finish_params(processid, attempt, state, now_ns, output, errors, executorid)
         ended, claimed = await self._end_and_claim(params, claimer, now_ns, lease_ns)
-        if ended is not None:
-            return await self._moved_on(FinishResult(ended), now_ns), claimed
-        return await self._finish_in_tx(params, now_ns), claimed
+        if ended is None:
+            return None, claimed  # the caller ends it on its own (finish_process)
+        return await self._moved_on(FinishResult(ended), now_ns), claimed
 
     @retrying
     async def _end_and_claim(
@@ -533,8 +536,8 @@ class PostgresStore(PgGraphs, SqlStore):
                     async with conn.pipeline() as pipeline:
                         tx = PgTx(conn, pipeline)
                         await conn.execute("BEGIN")
-                        end = await tx._run(FINISH_ALONE, params)
                         take = await tx._run(claim, queue.claim_params(claimer, now_ns, lease_ns))
+                        end = await tx._run(FINISH_ALONE, params)
                         await conn.execute("COMMIT")
                     # The pipeline's end sent all of it and read every result.
                     row = await end.fetchone()

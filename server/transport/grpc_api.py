@@ -27,7 +27,7 @@ from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.limits import Limits
 from server.service import Services
-from server.service.slices import colony_turn, in_slices
+from server.service.slices import colony_turn, in_slices, vouch
 from server.transport.grpc_subsystems import SubsystemHandlers
 from server.transport.session import ExecutorSession
 from server.transport.status import abort, status_of
@@ -49,6 +49,8 @@ def _colony_of(request_type: Any) -> Callable[[Any], str]:
         return lambda request: str(request.colonyname)
     if "spec" in fields and fields["spec"].message_type is pb.FuncSpec.DESCRIPTOR:
         return lambda request: str(request.spec.conditions.colonyname)
+    if "spec" in fields and fields["spec"].message_type is pb.WorkflowSpec.DESCRIPTOR:
+        return lambda request: str(request.spec.colonyname)
     if "specs" in fields:  # a batch: its specs name one colony
         return lambda request: str(request.specs[0].conditions.colonyname) if request.specs else ""
     return lambda request: ""
@@ -166,6 +168,8 @@ class GrpcApi(SubsystemHandlers):
                     if colony:  # colonies take turns on the loop (service/slices.py)
                         await colony_turn(colony, caller)
                     reply = await impl(caller, request)
+                    if colony:
+                        vouch(colony, caller)
                 finally:
                     limits.release(caller)
                 await durable()

@@ -29,7 +29,7 @@ from pycolonies_like.core.rules import decode_json
 from pycolonies_like.proto import colonies_pb2 as pb
 from server.auth import RequestVerifier
 from server.service import Services
-from server.service.slices import colony_turn
+from server.service.slices import colony_turn, vouch
 from server.transport.status import abort, code_number
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class ExecutorSession:
         self.path = path
         self.out: asyncio.Queue[Item] = asyncio.Queue()
         self.inflight: dict[str, int] = {}
+        self.keyed: set[str] = set()  # those of inflight with a concurrency key
         self.claiming = 0
         self.capacity = 1
         self.space = asyncio.Event()
@@ -233,6 +234,9 @@ class ExecutorSession:
 
     def _assigned(self, process: Any) -> None:
         self.inflight[process.processid] = process.attempt
+        c = process.spec.concurrency
+        if c.limit and (c.key or c.kwarg):
+            self.keyed.add(process.processid)
         self.out.put_nowait(convert.process_to_pb(process))
 
     async def _refill(self) -> None:
@@ -293,6 +297,7 @@ class ExecutorSession:
             if self.inflight.get(pid) != event.attempt:
                 continue
             del self.inflight[pid]
+            self.keyed.discard(pid)
             if event.kind != EventKind.SUCCEEDED:
                 self.out.put_nowait(pid)
             await self._refill()
@@ -312,7 +317,9 @@ class ExecutorSession:
     async def _handle(self, message: pb.SignedMessage) -> pb.SessionAck:
         request_id = 0
         if self.executor is not None:
-            await colony_turn(self.executor.colonyname, self.caller)
+            colony = self.executor.colonyname
+            vouch(colony, self.caller)  # bound to the session's approved executor
+            await colony_turn(colony, self.caller)
         try:
             caller, request = await self._verify(message)
             request_id = request.request_id
@@ -343,6 +350,7 @@ class ExecutorSession:
                     if self.executor is not None and self._frees_room(r.processid, r.attempt):
                         # Its next claim travels with it (one commit, not two).
                         self.claiming += 1
+                        claimed = True  # tried, whatever the close's outcome
                         try:
                             await processes.close_and_claim(
                                 caller, r.processid, r.attempt, output, self.executor,
@@ -350,7 +358,11 @@ class ExecutorSession:
                             )  # fmt: skip
                         finally:
                             self.claiming -= 1
-                        claimed = True
+                            if self._room():
+                                # e.g. the process was taken back meanwhile, its
+                                # room counted as claiming then: the dispatcher
+                                # claims (and waits for work) now.
+                                self.space.set()
                     else:
                         await processes.close(caller, r.processid, r.attempt, output)
                 elif kind == "fail":
@@ -383,10 +395,14 @@ class ExecutorSession:
             raise errors.InvalidArgument(f"unexpected session message {kind!r}")
 
     def _frees_room(self, processid: str, attempt: int) -> bool:
-        """True when ending this process of the session leaves room for another."""
+        """True when ending this process of the session leaves room for another
+        that may be claimed with it: not when it holds a concurrency key's slot
+        (its end frees the slot after the claim would have run)."""
         current = self.inflight.get(processid)
-        if current is None or (attempt and current != attempt):
+        if current is None or (attempt and current != attempt) or processid in self.keyed:
             return False
+        if self.services.closing:
+            return False  # draining: nothing new is handed out
         return len(self.inflight) - 1 + self.claiming < self.capacity
 
     async def _done(self, processid: str, attempt: int, claimed: bool = False) -> None:
@@ -395,6 +411,7 @@ class ExecutorSession:
         current = self.inflight.get(processid)
         if current is not None and (not attempt or current == attempt):
             del self.inflight[processid]
+            self.keyed.discard(processid)
             if claimed and self._room():
                 self.space.set()
             else:

@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from pycolonies_like.core.errors import StaleAttempt
-from pycolonies_like.core.models import EventKind, Executor, Process, ProcessState
+from pycolonies_like.core.errors import StaleAttempt, StorageError
+from pycolonies_like.core.models import Concurrency, EventKind, Executor, Process, ProcessState
 from tests.service.world import Events, World
 
 
@@ -91,3 +91,45 @@ async def test_a_request_gone_meanwhile_gives_its_claim_back(world: World) -> No
     back = await world.get(second.processid)
     assert back.state == ProcessState.WAITING and delivered == []
     assert (await world.assign(1)).processid == second.processid
+
+
+async def test_a_keyed_process_is_closed_and_its_slot_passed_on(world: World) -> None:
+    key = Concurrency(key="k", limit=1)
+    first, second = await world.submit(concurrency=key), await world.submit(concurrency=key)
+    running = await world.assign()
+    assert running.processid == first.processid
+    delivered: list[Process] = []
+    closed = await world.services.processes.close_and_claim(
+        world.executors[0], running.processid, running.attempt, None, await _executor(world),
+        delivered.append,
+    )  # fmt: skip
+    assert closed.state == ProcessState.SUCCESSFUL
+    if not delivered:  # the slot was freed after the claim: the next claim takes it
+        delivered.append(await world.assign())
+    assert [p.processid for p in delivered] == [second.processid]
+
+
+async def test_the_claim_is_handed_over_even_when_the_end_then_fails(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.submit(concurrency=Concurrency(key="k", limit=1))
+    second = await world.submit()
+    running = await world.assign()
+
+    async def unavailable(*_: object, **__: object) -> None:
+        raise StorageError("the database is unavailable (injected); try again shortly")
+
+    # PostgreSQL ends a keyed process on its own, after the claim committed;
+    # SQLite ends it first, with the claim after: a failed end claims nothing.
+    monkeypatch.setattr(world.store, "finish_process", unavailable)
+    delivered: list[Process] = []
+    with pytest.raises(StorageError):
+        await world.services.processes.close_and_claim(
+            world.executors[0], running.processid, running.attempt, None,
+            await _executor(world), delivered.append,
+        )  # fmt: skip
+    if world.store.shared:
+        assert [p.processid for p in delivered] == [second.processid]
+        assert (await world.get(second.processid)).state == ProcessState.RUNNING
+    else:
+        assert delivered == [] and (await world.get(second.processid)).state == ProcessState.WAITING

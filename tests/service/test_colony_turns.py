@@ -12,7 +12,13 @@ import itertools
 import pytest
 
 from server.service import slices
-from server.service.slices import ROUND, colony_turn, turn
+from server.service.slices import ROUND, turn, vouch
+
+
+async def colony_turn(colony: str, caller: str) -> None:
+    """A member's step (served in the colony before)."""
+    vouch(colony, caller)
+    await slices.colony_turn(colony, caller)
 
 
 def share() -> slices._Share:
@@ -156,3 +162,21 @@ def test_the_colonyos_messages_take_the_turn_of_the_colony_they_name() -> None:
     assert colony_of({"msgtype": "submitfuncspecmsg", "spec": spec}) == "lab"
     assert colony_of({"msgtype": "getprocessmsg", "processid": "ab"}) == ""
     assert colony_of({"colonyname": 7, "spec": {"conditions": []}}) == ""  # not text: none
+
+
+async def test_naming_a_colony_takes_nothing_from_its_members() -> None:
+    """Callers not served in a colony lately (maybe not members) take turns of
+    their own: a crowd of them naming a colony does not thin its members' share."""
+    await colony_turn("other", "someone")  # a second colony is active
+    strangers = [
+        asyncio.ensure_future(slices.colony_turn("victim", f"stranger{i}")) for i in range(10)
+    ]
+    await asyncio.sleep(0)  # they are waiting (all but the first)
+    assert "victim" not in share().steps  # not in the colony's turns
+    started = share().tick
+    member: list[tuple[str, int, int]] = []
+    await steps("victim", 6, member, caller="member")
+    ticks = [tick for _, _, tick in member]
+    # The member's steps went one per round, as if the strangers were not there.
+    assert ticks[-1] - started <= 6 * ROUND, (started, ticks)
+    await asyncio.gather(*strangers)

@@ -5,6 +5,11 @@ refused takes nothing and leaves the end standing."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import psycopg
+
 from pycolonies_like.core.models import (
     Colony,
     Concurrency,
@@ -15,6 +20,7 @@ from pycolonies_like.core.models import (
     Process,
     ProcessState,
 )
+from server.store.postgres import PostgresStore
 from server.store.sql import SqlStore
 
 S = 1_000_000_000
@@ -112,7 +118,9 @@ async def test_a_refused_claim_takes_nothing_and_the_end_stands(store: SqlStore)
     assert await _state(store, 11) == ProcessState.WAITING
 
 
-async def test_a_keyed_process_frees_its_slot_for_the_next(store: SqlStore) -> None:
+async def test_a_keyed_process_is_ended_with_the_claim_or_left_for_finish_process(
+    store: SqlStore,
+) -> None:
     e1 = await _setup(store)
     limit = Concurrency(key="k", limit=1)
     await store.add_processes([process(10, concurrency=limit), process(11, concurrency=limit)])
@@ -122,11 +130,63 @@ async def test_a_keyed_process_frees_its_slot_for_the_next(store: SqlStore) -> N
         first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW + S,
         executorid=e1.executorid, claimer=e1,
     )  # fmt: skip
+    if result is None:  # PostgreSQL: a key's slot is freed by a transaction of its own
+        assert await _state(store, 10) == ProcessState.RUNNING
+        result = await store.finish_process(
+            first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW + S,
+            executorid=e1.executorid,
+        )  # fmt: skip
     assert result is not None and result.process.state == ProcessState.SUCCESSFUL
-    # The slot is free once the end is in; whether this claim or the next
-    # takes the second, at most one runs at a time.
+    # Whether this claim or the next takes the second, at most one runs at a time.
     running = await store.list_processes("dev", ProcessState.RUNNING, 10)
     assert len(running) <= 1
     if claimed is None:
         claimed = await store.claim_process(e1, NOW + 2 * S)
     assert claimed is not None and claimed.processid == ident(11)
+
+
+async def _waiting_on_locks(admin: psycopg.AsyncConnection[Any]) -> int:
+    cursor = await admin.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def test_the_end_and_claim_wait_for_lease_renewal_without_deadlock(
+    postgres_store: PostgresStore,
+) -> None:
+    """Renewing an executor's leases locks its row, then its running processes
+    (so does rejecting it): the end and claim take them in the same order, so
+    they wait for each other instead of deadlocking (which PostgreSQL breaks
+    only after a second, aborting one)."""
+    store = postgres_store
+    e1 = await _setup(store)
+    await store.add_processes([process(10), process(11)])
+    first = await store.claim_process(e1, NOW)
+    assert first is not None
+    renewal = await psycopg.AsyncConnection.connect(store.url, autocommit=True)
+    admin = await psycopg.AsyncConnection.connect(store.url, autocommit=True)
+    try:
+        await renewal.execute("BEGIN")
+        await renewal.execute(
+            "UPDATE executors SET lastheardfromtime = 1 WHERE executorid = %s", (e1.executorid,)
+        )
+        both = asyncio.ensure_future(store.finish_and_claim(
+            first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW + S,
+            executorid=e1.executorid, claimer=e1,
+        ))  # fmt: skip
+        while not await _waiting_on_locks(admin):  # it waits for the executor's row
+            await asyncio.sleep(0.01)
+        await renewal.execute(
+            "UPDATE processes SET leasedeadline = 5 WHERE assignedexecutorid = %s AND state = 1",
+            (e1.executorid,),
+        )
+        await renewal.execute("COMMIT")
+        result, claimed = await both
+    finally:
+        await renewal.close()
+        await admin.close()
+    assert store.commits.failed == 0  # not aborted as a deadlock's victim
+    assert result is not None and claimed is not None and claimed.processid == ident(11)

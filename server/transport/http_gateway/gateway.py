@@ -14,7 +14,7 @@ from aiohttp import WSMsgType, web
 from pycolonies_like.core import errors
 from pycolonies_like.core.models import FINAL_STATES, ProcessState
 from server.service import Services
-from server.service.slices import colony_turn
+from server.service.slices import colony_turn, vouch
 from server.transport import colonyos_json as cj
 from server.transport.http_gateway import (
     blueprints,
@@ -62,12 +62,14 @@ Send = Callable[[int, bytes, "dict[str, str] | None"], Awaitable[bool]]
 
 def colony_of(msg: Message) -> str:
     """The colony a ColonyOS message names ("" when none): its `colonyname`, or
-    its function spec's (a submit)."""
+    its spec's (a workflow's, or a function spec's conditions')."""
     name = msg.get("colonyname")
     if isinstance(name, str):
         return name
     spec = msg.get("spec")
     if isinstance(spec, dict):
+        if isinstance(spec.get("colonyname"), str):  # a workflow's
+            return str(spec["colonyname"])
         conditions = spec.get("conditions")
         if isinstance(conditions, dict) and isinstance(conditions.get("colonyname"), str):
             return str(conditions["colonyname"])
@@ -157,8 +159,12 @@ class Gateway:
                     await colony_turn(colony, caller)
                 if payloadtype == "assignprocessmsg":
                     await self._assign(caller, msg, gone, reply)
+                    if colony:
+                        vouch(colony, caller)
                     return
                 result = await self.call(payloadtype, caller, msg)
+                if colony:
+                    vouch(colony, caller)
             finally:
                 limits.release(caller)
             await self.services.durable()
