@@ -54,7 +54,8 @@ class _Share:
         self.tick = 0  # turns of the loop, counted while anything waits or just went
         self.scheduled = False
         self.slices: deque[asyncio.Future[None]] = deque()
-        # colony -> caller -> its waiting steps; callers in the order they go next
+        # lane (a colony's, or "\0" and the colony for callers it has not
+        # vouched for) -> caller -> its waiting steps; callers in the order they go next
         self.steps: dict[str, dict[str, deque[asyncio.Future[None]]]] = {}
         self.seen: dict[str, float] = {}  # colony -> when it last started a step
         self.started: dict[str, int] = {}  # colony -> the tick of its last step
@@ -76,8 +77,10 @@ class _Share:
             seen = self.seen
             for colony in [c for c, at in seen.items() if now - at >= ACTIVE_S]:
                 del seen[colony]
-            for colony in [c for c in self.started if c not in seen and c not in self.steps]:
-                del self.started[colony]
+            for lane in [
+                c for c in self.started if c.lstrip("\0") not in seen and c not in self.steps
+            ]:
+                del self.started[lane]
             vouched = self.vouched
             for pair in [p for p, at in vouched.items() if now - at >= VOUCHED_S]:
                 del vouched[pair]
@@ -91,27 +94,27 @@ class _Share:
 
     def colony_turn(self, colony: str, caller: str) -> asyncio.Future[None] | None:
         """None: the step may start now; else a future done in its turn. A
-        caller not served in `colony` lately (maybe not a member: the service
-        decides after) takes turns of its own, not the colony's: naming a
-        colony takes nothing from its members' share."""
-        if (colony, caller) not in self.vouched:
-            colony = "\0" + caller
+        caller the colony has not vouched for lately (maybe not a member: the
+        service decides after) takes the turns of the colony's other lane,
+        shared by all such callers: naming a colony takes nothing from its
+        members' share, and however many do, they start one step a round."""
         self.seen[colony] = self.loop.time()
-        waiting = self.steps.get(colony)
+        lane = colony if (colony, caller) in self.vouched else "\0" + colony
+        waiting = self.steps.get(lane)
         if not waiting and not self.contended():
             return None  # alone: never held
         if not waiting and (
-            not self.scheduled or self.tick - self.started.get(colony, -ROUND) >= ROUND
+            not self.scheduled or self.tick - self.started.get(lane, -ROUND) >= ROUND
         ):
             # Its share of the last ROUND turns is unused (or no turn is being
             # counted: nothing waits here, the loop is not crowded): it goes now,
             # and turns are counted from here.
-            self.started[colony] = self.tick
+            self.started[lane] = self.tick
             self._schedule()
             return None
         done = self.loop.create_future()
         if waiting is None:
-            waiting = self.steps[colony] = {}
+            waiting = self.steps[lane] = {}
         mine = waiting.get(caller)
         if mine is None:
             mine = waiting[caller] = deque()
@@ -174,7 +177,9 @@ async def turn() -> None:
 
 
 def vouch(colony: str, caller: str) -> None:
-    """`caller` was served in `colony` (a member): its steps take the colony's turns."""
+    """`caller` is a member of `colony` (its approved executor's session, or a
+    submit the colony accepted from it): for VOUCHED_S its steps take the
+    colony's turns."""
     share = _share()
     share.vouched[(colony, caller)] = share.loop.time()
 

@@ -155,6 +155,9 @@ class GrpcApi(SubsystemHandlers):
         method = path.rsplit("/", 1)[-1]
         clock = time.perf_counter
         colony_of = _colony_of(request_type)
+        # A submit the service accepted proves the caller a member of the colony
+        # read here (the one it checks); other calls may name one they are not in.
+        vouches = method in ("Submit", "SubmitBatch", "SubmitWorkflow")
 
         limits = self.limits
 
@@ -168,7 +171,7 @@ class GrpcApi(SubsystemHandlers):
                     if colony:  # colonies take turns on the loop (service/slices.py)
                         await colony_turn(colony, caller)
                     reply = await impl(caller, request)
-                    if colony:
+                    if vouches and colony:
                         vouch(colony, caller)
                 finally:
                     limits.release(caller)

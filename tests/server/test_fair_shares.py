@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from pycolonies_like import InvalidArgument, NotFound, PermissionDenied
+from pycolonies_like import Colonies, InvalidArgument, NotFound, PermissionDenied
 from pycolonies_like.core.models import Conditions, FuncSpec
 from pycolonies_like.crypto import generate_private_key, id_of
-from server.testing import ThreadedServer, bootstrap
+from server.testing import ColonyKeys, ThreadedServer, bootstrap
 from tests.conftest import need_pg
 
 
@@ -110,3 +110,26 @@ def test_a_big_batch_is_decoded_and_answered_a_slice_per_turn_of_the_loop(
     for what, (_, most, total) in counts.items():
         assert total >= n, what
         assert most <= SLICE, what  # (all n in one step before slicing)
+
+
+def test_only_a_call_that_proves_membership_vouches_for_a_caller(
+    server: ThreadedServer, client: Colonies, colony: ColonyKeys
+) -> None:
+    """A caller takes its colony's turns once a submit the colony accepted (or
+    its executor's session) vouched for it; naming a colony in another call,
+    even one that succeeds, or being refused, vouches for nothing."""
+    from server.service import slices
+
+    def vouched() -> set[tuple[str, str]]:
+        share = slices._shares.get(server.loop)
+        return set(share.vouched) if share is not None else set()
+
+    user = id_of(colony.user_key)
+    client.get_colony(colony.colonyname, colony.user_key)  # a read naming it
+    assert (colony.colonyname, user) not in vouched()
+    stranger = generate_private_key()
+    with pytest.raises(PermissionDenied):
+        client.submit_func_spec(spec(colony.colonyname, colony.executortype), stranger)
+    assert (colony.colonyname, id_of(stranger)) not in vouched()
+    client.submit_func_spec(spec(colony.colonyname, colony.executortype), colony.user_key)
+    assert (colony.colonyname, user) in vouched()

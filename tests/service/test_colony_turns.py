@@ -157,22 +157,28 @@ def test_the_grpc_calls_take_the_turn_of_the_colony_they_name() -> None:
 def test_the_colonyos_messages_take_the_turn_of_the_colony_they_name() -> None:
     from server.transport.http_gateway.gateway import colony_of
 
-    assert colony_of({"msgtype": "assignprocessmsg", "colonyname": "lab"}) == "lab"
+    assert colony_of("assignprocessmsg", {"colonyname": "lab"}) == "lab"
     spec = {"conditions": {"colonyname": "lab", "executortype": "t"}}
-    assert colony_of({"msgtype": "submitfuncspecmsg", "spec": spec}) == "lab"
-    assert colony_of({"msgtype": "getprocessmsg", "processid": "ab"}) == ""
-    assert colony_of({"colonyname": 7, "spec": {"conditions": []}}) == ""  # not text: none
+    assert colony_of("submitfuncspecmsg", {"spec": spec}) == "lab"
+    # A submit's colony is the one the service checks, whatever else it says.
+    decoy = {"colonyname": "victim", "conditions": {"colonyname": "lab"}}
+    assert colony_of("submitfuncspecmsg", {"colonyname": "victim", "spec": decoy}) == "lab"
+    workflow = {"colonyname": "lab", "functionspecs": []}
+    assert colony_of("submitworkflowspecmsg", {"spec": workflow}) == "lab"
+    assert colony_of("getprocessmsg", {"processid": "ab"}) == ""
+    assert colony_of("getcolonymsg", {"colonyname": 7}) == ""  # not text: none
 
 
 async def test_naming_a_colony_takes_nothing_from_its_members() -> None:
-    """Callers not served in a colony lately (maybe not members) take turns of
+    """Callers a colony has not vouched for (maybe not members) share a lane of
     their own: a crowd of them naming a colony does not thin its members' share."""
     await colony_turn("other", "someone")  # a second colony is active
     strangers = [
         asyncio.ensure_future(slices.colony_turn("victim", f"stranger{i}")) for i in range(10)
     ]
     await asyncio.sleep(0)  # they are waiting (all but the first)
-    assert "victim" not in share().steps  # not in the colony's turns
+    assert "victim" not in share().steps  # not in the members' turns: a lane of their own
+    assert len(share().steps["\0victim"]) == 9
     started = share().tick
     member: list[tuple[str, int, int]] = []
     await steps("victim", 6, member, caller="member")

@@ -60,20 +60,24 @@ Gone = Callable[[], bool]
 Send = Callable[[int, bytes, "dict[str, str] | None"], Awaitable[bool]]
 
 
-def colony_of(msg: Message) -> str:
-    """The colony a ColonyOS message names ("" when none): its `colonyname`, or
-    its spec's (a workflow's, or a function spec's conditions')."""
-    name = msg.get("colonyname")
-    if isinstance(name, str):
-        return name
+def colony_of(payloadtype: str, msg: Message) -> str:
+    """The colony a ColonyOS message names ("" when none): a submit's, the one
+    the service checks (its function spec's conditions', a workflow's own),
+    else its `colonyname`."""
     spec = msg.get("spec")
-    if isinstance(spec, dict):
-        if isinstance(spec.get("colonyname"), str):  # a workflow's
-            return str(spec["colonyname"])
-        conditions = spec.get("conditions")
-        if isinstance(conditions, dict) and isinstance(conditions.get("colonyname"), str):
-            return str(conditions["colonyname"])
-    return ""
+    if payloadtype in _VOUCHING and isinstance(spec, dict):
+        if payloadtype == "submitworkflowspecmsg":
+            name = spec.get("colonyname")
+        else:
+            conditions = spec.get("conditions")
+            name = conditions.get("colonyname") if isinstance(conditions, dict) else None
+        return name if isinstance(name, str) else ""
+    name = msg.get("colonyname")
+    return name if isinstance(name, str) else ""
+
+
+# Accepted, these prove the caller a member of the colony colony_of reads.
+_VOUCHING = ("submitfuncspecmsg", "submitworkflowspecmsg")
 
 
 def _gone(request: web.Request) -> bool:
@@ -154,16 +158,15 @@ class Gateway:
             except errors.RateLimited as err:
                 await limits.refuse(caller, err)
             try:
-                colony = colony_of(msg)
+                colony = colony_of(payloadtype, msg)
                 if colony:  # colonies take turns on the loop (service/slices.py)
                     await colony_turn(colony, caller)
                 if payloadtype == "assignprocessmsg":
-                    await self._assign(caller, msg, gone, reply)
-                    if colony:
-                        vouch(colony, caller)
+                    if await self._assign(caller, msg, gone, reply) and colony:
+                        vouch(colony, caller)  # assigned work: an approved executor
                     return
                 result = await self.call(payloadtype, caller, msg)
-                if colony:
+                if colony and payloadtype in _VOUCHING:
                     vouch(colony, caller)
             finally:
                 limits.release(caller)
@@ -190,13 +193,14 @@ class Gateway:
             return
         await send(200, data, None)
 
-    async def _assign(self, caller: str, msg: Message, gone: Gone, send: Send) -> None:
+    async def _assign(self, caller: str, msg: Message, gone: Gone, send: Send) -> bool:
         """assignprocessmsg, for a client that may go away: a poll whose
         client closed its connection stops (and claims nothing); a process
         claimed for a client that is gone goes back to the queue; one written
         to a live connection is confirmed (its lease then follows maxexectime,
         as ColonyOS' protocol has no heartbeats). If the reply is lost after
-        all, the short confirmation timeout brings the process back."""
+        all, the short confirmation timeout brings the process back. True
+        when a process was assigned (the caller is an approved executor)."""
         service = self.services.processes
         poll = asyncio.ensure_future(processes.assign(self, caller, msg))
         try:
@@ -206,7 +210,7 @@ class Gateway:
                     poll.cancel()
                     with contextlib.suppress(BaseException):
                         await poll
-                    return
+                    return False
         except asyncio.CancelledError:
             poll.cancel()
             raise
@@ -214,13 +218,14 @@ class Gateway:
         await self.services.durable()
         if gone():
             await service.give_back(process, "the client that polled for it went away")
-            return
+            return True
         data = envelope("assignprocessmsg", cj.process_json(process)).encode()
         if not await send(200, data, None):
             await service.give_back(process, "the client that polled for it went away")
-            return
+            return True
         with contextlib.suppress(errors.ColoniesError):
             await service.acknowledge(caller, process.processid, process.attempt)
+        return True
 
     async def pubsub(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=self.server.settings.max_message_bytes)
