@@ -300,7 +300,13 @@ class ExecutorSession:
             self.keyed.discard(pid)
             if event.kind != EventKind.SUCCEEDED:
                 self.out.put_nowait(pid)
-            await self._refill()
+            try:
+                await self._refill()
+            except errors.ColoniesError as err:
+                # e.g. the executor was rejected (which took this process back):
+                # the session ends, as when the dispatcher's claim is refused.
+                self._end_with(err)
+                return
 
     # --------------------------------------------------------- requests --
 

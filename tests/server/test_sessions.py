@@ -145,3 +145,20 @@ async def test_a_close_interrupted_by_cancellation_leaves_no_task_behind(
     await asyncio.sleep(0.05)
     assert session._writer is not None and session._writer.done()
     assert session._reader is not None and session._reader.done()
+
+
+async def test_rejecting_an_executor_while_it_runs_a_process_ends_its_session(
+    aclient: AsyncColonies, client: Colonies, colony: ColonyKeys
+) -> None:
+    """The rejection takes the running process back (a revocation), and the
+    claim that follows it is refused: the session ends, it does not hang."""
+    name = colony.colonyname
+    client.submit(spec(name), colony.user_key)
+    async with aclient.session(name, colony.executor_key, capacity=1) as session:
+        running = await session.next_assignment(5)
+        assert running is not None
+        client.reject_executor(name, colony.executor_names[0], colony.colony_key)
+        with pytest.raises(PermissionDenied, match="not an approved executor"):
+            for _ in range(3):  # the revocation may come first, then the end
+                await session.next_assignment(5)
+    assert client.stats(name, colony.user_key).waitingprocesses == 1
