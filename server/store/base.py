@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pycolonies_like.core.models import (
@@ -43,60 +42,9 @@ from pycolonies_like.core.models import (
 from pycolonies_like.core.rules import Lease
 from server.counters import CommitCounters
 from server.hub import Hub, Relay
+from server.store.results import FinishResult, LogPage, Member, ProcessBrief, Requeued
 
-
-@dataclass(frozen=True)
-class Member:
-    """Who a signer is inside a colony."""
-
-    kind: str  # "executor" or "user"
-    name: str
-    approved: bool
-    executortype: str = ""
-    pending: bool = False  # an executor waiting for approval (not a rejected one)
-    locationname: str = ""
-    capabilities: str = ""  # an executor's, as JSON ("" when it declared none)
-
-
-@dataclass(frozen=True)
-class ProcessBrief:
-    """The few columns needed to authorize a call on a process (no JSON to parse)."""
-
-    processid: str
-    colonyname: str
-    state: ProcessState
-    assignedexecutorid: str
-    assignedexecutorname: str
-    attempt: int
-    processgraphid: str
-    initiatorid: str
-
-
-@dataclass(frozen=True)
-class FinishResult:
-    """What closing (or failing, or cancelling) a process changed."""
-
-    process: Process
-    # Processes that became assignable because of this change (workflow children).
-    released: list[Process] = field(default_factory=list)
-    # Processes of the same graph that ended as a consequence (failed/cancelled).
-    ended: list[Process] = field(default_factory=list)
-    # The graph, when its state changed.
-    graph: ProcessGraph | None = None
-
-
-@dataclass(frozen=True)
-class Requeued:
-    """A process put back in the queue, or failed for good, by the sweeper."""
-
-    result: FinishResult
-    requeued: bool
-
-
-@dataclass(frozen=True)
-class LogPage:
-    entries: list[LogEntry]
-    more: bool  # stopped at the byte budget, before `count`
+__all__ = ["FinishResult", "LogPage", "Member", "ProcessBrief", "Requeued", "Staging", "Store"]
 
 
 class Staging(Protocol):
