@@ -293,6 +293,8 @@ class SqliteStore(SqlStore):
         the current task's request wrote to (durable())."""
         batch = self._batch
         if batch is None:
+            if self.checkpointer is not None:
+                self.checkpointer.wait_for_restart()
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as err:

@@ -12,9 +12,13 @@ the loop's next write starts the WAL over from its beginning (and
 loop committed meanwhile) is followed by a few more, each shorter.
 
 Under a steady stream of commits that may never happen. Past WAL_KEEP_BYTES
-the thread then tries a RESTART checkpoint once it has caught up nearly all
-the way: it takes the write lock between two of the loop's commits (waiting
-for one briefly), copies the last few frames, and the WAL starts over. Past
+the thread then runs a RESTART checkpoint once it has caught up nearly all
+the way: it holds the write lock while it copies the last few frames and
+syncs the database, and the WAL starts over. It runs between two of the
+loop's transactions, handed over by the loop as it commits (`committed`), and
+the loop's next transaction waits for it to end (`wait_for_restart`): on an
+event the thread sets, not in SQLite's busy handler, whose sleeps of 1, 2 and
+5 ms turned a 4 ms RESTART into an 8 ms stall of the loop. Past
 `max_wal_bytes` (the loop never let go of the write lock long enough, or there
 is no thread) the loop checkpoints the WAL itself (TRUNCATE), after what the
 thread copied: its size stays bounded whatever the load.
@@ -45,6 +49,11 @@ QUIET_S = 1.0
 # Catch-up rounds after a checkpoint that ended behind.
 CATCH_UP = 4
 RESTART_WAIT_MS = 20
+# A RESTART waits this long for the loop to commit (and hand it the moment
+# between two transactions); a quiet loop's WAL is restarted after it anyway.
+HANDOVER_WAIT_S = 0.05
+# The loop waits at most this long for a RESTART it handed over to end.
+RESTART_END_WAIT_S = 1.0
 # The WAL file is cut back to this size when it starts over; past it, the
 # thread makes it start over (RESTART) ...
 WAL_KEEP_BYTES = 16 * 1024 * 1024
@@ -104,6 +113,14 @@ class Checkpointer:
         self._stopping = False
         self._db: sqlite3.Connection | None = None
         self._thread: threading.Thread | None = None
+        # The RESTART's hand-over: the thread wants one (`_restart_wanted`),
+        # the loop hands it the moment after a commit (`_handed_over`), and
+        # `_restart_done` is clear from then until the RESTART ended.
+        self._handover = threading.Lock()
+        self._restart_wanted = False
+        self._handed_over = threading.Event()
+        self._restart_done = threading.Event()
+        self._restart_done.set()
 
     def start(self) -> None:
         try:
@@ -123,13 +140,26 @@ class Checkpointer:
             raise
 
     def committed(self) -> None:
-        """Called by the loop after each commit (cheap: no lock, no syscall
-        except every `every` commits)."""
+        """Called by the loop after each commit, before it begins another
+        transaction (cheap: no lock, no syscall except every `every` commits
+        and when a RESTART waits for this moment: it is handed over)."""
         self._dirty = True
         self._commits += 1
         if self._commits >= self.every:
             self._commits = 0
             self._wake.set()
+        if self._restart_wanted:
+            with self._handover:
+                if self._restart_wanted:
+                    self._restart_wanted = False
+                    self._restart_done.clear()
+                    self._handed_over.set()
+
+    def wait_for_restart(self) -> None:
+        """Called by the loop before it begins a transaction: returns when no
+        RESTART it handed over is running (at once, nearly always)."""
+        if not self._restart_done.is_set():
+            self._restart_done.wait(RESTART_END_WAIT_S)
 
     def checkpoint(self) -> tuple[int, int, int]:
         """Copies the WAL back: (busy, frames in the WAL, frames copied) of the
@@ -143,8 +173,22 @@ class Checkpointer:
                 busy, frames, copied = self._run_one("PASSIVE")
             if wal_size(self.path) > WAL_KEEP_BYTES:
                 self.restarts += 1
-                busy, frames, copied = self._run_one("RESTART")
+                busy, frames, copied = self._restart()
             return busy, frames, copied
+
+    def _restart(self) -> tuple[int, int, int]:
+        """A RESTART between two of the loop's transactions (handed over at
+        its next commit), or after HANDOVER_WAIT_S if it commits nothing."""
+        self._handed_over.clear()
+        self._restart_wanted = True
+        if not self._handed_over.wait(HANDOVER_WAIT_S):
+            with self._handover:
+                # Not handed over (the loop was quiet), unless just now.
+                self._restart_wanted = False
+        try:
+            return self._run_one("RESTART")
+        finally:
+            self._restart_done.set()
 
     @contextlib.contextmanager
     def pause(self) -> Iterator[None]:
@@ -175,6 +219,7 @@ class Checkpointer:
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+        self._handed_over.set()  # a RESTART waiting for the loop goes on
         if self._thread is not None:
             self._thread.join()
             self._thread = None

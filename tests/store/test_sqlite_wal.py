@@ -3,14 +3,18 @@ one server per database (a lock file)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from pycolonies_like.core.errors import StorageError
+from server.store import sqlite_wal
 from server.store.sqlite import SqliteStore
 from server.store.sqlite_wal import wal_size
 
@@ -105,6 +109,77 @@ async def test_the_wal_stays_bounded_while_the_thread_checkpoints_too(scratch: s
         sizes = await write(store, 300)
         assert max(sizes) <= limit
         assert store.forced_checkpoints > 0 and store.checkpointer.checkpoints > 0
+    finally:
+        await store.close()
+
+
+def reading(path: str) -> sqlite3.Connection:
+    """A connection in a read transaction on what the WAL holds now: a
+    RESTART, once it holds the write lock, waits for it (its busy timeout)."""
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM scratch").fetchall()
+    return reader
+
+
+async def test_a_restart_runs_between_two_of_the_loops_transactions(
+    scratch: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past WAL_KEEP_BYTES the thread's RESTART holds the write lock while it
+    copies and syncs. The loop hands it the moment after a commit, and its next
+    transaction waits for the RESTART to end, on an event: never in SQLite's
+    busy handler (here off: a BEGIN that met the lock would fail)."""
+    monkeypatch.setattr(sqlite_wal, "WAL_KEEP_BYTES", 8 * PAGE)
+    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)  # only a commit hands it over
+    store = SqliteStore(scratch)
+    checkpointer = store.checkpointer
+    assert checkpointer is not None
+    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0  # its thread stays out of it
+    await store.open()
+    try:
+        store._conn.execute("PRAGMA busy_timeout = 0")
+        await write(store, 20)
+        reader = reading(scratch)
+        restart = threading.Thread(target=checkpointer.checkpoint)
+        restart.start()
+        deadline = time.monotonic() + 10
+        while not checkpointer._restart_wanted:
+            assert time.monotonic() < deadline and restart.is_alive()
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.05)
+        assert restart.is_alive() and checkpointer.restarts == 1  # waiting for the loop
+        await write(store, 1)  # its commit hands the RESTART over
+        await asyncio.sleep(0.005)  # the RESTART holds the write lock (20 ms: the reader)
+        started = time.monotonic()
+        await write(store, 3)  # waited for it, then began at once
+        assert time.monotonic() - started >= 0.005
+        restart.join(5)
+        assert not restart.is_alive()
+        reader.close()
+        assert store.forced_checkpoints == 0
+    finally:
+        await store.close()
+    with sqlite3.connect(scratch) as db:
+        assert db.execute("SELECT count(*) FROM scratch").fetchone()[0] == 24
+
+
+async def test_a_quiet_loops_wal_is_restarted_without_a_handover(
+    scratch: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_wal, "WAL_KEEP_BYTES", 8 * PAGE)
+    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 0.05)
+    store = SqliteStore(scratch)
+    checkpointer = store.checkpointer
+    assert checkpointer is not None
+    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0
+    await store.open()
+    try:
+        await write(store, 20)
+        busy, frames, copied = await asyncio.to_thread(checkpointer.checkpoint)
+        assert (busy, checkpointer.restarts) == (0, 1) and copied == frames > 0
+        assert not checkpointer._restart_wanted
+        await write(store, 1)  # the WAL starts over: one commit's frames
+        assert wal_frames(scratch) < 10
     finally:
         await store.close()
 
