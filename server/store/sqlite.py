@@ -293,8 +293,6 @@ class SqliteStore(SqlStore):
         the current task's request wrote to (durable())."""
         batch = self._batch
         if batch is None:
-            if self.checkpointer is not None:
-                self.checkpointer.wait_for_restart()
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as err:
@@ -336,11 +334,22 @@ class SqliteStore(SqlStore):
             return
         commits.seconds.observe(time.perf_counter() - started)
         commits.batch.observe(self._batch_size)
-        if self.checkpointer is not None:
-            self.checkpointer.committed()
+        if self.checkpointer is not None and self.checkpointer.committed():
+            self._copy_tail(self.checkpointer)
         if not self._memory and wal_size(self.path) > self.max_wal_bytes:
             self._bound_wal()
         batch.set_result(None)
+
+    def _copy_tail(self, checkpointer: Checkpointer) -> None:
+        """Copies back the WAL's last frames, between two transactions (the
+        checkpointer copied the rest): the next write starts the WAL over."""
+        try:
+            ((busy, frames, copied),) = self._conn.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)"
+            ).fetchall()
+        except sqlite3.Error:
+            busy, frames, copied = 1, -1, -1
+        checkpointer.tail_copied((busy, frames, copied))
 
     def _bound_wal(self) -> None:
         """The WAL outgrew max_wal_bytes (checkpoints in the thread fell behind,

@@ -12,16 +12,19 @@ the loop's next write starts the WAL over from its beginning (and
 loop committed meanwhile) is followed by a few more, each shorter.
 
 Under a steady stream of commits that may never happen. Past WAL_KEEP_BYTES
-the thread then runs a RESTART checkpoint once it has caught up nearly all
-the way: it holds the write lock while it copies the last few frames and
-syncs the database, and the WAL starts over. It runs between two of the
-loop's transactions, handed over by the loop as it commits (`committed`), and
-the loop's next transaction waits for it to end (`wait_for_restart`): on an
-event the thread sets, not in SQLite's busy handler, whose sleeps of 1, 2 and
-5 ms turned a 4 ms RESTART into an 8 ms stall of the loop. Past
-`max_wal_bytes` (the loop never let go of the write lock long enough, or there
-is no thread) the loop checkpoints the WAL itself (TRUNCATE), after what the
-thread copied: its size stays bounded whatever the load.
+the thread then makes it happen between two of the loop's transactions. It
+copies until what is left is what the loop commits in half a millisecond,
+then hands over: the loop, as it next commits (`committed`), copies those last
+frames itself (a PASSIVE checkpoint on its own connection, well under a
+millisecond), and its next write starts the WAL over. (A RESTART checkpoint
+in the thread did the same holding the write lock, sleeping 1, 2, 5 ms in
+SQLite's busy handler for the loop's reads while the loop's next BEGIN slept
+in its own: 8 ms stalls, five a second beside a flood; the thread woken to
+copy the tail instead cost the loop 1-5 ms, waiting for a core.) A quiet
+loop's WAL, or one a reader keeps the loop from copying back, is restarted by
+a RESTART in the thread. Past `max_wal_bytes` (the WAL never started over,
+or there is no thread) the loop checkpoints the WAL itself (TRUNCATE), after
+what the thread copied: its size stays bounded whatever the load.
 
 One server per database: the server holds an flock on `<database>.lock` for
 as long as the store is open (the kernel lets go of it when the process dies,
@@ -36,6 +39,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 
 from pycolonies_like.core.errors import StorageError
@@ -49,11 +53,13 @@ QUIET_S = 1.0
 # Catch-up rounds after a checkpoint that ended behind.
 CATCH_UP = 4
 RESTART_WAIT_MS = 20
-# A RESTART waits this long for the loop to commit (and hand it the moment
-# between two transactions); a quiet loop's WAL is restarted after it anyway.
+# The thread waits this long for the loop to commit and copy the WAL's tail;
+# a quiet loop's WAL is restarted by a RESTART after it.
 HANDOVER_WAIT_S = 0.05
-# The loop waits at most this long for a RESTART it handed over to end.
-RESTART_END_WAIT_S = 1.0
+# Before the tail is handed over, PASSIVE checkpoints run (at most CLOSE_IN)
+# until one takes less than this: the loop's copy takes about as long.
+CLOSE_IN = 8
+CLOSE_ENOUGH_S = 0.0005
 # The WAL file is cut back to this size when it starts over; past it, the
 # thread makes it start over (RESTART) ...
 WAL_KEEP_BYTES = 16 * 1024 * 1024
@@ -105,7 +111,7 @@ class Checkpointer:
         self.every = every
         self.quiet_s = quiet_s
         self.checkpoints = 0  # completed, for tests and curiosity
-        self.restarts = 0  # RESTART checkpoints (the WAL did not start over by itself)
+        self.restarts = 0  # times the WAL was made to start over (it did not by itself)
         self._commits = 0  # since the last request
         self._dirty = False  # committed since the last checkpoint
         self._wake = threading.Event()
@@ -113,14 +119,12 @@ class Checkpointer:
         self._stopping = False
         self._db: sqlite3.Connection | None = None
         self._thread: threading.Thread | None = None
-        # The RESTART's hand-over: the thread wants one (`_restart_wanted`),
-        # the loop hands it the moment after a commit (`_handed_over`), and
-        # `_restart_done` is clear from then until the RESTART ended.
+        # The hand-over: the thread asks for the tail (`_tail_wanted`), the
+        # loop copies it as it next commits and says how that went (`_tail`).
         self._handover = threading.Lock()
-        self._restart_wanted = False
-        self._handed_over = threading.Event()
-        self._restart_done = threading.Event()
-        self._restart_done.set()
+        self._tail_wanted = False
+        self._tail_copied = threading.Event()
+        self._tail: tuple[int, int, int] = (1, -1, -1)
 
     def start(self) -> None:
         try:
@@ -139,27 +143,26 @@ class Checkpointer:
             db.close()
             raise
 
-    def committed(self) -> None:
+    def committed(self) -> bool:
         """Called by the loop after each commit, before it begins another
         transaction (cheap: no lock, no syscall except every `every` commits
-        and when a RESTART waits for this moment: it is handed over)."""
+        and at a hand-over). True: copy the WAL's tail now (`copy_tail`)."""
         self._dirty = True
         self._commits += 1
         if self._commits >= self.every:
             self._commits = 0
             self._wake.set()
-        if self._restart_wanted:
+        if self._tail_wanted:
             with self._handover:
-                if self._restart_wanted:
-                    self._restart_wanted = False
-                    self._restart_done.clear()
-                    self._handed_over.set()
+                if self._tail_wanted:
+                    self._tail_wanted = False
+                    return True
+        return False
 
-    def wait_for_restart(self) -> None:
-        """Called by the loop before it begins a transaction: returns when no
-        RESTART it handed over is running (at once, nearly always)."""
-        if not self._restart_done.is_set():
-            self._restart_done.wait(RESTART_END_WAIT_S)
+    def tail_copied(self, result: tuple[int, int, int]) -> None:
+        """The loop's checkpoint of the tail ended: (busy, frames, copied)."""
+        self._tail = result
+        self._tail_copied.set()
 
     def checkpoint(self) -> tuple[int, int, int]:
         """Copies the WAL back: (busy, frames in the WAL, frames copied) of the
@@ -177,18 +180,30 @@ class Checkpointer:
             return busy, frames, copied
 
     def _restart(self) -> tuple[int, int, int]:
-        """A RESTART between two of the loop's transactions (handed over at
-        its next commit), or after HANDOVER_WAIT_S if it commits nothing."""
-        self._handed_over.clear()
-        self._restart_wanted = True
-        if not self._handed_over.wait(HANDOVER_WAIT_S):
+        """The WAL made to start over between two of the loop's transactions:
+        copied here until little is left, the rest by the loop at its next
+        commit; by a RESTART here if the loop commits nothing for
+        HANDOVER_WAIT_S or its copy fell short (a reader holds old frames)."""
+        # Each PASSIVE copies what the loop committed during the one before.
+        for _ in range(CLOSE_IN):
+            started = time.perf_counter()
+            busy, frames, copied = self._run_one("PASSIVE")
+            if busy or copied < frames or time.perf_counter() - started < CLOSE_ENOUGH_S:
+                break
+        self._tail_copied.clear()
+        self._tail_wanted = True
+        handed = self._tail_copied.wait(HANDOVER_WAIT_S)
+        if not handed:
             with self._handover:
-                # Not handed over (the loop was quiet), unless just now.
-                self._restart_wanted = False
-        try:
-            return self._run_one("RESTART")
-        finally:
-            self._restart_done.set()
+                # The loop was quiet, unless it took the tail just now.
+                handed, self._tail_wanted = not self._tail_wanted, False
+            if handed:
+                handed = self._tail_copied.wait(HANDOVER_WAIT_S)
+        if handed:
+            busy, frames, copied = self._tail
+            if not busy and copied >= frames:
+                return busy, frames, copied
+        return self._run_one("RESTART")
 
     @contextlib.contextmanager
     def pause(self) -> Iterator[None]:
@@ -219,7 +234,7 @@ class Checkpointer:
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        self._handed_over.set()  # a RESTART waiting for the loop goes on
+        self._tail_copied.set()  # a hand-over waiting for the loop ends
         if self._thread is not None:
             self._thread.join()
             self._thread = None

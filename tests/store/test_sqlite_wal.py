@@ -113,75 +113,125 @@ async def test_the_wal_stays_bounded_while_the_thread_checkpoints_too(scratch: s
         await store.close()
 
 
-def reading(path: str) -> sqlite3.Connection:
-    """A connection in a read transaction on what the WAL holds now: a
-    RESTART, once it holds the write lock, waits for it (its busy timeout)."""
-    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM scratch").fetchall()
-    return reader
+def modes(monkeypatch: pytest.MonkeyPatch, checkpointer: object) -> list[str]:
+    """The checkpoints the thread runs, by mode."""
+    seen: list[str] = []
+    run_one = checkpointer._run_one  # type: ignore[attr-defined]
+
+    def recorded(mode: str) -> tuple[int, int, int]:
+        seen.append(mode)
+        return run_one(mode)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(checkpointer, "_run_one", recorded)
+    return seen
 
 
-async def test_a_restart_runs_between_two_of_the_loops_transactions(
-    scratch: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past WAL_KEEP_BYTES the thread's RESTART holds the write lock while it
-    copies and syncs. The loop hands it the moment after a commit, and its next
-    transaction waits for the RESTART to end, on an event: never in SQLite's
-    busy handler (here off: a BEGIN that met the lock would fail)."""
+async def handing_over(store: SqliteStore) -> threading.Thread:
+    """The thread's checkpoint, once it waits for the loop to copy the tail."""
+    checkpointer = store.checkpointer
+    assert checkpointer is not None
+    thread = threading.Thread(target=checkpointer.checkpoint)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not checkpointer._tail_wanted:
+        assert time.monotonic() < deadline and thread.is_alive()
+        await asyncio.sleep(0.001)
+    return thread
+
+
+@pytest.fixture
+def small_wal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_wal, "WAL_KEEP_BYTES", 8 * PAGE)
+
+
+async def test_the_wal_starts_over_between_two_of_the_loops_transactions(
+    scratch: str, small_wal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past WAL_KEEP_BYTES the thread copies the WAL back, then hands its
+    tail to the loop, which copies it as it commits: its next write starts the
+    WAL over. No RESTART holds the write lock (the loop's busy timeout is off
+    here: a BEGIN that met it would fail)."""
     monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)  # only a commit hands it over
     store = SqliteStore(scratch)
     checkpointer = store.checkpointer
     assert checkpointer is not None
     checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0  # its thread stays out of it
+    ran = modes(monkeypatch, checkpointer)
     await store.open()
     try:
         store._conn.execute("PRAGMA busy_timeout = 0")
         await write(store, 20)
-        reader = reading(scratch)
-        restart = threading.Thread(target=checkpointer.checkpoint)
-        restart.start()
-        deadline = time.monotonic() + 10
-        while not checkpointer._restart_wanted:
-            assert time.monotonic() < deadline and restart.is_alive()
-            await asyncio.sleep(0.001)
+        thread = await handing_over(store)
         await asyncio.sleep(0.05)
-        assert restart.is_alive() and checkpointer.restarts == 1  # waiting for the loop
-        await write(store, 1)  # its commit hands the RESTART over
-        await asyncio.sleep(0.005)  # the RESTART holds the write lock (20 ms: the reader)
-        started = time.monotonic()
-        await write(store, 3)  # waited for it, then began at once
-        assert time.monotonic() - started >= 0.005
-        restart.join(5)
-        assert not restart.is_alive()
-        reader.close()
+        assert thread.is_alive() and checkpointer.restarts == 1  # it waits for the loop
+        await write(store, 1)  # this commit copies the tail
+        thread.join(5)
+        assert not thread.is_alive()
+        await write(store, 1)  # the WAL starts over
+        assert wal_frames(scratch) < 10
+        assert "RESTART" not in ran and ran
         assert store.forced_checkpoints == 0
     finally:
         await store.close()
     with sqlite3.connect(scratch) as db:
-        assert db.execute("SELECT count(*) FROM scratch").fetchone()[0] == 24
+        assert db.execute("SELECT count(*) FROM scratch").fetchone()[0] == 22
 
 
-async def test_a_quiet_loops_wal_is_restarted_without_a_handover(
-    scratch: str, monkeypatch: pytest.MonkeyPatch
+async def test_a_quiet_loops_wal_is_restarted_by_the_thread(
+    scratch: str, small_wal: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sqlite_wal, "WAL_KEEP_BYTES", 8 * PAGE)
     monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 0.05)
     store = SqliteStore(scratch)
     checkpointer = store.checkpointer
     assert checkpointer is not None
     checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0
+    ran = modes(monkeypatch, checkpointer)
     await store.open()
     try:
         await write(store, 20)
         busy, frames, copied = await asyncio.to_thread(checkpointer.checkpoint)
-        assert (busy, checkpointer.restarts) == (0, 1) and copied == frames > 0
-        assert not checkpointer._restart_wanted
+        assert (busy, checkpointer.restarts, ran[-1]) == (0, 1, "RESTART")
+        assert copied == frames > 0 and not checkpointer._tail_wanted
         await write(store, 1)  # the WAL starts over: one commit's frames
         assert wal_frames(scratch) < 10
     finally:
         await store.close()
+
+
+async def test_a_reader_on_old_frames_leaves_the_restart_to_the_thread(
+    scratch: str, small_wal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader (another connection) still on frames the loop cannot copy
+    back: the thread's RESTART waits for it (its busy timeout), the loop's
+    writes go on, and the WAL starts over once the reader is gone."""
+    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)
+    store = SqliteStore(scratch)
+    checkpointer = store.checkpointer
+    assert checkpointer is not None
+    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0
+    ran = modes(monkeypatch, checkpointer)
+    await store.open()
+    try:
+        await write(store, 20)
+        thread = await handing_over(store)
+        reader = sqlite3.connect(scratch, isolation_level=None, check_same_thread=False)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM scratch").fetchall()
+        await write(store, 3)  # the first commit's copy stops at the reader's frames
+        thread.join(5)
+        assert not thread.is_alive() and ran[-1] == "RESTART"
+        assert checkpointer._tail[2] < checkpointer._tail[1]
+        reader.close()
+        await write(store, 1)
+        assert wal_frames(scratch) > 10  # not started over yet
+        monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 0.05)  # a quiet loop: a RESTART
+        await asyncio.to_thread(checkpointer.checkpoint)
+        await write(store, 1)
+        assert wal_frames(scratch) < 10
+    finally:
+        await store.close()
+    with sqlite3.connect(scratch) as db:
+        assert db.execute("SELECT count(*) FROM scratch").fetchone()[0] == 25
 
 
 async def test_a_second_store_on_the_same_database_is_refused(scratch: str) -> None:
