@@ -7,7 +7,8 @@ fsync per commit (`--sqlite-sync full`).
 
 Statements run on the event loop thread itself: they take microseconds, and a
 thread hop would cost more than the work. WAL checkpoints run in a thread of
-their own, off the loop (sqlite_wal.py). The server holds a lock file next to
+their own (sqlite_wal.py); the loop copies back only the last few frames when
+the WAL is made to start over. The server holds a lock file next to
 the database, so a second server cannot open the same data directory.
 """
 
@@ -334,13 +335,15 @@ class SqliteStore(SqlStore):
             return
         commits.seconds.observe(time.perf_counter() - started)
         commits.batch.observe(self._batch_size)
-        if self.checkpointer is not None and self.checkpointer.committed():
-            self._copy_tail(self.checkpointer)
+        if self.checkpointer is not None:
+            asked = self.checkpointer.committed()
+            if asked:
+                self._copy_tail(self.checkpointer, asked)
         if not self._memory and wal_size(self.path) > self.max_wal_bytes:
             self._bound_wal()
         batch.set_result(None)
 
-    def _copy_tail(self, checkpointer: Checkpointer) -> None:
+    def _copy_tail(self, checkpointer: Checkpointer, asked: int) -> None:
         """Copies back the WAL's last frames, between two transactions (the
         checkpointer copied the rest): the next write starts the WAL over."""
         try:
@@ -349,7 +352,7 @@ class SqliteStore(SqlStore):
             ).fetchall()
         except sqlite3.Error:
             busy, frames, copied = 1, -1, -1
-        checkpointer.tail_copied((busy, frames, copied))
+        checkpointer.tail_copied(asked, (busy, frames, copied))
 
     def _bound_wal(self) -> None:
         """The WAL outgrew max_wal_bytes (checkpoints in the thread fell behind,

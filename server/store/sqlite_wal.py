@@ -13,16 +13,15 @@ loop committed meanwhile) is followed by a few more, each shorter.
 
 Under a steady stream of commits that may never happen. Past WAL_KEEP_BYTES
 the thread then makes it happen between two of the loop's transactions. It
-copies until what is left is what the loop commits in half a millisecond,
-then hands over: the loop, as it next commits (`committed`), copies those last
-frames itself (a PASSIVE checkpoint on its own connection, well under a
-millisecond), and its next write starts the WAL over. (A RESTART checkpoint
-in the thread did the same holding the write lock, sleeping 1, 2, 5 ms in
-SQLite's busy handler for the loop's reads while the loop's next BEGIN slept
-in its own: 8 ms stalls, five a second beside a flood; the thread woken to
-copy the tail instead cost the loop 1-5 ms, waiting for a core.) A quiet
-loop's WAL, or one a reader keeps the loop from copying back, is restarted by
-a RESTART in the thread. Past `max_wal_bytes` (the WAL never started over,
+copies until what is left is what the loop commits in about half a
+millisecond, syncs the database, then hands over: the loop, as it next
+commits (`committed`), copies those last frames itself (a PASSIVE checkpoint
+on its own connection), and its next write starts the WAL over. (A RESTART
+checkpoint in the thread did the same holding the write lock, sleeping 1, 2,
+5 ms in SQLite's busy handler for the loop's reads while the loop's next
+BEGIN slept in its own: 8-19 ms stalls, four or five a second beside a
+flood.) A quiet loop's WAL, or one a reader keeps the loop from copying back,
+is made to start over by a RESTART in the thread. Past `max_wal_bytes` (the WAL never started over,
 or there is no thread) the loop checkpoints the WAL itself (TRUNCATE), after
 what the thread copied: its size stays bounded whatever the load.
 
@@ -56,12 +55,15 @@ RESTART_WAIT_MS = 20
 # The thread waits this long for the loop to commit and copy the WAL's tail;
 # a quiet loop's WAL is restarted by a RESTART after it.
 HANDOVER_WAIT_S = 0.05
-# Before the tail is handed over, PASSIVE checkpoints run (at most CLOSE_IN)
-# until one takes less than this: the loop's copy takes about as long.
+# ... and for its answer once it took the request.
+TAKEN_WAIT_S = 1.0
+# Before the tail is handed over, PASSIVE checkpoints run (at most CLOSE_IN,
+# for at most CLOSE_IN_S) until one takes less than CLOSE_ENOUGH_S.
 CLOSE_IN = 8
+CLOSE_IN_S = 0.05
 CLOSE_ENOUGH_S = 0.0005
 # The WAL file is cut back to this size when it starts over; past it, the
-# thread makes it start over (RESTART) ...
+# thread makes it start over (the hand-over, else a RESTART) ...
 WAL_KEEP_BYTES = 16 * 1024 * 1024
 # ... and never grows past this much (then the loop checkpoints it itself).
 MAX_WAL_BYTES = 64 * 1024 * 1024
@@ -111,7 +113,7 @@ class Checkpointer:
         self.every = every
         self.quiet_s = quiet_s
         self.checkpoints = 0  # completed, for tests and curiosity
-        self.restarts = 0  # times the WAL was made to start over (it did not by itself)
+        self.restarts = 0  # times it set out to make the WAL start over
         self._commits = 0  # since the last request
         self._dirty = False  # committed since the last checkpoint
         self._wake = threading.Event()
@@ -119,12 +121,14 @@ class Checkpointer:
         self._stopping = False
         self._db: sqlite3.Connection | None = None
         self._thread: threading.Thread | None = None
-        # The hand-over: the thread asks for the tail (`_tail_wanted`), the
-        # loop copies it as it next commits and says how that went (`_tail`).
+        # The hand-over: the thread asks the loop for the WAL's tail (the
+        # round in `_tail_wanted`; 0: none), the loop copies it as it next
+        # commits and answers with the round and what its checkpoint said.
         self._handover = threading.Lock()
-        self._tail_wanted = False
+        self._round = 0
+        self._tail_wanted = 0
         self._tail_copied = threading.Event()
-        self._tail: tuple[int, int, int] = (1, -1, -1)
+        self._tail: tuple[int, tuple[int, int, int]] = (0, (1, -1, -1))
 
     def start(self) -> None:
         try:
@@ -143,10 +147,11 @@ class Checkpointer:
             db.close()
             raise
 
-    def committed(self) -> bool:
+    def committed(self) -> int:
         """Called by the loop after each commit, before it begins another
         transaction (cheap: no lock, no syscall except every `every` commits
-        and at a hand-over). True: copy the WAL's tail now (`copy_tail`)."""
+        and at a hand-over). Not 0: copy the WAL's tail now and answer
+        `tail_copied` with this round (SqliteStore._copy_tail)."""
         self._dirty = True
         self._commits += 1
         if self._commits >= self.every:
@@ -154,19 +159,22 @@ class Checkpointer:
             self._wake.set()
         if self._tail_wanted:
             with self._handover:
-                if self._tail_wanted:
-                    self._tail_wanted = False
-                    return True
-        return False
+                asked, self._tail_wanted = self._tail_wanted, 0
+                return asked
+        return 0
 
-    def tail_copied(self, result: tuple[int, int, int]) -> None:
-        """The loop's checkpoint of the tail ended: (busy, frames, copied)."""
-        self._tail = result
+    def tail_copied(self, asked: int, result: tuple[int, int, int]) -> None:
+        """The loop's checkpoint of the tail asked for in round `asked` ended:
+        (busy, frames in the WAL, frames copied back)."""
+        self._tail = (asked, result)
         self._tail_copied.set()
 
     def checkpoint(self) -> tuple[int, int, int]:
         """Copies the WAL back: (busy, frames in the WAL, frames copied) of the
-        last checkpoint run."""
+        last checkpoint run. Past WAL_KEEP_BYTES, makes the WAL start over:
+        copied here until little is left, the rest by the loop as it next
+        commits; by a RESTART here if the loop commits nothing for
+        HANDOVER_WAIT_S or its copy fell short (a reader holds old frames)."""
         with self._running:
             self._dirty = False
             busy, frames, copied = self._run_one("PASSIVE")
@@ -174,36 +182,73 @@ class Checkpointer:
                 if busy or copied >= frames:
                     break
                 busy, frames, copied = self._run_one("PASSIVE")
-            if wal_size(self.path) > WAL_KEEP_BYTES:
-                self.restarts += 1
-                busy, frames, copied = self._restart()
-            return busy, frames, copied
-
-    def _restart(self) -> tuple[int, int, int]:
-        """The WAL made to start over between two of the loop's transactions:
-        copied here until little is left, the rest by the loop at its next
-        commit; by a RESTART here if the loop commits nothing for
-        HANDOVER_WAIT_S or its copy fell short (a reader holds old frames)."""
-        # Each PASSIVE copies what the loop committed during the one before.
-        for _ in range(CLOSE_IN):
-            started = time.perf_counter()
-            busy, frames, copied = self._run_one("PASSIVE")
-            if busy or copied < frames or time.perf_counter() - started < CLOSE_ENOUGH_S:
-                break
-        self._tail_copied.clear()
-        self._tail_wanted = True
-        handed = self._tail_copied.wait(HANDOVER_WAIT_S)
-        if not handed:
-            with self._handover:
-                # The loop was quiet, unless it took the tail just now.
-                handed, self._tail_wanted = not self._tail_wanted, False
-            if handed:
-                handed = self._tail_copied.wait(HANDOVER_WAIT_S)
-        if handed:
-            busy, frames, copied = self._tail
-            if not busy and copied >= frames:
+            if wal_size(self.path) <= WAL_KEEP_BYTES or self._stopping:
                 return busy, frames, copied
-        return self._run_one("RESTART")
+            self.restarts += 1
+            busy, frames, copied = self._close_in()
+            asked = self._ask_for_tail()
+        # Not held while the loop is waited for: the loop's own checkpoint
+        # (past max_wal_bytes, in `pause`) must not wait for the hand-over.
+        tail = self._tail_of(asked)
+        if tail is not None and not tail[0] and tail[2] >= tail[1]:
+            return tail
+        if self._stopping:
+            return busy, frames, copied
+        with self._running:
+            return self._run_one("RESTART")
+
+    def _close_in(self) -> tuple[int, int, int]:
+        """PASSIVE checkpoints, each copying what the loop committed during
+        the one before, until one is quick (CLOSE_ENOUGH_S) or CLOSE_IN_S is
+        spent; then the database is synced."""
+        started = time.perf_counter()
+        for _ in range(CLOSE_IN):
+            began = time.perf_counter()
+            busy, frames, copied = self._run_one("PASSIVE")
+            now = time.perf_counter()
+            if busy or copied < frames or now - began < CLOSE_ENOUGH_S:
+                break
+            if now - started >= CLOSE_IN_S:
+                break
+        # SQLite syncs the database only in a checkpoint that reaches the end
+        # of the WAL, which these never do while the loop commits: synced
+        # here, the loop's copy has only the pages of its tail to sync.
+        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return busy, frames, copied
+
+    def _ask_for_tail(self) -> int:
+        self._round += 1
+        self._tail_copied.clear()
+        self._tail_wanted = self._round
+        return self._round
+
+    def _tail_of(self, asked: int) -> tuple[int, int, int] | None:
+        """The loop's answer to round `asked`; None if it committed nothing in
+        HANDOVER_WAIT_S (the request is withdrawn) or the store is closing."""
+        deadline = time.monotonic() + HANDOVER_WAIT_S
+        taken = False
+        while not self._stopping:
+            self._tail_copied.clear()
+            answered, result = self._tail
+            if answered == asked:
+                return result
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if taken:
+                    return None
+                with self._handover:
+                    if self._tail_wanted == asked:  # the loop was quiet
+                        self._tail_wanted = 0
+                        return None
+                # Taken just now: the loop answers as soon as it has copied.
+                taken, deadline = True, time.monotonic() + TAKEN_WAIT_S
+                continue
+            self._tail_copied.wait(left)
+        return None
 
     @contextlib.contextmanager
     def pause(self) -> Iterator[None]:

@@ -33,9 +33,18 @@ async def write(store: SqliteStore, commits: int) -> list[int]:
     return sizes
 
 
+def wal_starts(path: str) -> int:
+    """How many times the WAL started over (its header's checkpoint sequence,
+    rewritten by the first write after it starts over): a read of the file
+    that changes nothing."""
+    with open(path + "-wal", "rb") as wal:
+        return int.from_bytes(wal.read(16)[12:16], "big")
+
+
 def wal_frames(path: str) -> int:
-    """Frames in the WAL, as another connection sees them (a PASSIVE
-    checkpoint that reports without copying anything a reader could miss)."""
+    """Frames in the WAL, as another connection sees them (by a PASSIVE
+    checkpoint of its own, which copies them back too: not for tests of when
+    the WAL starts over, see wal_starts)."""
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA wal_autocheckpoint = 0")
         return int(db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0][1])
@@ -161,14 +170,20 @@ async def test_the_wal_starts_over_between_two_of_the_loops_transactions(
     try:
         store._conn.execute("PRAGMA busy_timeout = 0")
         await write(store, 20)
+        starts = wal_starts(scratch)
         thread = await handing_over(store)
         await asyncio.sleep(0.05)
         assert thread.is_alive() and checkpointer.restarts == 1  # it waits for the loop
+        # Meanwhile the loop's own checkpoint (past max_wal_bytes) need not wait.
+        assert checkpointer._running.acquire(timeout=0.5)
+        checkpointer._running.release()
         await write(store, 1)  # this commit copies the tail
         thread.join(5)
         assert not thread.is_alive()
-        await write(store, 1)  # the WAL starts over
-        assert wal_frames(scratch) < 10
+        asked, (busy, frames, copied) = checkpointer._tail
+        assert asked == 1 and busy == 0 and copied == frames  # the loop's answer
+        await write(store, 1)
+        assert wal_starts(scratch) > starts  # started over
         assert "RESTART" not in ran and ran
         assert store.forced_checkpoints == 0
     finally:
@@ -189,11 +204,12 @@ async def test_a_quiet_loops_wal_is_restarted_by_the_thread(
     await store.open()
     try:
         await write(store, 20)
+        starts = wal_starts(scratch)
         busy, frames, copied = await asyncio.to_thread(checkpointer.checkpoint)
         assert (busy, checkpointer.restarts, ran[-1]) == (0, 1, "RESTART")
         assert copied == frames > 0 and not checkpointer._tail_wanted
-        await write(store, 1)  # the WAL starts over: one commit's frames
-        assert wal_frames(scratch) < 10
+        await write(store, 1)
+        assert wal_starts(scratch) == starts + 1
     finally:
         await store.close()
 
@@ -201,9 +217,10 @@ async def test_a_quiet_loops_wal_is_restarted_by_the_thread(
 async def test_a_reader_on_old_frames_leaves_the_restart_to_the_thread(
     scratch: str, small_wal: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A reader (another connection) still on frames the loop cannot copy
-    back: the thread's RESTART waits for it (its busy timeout), the loop's
-    writes go on, and the WAL starts over once the reader is gone."""
+    """A reader (another connection) on frames of the WAL keeps the loop's
+    copy short of the end: the thread's RESTART then waits for the reader
+    (its busy timeout) and gives up, the loop's writes go on, and the WAL
+    starts over once the reader is gone."""
     monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)
     store = SqliteStore(scratch)
     checkpointer = store.checkpointer
@@ -213,25 +230,45 @@ async def test_a_reader_on_old_frames_leaves_the_restart_to_the_thread(
     await store.open()
     try:
         await write(store, 20)
-        thread = await handing_over(store)
+        starts = wal_starts(scratch)
         reader = sqlite3.connect(scratch, isolation_level=None, check_same_thread=False)
         reader.execute("BEGIN")
-        reader.execute("SELECT count(*) FROM scratch").fetchall()
+        reader.execute("SELECT count(*) FROM scratch").fetchall()  # the 20 rows, in the WAL
+        thread = await handing_over(store)
         await write(store, 3)  # the first commit's copy stops at the reader's frames
         thread.join(5)
         assert not thread.is_alive() and ran[-1] == "RESTART"
-        assert checkpointer._tail[2] < checkpointer._tail[1]
-        reader.close()
+        asked, (busy, frames, copied) = checkpointer._tail
+        assert asked == 1 and busy == 0 and copied < frames
         await write(store, 1)
-        assert wal_frames(scratch) > 10  # not started over yet
+        assert wal_starts(scratch) == starts  # not started over: the reader holds it
+        reader.close()
         monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 0.05)  # a quiet loop: a RESTART
         await asyncio.to_thread(checkpointer.checkpoint)
         await write(store, 1)
-        assert wal_frames(scratch) < 10
+        assert wal_starts(scratch) == starts + 1
     finally:
         await store.close()
     with sqlite3.connect(scratch) as db:
         assert db.execute("SELECT count(*) FROM scratch").fetchone()[0] == 25
+
+
+async def test_a_hand_over_ends_when_the_store_closes(
+    scratch: str, small_wal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)
+    store = SqliteStore(scratch)
+    checkpointer = store.checkpointer
+    assert checkpointer is not None
+    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0
+    ran = modes(monkeypatch, checkpointer)
+    await store.open()
+    await write(store, 20)
+    thread = await handing_over(store)
+    checkpointer.stop()
+    thread.join(2)
+    assert not thread.is_alive() and "RESTART" not in ran
+    await store.close()
 
 
 async def test_a_second_store_on_the_same_database_is_refused(scratch: str) -> None:
