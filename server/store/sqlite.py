@@ -335,13 +335,15 @@ class SqliteStore(SqlStore):
             return
         commits.seconds.observe(time.perf_counter() - started)
         commits.batch.observe(self._batch_size)
-        if self.checkpointer is not None:
-            asked = self.checkpointer.committed()
-            if asked:
-                self._copy_tail(self.checkpointer, asked)
-        if not self._memory and wal_size(self.path) > self.max_wal_bytes:
-            self._bound_wal()
-        batch.set_result(None)
+        try:
+            if self.checkpointer is not None:
+                asked = self.checkpointer.committed()
+                if asked:
+                    self._copy_tail(self.checkpointer, asked)
+            if not self._memory and wal_size(self.path) > self.max_wal_bytes:
+                self._bound_wal()
+        finally:
+            batch.set_result(None)  # committed, whatever the WAL's upkeep did
 
     def _copy_tail(self, checkpointer: Checkpointer, asked: int) -> None:
         """Copies back the WAL's last frames, between two transactions (the

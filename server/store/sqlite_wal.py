@@ -14,15 +14,18 @@ loop committed meanwhile) is followed by a few more, each shorter.
 Under a steady stream of commits that may never happen. Past WAL_KEEP_BYTES
 the thread then makes it happen between two of the loop's transactions. It
 copies until what is left is what the loop commits in about half a
-millisecond, syncs the database, then hands over: the loop, as it next
-commits (`committed`), copies those last frames itself (a PASSIVE checkpoint
-on its own connection), and its next write starts the WAL over. (A RESTART
-checkpoint in the thread did the same holding the write lock, sleeping 1, 2,
-5 ms in SQLite's busy handler for the loop's reads while the loop's next
-BEGIN slept in its own: 8-19 ms stalls, four or five a second beside a
-flood.) A quiet loop's WAL, or one a reader keeps the loop from copying back,
-is made to start over by a RESTART in the thread. Past `max_wal_bytes` (the WAL never started over,
-or there is no thread) the loop checkpoints the WAL itself (TRUNCATE), after
+millisecond, syncs the database, copies what came meanwhile, then hands
+over: the loop, as it next commits (`committed`), copies those last frames
+itself (a PASSIVE checkpoint on its own connection), and its next write
+starts the WAL over. (A RESTART checkpoint in the thread did the same
+holding the write lock, sleeping 1, 2, 5 ms in SQLite's busy handler for the
+loop's reads while the loop's next BEGIN slept in its own: 8-19 ms stalls,
+four or five a second beside a flood.) A quiet loop's WAL is made to start
+over by a RESTART in the thread. A reader of another connection on old
+frames keeps the loop's copy short of the end; the RESTART tried then holds
+the write lock up to RESTART_WAIT_MS waiting for it, and the WAL starts over
+only once it is gone. Past `max_wal_bytes` (the WAL never started over, or
+there is no thread) the loop checkpoints the WAL itself (TRUNCATE), after
 what the thread copied: its size stays bounded whatever the load.
 
 One server per database: the server holds an flock on `<database>.lock` for
@@ -129,6 +132,7 @@ class Checkpointer:
         self._tail_wanted = 0
         self._tail_copied = threading.Event()
         self._tail: tuple[int, tuple[int, int, int]] = (0, (1, -1, -1))
+        self._handing_over = False  # a checkpoint waits for the loop's answer
 
     def start(self) -> None:
         try:
@@ -182,14 +186,18 @@ class Checkpointer:
                 if busy or copied >= frames:
                     break
                 busy, frames, copied = self._run_one("PASSIVE")
-            if wal_size(self.path) <= WAL_KEEP_BYTES or self._stopping:
-                return busy, frames, copied
+            if wal_size(self.path) <= WAL_KEEP_BYTES or self._stopping or self._handing_over:
+                return busy, frames, copied  # (one hand-over at a time)
             self.restarts += 1
             busy, frames, copied = self._close_in()
             asked = self._ask_for_tail()
+            self._handing_over = True
         # Not held while the loop is waited for: the loop's own checkpoint
         # (past max_wal_bytes, in `pause`) must not wait for the hand-over.
-        tail = self._tail_of(asked)
+        try:
+            tail = self._tail_of(asked)
+        finally:
+            self._handing_over = False
         if tail is not None and not tail[0] and tail[2] >= tail[1]:
             return tail
         if self._stopping:
@@ -213,12 +221,16 @@ class Checkpointer:
         # SQLite syncs the database only in a checkpoint that reaches the end
         # of the WAL, which these never do while the loop commits: synced
         # here, the loop's copy has only the pages of its tail to sync.
-        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        return busy, frames, copied
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as err:  # the loop's copy syncs it then
+            log.warning("could not sync %s before the WAL starts over: %s", self.path, err)
+        # What the loop committed during the sync (its pages synced by the loop's copy).
+        return self._run_one("PASSIVE")
 
     def _ask_for_tail(self) -> int:
         self._round += 1
@@ -231,8 +243,10 @@ class Checkpointer:
         HANDOVER_WAIT_S (the request is withdrawn) or the store is closing."""
         deadline = time.monotonic() + HANDOVER_WAIT_S
         taken = False
-        while not self._stopping:
+        while True:
             self._tail_copied.clear()
+            if self._stopping:
+                return None
             answered, result = self._tail
             if answered == asked:
                 return result
@@ -248,7 +262,6 @@ class Checkpointer:
                 taken, deadline = True, time.monotonic() + TAKEN_WAIT_S
                 continue
             self._tail_copied.wait(left)
-        return None
 
     @contextlib.contextmanager
     def pause(self) -> Iterator[None]:
@@ -275,6 +288,8 @@ class Checkpointer:
                 self.checkpoint()
             except sqlite3.Error as err:
                 log.warning("WAL checkpoint failed (tried again later): %s", err)
+            except Exception:  # the thread goes on: the WAL must not grow unchecked
+                log.exception("WAL checkpoint failed (tried again later)")
 
     def stop(self) -> None:
         self._stopping = True

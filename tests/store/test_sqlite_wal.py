@@ -156,40 +156,86 @@ def small_wal(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_the_wal_starts_over_between_two_of_the_loops_transactions(
     scratch: str, small_wal: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past WAL_KEEP_BYTES the thread copies the WAL back, then hands its
-    tail to the loop, which copies it as it commits: its next write starts the
-    WAL over. No RESTART holds the write lock (the loop's busy timeout is off
-    here: a BEGIN that met it would fail)."""
+    """Past WAL_KEEP_BYTES the thread copies the WAL back and syncs the
+    database, then hands the tail to the loop, which copies it as it commits:
+    its next write starts the WAL over. No RESTART holds the write lock (the
+    loop's busy timeout is off here: a BEGIN that met it would fail)."""
     monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)  # only a commit hands it over
     store = SqliteStore(scratch)
     checkpointer = store.checkpointer
     assert checkpointer is not None
     checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0  # its thread stays out of it
     ran = modes(monkeypatch, checkpointer)
+    synced: list[tuple[int, bool]] = []  # (inode, the tail asked for yet)
+    fsync = os.fsync
+
+    def recorded(fd: int) -> None:
+        synced.append((os.fstat(fd).st_ino, bool(checkpointer._tail_wanted)))
+        fsync(fd)
+
+    monkeypatch.setattr(sqlite_wal.os, "fsync", recorded)
     await store.open()
     try:
         store._conn.execute("PRAGMA busy_timeout = 0")
         await write(store, 20)
         starts = wal_starts(scratch)
-        thread = await handing_over(store)
-        await asyncio.sleep(0.05)
+        # A transaction of the loop's stays open (nothing here lets its commit
+        # run) while the thread copies: its frames are the tail left to the loop.
+        async with store._tx() as tx:
+            await tx.execute("INSERT INTO scratch (data) VALUES (?)", (ROW,))
+            thread = threading.Thread(target=checkpointer.checkpoint)
+            thread.start()
+            deadline = time.monotonic() + 10
+            while not checkpointer._tail_wanted:
+                assert time.monotonic() < deadline and thread.is_alive()
+                time.sleep(0.001)
+        checkpointer.tail_copied(99, (0, 1, 1))  # an answer to another round: not taken
+        time.sleep(0.05)
         assert thread.is_alive() and checkpointer.restarts == 1  # it waits for the loop
         # Meanwhile the loop's own checkpoint (past max_wal_bytes) need not wait.
         assert checkpointer._running.acquire(timeout=0.5)
         checkpointer._running.release()
-        await write(store, 1)  # this commit copies the tail
+        await store.durable()  # the commit: the loop copies the tail
         thread.join(5)
         assert not thread.is_alive()
         asked, (busy, frames, copied) = checkpointer._tail
-        assert asked == 1 and busy == 0 and copied == frames  # the loop's answer
+        assert (asked, busy) == (1, 0) and copied == frames
+        assert wal_starts(scratch) == starts  # that transaction began before
         await write(store, 1)
-        assert wal_starts(scratch) > starts  # started over
-        assert "RESTART" not in ran and ran
+        assert wal_starts(scratch) == starts + 1
+        assert "RESTART" not in ran
+        assert synced[:1] == [(os.stat(scratch).st_ino, False)]  # the database, before asking
         assert store.forced_checkpoints == 0
     finally:
         await store.close()
     with sqlite3.connect(scratch) as db:
         assert db.execute("SELECT count(*) FROM scratch").fetchone()[0] == 22
+
+
+async def test_a_failed_sync_leaves_it_to_the_loops_copy(
+    scratch: str, small_wal: None, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)
+
+    def failing(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sqlite_wal.os, "fsync", failing)
+    store = SqliteStore(scratch)
+    checkpointer = store.checkpointer
+    assert checkpointer is not None
+    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0
+    await store.open()
+    try:
+        await write(store, 20)
+        thread = await handing_over(store)
+        await write(store, 1)
+        thread.join(5)
+        assert not thread.is_alive() and checkpointer._tail[0] == 1
+        assert "could not sync" in caplog.text and "Input/output error" in caplog.text
+    finally:
+        await store.close()
 
 
 async def test_a_quiet_loops_wal_is_restarted_by_the_thread(
