@@ -49,28 +49,33 @@ def spec(colonyname: str, executortype: str) -> FuncSpec:
                                                            executortype=executortype))  # fmt: skip
 
 
+Samples = tuple[list[float], list[float], list[float]]
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def measure(port: int, keys: object, samples: int) -> tuple[list[float], list[float]]:
-    """Server-side and client-side submit -> start, in ms."""
+async def measure(port: int, keys: object, samples: int) -> Samples:
+    """Server-side and client-side submit -> start, and the submit call
+    itself as the client saw it, in ms."""
     client = AsyncColonies("127.0.0.1", port)
     c, t = keys.colonyname, keys.executortype  # type: ignore[attr-defined]
-    server_ms, client_ms = [], []
+    server_ms, client_ms, call_ms = [], [], []
     async with client.session(c, keys.executor_key, capacity=1) as session:  # type: ignore[attr-defined]
         for _ in range(samples):
             await asyncio.sleep(0.01)
             t0 = time.perf_counter()
             await client.submit_func_spec(spec(c, t), keys.user_key)  # type: ignore[attr-defined]
+            call_ms.append((time.perf_counter() - t0) * 1000)
             process = await session.next_assignment(30)
             assert process is not None
             client_ms.append((time.perf_counter() - t0) * 1000)
             server_ms.append((process.starttime - process.submissiontime) / 1e6)
             await session.close(process, [])
     await client.close_channel()
-    return server_ms, client_ms
+    return server_ms, client_ms, call_ms
 
 
 async def flood_async(
@@ -123,28 +128,27 @@ def flood(port: int, keys: object, n: int, started: object, drained: object, sto
     asyncio.run(flood_async(port, keys, n, started, drained, stop))
 
 
-async def measure_within(
-    port: int, keys: object, prvkey: str, samples: int
-) -> tuple[list[float], list[float]]:
+async def measure_within(port: int, keys: object, prvkey: str, samples: int) -> Samples:
     """A second user of the flooding colony: submit -> start (server) and
     submit -> end seen by its client, in ms; the colony's executors run it."""
     client = AsyncColonies("127.0.0.1", port)
     c, t = keys.colonyname, keys.executortype  # type: ignore[attr-defined]
-    server_ms, client_ms = [], []
+    server_ms, client_ms, call_ms = [], [], []
     for _ in range(samples):
         await asyncio.sleep(0.01)
         t0 = time.perf_counter()
         submitted = await client.submit_func_spec(spec(c, t), prvkey)
+        call_ms.append((time.perf_counter() - t0) * 1000)
         process = await client.wait(submitted, 600, prvkey)
         client_ms.append((time.perf_counter() - t0) * 1000)
         server_ms.append((process.starttime - process.submissiontime) / 1e6)
     await client.close_channel()
-    return server_ms, client_ms
+    return server_ms, client_ms, call_ms
 
 
 def run_beside(
     runner: asyncio.Runner, port: int, keys: object, n: int, measure: object
-) -> tuple[list[float], list[float], float, bool]:
+) -> tuple[Samples, float, bool]:
     """Runs `measure()` beside a flood of `n` (0: the idle executors only)."""
     # Spawned, not forked: this process has gRPC channels open.
     ctx = multiprocessing.get_context("spawn")
@@ -154,11 +158,11 @@ def run_beside(
     started.wait(60)
     time.sleep(1.0 if n else 0.2)  # the flood is under way
     t0 = time.time()
-    server_ms, client_ms = runner.run(measure())  # type: ignore[operator]
+    samples = runner.run(measure())  # type: ignore[operator]
     measured_until = time.time()
     stop.set()
     flooder.join()
-    return server_ms, client_ms, measured_until - t0, drained.value > measured_until
+    return samples, measured_until - t0, drained.value > measured_until
 
 
 def ended(took: float, still: bool) -> None:
@@ -166,11 +170,15 @@ def ended(took: float, still: bool) -> None:
           "running when the measurement ended)")  # fmt: skip
 
 
-def show(label: str, server_ms: list[float], client_ms: list[float]) -> None:
+def show(label: str, samples: Samples) -> None:
+    server_ms, client_ms, call_ms = samples
     s50, s99 = statistics.median(server_ms), percentile(server_ms, 99)
     c50, c99 = statistics.median(client_ms), percentile(client_ms, 99)
     print(f"  {label:<18} server p50 {s50:6.1f} ms  p99 {s99:6.1f} ms | "
           f"client p50 {c50:6.1f} ms  p99 {c99:6.1f} ms")  # fmt: skip
+    m50, m99 = statistics.median(call_ms), percentile(call_ms, 99)
+    print(f"  {'':<18} (of which the submit call, as its client saw it: "
+          f"p50 {m50:.1f} ms, p99 {m99:.1f} ms)")  # fmt: skip
 
 
 def main() -> None:
@@ -193,11 +201,11 @@ def main() -> None:
             store = "postgresql" if args.db else "sqlite"
             print(f"store: {store}; small colony: {args.samples} processes one at a time; "
                   f"flood: {args.flood} processes")  # fmt: skip
-            show("idle server", *runner.run(measure(srv.port, small, args.samples)))
-            server_ms, client_ms, took, still = run_beside(
+            show("idle server", runner.run(measure(srv.port, small, args.samples)))
+            samples, took, still = run_beside(
                 runner, srv.port, big, args.flood, lambda: measure(srv.port, small, args.samples)
             )
-            show("beside the flood", server_ms, client_ms)
+            show("beside the flood", samples)
             ended(took, still)
             if not args.within_samples:
                 return
@@ -208,12 +216,10 @@ def main() -> None:
             admin.add_user({"colonyname": FLOOD, "userid": id_of(other), "name": "other"},
                            big.colony_key)  # fmt: skip
             within = lambda: measure_within(srv.port, big, other, args.within_samples)  # noqa: E731
-            server_ms, client_ms, _, _ = run_beside(runner, srv.port, big, 0, within)
-            show("idle executors", server_ms, client_ms)
-            server_ms, client_ms, took, still = run_beside(
-                runner, srv.port, big, args.flood, within
-            )
-            show("beside the flood", server_ms, client_ms)
+            samples, _, _ = run_beside(runner, srv.port, big, 0, within)
+            show("idle executors", samples)
+            samples, took, still = run_beside(runner, srv.port, big, args.flood, within)
+            show("beside the flood", samples)
             ended(took, still)
         finally:
             srv.kill()
