@@ -16,7 +16,7 @@ import pytest
 from pycolonies_like.core.errors import StorageError
 from server.store import sqlite_wal
 from server.store.sqlite import SqliteStore
-from server.store.sqlite_wal import wal_size
+from server.store.sqlite_wal import Checkpointer, wal_size
 
 PAGE = 4096
 ROW = b"x" * (4 * PAGE)  # a few pages of WAL per commit
@@ -148,6 +148,19 @@ async def handing_over(store: SqliteStore) -> threading.Thread:
     return thread
 
 
+def checkpointed_by_hand(
+    scratch: str, monkeypatch: pytest.MonkeyPatch, handover_wait_s: float
+) -> tuple[SqliteStore, Checkpointer]:
+    """A store whose checkpoints run only when a test calls them (its thread
+    stays out of it), waiting `handover_wait_s` for the loop's commit."""
+    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", handover_wait_s)
+    store = SqliteStore(scratch)
+    checkpointer = store.checkpointer
+    assert checkpointer is not None
+    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0
+    return store, checkpointer
+
+
 @pytest.fixture
 def small_wal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_wal, "WAL_KEEP_BYTES", 8 * PAGE)
@@ -160,11 +173,7 @@ async def test_the_wal_starts_over_between_two_of_the_loops_transactions(
     database, then hands the tail to the loop, which copies it as it commits:
     its next write starts the WAL over. No RESTART holds the write lock (the
     loop's busy timeout is off here: a BEGIN that met it would fail)."""
-    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)  # only a commit hands it over
-    store = SqliteStore(scratch)
-    checkpointer = store.checkpointer
-    assert checkpointer is not None
-    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0  # its thread stays out of it
+    store, checkpointer = checkpointed_by_hand(scratch, monkeypatch, 30.0)
     ran = modes(monkeypatch, checkpointer)
     synced: list[tuple[int, bool]] = []  # (inode, the tail asked for yet)
     fsync = os.fsync
@@ -216,16 +225,11 @@ async def test_a_failed_sync_leaves_it_to_the_loops_copy(
     scratch: str, small_wal: None, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)
-
     def failing(fd: int) -> None:
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(sqlite_wal.os, "fsync", failing)
-    store = SqliteStore(scratch)
-    checkpointer = store.checkpointer
-    assert checkpointer is not None
-    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0
+    store, checkpointer = checkpointed_by_hand(scratch, monkeypatch, 30.0)
     await store.open()
     try:
         await write(store, 20)
@@ -241,11 +245,7 @@ async def test_a_failed_sync_leaves_it_to_the_loops_copy(
 async def test_a_quiet_loops_wal_is_restarted_by_the_thread(
     scratch: str, small_wal: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 0.05)
-    store = SqliteStore(scratch)
-    checkpointer = store.checkpointer
-    assert checkpointer is not None
-    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0
+    store, checkpointer = checkpointed_by_hand(scratch, monkeypatch, 0.05)
     ran = modes(monkeypatch, checkpointer)
     await store.open()
     try:
@@ -267,11 +267,7 @@ async def test_a_reader_on_old_frames_leaves_the_restart_to_the_thread(
     copy short of the end: the thread's RESTART then waits for the reader
     (its busy timeout) and gives up, the loop's writes go on, and the WAL
     starts over once the reader is gone."""
-    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)
-    store = SqliteStore(scratch)
-    checkpointer = store.checkpointer
-    assert checkpointer is not None
-    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0
+    store, checkpointer = checkpointed_by_hand(scratch, monkeypatch, 30.0)
     ran = modes(monkeypatch, checkpointer)
     await store.open()
     try:
@@ -302,11 +298,7 @@ async def test_a_reader_on_old_frames_leaves_the_restart_to_the_thread(
 async def test_a_hand_over_ends_when_the_store_closes(
     scratch: str, small_wal: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sqlite_wal, "HANDOVER_WAIT_S", 30.0)
-    store = SqliteStore(scratch)
-    checkpointer = store.checkpointer
-    assert checkpointer is not None
-    checkpointer.every, checkpointer.quiet_s = 10**9, 3600.0
+    store, checkpointer = checkpointed_by_hand(scratch, monkeypatch, 30.0)
     ran = modes(monkeypatch, checkpointer)
     await store.open()
     await write(store, 20)
