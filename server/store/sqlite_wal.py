@@ -208,7 +208,7 @@ class Checkpointer:
     def _close_in(self) -> tuple[int, int, int]:
         """PASSIVE checkpoints, each copying what the loop committed during
         the one before, until one is quick (CLOSE_ENOUGH_S) or CLOSE_IN_S is
-        spent; then the database is synced."""
+        spent; then the database is synced, and what came meanwhile copied."""
         started = time.perf_counter()
         for _ in range(CLOSE_IN):
             began = time.perf_counter()
