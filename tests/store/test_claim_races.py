@@ -28,6 +28,7 @@ from pycolonies_like.core.models import (
     ProcessState,
 )
 from server.store.postgres import PostgresStore
+from tests.pg import waiting_on_locks
 
 S = 1_000_000_000
 NOW = 1_800_000_000 * S
@@ -51,16 +52,6 @@ async def two_servers() -> AsyncIterator[tuple[str, PostgresStore, PostgresStore
         finally:
             await a.close()
             await b.close()
-
-
-async def _waiting_on_locks(admin: psycopg.AsyncConnection[Any]) -> int:
-    """How many other connections to this database wait for a lock now."""
-    cursor = await admin.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-    )
-    row = await cursor.fetchone()
-    return int(row[0]) if row else 0
 
 
 async def _until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
@@ -105,10 +96,10 @@ async def test_a_claim_racing_its_executor_losing_approval_leaves_it_nothing(
     ):
 
         async def claim_waits() -> bool:
-            return await _waiting_on_locks(admin) == 1
+            return await waiting_on_locks(admin) == 1
 
         async def change_done_or_waits() -> bool:
-            return changing.done() or await _waiting_on_locks(admin) == 2
+            return changing.done() or await waiting_on_locks(admin) == 2
 
         await locker.execute("SELECT 1 FROM processes WHERE processid = %s FOR UPDATE", (pid,))
         # Server A's claim reads e1 approved, takes the head of the queue and
@@ -168,7 +159,7 @@ async def test_a_claim_that_finds_its_executor_rejected_after_its_snapshot_is_re
 
 
 async def _one(admin: psycopg.AsyncConnection[Any]) -> bool:
-    return await _waiting_on_locks(admin) == 1
+    return await waiting_on_locks(admin) == 1
 
 
 async def test_only_a_claim_that_takes_a_process_locks_its_executor_s_row(

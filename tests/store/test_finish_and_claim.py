@@ -6,7 +6,6 @@ refused takes nothing and leaves the end standing."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import psycopg
 
@@ -22,6 +21,7 @@ from pycolonies_like.core.models import (
 )
 from server.store.postgres import PostgresStore
 from server.store.sql import SqlStore
+from tests.pg import waiting_on_locks
 
 S = 1_000_000_000
 NOW = 1_800_000_000 * S
@@ -145,15 +145,6 @@ async def test_a_keyed_process_is_ended_with_the_claim_or_left_for_finish_proces
     assert claimed is not None and claimed.processid == ident(11)
 
 
-async def _waiting_on_locks(admin: psycopg.AsyncConnection[Any]) -> int:
-    cursor = await admin.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-    )
-    row = await cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
 async def test_the_end_and_claim_wait_for_lease_renewal_without_deadlock(
     postgres_store: PostgresStore,
 ) -> None:
@@ -177,7 +168,7 @@ async def test_the_end_and_claim_wait_for_lease_renewal_without_deadlock(
             first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW + S,
             executorid=e1.executorid, claimer=e1,
         ))  # fmt: skip
-        while not await _waiting_on_locks(admin):  # it waits for the executor's row
+        while not await waiting_on_locks(admin):  # it waits for the executor's row
             await asyncio.sleep(0.01)
         await renewal.execute(
             "UPDATE processes SET leasedeadline = 5 WHERE assignedexecutorid = %s AND state = 1",
