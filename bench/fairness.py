@@ -18,8 +18,12 @@ progress in turn, a big batch a slice at a time; within a colony the queue key
 is the submitter's virtual time (start-time fair queuing), so a later
 submitter's process sorts near the head, not behind the flood.
 
-    python bench/fairness.py [--flood 100000] [--samples 200] [--within-samples 50]
-                             [--db postgresql://...]
+With `--flood-rate R` the flood is paced: its batches are submitted and its
+processes closed no faster than R a second in all, so the small colony's
+figures can be read against how busy the flood keeps the server.
+
+    python bench/fairness.py [--flood 100000] [--flood-rate 0] [--samples 200]
+                             [--within-samples 50] [--db postgresql://...]
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.lifecycle import cpu_seconds
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.core.models import Conditions, FuncSpec
 from pycolonies_like.crypto import generate_private_key, id_of
@@ -78,13 +83,31 @@ async def measure(port: int, keys: object, samples: int) -> Samples:
     return server_ms, client_ms, call_ms
 
 
+class Pace:
+    """At most `rate` events a second over all who wait (0: no limit)."""
+
+    def __init__(self, rate: float) -> None:
+        self.gap = 1 / rate if rate else 0.0
+        self.next = time.monotonic()
+
+    async def wait(self, n: int = 1) -> None:
+        if not self.gap:
+            return
+        now = time.monotonic()
+        at = max(now, self.next)
+        self.next = at + n * self.gap
+        await asyncio.sleep(at - now)
+
+
 async def flood_async(
-    port: int, keys: object, n: int, started: object, drained: object, stop: object
+    port: int, keys: object, n: int, rate: float, started: object, drained: object, stop: object
 ) -> None:
     """Submits `n` processes (0: none) while the colony's executors run
-    whatever is queued (the flood's and another user's); ends once the
-    flood's are done and `stop` is set (`drained`: when they were done)."""
+    whatever is queued (the flood's and another user's), both no faster than
+    `rate` a second (0: as fast as they can); ends once the flood's are done
+    and `stop` is set (`drained`: when they were done)."""
     client = AsyncColonies("127.0.0.1", port)
+    submitting, closing = Pace(rate), Pace(rate)
     c, t = keys.colonyname, keys.executortype  # type: ignore[attr-defined]
     flooder = id_of(keys.user_key)  # type: ignore[attr-defined]
     done = 0
@@ -96,6 +119,7 @@ async def flood_async(
         nonlocal done
         async with client.session(c, prvkey, capacity=4) as session:
             async for p in session.assignments():
+                await closing.wait()
                 await session.close(p, [])
                 if p.initiatorid == flooder:
                     done += 1
@@ -113,6 +137,7 @@ async def flood_async(
 
     async def one(size: int) -> None:
         async with in_flight:
+            await submitting.wait(size)
             await client.submit_batch([spec(c, t)] * size, keys.user_key)  # type: ignore[attr-defined]
 
     started.set()  # type: ignore[attr-defined]
@@ -124,8 +149,10 @@ async def flood_async(
     await client.close_channel()
 
 
-def flood(port: int, keys: object, n: int, started: object, drained: object, stop: object) -> None:
-    asyncio.run(flood_async(port, keys, n, started, drained, stop))
+def flood(
+    port: int, keys: object, n: int, rate: float, started: object, drained: object, stop: object
+) -> None:
+    asyncio.run(flood_async(port, keys, n, rate, started, drained, stop))
 
 
 async def measure_within(port: int, keys: object, prvkey: str, samples: int) -> Samples:
@@ -147,27 +174,37 @@ async def measure_within(port: int, keys: object, prvkey: str, samples: int) -> 
 
 
 def run_beside(
-    runner: asyncio.Runner, port: int, keys: object, n: int, measure: object
-) -> tuple[Samples, float, bool]:
-    """Runs `measure()` beside a flood of `n` (0: the idle executors only)."""
+    runner: asyncio.Runner,
+    srv: ServerProcess,
+    keys: object,
+    n: int,
+    measure: object,
+    rate: float = 0,
+) -> tuple[Samples, float, bool, float]:
+    """Runs `measure()` beside a flood of `n` (0: the idle executors only)
+    paced at `rate` a second (0: unpaced); with how long the measurement
+    took, whether the flood still ran at its end, and the server's CPU time
+    over it (cores busy)."""
     # Spawned, not forked: this process has gRPC channels open.
     ctx = multiprocessing.get_context("spawn")
     started, drained, stop = ctx.Event(), ctx.Value("d", 0.0), ctx.Event()
-    flooder = ctx.Process(target=flood, args=(port, keys, n, started, drained, stop))
+    assert srv.proc is not None
+    flooder = ctx.Process(target=flood, args=(srv.port, keys, n, rate, started, drained, stop))
     flooder.start()
     started.wait(60)
     time.sleep(1.0 if n else 0.2)  # the flood is under way
-    t0 = time.time()
+    t0, cpu0 = time.time(), cpu_seconds(srv.proc.pid)
     samples = runner.run(measure())  # type: ignore[operator]
-    measured_until = time.time()
+    measured_until, cpu = time.time(), cpu_seconds(srv.proc.pid) - cpu0
     stop.set()
     flooder.join()
-    return samples, measured_until - t0, drained.value > measured_until
+    took = measured_until - t0
+    return samples, took, drained.value > measured_until, cpu / took
 
 
-def ended(took: float, still: bool) -> None:
-    print(f"  (measured over {took:.1f} s; the flood was {'still' if still else 'no longer'} "
-          "running when the measurement ended)")  # fmt: skip
+def ended(took: float, still: bool, busy: float) -> None:
+    print(f"  (measured over {took:.1f} s, the server busy {busy:.2f} cores; the flood was "
+          f"{'still' if still else 'no longer'} running when the measurement ended)")  # fmt: skip
 
 
 def show(label: str, samples: Samples) -> None:
@@ -184,6 +221,12 @@ def show(label: str, samples: Samples) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flood", type=int, default=100_000)
+    parser.add_argument(
+        "--flood-rate",
+        type=float,
+        default=0,
+        help="processes/s the flood submits and closes at most (0: unpaced)",
+    )
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--within-samples", type=int, default=50, help="0: between colonies only")
     parser.add_argument("--db", help="postgresql://... (default: SQLite)")
@@ -199,14 +242,20 @@ def main() -> None:
             small = bootstrap(admin, key, colonyname=SMALL, executors=1)
             big = bootstrap(admin, key, colonyname=FLOOD, executors=4)
             store = "postgresql" if args.db else "sqlite"
+            paced = f" paced at {args.flood_rate:g}/s" if args.flood_rate else ""
             print(f"store: {store}; small colony: {args.samples} processes one at a time; "
-                  f"flood: {args.flood} processes")  # fmt: skip
+                  f"flood: {args.flood} processes{paced}")  # fmt: skip
             show("idle server", runner.run(measure(srv.port, small, args.samples)))
-            samples, took, still = run_beside(
-                runner, srv.port, big, args.flood, lambda: measure(srv.port, small, args.samples)
+            samples, took, still, busy = run_beside(
+                runner,
+                srv,
+                big,
+                args.flood,
+                lambda: measure(srv.port, small, args.samples),
+                args.flood_rate,
             )
             show("beside the flood", samples)
-            ended(took, still)
+            ended(took, still, busy)
             if not args.within_samples:
                 return
             print(f"within the flooding colony: a second user, {args.within_samples} "
@@ -216,11 +265,13 @@ def main() -> None:
             admin.add_user({"colonyname": FLOOD, "userid": id_of(other), "name": "other"},
                            big.colony_key)  # fmt: skip
             within = lambda: measure_within(srv.port, big, other, args.within_samples)  # noqa: E731
-            samples, _, _ = run_beside(runner, srv.port, big, 0, within)
+            samples, *_ = run_beside(runner, srv, big, 0, within)
             show("idle executors", samples)
-            samples, took, still = run_beside(runner, srv.port, big, args.flood, within)
+            samples, took, still, busy = run_beside(
+                runner, srv, big, args.flood, within, args.flood_rate
+            )
             show("beside the flood", samples)
-            ended(took, still)
+            ended(took, still, busy)
         finally:
             srv.kill()
 
