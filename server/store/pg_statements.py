@@ -154,10 +154,12 @@ WITH upd AS (
 SELECT * FROM upd
 """
 
-# nonces.py's upsert, in a transaction that commits without waiting for the
-# WAL flush (set_config(..., true) lasts until the statement's own commit).
-REMEMBER_NONCE = (
+# nonces.py's upsert of a batch of nonces (pg_nonces), answering the ones it
+# remembered, in a transaction that commits without waiting for the WAL flush
+# (set_config(..., true) lasts until the statement's own commit).
+REMEMBER_NONCES = (
     "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)) "
-    "INSERT INTO nonces (nonce, expires) SELECT ?, ? FROM unflushed ON CONFLICT (nonce) "
-    "DO UPDATE SET expires = excluded.expires WHERE nonces.expires < ?"
+    "INSERT INTO nonces (nonce, expires) SELECT n, e FROM unflushed, "
+    "unnest(?::text[], ?::bigint[]) AS t(n, e) ON CONFLICT (nonce) "
+    "DO UPDATE SET expires = excluded.expires WHERE nonces.expires < ? RETURNING nonce"
 )

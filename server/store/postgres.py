@@ -55,6 +55,7 @@ from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
 from server.store.pg_graphs import PgGraphs
+from server.store.pg_nonces import NonceBatches
 from server.store.pg_relay import PgRelay
 from server.store.pg_statements import (
     BEST,
@@ -64,7 +65,7 @@ from server.store.pg_statements import (
     FINISH_ALONE,
     FN,
     HEADS,
-    REMEMBER_NONCE,
+    REMEMBER_NONCES,
 )
 from server.store.sql import SqlStore
 
@@ -252,6 +253,7 @@ class PostgresStore(PgGraphs, SqlStore):
         self.connect_timeout_s = 5.0
         self.busy_timeout_s = 20.0
         self._pool: AsyncConnectionPool | None = None
+        self._nonces = NonceBatches(self._remember_nonces)
 
     async def open(self) -> None:
         self._pool = AsyncConnectionPool(
@@ -424,9 +426,14 @@ class PostgresStore(PgGraphs, SqlStore):
         """nonces.Nonces.remember_nonce, without waiting for the disk: the WAL
         is flushed in order, so the commit of whatever the request then
         changes makes its nonce durable too (a request that changes nothing
-        has nothing to replay). One round trip and no flush of its own."""
+        has nothing to replay). One round trip, shared by the nonces asked
+        for in the same turn of the event loop (pg_nonces), and no flush."""
+        return await self._nonces.remember(nonce, expires_ns, now_ns)
+
+    async def _remember_nonces(self, nonces: list[str], expires: list[int], now: int) -> set[str]:
         async with self._write1() as tx:
-            return await tx.execute(REMEMBER_NONCE, (nonce, expires_ns, now_ns)) == 1
+            rows = await tx.fetchall(REMEMBER_NONCES, (nonces, expires, now))
+        return {row["nonce"] for row in rows}
 
     # -- The two hot paths, PostgreSQL's way.
 

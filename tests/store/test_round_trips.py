@@ -4,6 +4,7 @@ a pooled connection). Counted from libpq's own trace of the protocol."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -84,6 +85,9 @@ async def test_submit_claim_and_finish_round_trips(
     assert await round_trips(store.claim_process(e1, NOW)) == 1
     assert await round_trips(store.claim_process(e1, NOW + 1)) == 1
     assert await round_trips(store.remember_nonce("ab" * 16, NOW + S, NOW)) == 1
+    # The nonces of the messages that arrive together share it.
+    together = asyncio.gather(*(store.remember_nonce(f"{n:032x}", NOW + S, NOW) for n in range(8)))
+    assert await round_trips(together) == 1
     claimed = await store.claim_process(e1, NOW + 2)
     assert claimed is not None
     # The finish and the statistics of the function that ran it.

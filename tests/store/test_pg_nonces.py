@@ -1,0 +1,92 @@
+"""Nonces on PostgreSQL, remembered a batch per turn of the event loop
+(server/store/pg_nonces.py), against a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from typing import Any
+
+import pytest
+
+from pycolonies_like.core.errors import StorageError
+from server.store.postgres import PostgresStore
+
+S = 1_000_000_000
+NOW = 1_800_000_000 * S
+
+
+def nonce(n: int) -> str:
+    return f"{n:032x}"
+
+
+async def test_copies_asked_for_together_run_once(postgres_store: PostgresStore) -> None:
+    asked = [nonce(1), nonce(2), nonce(1), nonce(3), nonce(1)]
+    found = await asyncio.gather(*(postgres_store.remember_nonce(n, NOW + S, NOW) for n in asked))
+    assert found == [True, True, False, True, False]
+    # Each is remembered: a later copy is refused, in a batch of its own too.
+    again = await asyncio.gather(*(postgres_store.remember_nonce(nonce(n), NOW + S, NOW)
+                                   for n in (3, 4, 2)))  # fmt: skip
+    assert again == [False, True, False]
+
+
+async def test_the_expiry_is_judged_at_the_batch_latest_now(postgres_store: PostgresStore) -> None:
+    assert await postgres_store.remember_nonce(nonce(1), NOW + S, NOW)
+    # In one batch: one message's now before the stored expiry, one after it.
+    found = await asyncio.gather(
+        postgres_store.remember_nonce(nonce(2), NOW + 3 * S, NOW),
+        postgres_store.remember_nonce(nonce(1), NOW + 3 * S, NOW + 2 * S),
+    )
+    assert found == [True, True]
+    assert not await postgres_store.remember_nonce(nonce(1), NOW + 3 * S, NOW + 2 * S)
+
+
+async def test_two_servers_remember_each_nonce_once(postgres_store: PostgresStore) -> None:
+    """Copies of the same messages sent to two servers at once, in opposite
+    orders: each nonce is remembered by exactly one of them, and their
+    batches wait for each other without a deadlock."""
+    other = PostgresStore(postgres_store.url)
+    await other.open()
+    try:
+        for round_ in range(5):
+            names = [nonce(1000 * round_ + i) for i in range(40)]
+            calls = [postgres_store.remember_nonce(n, NOW + S, NOW) for n in names]
+            calls += [other.remember_nonce(n, NOW + S, NOW) for n in reversed(names)]
+            found = await asyncio.gather(*calls)
+            first, second = found[:40], found[40:][::-1]
+            assert [a + b for a, b in zip(first, second, strict=True)] == [1] * 40
+    finally:
+        await other.close()
+
+
+async def test_a_caller_that_goes_away_leaves_its_batch(postgres_store: PostgresStore) -> None:
+    gone = asyncio.create_task(postgres_store.remember_nonce(nonce(1), NOW + S, NOW))
+    stays = asyncio.create_task(postgres_store.remember_nonce(nonce(2), NOW + S, NOW))
+    await asyncio.sleep(0)  # both have joined the batch
+    gone.cancel()
+    assert await stays
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    # The nonce of the call that went away was remembered all the same.
+    assert not await postgres_store.remember_nonce(nonce(1), NOW + S, NOW)
+
+
+async def test_a_failed_batch_fails_each_caller(postgres_store: PostgresStore) -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    await postgres_store.close()
+    gone = asyncio.create_task(postgres_store.remember_nonce(nonce(1), NOW + S, NOW))
+    calls = [postgres_store.remember_nonce(nonce(n), NOW + S, NOW) for n in (2, 3)]
+    await asyncio.sleep(0)
+    gone.cancel()
+    found = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(f, StorageError) for f in found), found
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    # The error was heard by its callers: nothing is left to report it unread.
+    del gone
+    gc.collect()
+    await asyncio.sleep(0)
+    assert reported == []
+    loop.set_exception_handler(None)
