@@ -1,7 +1,10 @@
 """Authenticates requests: recovers the signer, checks the time window and nonce.
 
-A request is accepted once: its nonce is remembered until its timestamp leaves
-the window, and after that the timestamp check refuses it. When several
+A request is accepted once: its nonce is remembered until its timestamp has
+left the window by a whole window more, and the timestamp check refuses it
+after that. A remembered nonce is taken again only by a message with a later
+timestamp (which only its signer can sign) once the first has expired: a copy
+is refused however late it comes. When several
 servers share the store (PostgreSQL), every nonce is checked in the store.
 A server alone on its store (SQLite) checks them in memory and writes each one
 in the same commit as the change it guards: the reply waits for that commit,
@@ -42,17 +45,24 @@ class RequestVerifier:
 
     async def load(self) -> None:
         if not self.store.shared:
-            self._seen = dict(await self.store.load_nonces(self.clock.now_ns()))
+            self._seen = dict(await self.store.load_nonces(self._forgotten_before()))
+
+    def _forgotten_before(self) -> int:
+        # A nonce is forgotten a window after it expired, not at once: a copy
+        # of its message checked in time (in the last moment of its window)
+        # and remembered a moment later still finds it, and is refused.
+        return self.clock.now_ns() - self.window_ms * 1_000_000
 
     async def flush(self, purge_every_s: float = 60.0) -> None:
-        """Purges expired nonces now and then."""
+        """Purges long expired nonces now and then."""
         now = self.clock.now_ns()
         if now - self._last_purge >= purge_every_s * 1e9:
             self._last_purge = now
-            self._seen = {n: e for n, e in self._seen.items() if e >= now}
-            while self._unverified and next(iter(self._unverified.values())) < now:
+            before = self._forgotten_before()
+            self._seen = {n: e for n, e in self._seen.items() if e >= before}
+            while self._unverified and next(iter(self._unverified.values())) < before:
                 self._unverified.popitem(last=False)
-            await self.store.purge_nonces(now)
+            await self.store.purge_nonces(before)
 
     def refuse_unverified(self, metadata: Sequence[tuple[str, str | bytes]]) -> bool:
         """Remembers the nonce of a call about to be refused unverified, so that
@@ -72,12 +82,12 @@ class RequestVerifier:
 
     async def _remember(self, nonce: str, expires_ns: int) -> bool:
         now = self.clock.now_ns()
-        if self._unverified.get(nonce, 0) >= now:
+        if _taken(self._unverified.get(nonce, 0), expires_ns, now):
             return False
         if self.store.shared:
             return await self.store.remember_nonce(nonce, expires_ns, now)
         known = self._seen.get(nonce)
-        if known is not None and known >= now:
+        if known is not None and _taken(known, expires_ns, now):
             return False
         # Written in the group commit the request's own changes join; the
         # transport awaits that commit before the reply leaves.
@@ -133,6 +143,13 @@ class RequestVerifier:
             values.get(signing.SIGNATURE_KEY),
             payload,
         )
+
+
+def _taken(remembered: int, expires_ns: int, now_ns: int) -> bool:
+    """Whether a nonce remembered until `remembered` refuses a message that
+    would be remembered until `expires_ns`: until it expires, and always a
+    message that expires no later (a copy; the store's upserts say the same)."""
+    return remembered >= now_ns or remembered >= expires_ns
 
 
 def _signed_values(metadata: Sequence[tuple[str, str | bytes]]) -> dict[str, str]:

@@ -14,10 +14,12 @@ UPSERT = (
 
 class Nonces(Database):
     async def remember_nonce(self, nonce: str, expires_ns: int, now_ns: int) -> bool:
-        # An expired nonce may be remembered again; a live one is refused.
+        # An expired nonce may be remembered again by a message that expires
+        # later (a later timestamp); a live one, or a copy, is refused.
         async with self._write1() as tx:
             inserted = await tx.execute(
-                f"{UPSERT} WHERE nonces.expires < ?", (nonce, expires_ns, now_ns)
+                f"{UPSERT} WHERE nonces.expires < ? AND nonces.expires < excluded.expires",
+                (nonce, expires_ns, now_ns),
             )
         return inserted == 1
 

@@ -6,9 +6,10 @@ database in one statement (one round trip and one pooled connection, however
 many messages arrived together), which answers which of them were new.
 
 A nonce asked for twice in one batch is refused the second time (two copies of
-one signed message arrived together: one may run). Whether a stored nonce has
-expired, so that it may be remembered again, is judged at the latest `now` of
-the batch: at most a turn of the loop later than a message's own.
+one signed message arrived together: one may run). A stored nonce is taken
+again only once it has expired, judged at the latest `now` of the batch, and
+only by a message that expires later than it (a later timestamp, which only
+its signer can sign): a copy is refused whatever the clock says.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class NonceBatches:
     ) -> None:
         try:
             # In one order everywhere: two batches holding the same nonces
-            # (copies sent to two servers) wait for each other, never deadlock.
+            # (copies sent to two servers) wait for each other; a batch that
+            # meets a purge's other order is run again (PostgresStore, retrying).
             nonces = sorted(batch)
             done.set_result(await self._run(nonces, [batch[n] for n in nonces], now))
         except asyncio.CancelledError:  # the server is stopping

@@ -160,6 +160,7 @@ SELECT * FROM upd
 REMEMBER_NONCES = (
     "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)) "
     "INSERT INTO nonces (nonce, expires) SELECT n, e FROM unflushed, "
-    "unnest(?::text[], ?::bigint[]) AS t(n, e) ON CONFLICT (nonce) "
-    "DO UPDATE SET expires = excluded.expires WHERE nonces.expires < ? RETURNING nonce"
+    "unnest(?::text[], ?::bigint[]) WITH ORDINALITY AS t(n, e, i) ORDER BY i "
+    "ON CONFLICT (nonce) DO UPDATE SET expires = excluded.expires "
+    "WHERE nonces.expires < ? AND nonces.expires < excluded.expires RETURNING nonce"
 )

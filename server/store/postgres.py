@@ -430,6 +430,7 @@ class PostgresStore(PgGraphs, SqlStore):
         for in the same turn of the event loop (pg_nonces), and no flush."""
         return await self._nonces.remember(nonce, expires_ns, now_ns)
 
+    @retrying  # a batch and a purge may take rows in different orders
     async def _remember_nonces(self, nonces: list[str], expires: list[int], now: int) -> set[str]:
         async with self._write1() as tx:
             rows = await tx.fetchall(REMEMBER_NONCES, (nonces, expires, now))

@@ -409,6 +409,8 @@ async def test_nonces(store: Store) -> None:
     assert not await store.remember_nonce("aa" * 16, NOW + S, NOW)
     # an expired nonce may come back (its timestamp check refuses it anyway)
     assert await store.remember_nonce("aa" * 16, NOW + 3 * S, NOW + 2 * S)
+    # ... by a message that expires later: a copy is refused however late it comes
+    assert not await store.remember_nonce("aa" * 16, NOW + 3 * S, NOW + 4 * S)
     await store.save_nonces([("bb" * 16, NOW + 10 * S), ("cc" * 16, NOW - S)])
     await store.durable()
     loaded = dict(await store.load_nonces(NOW))

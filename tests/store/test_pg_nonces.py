@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 from typing import Any
 
+import psycopg
 import pytest
 
 from pycolonies_like.core.errors import StorageError
@@ -72,21 +74,76 @@ async def test_a_caller_that_goes_away_leaves_its_batch(postgres_store: Postgres
 
 
 async def test_a_failed_batch_fails_each_caller(postgres_store: PostgresStore) -> None:
+    await postgres_store.close()
+    found = await asyncio.gather(
+        *(postgres_store.remember_nonce(nonce(n), NOW + S, NOW) for n in (1, 2)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(f, StorageError) for f in found), found
+
+
+async def test_a_failed_batch_whose_callers_went_away_reports_nothing(
+    postgres_store: PostgresStore,
+) -> None:
     loop = asyncio.get_running_loop()
     reported: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: reported.append(context))
-    await postgres_store.close()
-    gone = asyncio.create_task(postgres_store.remember_nonce(nonce(1), NOW + S, NOW))
-    calls = [postgres_store.remember_nonce(nonce(n), NOW + S, NOW) for n in (2, 3)]
-    await asyncio.sleep(0)
-    gone.cancel()
-    found = await asyncio.gather(*calls, return_exceptions=True)
-    assert all(isinstance(f, StorageError) for f in found), found
-    with pytest.raises(asyncio.CancelledError):
-        await gone
-    # The error was heard by its callers: nothing is left to report it unread.
-    del gone
-    gc.collect()
-    await asyncio.sleep(0)
-    assert reported == []
-    loop.set_exception_handler(None)
+    try:
+        await postgres_store.close()
+        gone = asyncio.create_task(postgres_store.remember_nonce(nonce(1), NOW + S, NOW))
+        await asyncio.sleep(0)  # it has joined its batch
+        gone.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        await asyncio.sleep(0.05)  # the batch has failed
+        del gone
+        gc.collect()
+        await asyncio.sleep(0)
+        assert reported == []  # no error left unread to report
+    finally:
+        loop.set_exception_handler(None)
+
+
+async def test_a_batch_stopped_midway_stops_its_callers(postgres_store: PostgresStore) -> None:
+    """The server stopping while a batch waits on the database: its callers
+    are cancelled with it, and it remembered nothing."""
+    held, fresh = nonce(1), nonce(2)
+    assert await postgres_store.remember_nonce(held, NOW + S, NOW)
+    async with await psycopg.AsyncConnection.connect(postgres_store.url) as other:
+        await other.execute("UPDATE nonces SET expires = expires WHERE nonce = %s", (held,))
+        calls = asyncio.gather(
+            postgres_store.remember_nonce(held, NOW + 3 * S, NOW + 2 * S),
+            postgres_store.remember_nonce(fresh, NOW + S, NOW),
+            return_exceptions=True,
+        )
+        await asyncio.sleep(0.3)  # the batch waits for the row `other` holds
+        (sending,) = postgres_store._nonces._sending
+        sending.cancel()
+        found = await asyncio.wait_for(calls, 5)
+        assert all(isinstance(f, asyncio.CancelledError) for f in found), found
+        await other.rollback()
+    assert await postgres_store.remember_nonce(fresh, NOW + S, NOW)
+
+
+async def test_a_batch_meeting_a_purge_in_the_other_order_runs_again(
+    postgres_store: PostgresStore,
+) -> None:
+    """Two expired nonces remembered again in one batch while a purge takes
+    their rows in the other order (a transaction deleting the second, then
+    the first): PostgreSQL aborts one of the two, and the batch runs again."""
+    first, second = nonce(1), nonce(2)
+    assert await postgres_store.remember_nonce(first, NOW - 1, NOW - 10)
+    assert await postgres_store.remember_nonce(second, NOW - 2, NOW - 10)
+    async with await psycopg.AsyncConnection.connect(postgres_store.url) as purge:
+        await purge.execute("DELETE FROM nonces WHERE nonce = %s", (second,))
+        batch = asyncio.gather(
+            postgres_store.remember_nonce(first, NOW + S, NOW),
+            postgres_store.remember_nonce(second, NOW + S, NOW),
+            return_exceptions=True,
+        )
+        await asyncio.sleep(0.3)  # the batch took the first row and waits for the second
+        with contextlib.suppress(psycopg.errors.DeadlockDetected):
+            await purge.execute("DELETE FROM nonces WHERE nonce = %s", (first,))
+            await purge.commit()
+        found = await asyncio.wait_for(batch, 10)
+    assert found == [True, True], found

@@ -1,0 +1,102 @@
+"""Replays at the edge of the signature window, through the verifier, on
+both stores (SQLite: nonces checked in the server's memory; PostgreSQL: in
+the shared table, batched), with the injected clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from pycolonies_like import crypto, signing
+from pycolonies_like.core.clock import ManualClock
+from pycolonies_like.core.errors import Unauthenticated
+from server.auth import RequestVerifier
+from server.store.sql import SqlStore
+
+WINDOW_S = 300
+MS = 1_000_000
+TS = 1_800_000_000_000  # the first message's timestamp, ms
+EXPIRES = (TS + WINDOW_S * 1000) * MS  # when its nonce expires, ns
+
+
+class Readings:
+    """A clock that gives its readings in order, then the last one for ever."""
+
+    def __init__(self, *readings: int) -> None:
+        self.readings = list(readings)
+
+    def now_ns(self) -> int:
+        return self.readings.pop(0) if len(self.readings) > 1 else self.readings[0]
+
+
+Signed = tuple[bytes, str, int, str, str, bytes]
+
+
+def signed(key: str, ts_ms: int, nonce: str) -> Signed:
+    digest = signing.digest(signing.RPC_TAG, "/m", ts_ms, nonce, b"payload")
+    return signing.RPC_TAG, "/m", ts_ms, nonce, crypto.sign_digest(digest, key).hex(), b"payload"
+
+
+@pytest.fixture
+async def verifier(store: SqlStore) -> RequestVerifier:
+    verifier = RequestVerifier(store, ManualClock(TS * MS), window_s=WINDOW_S)
+    await verifier.load()
+    return verifier
+
+
+async def test_a_copy_in_the_last_millisecond_of_its_window_is_refused(
+    verifier: RequestVerifier,
+) -> None:
+    key = crypto.generate_private_key()
+    first = signed(key, TS, "aa" * 16)
+    assert await verifier.verify(*first)
+    # In the window by the millisecond (now_ms == ts + window), past the
+    # nonce's expiry by the nanosecond.
+    verifier.clock = Readings(EXPIRES + MS // 2)
+    with pytest.raises(Unauthenticated, match="replayed"):
+        await verifier.verify(*first)
+
+
+async def test_a_copy_beside_a_later_message_is_refused(verifier: RequestVerifier) -> None:
+    """On PostgreSQL the two share one batch, whose `now` is the later one's."""
+    key = crypto.generate_private_key()
+    first = signed(key, TS, "aa" * 16)
+    assert await verifier.verify(*first)
+    fresh = signed(key, EXPIRES // MS, "bb" * 16)
+    verifier.clock = Readings(EXPIRES - MS // 2, EXPIRES - MS // 2, EXPIRES + MS // 2)
+    found = await asyncio.gather(verifier.verify(*first), verifier.verify(*fresh),
+                                 return_exceptions=True)  # fmt: skip
+    assert isinstance(found[0], Unauthenticated) and found[1] == crypto.id_of(key), found
+
+
+async def test_its_signer_may_use_an_expired_nonce_again(verifier: RequestVerifier) -> None:
+    key = crypto.generate_private_key()
+    assert await verifier.verify(*signed(key, TS, "aa" * 16))
+    later = signed(key, TS + WINDOW_S * 1000 + 1, "aa" * 16)
+    verifier.clock = Readings(EXPIRES + 2 * MS)
+    assert await verifier.verify(*later)
+    with pytest.raises(Unauthenticated, match="replayed"):
+        await verifier.verify(*later)
+
+
+async def test_a_nonce_is_kept_a_window_after_it_expired(
+    store: SqlStore, verifier: RequestVerifier
+) -> None:
+    """So that a copy checked in the last moment of its window and remembered
+    a moment later finds it, whenever the purge runs."""
+    key = crypto.generate_private_key()
+    assert await verifier.verify(*signed(key, TS, "aa" * 16))
+    await store.durable()
+    for now, kept in ((EXPIRES + 1, True), (EXPIRES + WINDOW_S * 1000 * MS - 1, True),
+                      (EXPIRES + WINDOW_S * 1000 * MS + 1, False)):  # fmt: skip
+        verifier.clock = Readings(now)
+        verifier._last_purge = 0  # the purge is due
+        await verifier.flush()
+        assert ("aa" * 16 in verifier._seen) == (kept and not store.shared)
+        # What the store keeps, and what a restarted server loads.
+        restarted = RequestVerifier(store, Readings(now), window_s=WINDOW_S)
+        remembered = dict(await store.load_nonces(0))
+        await restarted.load()
+        assert ("aa" * 16 in remembered) == kept
+        assert ("aa" * 16 in restarted._seen) == (kept and not store.shared)
