@@ -1,11 +1,11 @@
 """Authenticates requests: recovers the signer, checks the time window and nonce.
 
-A request is accepted once: its nonce is remembered until its timestamp has
-left the window by a whole window more, and the timestamp check refuses it
-after that. A remembered nonce is taken again only by a message with a later
-timestamp (which only its signer can sign) once the first has expired: a copy
-is refused however late it comes. When several
-servers share the store (PostgreSQL), every nonce is checked in the store.
+A request is accepted once: its nonce is remembered until a minute after its
+timestamp has left the window, and the timestamp check refuses it after that.
+A remembered nonce is taken again only by a message with a later timestamp
+(which only its signer can sign) once the first has expired: a copy is refused
+however late it comes. When several servers share the store (PostgreSQL),
+every nonce is checked in the store.
 A server alone on its store (SQLite) checks them in memory and writes each one
 in the same commit as the change it guards: the reply waits for that commit,
 so a request acknowledged before a crash is still refused after the restart.
@@ -27,6 +27,10 @@ from server.store.base import Store
 # How many nonces of calls refused unverified are remembered (past that, calls
 # are verified before they are refused).
 MAX_UNVERIFIED = 100_000
+# How long a nonce is kept after it expired: longer than any wait between a
+# call's time check and its nonce's write (a signature recovery and, on a
+# shared store, one statement; a pooled connection is waited for 20 s at most).
+NONCE_GRACE_NS = 60 * 1_000_000_000
 _NONCE = re.compile(r"^[0-9a-f]{16,64}$")
 _SIGNATURE = re.compile(r"^[0-9a-f]{130}$")
 
@@ -48,10 +52,10 @@ class RequestVerifier:
             self._seen = dict(await self.store.load_nonces(self._forgotten_before()))
 
     def _forgotten_before(self) -> int:
-        # A nonce is forgotten a window after it expired, not at once: a copy
+        # A nonce is forgotten a while after it expired, not at once: a copy
         # of its message checked in time (in the last moment of its window)
         # and remembered a moment later still finds it, and is refused.
-        return self.clock.now_ns() - self.window_ms * 1_000_000
+        return self.clock.now_ns() - NONCE_GRACE_NS
 
     async def flush(self, purge_every_s: float = 60.0) -> None:
         """Purges long expired nonces now and then."""
