@@ -3,8 +3,8 @@
 A request is accepted once: its nonce is remembered until a minute after its
 timestamp has left the window, and the timestamp check refuses it after that.
 A remembered nonce is taken again only by a message with a later timestamp
-(which only its signer can sign) once the first has expired: a copy is refused
-however late it comes. When several servers share the store (PostgreSQL),
+once the first has expired: a copy, whose timestamp is the same, is refused
+as long as the nonce is kept. When several servers share the store (PostgreSQL),
 every nonce is checked in the store.
 A server alone on its store (SQLite) checks them in memory and writes each one
 in the same commit as the change it guards: the reply waits for that commit,
@@ -23,14 +23,11 @@ from pycolonies_like import crypto, signing
 from pycolonies_like.core.clock import Clock
 from pycolonies_like.core.errors import Unauthenticated
 from server.store.base import Store
+from server.store.nonces import NONCE_GRACE_NS
 
 # How many nonces of calls refused unverified are remembered (past that, calls
 # are verified before they are refused).
 MAX_UNVERIFIED = 100_000
-# How long a nonce is kept after it expired: longer than any wait between a
-# call's time check and its nonce's write (a signature recovery and, on a
-# shared store, one statement; a pooled connection is waited for 20 s at most).
-NONCE_GRACE_NS = 60 * 1_000_000_000
 _NONCE = re.compile(r"^[0-9a-f]{16,64}$")
 _SIGNATURE = re.compile(r"^[0-9a-f]{130}$")
 
@@ -78,9 +75,12 @@ class RequestVerifier:
         if not _NONCE.match(nonce) or len(self._unverified) >= MAX_UNVERIFIED:
             return False
         try:
-            expires_ns = (int(timestamp or "") + self.window_ms) * 1_000_000
+            ts = int(timestamp or "")
         except ValueError:
             return False
+        if abs(self.clock.now_ns() // 1_000_000 - ts) > self.window_ms:
+            return False  # refused by its time alone, once verified; not kept
+        expires_ns = (ts + self.window_ms) * 1_000_000
         self._unverified[nonce] = max(expires_ns, self._unverified.get(nonce, 0))
         return True
 
@@ -152,7 +152,8 @@ class RequestVerifier:
 def _taken(remembered: int, expires_ns: int, now_ns: int) -> bool:
     """Whether a nonce remembered until `remembered` refuses a message that
     would be remembered until `expires_ns`: until it expires, and always a
-    message that expires no later (a copy; the store's upserts say the same)."""
+    message that expires no later (a copy has the same timestamp; the store's
+    upserts say the same)."""
     return remembered >= now_ns or remembered >= expires_ns
 
 

@@ -6,6 +6,13 @@ from collections.abc import Sequence
 
 from server.store.db import Database
 
+# How long a nonce is kept after it expired: longer than any wait between a
+# call's time check and its nonce's write (a signature recovery and, on a
+# shared store, a statement). On PostgreSQL the database's clock also bounds
+# it: a nonce is purged, and refused, by that clock (pg_statements), so
+# neither the servers' skew nor a long wait reopens a purged nonce.
+NONCE_GRACE_NS = 60 * 1_000_000_000
+
 UPSERT = (
     "INSERT INTO nonces (nonce, expires) VALUES (?, ?) ON CONFLICT (nonce) "
     "DO UPDATE SET expires = excluded.expires"

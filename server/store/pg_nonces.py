@@ -8,8 +8,8 @@ many messages arrived together), which answers which of them were new.
 A nonce asked for twice in one batch is refused the second time (two copies of
 one signed message arrived together: one may run). A stored nonce is taken
 again only once it has expired, judged at the latest `now` of the batch, and
-only by a message that expires later than it (a later timestamp, which only
-its signer can sign): a copy is refused whatever the clock says.
+only by a message that expires later than it (a later timestamp): a copy,
+whose timestamp is the same, is refused whatever the clock says.
 """
 
 from __future__ import annotations

@@ -154,13 +154,21 @@ WITH upd AS (
 SELECT * FROM upd
 """
 
+# The database's clock, in ns: shared by every server, whatever their own say.
+DB_NOW_NS = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000000 AS BIGINT)"
+
 # nonces.py's upsert of a batch of nonces (pg_nonces), answering the ones it
 # remembered, in a transaction that commits without waiting for the WAL flush
-# (set_config(..., true) lasts until the statement's own commit).
+# (set_config(..., true) lasts until the statement's own commit). A nonce that
+# PURGE_NONCES may have removed already (by the database's clock) is refused.
 REMEMBER_NONCES = (
     "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)) "
     "INSERT INTO nonces (nonce, expires) SELECT n, e FROM unflushed, "
-    "unnest(?::text[], ?::bigint[]) WITH ORDINALITY AS t(n, e, i) ORDER BY i "
+    "unnest(?::text[], ?::bigint[]) WITH ORDINALITY AS t(n, e, i) "
+    f"WHERE e >= {DB_NOW_NS} - ? ORDER BY i "
     "ON CONFLICT (nonce) DO UPDATE SET expires = excluded.expires "
     "WHERE nonces.expires < ? AND nonces.expires < excluded.expires RETURNING nonce"
 )
+# Nonces past their expiry and the grace, by the database's clock as well as
+# the server's (whichever is earlier).
+PURGE_NONCES = f"DELETE FROM nonces WHERE expires < LEAST(?, {DB_NOW_NS} - ?)"

@@ -54,6 +54,7 @@ from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
+from server.store.nonces import NONCE_GRACE_NS
 from server.store.pg_graphs import PgGraphs
 from server.store.pg_nonces import NonceBatches
 from server.store.pg_relay import PgRelay
@@ -61,10 +62,12 @@ from server.store.pg_statements import (
     BEST,
     CLAIM,
     CLAIM_HEARD,
+    DB_NOW_NS,
     FINISH,
     FINISH_ALONE,
     FN,
     HEADS,
+    PURGE_NONCES,
     REMEMBER_NONCES,
 )
 from server.store.sql import SqlStore
@@ -223,16 +226,12 @@ def retrying(
     return run
 
 
-# The database's clock, in ns: every server's staged rows are timed by it,
-# and aged by it (drop_staged), whatever the servers' own clocks say.
-_DB_NOW_NS = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000000 AS BIGINT)"
-
-
 class _StagedBatch(procs.StagedBatch):
     """Each step's transaction runs again when it loses a deadlock race; a
-    staged row is timed by the database's clock (drop_staged)."""
+    staged row is timed by the database's clock (drop_staged), and aged by
+    it, whatever the servers' own clocks say."""
 
-    _stage_sql = procs.STAGE.replace(":submissiontime", _DB_NOW_NS)
+    _stage_sql = procs.STAGE.replace(":submissiontime", DB_NOW_NS)
 
     _insert = retrying(procs.StagedBatch._insert)
     _publish = retrying(procs.StagedBatch._publish)
@@ -242,7 +241,7 @@ class _StagedBatch(procs.StagedBatch):
 class PostgresStore(PgGraphs, SqlStore):
     kind = "postgresql"
     _staged_batch = _StagedBatch
-    _staging_clock = _DB_NOW_NS
+    _staging_clock = DB_NOW_NS
     shared = True
     settle_after_commit = True
 
@@ -433,8 +432,12 @@ class PostgresStore(PgGraphs, SqlStore):
     @retrying  # a batch and a purge may take rows in different orders
     async def _remember_nonces(self, nonces: list[str], expires: list[int], now: int) -> set[str]:
         async with self._write1() as tx:
-            rows = await tx.fetchall(REMEMBER_NONCES, (nonces, expires, now))
+            rows = await tx.fetchall(REMEMBER_NONCES, (nonces, expires, NONCE_GRACE_NS, now))
         return {row["nonce"] for row in rows}
+
+    async def purge_nonces(self, now_ns: int) -> int:
+        async with self._write1() as tx:
+            return await tx.execute(PURGE_NONCES, (now_ns, NONCE_GRACE_NS))
 
     # -- The two hot paths, PostgreSQL's way.
 

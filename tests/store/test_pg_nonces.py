@@ -11,11 +11,19 @@ from typing import Any
 import psycopg
 import pytest
 
-from pycolonies_like.core.errors import StorageError
+from pycolonies_like import crypto, signing
+from pycolonies_like.core.clock import ManualClock
+from pycolonies_like.core.errors import StorageError, Unauthenticated
+from server.auth import RequestVerifier
+from server.store.nonces import NONCE_GRACE_NS
+from server.store.pg_statements import DB_NOW_NS
 from server.store.postgres import PostgresStore
+from tests.pg import waiting_on_locks
 
 S = 1_000_000_000
+MS = 1_000_000
 NOW = 1_800_000_000 * S
+WINDOW_S = 300
 
 
 def nonce(n: int) -> str:
@@ -141,9 +149,54 @@ async def test_a_batch_meeting_a_purge_in_the_other_order_runs_again(
             postgres_store.remember_nonce(second, NOW + S, NOW),
             return_exceptions=True,
         )
-        await asyncio.sleep(0.3)  # the batch took the first row and waits for the second
+        async with await psycopg.AsyncConnection.connect(postgres_store.url) as admin:
+            while not await waiting_on_locks(admin):  # the batch took the first row
+                await asyncio.sleep(0.01)  # and waits for the second
         with contextlib.suppress(psycopg.errors.DeadlockDetected):
             await purge.execute("DELETE FROM nonces WHERE nonce = %s", (first,))
             await purge.commit()
         found = await asyncio.wait_for(batch, 10)
     assert found == [True, True], found
+
+
+async def db_now(store: PostgresStore) -> int:
+    async with await psycopg.AsyncConnection.connect(store.url) as conn:
+        cursor = await conn.execute(f"SELECT {DB_NOW_NS}")
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def test_the_database_clock_bounds_the_purge(postgres_store: PostgresStore) -> None:
+    """A server whose clock runs ahead purges only what the database's clock
+    says expired a while ago; a nonce that may have been purged by it is
+    refused (a server whose clock runs behind would take it for live)."""
+    now = await db_now(postgres_store)
+    recent, old = nonce(1), nonce(2)
+    assert await postgres_store.remember_nonce(recent, now - NONCE_GRACE_NS + 2 * S, now)
+    assert await postgres_store.remember_nonce(old, now - NONCE_GRACE_NS + S // 2, now)
+    await asyncio.sleep(0.6)  # `old` is now past its expiry and the grace by the database
+    assert await postgres_store.purge_nonces(now + 3600 * S) == 1  # a server an hour ahead
+    kept = dict(await postgres_store.load_nonces(0))
+    assert recent in kept and old not in kept
+    # A nonce the purge may have removed is not remembered again, whatever
+    # the server's clock says.
+    assert not await postgres_store.remember_nonce(old, now - NONCE_GRACE_NS + S // 2, 0)
+    assert not await postgres_store.remember_nonce(nonce(3), now - NONCE_GRACE_NS - S, 0)
+
+
+async def test_two_servers_a_minute_and_a_half_apart(postgres_store: PostgresStore) -> None:
+    """Server B's clock runs 90 s ahead of A's (which is the database's):
+    B's purge does not forget a nonce whose message A still accepts."""
+    now = await db_now(postgres_store)
+    ts = now // MS - (WINDOW_S * 1000 - 10_000)  # 10 s left in its window
+    key = crypto.generate_private_key()
+    digest = signing.digest(signing.RPC_TAG, "/m", ts, nonce(1), b"p")
+    message = (signing.RPC_TAG, "/m", ts, nonce(1), crypto.sign_digest(digest, key).hex(), b"p")
+    a = RequestVerifier(postgres_store, ManualClock(now), window_s=WINDOW_S)
+    b = RequestVerifier(postgres_store, ManualClock(now + 90 * S), window_s=WINDOW_S)
+    assert await a.verify(*message)
+    b._last_purge = 0
+    await b.flush()
+    with pytest.raises(Unauthenticated, match="replayed"):
+        await a.verify(*message)

@@ -5,14 +5,18 @@ the shared table, batched), with the injected clock."""
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 
 import pytest
 
 from pycolonies_like import crypto, signing
 from pycolonies_like.core.clock import ManualClock
 from pycolonies_like.core.errors import Unauthenticated
-from server.auth import NONCE_GRACE_NS, RequestVerifier
+from server.auth import RequestVerifier
+from server.store.nonces import NONCE_GRACE_NS
 from server.store.sql import SqlStore
+from server.store.sqlite import SqliteStore
 
 WINDOW_S = 300
 MS = 1_000_000
@@ -80,23 +84,65 @@ async def test_its_signer_may_use_an_expired_nonce_again(verifier: RequestVerifi
         await verifier.verify(*later)
 
 
-async def test_a_nonce_is_kept_a_while_after_it_expired(
-    store: SqlStore, verifier: RequestVerifier
-) -> None:
+async def test_a_nonce_is_kept_a_while_after_it_expired() -> None:
     """So that a copy checked in the last moment of its window and remembered
-    a moment later finds it, whenever the purge runs."""
+    a moment later finds it, whenever the purge runs. (SQLite: by the
+    server's clock; PostgreSQL's purge also goes by the database's clock,
+    tests/store/test_pg_nonces.py.)"""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteStore(os.path.join(tmp, "colonies.db"))
+        await store.open()
+        try:
+            verifier = RequestVerifier(store, ManualClock(TS * MS), window_s=WINDOW_S)
+            key = crypto.generate_private_key()
+            assert await verifier.verify(*signed(key, TS, "aa" * 16))
+            await store.durable()
+            for now, kept in ((EXPIRES + 1, True), (EXPIRES + NONCE_GRACE_NS, True),
+                              (EXPIRES + NONCE_GRACE_NS + 1, False)):  # fmt: skip
+                verifier.clock = Readings(now)
+                verifier._last_purge = 0  # the purge is due
+                await verifier.flush()
+                assert ("aa" * 16 in verifier._seen) == kept
+                # What the store keeps, and what a restarted server loads.
+                restarted = RequestVerifier(store, Readings(now), window_s=WINDOW_S)
+                await restarted.load()
+                assert ("aa" * 16 in dict(await store.load_nonces(0))) == kept
+                assert ("aa" * 16 in restarted._seen) == kept
+        finally:
+            await store.close()
+
+
+async def test_a_copy_of_a_shed_call_in_its_last_millisecond_is_refused(
+    verifier: RequestVerifier,
+) -> None:
     key = crypto.generate_private_key()
-    assert await verifier.verify(*signed(key, TS, "aa" * 16))
-    await store.durable()
+    assert verifier.refuse_unverified(shed(TS, "aa" * 16))
+    verifier.clock = Readings(EXPIRES + MS // 2)
+    with pytest.raises(Unauthenticated, match="replayed"):
+        await verifier.verify(*signed(key, TS, "aa" * 16))
+
+
+async def test_a_shed_calls_nonce_is_kept_a_while_after_it_expired(
+    verifier: RequestVerifier,
+) -> None:
+    assert verifier.refuse_unverified(shed(TS, "aa" * 16))
     for now, kept in ((EXPIRES + 1, True), (EXPIRES + NONCE_GRACE_NS, True),
                       (EXPIRES + NONCE_GRACE_NS + 1, False)):  # fmt: skip
         verifier.clock = Readings(now)
-        verifier._last_purge = 0  # the purge is due
+        verifier._last_purge = 0
         await verifier.flush()
-        assert ("aa" * 16 in verifier._seen) == (kept and not store.shared)
-        # What the store keeps, and what a restarted server loads.
-        restarted = RequestVerifier(store, Readings(now), window_s=WINDOW_S)
-        remembered = dict(await store.load_nonces(0))
-        await restarted.load()
-        assert ("aa" * 16 in remembered) == kept
-        assert ("aa" * 16 in restarted._seen) == (kept and not store.shared)
+        assert ("aa" * 16 in verifier._unverified) == kept
+
+
+async def test_a_shed_call_out_of_its_window_is_not_kept(verifier: RequestVerifier) -> None:
+    """Its time check refuses it anyway; kept, one far in the future would
+    hold every later one in memory (they are forgotten in arrival order)."""
+    for far in (TS + WINDOW_S * 1000 + 1, TS - WINDOW_S * 1000 - 1, 10**18):
+        assert not verifier.refuse_unverified(shed(far, "ff" * 8))
+    assert verifier.refuse_unverified(shed(TS + WINDOW_S * 1000, "ee" * 8))
+    assert list(verifier._unverified) == ["ee" * 8]
+
+
+def shed(ts_ms: int, nonce: str) -> tuple[tuple[str, str], ...]:
+    """The metadata of a call refused before its signature is checked."""
+    return (signing.TIMESTAMP_KEY, str(ts_ms)), (signing.NONCE_KEY, nonce)
