@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import time
 from typing import Any
 
 import psycopg
@@ -22,36 +23,46 @@ from tests.pg import waiting_on_locks
 
 S = 1_000_000_000
 MS = 1_000_000
-NOW = 1_800_000_000 * S
 WINDOW_S = 300
+
+
+@pytest.fixture
+def now() -> int:
+    """The servers' clock of a test: the wall clock, as the database's (which
+    refuses a nonce that expired over a minute ago by its own)."""
+    return time.time_ns()
 
 
 def nonce(n: int) -> str:
     return f"{n:032x}"
 
 
-async def test_copies_asked_for_together_run_once(postgres_store: PostgresStore) -> None:
+async def test_copies_asked_for_together_run_once(postgres_store: PostgresStore, now: int) -> None:
     asked = [nonce(1), nonce(2), nonce(1), nonce(3), nonce(1)]
-    found = await asyncio.gather(*(postgres_store.remember_nonce(n, NOW + S, NOW) for n in asked))
+    found = await asyncio.gather(*(postgres_store.remember_nonce(n, now + S, now) for n in asked))
     assert found == [True, True, False, True, False]
     # Each is remembered: a later copy is refused, in a batch of its own too.
-    again = await asyncio.gather(*(postgres_store.remember_nonce(nonce(n), NOW + S, NOW)
+    again = await asyncio.gather(*(postgres_store.remember_nonce(nonce(n), now + S, now)
                                    for n in (3, 4, 2)))  # fmt: skip
     assert again == [False, True, False]
 
 
-async def test_the_expiry_is_judged_at_the_batch_latest_now(postgres_store: PostgresStore) -> None:
-    assert await postgres_store.remember_nonce(nonce(1), NOW + S, NOW)
+async def test_the_expiry_is_judged_at_the_batch_latest_now(
+    postgres_store: PostgresStore, now: int
+) -> None:
+    assert await postgres_store.remember_nonce(nonce(1), now + S, now)
     # In one batch: one message's now before the stored expiry, one after it.
     found = await asyncio.gather(
-        postgres_store.remember_nonce(nonce(2), NOW + 3 * S, NOW),
-        postgres_store.remember_nonce(nonce(1), NOW + 3 * S, NOW + 2 * S),
+        postgres_store.remember_nonce(nonce(2), now + 3 * S, now),
+        postgres_store.remember_nonce(nonce(1), now + 3 * S, now + 2 * S),
     )
     assert found == [True, True]
-    assert not await postgres_store.remember_nonce(nonce(1), NOW + 3 * S, NOW + 2 * S)
+    assert not await postgres_store.remember_nonce(nonce(1), now + 3 * S, now + 2 * S)
 
 
-async def test_two_servers_remember_each_nonce_once(postgres_store: PostgresStore) -> None:
+async def test_two_servers_remember_each_nonce_once(
+    postgres_store: PostgresStore, now: int
+) -> None:
     """Copies of the same messages sent to two servers at once, in opposite
     orders: each nonce is remembered by exactly one of them, and their
     batches wait for each other without a deadlock."""
@@ -60,8 +71,8 @@ async def test_two_servers_remember_each_nonce_once(postgres_store: PostgresStor
     try:
         for round_ in range(5):
             names = [nonce(1000 * round_ + i) for i in range(40)]
-            calls = [postgres_store.remember_nonce(n, NOW + S, NOW) for n in names]
-            calls += [other.remember_nonce(n, NOW + S, NOW) for n in reversed(names)]
+            calls = [postgres_store.remember_nonce(n, now + S, now) for n in names]
+            calls += [other.remember_nonce(n, now + S, now) for n in reversed(names)]
             found = await asyncio.gather(*calls)
             first, second = found[:40], found[40:][::-1]
             assert [a + b for a, b in zip(first, second, strict=True)] == [1] * 40
@@ -69,36 +80,38 @@ async def test_two_servers_remember_each_nonce_once(postgres_store: PostgresStor
         await other.close()
 
 
-async def test_a_caller_that_goes_away_leaves_its_batch(postgres_store: PostgresStore) -> None:
-    gone = asyncio.create_task(postgres_store.remember_nonce(nonce(1), NOW + S, NOW))
-    stays = asyncio.create_task(postgres_store.remember_nonce(nonce(2), NOW + S, NOW))
+async def test_a_caller_that_goes_away_leaves_its_batch(
+    postgres_store: PostgresStore, now: int
+) -> None:
+    gone = asyncio.create_task(postgres_store.remember_nonce(nonce(1), now + S, now))
+    stays = asyncio.create_task(postgres_store.remember_nonce(nonce(2), now + S, now))
     await asyncio.sleep(0)  # both have joined the batch
     gone.cancel()
     assert await stays
     with pytest.raises(asyncio.CancelledError):
         await gone
     # The nonce of the call that went away was remembered all the same.
-    assert not await postgres_store.remember_nonce(nonce(1), NOW + S, NOW)
+    assert not await postgres_store.remember_nonce(nonce(1), now + S, now)
 
 
-async def test_a_failed_batch_fails_each_caller(postgres_store: PostgresStore) -> None:
+async def test_a_failed_batch_fails_each_caller(postgres_store: PostgresStore, now: int) -> None:
     await postgres_store.close()
     found = await asyncio.gather(
-        *(postgres_store.remember_nonce(nonce(n), NOW + S, NOW) for n in (1, 2)),
+        *(postgres_store.remember_nonce(nonce(n), now + S, now) for n in (1, 2)),
         return_exceptions=True,
     )
     assert all(isinstance(f, StorageError) for f in found), found
 
 
 async def test_a_failed_batch_whose_callers_went_away_reports_nothing(
-    postgres_store: PostgresStore,
+    postgres_store: PostgresStore, now: int
 ) -> None:
     loop = asyncio.get_running_loop()
     reported: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: reported.append(context))
     try:
         await postgres_store.close()
-        gone = asyncio.create_task(postgres_store.remember_nonce(nonce(1), NOW + S, NOW))
+        gone = asyncio.create_task(postgres_store.remember_nonce(nonce(1), now + S, now))
         await asyncio.sleep(0)  # it has joined its batch
         gone.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -112,16 +125,18 @@ async def test_a_failed_batch_whose_callers_went_away_reports_nothing(
         loop.set_exception_handler(None)
 
 
-async def test_a_batch_stopped_midway_stops_its_callers(postgres_store: PostgresStore) -> None:
+async def test_a_batch_stopped_midway_stops_its_callers(
+    postgres_store: PostgresStore, now: int
+) -> None:
     """The server stopping while a batch waits on the database: its callers
     are cancelled with it, and it remembered nothing."""
     held, fresh = nonce(1), nonce(2)
-    assert await postgres_store.remember_nonce(held, NOW + S, NOW)
+    assert await postgres_store.remember_nonce(held, now + S, now)
     async with await psycopg.AsyncConnection.connect(postgres_store.url) as other:
         await other.execute("UPDATE nonces SET expires = expires WHERE nonce = %s", (held,))
         calls = asyncio.gather(
-            postgres_store.remember_nonce(held, NOW + 3 * S, NOW + 2 * S),
-            postgres_store.remember_nonce(fresh, NOW + S, NOW),
+            postgres_store.remember_nonce(held, now + 3 * S, now + 2 * S),
+            postgres_store.remember_nonce(fresh, now + S, now),
             return_exceptions=True,
         )
         await asyncio.sleep(0.3)  # the batch waits for the row `other` holds
@@ -130,28 +145,32 @@ async def test_a_batch_stopped_midway_stops_its_callers(postgres_store: Postgres
         found = await asyncio.wait_for(calls, 5)
         assert all(isinstance(f, asyncio.CancelledError) for f in found), found
         await other.rollback()
-    assert await postgres_store.remember_nonce(fresh, NOW + S, NOW)
+    assert await postgres_store.remember_nonce(fresh, now + S, now)
 
 
 async def test_a_batch_meeting_a_purge_in_the_other_order_runs_again(
-    postgres_store: PostgresStore,
+    postgres_store: PostgresStore, now: int
 ) -> None:
     """Two expired nonces remembered again in one batch while a purge takes
     their rows in the other order (a transaction deleting the second, then
     the first): PostgreSQL aborts one of the two, and the batch runs again."""
     first, second = nonce(1), nonce(2)
-    assert await postgres_store.remember_nonce(first, NOW - 1, NOW - 10)
-    assert await postgres_store.remember_nonce(second, NOW - 2, NOW - 10)
+    assert await postgres_store.remember_nonce(first, now - 1, now - 10)
+    assert await postgres_store.remember_nonce(second, now - 2, now - 10)
     async with await psycopg.AsyncConnection.connect(postgres_store.url) as purge:
         await purge.execute("DELETE FROM nonces WHERE nonce = %s", (second,))
         batch = asyncio.gather(
-            postgres_store.remember_nonce(first, NOW + S, NOW),
-            postgres_store.remember_nonce(second, NOW + S, NOW),
+            postgres_store.remember_nonce(first, now + S, now),
+            postgres_store.remember_nonce(second, now + S, now),
             return_exceptions=True,
         )
-        async with await psycopg.AsyncConnection.connect(postgres_store.url) as admin:
-            while not await waiting_on_locks(admin):  # the batch took the first row
-                await asyncio.sleep(0.01)  # and waits for the second
+        async with (
+            await psycopg.AsyncConnection.connect(postgres_store.url) as admin,
+            asyncio.timeout(10),
+        ):
+            # Until the batch, having taken the first row, waits for the second.
+            while not batch.done() and not await waiting_on_locks(admin):
+                await asyncio.sleep(0.01)
         with contextlib.suppress(psycopg.errors.DeadlockDetected):
             await purge.execute("DELETE FROM nonces WHERE nonce = %s", (first,))
             await purge.commit()
@@ -171,18 +190,25 @@ async def test_the_database_clock_bounds_the_purge(postgres_store: PostgresStore
     """A server whose clock runs ahead purges only what the database's clock
     says expired a while ago; a nonce that may have been purged by it is
     refused (a server whose clock runs behind would take it for live)."""
-    now = await db_now(postgres_store)
     recent, old = nonce(1), nonce(2)
-    assert await postgres_store.remember_nonce(recent, now - NONCE_GRACE_NS + 2 * S, now)
-    assert await postgres_store.remember_nonce(old, now - NONCE_GRACE_NS + S // 2, now)
-    await asyncio.sleep(0.6)  # `old` is now past its expiry and the grace by the database
-    assert await postgres_store.purge_nonces(now + 3600 * S) == 1  # a server an hour ahead
+    async with await psycopg.AsyncConnection.connect(postgres_store.url) as conn:
+        # As if remembered earlier: `old` expired over a minute ago by the
+        # database's clock, `recent` half a minute ago.
+        await conn.execute(
+            f"INSERT INTO nonces (nonce, expires) VALUES (%s, {DB_NOW_NS} - %s), "
+            f"(%s, {DB_NOW_NS} - %s)",
+            (old, NONCE_GRACE_NS + S, recent, NONCE_GRACE_NS // 2),
+        )
+        await conn.commit()
+    ahead = await db_now(postgres_store) + 3600 * S  # a server an hour ahead
+    assert await postgres_store.purge_nonces(ahead - NONCE_GRACE_NS) == 1
     kept = dict(await postgres_store.load_nonces(0))
     assert recent in kept and old not in kept
     # A nonce the purge may have removed is not remembered again, whatever
     # the server's clock says.
-    assert not await postgres_store.remember_nonce(old, now - NONCE_GRACE_NS + S // 2, 0)
-    assert not await postgres_store.remember_nonce(nonce(3), now - NONCE_GRACE_NS - S, 0)
+    expired = kept[recent] - NONCE_GRACE_NS
+    assert not await postgres_store.remember_nonce(old, expired, 0)
+    assert await postgres_store.remember_nonce(nonce(3), kept[recent] + 60 * S, 0)
 
 
 async def test_two_servers_a_minute_and_a_half_apart(postgres_store: PostgresStore) -> None:

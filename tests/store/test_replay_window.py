@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+import time
 
 import pytest
 
@@ -20,7 +21,10 @@ from server.store.sqlite import SqliteStore
 
 WINDOW_S = 300
 MS = 1_000_000
-TS = 1_800_000_000_000  # the first message's timestamp, ms
+# The first message's timestamp, ms: a day ahead of the wall clock, so that the
+# database's clock (PostgreSQL refuses a nonce that expired over a minute ago
+# by its own) never overtakes the servers' injected clock during a run.
+TS = (time.time_ns() // 1_000_000_000 + 86_400) * 1000
 EXPIRES = (TS + WINDOW_S * 1000) * MS  # when its nonce expires, ns
 
 
