@@ -15,6 +15,7 @@ remembered too, in this server's memory, so a copy of it cannot run later.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -25,9 +26,13 @@ from pycolonies_like.core.errors import Unauthenticated
 from server.store.base import Store
 from server.store.nonces import NONCE_GRACE_NS
 
+# A server whose clock is further than this from the database's is warned at
+# start (nonces are purged, and refused, by the database's clock too).
+CLOCK_SKEW_WARNING_S = 30.0
 # How many nonces of calls refused unverified are remembered (past that, calls
 # are verified before they are refused).
 MAX_UNVERIFIED = 100_000
+log = logging.getLogger(__name__)
 _NONCE = re.compile(r"^[0-9a-f]{16,64}$")
 _SIGNATURE = re.compile(r"^[0-9a-f]{130}$")
 
@@ -47,6 +52,16 @@ class RequestVerifier:
     async def load(self) -> None:
         if not self.store.shared:
             self._seen = dict(await self.store.load_nonces(self._forgotten_before()))
+        theirs = await self.store.clock_ns()
+        if theirs is not None:
+            skew_s = (self.clock.now_ns() - theirs) / 1e9
+            if abs(skew_s) > CLOCK_SKEW_WARNING_S:
+                log.warning(
+                    "this server's clock is %.0f s %s the database's: keep them within a "
+                    "minute (NTP); further behind, calls in the last part of their "
+                    "signature window are refused as replayed",
+                    abs(skew_s), "behind" if skew_s < 0 else "ahead of",
+                )  # fmt: skip
 
     def _forgotten_before(self) -> int:
         # A nonce is forgotten a while after it expired, not at once: a copy

@@ -42,6 +42,9 @@ class Nonces(Database):
             )
         return [(r["nonce"], r["expires"]) for r in found]
 
+    async def clock_ns(self) -> int | None:
+        return None  # the server's clock alone
+
     async def purge_nonces(self, now_ns: int) -> int:
         async with self._write1() as tx:
             return await tx.execute("DELETE FROM nonces WHERE expires < ?", (now_ns,))

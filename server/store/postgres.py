@@ -435,6 +435,12 @@ class PostgresStore(PgGraphs, SqlStore):
             rows = await tx.fetchall(REMEMBER_NONCES, (nonces, expires, NONCE_GRACE_NS, now))
         return {row["nonce"] for row in rows}
 
+    async def clock_ns(self) -> int | None:
+        async with self._read() as tx:
+            row = await tx.fetchone(f"SELECT {DB_NOW_NS} AS now")
+        assert row is not None
+        return int(row["now"])
+
     async def purge_nonces(self, now_ns: int) -> int:
         async with self._write1() as tx:
             return await tx.execute(PURGE_NONCES, (now_ns, NONCE_GRACE_NS))

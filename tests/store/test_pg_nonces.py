@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import time
 from typing import Any
 
@@ -226,3 +227,18 @@ async def test_two_servers_a_minute_and_a_half_apart(postgres_store: PostgresSto
     await b.flush()
     with pytest.raises(Unauthenticated, match="replayed"):
         await a.verify(*message)
+
+
+@pytest.mark.parametrize(("offset_s", "warned"), [(0, ""), (-120, "120 s behind"),
+                                                  (45, "45 s ahead of")])  # fmt: skip
+async def test_a_server_far_from_the_database_clock_is_warned(
+    postgres_store: PostgresStore, caplog: pytest.LogCaptureFixture, offset_s: int, warned: str
+) -> None:
+    clock = ManualClock(await db_now(postgres_store) + offset_s * S)
+    with caplog.at_level(logging.WARNING, logger="server.auth"):
+        await RequestVerifier(postgres_store, clock, window_s=WINDOW_S).load()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "server.auth"]
+    if warned:
+        assert len(warnings) == 1 and warned in warnings[0] and "NTP" in warnings[0], warnings
+    else:
+        assert warnings == []
