@@ -17,6 +17,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from server.store.db import Database
+from server.store.nonces import NONCE_GRACE_NS
+from server.store.pg_statements import DB_NOW_NS, PURGE_NONCES, REMEMBER_NONCES
+
 # (nonces, their expiry times, now) -> the nonces remembered (the new ones)
 Run = Callable[[list[str], list[int], int], Awaitable[set[str]]]
 
@@ -72,3 +76,33 @@ def _retrieved(done: asyncio.Future[set[str]]) -> None:
     # logged as never retrieved; each caller still waiting raises it.
     if not done.cancelled():
         done.exception()
+
+
+class PgNonces(Database):
+    """The nonces of PostgresStore: remembered in batches (`_nonces`, which
+    the store makes), purged and refused by the database's clock too."""
+
+    _nonces: NonceBatches
+
+    async def remember_nonce(self, nonce: str, expires_ns: int, now_ns: int) -> bool:
+        """nonces.Nonces.remember_nonce, without waiting for the disk: the WAL
+        is flushed in order, so the commit of whatever the request then
+        changes makes its nonce durable too (a request that changes nothing
+        has nothing to replay). One round trip, shared by the nonces asked
+        for in the same turn of the event loop, and no flush."""
+        return await self._nonces.remember(nonce, expires_ns, now_ns)
+
+    async def _remember_nonces(self, nonces: list[str], expires: list[int], now: int) -> set[str]:
+        async with self._write1() as tx:
+            rows = await tx.fetchall(REMEMBER_NONCES, (nonces, expires, NONCE_GRACE_NS, now))
+        return {row["nonce"] for row in rows}
+
+    async def clock_ns(self) -> int | None:
+        async with self._read() as tx:
+            row = await tx.fetchone(f"SELECT {DB_NOW_NS} AS now")
+        assert row is not None
+        return int(row["now"])
+
+    async def purge_nonces(self, now_ns: int) -> int:
+        async with self._write1() as tx:
+            return await tx.execute(PURGE_NONCES, (now_ns, NONCE_GRACE_NS))

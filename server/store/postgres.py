@@ -54,9 +54,8 @@ from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
-from server.store.nonces import NONCE_GRACE_NS
 from server.store.pg_graphs import PgGraphs
-from server.store.pg_nonces import NonceBatches
+from server.store.pg_nonces import NonceBatches, PgNonces
 from server.store.pg_relay import PgRelay
 from server.store.pg_statements import (
     BEST,
@@ -67,8 +66,6 @@ from server.store.pg_statements import (
     FINISH_ALONE,
     FN,
     HEADS,
-    PURGE_NONCES,
-    REMEMBER_NONCES,
 )
 from server.store.sql import SqlStore
 
@@ -238,7 +235,7 @@ class _StagedBatch(procs.StagedBatch):
     _unstage = retrying(procs.StagedBatch._unstage)
 
 
-class PostgresStore(PgGraphs, SqlStore):
+class PostgresStore(PgNonces, PgGraphs, SqlStore):
     kind = "postgresql"
     _staged_batch = _StagedBatch
     _staging_clock = DB_NOW_NS
@@ -421,29 +418,8 @@ class PostgresStore(PgGraphs, SqlStore):
         async with self._connection() as conn:
             yield PgTx(conn)
 
-    async def remember_nonce(self, nonce: str, expires_ns: int, now_ns: int) -> bool:
-        """nonces.Nonces.remember_nonce, without waiting for the disk: the WAL
-        is flushed in order, so the commit of whatever the request then
-        changes makes its nonce durable too (a request that changes nothing
-        has nothing to replay). One round trip, shared by the nonces asked
-        for in the same turn of the event loop (pg_nonces), and no flush."""
-        return await self._nonces.remember(nonce, expires_ns, now_ns)
-
-    @retrying  # a batch and a purge may take rows in different orders
-    async def _remember_nonces(self, nonces: list[str], expires: list[int], now: int) -> set[str]:
-        async with self._write1() as tx:
-            rows = await tx.fetchall(REMEMBER_NONCES, (nonces, expires, NONCE_GRACE_NS, now))
-        return {row["nonce"] for row in rows}
-
-    async def clock_ns(self) -> int | None:
-        async with self._read() as tx:
-            row = await tx.fetchone(f"SELECT {DB_NOW_NS} AS now")
-        assert row is not None
-        return int(row["now"])
-
-    async def purge_nonces(self, now_ns: int) -> int:
-        async with self._write1() as tx:
-            return await tx.execute(PURGE_NONCES, (now_ns, NONCE_GRACE_NS))
+    # a batch of nonces and a purge may take rows in different orders
+    _remember_nonces = retrying(PgNonces._remember_nonces)
 
     # -- The two hot paths, PostgreSQL's way.
 
