@@ -154,8 +154,13 @@ WITH upd AS (
 SELECT * FROM upd
 """
 
+
+def _epoch_ns(timestamp: str) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {timestamp}) * 1000000000 AS BIGINT)"
+
+
 # The database's clock, in ns: shared by every server, whatever their own say.
-DB_NOW_NS = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000000 AS BIGINT)"
+DB_NOW_NS = _epoch_ns("clock_timestamp()")
 
 # nonces.py's upsert of a batch of nonces (pg_nonces), answering the ones it
 # remembered, in a transaction that commits without waiting for the WAL flush
@@ -174,6 +179,5 @@ REMEMBER_NONCES = (
 # a value fixed for the statement lets the index on `expires` find the rows
 # (a volatile one would read the whole table), and an earlier time purges less.
 PURGE_NONCES = (
-    "DELETE FROM nonces WHERE expires < LEAST(?, "
-    "CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000000000 AS BIGINT) - ?)"
+    f"DELETE FROM nonces WHERE expires < LEAST(?, {_epoch_ns('statement_timestamp()')} - ?)"
 )
