@@ -47,7 +47,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
-from pycolonies_like.core.rules import executor_not_approved
+from pycolonies_like.core.rules import NS_PER_SECOND, executor_not_approved
 from server.hub import Hub
 from server.store import concurrency, functions, queue, rows
 from server.store import processes as procs
@@ -61,6 +61,8 @@ from server.store.pg_statements import (
     BEST,
     CLAIM,
     CLAIM_HEARD,
+    CLAIM_PLAIN,
+    CLAIM_PLAIN_HEARD,
     DB_NOW_NS,
     FINISH,
     FINISH_ALONE,
@@ -250,6 +252,8 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
         self.busy_timeout_s = 20.0
         self._pool: AsyncConnectionPool | None = None
         self._nonces = NonceBatches(self._remember_nonces)
+        # (colony, executor type) -> until when its claims skip CLAIM_PLAIN
+        self._gated: dict[tuple[str, str], int] = {}
 
     async def open(self) -> None:
         self._pool = AsyncConnectionPool(
@@ -428,23 +432,50 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
         self, executor: Executor, now_ns: int, lease_ns: int = 0
     ) -> Process | None:
         """queue.Queue.claim_process in one statement (one round trip), which
-        also records "last heard from" when that is due (at most once a second)."""
+        also records "last heard from" when that is due (at most once a second);
+        two when the head is gated by a concurrency key or a rate limit and
+        CLAIM_PLAIN was tried first (see _claim_sql)."""
         params = queue.claim_params(executor, now_ns, lease_ns)
-        claim = CLAIM_HEARD if self._heard_from(executor, now_ns) else CLAIM
+        claim = self._claim_sql(executor, now_ns)
         async with self._write1() as tx:
+            if claim in (CLAIM_PLAIN, CLAIM_PLAIN_HEARD):
+                row = await tx.fetchone(claim, params)
+                assert row is not None
+                if not row["gated"]:
+                    return await self._claimed(tx, row, executor)
+                self._gate(executor, now_ns)  # CLAIM_PLAIN left the head to CLAIM
+                claim = CLAIM
             for _ in range(concurrency.MAX_HELD_PER_CLAIM):
                 row = await tx.fetchone(claim, params)
                 claim = CLAIM
                 assert row is not None
-                if not row["approved"]:
-                    raise executor_not_approved(executor.executorname, executor.colonyname)
-                if row["processid"] is not None:
-                    return await procs.load(tx, row)
-                if not row["held"]:
-                    return None
+                if row["processid"] is not None or not row["held"] or not row["approved"]:
+                    return await self._claimed(tx, row, executor)
                 # The head's key was at its limit (it is held back), or its rate
                 # limit had too few tokens (it is parked): try the next.
             return None
+
+    @staticmethod
+    async def _claimed(tx: Tx, row: Row, executor: Executor) -> Process | None:
+        if not row["approved"]:
+            raise executor_not_approved(executor.executorname, executor.colonyname)
+        return await procs.load(tx, row) if row["processid"] is not None else None
+
+    def _claim_sql(self, executor: Executor, now_ns: int) -> str:
+        """CLAIM_PLAIN, unless a head of the executor's colony and type was
+        gated (by a key or a rate limit) in the last second: CLAIM then, one
+        statement rather than two for each claim of a keyed queue."""
+        heard = self._heard_from(executor, now_ns)
+        if now_ns < self._gated.get((executor.colonyname, executor.executortype), 0):
+            return CLAIM_HEARD if heard else CLAIM
+        return CLAIM_PLAIN_HEARD if heard else CLAIM_PLAIN
+
+    def _gate(self, executor: Executor, now_ns: int) -> None:
+        if len(self._gated) >= 4096:
+            self._gated = {k: t for k, t in self._gated.items() if t > now_ns}
+            if len(self._gated) >= 4096:
+                self._gated.clear()
+        self._gated[(executor.colonyname, executor.executortype)] = now_ns + NS_PER_SECOND
 
     @retrying
     async def finish_process(
@@ -509,7 +540,8 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
         leaves (a concurrency key, or not that running attempt) is None here:
         the caller makes it with finish_process, after taking the claim. A
         claim that met a held head or a refusal claims nothing here (the
-        session's next claim tries again, or says why)."""
+        session's next claim tries again, or says why), as does one whose head
+        CLAIM_PLAIN left to CLAIM (gated by a key or a rate limit)."""
         params = queue.finish_params(processid, attempt, state, now_ns, output, errors, executorid)
         ended, claimed = await self._end_and_claim(params, claimer, now_ns, lease_ns)
         if ended is None:
@@ -520,7 +552,7 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
     async def _end_and_claim(
         self, params: Params, claimer: Executor, now_ns: int, lease_ns: int
     ) -> tuple[Process | None, Process | None]:
-        claim = CLAIM_HEARD if self._heard_from(claimer, now_ns) else CLAIM
+        claim = self._claim_sql(claimer, now_ns)
         commits = self.commits
         async with self._connection() as conn:
             started = time.perf_counter()
@@ -549,6 +581,8 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
             taken = None
             if head is not None and head["approved"] and head["processid"] is not None:
                 taken = await procs.load(tx, head)
+            elif head is not None and head["gated"]:
+                self._gate(claimer, now_ns)  # the session's next claim takes it
         return ended, taken
 
     @retrying
