@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install dev test lint protos check-protos bench clean
+.PHONY: install dev test lint protos check-protos bench bench-table clean
 
 # setuptools warns on every editable install of a flat layout ("Editable installation"):
 # expected here, so it is not shown.
@@ -51,6 +51,10 @@ bench: $(STAMP)
 	$(PY) bench/lifecycle.py
 	$(PY) bench/workflow.py
 	$(PY) bench/channels.py
+
+# The performance table in one run; PostgreSQL rows with PG=postgresql://.../postgres
+bench-table: $(STAMP)
+	$(PY) bench/table.py $(if $(PG),--pg $(PG))
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
