@@ -43,7 +43,7 @@ import psycopg
 from psycopg import errors as pgerrors
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
@@ -347,6 +347,8 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
         while True:
             try:
                 return await pool.getconn(timeout=self.connect_timeout_s)
+            except PoolClosed:  # close() ran meanwhile: the server is stopping
+                raise StorageError("the store is closed: the server is stopping") from None
             except PoolTimeout as err:
                 waited += self.connect_timeout_s
                 stats = pool.get_stats()

@@ -242,3 +242,14 @@ async def test_a_server_far_from_the_database_clock_is_warned(
         assert len(warnings) == 1 and warned in warnings[0] and "NTP" in warnings[0], warnings
     else:
         assert warnings == []
+
+
+async def test_a_batch_racing_the_store_close_fails_as_storage_unavailable(
+    postgres_store: PostgresStore, now: int
+) -> None:
+    # close() has closed the pool while a call still holds it, as at shutdown.
+    pool = postgres_store._pool
+    assert pool is not None
+    await pool.close()
+    with pytest.raises(StorageError, match="the store is closed"):
+        await postgres_store.remember_nonce("n-closing", now + 60 * S, now)
