@@ -45,7 +45,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
-from pycolonies_like.core.errors import ResourceExhausted, StorageError
+from pycolonies_like.core.errors import ColoniesError, ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
 from pycolonies_like.core.rules import NS_PER_SECOND, executor_not_approved
 from server.hub import Hub
@@ -542,18 +542,34 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
         leaves (a concurrency key, or not that running attempt) is None here:
         the caller makes it with finish_process, after taking the claim. A
         claim that met a held head or a refusal claims nothing here (the
-        session's next claim tries again, or says why), as does one whose head
-        CLAIM_PLAIN left to CLAIM (gated by a key or a rate limit)."""
+        session's next claim tries again, or says why). A head CLAIM_PLAIN
+        left (gated by a key or a rate limit) is claimed right after the
+        commit (_claim_gated)."""
         params = queue.finish_params(processid, attempt, state, now_ns, output, errors, executorid)
-        ended, claimed = await self._end_and_claim(params, claimer, now_ns, lease_ns)
+        ended, claimed, gated = await self._end_and_claim(params, claimer, now_ns, lease_ns)
+        if gated:
+            claimed = await self._claim_gated(claimer, now_ns, lease_ns)
         if ended is None:
             return None, claimed  # the caller ends it on its own (finish_process)
         return await self._moved_on(FinishResult(ended), now_ns), claimed
 
+    async def _claim_gated(self, claimer: Executor, now_ns: int, lease_ns: int) -> Process | None:
+        """The full claim after an end whose CLAIM_PLAIN met a gated head. That
+        head stayed locked until the end's commit, and a claim that skipped it
+        meanwhile found nothing and waits for a wake-up that is not coming: so
+        the claim is made here, as it was with the end before there was a
+        CLAIM_PLAIN. The end is committed: if this claim fails, it takes
+        nothing (the session's next claim tries again, or says why)."""
+        try:
+            return await self.claim_process(claimer, now_ns, lease_ns)
+        except ColoniesError as err:
+            log.info("the claim after %s's end took nothing: %s", claimer.executorname, err)
+            return None
+
     @retrying
     async def _end_and_claim(
         self, params: Params, claimer: Executor, now_ns: int, lease_ns: int
-    ) -> tuple[Process | None, Process | None]:
+    ) -> tuple[Process | None, Process | None, bool]:
         claim = self._claim_sql(claimer, now_ns)
         commits = self.commits
         async with self._connection() as conn:
@@ -581,11 +597,12 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
             tx = PgTx(conn)
             ended = await procs.load(tx, row) if row is not None else None
             taken = None
+            gated = head is not None and bool(head["gated"])
             if head is not None and head["approved"] and head["processid"] is not None:
                 taken = await procs.load(tx, head)
-            elif head is not None and head["gated"]:
-                self._gate(claimer, now_ns)  # the session's next claim takes it
-        return ended, taken
+            elif gated:
+                self._gate(claimer, now_ns)
+        return ended, taken, gated
 
     @retrying
     async def settle_process(self, process: Process, now_ns: int) -> FinishResult:

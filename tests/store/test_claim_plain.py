@@ -1,16 +1,28 @@
 """PostgreSQL claims a head that no concurrency key or rate limit gates with a
 shorter statement (pg_statements.CLAIM_PLAIN); a gated head is left as it
-is, queue row and all, to the full claim, which runs for that colony and
-executor type for the next second."""
+is, queue row and all, to the full claim, made at once by the same caller
+(also after an executor session's end), and made straight away for that
+colony and executor type for the next second."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
-from pycolonies_like.core.models import Concurrency, Process, ProcessState, RateLimit
+import psycopg
+
+from pycolonies_like.core.models import (
+    Concurrency,
+    Executor,
+    ExecutorState,
+    Process,
+    ProcessState,
+    RateLimit,
+)
 from server.store.pg_statements import CLAIM, CLAIM_HEARD, CLAIM_PLAIN, CLAIM_PLAIN_HEARD
 from server.store.postgres import PostgresStore
 from server.store.queue import claim_params
+from tests.pg import waiting_on_locks
 from tests.store.test_finish_and_claim import NOW, S, _setup, _state, ident, process
 
 
@@ -64,7 +76,7 @@ async def test_a_plain_head_is_claimed_in_one_statement(postgres_store: Postgres
     assert not store._gated
 
 
-async def test_an_end_whose_plain_claim_meets_a_gated_head_leaves_it_for_the_next_claim(
+async def test_an_end_whose_plain_claim_meets_a_gated_head_claims_it_after_the_commit(
     postgres_store: PostgresStore,
 ) -> None:
     store = postgres_store
@@ -78,11 +90,48 @@ async def test_an_end_whose_plain_claim_meets_a_gated_head_leaves_it_for_the_nex
         executorid=e1.executorid, claimer=e1,
     )  # fmt: skip
     assert result is not None and result.process.state == ProcessState.SUCCESSFUL
-    assert claimed is None
-    assert await _state(store, 11) == ProcessState.WAITING and await _queued(store, 11)
+    assert claimed is not None and claimed.processid == ident(11)
+    assert await _state(store, 11) == ProcessState.RUNNING and not await _queued(store, 11)
     assert store._claim_sql(e1, NOW + S) in (CLAIM, CLAIM_HEARD)
-    second = await store.claim_process(e1, NOW + S)
-    assert second is not None and second.processid == ident(11)
+
+
+async def test_a_gated_head_skipped_by_another_claim_meanwhile_is_not_left_behind(
+    postgres_store: PostgresStore,
+) -> None:
+    # The end's CLAIM_PLAIN locks the keyed head, then waits for the executor's
+    # row (held, as a lease renewal holds it); another executor's claim skips
+    # the locked head and finds nothing (it would wait for a wake-up). Once the
+    # end commits, its own claim must take the head. Half a second on, its
+    # "last heard from" is not due: the claim locks the executor's row only
+    # once it holds a head.
+    store = postgres_store
+    e1 = await _setup(store)
+    e2 = Executor(ident(3), "t", "e2", "dev", ExecutorState.APPROVED)
+    await store.add_executor(e2)
+    await store.add_processes([process(10)])
+    first = await store.claim_process(e1, NOW)
+    assert first is not None
+    await store.add_processes([keyed(11)])
+    async with (
+        await psycopg.AsyncConnection.connect(store.url) as renewal,
+        await psycopg.AsyncConnection.connect(store.url, autocommit=True) as admin,
+    ):
+        await renewal.execute(
+            "UPDATE executors SET lastheardfromtime = lastheardfromtime WHERE executorname = 'e1'"
+        )
+        end = asyncio.create_task(store.finish_and_claim(
+            first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW + S // 2,
+            executorid=e1.executorid, claimer=e1,
+        ))  # fmt: skip
+        async with asyncio.timeout(10):
+            while not await waiting_on_locks(admin):
+                await asyncio.sleep(0.02)
+        assert await store.claim_process(e2, NOW + S // 2) is None  # it skipped the locked head
+        await renewal.rollback()
+    result, claimed = await end
+    assert result is not None and result.process.state == ProcessState.SUCCESSFUL
+    assert claimed is not None and claimed.processid == ident(11)
+    assert await _state(store, 11) == ProcessState.RUNNING
 
 
 async def test_the_full_claim_clears_the_queue_row_of_a_process_no_longer_waiting(
