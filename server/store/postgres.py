@@ -30,12 +30,11 @@ few runs (psycopg's prepare_threshold).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
 
@@ -45,24 +44,21 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
-from pycolonies_like.core.errors import ColoniesError, ResourceExhausted, StorageError
+from pycolonies_like.core.errors import ResourceExhausted, StorageError
 from pycolonies_like.core.models import Executor, Process, ProcessState
-from pycolonies_like.core.rules import NS_PER_SECOND, executor_not_approved
 from server.hub import Hub
 from server.store import concurrency, functions, queue, rows
 from server.store import processes as procs
 from server.store.base import FinishResult
 from server.store.db import NAMED, Dialect, Params, Row, Tx, UniqueViolation
 from server.store.migrations import load_migrations
+from server.store.pg_claims import PgClaims
 from server.store.pg_graphs import PgGraphs
 from server.store.pg_nonces import NonceBatches, PgNonces
 from server.store.pg_relay import PgRelay
+from server.store.pg_retry import Retry, retrying
 from server.store.pg_statements import (
     BEST,
-    CLAIM,
-    CLAIM_HEARD,
-    CLAIM_PLAIN,
-    CLAIM_PLAIN_HEARD,
     DB_NOW_NS,
     FINISH,
     FINISH_ALONE,
@@ -78,7 +74,6 @@ Args = ParamSpec("Args")
 
 _OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 MIGRATION_LOCK = 7_461_726  # pg_advisory_lock key: one server migrates at a time
-RETRIES = 5
 
 
 @functools.lru_cache(maxsize=1024)
@@ -131,10 +126,6 @@ class PostgresDialect(Dialect):
 
 
 DIALECT = PostgresDialect()
-
-
-class Retry(Exception):
-    """A transaction lost a deadlock or serialization race; run it again."""
 
 
 def _translate(err: Exception) -> Exception:
@@ -207,24 +198,6 @@ class PgTx:
             raise _translate(err) from None
 
 
-def retrying(
-    method: Callable[Args, Coroutine[Any, Any, T]],
-) -> Callable[Args, Coroutine[Any, Any, T]]:
-    """Runs a transaction again (with backoff) when PostgreSQL aborted it to
-    break a deadlock between servers."""
-
-    @functools.wraps(method)
-    async def run(*args: Args.args, **kwargs: Args.kwargs) -> T:
-        for attempt in range(RETRIES):
-            try:
-                return await method(*args, **kwargs)
-            except Retry:
-                await asyncio.sleep(0.005 * 2**attempt)
-        raise StorageError("the database kept aborting the transaction (contention); try again")
-
-    return run
-
-
 class _StagedBatch(procs.StagedBatch):
     """Each step's transaction runs again when it loses a deadlock race; a
     staged row is timed by the database's clock (drop_staged), and aged by
@@ -237,7 +210,7 @@ class _StagedBatch(procs.StagedBatch):
     _unstage = retrying(procs.StagedBatch._unstage)
 
 
-class PostgresStore(PgNonces, PgGraphs, SqlStore):
+class PostgresStore(PgClaims, PgNonces, PgGraphs, SqlStore):
     kind = "postgresql"
     _staged_batch = _StagedBatch
     _staging_clock = DB_NOW_NS
@@ -252,8 +225,6 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
         self.busy_timeout_s = 20.0
         self._pool: AsyncConnectionPool | None = None
         self._nonces = NonceBatches(self._remember_nonces)
-        # (colony, executor type) -> until when its claims skip CLAIM_PLAIN
-        self._gated: dict[tuple[str, str], int] = {}
 
     async def open(self) -> None:
         self._pool = AsyncConnectionPool(
@@ -430,56 +401,6 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
     # -- The two hot paths, PostgreSQL's way.
 
     @retrying
-    async def claim_process(
-        self, executor: Executor, now_ns: int, lease_ns: int = 0
-    ) -> Process | None:
-        """queue.Queue.claim_process in one statement (one round trip), which
-        also records "last heard from" when that is due (at most once a second);
-        two when the head is gated by a concurrency key or a rate limit and
-        CLAIM_PLAIN was tried first (see _claim_sql)."""
-        params = queue.claim_params(executor, now_ns, lease_ns)
-        claim = self._claim_sql(executor, now_ns)
-        async with self._write1() as tx:
-            if claim in (CLAIM_PLAIN, CLAIM_PLAIN_HEARD):
-                row = await tx.fetchone(claim, params)
-                assert row is not None
-                if not row["gated"]:
-                    return await self._claimed(tx, row, executor)
-                self._gate(executor, now_ns)  # CLAIM_PLAIN left the head to CLAIM
-                claim = CLAIM
-            for _ in range(concurrency.MAX_HELD_PER_CLAIM):
-                row = await tx.fetchone(claim, params)
-                claim = CLAIM
-                assert row is not None
-                if row["processid"] is not None or not row["held"] or not row["approved"]:
-                    return await self._claimed(tx, row, executor)
-                # The head's key was at its limit (it is held back), or its rate
-                # limit had too few tokens (it is parked): try the next.
-            return None
-
-    @staticmethod
-    async def _claimed(tx: Tx, row: Row, executor: Executor) -> Process | None:
-        if not row["approved"]:
-            raise executor_not_approved(executor.executorname, executor.colonyname)
-        return await procs.load(tx, row) if row["processid"] is not None else None
-
-    def _claim_sql(self, executor: Executor, now_ns: int) -> str:
-        """CLAIM_PLAIN, unless a head of the executor's colony and type was
-        gated (by a key or a rate limit) in the last second: CLAIM then, one
-        statement rather than two for each claim of a keyed queue."""
-        heard = self._heard_from(executor, now_ns)
-        if now_ns < self._gated.get((executor.colonyname, executor.executortype), 0):
-            return CLAIM_HEARD if heard else CLAIM
-        return CLAIM_PLAIN_HEARD if heard else CLAIM_PLAIN
-
-    def _gate(self, executor: Executor, now_ns: int) -> None:
-        if len(self._gated) >= 4096:
-            self._gated = {k: t for k, t in self._gated.items() if t > now_ns}
-            if len(self._gated) >= 4096:
-                self._gated.clear()
-        self._gated[(executor.colonyname, executor.executortype)] = now_ns + NS_PER_SECOND
-
-    @retrying
     async def finish_process(
         self,
         processid: str,
@@ -552,19 +473,6 @@ class PostgresStore(PgNonces, PgGraphs, SqlStore):
         if ended is None:
             return None, claimed  # the caller ends it on its own (finish_process)
         return await self._moved_on(FinishResult(ended), now_ns), claimed
-
-    async def _claim_gated(self, claimer: Executor, now_ns: int, lease_ns: int) -> Process | None:
-        """The full claim after an end whose CLAIM_PLAIN met a gated head. That
-        head stayed locked until the end's commit, and a claim that skipped it
-        meanwhile found nothing and waits for a wake-up that is not coming: so
-        the claim is made here, as it was with the end before there was a
-        CLAIM_PLAIN. The end is committed: if this claim fails, it takes
-        nothing (the session's next claim tries again, or says why)."""
-        try:
-            return await self.claim_process(claimer, now_ns, lease_ns)
-        except ColoniesError as err:
-            log.info("the claim after %s's end took nothing: %s", claimer.executorname, err)
-            return None
 
     @retrying
     async def _end_and_claim(
