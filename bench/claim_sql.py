@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import statistics
 import sys
@@ -30,6 +29,7 @@ from psycopg.rows import dict_row
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.lifecycle import cpu_seconds
 from pycolonies_like.core.models import (
     Colony,
     Conditions,
@@ -44,11 +44,6 @@ from server.store.pg_statements import CLAIM, CLAIM_PLAIN, FINISH_ALONE
 from server.store.postgres import DIALECT
 
 STATEMENTS = {"CLAIM (keys, rate limits)": CLAIM, "CLAIM_PLAIN": CLAIM_PLAIN}
-
-
-def backend_cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def fill(db: str, n: int) -> Executor:
@@ -81,10 +76,10 @@ def claims(conn: psycopg.Connection, sql: str, params: dict, n: int) -> tuple[fl
     cursor = psycopg.RawCursor(conn, row_factory=dict_row)
     claiming = finishing = 0.0
     for _ in range(n):
-        t0 = backend_cpu_s(pid)
+        t0 = cpu_seconds(pid)
         row = cursor.execute(query, values, prepare=True).fetchone()
         conn.commit()
-        t1 = backend_cpu_s(pid)
+        t1 = cpu_seconds(pid)
         assert row is not None and row["approved"] == 1, "the executor is not approved"
         assert row["processid"] is not None, "nothing left to claim"
         finish = queue.finish_params(row["processid"], row["attempt"], ProcessState.SUCCESSFUL,
@@ -92,7 +87,7 @@ def claims(conn: psycopg.Connection, sql: str, params: dict, n: int) -> tuple[fl
         cursor.execute(*DIALECT.bind(FINISH_ALONE, finish), prepare=True).fetchone()
         conn.commit()
         claiming += t1 - t0
-        finishing += backend_cpu_s(pid) - t1
+        finishing += cpu_seconds(pid) - t1
     return claiming / n, finishing / n
 
 
