@@ -55,3 +55,38 @@ async def test_garbage_is_ignored() -> None:
             {"k": "s", "s": "log:a"})]:  # fmt: skip
         await here._apply(payload)
     assert woken.is_set()
+
+
+# Presence (across real servers on PostgreSQL: test_relay_presence.py).
+
+
+async def test_a_relay_alone_on_its_database_queues_nothing() -> None:
+    here = relay()
+    here.alone = True
+    here.process_ready("colony", "type", (), 1, "")
+    here.signal("log:a")
+    assert here._outbox == []
+    here.alone = False
+    here.signal("log:a")
+    assert len(here._outbox) == 1
+
+
+async def test_a_hello_makes_a_lone_relay_send_again_and_answer_welcome() -> None:
+    here, newcomer = relay(), relay()
+    here.alone = True
+    (hello,) = pack(newcomer._prefix, [json.dumps({"k": "h"})])
+    await here._apply(hello)
+    assert not here.alone
+    assert [json.loads(m) for m in here._outbox] == [{"k": "w", "to": newcomer.origin}]
+    # The welcome answers the newcomer; a welcome to another server does not.
+    newcomer._expected = 2
+    (welcome,) = pack(here._prefix, here._outbox)
+    (elsewhere,) = pack(relay()._prefix, [json.dumps({"k": "w", "to": "someone-else"})])
+    await newcomer._apply(elsewhere)
+    assert newcomer._answered == set()
+    await newcomer._apply(welcome)
+    assert newcomer._answered == {here.origin} and not newcomer._greeted.is_set()
+    # A hello heard from a server counts as its answer: it counted us after it.
+    (other_hello,) = pack("third\n", [json.dumps({"k": "h"})])
+    await newcomer._apply(other_hello)
+    assert newcomer._answered == {here.origin, "third"} and newcomer._greeted.is_set()
