@@ -455,8 +455,8 @@ class PostgresStore(PgClaims, PgNonces, PgGraphs, SqlStore):
         lease_ns: int = 0,
     ) -> tuple[FinishResult | None, Process | None]:
         """An executor session's end and its next claim in one transaction:
-        the claim and FINISH_ALONE sent together with BEGIN and COMMIT, one
-        round trip and one WAL flush where the two apart cost two of each.
+        the claim and FINISH_ALONE sent together in one pipeline, one round
+        trip and one WAL flush where the two apart cost two of each.
         The claim goes first: it locks the executor's row before the end locks
         the process's, the order of lease renewal and of the executor's
         rejection (the other order deadlocked with them). An end FINISH_ALONE
@@ -484,12 +484,14 @@ class PostgresStore(PgClaims, PgNonces, PgGraphs, SqlStore):
             started = time.perf_counter()
             try:
                 try:
+                    # No BEGIN or COMMIT: what a pipeline sends before its Sync
+                    # (sent at its end, and nothing here asks for one before)
+                    # is one transaction, committed at the Sync; after an error
+                    # the rest is skipped and the Sync rolls it all back.
                     async with conn.pipeline() as pipeline:
                         tx = PgTx(conn, pipeline)
-                        await conn.execute("BEGIN")
                         take = await tx._run(claim, queue.claim_params(claimer, now_ns, lease_ns))
                         end = await tx._run(FINISH_ALONE, params)
-                        await conn.execute("COMMIT")
                     # The pipeline's end sent all of it and read every result.
                     row = await end.fetchone()
                     head = await take.fetchone()

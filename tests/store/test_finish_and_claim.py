@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 
 import psycopg
+import pytest
 
+from pycolonies_like.core.errors import StorageError
 from pycolonies_like.core.models import (
     Colony,
     Concurrency,
@@ -181,3 +183,53 @@ async def test_the_end_and_claim_wait_for_lease_renewal_without_deadlock(
         await admin.close()
     assert store.commits.failed == 0  # not aborted as a deadlock's victim
     assert result is not None and claimed is not None and claimed.processid == ident(11)
+
+
+async def _refuse(store: PostgresStore, n: int, state: ProcessState) -> None:
+    """The database refuses to move process `n` into `state` (a trigger)."""
+    async with await psycopg.AsyncConnection.connect(store.url, autocommit=True) as conn:
+        await conn.execute(f"""
+            CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'refused by a trigger'; END $$;
+            CREATE TRIGGER refuse BEFORE UPDATE ON processes FOR EACH ROW
+            WHEN (NEW.processid = '{ident(n)}' AND NEW.state = {int(state)})
+            EXECUTE FUNCTION refuse();
+        """)
+
+
+async def test_an_end_the_database_refuses_undoes_the_claim_sent_with_it(
+    postgres_store: PostgresStore,
+) -> None:
+    store = postgres_store
+    e1 = await _setup(store)
+    await store.add_processes([process(10), process(11)])
+    first = await store.claim_process(e1, NOW)
+    assert first is not None and first.processid == ident(10)
+    await _refuse(store, 10, ProcessState.SUCCESSFUL)
+    with pytest.raises(StorageError, match="refused by a trigger"):
+        await store.finish_and_claim(
+            first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW + S,
+            executorid=e1.executorid, claimer=e1,
+        )  # fmt: skip
+    assert await _state(store, 10) == ProcessState.RUNNING
+    assert await _state(store, 11) == ProcessState.WAITING  # the claim went with it
+    again = await store.claim_process(e1, NOW + 2 * S)
+    assert again is not None and again.processid == ident(11)
+
+
+async def test_a_claim_the_database_refuses_undoes_the_end_sent_with_it(
+    postgres_store: PostgresStore,
+) -> None:
+    store = postgres_store
+    e1 = await _setup(store)
+    await store.add_processes([process(10), process(11)])
+    first = await store.claim_process(e1, NOW)
+    assert first is not None and first.processid == ident(10)
+    await _refuse(store, 11, ProcessState.RUNNING)
+    with pytest.raises(StorageError, match="refused by a trigger"):
+        await store.finish_and_claim(
+            first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW + S,
+            executorid=e1.executorid, claimer=e1,
+        )  # fmt: skip
+    assert await _state(store, 10) == ProcessState.RUNNING  # the end went with it
+    assert await _state(store, 11) == ProcessState.WAITING
