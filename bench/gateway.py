@@ -36,7 +36,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.lifecycle import COLONY, TYPE, cpu_seconds, setup
+from bench.lifecycle import COLONY, TYPE, ceiling, cpu_seconds, setup
 from pycolonies_like.client import AsyncColonies
 from pycolonies_like.crypto import generate_private_key, id_of, sha3, sign_digest
 from server.testing import ServerProcess
@@ -188,6 +188,7 @@ async def run(args: argparse.Namespace) -> None:
             print(f"full lifecycle over HTTP  {n / wall:8.0f} processes/s; server CPU "
                   f"{cpu / n * 1e6:.0f} us per process ({cpu / wall:.2f} cores busy); "
                   f"load generator {mine / n * 1e6:.0f} us per process")  # fmt: skip
+            print(ceiling((cpu + mine) / n, "processes"))
         finally:
             await client.close_channel()
             srv.terminate()

@@ -161,6 +161,17 @@ def cpu_seconds(pid: int) -> float:
     return total + sum(cpu_seconds(int(c)) for c in children)
 
 
+def ceiling(cpu_per_item: float, items: str) -> str:
+    """What this machine's cores allow, by CPU alone, when each item costs
+    `cpu_per_item` seconds of CPU over every process taking part."""
+    cores = os.cpu_count() or 1
+    return (
+        f"  by CPU alone, this machine's {cores} cores allow at most "
+        f"{cores / cpu_per_item:.0f} {items}/s ({cpu_per_item * 1e6:.0f} us of CPU per item, "
+        "every process above counted)"
+    )
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -296,6 +307,7 @@ async def run(args: argparse.Namespace) -> None:
             print(f"full lifecycle, sessions  {n / wall:8.0f} processes/s; server CPU "
                   f"{cpu / n * 1e6:.0f} us per process ({cpu / wall:.2f} cores busy)")  # fmt: skip
             db1 = await database_cpu(args.db)
+            db = 0.0
             if db1:  # backends that started meanwhile count from zero
                 db = sum(t - db0.get(pid, 0.0) for pid, t in db1.items())
                 print(f"  beside it: PostgreSQL's backends {db / n * 1e6:.0f} us, this "
@@ -303,6 +315,7 @@ async def run(args: argparse.Namespace) -> None:
             else:
                 print(f"  beside it: this benchmark's clients {own / n * 1e6:.0f} us of CPU "
                       "per process")  # fmt: skip
+            print(ceiling((cpu + db + own) / n, "processes"))
 
             lat = await latency_unary(client, user_key, keys[0], args.samples)
             print(

@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.lifecycle import ceiling, cpu_seconds, database_cpu
 from pycolonies_like.client import GRAPH_ENDS, AsyncColonies
 from pycolonies_like.core.models import Conditions, FuncSpec, ProcessState, Workflow
 from pycolonies_like.crypto import generate_private_key, id_of
@@ -77,14 +78,14 @@ async def run(args: argparse.Namespace) -> None:
             print(f"store: {store}; executors: {args.executors} (capacity {args.capacity} "
                   f"each); layers of {args.width}")  # fmt: skip
             for size in args.sizes:
-                await one(client, keys, user_key, size, args)
+                await one(client, keys, user_key, size, args, srv)
         finally:
             await client.close_channel()
             srv.terminate()
 
 
 async def one(client: AsyncColonies, keys: list[str], user_key: str, size: int,
-              args: argparse.Namespace) -> None:  # fmt: skip
+              args: argparse.Namespace, srv: ServerProcess) -> None:  # fmt: skip
     wf = layered(size, args.width)
 
     async def executor(key: str) -> None:
@@ -94,6 +95,8 @@ async def one(client: AsyncColonies, keys: list[str], user_key: str, size: int,
 
     workers = [asyncio.create_task(executor(k)) for k in keys]
     await asyncio.sleep(0.5)  # sessions open
+    assert srv.proc is not None
+    cpu0, own0, db0 = cpu_seconds(srv.proc.pid), time.process_time(), await database_cpu(args.db)
     started = time.perf_counter()
     graph = await client.submit_workflow(wf, user_key)
     submitted = time.perf_counter() - started
@@ -104,6 +107,9 @@ async def one(client: AsyncColonies, keys: list[str], user_key: str, size: int,
             final = event.processgraph
             break
     wall = time.perf_counter() - started
+    cpu, own = cpu_seconds(srv.proc.pid) - cpu0, time.process_time() - own0
+    db1 = await database_cpu(args.db)
+    db = sum(t - db0.get(pid, 0.0) for pid, t in db1.items())
     for w in workers:
         w.cancel()
     await asyncio.gather(*workers, return_exceptions=True)
@@ -111,6 +117,10 @@ async def one(client: AsyncColonies, keys: list[str], user_key: str, size: int,
     print(f"{size:6d} nodes: {wall:6.2f} s end to end (submit {submitted:.2f} s), "
           f"{size / wall:6.0f} nodes/s, dispatch overhead {wall * len(keys) / size * 1e3:.2f} "
           f"ms per node")  # fmt: skip
+    backends = f"PostgreSQL's backends {db / size * 1e6:.0f} us, " if db1 else ""
+    print(f"  CPU per node: server {cpu / size * 1e6:.0f} us, {backends}this benchmark's "
+          f"clients {own / size * 1e6:.0f} us")  # fmt: skip
+    print(ceiling((cpu + db + own) / size, "nodes"))
 
 
 def main() -> None:
