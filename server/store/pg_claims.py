@@ -60,11 +60,17 @@ class PgClaims(Queue):
                 # limit had too few tokens (it is parked): try the next.
             return None
 
-    @staticmethod
-    async def _claimed(tx: Tx, row: Row, executor: Executor) -> Process | None:
+    async def _claimed(self, tx: Tx, row: Row, executor: Executor) -> Process | None:
         if not row["approved"]:
             raise executor_not_approved(executor.executorname, executor.colonyname)
-        return await procs.load(tx, row) if row["processid"] is not None else None
+        return await self._load_claimed(tx, row) if row["processid"] is not None else None
+
+    async def _load_claimed(self, tx: Tx, row: Row) -> Process:
+        """The claimed process of `row`, its spec parsed at most once on its
+        way from submit to end (ParsedSpecs)."""
+        process = await procs.load(tx, row, self._specs.take(row))
+        self._specs.keep(process, row["spec"])  # for its end
+        return process
 
     def _claim_sql(self, executor: Executor, now_ns: int) -> str:
         """CLAIM_PLAIN, unless a head of the executor's colony and type was

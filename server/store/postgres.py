@@ -420,7 +420,7 @@ class PostgresStore(PgClaims, PgNonces, PgGraphs, SqlStore):
         async with self._write1() as tx:
             row = await tx.fetchone(FINISH_ALONE, params)
             if row is not None:
-                process = await procs.load(tx, row)
+                process = await procs.load(tx, row, self._specs.take(row))
         if row is not None:
             return await self._moved_on(FinishResult(process), now_ns)
         return await self._finish_in_tx(params, now_ns)
@@ -505,11 +505,11 @@ class PostgresStore(PgClaims, PgNonces, PgGraphs, SqlStore):
             commits.batch.observe(1)
             # Committed: what is left reads the rows' attributes, if any.
             tx = PgTx(conn)
-            ended = await procs.load(tx, row) if row is not None else None
+            ended = await procs.load(tx, row, self._specs.take(row)) if row is not None else None
             taken = None
             gated = head is not None and bool(head["gated"])
             if head is not None and head["approved"] and head["processid"] is not None:
-                taken = await procs.load(tx, head)
+                taken = await self._load_claimed(tx, head)
             elif gated:
                 self._gate(claimer, now_ns)
         return ended, taken, gated

@@ -234,6 +234,8 @@ class StagedBatch:
 
     def __init__(self, db: Database, now_ns: int) -> None:
         self._tx = db._tx
+        # Their specs, as written: their claims parse none (Queue's).
+        self._specs: rows.ParsedSpecs | None = getattr(db, "_specs", None)
         # A slice's commit need not wait for the disk: the publish's does, and
         # it flushes theirs (the log is written in order); a staged row lost
         # with its server is one its batch's request was never answered for.
@@ -286,6 +288,9 @@ class StagedBatch:
                 raise FailedPrecondition(_removed(colonyname)) from None
             raise
         self.staged += len(prepared)
+        if self._specs is not None:
+            for p, row in zip(processes, prepared, strict=True):
+                self._specs.keep(p, row["spec"])
 
     _stage_sql = STAGE
 
@@ -414,8 +419,15 @@ class Processes(Database):
         prepared: Sequence[dict[str, Any]] | None = None,
     ) -> list[Process]:  # fmt: skip
         if not idempotency_key:
+            if prepared is None or len(prepared) != len(processes):
+                prepared = new_rows(processes)
             async with self._tx() as tx:
-                return await insert(tx, processes, prepared=prepared)
+                added = await insert(tx, processes, prepared=prepared)
+            specs: rows.ParsedSpecs | None = getattr(self, "_specs", None)
+            if specs is not None:  # their claims parse none (Queue's)
+                for added_one, values in zip(added, prepared, strict=True):
+                    specs.keep(added_one, values["spec"])
+            return added
         p = processes[0]
         lookup = (
             "SELECT processid FROM processes WHERE colonyname = ? AND initiatorid = ? "

@@ -251,7 +251,7 @@ class Queue(graphs.Graphs):
             )
             if row is None:  # only possible if the queue and the process disagree
                 return None
-            process = await procs.load(tx, row)
+            process = await procs.load(tx, row, self._specs.take(row))
             self._specs.keep(process, row["spec"])  # for its end
             await procs.dequeue(tx, [process])
             if process.processgraphid:

@@ -222,27 +222,40 @@ def process_from_row(
 
 
 class ParsedSpecs:
-    """The specs of processes read lately, by process id, with the text each
-    was parsed from: a process read again soon (claimed, then ended) has its
-    spec's JSON parsed once. An entry is used only for the same text, and
-    once; past `size` the oldest are dropped."""
+    """The specs of processes written or read lately, by process id, with the
+    text each was written as or parsed from: a process read again soon
+    (submitted, then claimed, then ended) has its spec's JSON parsed at most
+    once. An entry is used only for the same text, and once; past `size`
+    entries or `max_chars` of their texts the oldest are dropped."""
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 4096, max_chars: int = 16 * 2**20) -> None:
         self.size = size
+        self.max_chars = max_chars
         self._found: dict[str, tuple[str, FuncSpec]] = {}
+        self._chars = 0
 
     def keep(self, process: Process, text: str) -> None:
+        if len(text) > self.max_chars // 64:
+            return  # a large spec: parsing it again is cheap beside the rest of its trip
         found = self._found
+        old = found.pop(process.processid, None)
+        if old is not None:
+            self._chars -= len(old[0])
         found[process.processid] = (text, process.spec)
-        if len(found) > self.size:
-            del found[next(iter(found))]
+        self._chars += len(text)
+        while len(found) > self.size or self._chars > self.max_chars:
+            self._chars -= len(found.pop(next(iter(found)))[0])
 
     def take(self, row: Row) -> FuncSpec | None:
         """The spec of the row's process, if kept from the same text."""
         found = self._found.pop(row["processid"], None)
-        if found is None or found[0] != row["spec"]:
+        if found is None:
             return None
-        return found[1]
+        self._chars -= len(found[0])
+        return found[1] if found[0] == row["spec"] else None
+
+    def __len__(self) -> int:
+        return len(self._found)
 
 
 # ---------------------------------------------- tables that mirror a model --

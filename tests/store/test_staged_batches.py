@@ -288,3 +288,31 @@ async def test_a_server_whose_clock_is_ahead_drops_no_live_batch(store: SqlStore
         await batch.publish(NOW + S)
     await store.durable()
     assert (await store.colony_statistics("dev")).waitingprocesses == 30
+
+
+async def test_the_claim_of_a_process_submitted_here_parses_no_spec(store: SqlStore) -> None:
+    """The spec kept as it was written serves its claim, and its end (the
+    same object); a spec changed in between is read from its row."""
+    await add_colony(store)
+    e = await add_executor(store)
+    batch_processes = [make(at=0) for _ in range(3)]
+    async with store.staged_batch(NOW) as batch:
+        await stage(store, batch, batch_processes)
+        await batch.publish(NOW)
+    await store.durable()
+    (single,) = await store.add_processes([make(at=10)])
+    submitted = {p.processid: p.spec for p in [*batch_processes, single]}
+    async with store._write1() as tx:  # another text for the second: it is parsed again
+        await tx.execute(
+            "UPDATE processes SET spec = replace(spec, '\"funcname\"', '\"funcname\" ') "
+            "WHERE processid = ?", (batch_processes[1].processid,),
+        )  # fmt: skip
+    claimed = [await store.claim_process(e, NOW + S) for _ in range(4)]
+    assert [c.processid for c in claimed if c] == [*submitted]
+    same = [c.spec is submitted[c.processid] for c in claimed if c]
+    assert same == [True, False, True, True]
+    assert claimed[1] is not None and claimed[1].spec == submitted[claimed[1].processid]
+    result = await store.finish_process(
+        claimed[0].processid, claimed[0].attempt, ProcessState.SUCCESSFUL, NOW + 2 * S
+    )
+    assert result is not None and result.process.spec is submitted[claimed[0].processid]
