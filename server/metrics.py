@@ -117,6 +117,19 @@ class ServerCollector(Collector):
             "colonies_sessions_opened", "Executor sessions opened", value=c.sessions_opened
         )
 
+        relay = getattr(self.hub, "relay", None)
+        if relay is not None and hasattr(relay, "sent"):
+            yield CounterMetricFamily(
+                "colonies_relay_notifications",
+                "Batches of wake-ups sent to the other servers on the database (PostgreSQL)",
+                value=relay.sent,
+            )
+            yield GaugeMetricFamily(
+                "colonies_relay_alone",
+                "1 while no other server listens on the database: wake-ups are not sent",
+                value=1 if relay.alone else 0,
+            )
+
         commits = self.store.commits
         yield _histogram(
             HistogramMetricFamily(

@@ -17,16 +17,23 @@ meanwhile were lost.
 
 A server alone on its database sends nothing: nobody would read it, and
 sending costs a statement and a JSON text per wake-up. Who else listens is
-read from pg_stat_activity (a listening connection runs nothing after its
-LISTEN, so its last statement names the channel). A server that starts, or
-whose listener reconnects, says hello after its LISTEN; whoever hears a
-hello relays from then on and answers welcome. A newcomer starts serving
-once every listener it counted has answered (a hello heard from one counts:
-it was sent before that server's own count, which then saw the newcomer),
-or after WELCOME_WAIT. Every PRESENCE_EVERY seconds a server counts again;
-it stops sending only when the count finds nobody else and no hello came
-while it counted. When the count cannot tell (the activity of our own
-listener is not visible), the server always relays.
+read from pg_stat_activity: a listening connection runs nothing after its
+LISTEN, so its last statement names the channel, and ours carries the
+server's origin in its application_name. A connection whose activity cannot
+be read (another role's, or one with track_activities off) might be a
+listener: while one is connected, the server relays.
+
+A server that starts, or whose listener reconnects, says hello after its
+LISTEN, then counts the listeners; whoever hears a hello relays from then on
+and answers welcome. The newcomer starts serving once each listener of this
+version it counted has answered (a hello heard from one counts too: it was
+sent before that server's own count, which then saw the newcomer), or after
+WELCOME_WAIT. Every PRESENCE_EVERY seconds a server counts again; it stops
+sending only when the count finds nobody else and no hello came while it
+counted. While its listener is down, or when the count cannot tell (our own
+listener is not visible), the server relays. A server of an earlier version
+says no hello: one that joins a lone server is relayed to from the next count
+(servers sharing a database are meant to run one version).
 """
 
 from __future__ import annotations
@@ -54,16 +61,36 @@ MAX_BACKOFF = 10.0
 PRESENCE_EVERY = 10.0  # seconds between two counts of the other listeners
 WELCOME_WAIT = 3.0  # at most this long a newcomer waits for the welcomes
 
-# The other servers listening on this database, and whether our own listener
-# is seen at all (if not, nobody can be told apart and the server relays).
-# A connection of another role whose activity we may not read could be one.
+APPLICATION = "colonies-relay:"  # + the origin: the application_name of a listener
+
+# Who else listens on this database (pid <> me): `others`, the listening
+# connections; `peers`, the origins of those of this version; `unknown`, the
+# connections whose activity we may not read (any might listen); and `seen`,
+# whether our own listener shows at all.
 _LISTENERS = """
-SELECT count(*) FILTER (WHERE pid <> %(me)s
-                          AND query IN (%(listen)s, '<insufficient privilege>')) AS others,
+SELECT count(*) FILTER (WHERE pid <> %(me)s AND query = %(listen)s) AS others,
+       array_agg(substr(application_name, %(start)s)) FILTER (
+           WHERE pid <> %(me)s AND query = %(listen)s AND starts_with(application_name, %(app)s)
+       ) AS peers,
+       count(*) FILTER (WHERE pid <> %(me)s AND (query IS NULL OR state IS NULL
+                        OR query = '<insufficient privilege>' OR state = 'disabled')) AS unknown,
        count(*) FILTER (WHERE pid = %(me)s AND query = %(listen)s) AS seen
   FROM pg_stat_activity
- WHERE datname = current_database() AND backend_type = 'client backend'
+ WHERE datname = current_database() AND (backend_type IS NULL OR backend_type = 'client backend')
 """
+
+
+@dataclasses.dataclass(frozen=True)
+class Listeners:
+    others: int  # listening connections besides ours
+    unknown: int  # connections that might be listening
+    peers: frozenset[str]  # the origins of the listeners of this version
+
+    @property
+    def alone(self) -> bool:
+        return self.others == 0 and self.unknown == 0
+
+
 _PAYLOAD_LIMIT = 7900  # PostgreSQL refuses payloads of 8000 bytes and more
 
 
@@ -76,6 +103,7 @@ class PgRelay:
         self._prefix = self.origin + "\n"
         self.state = LoopState.STARTING
         self._outbox: list[str] = []
+        self.sent = 0  # batches of notifications sent (greetings aside)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._listening = asyncio.Event()
@@ -83,9 +111,13 @@ class PgRelay:
         self.alone = False  # until a count finds nobody else
         self._listener_pid = 0  # our listening connection's backend
         self._hellos = 0  # hellos heard: a count begun before one proves nothing
-        self._answered: set[str] = set()  # servers that relay to us since our hello
-        self._expected = 0  # how many answers the greeting waits for
-        self._greeted = asyncio.Event()
+        # While greeting: the servers that relay to us since our hello, and
+        # the ones the count found (None until it is done).
+        self._greeting = False
+        self._answered: set[str] = set()
+        self._waiting_for: frozenset[str] | None = None
+        self._all_answered = asyncio.Event()
+        self._greeted = asyncio.Event()  # the first greeting is over
 
     async def start(self) -> None:
         self._tasks = [
@@ -95,8 +127,9 @@ class PgRelay:
         ]
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._listening.wait(), 10)
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._greeted.wait(), WELCOME_WAIT + 5)
+        if self.state == LoopState.RUNNING:  # not when the listener could not connect
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._greeted.wait(), WELCOME_WAIT + 5)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -144,6 +177,7 @@ class PgRelay:
                 continue
             try:
                 await self._notify(batch)
+                self.sent += 1
             except Exception as err:
                 # Lost notifications only delay wake-ups: waiters re-check on
                 # their own timeouts, and the listener wakes all on reconnect.
@@ -163,69 +197,74 @@ class PgRelay:
 
     # ----------------------------------------------------------- presence --
 
-    async def _listeners(self) -> int | None:
-        """How many other servers listen on this database; None when our own
-        listener cannot be seen (then nobody can be told apart)."""
+    async def _listeners(self) -> Listeners | None:
+        """Who else listens on this database; None when our own listener
+        cannot be seen (then nobody can be told apart)."""
         async with self.store._connection() as conn:
-            cursor = await conn.execute(_LISTENERS, {"me": self._listener_pid, "listen": LISTEN})
+            cursor = await conn.execute(_LISTENERS, {
+                "me": self._listener_pid, "listen": LISTEN, "app": APPLICATION,
+                "start": len(APPLICATION) + 1,
+            })  # fmt: skip
             row = await cursor.fetchone()
-        return int(row["others"]) if row and row["seen"] else None
+        if not row or not row["seen"]:
+            return None
+        return Listeners(int(row["others"]), int(row["unknown"]), frozenset(row["peers"] or ()))
 
     async def _greet(self, again: bool) -> None:
         """Right after our LISTEN: hello to the others, then count them and
-        wait (at most WELCOME_WAIT) until each relays to us."""
+        wait (at most WELCOME_WAIT) until each of this version relays to us."""
+        self.alone = False
+        self._greeting, self._answered, self._waiting_for = True, set(), None
+        answered = self._all_answered = asyncio.Event()
         try:
-            self.alone = False
-            self._answered.clear()
             hellos = self._hellos
             await self._notify([json.dumps({"k": "h"})])
-            others = await self._listeners()
-            if others == 0 and self._hellos == hellos:
+            found = await self._listeners()
+            if found is not None and found.alone and self._hellos == hellos:
                 self.alone = True
-            elif others:
-                self._expected = others
-                if len(self._answered) < others:
-                    self._greeted.clear()
+            elif found is not None and found.peers:
+                self._waiting_for = found.peers
+                if not found.peers <= self._answered:
                     with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._greeted.wait(), WELCOME_WAIT)
-                if len(self._answered) < others:
-                    log.info(
-                        "relay: %d of the %d other listeners answered the hello",
-                        len(self._answered), others,
-                    )  # fmt: skip
+                        await asyncio.wait_for(answered.wait(), WELCOME_WAIT)
+                missing = found.peers - self._answered
+                if missing:
+                    log.info("relay: %d of the %d other servers did not answer the hello",
+                             len(missing), len(found.peers))  # fmt: skip
         except asyncio.CancelledError:
             raise
         except Exception as err:
             self.alone = False
             log.warning("relay could not count the other servers: %s", err)
         finally:
+            self._greeting, self._waiting_for = False, None
             self._greeted.set()
         if again:  # what the others made ready while we were away was not heard
             self._wake_everyone()
 
     def _answer(self, origin: str) -> None:
+        if not self._greeting:
+            return
         self._answered.add(origin)
-        if len(self._answered) >= self._expected:
-            self._greeted.set()
+        if self._waiting_for is not None and self._waiting_for <= self._answered:
+            self._all_answered.set()
 
     async def _presence(self) -> None:
         """Counts the other listeners now and then: alone once nobody else is."""
         while True:
             await asyncio.sleep(PRESENCE_EVERY)
-            if self.state != LoopState.RUNNING or not self._greeted.is_set():
+            if self.state != LoopState.RUNNING or self._greeting:
                 continue
             hellos = self._hellos
             try:
-                others = await self._listeners()
+                found = await self._listeners()
             except asyncio.CancelledError:
                 raise
             except Exception as err:
                 log.debug("relay could not count the other servers: %s", err)
                 continue
-            if others == 0 and self._hellos == hellos and self.state == LoopState.RUNNING:
-                self.alone = True
-            elif others != 0:
-                self.alone = False
+            alone = found is not None and found.alone and self._hellos == hellos
+            self.alone = alone and self.state == LoopState.RUNNING and not self._greeting
 
     # ---------------------------------------------------------- listening --
 
@@ -233,7 +272,9 @@ class PgRelay:
         backoff = 0.2
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
+                async with await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, application_name=APPLICATION + self.origin
+                ) as conn:
                     # Nothing else runs on this connection: its last statement
                     # in pg_stat_activity tells the others it listens.
                     await conn.execute(LISTEN)
@@ -256,6 +297,9 @@ class PgRelay:
             except Exception as err:
                 if self.state != LoopState.FAILED:
                     log.warning("relay lost its connection: %s", err)
+                # Unheard meanwhile: a newcomer's hello. Relay until a count
+                # after the reconnect says otherwise.
+                self.alone = False
                 self.state = LoopState.FAILED
                 self._listening.set()
                 await asyncio.sleep(backoff)

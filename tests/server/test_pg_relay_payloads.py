@@ -79,14 +79,19 @@ async def test_a_hello_makes_a_lone_relay_send_again_and_answer_welcome() -> Non
     assert not here.alone
     assert [json.loads(m) for m in here._outbox] == [{"k": "w", "to": newcomer.origin}]
     # The welcome answers the newcomer; a welcome to another server does not.
-    newcomer._expected = 2
+    newcomer._greeting, newcomer._waiting_for = True, frozenset({here.origin, "third"})
     (welcome,) = pack(here._prefix, here._outbox)
     (elsewhere,) = pack(relay()._prefix, [json.dumps({"k": "w", "to": "someone-else"})])
     await newcomer._apply(elsewhere)
     assert newcomer._answered == set()
     await newcomer._apply(welcome)
-    assert newcomer._answered == {here.origin} and not newcomer._greeted.is_set()
+    assert newcomer._answered == {here.origin} and not newcomer._all_answered.is_set()
     # A hello heard from a server counts as its answer: it counted us after it.
     (other_hello,) = pack("third\n", [json.dumps({"k": "h"})])
     await newcomer._apply(other_hello)
-    assert newcomer._answered == {here.origin, "third"} and newcomer._greeted.is_set()
+    assert newcomer._answered == {here.origin, "third"} and newcomer._all_answered.is_set()
+    # Not greeting: what it hears is not kept.
+    newcomer._greeting = False
+    (late,) = pack("fourth\n", [json.dumps({"k": "h"})])
+    await newcomer._apply(late)
+    assert "fourth" not in newcomer._answered

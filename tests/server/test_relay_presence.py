@@ -1,17 +1,21 @@
 """The relay's presence on PostgreSQL: a server alone on its database sends no
 notifications; a server that joins is relayed to before it serves; a server
-left alone again stops sending; a server that cannot tell always relays."""
+left alone again stops sending; a server relays while it cannot tell whether
+it is alone (its listener is down, its own activity is hidden, or another
+connection's activity cannot be read)."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
-from collections.abc import Iterator
-from urllib.parse import quote
+from collections.abc import Callable, Iterator
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
 
+from server.loops import LoopState
 from server.store import pg_relay
 from server.store.pg_relay import PgRelay
 from server.testing import ThreadedServer, bootstrap
@@ -27,46 +31,56 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def counting_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pg_relay, "PRESENCE_EVERY", 0.2)
+
+
 def relay_of(srv: ThreadedServer) -> PgRelay:
     relay = srv.server.hub.relay
     assert isinstance(relay, PgRelay)
     return relay
 
 
-def until(condition: object, timeout: float) -> bool:
+def until(condition: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return True
-        time.sleep(0.05)
-    return bool(condition())  # type: ignore[operator]
+        time.sleep(0.02)
+    return condition()
 
 
 def hidden(url: str) -> str:
     """`url` for connections whose activity pg_stat_activity does not show."""
-    return f"{url}?options={quote('-c track_activities=off')}"
+    return f"{url}{'&' if '?' in url else '?'}options={quote('-c track_activities=off')}"
+
+
+def some_work(srv: ThreadedServer) -> None:
+    client = srv.client()
+    keys = bootstrap(client, srv.server_key, executors=1)
+    client.submit(spec(keys.colonyname), keys.user_key)
+    process = client.assign(keys.colonyname, 5, keys.executor_key)
+    client.close(process.processid, [], keys.executor_key)
 
 
 def test_a_server_alone_on_its_database_sends_nothing(pg_url: str) -> None:
     with ThreadedServer(db_url=pg_url) as srv:
         relay = relay_of(srv)
         assert relay.alone
-        # A listener the server cannot see hears nothing of its work.
-        with psycopg.connect(hidden(pg_url), autocommit=True) as listener:
-            listener.execute(pg_relay.LISTEN)
-            client = srv.client()
-            keys = bootstrap(client, srv.server_key, executors=1)
-            client.submit(spec(keys.colonyname), keys.user_key)
-            process = client.assign(keys.colonyname, 5, keys.executor_key)
-            client.close(process.processid, [], keys.executor_key)
-            assert list(listener.notifies(timeout=1)) == []
+        some_work(srv)
+        time.sleep(0.3)
+        assert relay.sent == 0 and relay._outbox == []
 
 
 def test_a_server_that_joins_is_relayed_to_before_it_serves(pg_url: str) -> None:
     with ThreadedServer(db_url=pg_url) as first:
         assert relay_of(first).alone
+        # The first server is busy for a while: the second waits for its welcome.
+        first.loop.call_soon_threadsafe(time.sleep, 1.5)
+        started = time.monotonic()
         with ThreadedServer(db_url=pg_url, server_key=first.server_key) as second:
-            # Its start waited for the first server's welcome.
+            assert time.monotonic() - started > 1.0
             assert not relay_of(first).alone and not relay_of(second).alone
             a, b = first.client(), second.client()
             keys = bootstrap(a, first.server_key, executors=1)
@@ -83,8 +97,7 @@ def test_a_server_that_joins_is_relayed_to_before_it_serves(pg_url: str) -> None
             assert time.monotonic() - started < 1.0  # woken by NOTIFY, not by a timeout
 
 
-def test_a_server_left_alone_stops_sending(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pg_relay, "PRESENCE_EVERY", 0.2)
+def test_a_server_left_alone_stops_sending(pg_url: str, counting_often: None) -> None:
     with ThreadedServer(db_url=pg_url) as first:
         relay = relay_of(first)
         with ThreadedServer(db_url=pg_url, server_key=first.server_key):
@@ -94,20 +107,109 @@ def test_a_server_left_alone_stops_sending(pg_url: str, monkeypatch: pytest.Monk
         assert until(lambda: relay.alone, 10)
 
 
+def test_a_server_relays_while_its_listener_is_down(pg_url: str) -> None:
+    """A newcomer's hello is not heard meanwhile."""
+    with ThreadedServer(db_url=pg_url) as srv:
+        relay = relay_of(srv)
+        assert relay.alone
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (relay._listener_pid,))
+        assert until(lambda: relay.state == LoopState.FAILED, 10)
+        assert not relay.alone
+        # Back: it counts again, and finds itself alone.
+        assert until(lambda: relay.state == LoopState.RUNNING and relay.alone, 15)
+
+
 def test_a_server_that_cannot_see_who_listens_always_relays(
-    pg_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_url: str, counting_often: None
 ) -> None:
-    monkeypatch.setattr(pg_relay, "PRESENCE_EVERY", 0.2)
     with ThreadedServer(db_url=hidden(pg_url)) as srv:
         relay = relay_of(srv)
         assert srv.call(relay._listeners()) is None
         time.sleep(0.6)
         assert not relay.alone
-        # A listener of its own that the server cannot see either hears it.
+        # A listener the server cannot see either hears it.
         with psycopg.connect(hidden(pg_url), autocommit=True) as listener:
             listener.execute(pg_relay.LISTEN)
-            client = srv.client()
-            keys = bootstrap(client, srv.server_key, executors=1)
-            client.submit(spec(keys.colonyname), keys.user_key)
+            some_work(srv)
             heard = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
         assert heard and heard[0].startswith(relay.origin + "\n")
+
+
+def test_a_server_relays_while_a_hidden_connection_might_listen(
+    pg_url: str, counting_often: None
+) -> None:
+    with ThreadedServer(db_url=pg_url) as srv:
+        relay = relay_of(srv)
+        assert relay.alone
+        with psycopg.connect(hidden(pg_url), autocommit=True) as listener:
+            listener.execute(pg_relay.LISTEN)
+            assert until(lambda: not relay.alone, 5)
+            some_work(srv)
+            heard = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
+        assert heard and heard[0].startswith(relay.origin + "\n")
+        assert until(lambda: relay.alone, 5)  # gone: alone again
+
+
+@pytest.fixture
+def two_roles() -> Iterator[tuple[str, str]]:
+    """A database owned by a role of its own, and the URLs of that role and of
+    another (neither a superuser: each cannot read the other's activity)."""
+    admin = need_pg()
+    tag = secrets.token_hex(4)
+    owner, other, name = f"colonies_t_a_{tag}", f"colonies_t_b_{tag}", f"colonies_t_{tag}"
+    parts = urlsplit(admin)
+
+    def url(role: str) -> str:
+        host = f"{parts.hostname}:{parts.port or 5432}"
+        return urlunsplit((parts.scheme, f"{role}@{host}", f"/{name}", parts.query, ""))
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {owner} LOGIN")
+        conn.execute(f"CREATE ROLE {other} LOGIN")
+        conn.execute(f"CREATE DATABASE {name} OWNER {owner}")
+    try:
+        yield url(owner), url(other)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"DROP ROLE IF EXISTS {owner}")
+            conn.execute(f"DROP ROLE IF EXISTS {other}")
+
+
+def test_a_server_relays_while_another_role_might_listen(
+    two_roles: tuple[str, str], counting_often: None
+) -> None:
+    mine, theirs = two_roles
+    with ThreadedServer(db_url=mine) as srv:
+        relay = relay_of(srv)
+        assert relay.alone
+        with psycopg.connect(theirs, autocommit=True) as listener:
+            listener.execute(pg_relay.LISTEN)
+            assert until(lambda: not relay.alone, 5)
+            some_work(srv)
+            heard = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
+        assert heard and heard[0].startswith(relay.origin + "\n")
+
+
+def test_the_metrics_say_whether_a_server_relays(pg_url: str) -> None:
+    from tests.server.test_metrics import scrape, value
+
+    with ThreadedServer(db_url=pg_url, http=True) as first:
+        some_work(first)
+        samples = scrape(first)
+        assert value(samples, "colonies_relay_alone") == 1
+        assert value(samples, "colonies_relay_notifications_total") == 0
+        with ThreadedServer(db_url=pg_url, server_key=first.server_key):
+            client = first.client()
+            keys = bootstrap(client, first.server_key, colonyname="other", executors=1)
+            client.submit(spec(keys.colonyname), keys.user_key)
+            assert until(lambda: value(scrape(first), "colonies_relay_notifications_total") > 0, 5)
+            assert value(scrape(first), "colonies_relay_alone") == 0
+
+
+def test_sqlite_has_no_relay_metrics() -> None:
+    from tests.server.test_metrics import scrape
+
+    with ThreadedServer(http=True) as srv:
+        assert not any(name.startswith("colonies_relay") for name, _ in scrape(srv))
