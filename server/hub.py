@@ -153,15 +153,27 @@ class Subscription:
     accepts: Callable[[Event], bool]
     queue: asyncio.Queue[Event | None]
     overflowed: bool = False
+    # The processes whose events it is offered (EventBus.track); None: every
+    # event of its colony.
+    tracked: set[str] | None = None
 
 
 class EventBus:
-    """Fans process and graph events out to subscribers of their colony."""
+    """Fans process and graph events out to subscribers of their colony, or
+    of the processes they track (an executor session: the processes it runs,
+    whatever the number of sessions in the colony). The events of the last
+    `recent` processes are kept a while: a process starts being tracked once
+    its claim has returned, and whatever happened to it meanwhile (on a
+    shared database, another server may cancel it in between) is offered to
+    its tracker then."""
 
-    def __init__(self, queue_size: int = 10_000) -> None:
+    def __init__(self, queue_size: int = 10_000, recent: int = 4096) -> None:
         self._subs: dict[str, set[int]] = {}
+        self._by_process: dict[str, set[int]] = {}
         self._by_id: dict[int, Subscription] = {}
         self._queue_size = queue_size
+        self._recent: dict[str, list[Event]] = {}  # by process id, oldest first
+        self._recent_size = recent
         self.closed = False
 
     def close(self) -> None:
@@ -170,12 +182,40 @@ class EventBus:
         for sub in self._by_id.values():
             sub.queue.put_nowait(None)
 
-    def subscribe(self, colonyname: str, accepts: Callable[[Event], bool]) -> int:
+    def subscribe(
+        self, colonyname: str, accepts: Callable[[Event], bool], *, tracking: bool = False
+    ) -> int:
+        """A subscription to the events of `colonyname` that `accepts` takes;
+        `tracking`: only of the processes it tracks (track/untrack)."""
         sub = Subscription(colonyname, accepts, asyncio.Queue(self._queue_size))
         sid = next(_ids)
         self._by_id[sid] = sub
-        self._subs.setdefault(colonyname, set()).add(sid)
+        if tracking:
+            sub.tracked = set()
+        else:
+            self._subs.setdefault(colonyname, set()).add(sid)
         return sid
+
+    def track(self, sid: int, processid: str) -> None:
+        """Offers the subscription the events of `processid`: from now on,
+        and those of the recent past (which it may have missed)."""
+        sub = self._by_id.get(sid)
+        if sub is not None and sub.tracked is not None and processid not in sub.tracked:
+            sub.tracked.add(processid)
+            self._by_process.setdefault(processid, set()).add(sid)
+            for event in self._recent.get(processid, ()):
+                if event.colonyname == sub.colonyname:
+                    self._offer(sub, event)
+
+    def untrack(self, sid: int, processid: str) -> None:
+        sub = self._by_id.get(sid)
+        if sub is not None and sub.tracked is not None:
+            sub.tracked.discard(processid)
+        ids = self._by_process.get(processid)
+        if ids is not None:
+            ids.discard(sid)
+            if not ids:
+                del self._by_process[processid]
 
     def queue(self, sid: int) -> asyncio.Queue[Event | None]:
         return self._by_id[sid].queue
@@ -184,34 +224,59 @@ class EventBus:
         return self._by_id[sid].overflowed
 
     def unsubscribe(self, sid: int) -> None:
-        sub = self._by_id.pop(sid, None)
-        if sub is not None:
-            ids = self._subs.get(sub.colonyname)
-            if ids is not None:
-                ids.discard(sid)
-                if not ids:
-                    del self._subs[sub.colonyname]
+        sub = self._by_id.get(sid)
+        if sub is None:
+            return
+        for processid in tuple(sub.tracked or ()):
+            self.untrack(sid, processid)
+        del self._by_id[sid]
+        ids = self._subs.get(sub.colonyname)
+        if ids is not None:
+            ids.discard(sid)
+            if not ids:
+                del self._subs[sub.colonyname]
+
+    def _offered(self, event: Event) -> list[Subscription]:
+        """The subscriptions offered this event: its colony's, and those
+        tracking its process."""
+        subs = [self._by_id[sid] for sid in self._subs.get(event.colonyname, ())]
+        if event.processid:
+            for sid in self._by_process.get(event.processid, ()):
+                sub = self._by_id[sid]
+                if sub.colonyname == event.colonyname:
+                    subs.append(sub)
+        return subs
 
     def publish(self, event: Event) -> None:
-        for sid in tuple(self._subs.get(event.colonyname, ())):
-            sub = self._by_id[sid]
-            if sub.overflowed or not sub.accepts(event):
-                continue
-            try:
-                sub.queue.put_nowait(event)
-            except asyncio.QueueFull:
-                # A subscriber that cannot keep up is ended rather than let
-                # it grow without bound; it learns why from the stream.
-                sub.overflowed = True
-                sub.queue._queue.clear()  # type: ignore[attr-defined]
-                sub.queue.put_nowait(None)
+        if event.processid:  # kept, the latest last, as its process's latest
+            recent = self._recent
+            kept = recent.pop(event.processid, None) or []
+            kept.append(event)
+            recent[event.processid] = kept[-8:]
+            if len(recent) > self._recent_size:
+                del recent[next(iter(recent))]
+        for sub in self._offered(event):
+            self._offer(sub, event)
+
+    @staticmethod
+    def _offer(sub: Subscription, event: Event) -> None:
+        if sub.overflowed or not sub.accepts(event):
+            return
+        try:
+            sub.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            # A subscriber that cannot keep up is ended rather than let it
+            # grow without bound; it learns why from the stream.
+            sub.overflowed = True
+            sub.queue._queue.clear()  # type: ignore[attr-defined]
+            sub.queue.put_nowait(None)
 
     def count(self) -> int:
         return len(self._by_id)
 
     def wants(self, event: Event) -> bool:
         """Whether some subscriber would take this event."""
-        return any(self._by_id[sid].accepts(event) for sid in self._subs.get(event.colonyname, ()))
+        return any(sub.accepts(event) for sub in self._offered(event))
 
 
 class Relay(Protocol):

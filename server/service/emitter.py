@@ -49,14 +49,24 @@ def _channel_key(processid: str, name: str) -> str:
 
 
 class EventStream:
-    """A subscription to the events of one colony that a filter accepts.
-    `queue` yields events, or None once the stream was ended (the server is
-    stopping, or the subscriber fell too far behind); close it when done."""
+    """A subscription to the events of one colony that a filter accepts
+    (`tracking`: of the processes it tracks only). `queue` yields events, or
+    None once the stream was ended (the server is stopping, or the
+    subscriber fell too far behind); close it when done."""
 
-    def __init__(self, bus: EventBus, colonyname: str, accepts: Callable[[Event], bool]) -> None:
+    def __init__(
+        self, bus: EventBus, colonyname: str, accepts: Callable[[Event], bool],
+        tracking: bool = False,
+    ) -> None:  # fmt: skip
         self._bus = bus
-        self._sid = bus.subscribe(colonyname, accepts)
+        self._sid = bus.subscribe(colonyname, accepts, tracking=tracking)
         self.queue = bus.queue(self._sid)
+
+    def track(self, processid: str) -> None:
+        self._bus.track(self._sid, processid)
+
+    def untrack(self, processid: str) -> None:
+        self._bus.untrack(self._sid, processid)
 
     @property
     def server_closing(self) -> bool:
@@ -258,8 +268,10 @@ class EventEmitter:
             for key in keys:
                 self._hub.signals.forget(key, event)
 
-    def stream(self, colonyname: str, accepts: Callable[[Event], bool]) -> EventStream:
-        return EventStream(self._hub.bus, colonyname, accepts)
+    def stream(
+        self, colonyname: str, accepts: Callable[[Event], bool], tracking: bool = False
+    ) -> EventStream:
+        return EventStream(self._hub.bus, colonyname, accepts, tracking)
 
     def close(self) -> None:
         """The server is stopping: wake everyone who waits, end every stream."""

@@ -75,9 +75,10 @@ class SubscriptionService:
                 yield event
 
     def watch(self, executor: Executor, accepts: Callable[[Event], bool]) -> EventStream:
-        """The events of the executor's colony that `accepts` takes, unfiltered by
-        role: for an executor the guard has already let in (its session)."""
-        return self.emitter.stream(executor.colonyname, accepts)
+        """The events of the processes the stream tracks (in the executor's
+        colony) that `accepts` takes, unfiltered by role: for an executor the
+        guard has already let in (its session)."""
+        return self.emitter.stream(executor.colonyname, accepts, tracking=True)
 
     async def _current_event(
         self, colonyname: str, processid: str, processgraphid: str

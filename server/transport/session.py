@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 
@@ -31,6 +31,9 @@ from server.auth import RequestVerifier
 from server.service import Services
 from server.service.slices import colony_turn, vouch
 from server.transport.status import abort, code_number
+
+if TYPE_CHECKING:
+    from server.service.emitter import EventStream
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,8 @@ class ExecutorSession:
         self.verifier = verifier
         self.path = path
         self.out: asyncio.Queue[Item] = asyncio.Queue()
-        self.inflight: dict[str, int] = {}
+        self.inflight: dict[str, int] = {}  # changed by _assigned and _gone only
+        self._stream: EventStream | None = None  # tracks the processes of inflight
         self.keyed: set[str] = set()  # those of inflight with a concurrency key
         self.claiming = 0
         self.capacity = 1
@@ -115,7 +119,7 @@ class ExecutorSession:
         await durable()
         yield pb.SessionReply(acks=[pb.SessionAck(request_id=request.request_id)])
 
-        stream = self.services.subscriptions.watch(self.executor, self._is_over)
+        stream = self._stream = self.services.subscriptions.watch(self.executor, self._is_over)
         tasks = [
             asyncio.create_task(self._read(requests)),
             asyncio.create_task(self._dispatch()),
@@ -234,6 +238,8 @@ class ExecutorSession:
 
     def _assigned(self, process: Any) -> None:
         self.inflight[process.processid] = process.attempt
+        if self._stream is not None:
+            self._stream.track(process.processid)  # its end, whoever makes it
         c = process.spec.concurrency
         if c.limit and (c.key or c.kwarg):
             self.keyed.add(process.processid)
@@ -296,8 +302,7 @@ class ExecutorSession:
             pid = event.processid
             if self.inflight.get(pid) != event.attempt:
                 continue
-            del self.inflight[pid]
-            self.keyed.discard(pid)
+            self._gone(pid)
             if event.kind != EventKind.SUCCEEDED:
                 self.out.put_nowait(pid)
             try:
@@ -400,6 +405,13 @@ class ExecutorSession:
         else:
             raise errors.InvalidArgument(f"unexpected session message {kind!r}")
 
+    def _gone(self, processid: str) -> None:
+        """The process is no longer the session's to run."""
+        del self.inflight[processid]
+        self.keyed.discard(processid)
+        if self._stream is not None:
+            self._stream.untrack(processid)
+
     def _frees_room(self, processid: str, attempt: int) -> bool:
         """True when ending this process of the session leaves room for another
         that may be claimed with it: not when it holds a concurrency key's slot
@@ -416,8 +428,7 @@ class ExecutorSession:
         nothing, the dispatcher's claim, which waits for work, comes next."""
         current = self.inflight.get(processid)
         if current is not None and (not attempt or current == attempt):
-            del self.inflight[processid]
-            self.keyed.discard(processid)
+            self._gone(processid)
             if claimed and self._room():
                 self.space.set()
             else:
