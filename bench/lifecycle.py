@@ -16,6 +16,7 @@ given), registers E executors, then measures:
 
     python bench/lifecycle.py [--processes 20000] [--executors 8] [--db postgresql://...]
                               [--replicas 2] [--workers 2] [--depth-only] [--shapes 8]
+                              [--lifecycle-only]
 """
 
 from __future__ import annotations
@@ -283,16 +284,17 @@ async def run(args: argparse.Namespace) -> None:
             if args.depth_only:
                 await depth(client, colony_key, user_key, args)
                 return
-            rate = await submit_single(client, user_key, n // 4)
-            print(f"submit, one call each     {rate:8.0f} processes/s")
-            rate = await drain_sessions_multi(pick, keys, n // 4)
-            rate = await submit_batches(client, user_key, n)
-            print(f"submit, batches of 200    {rate:8.0f} processes/s")
-            rate = await drain_sessions_multi(pick, keys, n)
-            print(f"assign+close, sessions    {rate:8.0f} processes/s")
-            await submit_batches(client, user_key, n // 4)
-            rate = await drain_unary_multi(pick, keys, n // 4)
-            print(f"assign+close, unary calls {rate:8.0f} processes/s")
+            if not args.lifecycle_only:
+                rate = await submit_single(client, user_key, n // 4)
+                print(f"submit, one call each     {rate:8.0f} processes/s")
+                rate = await drain_sessions_multi(pick, keys, n // 4)
+                rate = await submit_batches(client, user_key, n)
+                print(f"submit, batches of 200    {rate:8.0f} processes/s")
+                rate = await drain_sessions_multi(pick, keys, n)
+                print(f"assign+close, sessions    {rate:8.0f} processes/s")
+                await submit_batches(client, user_key, n // 4)
+                rate = await drain_unary_multi(pick, keys, n // 4)
+                print(f"assign+close, unary calls {rate:8.0f} processes/s")
 
             pids = [s.proc.pid for s in servers if s.proc is not None]
             cpu0 = sum(cpu_seconds(pid) for pid in pids)
@@ -316,6 +318,8 @@ async def run(args: argparse.Namespace) -> None:
                 print(f"  beside it: this benchmark's clients {own / n * 1e6:.0f} us of CPU "
                       "per process")  # fmt: skip
             print(ceiling((cpu + db + own) / n, "processes"))
+            if args.lifecycle_only:
+                return
 
             lat = await latency_unary(client, user_key, keys[0], args.samples)
             print(
@@ -394,6 +398,9 @@ def main() -> None:
         "--shapes", type=int, default=8, help="requirement shapes in the depth test (2-16)"
     )
     parser.add_argument("--depth-only", action="store_true", help="only the queue depth test")
+    parser.add_argument(
+        "--lifecycle-only", action="store_true", help="only the full lifecycle over sessions"
+    )
     parser.add_argument("--db", help="postgresql://... (default: SQLite)")
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
