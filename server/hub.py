@@ -13,6 +13,7 @@ the other servers (PostgreSQL LISTEN/NOTIFY), which apply it locally.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -162,10 +163,10 @@ class EventBus:
     """Fans process and graph events out to subscribers of their colony, or
     of the processes they track (an executor session: the processes it runs,
     whatever the number of sessions in the colony). The events of the last
-    `recent` processes are kept a while: a process starts being tracked once
-    its claim has returned, and whatever happened to it meanwhile (on a
-    shared database, another server may cancel it in between) is offered to
-    its tracker then."""
+    `recent` processes are kept a while (without the process or workflow they
+    may carry): a process starts being tracked once its claim has returned,
+    and whatever happened to it meanwhile (on a shared database, another
+    server may cancel it in between) is offered to its tracker then."""
 
     def __init__(self, queue_size: int = 10_000, recent: int = 4096) -> None:
         self._subs: dict[str, set[int]] = {}
@@ -251,7 +252,12 @@ class EventBus:
         if event.processid:  # kept, the latest last, as its process's latest
             recent = self._recent
             kept = recent.pop(event.processid, None) or []
-            kept.append(event)
+            # Without the objects it may carry (a process and its output can be
+            # large): a tracker replaying it needs what happened, to whom.
+            if event.process is not None or event.processgraph is not None:
+                kept.append(dataclasses.replace(event, process=None, processgraph=None))
+            else:
+                kept.append(event)
             recent[event.processid] = kept[-8:]
             if len(recent) > self._recent_size:
                 del recent[next(iter(recent))]

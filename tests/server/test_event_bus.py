@@ -6,9 +6,11 @@ trackers in the colony."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
-from pycolonies_like.core.models import Event, EventKind
+from pycolonies_like.core.models import Event, EventKind, Process
 from server.hub import EventBus
+from tests.store.fill import filled
 
 
 def event(pid: str, kind: EventKind = EventKind.SUCCEEDED, colony: str = "dev") -> Event:
@@ -43,9 +45,11 @@ async def test_what_happened_before_the_tracking_began_is_offered_then() -> None
     bus = EventBus(recent=2)
     tracker = bus.subscribe("dev", lambda e: e.kind == EventKind.CANCELLED, tracking=True)
     bus.publish(event("p1", EventKind.ASSIGNED))
-    bus.publish(event("p1", EventKind.CANCELLED))
+    bus.publish(dataclasses.replace(event("p1", EventKind.CANCELLED), process=filled(Process)))
     bus.track(tracker, "p1")
-    assert drained(bus.queue(tracker)) == ["p1"]  # the cancellation, not the assignment
+    (replayed,) = [bus.queue(tracker).get_nowait()]  # the cancellation, not the assignment
+    assert replayed is not None and replayed.kind == EventKind.CANCELLED
+    assert replayed.process is None  # kept without the process it carried
     bus.track(tracker, "p1")  # tracked already: nothing twice
     assert drained(bus.queue(tracker)) == []
     for pid in ("p2", "p3", "p4"):  # past `recent` processes, the oldest are forgotten
