@@ -68,7 +68,7 @@ class PgClaims(Queue):
     async def _load_claimed(self, tx: Tx, row: Row) -> Process:
         """The claimed process of `row`, its spec parsed at most once on its
         way from submit to end (ParsedSpecs)."""
-        process = await procs.load(tx, row, self._specs.take(row))
+        process = await procs.load(tx, row, self._submitted_specs.take(row))
         self._specs.keep(process, row["spec"])  # for its end
         return process
 

@@ -28,12 +28,15 @@ LISTEN, then counts the listeners; whoever hears a hello relays from then on
 and answers welcome. The newcomer starts serving once each listener of this
 version it counted has answered (a hello heard from one counts too: it was
 sent before that server's own count, which then saw the newcomer), or after
-WELCOME_WAIT. Every PRESENCE_EVERY seconds a server counts again; it stops
-sending only when the count finds nobody else and no hello came while it
-counted. While its listener is down, or when the count cannot tell (our own
-listener is not visible), the server relays. A server of an earlier version
-says no hello: one that joins a lone server is relayed to from the next count
-(servers sharing a database are meant to run one version).
+WELCOME_WAIT (a hello that cannot be sent is tried again until it is). Every
+PRESENCE_EVERY seconds a server counts again; it stops sending only when the
+count finds nobody else and neither a hello nor a reconnect of its listener
+came while it counted. While its listener is down, or when the count cannot
+tell (our own listener is not visible), the server relays. A connection that
+LISTENs on the channel and then runs anything else is not seen as listening.
+A server of an earlier version says no hello: one that joins a lone server is
+relayed to from the next count (servers sharing a database are meant to run
+one version).
 """
 
 from __future__ import annotations
@@ -111,9 +114,11 @@ class PgRelay:
         self.alone = False  # until a count finds nobody else
         self._listener_pid = 0  # our listening connection's backend
         self._hellos = 0  # hellos heard: a count begun before one proves nothing
+        self._epoch = 0  # listener (re)connections: a count begun before one proves nothing
         # While greeting: the servers that relay to us since our hello, and
         # the ones the count found (None until it is done).
         self._greeting = False
+        self._greeting_id = ""
         self._answered: set[str] = set()
         self._waiting_for: frozenset[str] | None = None
         self._all_answered = asyncio.Event()
@@ -208,7 +213,9 @@ class PgRelay:
             row = await cursor.fetchone()
         if not row or not row["seen"]:
             return None
-        return Listeners(int(row["others"]), int(row["unknown"]), frozenset(row["peers"] or ()))
+        # A backend of ours from before a reconnect may linger: not a peer.
+        peers = frozenset(row["peers"] or ()) - {self.origin}
+        return Listeners(int(row["others"]), int(row["unknown"]), peers)
 
     async def _greet(self, again: bool) -> None:
         """Right after our LISTEN: hello to the others, then count them and
@@ -216,9 +223,20 @@ class PgRelay:
         self.alone = False
         self._greeting, self._answered, self._waiting_for = True, set(), None
         answered = self._all_answered = asyncio.Event()
+        greeting = self._greeting_id = secrets.token_hex(4)  # welcomes name the hello
         try:
             hellos = self._hellos
-            await self._notify([json.dumps({"k": "h"})])
+            backoff = 0.1
+            while True:  # unheard, the others may stay alone until their next count
+                try:
+                    await self._notify([json.dumps({"k": "h", "g": greeting})])
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception as err:
+                    log.warning("relay could not say hello: %s", err)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
             found = await self._listeners()
             if found is not None and found.alone and self._hellos == hellos:
                 self.alone = True
@@ -255,7 +273,7 @@ class PgRelay:
             await asyncio.sleep(PRESENCE_EVERY)
             if self.state != LoopState.RUNNING or self._greeting:
                 continue
-            hellos = self._hellos
+            hellos, epoch = self._hellos, self._epoch
             try:
                 found = await self._listeners()
             except asyncio.CancelledError:
@@ -263,7 +281,12 @@ class PgRelay:
             except Exception as err:
                 log.debug("relay could not count the other servers: %s", err)
                 continue
-            alone = found is not None and found.alone and self._hellos == hellos
+            alone = (
+                found is not None
+                and found.alone
+                and self._hellos == hellos
+                and self._epoch == epoch
+            )
             self.alone = alone and self.state == LoopState.RUNNING and not self._greeting
 
     # ---------------------------------------------------------- listening --
@@ -279,6 +302,7 @@ class PgRelay:
                     # in pg_stat_activity tells the others it listens.
                     await conn.execute(LISTEN)
                     self._listener_pid = conn.info.backend_pid
+                    self._epoch += 1
                     again = self.state == LoopState.FAILED
                     if again:
                         log.info("relay reconnected; waking every waiter")
@@ -330,10 +354,11 @@ class PgRelay:
         if kind == "h":  # a server (re)joined: relay to it from now on, and say so
             self._hellos += 1
             self.alone = False
-            self._queue({"k": "w", "to": origin})
+            self._queue({"k": "w", "to": origin, "g": m.get("g", "")})
             self._answer(origin)  # it counted us after its hello: it relays to us
         elif kind == "w":
-            if m.get("to") == self.origin:
+            # An answer to our latest hello (not a late one to an earlier hello).
+            if m.get("to") == self.origin and m.get("g") == self._greeting_id:
                 self._answer(origin)
         elif kind == "r":
             self.hub.local_ready(m["c"], m["t"], m["n"], m.get("x", 1), m.get("q", ""))

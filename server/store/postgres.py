@@ -30,6 +30,7 @@ few runs (psycopg's prepare_threshold).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
@@ -485,13 +486,24 @@ class PostgresStore(PgClaims, PgNonces, PgGraphs, SqlStore):
             try:
                 try:
                     # No BEGIN or COMMIT: what a pipeline sends before its Sync
-                    # (sent at its end, and nothing here asks for one before)
-                    # is one transaction, committed at the Sync; after an error
-                    # the rest is skipped and the Sync rolls it all back.
+                    # (sent at its end, and nothing here asks for one before:
+                    # the pool's connections are in autocommit, so psycopg
+                    # starts no transaction of its own) is one transaction,
+                    # committed at the Sync; after an error the rest is
+                    # skipped and the Sync rolls it all back.
                     async with conn.pipeline() as pipeline:
                         tx = PgTx(conn, pipeline)
-                        take = await tx._run(claim, queue.claim_params(claimer, now_ns, lease_ns))
-                        end = await tx._run(FINISH_ALONE, params)
+                        try:
+                            take = await tx._run(
+                                claim, queue.claim_params(claimer, now_ns, lease_ns)
+                            )
+                            end = await tx._run(FINISH_ALONE, params)
+                        except BaseException:
+                            # The Sync at the pipeline's end would commit what
+                            # went before: a ROLLBACK ahead of it undoes it.
+                            with contextlib.suppress(Exception):
+                                await conn.execute("ROLLBACK")
+                            raise
                     # The pipeline's end sent all of it and read every result.
                     row = await end.fetchone()
                     head = await take.fetchone()

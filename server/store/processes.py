@@ -235,7 +235,7 @@ class StagedBatch:
     def __init__(self, db: Database, now_ns: int) -> None:
         self._tx = db._tx
         # Their specs, as written: their claims parse none (Queue's).
-        self._specs: rows.ParsedSpecs | None = getattr(db, "_specs", None)
+        self._specs: rows.ParsedSpecs | None = getattr(db, "_submitted_specs", None)
         # A slice's commit need not wait for the disk: the publish's does, and
         # it flushes theirs (the log is written in order); a staged row lost
         # with its server is one its batch's request was never answered for.
@@ -423,7 +423,7 @@ class Processes(Database):
                 prepared = new_rows(processes)
             async with self._tx() as tx:
                 added = await insert(tx, processes, prepared=prepared)
-            specs: rows.ParsedSpecs | None = getattr(self, "_specs", None)
+            specs: rows.ParsedSpecs | None = getattr(self, "_submitted_specs", None)
             if specs is not None:  # their claims parse none (Queue's)
                 for added_one, values in zip(added, prepared, strict=True):
                     specs.keep(added_one, values["spec"])

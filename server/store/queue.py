@@ -194,8 +194,11 @@ class Queue(graphs.Graphs):
         super().__init__()
         # When each executor last had its "last heard from" time recorded.
         self._heard: dict[tuple[str, str], int] = {}
-        # The specs of the processes claimed lately: their ends parse none.
+        # The specs of the processes claimed lately: their ends parse none;
+        # and of those submitted lately: their claims parse none (apart, so
+        # that a deep queue or a large batch does not push the first out).
         self._specs = rows.ParsedSpecs()
+        self._submitted_specs = rows.ParsedSpecs(size=2048, max_chars=8 * 2**20)
 
     def _heard_from(self, executor: Executor, now_ns: int) -> bool:
         """True when the executor's "last heard from" time is due to be written
@@ -251,7 +254,7 @@ class Queue(graphs.Graphs):
             )
             if row is None:  # only possible if the queue and the process disagree
                 return None
-            process = await procs.load(tx, row, self._specs.take(row))
+            process = await procs.load(tx, row, self._submitted_specs.take(row))
             self._specs.keep(process, row["spec"])  # for its end
             await procs.dequeue(tx, [process])
             if process.processgraphid:

@@ -228,6 +228,10 @@ class ParsedSpecs:
     once. An entry is used only for the same text, and once; past `size`
     entries or `max_chars` of their texts the oldest are dropped."""
 
+    # A spec longer than this is not kept: parsing it again is cheap beside
+    # the rest of its trip, and its objects weigh several times its text.
+    MAX_KEPT = 16 * 1024
+
     def __init__(self, size: int = 4096, max_chars: int = 16 * 2**20) -> None:
         self.size = size
         self.max_chars = max_chars
@@ -235,8 +239,8 @@ class ParsedSpecs:
         self._chars = 0
 
     def keep(self, process: Process, text: str) -> None:
-        if len(text) > self.max_chars // 64:
-            return  # a large spec: parsing it again is cheap beside the rest of its trip
+        if len(text) > self.MAX_KEPT:
+            return
         found = self._found
         old = found.pop(process.processid, None)
         if old is not None:

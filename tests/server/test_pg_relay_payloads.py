@@ -74,15 +74,19 @@ async def test_a_relay_alone_on_its_database_queues_nothing() -> None:
 async def test_a_hello_makes_a_lone_relay_send_again_and_answer_welcome() -> None:
     here, newcomer = relay(), relay()
     here.alone = True
-    (hello,) = pack(newcomer._prefix, [json.dumps({"k": "h"})])
+    (hello,) = pack(newcomer._prefix, [json.dumps({"k": "h", "g": "g2"})])
     await here._apply(hello)
     assert not here.alone
-    assert [json.loads(m) for m in here._outbox] == [{"k": "w", "to": newcomer.origin}]
-    # The welcome answers the newcomer; a welcome to another server does not.
+    assert [json.loads(m) for m in here._outbox] == [{"k": "w", "to": newcomer.origin, "g": "g2"}]
+    # The welcome answers the newcomer's latest hello; a welcome to another
+    # server, or to an earlier hello, does not.
     newcomer._greeting, newcomer._waiting_for = True, frozenset({here.origin, "third"})
+    newcomer._greeting_id = "g2"
     (welcome,) = pack(here._prefix, here._outbox)
-    (elsewhere,) = pack(relay()._prefix, [json.dumps({"k": "w", "to": "someone-else"})])
+    (elsewhere,) = pack(relay()._prefix, [json.dumps({"k": "w", "to": "someone-else", "g": "g2"})])
+    (earlier,) = pack(relay()._prefix, [json.dumps({"k": "w", "to": newcomer.origin, "g": "g1"})])
     await newcomer._apply(elsewhere)
+    await newcomer._apply(earlier)
     assert newcomer._answered == set()
     await newcomer._apply(welcome)
     assert newcomer._answered == {here.origin} and not newcomer._all_answered.is_set()

@@ -6,18 +6,23 @@ connection's activity cannot be read)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
 
+from server.hub import Hub
 from server.loops import LoopState
 from server.store import pg_relay
-from server.store.pg_relay import PgRelay
+from server.store.pg_relay import Listeners, PgRelay
+from server.store.postgres import PostgresStore
 from server.testing import ThreadedServer, bootstrap
 from tests.conftest import need_pg, spec
 from tests.pg import database
@@ -213,3 +218,111 @@ def test_sqlite_has_no_relay_metrics() -> None:
 
     with ThreadedServer(http=True) as srv:
         assert not any(name.startswith("colonies_relay") for name, _ in scrape(srv))
+
+
+# Races of presence, on relays alone (no servers): each was a lost wake-up.
+
+
+async def _eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        if condition():
+            return True
+        await asyncio.sleep(0.02)
+    return condition()
+
+
+@contextlib.asynccontextmanager
+async def two_stores(url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
+    a, b = PostgresStore(url), PostgresStore(url)
+    await a.open()
+    await b.open()
+    try:
+        yield a, b
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_count_begun_before_a_reconnect_does_not_make_a_server_alone(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A's count sees nobody but comes back late; meanwhile A's listener
+    drops, B starts (A misses its hello), A reconnects and finds B."""
+    monkeypatch.setattr(pg_relay, "PRESENCE_EVERY", 0.1)
+    async with two_stores(pg_url) as (store_a, store_b):
+        a = PgRelay(pg_url, Hub(), store_a)
+        await a.start()
+        b = PgRelay(pg_url, Hub(), store_b)
+        try:
+            assert a.alone
+            real = PgRelay._listeners
+            hold, held = asyncio.Event(), asyncio.Event()
+
+            async def late(self: PgRelay) -> Listeners | None:
+                found = await real(self)
+                task = asyncio.current_task()
+                if self is a and task and task.get_name() == "relay:presence" and not held.is_set():
+                    held.set()
+                    await hold.wait()
+                return found
+
+            monkeypatch.setattr(PgRelay, "_listeners", late)
+            await asyncio.wait_for(held.wait(), 5)
+            gate = asyncio.Event()
+            connect = psycopg.AsyncConnection.connect
+
+            async def gated(*args: Any, **kwargs: Any) -> Any:
+                if kwargs.get("application_name") == pg_relay.APPLICATION + a.origin:
+                    await gate.wait()
+                return await connect(*args, **kwargs)
+
+            monkeypatch.setattr(pg_relay.psycopg.AsyncConnection, "connect", gated)
+            async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as admin:
+                await admin.execute("SELECT pg_terminate_backend(%s)", (a._listener_pid,))
+            assert await _eventually(lambda: a.state == LoopState.FAILED)
+            await b.start()
+            gate.set()  # A reconnects, says hello, counts B
+            assert await _eventually(lambda: a.state == LoopState.RUNNING and not a._greeting)
+            assert not a.alone
+            hold.set()  # the count from before lands
+            await asyncio.sleep(0.05)
+            assert not a.alone
+            a.hub.relay = a
+            woken = b.hub.signals.listen("log:x")
+            a.hub.signal("log:x")
+            assert await _eventually(woken.is_set, 5)
+        finally:
+            await a.stop()
+            await b.stop()
+
+
+async def test_a_hello_that_could_not_be_sent_is_sent_again(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with two_stores(pg_url) as (store_a, store_b):
+        a = PgRelay(pg_url, Hub(), store_a)
+        await a.start()
+        b = PgRelay(pg_url, Hub(), store_b)
+        try:
+            assert a.alone
+            real = PgRelay._notify
+            failed: list[list[str]] = []
+
+            async def flaky(self: PgRelay, batch: list[str]) -> None:
+                if self is b and not failed:
+                    failed.append(batch)
+                    raise psycopg.OperationalError("connection lost")
+                await real(self, batch)
+
+            monkeypatch.setattr(PgRelay, "_notify", flaky)
+            await b.start()
+            assert failed and not a.alone
+            a.hub.relay = a
+            woken = b.hub.signals.listen("log:y")
+            a.hub.signal("log:y")
+            assert await _eventually(woken.is_set, 5)
+        finally:
+            await a.stop()
+            await b.stop()

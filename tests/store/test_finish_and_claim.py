@@ -6,6 +6,7 @@ refused takes nothing and leaves the end standing."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import psycopg
 import pytest
@@ -21,6 +22,7 @@ from pycolonies_like.core.models import (
     Process,
     ProcessState,
 )
+from server.store import postgres as pg
 from server.store.postgres import PostgresStore
 from server.store.sql import SqlStore
 from tests.pg import waiting_on_locks
@@ -233,3 +235,67 @@ async def test_a_claim_the_database_refuses_undoes_the_end_sent_with_it(
         )  # fmt: skip
     assert await _state(store, 10) == ProcessState.RUNNING  # the end went with it
     assert await _state(store, 11) == ProcessState.WAITING
+
+
+async def test_an_end_that_never_went_out_undoes_the_claim_before_it(
+    postgres_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raised on our side after the claim was sent (a cancellation at shutdown,
+    a value that cannot be sent): the pipeline's Sync must not commit it."""
+    store = postgres_store
+    e1 = await _setup(store)
+    await store.add_processes([process(10), process(11)])
+    first = await store.claim_process(e1, NOW)
+    assert first is not None
+    original = pg.PgTx._run
+
+    async def run(self: pg.PgTx, sql: str, params: Any) -> Any:
+        if sql == pg.FINISH_ALONE:
+            raise asyncio.CancelledError()
+        return await original(self, sql, params)
+
+    monkeypatch.setattr(pg.PgTx, "_run", run)
+    with pytest.raises(asyncio.CancelledError):
+        await store.finish_and_claim(
+            first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW + S,
+            executorid=e1.executorid, claimer=e1,
+        )  # fmt: skip
+    monkeypatch.setattr(pg.PgTx, "_run", original)
+    assert await _state(store, 10) == ProcessState.RUNNING
+    assert await _state(store, 11) == ProcessState.WAITING
+
+
+async def test_an_end_and_claim_that_loses_a_deadlock_runs_again_on_clean_connections(
+    postgres_store: PostgresStore,
+) -> None:
+    store = postgres_store
+    e1 = await _setup(store)
+    await store.add_processes([process(10), process(11)])
+    first = await store.claim_process(e1, NOW)
+    assert first is not None
+    async with await psycopg.AsyncConnection.connect(store.url, autocommit=True) as conn:
+        await conn.execute(f"""
+            CREATE SEQUENCE tries;
+            CREATE FUNCTION deadlocked() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF nextval('tries') <= 2 THEN
+              RAISE EXCEPTION 'a deadlock' USING ERRCODE = 'deadlock_detected';
+            END IF; RETURN NEW; END $$;
+            CREATE TRIGGER deadlocked BEFORE UPDATE ON processes FOR EACH ROW
+            WHEN (NEW.processid = '{ident(10)}' AND NEW.state = {int(ProcessState.SUCCESSFUL)})
+            EXECUTE FUNCTION deadlocked();
+        """)
+    result, claimed = await store.finish_and_claim(
+        first.processid, first.attempt, ProcessState.SUCCESSFUL, NOW + S,
+        executorid=e1.executorid, claimer=e1,
+    )  # fmt: skip
+    assert result is not None and claimed is not None and claimed.processid == ident(11)
+    assert await _state(store, 10) == ProcessState.SUCCESSFUL
+    assert store.commits.failed == 2  # run twice more
+    pool = store._pool
+    assert pool is not None
+    conns = [await pool.getconn() for _ in range(pool.get_stats()["pool_size"])]
+    for c in conns:  # every connection idle, out of pipeline mode, usable
+        assert c.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert c.pgconn.pipeline_status == psycopg.pq.PipelineStatus.OFF
+        await c.execute("SELECT 1")
+        await pool.putconn(c)

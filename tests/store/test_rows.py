@@ -102,7 +102,7 @@ def test_kept_specs_stay_within_their_budget_of_text() -> None:
     process = filled(Process)
     text = rows.process_values(process)["spec"]
     specs = rows.ParsedSpecs(size=100, max_chars=len(text) * 64)
-    assert len(text) <= specs.max_chars // 64
+    assert len(text) <= specs.MAX_KEPT
     for i in range(70):  # 64 texts fit
         specs.keep(dataclasses.replace(process, processid=f"p{i}"), text)
     assert len(specs) == 64 and specs._chars == 64 * len(text)
@@ -112,8 +112,8 @@ def test_kept_specs_stay_within_their_budget_of_text() -> None:
     specs.keep(dataclasses.replace(process, processid="p7"), text)  # kept again: not twice
     assert specs._chars == 63 * len(text)
     big = dataclasses.replace(process, processid="big")
-    specs.keep(big, text + " " * specs.max_chars)  # too large to keep
-    assert specs.take({"processid": "big", "spec": text + " " * specs.max_chars}) is None
+    specs.keep(big, text + " " * specs.MAX_KEPT)  # too large to keep
+    assert specs.take({"processid": "big", "spec": text + " " * specs.MAX_KEPT}) is None
 
 
 def test_models_that_mirror_their_table_keep_every_field() -> None:
