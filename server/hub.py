@@ -13,14 +13,14 @@ the other servers (PostgreSQL LISTEN/NOTIFY), which apply it locally.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from pycolonies_like.core.models import Event, Executor, Process, ProcessState
+from pycolonies_like.core.models import Event, EventKind, Executor, Process, ProcessState
 from pycolonies_like.core.requirements import Requirement, fits, requirement_of
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,9 @@ class EventBus:
         self._by_process: dict[str, set[int]] = {}
         self._by_id: dict[int, Subscription] = {}
         self._queue_size = queue_size
-        self._recent: dict[str, list[Event]] = {}  # by process id, oldest first
+        # by process id, oldest first; kept only while some tracker in the colony
+        self._recent: OrderedDict[str, list[Event]] = OrderedDict()
+        self._trackers: dict[str, int] = {}  # tracking subscriptions by colony
         self._recent_size = recent
         self.closed = False
 
@@ -193,6 +195,7 @@ class EventBus:
         self._by_id[sid] = sub
         if tracking:
             sub.tracked = set()
+            self._trackers[colonyname] = self._trackers.get(colonyname, 0) + 1
         else:
             self._subs.setdefault(colonyname, set()).add(sid)
         return sid
@@ -231,6 +234,12 @@ class EventBus:
         for processid in tuple(sub.tracked or ()):
             self.untrack(sid, processid)
         del self._by_id[sid]
+        if sub.tracked is not None:
+            left = self._trackers[sub.colonyname] - 1
+            if left:
+                self._trackers[sub.colonyname] = left
+            else:
+                del self._trackers[sub.colonyname]
         ids = self._subs.get(sub.colonyname)
         if ids is not None:
             ids.discard(sid)
@@ -249,18 +258,32 @@ class EventBus:
         return subs
 
     def publish(self, event: Event) -> None:
-        if event.processid:  # kept, the latest last, as its process's latest
+        # Kept for trackers to come: not a submission (a process is tracked
+        # once claimed, after it), and only in a colony with trackers.
+        if (
+            event.processid
+            and event.colonyname in self._trackers
+            and event.kind != EventKind.SUBMITTED
+        ):
             recent = self._recent
-            kept = recent.pop(event.processid, None) or []
-            # Without the objects it may carry (a process and its output can be
-            # large): a tracker replaying it needs what happened, to whom.
-            if event.process is not None or event.processgraph is not None:
-                kept.append(dataclasses.replace(event, process=None, processgraph=None))
+            kept = recent.get(event.processid)
+            if kept is None:
+                kept = recent[event.processid] = []
+                if len(recent) > self._recent_size:
+                    recent.popitem(last=False)
             else:
-                kept.append(event)
-            recent[event.processid] = kept[-8:]
-            if len(recent) > self._recent_size:
-                del recent[next(iter(recent))]
+                recent.move_to_end(event.processid)
+                if len(kept) >= 8:
+                    del kept[0]
+            if event.process is not None or event.processgraph is not None:
+                # A shallow copy without the objects (not dataclasses.replace: its
+                # constructor costs several microseconds).
+                copy = object.__new__(Event)
+                copy.__dict__.update(event.__dict__, process=None, processgraph=None)
+                event_kept = copy
+            else:
+                event_kept = event
+            kept.append(event_kept)
         for sub in self._offered(event):
             self._offer(sub, event)
 
@@ -283,6 +306,12 @@ class EventBus:
     def wants(self, event: Event) -> bool:
         """Whether some subscriber would take this event."""
         return any(sub.accepts(event) for sub in self._offered(event))
+
+    def wants_object(self, event: Event) -> bool:
+        """Whether a subscriber of its whole colony would take this event:
+        only they read the process or workflow it carries (trackers, the
+        executor sessions, need what happened, to which attempt)."""
+        return any(self._by_id[sid].accepts(event) for sid in self._subs.get(event.colonyname, ()))
 
 
 class Relay(Protocol):

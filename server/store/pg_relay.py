@@ -373,7 +373,7 @@ class PgRelay:
             executortype=m["t"], state=ProcessState(m["st"]), timestamp=m["ts"], message=m["m"],
             attempt=m.get("a", 0),
         )  # fmt: skip
-        if self.hub.bus.wants(event):
+        if self.hub.bus.wants_object(event):
             # Subscribers here want it: read its process or graph now (events
             # are applied one at a time, so their order is kept).
             try:

@@ -237,8 +237,11 @@ class ExecutorSession:
         return len(self.inflight) + self.claiming < self.capacity
 
     def _assigned(self, process: Any) -> None:
+        again = process.processid in self.inflight  # an earlier attempt's end not heard yet
         self.inflight[process.processid] = process.attempt
         if self._stream is not None:
+            if again:  # tracked afresh: what befell the new attempt meanwhile is offered
+                self._stream.untrack(process.processid)
             self._stream.track(process.processid)  # its end, whoever makes it
         c = process.spec.concurrency
         if c.limit and (c.key or c.kwarg):

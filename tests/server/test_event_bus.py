@@ -82,3 +82,43 @@ async def test_unsubscribing_a_tracker_forgets_its_processes() -> None:
     bus.publish(event("p1"))  # nobody: no error
     bus.track(tracker, "p3")  # gone: nothing
     assert bus._by_process == {}
+
+
+async def test_only_what_a_tracker_could_miss_is_kept() -> None:
+    bus = EventBus()
+    bus.publish(event("p1", EventKind.CANCELLED))  # no tracker in the colony: not kept
+    assert bus._recent == {}
+    tracker = bus.subscribe("dev", lambda e: True, tracking=True)
+    bus.publish(event("p2", EventKind.SUBMITTED))  # before any claim: not kept
+    bus.publish(event("p3", EventKind.CANCELLED))
+    assert list(bus._recent) == ["p3"]
+    bus.unsubscribe(tracker)
+    bus.publish(event("p4", EventKind.CANCELLED))
+    assert list(bus._recent) == ["p3"]
+
+
+async def test_a_session_hears_of_a_new_attempt_cancelled_before_its_old_one_ended() -> None:
+    """The session still has attempt 1 in flight (its requeue not heard yet)
+    when it claims attempt 2, which was cancelled meanwhile."""
+    from types import SimpleNamespace
+
+    from pycolonies_like.core.models import ProcessState
+    from server.service.emitter import EventStream
+    from server.transport.session import ExecutorSession
+
+    bus = EventBus()
+    session = ExecutorSession(SimpleNamespace(processes=None), None, "")  # type: ignore[arg-type]
+    session._stream = EventStream(bus, "dev", session._is_over, tracking=True)
+
+    def attempt(n: int) -> Process:
+        p = filled(Process, processid="P", colonyname="dev", attempt=n, state=ProcessState.RUNNING)
+        concurrency = dataclasses.replace(p.spec.concurrency, limit=0)
+        return dataclasses.replace(p, spec=dataclasses.replace(p.spec, concurrency=concurrency))
+
+    session._assigned(attempt(1))
+    bus.publish(dataclasses.replace(event("P", EventKind.CANCELLED), attempt=2))
+    queue = session._stream.queue
+    assert queue.get_nowait().attempt == 2  # type: ignore[union-attr]  # dropped: not in flight
+    session._assigned(attempt(2))
+    replayed = queue.get_nowait()
+    assert replayed is not None and replayed.attempt == 2 == session.inflight["P"]
