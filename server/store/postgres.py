@@ -67,6 +67,7 @@ from server.store.pg_statements import (
     HEADS,
 )
 from server.store.sql import SqlStore
+from server.store.staged import STAGE, StagedBatch
 
 log = logging.getLogger(__name__)
 
@@ -199,16 +200,16 @@ class PgTx:
             raise _translate(err) from None
 
 
-class _StagedBatch(procs.StagedBatch):
+class _StagedBatch(StagedBatch):
     """Each step's transaction runs again when it loses a deadlock race; a
     staged row is timed by the database's clock (drop_staged), and aged by
     it, whatever the servers' own clocks say."""
 
-    _stage_sql = procs.STAGE.replace(":submissiontime", DB_NOW_NS)
+    _stage_sql = STAGE.replace(":submissiontime", DB_NOW_NS)
 
-    _insert = retrying(procs.StagedBatch._insert)
-    _publish = retrying(procs.StagedBatch._publish)
-    _unstage = retrying(procs.StagedBatch._unstage)
+    _insert = retrying(StagedBatch._insert)
+    _publish = retrying(StagedBatch._publish)
+    _unstage = retrying(StagedBatch._unstage)
 
 
 class PostgresStore(PgClaims, PgNonces, PgGraphs, SqlStore):

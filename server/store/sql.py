@@ -39,6 +39,7 @@ from server.store.ratelimits import RateLimits
 from server.store.retention import Retention
 from server.store.schedules import Schedules
 from server.store.sessions import Sessions
+from server.store.staged import StagedBatch
 
 
 class SqlStore(
@@ -46,3 +47,5 @@ class SqlStore(
     Files, Retention, Sessions, RateLimits, FairShares,
 ):  # fmt: skip
     """Every part of the store over one database (see the dialects for open/close)."""
+
+    _staged_batch = StagedBatch

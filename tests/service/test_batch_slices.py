@@ -144,8 +144,8 @@ async def test_a_big_batch_is_written_a_slice_per_turn_and_served_around(
     two slices, and neither the claim (its queue rows come with the publish)
     nor a list (its rows are staged) sees a process of the unpublished batch."""
     from server.store.postgres import PgTx
-    from server.store.processes import StagedBatch
     from server.store.sqlite import SqliteTx
+    from server.store.staged import StagedBatch
 
     world = await World.build(store)
     service = world.services.processes
